@@ -1,0 +1,21 @@
+//go:build !unix
+
+package gguf
+
+import (
+	"fmt"
+	"os"
+)
+
+// Open reads the whole file into memory where mmap is not available.
+func Open(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := NewFileBytes(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return f, nil
+}
