@@ -1,0 +1,203 @@
+// Package cpu is the pure-Go CPU backend: weights stay quantized in the
+// GGUF mapping and are expanded a row at a time inside matmul.
+package cpu
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync/atomic"
+
+	"github.com/orcd/orcd/engine"
+	"github.com/orcd/orcd/gguf"
+)
+
+// Options size the backend. Zero values pick defaults.
+type Options struct {
+	Threads  int // worker goroutines; 0 = all cores
+	MaxSeqs  int // sequences held in the KV cache at once; 0 = 1
+	Context  int // positions per sequence; 0 = min(training context, 4096)
+	MaxBatch int // tokens per internal forward chunk; 0 = 512
+}
+
+// Backend implements engine.Backend on the CPU.
+type Backend struct {
+	m      *engine.Model
+	c      engine.Config
+	norms  layerNorms
+	kv     *KVCache
+	st     *State
+	ws     *workers
+	opts   Options
+	device string
+	closed atomic.Bool
+}
+
+var _ engine.Backend = (*Backend)(nil)
+
+// layerNorms holds the small 1-D tensors (norm weights, biases, rope
+// factors) expanded to float32 once; they are a few KB per layer.
+type layerNorms struct {
+	attn, ffn, q, k [][]float32
+	bq, bk, bv      [][]float32
+	output          []float32
+	ropeFreqs       []float32
+}
+
+// New builds a CPU backend for m.
+func New(m *engine.Model, opts Options) (*Backend, error) {
+	c := m.Config
+	if opts.Threads <= 0 {
+		opts.Threads = runtime.NumCPU()
+	}
+	if opts.MaxSeqs <= 0 {
+		opts.MaxSeqs = 1
+	}
+	if opts.Context <= 0 {
+		opts.Context = min(c.NCtxTrain, 4096)
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 512
+	}
+	norms, err := loadNorms(m)
+	if err != nil {
+		return nil, err
+	}
+	kvDim := c.NHeadKV * c.HeadDim
+	maxRow := max(c.NEmbd, c.NFF, c.NHead*c.HeadDim)
+	b := &Backend{
+		m: m, c: c, norms: norms, opts: opts, device: cpuName(),
+		kv: newKVCache(c.NLayer, opts.MaxSeqs, opts.Context, kvDim),
+		st: newState(c, opts.MaxBatch),
+		ws: newWorkers(opts.Threads, maxRow, opts.Context),
+	}
+	return b, nil
+}
+
+func loadNorms(m *engine.Model) (layerNorms, error) {
+	var n layerNorms
+	var err error
+	vec := func(t *gguf.TensorInfo) []float32 {
+		if t == nil || err != nil {
+			return nil
+		}
+		v := make([]float32, t.Elements())
+		if e := gguf.Dequantize(t.Type, t.Data, v); e != nil {
+			err = fmt.Errorf("cpu: tensor %q: %w", t.Name, e)
+		}
+		return v
+	}
+	w := &m.Weights
+	n.output = vec(w.OutputNorm)
+	n.ropeFreqs = vec(w.RopeFreqs)
+	for i := range w.Layers {
+		y := &w.Layers[i]
+		n.attn = append(n.attn, vec(y.AttnNorm))
+		n.ffn = append(n.ffn, vec(y.FFNNorm))
+		n.q = append(n.q, vec(y.QNorm))
+		n.k = append(n.k, vec(y.KNorm))
+		n.bq = append(n.bq, vec(y.Bq))
+		n.bk = append(n.bk, vec(y.Bk))
+		n.bv = append(n.bv, vec(y.Bv))
+	}
+	return n, err
+}
+
+// Forward implements engine.Backend. Batches longer than MaxBatch run as
+// consecutive chunks; a chunk never splits the work of one layer.
+func (b *Backend) Forward(ctx context.Context, batch *engine.Batch, logits []float32) error {
+	if b.closed.Load() {
+		return errors.New("cpu: backend is closed")
+	}
+	if err := b.validate(batch, logits); err != nil {
+		return err
+	}
+	out := logits
+	for lo := 0; lo < batch.Len(); lo += b.opts.MaxBatch {
+		hi := min(lo+b.opts.MaxBatch, batch.Len())
+		chunk := &engine.Batch{Tokens: batch.Tokens[lo:hi], Pos: batch.Pos[lo:hi],
+			Seq: batch.Seq[lo:hi], Logits: batch.Logits[lo:hi]}
+		if err := b.forward(ctx, chunk, out); err != nil {
+			return err
+		}
+		out = out[chunk.NumLogits()*b.c.NVocab:]
+	}
+	return nil
+}
+
+// validate checks ids, ranges and that each sequence's positions continue
+// its cache contiguously, before anything is written.
+func (b *Backend) validate(batch *engine.Batch, logits []float32) error {
+	if err := batch.Validate(); err != nil {
+		return err
+	}
+	if need := batch.NumLogits() * b.c.NVocab; len(logits) < need {
+		return fmt.Errorf("cpu: logits buffer holds %d floats, batch needs %d", len(logits), need)
+	}
+	next := map[int32]int{}
+	for i, tok := range batch.Tokens {
+		s := batch.Seq[i]
+		if s < 0 || int(s) >= b.opts.MaxSeqs {
+			return fmt.Errorf("cpu: sequence %d: %w", s, engine.ErrBadSeq)
+		}
+		if tok < 0 || int(tok) >= b.c.NVocab {
+			return fmt.Errorf("cpu: token id %d outside the vocabulary of %d", tok, b.c.NVocab)
+		}
+		p, ok := next[s]
+		if !ok {
+			p = b.kv.lens[s]
+		}
+		if int(batch.Pos[i]) != p {
+			return fmt.Errorf("cpu: sequence %d: position %d, want %d (cache holds %d)", s, batch.Pos[i], p, b.kv.lens[s])
+		}
+		if p >= b.opts.Context {
+			return fmt.Errorf("cpu: sequence %d position %d: %w", s, p, engine.ErrContextFull)
+		}
+		next[s] = p + 1
+	}
+	return nil
+}
+
+// ClearSeq implements engine.Backend.
+func (b *Backend) ClearSeq(seq int32) error {
+	if seq < 0 || int(seq) >= b.opts.MaxSeqs {
+		return fmt.Errorf("cpu: sequence %d: %w", seq, engine.ErrBadSeq)
+	}
+	b.kv.lens[seq] = 0
+	return nil
+}
+
+// SeqLen is the number of positions cached for seq.
+func (b *Backend) SeqLen(seq int32) int { return b.kv.lens[seq] }
+
+func (b *Backend) MaxSeqs() int { return b.opts.MaxSeqs }
+func (b *Backend) Context() int { return b.opts.Context }
+
+// Memory reports the process's resident memory (mapped weights that were
+// paged in, the KV cache, the state) against the machine's RAM.
+func (b *Backend) Memory() engine.Memory {
+	used := 0
+	for _, n := range b.kv.lens {
+		used += n
+	}
+	return engine.Memory{Kind: "ram", Device: b.device, Total: totalRAM(), Used: residentBytes(),
+		KVUsed: used, KVTotal: b.opts.MaxSeqs * b.opts.Context}
+}
+
+// KVBytes is the size of the KV cache.
+func (b *Backend) KVBytes() uint64 { return b.kv.bytes() }
+
+func (b *Backend) Health() error {
+	if b.closed.Load() {
+		return errors.New("cpu: backend is closed")
+	}
+	return nil
+}
+
+// Close marks the backend unusable; the caller closes the model's file
+// (the weights live in its mapping).
+func (b *Backend) Close() error {
+	b.closed.Store(true)
+	return nil
+}

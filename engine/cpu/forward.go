@@ -1,0 +1,200 @@
+package cpu
+
+import (
+	"context"
+
+	"github.com/orcd/orcd/engine"
+	"github.com/orcd/orcd/gguf"
+)
+
+// State holds the activations of one forward chunk of up to maxBatch
+// tokens, allocated once. Shapes are [tokens][...], row-major.
+type State struct {
+	x   []float32 // [B][n_embd] residual stream
+	xb  []float32 // [B][n_embd] normalized input of a sublayer
+	q   []float32 // [B][n_head*head_dim]
+	k   []float32 // [B][n_head_kv*head_dim]
+	v   []float32 // [B][n_head_kv*head_dim]
+	qkv []float32 // phi3: [B][(n_head+2*n_head_kv)*head_dim] fused projection
+	att []float32 // [B][n_head*head_dim] attention output, before W_o
+	hb  []float32 // [B][n_ff] FFN hidden
+	hb2 []float32 // [B][n_ff] FFN up projection; phi3: [B][2*n_ff] gate|up
+	out []float32 // [B][n_embd] W_o and W_down outputs before the residual add
+	h   []float32 // [B][n_embd] final normalized rows that need logits
+}
+
+func newState(c engine.Config, maxBatch int) *State {
+	q, kv := c.NHead*c.HeadDim, c.NHeadKV*c.HeadDim
+	f := func(n int) []float32 { return make([]float32, maxBatch*n) }
+	s := &State{x: f(c.NEmbd), xb: f(c.NEmbd), q: f(q), k: f(kv), v: f(kv), att: f(q),
+		hb: f(c.NFF), hb2: f(c.NFF), out: f(c.NEmbd), h: f(c.NEmbd)}
+	if c.Arch == "phi3" {
+		s.qkv = f(q + 2*kv)
+		s.hb2 = f(2 * c.NFF)
+	}
+	return s
+}
+
+// forward runs one chunk of an already validated batch through the model
+// and writes the requested logit rows.
+func (b *Backend) forward(ctx context.Context, batch *engine.Batch, logits []float32) error {
+	c, s, w := &b.c, b.st, &b.m.Weights
+	n, e := batch.Len(), c.NEmbd
+
+	// Token embeddings: x[t] = token_embd row Tokens[t].
+	for t, tok := range batch.Tokens {
+		rb := rowBytes(w.TokEmbd)
+		_ = gguf.Dequantize(w.TokEmbd.Type, w.TokEmbd.Data[int(tok)*rb:(int(tok)+1)*rb], s.x[t*e:(t+1)*e])
+	}
+
+	for l := range w.Layers {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		y := &w.Layers[l]
+
+		// Attention sublayer: x += W_o attention(rope(q), rope(k), v).
+		b.normRows(s.xb, s.x, b.norms.attn[l], n, e)
+		b.projectQKV(l, y, batch.Pos)
+		b.storeKV(l, batch)
+		b.attention(l, batch)
+		matmul(b.ws, s.out, y.Wo, s.att, n)
+		addInPlace(s.x[:n*e], s.out[:n*e])
+
+		// FFN sublayer: x += W_down (silu(W_gate xb) * W_up xb).
+		b.normRows(s.xb, s.x, b.norms.ffn[l], n, e)
+		b.feedForward(y, n)
+		matmul(b.ws, s.out, y.Down, s.hb, n)
+		addInPlace(s.x[:n*e], s.out[:n*e])
+	}
+
+	// LM head, only for the rows that asked for logits: the largest matmul
+	// of a decode step is skipped for every prompt token but the last.
+	rows := 0
+	for t, want := range batch.Logits {
+		if want {
+			rmsnorm(s.h[rows*e:(rows+1)*e], s.x[t*e:(t+1)*e], b.norms.output, c.RMSEps)
+			rows++
+		}
+	}
+	if rows > 0 {
+		matmul(b.ws, logits, w.Output, s.h, rows)
+	}
+	return nil
+}
+
+// normRows applies RMSNorm with weight wt to each of the n rows of x.
+func (b *Backend) normRows(dst, x, wt []float32, n, e int) {
+	for t := 0; t < n; t++ {
+		rmsnorm(dst[t*e:(t+1)*e], x[t*e:(t+1)*e], wt, b.c.RMSEps)
+	}
+}
+
+// projectQKV fills q, k, v from xb: separate or fused (phi3) projections,
+// then biases (qwen2), per-head q/k RMSNorm (qwen3), then rope.
+func (b *Backend) projectQKV(l int, y *engine.Layer, pos []int32) {
+	c, s, n := &b.c, b.st, len(pos)
+	qd, kvd := c.NHead*c.HeadDim, c.NHeadKV*c.HeadDim
+	if y.Wqkv != nil {
+		fused := qd + 2*kvd
+		matmul(b.ws, s.qkv, y.Wqkv, s.xb, n)
+		for t := 0; t < n; t++ {
+			row := s.qkv[t*fused : (t+1)*fused]
+			copy(s.q[t*qd:(t+1)*qd], row[:qd])
+			copy(s.k[t*kvd:(t+1)*kvd], row[qd:qd+kvd])
+			copy(s.v[t*kvd:(t+1)*kvd], row[qd+kvd:])
+		}
+	} else {
+		matmul(b.ws, s.q, y.Wq, s.xb, n)
+		matmul(b.ws, s.k, y.Wk, s.xb, n)
+		matmul(b.ws, s.v, y.Wv, s.xb, n)
+	}
+	for t := 0; t < n; t++ {
+		q, k, v := s.q[t*qd:(t+1)*qd], s.k[t*kvd:(t+1)*kvd], s.v[t*kvd:(t+1)*kvd]
+		addBias(q, b.norms.bq[l])
+		addBias(k, b.norms.bk[l])
+		addBias(v, b.norms.bv[l])
+		b.headNormRope(q, b.norms.q[l], int(pos[t]))
+		b.headNormRope(k, b.norms.k[l], int(pos[t]))
+	}
+}
+
+// headNormRope normalizes each head of x (when norm is set: qwen3) and
+// rotates it to position pos.
+func (b *Backend) headNormRope(x, norm []float32, pos int) {
+	c := &b.c
+	for h := 0; h+c.HeadDim <= len(x); h += c.HeadDim {
+		head := x[h : h+c.HeadDim]
+		if norm != nil {
+			rmsnorm(head, head, norm, c.RMSEps)
+		}
+		rope(head, pos, c.NRot, c.RopeBase, b.norms.ropeFreqs, c.RopeNeox)
+	}
+}
+
+// storeKV appends every token's k and v to its sequence's cache.
+func (b *Backend) storeKV(l int, batch *engine.Batch) {
+	kvd := b.c.NHeadKV * b.c.HeadDim
+	for t := range batch.Tokens {
+		b.kv.store(l, int(batch.Seq[t]), int(batch.Pos[t]), b.st.k[t*kvd:(t+1)*kvd], b.st.v[t*kvd:(t+1)*kvd])
+	}
+	if l == len(b.m.Weights.Layers)-1 {
+		for t := range batch.Tokens {
+			b.kv.lens[batch.Seq[t]] = int(batch.Pos[t]) + 1
+		}
+	}
+}
+
+// attention computes att for every (token, head): causal attention over
+// the token's own sequence up to and including its position. Query head h
+// reads kv head h / (n_head / n_head_kv) (GQA).
+func (b *Backend) attention(l int, batch *engine.Batch) {
+	c, s := &b.c, b.st
+	hd, nh := c.HeadDim, c.NHead
+	group, kvd := c.NHead/c.NHeadKV, c.NHeadKV*c.HeadDim
+	n := batch.Len()
+	work := n * nh * hd * (int(batch.Pos[n-1]) + 1) * 2
+	b.ws.run(n*nh, work, func(worker, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			t, h := i/nh, i%nh
+			keys, vals := b.kv.seqRows(l, int(batch.Seq[t]))
+			off := (h / group) * hd
+			q := s.q[t*nh*hd+h*hd : t*nh*hd+(h+1)*hd]
+			o := s.att[t*nh*hd+h*hd : t*nh*hd+(h+1)*hd]
+			attend(o, q, keys[off:], vals[off:], kvd, int(batch.Pos[t])+1, b.ws.attnBuf[worker])
+		}
+	})
+}
+
+// feedForward fills hb = silu(gate) * up from xb.
+func (b *Backend) feedForward(y *engine.Layer, n int) {
+	s, ff := b.st, b.c.NFF
+	if y.GateUp != nil {
+		matmul(b.ws, s.hb2, y.GateUp, s.xb, n)
+		for t := 0; t < n; t++ {
+			gu := s.hb2[t*2*ff : (t+1)*2*ff]
+			swiglu(s.hb[t*ff:(t+1)*ff], gu[:ff], gu[ff:])
+		}
+		return
+	}
+	matmul(b.ws, s.hb, y.Gate, s.xb, n)
+	matmul(b.ws, s.hb2, y.Up, s.xb, n)
+	swiglu(s.hb[:n*ff], s.hb[:n*ff], s.hb2[:n*ff])
+}
+
+func addInPlace(x, d []float32) {
+	for i := range x {
+		x[i] += d[i]
+	}
+}
+
+func addBias(x, bias []float32) {
+	if bias != nil {
+		addInPlace(x, bias)
+	}
+}
+
+func rowBytes(t *gguf.TensorInfo) int {
+	n, _ := t.Type.RowBytes(int(t.Dims[0]))
+	return n
+}

@@ -1,0 +1,91 @@
+package cpu
+
+import "math"
+
+// The kernels below are the plain reference forms: one vector at a time,
+// written for clarity. Sums that decide a scale run in float64 as ggml does.
+
+// rmsnorm writes o = x / sqrt(mean(x^2) + eps) * w. o may alias x.
+func rmsnorm(o, x, w []float32, eps float32) {
+	var ss float64
+	for _, v := range x {
+		ss += float64(v * v)
+	}
+	scale := float32(1 / math.Sqrt(ss/float64(len(x))+float64(eps)))
+	for i, v := range x {
+		o[i] = v * scale * w[i]
+	}
+}
+
+// softmax turns x into probabilities in place.
+func softmax(x []float32) {
+	maxv := x[0]
+	for _, v := range x[1:] {
+		maxv = max(maxv, v)
+	}
+	var sum float64
+	for i, v := range x {
+		e := float32(math.Exp(float64(v - maxv)))
+		x[i] = e
+		sum += float64(e)
+	}
+	inv := float32(1 / sum)
+	for i := range x {
+		x[i] *= inv
+	}
+}
+
+// silu is x * sigmoid(x).
+func silu(x float32) float32 {
+	return x / (1 + float32(math.Exp(float64(-x))))
+}
+
+// swiglu writes h[i] = silu(gate[i]) * up[i].
+func swiglu(h, gate, up []float32) {
+	for i := range h {
+		h[i] = silu(gate[i]) * up[i]
+	}
+}
+
+// rope rotates the first nRot dims of one head vector by the angles of
+// position pos: pair i turns by pos * base^(-2i/nRot) / freqs[i]. NORM
+// (llama) pairs adjacent values (x[2i], x[2i+1]); NEOX pairs x[i] with
+// x[i+nRot/2]. Dims past nRot are left as they are.
+func rope(x []float32, pos int, nRot int, base float32, freqs []float32, neox bool) {
+	half := nRot / 2
+	for i := 0; i < half; i++ {
+		theta := float64(pos) * math.Pow(float64(base), -2*float64(i)/float64(nRot))
+		if freqs != nil {
+			theta /= float64(freqs[i])
+		}
+		sin, cos := math.Sincos(theta)
+		c, s := float32(cos), float32(sin)
+		a, b := 2*i, 2*i+1
+		if neox {
+			a, b = i, i+half
+		}
+		x0, x1 := x[a], x[b]
+		x[a] = x0*c - x1*s
+		x[b] = x0*s + x1*c
+	}
+}
+
+// attend computes one head's attention output o (headDim) for query q
+// over the first n cached positions: keys and values are rows of stride
+// floats starting at k[0] / v[0]. att is scratch of at least n floats.
+func attend(o, q []float32, k, v []float32, stride, n int, att []float32) {
+	hd := len(q)
+	scale := float32(1 / math.Sqrt(float64(hd)))
+	att = att[:n]
+	for j := 0; j < n; j++ {
+		att[j] = dot(q, k[j*stride:j*stride+hd]) * scale
+	}
+	softmax(att)
+	clear(o)
+	for j, a := range att {
+		vj := v[j*stride : j*stride+hd]
+		for i := range o {
+			o[i] += a * vj[i]
+		}
+	}
+}
