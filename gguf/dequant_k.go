@@ -10,12 +10,12 @@ import (
 
 // Byte offsets inside each super-block.
 const (
-	q2kScales, q2kQs, q2kD, q2kDmin = 0, 16, 80, 82 // 84 bytes
-	q3kHmask, q3kQs, q3kScales, q3kD = 0, 32, 96, 108 // 110 bytes
-	q4kD, q4kDmin, q4kScales, q4kQs = 0, 2, 4, 16     // 144 bytes
-	q5kQh, q5kQs                     = 16, 48         // 176 bytes, d/dmin/scales as Q4_K
+	q2kScales, q2kQs, q2kD, q2kDmin  = 0, 16, 80, 82    // 84 bytes
+	q3kHmask, q3kQs, q3kScales, q3kD = 0, 32, 96, 108   // 110 bytes
+	q4kD, q4kDmin, q4kScales, q4kQs  = 0, 2, 4, 16      // 144 bytes
+	q5kQh, q5kQs                     = 16, 48           // 176 bytes, d/dmin/scales as Q4_K
 	q6kQl, q6kQh, q6kScales, q6kD    = 0, 128, 192, 208 // 210 bytes
-	q8kQs, q8kBsums                  = 4, 260         // 292 bytes, f32 d first
+	q8kQs, q8kBsums                  = 4, 260           // 292 bytes, f32 d first
 )
 
 // scaleMinK4 unpacks the j-th 6-bit scale and min of a Q4_K/Q5_K block
