@@ -1,0 +1,33 @@
+package kernels
+
+// dotSet is one implementation of every kernel. Quantized kernels take nb
+// weight blocks from w and the activation blocks starting at block blk0 of a.
+type dotSet struct {
+	q8_0, q4_0, q4_K, q6_K func(w []byte, a *Q8, blk0, nb int) float32
+	f16, f32               func(w []byte, x []float32) float32
+}
+
+var refDots = dotSet{
+	q8_0: refDotQ8_0, q4_0: refDotQ4_0, q4_K: refDotQ4_K, q6_K: refDotQ6_K,
+	f16: refDotF16, f32: refDotF32,
+}
+
+// active is the set MatMul uses: the fast one when the CPU supports it.
+var (
+	active     = refDots
+	activeName = "ref"
+)
+
+// Impl names the kernels in use: "avx2" or "ref".
+func Impl() string { return activeName }
+
+// UseReference switches every kernel to the pure-Go reference (on=true) or
+// back to the fastest the CPU supports. It is meant for tests and
+// benchmarks and must not be called while a MatMul runs.
+func UseReference(on bool) {
+	if on {
+		active, activeName = refDots, "ref"
+		return
+	}
+	useFast()
+}

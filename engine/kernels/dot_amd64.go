@@ -1,0 +1,77 @@
+package kernels
+
+import (
+
+	"golang.org/x/sys/cpu"
+)
+
+//go:noescape
+func dotQ8_0AVX2(w *byte, qs *int8, d *float32, nb int) float32
+
+//go:noescape
+func dotQ4_0AVX2(w *byte, qs *int8, d *float32, nb int) float32
+
+//go:noescape
+func dotQ4_KAVX2(w *byte, qs *int8, d *float32, bsums *int16, nb int) float32
+
+//go:noescape
+func dotQ6_KAVX2(w *byte, qs *int8, d *float32, bsums *int16, nb int) float32
+
+//go:noescape
+func dotF16AVX2(w *byte, x *float32, n int) float32
+
+//go:noescape
+func dotF32AVX2(w *byte, x *float32, n int) float32
+
+// hasAVX2 gates every assembly kernel: AVX2 integer ops, FMA and F16C.
+var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasAVX
+
+func init() { useFast() }
+
+// fastDots are the assembly kernels behind the same signatures as the
+// references. Callers guarantee nb >= 1 and in-range slices.
+var fastDots = dotSet{
+	q8_0: func(w []byte, a *Q8, blk0, nb int) float32 {
+		return dotQ8_0AVX2(&w[0], &a.Qs[blk0*32], &a.D[blk0], nb)
+	},
+	q4_0: func(w []byte, a *Q8, blk0, nb int) float32 {
+		return dotQ4_0AVX2(&w[0], &a.Qs[blk0*32], &a.D[blk0], nb)
+	},
+	q4_K: func(w []byte, a *Q8, blk0, nb int) float32 {
+		return dotQ4_KAVX2(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.BSums[blk0*16], nb)
+	},
+	q6_K: func(w []byte, a *Q8, blk0, nb int) float32 {
+		return dotQ6_KAVX2(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.BSums[blk0*16], nb)
+	},
+	f16: func(w []byte, x []float32) float32 {
+		n := len(x) &^ 31
+		s := float32(0)
+		if n > 0 {
+			s = dotF16AVX2(&w[0], &x[0], n)
+		}
+		if n < len(x) {
+			s += refDotF16(w[2*n:], x[n:])
+		}
+		return s
+	},
+	f32: func(w []byte, x []float32) float32 {
+		n := len(x) &^ 31
+		s := float32(0)
+		if n > 0 {
+			s = dotF32AVX2(&w[0], &x[0], n)
+		}
+		if n < len(x) {
+			s += refDotF32(w[4*n:], x[n:])
+		}
+		return s
+	},
+}
+
+func useFast() {
+	if hasAVX2 {
+		active, activeName = fastDots, "avx2"
+		return
+	}
+	active, activeName = refDots, "ref"
+}
+

@@ -1,0 +1,126 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/orcd/orcd/gguf"
+)
+
+// Block sizes of the activation formats.
+const (
+	QK8_0 = 32  // values per Q8_0 block
+	QK_K  = 256 // values per Q8_K super-block
+)
+
+// Q8 is a vector of activations quantized to 8 bits, in one of two block
+// sizes: 32 (ggml's block_q8_0) or 256 (block_q8_K). Unlike ggml's
+// interleaved blocks, quants and scales live in separate arrays, so the
+// assembly kernels read the scale as a float32 without conversion.
+// The values are those ggml computes: for Q8_0 the scale D is the f16
+// rounding of amax/127, exactly as block_q8_0 would store it.
+type Q8 struct {
+	Qs    []int8    // n quants
+	D     []float32 // one scale per block
+	BSums []int16   // Q8_K only: sum of each group of 16 quants
+	Block int       // QK8_0 or QK_K
+}
+
+// Len is the number of quantized values.
+func (q *Q8) Len() int { return len(q.Qs) }
+
+// resize makes q hold n values in blocks of bs, reusing its arrays.
+func (q *Q8) resize(n, bs int) {
+	q.Block = bs
+	q.Qs = grow(q.Qs, n)
+	q.D = grow(q.D, n/bs)
+	if bs == QK_K {
+		q.BSums = grow(q.BSums, n/16)
+	} else {
+		q.BSums = q.BSums[:0]
+	}
+}
+
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+// QuantizeQ8_0 quantizes x into blocks of 32 with ggml's
+// quantize_row_q8_0_ref: d = amax/127 stored as f16, q = round(x/d).
+func QuantizeQ8_0(dst *Q8, x []float32) error {
+	if len(x)%QK8_0 != 0 {
+		return fmt.Errorf("kernels: Q8_0 needs a multiple of %d values, got %d", QK8_0, len(x))
+	}
+	dst.resize(len(x), QK8_0)
+	for b := 0; b < len(x)/QK8_0; b++ {
+		xb := x[b*QK8_0 : (b+1)*QK8_0]
+		qb := dst.Qs[b*QK8_0 : (b+1)*QK8_0]
+		var amax float32
+		for _, v := range xb {
+			amax = max(amax, abs32(v))
+		}
+		d := amax / 127
+		var id float32
+		if d != 0 {
+			id = 1 / d
+		}
+		dst.D[b] = roundF16(d)
+		for i, v := range xb {
+			qb[i] = int8(math.Round(float64(v * id)))
+		}
+	}
+	return nil
+}
+
+// QuantizeQ8_K quantizes x into super-blocks of 256 with ggml's
+// quantize_row_q8_K_ref: the scale maps the value of largest magnitude to
+// -127, quants round half to even, and each group of 16 keeps its sum.
+func QuantizeQ8_K(dst *Q8, x []float32) error {
+	if len(x)%QK_K != 0 {
+		return fmt.Errorf("kernels: Q8_K needs a multiple of %d values, got %d", QK_K, len(x))
+	}
+	dst.resize(len(x), QK_K)
+	for b := 0; b < len(x)/QK_K; b++ {
+		xb := x[b*QK_K : (b+1)*QK_K]
+		qb := dst.Qs[b*QK_K : (b+1)*QK_K]
+		var amax, vmax float32
+		for _, v := range xb {
+			if a := abs32(v); a > amax {
+				amax, vmax = a, v
+			}
+		}
+		if amax == 0 {
+			dst.D[b] = 0
+			clear(qb)
+			clear(dst.BSums[b*16 : (b+1)*16])
+			continue
+		}
+		iscale := -127 / vmax
+		for i, v := range xb {
+			qb[i] = int8(min(127, int(math.RoundToEven(float64(iscale*v)))))
+		}
+		for g := 0; g < 16; g++ {
+			var s int16
+			for _, q := range qb[g*16 : (g+1)*16] {
+				s += int16(q)
+			}
+			dst.BSums[b*16+g] = s
+		}
+		dst.D[b] = 1 / iscale
+	}
+	return nil
+}
+
+func abs32(v float32) float32 { return math.Float32frombits(math.Float32bits(v) &^ (1 << 31)) }
+
+// actBlock is the activation block size a weight type's kernel expects.
+func actBlock(t gguf.Type) int {
+	switch t {
+	case gguf.TypeQ4_K, gguf.TypeQ6_K:
+		return QK_K
+	}
+	return QK8_0
+}
