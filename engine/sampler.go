@@ -19,9 +19,9 @@ const defaultRepeatLastN = 64
 type Sampler struct {
 	p       SamplingParams
 	rng     *rand.Rand
-	history []int32     // the last RepeatLastN accepted tokens
+	history []int32       // the last RepeatLastN accepted tokens
 	counts  map[int32]int // occurrences of each token in history
-	cand    []candidate // scratch, reused across calls
+	cand    []candidate   // scratch, reused across calls
 }
 
 type candidate struct {
