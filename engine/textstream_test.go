@@ -33,7 +33,7 @@ func TestTextStreamStops(t *testing.T) {
 		{[]string{"END"}, []string{"x E", "N", "Dy"}, "x ", 2},
 		{[]string{"END"}, []string{"x E", "N", "o"}, "x ENo", -1},
 		{[]string{"b", "ab"}, []string{"xab"}, "x", 0}, // earliest match wins
-		{[]string{""}, []string{"a", "b"}, "ab", -1},    // empty stop strings are ignored
+		{[]string{""}, []string{"a", "b"}, "ab", -1},   // empty stop strings are ignored
 		{[]string{"é!"}, []string{"\xc3", "\xa9", "!"}, "", 2},
 	}
 	for _, c := range cases {
