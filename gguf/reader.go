@@ -170,8 +170,12 @@ func parse(c *cursor) (*File, error) {
 		return nil, c.errAt(8, fmt.Sprintf("tensor count %d exceeds what the file can hold", tensorCount))
 	}
 	f.Metadata = make([]KV, 0, kvCount)
+	alignOff := int64(0)
 	for i := uint64(0); i < kvCount; i++ {
 		off := c.off
+		if i == 0 {
+			alignOff = off
+		}
 		key, err := c.str()
 		if err != nil {
 			return nil, err
@@ -187,6 +191,9 @@ func parse(c *cursor) (*File, error) {
 		if err != nil {
 			return nil, fmt.Errorf("metadata key %q: %w", key, err)
 		}
+		if key == "general.alignment" {
+			alignOff = off
+		}
 		f.index[key] = len(f.Metadata)
 		f.Metadata = append(f.Metadata, KV{key, v})
 	}
@@ -195,20 +202,25 @@ func parse(c *cursor) (*File, error) {
 	if v, ok := f.Get("general.alignment"); ok {
 		a, isInt := v.asInt64()
 		if !isInt || a <= 0 || a&(a-1) != 0 || a > 1<<20 {
-			return nil, &FormatError{0, fmt.Sprintf("general.alignment %v is not a power of two", v.V)}
+			return nil, &FormatError{alignOff, fmt.Sprintf("general.alignment %v is not a power of two of at most 1 MiB", v.V)}
 		}
 		f.Alignment = uint64(a)
 	}
 
 	f.Tensors = make([]TensorInfo, 0, tensorCount)
+	// infoOffs[i] is where tensor i's info starts: placement errors point
+	// there, since the data offset itself may lie outside the file.
+	infoOffs := make([]int64, 0, tensorCount)
 	for i := uint64(0); i < tensorCount; i++ {
+		infoOff := c.off
 		t, err := c.tensorInfo()
 		if err != nil {
 			return nil, err
 		}
 		if _, dup := f.tindex[t.Name]; dup {
-			return nil, c.errAt(c.off, fmt.Sprintf("duplicate tensor name %q", t.Name))
+			return nil, c.errAt(infoOff, fmt.Sprintf("duplicate tensor name %q", t.Name))
 		}
+		infoOffs = append(infoOffs, infoOff)
 		f.tindex[t.Name] = len(f.Tensors)
 		f.Tensors = append(f.Tensors, t)
 	}
@@ -219,14 +231,15 @@ func parse(c *cursor) (*File, error) {
 		return nil, c.errAt(c.off, "data section starts past the end of the file")
 	}
 	f.DataOffset = int64(dataOff)
-	if err := f.checkTensorPlacement(); err != nil {
+	if err := f.checkTensorPlacement(infoOffs); err != nil {
 		return nil, err
 	}
 	return f, nil
 }
 
-// checkTensorPlacement validates alignment, bounds and overlap of tensor data.
-func (f *File) checkTensorPlacement() error {
+// checkTensorPlacement validates alignment, bounds and overlap of tensor
+// data. Errors carry the offset of the offending tensor's info.
+func (f *File) checkTensorPlacement(infoOffs []int64) error {
 	avail := uint64(0)
 	if uint64(f.Size) > uint64(f.DataOffset) {
 		avail = uint64(f.Size) - uint64(f.DataOffset)
@@ -235,19 +248,27 @@ func (f *File) checkTensorPlacement() error {
 	for i := range order {
 		order[i] = i
 		t := &f.Tensors[i]
-		abs := int64(t.Offset) + f.DataOffset
 		if t.Offset%f.Alignment != 0 {
-			return &FormatError{abs, fmt.Sprintf("tensor %q offset %d is not aligned to %d", t.Name, t.Offset, f.Alignment)}
+			return &FormatError{infoOffs[i], fmt.Sprintf("tensor %q data offset %d is not aligned to %d", t.Name, t.Offset, f.Alignment)}
 		}
 		if t.Offset > avail || t.Size > avail-t.Offset {
-			return &FormatError{abs, fmt.Sprintf("tensor %q (%d bytes at data offset %d) extends past the end of the file (%d data bytes)", t.Name, t.Size, t.Offset, avail)}
+			return &FormatError{infoOffs[i], fmt.Sprintf("tensor %q (%d bytes at data offset %d) extends past the end of the file (%d data bytes)", t.Name, t.Size, t.Offset, avail)}
 		}
 	}
 	sort.Slice(order, func(a, b int) bool { return f.Tensors[order[a]].Offset < f.Tensors[order[b]].Offset })
-	for k := 1; k < len(order); k++ {
-		prev, cur := &f.Tensors[order[k-1]], &f.Tensors[order[k]]
-		if prev.Offset+prev.Size > cur.Offset {
-			return &FormatError{int64(cur.Offset) + f.DataOffset, fmt.Sprintf("tensor %q overlaps tensor %q", cur.Name, prev.Name)}
+	// Compare each tensor with the furthest-reaching one before it, so an
+	// empty tensor in between cannot hide an overlap.
+	var reach *TensorInfo
+	for _, i := range order {
+		cur := &f.Tensors[i]
+		if cur.Size == 0 {
+			continue
+		}
+		if reach != nil && reach.Offset+reach.Size > cur.Offset {
+			return &FormatError{infoOffs[i], fmt.Sprintf("tensor %q overlaps tensor %q", cur.Name, reach.Name)}
+		}
+		if reach == nil || cur.Offset+cur.Size > reach.Offset+reach.Size {
+			reach = cur
 		}
 	}
 	return nil
@@ -366,9 +387,6 @@ func (c *cursor) value(t ValueType, depth int) (Value, error) {
 		s, err := c.str()
 		return Value{t, s}, err
 	case ValueArray:
-		if depth >= maxArrayDepth {
-			return Value{}, c.errAt(off, fmt.Sprintf("arrays nested deeper than %d", maxArrayDepth))
-		}
 		a, err := c.array(depth)
 		return Value{t, a}, err
 	}
@@ -377,6 +395,11 @@ func (c *cursor) value(t ValueType, depth int) (Value, error) {
 
 func (c *cursor) array(depth int) (Array, error) {
 	off := c.off
+	// Nested arrays recurse; bound the depth so a hostile file cannot
+	// exhaust the stack.
+	if depth >= maxArrayDepth {
+		return Array{}, c.errAt(off, fmt.Sprintf("arrays nested deeper than %d", maxArrayDepth))
+	}
 	tag, err := c.u32()
 	if err != nil {
 		return Array{}, err

@@ -171,9 +171,9 @@ func (c *countingWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); re
 func TestWriterLargeModelDoesNotBuffer(t *testing.T) {
 	const rows = 4096
 	ts := []TensorInfo{
-		{Name: "a", Type: TypeF32, Dims: []uint64{32768, rows}},     // 512 MiB
+		{Name: "a", Type: TypeF32, Dims: []uint64{32768, rows}},      // 512 MiB
 		{Name: "b", Type: TypeQ8_0, Dims: []uint64{32768, rows * 2}}, // 272 MiB
-		{Name: "c", Type: TypeF16, Dims: []uint64{32768, rows}},     // 256 MiB
+		{Name: "c", Type: TypeF16, Dims: []uint64{32768, rows}},      // 256 MiB
 	}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
