@@ -1,0 +1,143 @@
+package cpu
+
+import (
+	"context"
+	"errors"
+	"math"
+	"testing"
+
+	"github.com/orcd/orcd/engine"
+)
+
+// TestBatchMixesSequences checks that one batch holding two sequences'
+// prompts, split into small internal chunks, gives the same logits as
+// running each sequence alone.
+func TestBatchMixesSequences(t *testing.T) {
+	a := []int32{1, 403, 407, 261, 378}
+	b := []int32{1, 306, 488, 43, 22, 9, 300}
+	alone := openBackend(t, "tiny-llama-gqa-q4_k_m.gguf", Options{Threads: 2})
+	wantA := feed(t, alone, 0, 0, a)
+	alone.ClearSeq(0)
+	wantB := feed(t, alone, 0, 0, b)
+
+	mixed := openBackend(t, "tiny-llama-gqa-q4_k_m.gguf", Options{Threads: 2, MaxSeqs: 3, MaxBatch: 3})
+	batch := &engine.Batch{}
+	ia, ib := 0, 0
+	for ia < len(a) || ib < len(b) { // interleave the two prompts
+		if ib < len(b) {
+			batch.Tokens, batch.Pos, batch.Seq = append(batch.Tokens, b[ib]), append(batch.Pos, int32(ib)), append(batch.Seq, 2)
+			batch.Logits = append(batch.Logits, ib == len(b)-1)
+			ib++
+		}
+		if ia < len(a) {
+			batch.Tokens, batch.Pos, batch.Seq = append(batch.Tokens, a[ia]), append(batch.Pos, int32(ia)), append(batch.Seq, 0)
+			batch.Logits = append(batch.Logits, ia == len(a)-1)
+			ia++
+		}
+	}
+	n := mixed.c.NVocab
+	logits := make([]float32, 2*n)
+	if err := mixed.Forward(context.Background(), batch, logits); err != nil {
+		t.Fatal(err)
+	}
+	// a (5 tokens) ends before b (7 tokens) in batch order.
+	if d := maxDiff(logits[n:], wantB); d > 1e-5 {
+		t.Errorf("sequence b differs by %g", d)
+	}
+	if d := maxDiff(logits[:n], wantA); d > 1e-5 {
+		t.Errorf("sequence a differs by %g", d)
+	}
+	if mixed.SeqLen(0) != len(a) || mixed.SeqLen(2) != len(b) || mixed.SeqLen(1) != 0 {
+		t.Errorf("cache lengths %d %d %d", mixed.SeqLen(0), mixed.SeqLen(1), mixed.SeqLen(2))
+	}
+	if m := mixed.Memory(); m.KVUsed != len(a)+len(b) || m.KVTotal != 3*512 || m.Kind != "ram" || m.Used == 0 || m.Total < m.Used {
+		t.Errorf("memory %+v", m)
+	}
+}
+
+func maxDiff(a, b []float32) float64 {
+	d := 0.0
+	for i := range a {
+		d = math.Max(d, math.Abs(float64(a[i]-b[i])))
+	}
+	return d
+}
+
+func TestForwardRejectsBadBatches(t *testing.T) {
+	b := openBackend(t, "stories260K.gguf", Options{Threads: 1, MaxSeqs: 2, Context: 8})
+	logits := make([]float32, b.c.NVocab)
+	one := func(tok, pos, seq int32) *engine.Batch {
+		return &engine.Batch{Tokens: []int32{tok}, Pos: []int32{pos}, Seq: []int32{seq}, Logits: []bool{true}}
+	}
+	ctx := context.Background()
+	for name, c := range map[string]struct {
+		batch *engine.Batch
+		want  error
+	}{
+		"seq out of range": {one(1, 0, 2), engine.ErrBadSeq},
+		"negative seq":     {one(1, 0, -1), engine.ErrBadSeq},
+		"token too large":  {one(512, 0, 0), nil},
+		"gap in positions": {one(1, 1, 0), nil},
+		"empty":            {&engine.Batch{}, nil},
+	} {
+		err := b.Forward(ctx, c.batch, logits)
+		if err == nil || (c.want != nil && !errors.Is(err, c.want)) {
+			t.Errorf("%s: error %v, want %v", name, err, c.want)
+		}
+	}
+	if err := b.Forward(ctx, one(1, 0, 0), logits[:10]); err == nil {
+		t.Error("short logits buffer accepted")
+	}
+	for p := int32(0); p < 8; p++ {
+		if err := b.Forward(ctx, one(1, p, 1), logits); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Forward(ctx, one(1, 8, 1), logits); !errors.Is(err, engine.ErrContextFull) {
+		t.Errorf("past the context: %v, want ErrContextFull", err)
+	}
+	if err := b.ClearSeq(1); err != nil || b.SeqLen(1) != 0 {
+		t.Errorf("ClearSeq: %v, len %d", err, b.SeqLen(1))
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := b.Forward(cancelled, one(1, 0, 0), logits); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled ctx: %v", err)
+	}
+	b.Close()
+	if b.Health() == nil || b.Forward(ctx, one(1, 0, 0), logits) == nil {
+		t.Error("closed backend still serves")
+	}
+}
+
+// TestKernelsAgainstDefinitions pins the reference kernels to their
+// textbook definitions on small inputs.
+func TestKernelsAgainstDefinitions(t *testing.T) {
+	x := []float32{1, -2, 3, 0.5}
+	o := make([]float32, 4)
+	rmsnorm(o, x, []float32{1, 1, 2, 1}, 0)
+	rms := math.Sqrt((1 + 4 + 9 + 0.25) / 4)
+	for i, w := range []float64{1, 1, 2, 1} {
+		if math.Abs(float64(o[i])-float64(x[i])/rms*w) > 1e-6 {
+			t.Fatalf("rmsnorm %v", o)
+		}
+	}
+	p := []float32{1, 2, 3}
+	softmax(p)
+	if math.Abs(float64(p[2])-math.Exp(3)/(math.Exp(1)+math.Exp(2)+math.Exp(3))) > 1e-6 {
+		t.Fatalf("softmax %v", p)
+	}
+	// NORM rope at pos 1 turns pair (x0, x1) by 1 radian, pair (x2, x3)
+	// by base^(-2/4) = 0.01 radians; NEOX pairs (x0, x2) and (x1, x3).
+	v := []float32{1, 0, 1, 0}
+	rope(v, 1, 4, 10000, nil, false)
+	if math.Abs(float64(v[0])-math.Cos(1)) > 1e-6 || math.Abs(float64(v[1])-math.Sin(1)) > 1e-6 ||
+		math.Abs(float64(v[3])-math.Sin(0.01)) > 1e-6 {
+		t.Fatalf("norm rope %v", v)
+	}
+	v = []float32{1, 1, 0, 0}
+	rope(v, 1, 4, 10000, []float32{1, 2}, true)
+	if math.Abs(float64(v[2])-math.Sin(1)) > 1e-6 || math.Abs(float64(v[3])-math.Sin(0.005)) > 1e-6 {
+		t.Fatalf("neox rope with freq factors %v", v)
+	}
+}
