@@ -5,6 +5,7 @@ BIN       := bin/worker
 # Packages whose tests run again under the race detector (concurrency-heavy).
 RACE_PKGS ?=
 CUDA_ARCH ?= sm_90
+FUZZTIME  ?= 3m
 
 .PHONY: build test bench lint run cuda fuzz
 
@@ -28,3 +29,8 @@ run:
 
 cuda:
 	@echo "make cuda: not implemented yet (CUDA backend issue)"; exit 1
+
+# Fuzz the GGUF parser (seeded from ../shared/testdata); crashers land in
+# gguf/testdata/fuzz/ and then run as regular tests.
+fuzz:
+	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./gguf/
