@@ -63,7 +63,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			f.Fatalf("%s: %v", rel, err)
 		}
-		f.Add(b[:min(len(b), 64<<10)])
+		f.Add(b[:min(len(b), 4<<10)]) // header start: large seeds slow the fuzzer to a crawl
 		f.Add(miniature(f, gf))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
