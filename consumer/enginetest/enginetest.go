@@ -1,0 +1,135 @@
+// Package enginetest provides a scripted engine.Engine for testing the NATS
+// side without loading a model. Its output is a pure function of the
+// request, so tests can check every event.
+package enginetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/orcd/orcd/engine"
+)
+
+// Prompts that script a failure.
+const (
+	PromptTransient = "FAIL_TRANSIENT" // every attempt fails with a transient error
+	PromptInvalid   = "FAIL_INVALID"   // fails with engine.ErrInvalidRequest
+)
+
+// Engine generates MaxTokens tokens (Default when 0): token i has id 100+i
+// and text " t<i>". It sleeps Delay before each token and honours ctx
+// between tokens like the real engine.
+type Engine struct {
+	Delay   time.Duration
+	Default int // tokens when MaxTokens is 0, default 8
+	NSlots  int // default 2
+	Ctx     int // context length, default 512
+
+	once  sync.Once
+	slots chan struct{}
+
+	mu    sync.Mutex
+	calls map[string]int // Generate calls by prompt
+}
+
+// TokenText is the text of token i.
+func TokenText(i int) string { return fmt.Sprintf(" t%d", i) }
+
+// Text is the whole text of an n-token generation.
+func Text(n int) string {
+	var b strings.Builder
+	for i := range n {
+		b.WriteString(TokenText(i))
+	}
+	return b.String()
+}
+
+func (e *Engine) init() {
+	e.once.Do(func() {
+		if e.NSlots <= 0 {
+			e.NSlots = 2
+		}
+		if e.Ctx <= 0 {
+			e.Ctx = 512
+		}
+		if e.Default <= 0 {
+			e.Default = 8
+		}
+		e.slots = make(chan struct{}, e.NSlots)
+		e.calls = map[string]int{}
+	})
+}
+
+// Calls is how many times Generate ran for prompt.
+func (e *Engine) Calls(prompt string) int {
+	e.init()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.calls[prompt]
+}
+
+// Generate implements engine.Engine.
+func (e *Engine) Generate(ctx context.Context, req *engine.Request, emit func(engine.Token) error) (*engine.Result, error) {
+	e.init()
+	select {
+	case e.slots <- struct{}{}:
+	case <-ctx.Done():
+		return &engine.Result{StopReason: engine.StopCancelled}, nil
+	}
+	defer func() { <-e.slots }()
+	e.mu.Lock()
+	e.calls[req.Prompt]++
+	e.mu.Unlock()
+
+	switch req.Prompt {
+	case PromptTransient:
+		return nil, errors.New("enginetest: scripted transient failure")
+	case PromptInvalid:
+		return nil, fmt.Errorf("%w: scripted", engine.ErrInvalidRequest)
+	}
+	n := req.MaxTokens
+	if n == 0 {
+		n = e.Default
+	}
+	res := &engine.Result{StopReason: engine.StopMaxTokens, PromptTokens: len(strings.Fields(req.Prompt)) + 1}
+	start := time.Now()
+	var text strings.Builder
+	for i := range n {
+		select {
+		case <-ctx.Done():
+			res.StopReason = engine.StopCancelled
+			res.Text, res.Decode = text.String(), time.Since(start)
+			return res, nil
+		case <-time.After(e.Delay):
+		}
+		tok := engine.Token{Index: i, ID: int32(100 + i), Text: TokenText(i)}
+		if err := emit(tok); err != nil {
+			return nil, err
+		}
+		text.WriteString(tok.Text)
+		res.OutputTokens++
+	}
+	res.Text, res.Decode = text.String(), time.Since(start)
+	return res, nil
+}
+
+// Info implements engine.Engine.
+func (e *Engine) Info() engine.Info {
+	e.init()
+	return engine.Info{Model: "fake", Arch: "llama", Quant: "F32", Engine: "cpu", Context: e.Ctx, Slots: e.NSlots}
+}
+
+// Memory implements engine.Engine.
+func (e *Engine) Memory() engine.Memory {
+	return engine.Memory{Kind: "ram", Device: "test", Total: 1 << 30, Used: 1 << 20}
+}
+
+// Health implements engine.Engine.
+func (e *Engine) Health() error { return nil }
+
+// Close implements engine.Engine.
+func (e *Engine) Close() error { return nil }

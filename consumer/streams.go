@@ -1,0 +1,151 @@
+package consumer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// StreamConfig bounds the JetStream resources orcd creates.
+type StreamConfig struct {
+	JobsMaxMsgs   int64         // queued jobs; a full queue refuses new ones
+	JobsMaxBytes  int64         // bytes of queued jobs
+	EventsMaxAge  time.Duration // how long a job's events can be replayed
+	EventsMaxSize int64         // bytes of events kept
+	StateTTL      time.Duration // per-job state (finished or not) and remembered cancels
+	WorkersTTL    time.Duration // a worker's record outlives its last heartbeat this long
+}
+
+// Defaults for StreamConfig's zero fields.
+const (
+	DefaultJobsMaxMsgs   = 10000
+	DefaultJobsMaxBytes  = 256 << 20
+	DefaultEventsMaxAge  = time.Hour
+	DefaultEventsMaxSize = 1 << 30
+	DefaultStateTTL      = 24 * time.Hour
+)
+
+func (c *StreamConfig) fill(heartbeat time.Duration) {
+	def := func(v *int64, d int64) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&c.JobsMaxMsgs, DefaultJobsMaxMsgs)
+	def(&c.JobsMaxBytes, DefaultJobsMaxBytes)
+	def(&c.EventsMaxSize, DefaultEventsMaxSize)
+	if c.EventsMaxAge <= 0 {
+		c.EventsMaxAge = DefaultEventsMaxAge
+	}
+	if c.StateTTL <= 0 {
+		c.StateTTL = DefaultStateTTL
+	}
+	if c.WorkersTTL <= 0 {
+		c.WorkersTTL = 3 * heartbeat
+	}
+}
+
+// Resources are the streams and buckets a worker and a client use.
+type Resources struct {
+	Jobs    jetstream.Stream
+	Events  jetstream.Stream
+	Cancel  jetstream.KeyValue // job_id -> cancel requested (TTL)
+	State   jetstream.KeyValue // job_id -> jobState (TTL)
+	Workers jetstream.KeyValue // worker_id -> Heartbeat (TTL)
+}
+
+// EnsureResources creates or updates the jobs and events streams and the
+// three buckets so that they match cfg.
+func EnsureResources(ctx context.Context, js jetstream.JetStream, s Subjects, cfg StreamConfig, heartbeat time.Duration) (*Resources, error) {
+	cfg.fill(heartbeat)
+	var r Resources
+	var err error
+	r.Jobs, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        s.JobsStream(),
+		Description: "orcd jobs waiting for a worker",
+		Subjects:    []string{s.AllJobs()},
+		Retention:   jetstream.WorkQueuePolicy,
+		Storage:     jetstream.FileStorage,
+		MaxMsgs:     cfg.JobsMaxMsgs,
+		MaxBytes:    cfg.JobsMaxBytes,
+		Discard:     jetstream.DiscardNew,
+		Duplicates:  2 * time.Minute,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("jobs stream %s: %w", s.JobsStream(), err)
+	}
+	r.Events, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        s.EventsStream(),
+		Description: "orcd job events, kept for replay",
+		Subjects:    []string{s.AllEvents()},
+		Retention:   jetstream.LimitsPolicy,
+		Storage:     jetstream.FileStorage,
+		MaxAge:      cfg.EventsMaxAge,
+		MaxBytes:    cfg.EventsMaxSize,
+		Discard:     jetstream.DiscardOld,
+		Duplicates:  2 * time.Minute,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("events stream %s: %w", s.EventsStream(), err)
+	}
+	kv := func(name, desc string, ttl time.Duration) (jetstream.KeyValue, error) {
+		b, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket: name, Description: desc, TTL: ttl, Storage: jetstream.FileStorage, History: 1,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("bucket %s: %w", name, err)
+		}
+		return b, nil
+	}
+	if r.Cancel, err = kv(s.CancelBucket(), "orcd cancel requests", cfg.StateTTL); err != nil {
+		return nil, err
+	}
+	if r.State, err = kv(s.StateBucket(), "orcd per-job state", cfg.StateTTL); err != nil {
+		return nil, err
+	}
+	if r.Workers, err = kv(s.WorkersBucket(), "orcd worker heartbeats", cfg.WorkersTTL); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// LookupResources binds to resources that a worker already created.
+func LookupResources(ctx context.Context, js jetstream.JetStream, s Subjects) (*Resources, error) {
+	var r Resources
+	var err error
+	if r.Jobs, err = js.Stream(ctx, s.JobsStream()); err != nil {
+		return nil, fmt.Errorf("jobs stream %s (is a worker running?): %w", s.JobsStream(), err)
+	}
+	if r.Events, err = js.Stream(ctx, s.EventsStream()); err != nil {
+		return nil, fmt.Errorf("events stream %s: %w", s.EventsStream(), err)
+	}
+	for _, b := range []struct {
+		name string
+		dst  *jetstream.KeyValue
+	}{{s.CancelBucket(), &r.Cancel}, {s.StateBucket(), &r.State}, {s.WorkersBucket(), &r.Workers}} {
+		if *b.dst, err = js.KeyValue(ctx, b.name); err != nil {
+			return nil, fmt.Errorf("bucket %s: %w", b.name, err)
+		}
+	}
+	return &r, nil
+}
+
+// ErrQueueFull is returned when the jobs stream is at its bound and
+// refuses a new job.
+var ErrQueueFull = errors.New("job queue is full")
+
+// errCodeStreamStoreFailed is the server's JSStreamStoreFailedF (10077):
+// "maximum messages exceeded" or "maximum bytes exceeded" under DiscardNew.
+const errCodeStreamStoreFailed jetstream.ErrorCode = 10077
+
+// PublishError maps JetStream's refusal of a full stream to ErrQueueFull.
+func PublishError(err error) error {
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeStreamStoreFailed {
+		return fmt.Errorf("%w: %s", ErrQueueFull, apiErr.Description)
+	}
+	return err
+}
