@@ -2,8 +2,13 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
 
 	"github.com/orcd/orcd/engine"
+	"github.com/orcd/orcd/engine/cpu"
+	"github.com/orcd/orcd/gguf"
 )
 
 // engineOptions choose and configure the engine behind serve and generate.
@@ -18,5 +23,72 @@ type engineOptions struct {
 
 // openEngine loads the model and starts the chosen backend.
 func openEngine(opts engineOptions) (engine.Engine, error) {
-	return nil, errors.New("engine: not implemented yet")
+	g, _, err := openGenerator(opts)
+	if err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// openGenerator is openEngine that also returns the tokenizer, for
+// commands that report token ids.
+func openGenerator(opts engineOptions) (*engine.Generator, engine.Tokenizer, error) {
+	switch opts.Engine {
+	case "", "auto", "cpu":
+	case "cuda", "metal":
+		return nil, nil, fmt.Errorf("engine %q is not available in this build (use -engine cpu)", opts.Engine)
+	default:
+		return nil, nil, fmt.Errorf("unknown engine %q (want auto, cpu, cuda or metal)", opts.Engine)
+	}
+	if opts.ModelPath == "" {
+		return nil, nil, errors.New("no model file given")
+	}
+	f, err := gguf.Open(opts.ModelPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	g, tok, err := newCPUGenerator(f, opts)
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("%s: %w", opts.ModelPath, err)
+	}
+	return g, tok, nil
+}
+
+func newCPUGenerator(f *gguf.File, opts engineOptions) (*engine.Generator, engine.Tokenizer, error) {
+	m, err := engine.LoadModel(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	tok, err := loadTokenizer(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := cpu.New(m, cpu.Options{Threads: opts.Threads, MaxSeqs: opts.Slots, Context: opts.Context})
+	if err != nil {
+		return nil, nil, err
+	}
+	info := engine.Info{
+		Model:  strings.TrimSuffix(filepath.Base(opts.ModelPath), ".gguf"),
+		Arch:   m.Config.Arch,
+		Quant:  m.Quant(),
+		Engine: "cpu",
+	}
+	return engine.NewGenerator(&fileBackend{b, f}, tok, m.Config.NVocab, info), tok, nil
+}
+
+// fileBackend closes the model's mapping after the backend, since the
+// weights live in it.
+type fileBackend struct {
+	*cpu.Backend
+	f *gguf.File
+}
+
+func (b *fileBackend) Close() error {
+	return errors.Join(b.Backend.Close(), b.f.Close())
+}
+
+// loadTokenizer builds the engine's tokenizer from the model's vocab.
+func loadTokenizer(f *gguf.File) (engine.Tokenizer, error) {
+	return nil, errors.New("tokenizer: not available yet")
 }

@@ -23,15 +23,17 @@ type Options struct {
 
 // Backend implements engine.Backend on the CPU.
 type Backend struct {
-	m      *engine.Model
-	c      engine.Config
-	norms  layerNorms
-	kv     *KVCache
-	st     *State
-	ws     *workers
-	opts   Options
-	device string
-	closed atomic.Bool
+	m     *engine.Model
+	c     engine.Config
+	norms layerNorms
+	// ropeFreqs[i] is the angle per position of rotation pair i.
+	ropeFreqs []float64
+	kv        *KVCache
+	st        *State
+	ws        *workers
+	opts      Options
+	device    string
+	closed    atomic.Bool
 }
 
 var _ engine.Backend = (*Backend)(nil)
@@ -68,9 +70,10 @@ func New(m *engine.Model, opts Options) (*Backend, error) {
 	maxRow := max(c.NEmbd, c.NFF, c.NHead*c.HeadDim)
 	b := &Backend{
 		m: m, c: c, norms: norms, opts: opts, device: cpuName(),
-		kv: newKVCache(c.NLayer, opts.MaxSeqs, opts.Context, kvDim),
-		st: newState(c, opts.MaxBatch),
-		ws: newWorkers(opts.Threads, maxRow, opts.Context),
+		ropeFreqs: ropeFreqs(c.NRot, c.RopeBase, norms.ropeFreqs),
+		kv:        newKVCache(c.NLayer, opts.MaxSeqs, opts.Context, kvDim),
+		st:        newState(c, opts.MaxBatch),
+		ws:        newWorkers(opts.Threads, maxRow, opts.Context),
 	}
 	return b, nil
 }

@@ -130,13 +130,13 @@ func TestKernelsAgainstDefinitions(t *testing.T) {
 	// NORM rope at pos 1 turns pair (x0, x1) by 1 radian, pair (x2, x3)
 	// by base^(-2/4) = 0.01 radians; NEOX pairs (x0, x2) and (x1, x3).
 	v := []float32{1, 0, 1, 0}
-	rope(v, 1, 4, 10000, nil, false)
+	rope(v, 1, ropeFreqs(4, 10000, nil), false)
 	if math.Abs(float64(v[0])-math.Cos(1)) > 1e-6 || math.Abs(float64(v[1])-math.Sin(1)) > 1e-6 ||
 		math.Abs(float64(v[3])-math.Sin(0.01)) > 1e-6 {
 		t.Fatalf("norm rope %v", v)
 	}
 	v = []float32{1, 1, 0, 0}
-	rope(v, 1, 4, 10000, []float32{1, 2}, true)
+	rope(v, 1, ropeFreqs(4, 10000, []float32{1, 2}), true)
 	if math.Abs(float64(v[2])-math.Sin(1)) > 1e-6 || math.Abs(float64(v[3])-math.Sin(0.005)) > 1e-6 {
 		t.Fatalf("neox rope with freq factors %v", v)
 	}

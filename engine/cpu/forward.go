@@ -128,7 +128,7 @@ func (b *Backend) headNormRope(x, norm []float32, pos int) {
 		if norm != nil {
 			rmsnorm(head, head, norm, c.RMSEps)
 		}
-		rope(head, pos, c.NRot, c.RopeBase, b.norms.ropeFreqs, c.RopeNeox)
+		rope(head, pos, b.ropeFreqs, c.RopeNeox)
 	}
 }
 

@@ -47,18 +47,27 @@ func swiglu(h, gate, up []float32) {
 	}
 }
 
-// rope rotates the first nRot dims of one head vector by the angles of
-// position pos: pair i turns by pos * base^(-2i/nRot) / freqs[i]. NORM
-// (llama) pairs adjacent values (x[2i], x[2i+1]); NEOX pairs x[i] with
-// x[i+nRot/2]. Dims past nRot are left as they are.
-func rope(x []float32, pos int, nRot int, base float32, freqs []float32, neox bool) {
-	half := nRot / 2
-	for i := 0; i < half; i++ {
-		theta := float64(pos) * math.Pow(float64(base), -2*float64(i)/float64(nRot))
-		if freqs != nil {
-			theta /= float64(freqs[i])
+// ropeFreqs returns the rotation speed of each pair i < nRot/2:
+// base^(-2i/nRot), divided by the llama3 factor freqs[i] when given.
+func ropeFreqs(nRot int, base float32, factors []float32) []float64 {
+	f := make([]float64, nRot/2)
+	for i := range f {
+		f[i] = math.Pow(float64(base), -2*float64(i)/float64(nRot))
+		if factors != nil {
+			f[i] /= float64(factors[i])
 		}
-		sin, cos := math.Sincos(theta)
+	}
+	return f
+}
+
+// rope rotates the first 2*len(freqs) dims of one head vector to position
+// pos: pair i turns by pos * freqs[i]. NORM (llama) pairs adjacent values
+// (x[2i], x[2i+1]); NEOX pairs x[i] with x[i+nRot/2]. Dims past nRot are
+// left as they are.
+func rope(x []float32, pos int, freqs []float64, neox bool) {
+	half := len(freqs)
+	for i, f := range freqs {
+		sin, cos := math.Sincos(float64(pos) * f)
 		c, s := float32(cos), float32(sin)
 		a, b := 2*i, 2*i+1
 		if neox {
