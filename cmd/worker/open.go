@@ -9,6 +9,7 @@ import (
 	"github.com/orcd/orcd/engine"
 	"github.com/orcd/orcd/engine/cpu"
 	"github.com/orcd/orcd/gguf"
+	"github.com/orcd/orcd/tokenizer"
 )
 
 // engineOptions choose and configure the engine behind serve and generate.
@@ -90,5 +91,20 @@ func (b *fileBackend) Close() error {
 
 // loadTokenizer builds the engine's tokenizer from the model's vocab.
 func loadTokenizer(f *gguf.File) (engine.Tokenizer, error) {
-	return nil, errors.New("tokenizer: not available yet")
+	t, err := tokenizer.FromGGUF(f)
+	if err != nil {
+		return nil, err
+	}
+	return vocab{t}, nil
+}
+
+// vocab adapts tokenizer.Tokenizer to engine.Tokenizer.
+type vocab struct{ *tokenizer.Tokenizer }
+
+// HasChatTemplate is false until the tokenizer package renders templates;
+// chat requests then fail with ErrNoChatTemplate instead of a wrong prompt.
+func (vocab) HasChatTemplate() bool { return false }
+
+func (vocab) ApplyChatTemplate([]engine.Message, bool) (string, error) {
+	return "", engine.ErrNoChatTemplate
 }
