@@ -164,8 +164,10 @@ func (w *Worker) Run(ctx context.Context) error {
 	<-ctx.Done()
 	w.log.WithField("grace", w.cfg.Grace).Info("shutting down: no new jobs")
 	close(w.stopping)
-	w.drain()
+	// No pull request may be left open when jobs are handed back, or the
+	// server would redeliver a Nak'd job straight back to this worker.
 	fetchers.Wait()
+	w.drain()
 	if svc != nil {
 		svc.Stop()
 	}
@@ -201,8 +203,9 @@ func (w *Worker) setup(ctx context.Context) error {
 	return nil
 }
 
-// fetchLoop is one slot: it asks for a single job only when it is free, so
-// the worker never holds a job it cannot start (no prefetch buffer).
+// fetchLoop is one slot: it asks for a single job only when the slot is
+// free, so the worker never holds a job it cannot start (no prefetch
+// buffer). It returns as soon as shutdown begins, even while its job runs.
 func (w *Worker) fetchLoop() {
 	b := newBackoff(100*time.Millisecond, 5*time.Second)
 	for {
@@ -214,7 +217,9 @@ func (w *Worker) fetchLoop() {
 		batch, err := w.cons.Fetch(1, jetstream.FetchMaxWait(w.cfg.FetchWait))
 		if err == nil {
 			for msg := range batch.Messages() {
-				w.take(msg)
+				if !w.take(msg) {
+					return
+				}
 			}
 			err = batch.Error()
 		}
@@ -232,18 +237,29 @@ func (w *Worker) fetchLoop() {
 	}
 }
 
-// take runs msg, or hands it straight back when shutdown has begun (a pull
-// request may still be answered after the stop).
-func (w *Worker) take(msg jetstream.Msg) {
+// take runs msg and waits for it, or hands it straight back when shutdown
+// has begun (a pull request may be answered after the stop). It returns
+// false when the slot should stop fetching.
+func (w *Worker) take(msg jetstream.Msg) bool {
 	select {
 	case <-w.stopping:
 		_ = msg.Nak()
-		return
+		return false
 	default:
 	}
 	w.jobs.Add(1)
-	defer w.jobs.Done()
-	w.runJob(msg)
+	done := make(chan struct{})
+	go func() {
+		defer w.jobs.Done()
+		defer close(done)
+		w.runJob(msg)
+	}()
+	select {
+	case <-done:
+		return true
+	case <-w.stopping:
+		return false
+	}
 }
 
 // drain waits for running jobs up to Grace, then interrupts the rest; their
