@@ -62,7 +62,7 @@ var fixtureSpecs = []fixtureSpec{
 			"blk.1.attn_q.bias": "F32 [256]", "blk.0.attn_k.bias": "F32 [64]", "blk.0.attn_v.bias": "F32 [64]", "blk.1.ffn_down.weight": "Q8_0 [512 256]"},
 		ints: map[string]int64{"qwen2.embedding_length": 256, "qwen2.block_count": 2, "qwen2.attention.head_count": 8,
 			"qwen2.attention.head_count_kv": 2, "qwen2.feed_forward_length": 512, "qwen2.context_length": 512, "general.file_type": 7},
-		strs: map[string]string{"general.architecture": "qwen2", "tokenizer.ggml.model": "gpt2", "tokenizer.ggml.pre": "gpt-2"},
+		strs:   map[string]string{"general.architecture": "qwen2", "tokenizer.ggml.model": "gpt2", "tokenizer.ggml.pre": "gpt-2"},
 		absent: []string{"output.weight"}},
 	{file: "models/tiny-llama3-q8_0.gguf", tensors: 21, matrices: TypeQ8_0, tokens: 128256, merges: 280147,
 		shapes: map[string]string{"token_embd.weight": "Q8_0 [64 128256]", "rope_freqs.weight": "F32 [8]", "blk.0.attn_q.weight": "Q8_0 [64 64]",
