@@ -3,6 +3,7 @@ package cpu
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/orcd/orcd/engine"
@@ -13,14 +14,14 @@ import (
 // reported as tok/s. ANCHORS.md has llama.cpp's figures for the same
 // shapes (stories260K: ~10,400 prefill, ~7,500 decode with 2 threads).
 
-// benchModel is stories260K, or the file named by ORCD_BENCH_MODEL (for
-// the 1B-shaped files that make bench generates).
+// benchModel is stories260K, or the file at the path ORCD_BENCH_MODEL
+// (for the 1B-shaped files that make bench generates).
 func benchModel(b *testing.B) *Backend {
-	file := "stories260K.gguf"
+	file := filepath.Join(testdata, "models", "stories260K.gguf")
 	if p := os.Getenv("ORCD_BENCH_MODEL"); p != "" {
 		file = p
 	}
-	return openBackend(b, file, Options{Threads: 2, Context: 256, MaxBatch: 128})
+	return openBackendPath(b, file, Options{Threads: 2, Context: 256, MaxBatch: 128})
 }
 
 func benchTokens(n, vocab int) []int32 {
@@ -59,4 +60,8 @@ func BenchmarkDecode64(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(64*b.N)/b.Elapsed().Seconds(), "tok/s")
+	// Resident memory: the mapped weights that were read, the KV cache,
+	// the state and the Go runtime; compare with the file size + KV cache.
+	b.ReportMetric(float64(residentBytes())/(1<<20), "RSS-MiB")
+	b.ReportMetric(float64(be.m.File.Size+int64(be.KVBytes()))/(1<<20), "file+KV-MiB")
 }

@@ -73,7 +73,11 @@ func readGolden(t testing.TB, path string) *golden {
 // openBackend loads a model from testdata/models with a 512-position
 // cache like the goldens' n_ctx.
 func openBackend(t testing.TB, file string, opts Options) *Backend {
-	path := filepath.Join(testdata, "models", file)
+	return openBackendPath(t, filepath.Join(testdata, "models", file), opts)
+}
+
+func openBackendPath(t testing.TB, path string, opts Options) *Backend {
+	file := filepath.Base(path)
 	f, err := gguf.Open(path)
 	if err != nil {
 		t.Fatalf("open %s: %v", path, err)
