@@ -117,19 +117,19 @@ func feed(t testing.TB, b *Backend, seq int32, pos int, toks []int32) []float32 
 // compareTop10 checks our logits against one golden top-10 list and
 // returns the largest difference on the golden ids. An id may enter our
 // top 10 in place of a golden one only when it ties the golden 10th.
-func compareTop10(logits []float32, want [][2]float64) (maxDiff float64, problem string) {
+func compareTop10(logits []float32, want [][2]float64, tol float64) (maxDiff float64, problem string) {
 	in := map[int]bool{}
 	for _, p := range want {
 		id := int(p[0])
 		in[id] = true
 		maxDiff = math.Max(maxDiff, math.Abs(float64(logits[id])-p[1]))
 	}
-	if maxDiff > logitTol {
+	if maxDiff > tol {
 		return maxDiff, "logit differs"
 	}
 	last := want[len(want)-1][1]
 	for _, id := range topK(logits, len(want)) {
-		if !in[id] && float64(logits[id]) > last+logitTol {
+		if !in[id] && float64(logits[id]) > last+tol {
 			return maxDiff, "top-10 ids differ beyond a near-tie"
 		}
 	}
@@ -168,31 +168,72 @@ func modelName(path string) string {
 	return strings.TrimSuffix(filepath.Base(path), ".json") + ".gguf"
 }
 
+// activationQuantTol bounds our distance to llama.cpp's own run on the
+// quantized files (`cases`), where ggml also quantizes the activations
+// (to Q8_0/Q8_K, or F16 for F16 weights) and we do not. The golden README
+// measured that noise per file against llama.cpp's float32 run (F16 0.001,
+// Q8_0 0.021, Q6_K 0.026, Q4_0 0.033, Q4_K 0.034, mixed 0.046, qwen2
+// 0.038, llama3 0.13, qwen3 0.076, phi3 0.015). Our check forces llama.cpp's
+// own quantized token sequence and looks at every step, which sees up to
+// 2x those figures; the bounds are the README figures x 2.5.
+var activationQuantTol = map[string]float64{
+	"tiny-llama-gqa-f16.gguf":         0.0025,
+	"llama-2-tiny-random.gguf":        0.0025,
+	"tiny-llama-gqa-q8_0-pure.gguf":   0.0525,
+	"tiny-llama-gqa-q6_k-pure.gguf":   0.065,
+	"tiny-llama-gqa-q4_0-pure.gguf":   0.0825,
+	"tiny-llama-gqa-q4_k_m-pure.gguf": 0.085,
+	"tiny-llama-gqa-q4_k_m.gguf":      0.115,
+	"tiny-qwen2-q8_0.gguf":            0.095,
+	"tiny-llama3-q8_0.gguf":           0.325,
+	"tiny-qwen3-q8_0.gguf":            0.19,
+	"tiny-phi3-q8_0.gguf":             0.0375,
+}
+
+// teacherForce feeds each case's prompt, then its generated tokens, and
+// compares the top-10 logits at every step; it returns the largest
+// difference seen.
+func teacherForce(t *testing.T, b *Backend, cases []goldenCase, tol float64) float64 {
+	var worst float64
+	for _, c := range cases {
+		b.ClearSeq(0)
+		logits := feed(t, b, 0, 0, c.PromptTokens)
+		pos := len(c.PromptTokens)
+		for step, want := range c.StepTopLogits {
+			if step > 0 {
+				logits = feed(t, b, 0, pos, c.GeneratedTokens[step-1:step])
+				pos++
+			}
+			d, problem := compareTop10(logits, want, tol)
+			worst = math.Max(worst, d)
+			if problem != "" {
+				t.Fatalf("prompt %q step %d: %s (max diff %.3g, tolerance %g)\nwant %v\ngot top %v", c.Prompt, step, problem, d, tol, want, topK(logits, 10))
+			}
+		}
+	}
+	return worst
+}
+
 // TestGoldenTeacherForced feeds each golden prompt, then llama.cpp's own
-// generated tokens, and compares the top-10 logits at every step.
+// generated tokens, and compares the top-10 logits at every step: with
+// the float32 reference within logitTol, and for quantized files also with
+// llama.cpp's quantized run within its activation-quantization noise.
 func TestGoldenTeacherForced(t *testing.T) {
 	for _, path := range goldenFiles(t) {
 		g := readGolden(t, path)
 		t.Run(g.ModelFile, func(t *testing.T) {
 			b := openBackend(t, g.ModelFile, Options{Threads: 2})
-			var worst float64
-			for _, c := range g.reference() {
-				b.ClearSeq(0)
-				logits := feed(t, b, 0, 0, c.PromptTokens)
-				pos := len(c.PromptTokens)
-				for step, want := range c.StepTopLogits {
-					if step > 0 {
-						logits = feed(t, b, 0, pos, c.GeneratedTokens[step-1:step])
-						pos++
-					}
-					d, problem := compareTop10(logits, want)
-					worst = math.Max(worst, d)
-					if problem != "" {
-						t.Fatalf("prompt %q step %d: %s (max diff %.3g, tolerance %g)\nwant %v\ngot top %v", c.Prompt, step, problem, d, logitTol, want, topK(logits, 10))
-					}
-				}
-			}
+			worst := teacherForce(t, b, g.reference(), logitTol)
 			t.Logf("%s: max |logit diff| vs llama.cpp float32 reference = %.3g over %d prompts", g.ModelFile, worst, len(g.reference()))
+			if g.Deq == nil {
+				return
+			}
+			tol, ok := activationQuantTol[g.ModelFile]
+			if !ok {
+				t.Fatalf("no activation-quantization tolerance for %s", g.ModelFile)
+			}
+			worst = teacherForce(t, b, g.Cases, tol)
+			t.Logf("%s: max |logit diff| vs llama.cpp quantized run (cases) = %.3g (bound %g)", g.ModelFile, worst, tol)
 		})
 	}
 }
