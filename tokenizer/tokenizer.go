@@ -55,6 +55,7 @@ type Tokenizer struct {
 	state sync.Pool // *encodeState
 
 	chatTemplate string
+	compiled     compiledTemplate
 }
 
 // VocabSize is the number of tokens.
