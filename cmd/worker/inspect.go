@@ -35,20 +35,36 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	// Accept flags after the file too ("inspect m.gguf --json").
+	if fs.NArg() > 1 {
+		path := fs.Arg(0)
+		if err := parseFlags(fs, fs.Args()[1:]); err != nil {
+			return err
+		}
+		if fs.NArg() != 0 {
+			fs.Usage()
+			return &exitError{code: 2, msg: "want exactly one GGUF file"}
+		}
+		return inspectFile(path, *asJSON, stdout)
+	}
 	if fs.NArg() != 1 {
 		fs.Usage()
 		return &exitError{code: 2, msg: "want exactly one GGUF file"}
 	}
-	f, err := gguf.Open(fs.Arg(0))
+	return inspectFile(fs.Arg(0), *asJSON, stdout)
+}
+
+func inspectFile(path string, asJSON bool, stdout io.Writer) error {
+	f, err := gguf.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	w := bufio.NewWriter(stdout)
-	if *asJSON {
+	if asJSON {
 		err = inspectJSON(w, f)
 	} else {
-		inspectSummary(w, fs.Arg(0), f)
+		inspectSummary(w, path, f)
 	}
 	if ferr := w.Flush(); err == nil {
 		err = ferr

@@ -43,6 +43,10 @@ func TestInspectSummary(t *testing.T) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
 		}
 	}
+	code, out, _ = runWorker("inspect", sharedFile(t, "models/stories260K.gguf"), "--json")
+	if code != 0 || !strings.HasPrefix(out, `{"version":3,`) {
+		t.Errorf("flag after the file: exit %d, output %.40q", code, out)
+	}
 	_, out, _ = runWorker("inspect", sharedFile(t, "models/tiny-llama-gqa-q4_k_m.gguf"))
 	if !strings.Contains(out, "Q4_K x13") || !strings.Contains(out, "Q6_K x3") || !strings.Contains(out, "F32 x5") {
 		t.Errorf("quant mix of the Q4_K_M fixture is wrong:\n%s", out)
@@ -151,6 +155,8 @@ func TestInspectErrors(t *testing.T) {
 		{[]string{"inspect", empty}, 1, "empty file"},
 		{[]string{"inspect", dir}, 1, "inspect"},
 		{[]string{"inspect"}, 2, "exactly one"},
+		{[]string{"inspect", garbage, empty}, 2, "exactly one"},
+		{[]string{"inspect", "--bogus", garbage}, 2, "bogus"},
 	} {
 		code, out, errOut := runWorker(c.args...)
 		if code != c.code || !strings.Contains(errOut, c.want) {
