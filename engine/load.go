@@ -224,6 +224,11 @@ func (l *tensorLoader) weights(c *Config) Weights {
 			l.err = unsupported("%q (phi3 longrope scaling)", name)
 		}
 	}
+	if c.NLayer > len(l.f.Tensors) {
+		// Checked before allocating: a hostile count must not cost memory.
+		l.err = fmt.Errorf("engine: block_count %d, but the file holds only %d tensors", c.NLayer, len(l.f.Tensors))
+		return w
+	}
 	w.Layers = make([]Layer, c.NLayer)
 	for i := range w.Layers {
 		w.Layers[i] = l.layer(c, i, e, q, kv)
