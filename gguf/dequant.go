@@ -69,8 +69,8 @@ func Dequantize(t Type, src []byte, dst []float32) error {
 // DequantizeTensor returns the tensor's values as a new float32 slice.
 func DequantizeTensor(t *TensorInfo) ([]float32, error) {
 	n := t.Elements()
-	if n > math.MaxInt32*4 {
-		return nil, fmt.Errorf("gguf: tensor %q has too many elements (%d) to dequantize at once", t.Name, n)
+	if n != uint64(int(n)) {
+		return nil, fmt.Errorf("gguf: tensor %q has too many elements (%d) for this machine", t.Name, n)
 	}
 	if uint64(len(t.Data)) != t.Size {
 		return nil, fmt.Errorf("gguf: tensor %q has no data loaded", t.Name)

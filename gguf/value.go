@@ -126,3 +126,40 @@ func (v Value) asInt64() (int64, bool) {
 	}
 	return 0, false
 }
+
+// At returns element i of the array as its Go value (uint32, string,
+// Array, ...), or nil when i is out of range.
+func (a Array) At(i int) any {
+	if i < 0 || i >= a.Len() {
+		return nil
+	}
+	switch s := a.Values.(type) {
+	case []uint8:
+		return s[i]
+	case []int8:
+		return s[i]
+	case []uint16:
+		return s[i]
+	case []int16:
+		return s[i]
+	case []uint32:
+		return s[i]
+	case []int32:
+		return s[i]
+	case []float32:
+		return s[i]
+	case []bool:
+		return s[i]
+	case []string:
+		return s[i]
+	case []Array:
+		return s[i]
+	case []uint64:
+		return s[i]
+	case []int64:
+		return s[i]
+	case []float64:
+		return s[i]
+	}
+	return nil
+}

@@ -263,3 +263,16 @@ func TestWriteFile(t *testing.T) {
 		t.Fatalf("arch %q, %d tensors", s, len(f.Tensors))
 	}
 }
+
+func TestArrayAt(t *testing.T) {
+	for _, v := range []any{[]uint8{7}, []int8{7}, []uint16{7}, []int16{7}, []uint32{7}, []int32{7}, []float32{7},
+		[]uint64{7}, []int64{7}, []float64{7}, []string{"7"}, []bool{true}, []Array{{ValueUint8, []uint8{7}}}} {
+		a := MustValue(v).V.(Array)
+		if got := a.At(0); !reflect.DeepEqual(got, reflect.ValueOf(v).Index(0).Interface()) {
+			t.Errorf("%T: At(0) = %v", v, got)
+		}
+		if a.At(1) != nil || a.At(-1) != nil {
+			t.Errorf("%T: out of range At is not nil", v)
+		}
+	}
+}

@@ -269,7 +269,7 @@ func jsonValue(v any) any {
 		n := x.Len()
 		elems := make([]any, 0, min(n, inspectArrayFull))
 		for i := 0; i < n && (n <= inspectArrayFull || i < inspectArrayHead); i++ {
-			elems = append(elems, jsonValue(arrayElem(x, i)))
+			elems = append(elems, jsonValue(x.At(i)))
 		}
 		if n <= inspectArrayFull {
 			return elems
@@ -284,37 +284,4 @@ func jsonFloat(f float64, bits int) any {
 		return strconv.FormatFloat(f, 'g', -1, bits)
 	}
 	return json.Number(strconv.FormatFloat(f, 'g', -1, bits))
-}
-
-// arrayElem returns element i of a typed array.
-func arrayElem(a gguf.Array, i int) any {
-	switch s := a.Values.(type) {
-	case []uint8:
-		return s[i]
-	case []int8:
-		return s[i]
-	case []uint16:
-		return s[i]
-	case []int16:
-		return s[i]
-	case []uint32:
-		return s[i]
-	case []int32:
-		return s[i]
-	case []float32:
-		return s[i]
-	case []bool:
-		return s[i]
-	case []string:
-		return s[i]
-	case []uint64:
-		return s[i]
-	case []int64:
-		return s[i]
-	case []float64:
-		return s[i]
-	case []gguf.Array:
-		return s[i]
-	}
-	return nil
 }
