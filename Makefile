@@ -24,8 +24,11 @@ lint:
 bench:
 	@echo "make bench: not implemented yet (CPU speed issue)"; exit 1
 
-run:
-	@echo "make run: not implemented yet (NATS worker issue)"; exit 1
+# Embedded NATS + a worker on MODEL + one job, streamed back, then a clean
+# shutdown. PROMPT overrides the story's start.
+PROMPT    ?= Once upon a time
+run: build
+	$(BIN) serve --model $(MODEL) --demo "$(PROMPT)" --demo-max-tokens 200
 
 cuda:
 	@echo "make cuda: not implemented yet (CUDA backend issue)"; exit 1

@@ -34,6 +34,7 @@ type tokenStream struct {
 	buf      []engine.Token
 	inflight []jetstream.PubAckFuture
 	sent     int // tokens handed to NATS
+	events   int // token events published
 	err      error
 }
 
@@ -101,6 +102,7 @@ func (s *tokenStream) publish() {
 		s.inflight = append(s.inflight, f)
 	}
 	s.sent += len(s.buf)
+	s.events++
 	s.buf = s.buf[:0]
 }
 
@@ -115,6 +117,7 @@ func (s *tokenStream) flushSync() error {
 		s.err = fmt.Errorf("publish token event: %w", err)
 	}
 	s.sent += len(s.buf)
+	s.events++
 	s.buf = s.buf[:0]
 	return s.err
 }

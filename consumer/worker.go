@@ -97,6 +97,7 @@ type Worker struct {
 	cons jetstream.Consumer
 
 	stopping chan struct{} // closed when shutdown begins: fetch no more
+	ready    chan struct{} // closed once streams and consumer exist
 	stats    stats
 
 	mu      sync.Mutex
@@ -119,6 +120,7 @@ func New(nc *nats.Conn, eng engine.Engine, cfg Config) (*Worker, error) {
 		cfg: cfg, nc: nc, js: js, eng: eng, info: info,
 		subj:     NewSubjects(cfg.Prefix),
 		stopping: make(chan struct{}),
+		ready:    make(chan struct{}),
 		running:  map[string]*runningJob{},
 	}
 	w.log = cfg.Log.WithFields(logrus.Fields{"worker_id": cfg.WorkerID, "model": cfg.Model})
@@ -128,6 +130,13 @@ func New(nc *nats.Conn, eng engine.Engine, cfg Config) (*Worker, error) {
 
 // ID is the worker's id.
 func (w *Worker) ID() string { return w.cfg.WorkerID }
+
+// Model is the name jobs address this worker's model by.
+func (w *Worker) Model() string { return w.cfg.Model }
+
+// Ready is closed once Run has set up the streams and the consumer, so
+// jobs can be submitted.
+func (w *Worker) Ready() <-chan struct{} { return w.ready }
 
 // Subjects are the worker's subjects.
 func (w *Worker) Subjects() Subjects { return w.subj }
@@ -155,6 +164,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	svc := w.startService()
 
 	w.log.WithFields(logrus.Fields{"slots": w.cfg.Slots, "subject": w.subj.Jobs(w.cfg.Model)}).Info("worker started")
+	close(w.ready)
 	var fetchers sync.WaitGroup
 	for range w.cfg.Slots {
 		fetchers.Add(1)
