@@ -31,6 +31,7 @@ type Backend struct {
 	kv        *KVCache
 	st        *State
 	ws        *workers
+	next      []int // validate's scratch, one entry per sequence
 	opts      Options
 	device    string
 	closed    atomic.Bool
@@ -74,6 +75,7 @@ func New(m *engine.Model, opts Options) (*Backend, error) {
 		kv:        newKVCache(c.NLayer, opts.MaxSeqs, opts.Context, kvDim),
 		st:        newState(c, opts.MaxBatch),
 		ws:        newWorkers(opts.Threads, maxRow, opts.Context),
+		next:      make([]int, opts.MaxSeqs),
 	}
 	return b, nil
 }
@@ -138,7 +140,13 @@ func (b *Backend) validate(batch *engine.Batch, logits []float32) error {
 	if need := batch.NumLogits() * b.c.NVocab; len(logits) < need {
 		return fmt.Errorf("cpu: logits buffer holds %d floats, batch needs %d", len(logits), need)
 	}
-	next := map[int32]int{}
+	// next[s] is the position sequence s expects next, -1 until seen.
+	next := b.next
+	for _, s := range batch.Seq {
+		if s >= 0 && int(s) < len(next) {
+			next[s] = -1
+		}
+	}
 	for i, tok := range batch.Tokens {
 		s := batch.Seq[i]
 		if s < 0 || int(s) >= b.opts.MaxSeqs {
@@ -147,8 +155,8 @@ func (b *Backend) validate(batch *engine.Batch, logits []float32) error {
 		if tok < 0 || int(tok) >= b.c.NVocab {
 			return fmt.Errorf("cpu: token id %d outside the vocabulary of %d", tok, b.c.NVocab)
 		}
-		p, ok := next[s]
-		if !ok {
+		p := next[s]
+		if p < 0 {
 			p = b.kv.lens[s]
 		}
 		if int(batch.Pos[i]) != p {
