@@ -1,7 +1,6 @@
 package kernels
 
 import (
-
 	"golang.org/x/sys/cpu"
 )
 
@@ -74,4 +73,3 @@ func useFast() {
 	}
 	active, activeName = refDots, "ref"
 }
-

@@ -55,8 +55,15 @@ func QuantizeQ8_0(dst *Q8, x []float32) error {
 		return fmt.Errorf("kernels: Q8_0 needs a multiple of %d values, got %d", QK8_0, len(x))
 	}
 	dst.resize(len(x), QK8_0)
-	for b := 0; b < len(x)/QK8_0; b++ {
-		xb := x[b*QK8_0 : (b+1)*QK8_0]
+	quantizeQ8_0Into(dst, x, 0)
+	return nil
+}
+
+// quantizeQ8_0Into writes the blocks of x into dst from block b0 on.
+func quantizeQ8_0Into(dst *Q8, x []float32, b0 int) {
+	for i := 0; i < len(x)/QK8_0; i++ {
+		b := b0 + i
+		xb := x[i*QK8_0 : (i+1)*QK8_0]
 		qb := dst.Qs[b*QK8_0 : (b+1)*QK8_0]
 		var amax float32
 		for _, v := range xb {
@@ -72,7 +79,6 @@ func QuantizeQ8_0(dst *Q8, x []float32) error {
 			qb[i] = int8(math.Round(float64(v * id)))
 		}
 	}
-	return nil
 }
 
 // QuantizeQ8_K quantizes x into super-blocks of 256 with ggml's
@@ -83,8 +89,15 @@ func QuantizeQ8_K(dst *Q8, x []float32) error {
 		return fmt.Errorf("kernels: Q8_K needs a multiple of %d values, got %d", QK_K, len(x))
 	}
 	dst.resize(len(x), QK_K)
-	for b := 0; b < len(x)/QK_K; b++ {
-		xb := x[b*QK_K : (b+1)*QK_K]
+	quantizeQ8KInto(dst, x, 0)
+	return nil
+}
+
+// quantizeQ8KInto writes the super-blocks of x into dst from block b0 on.
+func quantizeQ8KInto(dst *Q8, x []float32, b0 int) {
+	for i := 0; i < len(x)/QK_K; i++ {
+		b := b0 + i
+		xb := x[i*QK_K : (i+1)*QK_K]
 		qb := dst.Qs[b*QK_K : (b+1)*QK_K]
 		var amax, vmax float32
 		for _, v := range xb {
@@ -111,7 +124,6 @@ func QuantizeQ8_K(dst *Q8, x []float32) error {
 		}
 		dst.D[b] = 1 / iscale
 	}
-	return nil
 }
 
 func abs32(v float32) float32 { return math.Float32frombits(math.Float32bits(v) &^ (1 << 31)) }

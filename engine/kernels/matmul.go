@@ -1,0 +1,156 @@
+package kernels
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/orcd/orcd/gguf"
+)
+
+// Matrix is a weight matrix in its GGUF layout: Rows rows of Cols values,
+// each row RowBytes(Cols) bytes of Type, back to back (GGUF dims [Cols, Rows]).
+type Matrix struct {
+	Type       gguf.Type
+	Rows, Cols int
+	Data       []byte
+}
+
+// Supported reports whether MatMul has kernels for weights of type t.
+func Supported(t gguf.Type) bool {
+	switch t {
+	case gguf.TypeF32, gguf.TypeF16, gguf.TypeQ8_0, gguf.TypeQ4_0, gguf.TypeQ4_K, gguf.TypeQ6_K:
+		return true
+	}
+	return false
+}
+
+// tileBytes is the weight bytes a worker keeps hot in its L2 while it runs
+// every token of a prefill batch over them.
+const tileBytes = 128 << 10
+
+// job is one parallel step. Every worker takes a static share: of the
+// tokens when quantizing, of the rows when multiplying.
+type job struct {
+	quantize bool
+	w        Matrix
+	rowBytes int
+	out, x   []float32
+	nTok     int
+}
+
+func (j *job) do(p *Pool, worker int) {
+	if j.quantize {
+		lo, hi := share(j.nTok, p.n, worker)
+		j.quantizeTokens(&p.act, lo, hi)
+		return
+	}
+	lo, hi := share(j.w.Rows, p.n, worker)
+	j.rows(&p.act, lo, hi)
+}
+
+// share is worker i's part [lo, hi) of n items split n ways.
+func share(n, ways, i int) (lo, hi int) { return n * i / ways, n * (i + 1) / ways }
+
+// MatMul computes out[t] = W·x[t] for nTok tokens: x is [nTok][w.Cols],
+// out is [nTok][w.Rows]. Quantized weights are multiplied with activations
+// quantized to 8 bits first (Q8_0 or Q8_K blocks, as llama.cpp does); F16
+// and F32 weights use the float activations directly. It allocates nothing
+// once the pool has seen a batch of this size.
+func (p *Pool) MatMul(out []float32, w Matrix, x []float32, nTok int) error {
+	rowBytes, err := w.Type.RowBytes(w.Cols)
+	switch {
+	case !Supported(w.Type):
+		return fmt.Errorf("kernels: no matmul kernel for %v weights", w.Type)
+	case err != nil:
+		return fmt.Errorf("kernels: %w", err)
+	case nTok < 1 || w.Rows < 1:
+		return fmt.Errorf("kernels: empty matmul (%d tokens, %d rows)", nTok, w.Rows)
+	case len(w.Data) < w.Rows*rowBytes:
+		return fmt.Errorf("kernels: %v matrix %dx%d needs %d bytes, has %d", w.Type, w.Rows, w.Cols, w.Rows*rowBytes, len(w.Data))
+	case len(x) < nTok*w.Cols:
+		return fmt.Errorf("kernels: input has %d values, want %d", len(x), nTok*w.Cols)
+	case len(out) < nTok*w.Rows:
+		return fmt.Errorf("kernels: output has %d values, want %d", len(out), nTok*w.Rows)
+	}
+	p.job = job{w: w, rowBytes: rowBytes, out: out, x: x, nTok: nTok}
+	if w.Type != gguf.TypeF32 && w.Type != gguf.TypeF16 {
+		p.act.resize(nTok*w.Cols, actBlock(w.Type))
+		if nTok == 1 {
+			p.job.quantizeTokens(&p.act, 0, 1)
+		} else {
+			p.job.quantize = true
+			p.run()
+			p.job.quantize = false
+		}
+	}
+	p.run()
+	p.job = job{} // drop references to the caller's slices
+	return nil
+}
+
+// quantizeTokens quantizes tokens [lo, hi) of j.x into a, sized already.
+func (j *job) quantizeTokens(a *Q8, lo, hi int) {
+	n := j.w.Cols
+	for t := lo; t < hi; t++ {
+		x := j.x[t*n : (t+1)*n]
+		if a.Block == QK_K {
+			quantizeQ8KInto(a, x, t*n/QK_K)
+		} else {
+			quantizeQ8_0Into(a, x, t*n/QK8_0)
+		}
+	}
+}
+
+// rows computes output rows [lo, hi) for every token. With several tokens
+// the rows go in tiles of about tileBytes, and every token runs over a tile
+// while it is in cache, so each weight byte comes from memory once.
+func (j *job) rows(a *Q8, lo, hi int) {
+	tile := max(1, tileBytes/j.rowBytes)
+	if j.nTok == 1 {
+		tile = hi - lo
+	}
+	for r0 := lo; r0 < hi; r0 += tile {
+		r1 := min(hi, r0+tile)
+		for t := 0; t < j.nTok; t++ {
+			j.rowsForToken(a, r0, r1, t)
+		}
+	}
+}
+
+func (j *job) rowsForToken(a *Q8, r0, r1, t int) {
+	w, rb, n := j.w, j.rowBytes, j.w.Cols
+	out := j.out[t*w.Rows : (t+1)*w.Rows]
+	var qdot func([]byte, *Q8, int, int) float32
+	switch w.Type {
+	case gguf.TypeF32, gguf.TypeF16:
+		fdot := active.f32
+		if w.Type == gguf.TypeF16 {
+			fdot = active.f16
+		}
+		x := j.x[t*n : (t+1)*n]
+		for r := r0; r < r1; r++ {
+			out[r] = fdot(w.Data[r*rb:(r+1)*rb], x)
+		}
+		return
+	case gguf.TypeQ8_0:
+		qdot = active.q8_0
+	case gguf.TypeQ4_0:
+		qdot = active.q4_0
+	case gguf.TypeQ4_K:
+		qdot = active.q4_K
+	case gguf.TypeQ6_K:
+		qdot = active.q6_K
+	}
+	nb := n / a.Block
+	for r := r0; r < r1; r++ {
+		out[r] = qdot(w.Data[r*rb:(r+1)*rb], a, t*nb, nb)
+	}
+}
+
+// F32Bytes views a float32 slice as bytes (for F32 matrices built in memory).
+func F32Bytes(f []float32) []byte {
+	if len(f) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&f[0])), 4*len(f))
+}

@@ -1,0 +1,162 @@
+package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/orcd/orcd/gguf"
+)
+
+var matTypes = []gguf.Type{gguf.TypeF32, gguf.TypeF16, gguf.TypeQ8_0, gguf.TypeQ4_0, gguf.TypeQ4_K, gguf.TypeQ6_K}
+
+// randMatrix quantizes a random float matrix with gguf's quantizers, so the
+// weights look like real ones (unlike randWeights' random bit patterns).
+func randMatrix(tb testing.TB, r *rand.Rand, t gguf.Type, rows, cols int) Matrix {
+	f := randVec(r, rows*cols)
+	data, err := gguf.Quantize(t, f)
+	if err != nil {
+		tb.Fatalf("quantize %v: %v", t, err)
+	}
+	return Matrix{Type: t, Rows: rows, Cols: cols, Data: data}
+}
+
+// naiveMatMul is the definition MatMul must meet: dequantize W, quantize
+// each token the same way, dot in float64.
+func naiveMatMul(tb testing.TB, w Matrix, x []float32, nTok int) (want, bound []float64) {
+	wf := make([]float32, w.Rows*w.Cols)
+	if err := gguf.Dequantize(w.Type, w.Data, wf); err != nil {
+		tb.Fatal(err)
+	}
+	xq := make([]float64, len(x))
+	for t := 0; t < nTok; t++ {
+		xt := x[t*w.Cols : (t+1)*w.Cols]
+		var a Q8
+		switch {
+		case w.Type == gguf.TypeF32 || w.Type == gguf.TypeF16:
+			for i, v := range xt {
+				xq[t*w.Cols+i] = float64(v)
+			}
+			continue
+		case actBlock(w.Type) == QK_K:
+			QuantizeQ8_K(&a, xt)
+		default:
+			QuantizeQ8_0(&a, xt)
+		}
+		for i := range xt {
+			xq[t*w.Cols+i] = float64(a.Qs[i]) * float64(a.D[i/a.Block])
+		}
+	}
+	want = make([]float64, nTok*w.Rows)
+	bound = make([]float64, nTok*w.Rows)
+	for t := 0; t < nTok; t++ {
+		for r := 0; r < w.Rows; r++ {
+			var s, b float64
+			for i := 0; i < w.Cols; i++ {
+				p := float64(wf[r*w.Cols+i]) * xq[t*w.Cols+i]
+				s += p
+				b += math.Abs(p)
+			}
+			want[t*w.Rows+r], bound[t*w.Rows+r] = s, b
+		}
+	}
+	return want, bound
+}
+
+func TestMatMulMatchesNaive(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, threads := range []int{1, 2, 3} {
+		p := NewPool(threads)
+		for _, typ := range matTypes {
+			for _, nTok := range []int{1, 3, 17} {
+				rows, cols := 37, 2*QK_K
+				w := randMatrix(t, r, typ, rows, cols)
+				x := randVec(r, nTok*cols)
+				out := make([]float32, nTok*rows)
+				if err := p.MatMul(out, w, x, nTok); err != nil {
+					t.Fatal(err)
+				}
+				want, bound := naiveMatMul(t, w, x, nTok)
+				for i := range out {
+					if d := math.Abs(float64(out[i]) - want[i]); d > 1e-5*bound[i]+1e-6 {
+						t.Fatalf("threads=%d %v nTok=%d: out[%d]=%v, want %v", threads, typ, nTok, i, out[i], want[i])
+					}
+				}
+			}
+		}
+		p.Close()
+	}
+}
+
+// TestMatMulReferenceSwitch checks that the reference and fast kernels give
+// the same matmul within float rounding, through the public switch.
+func TestMatMulReferenceSwitch(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	p := NewPool(2)
+	defer p.Close()
+	defer UseReference(false)
+	for _, typ := range matTypes {
+		w := randMatrix(t, r, typ, 64, 4*QK_K)
+		x := randVec(r, 5*w.Cols)
+		fast := make([]float32, 5*w.Rows)
+		ref := make([]float32, 5*w.Rows)
+		UseReference(false)
+		if err := p.MatMul(fast, w, x, 5); err != nil {
+			t.Fatal(err)
+		}
+		UseReference(true)
+		if err := p.MatMul(ref, w, x, 5); err != nil {
+			t.Fatal(err)
+		}
+		_, bound := naiveMatMul(t, w, x, 5)
+		for i := range fast {
+			if math.Abs(float64(fast[i]-ref[i])) > 1e-5*bound[i]+1e-6 {
+				t.Fatalf("%v: fast %v, reference %v at %d", typ, fast[i], ref[i], i)
+			}
+		}
+	}
+}
+
+func TestMatMulErrors(t *testing.T) {
+	p := NewPool(2)
+	defer p.Close()
+	w := Matrix{Type: gguf.TypeQ4_0, Rows: 2, Cols: 32, Data: make([]byte, 36)}
+	out, x := make([]float32, 2), make([]float32, 32)
+	cases := map[string]func() error{
+		"type":   func() error { return p.MatMul(out, Matrix{Type: gguf.TypeQ5_K, Rows: 2, Cols: 256, Data: make([]byte, 400)}, x, 1) },
+		"cols":   func() error { return p.MatMul(out, Matrix{Type: gguf.TypeQ4_0, Rows: 2, Cols: 33, Data: w.Data}, x, 1) },
+		"data":   func() error { return p.MatMul(out, Matrix{Type: gguf.TypeQ4_0, Rows: 3, Cols: 32, Data: w.Data}, x, 1) },
+		"input":  func() error { return p.MatMul(out, w, x[:31], 1) },
+		"output": func() error { return p.MatMul(out[:1], w, x, 1) },
+		"tokens": func() error { return p.MatMul(out, w, x, 0) },
+	}
+	for name, f := range cases {
+		if f() == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	if err := p.MatMul(out, w, x, 1); err != nil {
+		t.Errorf("valid call: %v", err)
+	}
+}
+
+func TestMatMulNoAllocs(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	p := NewPool(2)
+	defer p.Close()
+	for _, typ := range matTypes {
+		w := randMatrix(t, r, typ, 256, 512)
+		for _, nTok := range []int{1, 4} {
+			x := randVec(r, nTok*w.Cols)
+			out := make([]float32, nTok*w.Rows)
+			allocs := testing.AllocsPerRun(20, func() {
+				if err := p.MatMul(out, w, x, nTok); err != nil {
+					t.Fatal(err)
+				}
+			})
+			if allocs != 0 {
+				t.Errorf("%v nTok=%d: %v allocations per MatMul", typ, nTok, allocs)
+			}
+		}
+	}
+}
