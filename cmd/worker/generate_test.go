@@ -161,8 +161,38 @@ func TestOpenEngineServesRequests(t *testing.T) {
 	if err != nil || res.OutputTokens == 0 || res.PromptTokens != 4 {
 		t.Fatalf("%+v %v", res, err)
 	}
+	// The GPT-2 vocab of this file has no chat template.
 	_, err = e.Generate(context.Background(), &engine.Request{Messages: []engine.Message{{Role: "user", Content: "hi"}}}, func(engine.Token) error { return nil })
-	if err != nil && !errors.Is(err, engine.ErrInvalidRequest) {
-		t.Fatalf("chat: %v", err)
+	if !errors.Is(err, engine.ErrNoChatTemplate) || !errors.Is(err, engine.ErrInvalidRequest) {
+		t.Fatalf("chat without a template: %v", err)
+	}
+}
+
+// TestChatPromptHasOneBOS renders a chat with tiny-llama3's Llama 3
+// template, which writes <|begin_of_text|> itself: the prompt must start
+// with exactly one BOS.
+func TestChatPromptHasOneBOS(t *testing.T) {
+	f, err := gguf.Open(sharedFile(t, "models/tiny-llama3-q8_0.gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	g, tok, err := newCPUGenerator(f, engineOptions{ModelPath: "tiny-llama3-q8_0.gguf", Threads: 2, Slots: 1, Context: 128})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close() // closes f too; the deferred f.Close is then a no-op
+	if !tok.HasChatTemplate() {
+		t.Fatal("tiny-llama3 should carry the llama-bpe chat template")
+	}
+	msgs := []engine.Message{{Role: "user", Content: "Hello"}}
+	text, err := tok.ApplyChatTemplate(msgs, true)
+	if err != nil || !strings.HasPrefix(text, "<|begin_of_text|>") || !strings.Contains(text, "Hello") {
+		t.Fatalf("rendered %q, %v", text, err)
+	}
+	want, _ := tok.Encode(strings.TrimPrefix(text, "<|begin_of_text|>"), true, true)
+	res, err := g.Generate(context.Background(), &engine.Request{Messages: msgs, MaxTokens: 2}, func(engine.Token) error { return nil })
+	if err != nil || res.PromptTokens != len(want) || want[0] != 128000 || want[1] == 128000 {
+		t.Fatalf("chat: %v, %d prompt tokens, want %d (%v)", err, res.PromptTokens, len(want), want[:3])
 	}
 }

@@ -101,10 +101,14 @@ func loadTokenizer(f *gguf.File) (engine.Tokenizer, error) {
 // vocab adapts tokenizer.Tokenizer to engine.Tokenizer.
 type vocab struct{ *tokenizer.Tokenizer }
 
-// HasChatTemplate is false until the tokenizer package renders templates;
-// chat requests then fail with ErrNoChatTemplate instead of a wrong prompt.
-func (vocab) HasChatTemplate() bool { return false }
-
-func (vocab) ApplyChatTemplate([]engine.Message, bool) (string, error) {
-	return "", engine.ErrNoChatTemplate
+func (v vocab) ApplyChatTemplate(msgs []engine.Message, addGeneration bool) (string, error) {
+	tm := make([]tokenizer.Message, len(msgs))
+	for i, m := range msgs {
+		tm[i] = tokenizer.Message(m)
+	}
+	s, err := v.Tokenizer.ApplyChatTemplate(tm, addGeneration)
+	if errors.Is(err, tokenizer.ErrNoChatTemplate) {
+		err = fmt.Errorf("%w: %w", engine.ErrNoChatTemplate, err)
+	}
+	return s, err
 }
