@@ -187,4 +187,3 @@ func makeQKX2Quants(nmax int32, x, weights []float32, L, Laux []uint8, rmin, rde
 }
 
 func min32(a, b int32) int32 { return min(a, b) }
-
