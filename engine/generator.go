@@ -227,6 +227,9 @@ func (r *run) generate(ctx context.Context, prompt []int32) (*Result, error) {
 
 // next decides what token tok releases and whether it ends the run; used
 // is the number of positions the sequence would hold after feeding it.
+// An end-of-generation token is still emitted (and counted) as the last
+// Token: its Text is whatever text was held back, so the streamed Texts
+// always add up to Result.Text.
 func (r *run) next(tok int32, used int) (StopReason, string) {
 	if r.g.tok.IsEOG(tok) && !r.req.IgnoreEOS {
 		return StopEOS, r.text.flush()
