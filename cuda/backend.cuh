@@ -1,0 +1,75 @@
+// backend.cuh: the context behind the C ABI.
+#pragma once
+#include <algorithm>
+#include <atomic>
+#include <string>
+#include <vector>
+#include <cublas_v2.h>
+#include "include/orcd_backend.h"
+#include "ops.cuh"
+#include "quant.cuh"
+
+// Matrix parts: a projection may be one fused matrix or several pieces
+// (when q, k, v have different quant types), each writing at a column
+// offset of the same output rows.
+struct Part {
+	QMat m;
+	int col;
+};
+
+struct LayerW {
+	const float *attn_norm = nullptr, *ffn_norm = nullptr;
+	const float *bq = nullptr, *bk = nullptr, *bv = nullptr, *qn = nullptr, *kn = nullptr;
+	std::vector<Part> qkv;   // output width (H + 2 Hkv) * hd
+	QMat wo{};
+	std::vector<Part> gu;    // output width 2 F: gate then up
+	bool glu = false;        // gu is one [gate; up] matrix or two of one type
+	QMat gate{}, up{};       // the GLU halves when glu
+	QMat down{};
+};
+
+// Host copy of a repacked matrix waiting for the rest of its fusion group.
+struct HostMat {
+	int type = -1, n_in = 0, n_out = 0;
+	std::vector<std::vector<uint8_t>> planes;
+	bool set = false;
+};
+
+struct orcd_ctx {
+	int dev = 0;
+	cudaDeviceProp prop{};
+	std::string err;
+	cudaStream_t st = nullptr;
+	cublasHandle_t cub = nullptr;
+	orcd_params p{};
+	bool loaded = false, broken = false;
+	std::vector<void *> allocs;
+	std::atomic<uint64_t> held{0};
+	std::atomic<int64_t> kv_used{0};
+
+	QMat tok{}, out{};
+	bool have_out = false;
+	const float *out_norm = nullptr, *rope_freqs = nullptr;
+	std::vector<LayerW> L;
+	std::vector<HostMat> pend; // [layer][5]: q, k, v, gate, up
+
+	__half *kc = nullptr, *vc = nullptr; // [layer][seq][ctx][kvd]
+	float *x = nullptr, *xn = nullptr, *qkv = nullptr, *att = nullptr, *gu = nullptr, *act = nullptr;
+	float *xs = nullptr, *sumsq = nullptr, *logits = nullptr;
+	__half *h_in = nullptr, *h_w = nullptr;
+	long h_w_elems = 0;
+	int *d_tok = nullptr, *d_pos = nullptr, *d_seq = nullptr, *d_sel = nullptr;
+	unsigned long long *d_amax = nullptr;
+	int32_t *pin = nullptr; // pinned staging: tokens, pos, seq, sel (4 * max_batch)
+	unsigned long long *pin_amax = nullptr;
+	std::vector<int> seq_len;
+	cudaGraphExec_t graph = nullptr;
+};
+
+int fail(orcd_ctx *c, int code, const char *fmt, ...);
+int cuda_fail(orcd_ctx *c, cudaError_t e, const char *what);
+int upload_tensor(orcd_ctx *c, int role, int layer, const orcd_tensor *t);
+int finish_load(orcd_ctx *c);
+// mat_to_device repacks and uploads one matrix (also used by the kernel checks).
+int mat_to_device(orcd_ctx *c, const char *what, const orcd_tensor *t, long n_in, long n_out, QMat &m);
+int run_forward(orcd_ctx *c, int n, int nsel, float *logits, int32_t *argmax);

@@ -1,0 +1,122 @@
+package cuda
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orcd/orcd/engine"
+	"github.com/orcd/orcd/gguf"
+)
+
+// peakGBs is the H100's measured read bandwidth (ANCHORS.md: a read-only
+// kernel reached 3109 GB/s); kernel_check also measures a copy in the same
+// run. Decode reads every weight once per token, so bytes/token over this
+// is the roofline.
+const peakGBs = 3109
+
+// BenchmarkCUDA runs the models in $ORCD_BENCH_MODELS (comma-separated
+// paths, e.g. made by cuda/benchgen) on the GPU: prefill of 512 tokens,
+// then greedy single-stream decode of 128 tokens from an empty cache (as
+// llama-bench's pp512 / tg128) and from position 512.
+func BenchmarkCUDA(b *testing.B) {
+	lib := os.Getenv(EnvLib)
+	models := os.Getenv("ORCD_BENCH_MODELS")
+	if lib == "" || models == "" {
+		b.Skipf("needs $%s and $ORCD_BENCH_MODELS (cuda/gpucheck.sh sets both)", EnvLib)
+	}
+	for _, path := range strings.Split(models, ",") {
+		f, err := gguf.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		m, err := engine.LoadModel(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		be, err := open(m, Options{LibPath: lib, Context: 1024})
+		if err != nil {
+			b.Fatal(err)
+		}
+		bytes := decodeBytes(m)
+		name := strings.TrimSuffix(filepath.Base(path), ".gguf")
+		b.Run(name+"/prefill512", func(b *testing.B) { benchPrefill(b, be, 512) })
+		b.Run(name+"/decode128", func(b *testing.B) { benchDecode(b, be, 1, 128, bytes) })
+		b.Run(name+"/decode128@512", func(b *testing.B) { benchDecode(b, be, 512, 128, bytes) })
+		be.Close()
+		f.Close()
+	}
+}
+
+// decodeBytes is what one decode step must read: every matrix and vector
+// of the blocks, the output norm and the LM head (the embedding lookup
+// reads one row, which is left out).
+func decodeBytes(m *engine.Model) float64 {
+	w := &m.Weights
+	n := float64(w.Output.Size + w.OutputNorm.Size)
+	for _, l := range w.Layers {
+		for _, t := range []*gguf.TensorInfo{l.AttnNorm, l.Wq, l.Wk, l.Wv, l.Wqkv, l.Bq, l.Bk, l.Bv, l.QNorm, l.KNorm, l.Wo, l.FFNNorm, l.Gate, l.Up, l.GateUp, l.Down} {
+			if t != nil {
+				n += float64(t.Size)
+			}
+		}
+	}
+	return n
+}
+
+func batchOf(n, start int) *engine.Batch {
+	bt := &engine.Batch{Tokens: make([]int32, n), Pos: make([]int32, n), Seq: make([]int32, n), Logits: make([]bool, n)}
+	for i := range bt.Tokens {
+		bt.Tokens[i] = int32((i*7919 + 13) % 32000)
+		bt.Pos[i] = int32(start + i)
+	}
+	bt.Logits[n-1] = true
+	return bt
+}
+
+func benchPrefill(b *testing.B, be *Backend, n int) {
+	ctx := context.Background()
+	id := make([]int32, 1)
+	var spent time.Duration
+	for b.Loop() {
+		if err := be.ClearSeq(0); err != nil {
+			b.Fatal(err)
+		}
+		t0 := time.Now()
+		if err := be.ForwardArgmax(ctx, batchOf(n, 0), id); err != nil {
+			b.Fatal(err)
+		}
+		spent += time.Since(t0)
+	}
+	b.ReportMetric(float64(n*b.N)/spent.Seconds(), "tok/s")
+}
+
+func benchDecode(b *testing.B, be *Backend, prompt, n int, bytes float64) {
+	ctx := context.Background()
+	id := make([]int32, 1)
+	var spent time.Duration
+	for b.Loop() {
+		if err := be.ClearSeq(0); err != nil {
+			b.Fatal(err)
+		}
+		if err := be.ForwardArgmax(ctx, batchOf(prompt, 0), id); err != nil {
+			b.Fatal(err)
+		}
+		t0 := time.Now()
+		for i := 0; i < n; i++ {
+			bt := &engine.Batch{Tokens: []int32{id[0]}, Pos: []int32{int32(prompt + i)}, Seq: []int32{0}, Logits: []bool{true}}
+			if err := be.ForwardArgmax(ctx, bt, id); err != nil {
+				b.Fatal(err)
+			}
+		}
+		spent += time.Since(t0)
+	}
+	tps := float64(n*b.N) / spent.Seconds()
+	b.ReportMetric(tps, "tok/s")
+	b.ReportMetric(bytes/1e6, "MB/token")
+	b.ReportMetric(tps*bytes/1e9, "GB/s")
+	b.ReportMetric(100*tps*bytes/1e9/peakGBs, "%roofline")
+}

@@ -1,0 +1,448 @@
+// kernel_check: every CUDA kernel against a naive CPU reference (in the
+// manner of llm.c's dev/cuda), printing the max difference, then a
+// bandwidth benchmark of the decode matvec. Exit status 1 if any check
+// exceeds its tolerance. Build: make -C cuda check (see cuda/Makefile).
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+#include "../backend.cuh"
+
+// xorshift64*: deterministic and free of <random> (host-compiler quirks).
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+static uint32_t rng() {
+	rng_state ^= rng_state >> 12, rng_state ^= rng_state << 25, rng_state ^= rng_state >> 27;
+	return (uint32_t)((rng_state * 0x2545F4914F6CDD1Dull) >> 32);
+}
+static float urand(float a, float b) { return a + (b - a) * (float)(rng() >> 8) * (1.f / 16777216.f); }
+static int failures = 0;
+
+#define CK(x)                                                                              \
+	do {                                                                                   \
+		cudaError_t e_ = (x);                                                              \
+		if (e_ != cudaSuccess) {                                                           \
+			printf("CUDA error %s at %s:%d\n", cudaGetErrorString(e_), __FILE__, __LINE__); \
+			exit(2);                                                                       \
+		}                                                                                  \
+	} while (0)
+
+static float f16_to_f32(uint16_t h) {
+	const uint32_t s = (h >> 15) & 1, e = (h >> 10) & 31, m = h & 1023;
+	float v = e == 0 ? ldexpf((float)m, -24) : e == 31 ? INFINITY : ldexpf((float)(m | 1024), (int)e - 25);
+	return s ? -v : v;
+}
+static uint16_t f32_to_f16(float f) { // normal range only, round to nearest
+	uint32_t x;
+	memcpy(&x, &f, 4);
+	const uint32_t s = (x >> 16) & 0x8000;
+	int e = (int)((x >> 23) & 255) - 127 + 15;
+	uint32_t m = x & 0x7fffff;
+	if (e <= 0) return (uint16_t)s;
+	uint32_t h = s | (e << 10) | (m >> 13);
+	if (m & 0x1000) h++;
+	return (uint16_t)h;
+}
+static void put16(uint8_t *p, float f) { uint16_t h = f32_to_f16(f); memcpy(p, &h, 2); }
+static float get16(const uint8_t *p) { uint16_t h; memcpy(&h, p, 2); return f16_to_f32(h); }
+
+// Random matrix in GGUF block layout, and its reference dequantization.
+struct RefMat {
+	int type, n_in, n_out;
+	std::vector<uint8_t> raw;
+	std::vector<float> w; // n_out * n_in
+};
+
+static void dequant_block(int type, const uint8_t *b, float *y) {
+	switch (type) {
+	case GT_Q4_0: {
+		const float d = get16(b);
+		for (int j = 0; j < 16; j++) y[j] = ((b[2 + j] & 15) - 8) * d, y[j + 16] = ((b[2 + j] >> 4) - 8) * d;
+		break;
+	}
+	case GT_Q8_0: {
+		const float d = get16(b);
+		for (int j = 0; j < 32; j++) y[j] = (int8_t)b[2 + j] * d;
+		break;
+	}
+	case GT_Q4_K: {
+		const float d = get16(b), dmin = get16(b + 2);
+		const uint8_t *s = b + 4, *q = b + 16;
+		for (int j = 0, is = 0; j < 256; j += 64, is += 2, q += 32) {
+			int sc[2], mn[2];
+			for (int k = 0; k < 2; k++) {
+				const int i = is + k;
+				if (i < 4) sc[k] = s[i] & 63, mn[k] = s[i + 4] & 63;
+				else sc[k] = (s[i + 4] & 15) | ((s[i - 4] >> 6) << 4), mn[k] = (s[i + 4] >> 4) | ((s[i] >> 6) << 4);
+			}
+			for (int l = 0; l < 32; l++) y[j + l] = d * sc[0] * (q[l] & 15) - dmin * mn[0];
+			for (int l = 0; l < 32; l++) y[j + 32 + l] = d * sc[1] * (q[l] >> 4) - dmin * mn[1];
+		}
+		break;
+	}
+	case GT_Q6_K: {
+		const uint8_t *ql = b, *qh = b + 128;
+		const int8_t *sc = (const int8_t *)(b + 192);
+		const float d = get16(b + 208);
+		for (int n = 0; n < 256; n += 128, ql += 64, qh += 32, sc += 8)
+			for (int l = 0; l < 32; l++) {
+				const int is = l / 16;
+				y[n + l] = d * sc[is] * (((ql[l] & 15) | (((qh[l] >> 0) & 3) << 4)) - 32);
+				y[n + l + 32] = d * sc[is + 2] * (((ql[l + 32] & 15) | (((qh[l] >> 2) & 3) << 4)) - 32);
+				y[n + l + 64] = d * sc[is + 4] * (((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32);
+				y[n + l + 96] = d * sc[is + 6] * (((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32);
+			}
+		break;
+	}
+	}
+}
+
+static RefMat make_mat(int type, int n_in, int n_out) {
+	RefMat m{type, n_in, n_out, {}, std::vector<float>((size_t)n_in * n_out)};
+	if (type == GT_F32) {
+		m.raw.resize(m.w.size() * 4);
+		for (auto &v : m.w) v = urand(-1, 1);
+		memcpy(m.raw.data(), m.w.data(), m.raw.size());
+		return m;
+	}
+	if (type == GT_F16) {
+		m.raw.resize(m.w.size() * 2);
+		for (size_t i = 0; i < m.w.size(); i++) put16(&m.raw[2 * i], urand(-1, 1)), m.w[i] = get16(&m.raw[2 * i]);
+		return m;
+	}
+	const int be = type == GT_Q4_0 || type == GT_Q8_0 ? 32 : 256;
+	const int bb = type == GT_Q4_0 ? 18 : type == GT_Q8_0 ? 34 : type == GT_Q4_K ? 144 : 210;
+	const size_t nblk = (size_t)n_in / be * n_out;
+	m.raw.resize(nblk * bb);
+	for (auto &v : m.raw) v = (uint8_t)(rng() & 255);
+	for (size_t b = 0; b < nblk; b++) {
+		uint8_t *p = &m.raw[b * bb];
+		if (type == GT_Q4_0 || type == GT_Q8_0) put16(p, urand(0.001f, 0.02f));
+		if (type == GT_Q4_K) put16(p, urand(0.0005f, 0.002f)), put16(p + 2, urand(0.0005f, 0.002f));
+		if (type == GT_Q6_K) put16(p + 208, urand(0.0005f, 0.002f));
+		dequant_block(type, p, &m.w[b * be]);
+	}
+	return m;
+}
+
+template <class T> static T *dev(const std::vector<T> &h) {
+	T *d;
+	CK(cudaMalloc(&d, h.size() * sizeof(T) + 16));
+	CK(cudaMemcpy(d, h.data(), h.size() * sizeof(T), cudaMemcpyHostToDevice));
+	return d;
+}
+template <class T> static std::vector<T> host(const T *d, size_t n) {
+	std::vector<T> h(n);
+	CK(cudaDeviceSynchronize());
+	CK(cudaMemcpy(h.data(), d, n * sizeof(T), cudaMemcpyDeviceToHost));
+	return h;
+}
+static std::vector<float> rvec(size_t n, float a = -1, float b = 1) {
+	std::vector<float> v(n);
+	for (auto &x : v) x = urand(a, b);
+	return v;
+}
+
+// report prints the max abs difference relative to the reference scale.
+static void report(const char *name, const std::vector<float> &got, const std::vector<double> &ref, double tol) {
+	double md = 0, mr = 1e-30;
+	bool bad = false;
+	for (size_t i = 0; i < ref.size(); i++) {
+		if (!std::isfinite(got[i])) bad = true;
+		md = std::max(md, std::fabs(got[i] - ref[i]));
+		mr = std::max(mr, std::fabs(ref[i]));
+	}
+	const bool ok = !bad && md / mr <= tol;
+	printf("%-44s max|diff| %.3e  (max|ref| %.3e, rel %.2e, tol %.0e) %s\n", name, md, mr, md / mr, tol, ok ? "OK" : "FAIL");
+	if (!ok) failures++;
+}
+
+static const char *tname(int t) {
+	switch (t) {
+	case GT_F32: return "F32";
+	case GT_F16: return "F16";
+	case GT_Q4_0: return "Q4_0";
+	case GT_Q8_0: return "Q8_0";
+	case GT_Q4_K: return "Q4_K";
+	default: return "Q6_K";
+	}
+}
+
+static QMat upload(orcd_ctx *c, const RefMat &r) {
+	orcd_tensor t{r.type, {r.n_in, r.n_out}, r.raw.data(), r.raw.size()};
+	QMat m;
+	if (mat_to_device(c, "test", &t, r.n_in, r.n_out, m)) {
+		printf("upload failed: %s\n", orcd_last_error(c));
+		exit(2);
+	}
+	return m;
+}
+
+static void check_matvec(orcd_ctx *c, int type, int n_in, int n_out, int n) {
+	RefMat r = make_mat(type, n_in, n_out);
+	QMat m = upload(c, r);
+	std::vector<float> x = rvec((size_t)n * n_in), ss(n), wn = rvec(n_out, 0.5f, 1.5f);
+	for (int t = 0; t < n; t++) ss[t] = urand(0.5f, 2.f) * n_in;
+	float *dx = dev(x), *dss = dev(ss), *dy = dev(std::vector<float>((size_t)n * n_out, NAN));
+	MVArgs a{};
+	a.A = a.B = m;
+	a.x = dx, a.ldx = n_in, a.in_sumsq = dss, a.norm_n = n_in, a.eps = 1e-5f, a.y = dy, a.ldy = n_out;
+	mv_any(a, n, MV_STORE, c->st);
+	std::vector<double> ref((size_t)n * n_out);
+	for (int t = 0; t < n; t++)
+		for (int o = 0; o < n_out; o++) {
+			double s = 0;
+			for (int i = 0; i < n_in; i++) s += (double)r.w[(size_t)o * n_in + i] * x[(size_t)t * n_in + i];
+			ref[(size_t)t * n_out + o] = s / std::sqrt(ss[t] / n_in + 1e-5);
+		}
+	char name[96];
+	snprintf(name, sizeof name, "matvec %s [%d x %d] x %d tokens", tname(type), n_out, n_in, n);
+	report(name, host(dy, ref.size()), ref, 1e-5);
+
+	// dequantize to F16 (the cuBLAS path)
+	__half *dh;
+	CK(cudaMalloc(&dh, r.w.size() * 2));
+	dequant_f16_any(m, dh, c->st);
+	std::vector<__half> hh = host(dh, r.w.size());
+	std::vector<float> got(r.w.size());
+	std::vector<double> wref(r.w.begin(), r.w.end());
+	for (size_t i = 0; i < got.size(); i++) got[i] = __half2float(hh[i]);
+	snprintf(name, sizeof name, "dequant->F16 %s", tname(type));
+	report(name, got, wref, 1e-3);
+
+	// embedding rows
+	std::vector<int> tok = {0, n_out - 1, n_out / 3};
+	int *dt = dev(tok);
+	float *de = dev(std::vector<float>(3 * (size_t)n_in, NAN));
+	embed_any(m, dt, 3, de, n_in, c->st);
+	std::vector<double> eref;
+	for (int k : tok)
+		for (int i = 0; i < n_in; i++) eref.push_back(r.w[(size_t)k * n_in + i]);
+	snprintf(name, sizeof name, "embedding rows %s", tname(type));
+	report(name, host(de, eref.size()), eref, 1e-6);
+
+	// residual-add mode: y += W x; xn = y * wn; sumsq += y^2
+	std::vector<float> y0 = rvec((size_t)n * n_out);
+	float *dy0 = dev(y0), *dxn = dev(std::vector<float>((size_t)n * n_out, NAN)), *dsq = dev(std::vector<float>(n, 0.f)), *dwn = dev(wn);
+	MVArgs b = a;
+	b.in_sumsq = nullptr, b.y = dy0, b.wnext = dwn, b.xn_out = dxn, b.sumsq_out = dsq;
+	mv_any(b, n, MV_ADD, c->st);
+	std::vector<double> yref((size_t)n * n_out), xnref(yref.size()), sqref(n, 0);
+	for (int t = 0; t < n; t++)
+		for (int o = 0; o < n_out; o++) {
+			const size_t k = (size_t)t * n_out + o;
+			const double v = y0[k] + ref[k] * std::sqrt(ss[t] / n_in + 1e-5);
+			yref[k] = v, xnref[k] = v * wn[o], sqref[t] += v * v;
+		}
+	snprintf(name, sizeof name, "matvec+residual %s (y, xn, sumsq)", tname(type));
+	std::vector<float> g1 = host(dy0, yref.size()), g2 = host(dxn, yref.size()), g3 = host(dsq, n);
+	g1.insert(g1.end(), g2.begin(), g2.end());
+	yref.insert(yref.end(), xnref.begin(), xnref.end());
+	report(name, g1, yref, 1e-5);
+	snprintf(name, sizeof name, "  sumsq of the residual %s", tname(type));
+	report(name, g3, sqref, 1e-5);
+	cudaFree(dx), cudaFree(dss), cudaFree(dy), cudaFree(dh), cudaFree(dt), cudaFree(de), cudaFree(dy0), cudaFree(dxn), cudaFree(dsq), cudaFree(dwn);
+}
+
+static void check_glu_argmax(orcd_ctx *c, int type) {
+	const int n_in = 512, F = 384, n = 2;
+	RefMat g = make_mat(type, n_in, F), u = make_mat(type, n_in, F);
+	QMat mg = upload(c, g), mu = upload(c, u);
+	std::vector<float> x = rvec((size_t)n * n_in);
+	float *dx = dev(x), *dy = dev(std::vector<float>((size_t)n * F, NAN));
+	MVArgs a{};
+	a.A = mg, a.B = mu, a.x = dx, a.ldx = n_in, a.y = dy, a.ldy = F;
+	mv_any(a, n, MV_GLU, c->st);
+	std::vector<double> ref((size_t)n * F), lg((size_t)n * F);
+	for (int t = 0; t < n; t++)
+		for (int o = 0; o < F; o++) {
+			double s1 = 0, s2 = 0;
+			for (int i = 0; i < n_in; i++) s1 += (double)g.w[(size_t)o * n_in + i] * x[t * n_in + i], s2 += (double)u.w[(size_t)o * n_in + i] * x[t * n_in + i];
+			ref[t * F + o] = s1 / (1 + std::exp(-s1)) * s2;
+			lg[t * F + o] = s1;
+		}
+	char name[96];
+	snprintf(name, sizeof name, "matvec GLU silu(gate)*up %s", tname(type));
+	report(name, host(dy, ref.size()), ref, 1e-5);
+	unsigned long long *am;
+	CK(cudaMalloc(&am, 16));
+	CK(cudaMemset(am, 0, 16));
+	a.B = mg, a.amax = am;
+	mv_any(a, n, MV_ARGMAX, c->st);
+	std::vector<unsigned long long> got = host(am, 2);
+	int ok = 1;
+	for (int t = 0; t < n; t++) {
+		int best = 0;
+		for (int o = 1; o < F; o++)
+			if (lg[t * F + o] > lg[t * F + best]) best = o;
+		const int row = (int)(0xffffffffu - (uint32_t)(got[t] & 0xffffffffu));
+		if (row != best) ok = 0;
+		printf("argmax %s token %d: device %d cpu %d %s\n", tname(type), t, row, best, row == best ? "OK" : "FAIL");
+	}
+	failures += !ok;
+	cudaFree(dx), cudaFree(dy), cudaFree(am);
+}
+
+static void rope_ref(double *v, int p, int n_rot, float base, bool neox, const float *ff) {
+	for (int i = 0; i < n_rot / 2; i++) {
+		double th = p * std::pow((double)base, -2.0 * i / n_rot);
+		if (ff) th /= ff[i];
+		const int i0 = neox ? i : 2 * i, i1 = neox ? i + n_rot / 2 : 2 * i + 1;
+		const double x0 = v[i0], x1 = v[i1];
+		v[i0] = x0 * std::cos(th) - x1 * std::sin(th);
+		v[i1] = x0 * std::sin(th) + x1 * std::cos(th);
+	}
+}
+
+// qkv_post + attention over a cache with several sequences.
+static void check_attention(orcd_ctx *c, int H, int Hkv, int hd, int n_rot, bool neox, bool extras, int n_pos) {
+	const int kvd = Hkv * hd, qkvd = H * hd + 2 * kvd, n_ctx = n_pos + 8, n_seq = 2;
+	const float base = 10000.f, eps = 1e-6f;
+	// every position of sequence 1, in one batch
+	std::vector<int> pos(n_pos), seq(n_pos, 1);
+	for (int i = 0; i < n_pos; i++) pos[i] = i;
+	std::vector<float> qkv = rvec((size_t)n_pos * qkvd), bq = rvec(H * hd), bk = rvec(kvd), bv = rvec(kvd);
+	std::vector<float> qn = rvec(hd, 0.5f, 1.5f), kn = rvec(hd, 0.5f, 1.5f), ff = rvec(n_rot / 2, 1.f, 8.f);
+	float *dq = dev(qkv), *dbq = dev(bq), *dbk = dev(bk), *dbv = dev(bv), *dqn = dev(qn), *dkn = dev(kn), *dff = dev(ff);
+	int *dp = dev(pos), *ds = dev(seq);
+	__half *kc, *vc;
+	CK(cudaMalloc(&kc, (size_t)n_seq * n_ctx * kvd * 2));
+	CK(cudaMalloc(&vc, (size_t)n_seq * n_ctx * kvd * 2));
+	QKVPost a{dq, qkvd, dp, ds, extras ? dbq : nullptr, extras ? dbk : nullptr, extras ? dbv : nullptr, extras ? dqn : nullptr,
+	          extras ? dkn : nullptr, eps, extras ? dff : nullptr, n_rot, base, neox, kc, vc, n_ctx, H, Hkv, hd};
+	qkv_post(a, n_pos, c->st);
+	float *dout = dev(std::vector<float>((size_t)n_pos * H * hd, NAN));
+	AttnArgs aa{dq, qkvd, dp, ds, kc, vc, dout, H * hd, n_ctx, H, Hkv, hd, 1.f / std::sqrt((float)hd)};
+	attention(aa, n_pos, c->st);
+	// reference
+	std::vector<double> r(qkv.begin(), qkv.end());
+	for (int t = 0; t < n_pos; t++)
+		for (int hh = 0; hh < H + 2 * Hkv; hh++) {
+			double *v = &r[(size_t)t * qkvd + hh * hd];
+			const int kind = hh < H ? 0 : hh < H + Hkv ? 1 : 2, h = kind == 0 ? hh : kind == 1 ? hh - H : hh - H - Hkv;
+			const float *bias = kind == 0 ? bq.data() : kind == 1 ? bk.data() : bv.data();
+			const float *nw = kind == 0 ? qn.data() : kind == 1 ? kn.data() : nullptr;
+			if (extras) {
+				double ssq = 0;
+				for (int i = 0; i < hd; i++) v[i] += bias[h * hd + i], ssq += v[i] * v[i];
+				if (nw)
+					for (int i = 0; i < hd; i++) v[i] = v[i] / std::sqrt(ssq / hd + eps) * nw[i];
+			}
+			if (kind < 2) rope_ref(v, pos[t], n_rot, base, neox, extras ? ff.data() : nullptr);
+		}
+	std::vector<double> out((size_t)n_pos * H * hd);
+	for (int t = 0; t < n_pos; t++)
+		for (int h = 0; h < H; h++) {
+			const int kh = h / (H / Hkv);
+			const double *q = &r[(size_t)t * qkvd + h * hd];
+			std::vector<double> s(t + 1);
+			double mx = -1e300, sum = 0;
+			for (int p = 0; p <= t; p++) {
+				const double *k = &r[(size_t)p * qkvd + H * hd + kh * hd];
+				double d = 0;
+				for (int i = 0; i < hd; i++) d += q[i] * k[i];
+				s[p] = d / std::sqrt((double)hd);
+				mx = std::max(mx, s[p]);
+			}
+			for (int p = 0; p <= t; p++) s[p] = std::exp(s[p] - mx), sum += s[p];
+			for (int i = 0; i < hd; i++) {
+				double o = 0;
+				for (int p = 0; p <= t; p++) o += s[p] * r[(size_t)p * qkvd + H * hd + kvd + kh * hd + i];
+				out[((size_t)t * H + h) * hd + i] = o / sum;
+			}
+		}
+	char name[128];
+	snprintf(name, sizeof name, "q/k post (%s%s) H %d/%d hd %d rot %d", neox ? "neox" : "norm", extras ? ", bias+qknorm+freqs" : "", H, Hkv, hd, n_rot);
+	std::vector<float> gq = host(dq, qkv.size());
+	std::vector<float> gqs;
+	std::vector<double> rqs;
+	for (int t = 0; t < n_pos; t++)
+		for (int i = 0; i < H * hd; i++) gqs.push_back(gq[(size_t)t * qkvd + i]), rqs.push_back(r[(size_t)t * qkvd + i]);
+	report(name, gqs, rqs, 1e-5);
+	snprintf(name, sizeof name, "attention GQA FP16 cache, %d positions", n_pos);
+	report(name, host(dout, out.size()), out, 2e-3); // K/V rounded to FP16
+	cudaFree(dq), cudaFree(dbq), cudaFree(dbk), cudaFree(dbv), cudaFree(dqn), cudaFree(dkn), cudaFree(dff), cudaFree(dp), cudaFree(ds);
+	cudaFree(kc), cudaFree(vc), cudaFree(dout);
+}
+
+static void check_norms(orcd_ctx *c) {
+	const int n = 3, E = 1000, F = 700;
+	std::vector<float> x = rvec(n * E), w = rvec(E, 0.5f, 1.5f), gu = rvec(n * 2 * F, -4, 4);
+	float *dx = dev(x), *dw = dev(w), *dxn = dev(std::vector<float>(n * E)), *dss = dev(std::vector<float>(n)), *dxs = dev(std::vector<float>(n * E));
+	resid_finish(dx, dw, dxn, dss, n, E, c->st);
+	stage_norm(dxn, dss, n, E, 1e-5f, dxs, nullptr, c->st);
+	std::vector<double> ref(n * E);
+	for (int t = 0; t < n; t++) {
+		double s = 0;
+		for (int i = 0; i < E; i++) s += (double)x[t * E + i] * x[t * E + i];
+		for (int i = 0; i < E; i++) ref[t * E + i] = x[t * E + i] / std::sqrt(s / E + 1e-5) * w[i];
+	}
+	report("RMSNorm (resid_finish + stage_norm)", host(dxs, ref.size()), ref, 1e-6);
+	float *dgu = dev(gu), *dact = dev(std::vector<float>(n * F));
+	swiglu(dgu, n, F, dact, nullptr, c->st);
+	std::vector<double> sref(n * F);
+	for (int t = 0; t < n; t++)
+		for (int i = 0; i < F; i++) {
+			const double g = gu[t * 2 * F + i];
+			sref[t * F + i] = g / (1 + std::exp(-g)) * gu[t * 2 * F + F + i];
+		}
+	report("SwiGLU", host(dact, sref.size()), sref, 1e-6);
+	cudaFree(dx), cudaFree(dw), cudaFree(dxn), cudaFree(dss), cudaFree(dxs), cudaFree(dgu), cudaFree(dact);
+}
+
+// bench_matvec: decode matvec bandwidth (weights read once per call).
+static void bench_matvec(orcd_ctx *c, int type, int n_in, int n_out) {
+	RefMat r = make_mat(type, n_in, n_out);
+	QMat m = upload(c, r);
+	std::vector<float> x = rvec(n_in);
+	float *dx = dev(x), *dy = dev(std::vector<float>(n_out));
+	MVArgs a{};
+	a.A = a.B = m, a.x = dx, a.ldx = n_in, a.y = dy, a.ldy = n_out;
+	for (int i = 0; i < 20; i++) mv_any(a, 1, MV_STORE, c->st);
+	cudaEvent_t e0, e1;
+	cudaEventCreate(&e0), cudaEventCreate(&e1);
+	const int iters = 200;
+	cudaEventRecord(e0, c->st);
+	for (int i = 0; i < iters; i++) mv_any(a, 1, MV_STORE, c->st);
+	cudaEventRecord(e1, c->st);
+	CK(cudaEventSynchronize(e1));
+	float ms;
+	cudaEventElapsedTime(&ms, e0, e1);
+	const double us = ms * 1000 / iters, bytes = (double)r.raw.size();
+	printf("bench matvec %-5s [%6d x %5d] %8.1f us  %7.1f GB/s  (%.1f MB)\n", tname(type), n_out, n_in, us, bytes / us / 1e3, bytes / 1e6);
+	cudaFree(dx), cudaFree(dy);
+}
+
+int main() {
+	char err[256];
+	orcd_ctx *c;
+	if (orcd_create(0, &c, err, sizeof err)) {
+		printf("orcd_create: %s\n", err);
+		return 2;
+	}
+	printf("device: %s, %d SMs\n", c->prop.name, c->prop.multiProcessorCount);
+	const int types[] = {GT_F32, GT_F16, GT_Q4_0, GT_Q8_0, GT_Q4_K, GT_Q6_K};
+	for (int t : types) {
+		check_matvec(c, t, 512, 96, 1);
+		check_matvec(c, t, 768, 130, 5);
+		check_glu_argmax(c, t);
+	}
+	check_matvec(c, GT_F32, 172, 64, 3); // stories260K's ffn_down row length
+	check_norms(c);
+	check_attention(c, 8, 4, 32, 32, false, false, 40);
+	check_attention(c, 4, 2, 64, 64, true, true, 300);
+	check_attention(c, 4, 2, 16, 16, false, true, 20);
+	check_attention(c, 2, 2, 4, 4, false, false, 7);
+	check_attention(c, 2, 1, 160, 160, true, false, 130);
+	CK(cudaGetLastError());
+	printf("\n");
+	for (int t : {GT_Q4_0, GT_Q8_0, GT_Q6_K, GT_Q4_K, GT_F16}) {
+		bench_matvec(c, t, 2048, 8192);
+		bench_matvec(c, t, 8192, 2048);
+	}
+	bench_matvec(c, GT_Q6_K, 2048, 128256);
+	bench_matvec(c, GT_Q8_0, 2048, 128256);
+	printf("\nkernel checks: %d failed\n", failures);
+	orcd_destroy(c);
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,196 @@
+// forward.cu: one forward pass, read top to bottom. Up to 8 tokens go
+// through the matvec kernels (weights read once per launch); longer
+// batches through cuBLAS on F16 tiles dequantized per matrix. A
+// single-token step is captured once into a CUDA graph and replayed, since
+// at ~80 kernels per token the launch overhead would rival the bandwidth.
+#include "backend.cuh"
+
+#define MV_MAX 8
+
+static int cublas_fail(orcd_ctx *c, cublasStatus_t s, const char *what) {
+	if (s == CUBLAS_STATUS_ALLOC_FAILED) return fail(c, ORCD_ERR_OOM, "%s: cuBLAS out of memory", what);
+	c->broken = true;
+	return fail(c, ORCD_ERR_DEVICE, "%s: cuBLAS status %d", what, (int)s);
+}
+
+// gemm: Y[n][n_out] (ldy) = X[n][n_in] W^T + beta Y. X is dense.
+static int gemm(orcd_ctx *c, const QMat &W, const float *X, int n, float *Y, int ldy, float beta) {
+	const float one = 1.f;
+	cublasStatus_t s;
+	if (W.type == GT_F32) {
+		s = cublasSgemm(c->cub, CUBLAS_OP_T, CUBLAS_OP_N, W.n_out, n, W.n_in, &one, reinterpret_cast<const float *>(W.p0), W.n_in,
+		                X, W.n_in, &beta, Y, ldy);
+	} else {
+		to_half(X, c->h_in, (long)n * W.n_in, c->st);
+		if (!dequant_f16_any(W, c->h_w, c->st)) return fail(c, ORCD_ERR_UNSUPPORTED, "no dequantizer for type %d", W.type);
+		s = cublasGemmEx(c->cub, CUBLAS_OP_T, CUBLAS_OP_N, W.n_out, n, W.n_in, &one, c->h_w, CUDA_R_16F, W.n_in, c->h_in,
+		                 CUDA_R_16F, W.n_in, &beta, Y, CUDA_R_32F, ldy, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
+	}
+	return s == CUBLAS_STATUS_SUCCESS ? ORCD_OK : cublas_fail(c, s, "gemm");
+}
+
+static MVArgs mv_args(const QMat &A, const float *x, int ldx, const float *ss, int norm_n, float eps, float *y, int ldy) {
+	MVArgs a{};
+	a.A = A;
+	a.B = A;
+	a.x = x;
+	a.ldx = ldx;
+	a.in_sumsq = ss;
+	a.norm_n = norm_n;
+	a.eps = eps;
+	a.y = y;
+	a.ldy = ldy;
+	return a;
+}
+
+static int mv(orcd_ctx *c, const MVArgs &a, int n, int mode) {
+	if (!mv_any(a, n, mode, c->st)) return fail(c, ORCD_ERR_UNSUPPORTED, "no matvec kernel for type %d", a.A.type);
+	return ORCD_OK;
+}
+
+// layer enqueues one transformer block for n tokens whose normalized
+// input is xn / sumsq slot 2l; it leaves x updated and xn / slot 2l+2
+// ready for the next block (or the output norm).
+static int layer(orcd_ctx *c, int l, int n) {
+	const orcd_params &p = c->p;
+	const LayerW &w = c->L[l];
+	const int E = p.n_embd, hd = p.head_dim, q = p.n_head * hd, kvd = p.n_head_kv * hd, F = p.n_ff, qkvd = q + 2 * kvd;
+	const int mb = p.max_batch;
+	float *ss_attn = c->sumsq + (size_t)(2 * l) * mb, *ss_ffn = ss_attn + mb, *ss_next = ss_ffn + mb;
+	const float *next_norm = l + 1 < p.n_layer ? c->L[l + 1].attn_norm : c->out_norm;
+	const bool small = n <= MV_MAX;
+	int rc = ORCD_OK;
+
+	// Attention: qkv = W_qkv rmsnorm(x); rope; cache; attend; x += W_o att.
+	if (!small) stage_norm(c->xn, ss_attn, n, E, p.rms_eps, c->xs, nullptr, c->st);
+	for (const Part &pt : w.qkv) {
+		if (small) rc = mv(c, mv_args(pt.m, c->xn, E, ss_attn, E, p.rms_eps, c->qkv + pt.col, qkvd), n, MV_STORE);
+		else rc = gemm(c, pt.m, c->xs, n, c->qkv + pt.col, qkvd, 0.f);
+		if (rc) return rc;
+	}
+	const size_t cache_off = (size_t)l * p.n_seq * p.n_ctx * kvd;
+	QKVPost qp{c->qkv, qkvd, c->d_pos, c->d_seq, w.bq, w.bk, w.bv, w.qn, w.kn, p.rms_eps, c->rope_freqs, p.n_rot,
+	           p.rope_base, p.rope_neox, c->kc + cache_off, c->vc + cache_off, p.n_ctx, p.n_head, p.n_head_kv, hd};
+	qkv_post(qp, n, c->st);
+	AttnArgs aa{c->qkv, qkvd, c->d_pos, c->d_seq, c->kc + cache_off, c->vc + cache_off, c->att, q,
+	            p.n_ctx, p.n_head, p.n_head_kv, hd, 1.f / sqrtf((float)hd)};
+	attention(aa, n, c->st);
+	if (small) {
+		MVArgs a = mv_args(w.wo, c->att, q, nullptr, 0, 0.f, c->x, E);
+		a.wnext = w.ffn_norm;
+		a.xn_out = c->xn;
+		a.sumsq_out = ss_ffn;
+		if ((rc = mv(c, a, n, MV_ADD))) return rc;
+	} else {
+		if ((rc = gemm(c, w.wo, c->att, n, c->x, E, 1.f))) return rc;
+		resid_finish(c->x, w.ffn_norm, c->xn, ss_ffn, n, E, c->st);
+	}
+
+	// FFN: x += W_down (silu(W_gate h) * W_up h), h = rmsnorm(x).
+	if (small) {
+		if (w.glu) {
+			MVArgs a = mv_args(w.gate, c->xn, E, ss_ffn, E, p.rms_eps, c->act, F);
+			a.B = w.up;
+			if ((rc = mv(c, a, n, MV_GLU))) return rc;
+		} else {
+			for (const Part &pt : w.gu)
+				if ((rc = mv(c, mv_args(pt.m, c->xn, E, ss_ffn, E, p.rms_eps, c->gu + pt.col, 2 * F), n, MV_STORE))) return rc;
+			swiglu(c->gu, n, F, c->act, nullptr, c->st);
+		}
+		MVArgs a = mv_args(w.down, c->act, F, nullptr, 0, 0.f, c->x, E);
+		a.wnext = next_norm;
+		a.xn_out = c->xn;
+		a.sumsq_out = ss_next;
+		return mv(c, a, n, MV_ADD);
+	}
+	stage_norm(c->xn, ss_ffn, n, E, p.rms_eps, c->xs, nullptr, c->st);
+	for (const Part &pt : w.gu)
+		if ((rc = gemm(c, pt.m, c->xs, n, c->gu + pt.col, 2 * F, 0.f))) return rc;
+	swiglu(c->gu, n, F, c->act, nullptr, c->st);
+	if ((rc = gemm(c, w.down, c->act, n, c->x, E, 1.f))) return rc;
+	resid_finish(c->x, next_norm, c->xn, ss_next, n, E, c->st);
+	return ORCD_OK;
+}
+
+// body enqueues embedding and every block; for a decode step (head1) also
+// the LM head with its argmax, so that the graph holds the whole step.
+static int body(orcd_ctx *c, int n, bool head1) {
+	const orcd_params &p = c->p;
+	const int mb = p.max_batch;
+	cudaMemsetAsync(c->sumsq, 0, (size_t)(2 * p.n_layer + 1) * mb * sizeof(float), c->st);
+	cudaMemsetAsync(c->d_amax, 0, 8 * sizeof(unsigned long long), c->st);
+	if (!embed_any(c->tok, c->d_tok, n, c->x, p.n_embd, c->st)) return fail(c, ORCD_ERR_UNSUPPORTED, "no embedding kernel");
+	resid_finish(c->x, c->L[0].attn_norm, c->xn, c->sumsq, n, p.n_embd, c->st);
+	for (int l = 0; l < p.n_layer; l++) {
+		int rc = layer(c, l, n);
+		if (rc) return rc;
+	}
+	if (!head1) return ORCD_OK;
+	const float *ss_out = c->sumsq + (size_t)(2 * p.n_layer) * mb;
+	MVArgs a = mv_args(c->have_out ? c->out : c->tok, c->xn, p.n_embd, ss_out, p.n_embd, p.rms_eps, c->logits, p.n_vocab);
+	a.amax = c->d_amax;
+	return mv(c, a, 1, MV_ARGMAX);
+}
+
+static int sync_check(orcd_ctx *c, const char *what) {
+	cudaError_t e = cudaGetLastError();
+	if (e == cudaSuccess) e = cudaStreamSynchronize(c->st);
+	return e == cudaSuccess ? ORCD_OK : cuda_fail(c, e, what);
+}
+
+static int32_t unpack_row(unsigned long long v) { return (int32_t)(0xffffffffu - (uint32_t)(v & 0xffffffffu)); }
+
+// fetch copies k rows of logits / argmax from the device.
+static int fetch(orcd_ctx *c, int k, float *logits, int32_t *argmax) {
+	cudaError_t e = cudaSuccess;
+	if (logits) e = cudaMemcpyAsync(logits, c->logits, (size_t)k * c->p.n_vocab * 4, cudaMemcpyDeviceToHost, c->st);
+	if (e == cudaSuccess) e = cudaMemcpyAsync(c->pin_amax, c->d_amax, k * 8, cudaMemcpyDeviceToHost, c->st);
+	if (e != cudaSuccess) return cuda_fail(c, e, "copy logits");
+	int rc = sync_check(c, "forward");
+	if (rc) return rc;
+	if (argmax)
+		for (int i = 0; i < k; i++) argmax[i] = unpack_row(c->pin_amax[i]);
+	return ORCD_OK;
+}
+
+int run_forward(orcd_ctx *c, int n, int nsel, float *logits, int32_t *argmax) {
+	const orcd_params &p = c->p;
+	cudaError_t e = cudaMemcpyAsync(c->d_tok, c->pin, 4 * (size_t)p.max_batch * 4, cudaMemcpyHostToDevice, c->st);
+	if (e != cudaSuccess) return cuda_fail(c, e, "copy batch");
+	if (n == 1 && nsel == 1) {
+		if (!c->graph) {
+			cudaGraph_t g = nullptr;
+			e = cudaStreamBeginCapture(c->st, cudaStreamCaptureModeThreadLocal);
+			if (e != cudaSuccess) return cuda_fail(c, e, "begin graph capture");
+			int rc = body(c, 1, true);
+			e = cudaStreamEndCapture(c->st, &g);
+			if (rc) {
+				if (g) cudaGraphDestroy(g);
+				return rc;
+			}
+			if (e == cudaSuccess) e = cudaGraphInstantiateWithFlags(&c->graph, g, 0);
+			if (g) cudaGraphDestroy(g);
+			if (e != cudaSuccess) return cuda_fail(c, e, "graph capture");
+		}
+		e = cudaGraphLaunch(c->graph, c->st);
+		if (e != cudaSuccess) return cuda_fail(c, e, "graph launch");
+		return fetch(c, 1, logits, argmax);
+	}
+	int rc = body(c, n, false);
+	if (rc) return rc;
+	if (nsel == 0) return sync_check(c, "forward");
+	const float *ss_out = c->sumsq + (size_t)(2 * p.n_layer) * p.max_batch;
+	gather_rows(c->xn, ss_out, c->d_sel, nsel, p.n_embd, c->xs, c->gu, c->st);
+	// xs holds the gathered rows and gu their sums of squares (both are
+	// free after the last block); the head runs 8 rows at a time.
+	for (int i = 0; i < nsel; i += 8) {
+		const int k = std::min(8, nsel - i);
+		cudaMemsetAsync(c->d_amax, 0, 8 * sizeof(unsigned long long), c->st);
+		MVArgs a = mv_args(c->have_out ? c->out : c->tok, c->xs + (size_t)i * p.n_embd, p.n_embd, c->gu + i, p.n_embd,
+		                   p.rms_eps, c->logits, p.n_vocab);
+		a.amax = c->d_amax;
+		if ((rc = mv(c, a, k, MV_ARGMAX))) return rc;
+		if ((rc = fetch(c, k, logits ? logits + (size_t)i * p.n_vocab : nullptr, argmax ? argmax + i : nullptr))) return rc;
+	}
+	return ORCD_OK;
+}

@@ -1,0 +1,125 @@
+// Package cuda runs orcd's forward passes on an NVIDIA GPU through
+// liborcd_cuda.so, a native library with the C ABI of
+// include/orcd_backend.h. The library is opened at run time with dlopen,
+// so the orcd binary builds and runs without CUDA anywhere; only cgo and
+// -ldl are needed at build time.
+package cuda
+
+/*
+#cgo LDFLAGS: -ldl
+#include "dl.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"unsafe"
+)
+
+// LibName is the library's file name, looked for beside the executable.
+const LibName = "liborcd_cuda.so"
+
+// EnvLib names the environment variable that points at the library.
+const EnvLib = "ORCD_CUDA_LIB"
+
+var (
+	// ErrNoLibrary: the CUDA library was not found or would not load.
+	ErrNoLibrary = errors.New("cuda: backend library not available")
+	// ErrNoDevice: the library loaded but found no usable GPU.
+	ErrNoDevice = errors.New("cuda: no CUDA device")
+)
+
+// FindLibrary returns the library path to use: explicit (--cuda-lib) if
+// set, else $ORCD_CUDA_LIB, else LibName beside the running executable.
+// A path that was named but does not exist is an error, not a fallback.
+func FindLibrary(explicit string) (string, error) {
+	if explicit != "" {
+		return existing(explicit, "--cuda-lib")
+	}
+	if env := os.Getenv(EnvLib); env != "" {
+		return existing(env, "$"+EnvLib)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("%w: no --cuda-lib or $%s, and the executable's path is unknown: %v", ErrNoLibrary, EnvLib, err)
+	}
+	beside := filepath.Join(filepath.Dir(exe), LibName)
+	if _, err := os.Stat(beside); err != nil {
+		return "", fmt.Errorf("%w: no --cuda-lib, no $%s, and no %s beside %s (build it with `make cuda`)", ErrNoLibrary, EnvLib, LibName, exe)
+	}
+	return beside, nil
+}
+
+func existing(path, from string) (string, error) {
+	if _, err := os.Stat(path); err != nil {
+		return "", fmt.Errorf("%w: %s names %s: %v", ErrNoLibrary, from, path, err)
+	}
+	return path, nil
+}
+
+// library is a loaded liborcd_cuda.so. It is never unloaded: contexts
+// may still point into it, and dlopen reference-counts repeated loads.
+type library struct {
+	path string
+	fns  C.orcd_fns
+}
+
+var (
+	libMu    sync.Mutex
+	libCache = map[string]*library{}
+)
+
+// loadLibrary dlopens path and resolves every entry point.
+func loadLibrary(path string) (*library, error) {
+	libMu.Lock()
+	defer libMu.Unlock()
+	if l, ok := libCache[path]; ok {
+		return l, nil
+	}
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	var ebuf [512]C.char
+	h := C.orcd_open(cpath, &ebuf[0], C.size_t(len(ebuf)))
+	if h == nil {
+		return nil, fmt.Errorf("%w: dlopen %s: %s", ErrNoLibrary, path, C.GoString(&ebuf[0]))
+	}
+	l := &library{path: path}
+	if missing := C.orcd_bind(h, &l.fns); missing != nil {
+		return nil, fmt.Errorf("%w: %s lacks symbol %s", ErrNoLibrary, path, C.GoString(missing))
+	}
+	if v := int(C.c_abi_version(&l.fns)); v != C.ORCD_ABI_VERSION {
+		return nil, fmt.Errorf("%w: %s has ABI version %d, this orcd needs %d", ErrNoLibrary, path, v, C.ORCD_ABI_VERSION)
+	}
+	libCache[path] = l
+	return l, nil
+}
+
+// deviceCount reports how many GPUs the library sees.
+func (l *library) deviceCount() (int, error) {
+	var n C.int
+	var ebuf [512]C.char
+	if rc := C.c_device_count(&l.fns, &n, &ebuf[0], C.size_t(len(ebuf))); rc != C.ORCD_OK || n == 0 {
+		return 0, fmt.Errorf("%w: %s", ErrNoDevice, C.GoString(&ebuf[0]))
+	}
+	return int(n), nil
+}
+
+// Available says whether the CUDA backend can run here: the library (found
+// as FindLibrary does) loads and sees at least one device. `--engine auto`
+// uses it to choose between CUDA and the CPU.
+func Available(libPath string) error {
+	path, err := FindLibrary(libPath)
+	if err != nil {
+		return err
+	}
+	l, err := loadLibrary(path)
+	if err != nil {
+		return err
+	}
+	_, err = l.deviceCount()
+	return err
+}

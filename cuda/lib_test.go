@@ -1,0 +1,66 @@
+package cuda
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/orcd/orcd/engine"
+)
+
+// These tests need no GPU: they cover finding and refusing libraries.
+
+func TestFindLibraryOrder(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.so"), filepath.Join(dir, "b.so")
+	for _, p := range []string{a, b} {
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv(EnvLib, b)
+	if got, err := FindLibrary(a); err != nil || got != a {
+		t.Fatalf("explicit path: got %q, %v; want %q", got, err, a)
+	}
+	if got, err := FindLibrary(""); err != nil || got != b {
+		t.Fatalf("$%s: got %q, %v; want %q", EnvLib, got, err, b)
+	}
+	missing := filepath.Join(dir, "missing.so")
+	if _, err := FindLibrary(missing); !errors.Is(err, ErrNoLibrary) || !strings.Contains(err.Error(), missing) {
+		t.Fatalf("missing explicit path: %v", err)
+	}
+	t.Setenv(EnvLib, missing)
+	if _, err := FindLibrary(""); !errors.Is(err, ErrNoLibrary) || !strings.Contains(err.Error(), EnvLib) {
+		t.Fatalf("missing $%s path: %v", EnvLib, err)
+	}
+	// Beside the executable: the test binary's directory has no library.
+	t.Setenv(EnvLib, "")
+	if _, err := FindLibrary(""); !errors.Is(err, ErrNoLibrary) || !strings.Contains(err.Error(), LibName) {
+		t.Fatalf("nothing configured: %v", err)
+	}
+}
+
+func TestLoadLibraryRejectsNonLibraries(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "liborcd_cuda.so")
+	if err := os.WriteFile(bad, []byte("not an ELF file"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := Available(bad)
+	if !errors.Is(err, ErrNoLibrary) || !strings.Contains(err.Error(), "dlopen") {
+		t.Fatalf("Available(non-library) = %v, want a dlopen error wrapping ErrNoLibrary", err)
+	}
+	// A real shared library without our symbols.
+	if libc := "/lib/x86_64-linux-gnu/libc.so.6"; fileExists(libc) {
+		err := Available(libc)
+		if !errors.Is(err, ErrNoLibrary) || !strings.Contains(err.Error(), "orcd_abi_version") {
+			t.Fatalf("Available(libc) = %v, want a missing-symbol error", err)
+		}
+	}
+	if _, err := Open(&engine.Model{}, Options{LibPath: bad}); !errors.Is(err, ErrNoLibrary) {
+		t.Fatalf("Open with a bad library = %v, want ErrNoLibrary", err)
+	}
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }

@@ -1,0 +1,187 @@
+// mv.cuh: the kernels templated on weight type, instantiated once per type
+// by the mv_<type>.cu files (so that nvcc builds them in parallel).
+#pragma once
+#include "quant.cuh"
+
+#define MV_WARPS 4
+
+__device__ __forceinline__ float warp_sum(float v) {
+#pragma unroll
+	for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+	return v;
+}
+
+// Order-preserving float -> uint, then (value, lowest row wins ties).
+__device__ __forceinline__ unsigned long long pack_argmax(float v, int row) {
+	uint32_t u = __float_as_uint(v);
+	u = (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+	return ((unsigned long long)u << 32) | (0xffffffffu - (uint32_t)row);
+}
+
+// k_mv: one warp computes two rows for N tokens. The lanes stride over the
+// units of a row, so each weight byte is read once per launch; the input
+// chunk a unit needs is read once for both rows. Decode is bandwidth bound,
+// so that is all there is to it besides enough loads in flight.
+template <int T, int N, int MODE>
+__global__ void __launch_bounds__(MV_WARPS * 32) k_mv(MVArgs a) {
+	using D = Dec<T>;
+	const int lane = threadIdx.x & 31, wid = threadIdx.x >> 5;
+	const int gw = blockIdx.x * MV_WARPS + wid;
+	const int r0 = MODE == MV_GLU ? gw : 2 * gw, r1 = MODE == MV_GLU ? gw : 2 * gw + 1;
+	const bool ok0 = r0 < a.A.n_out, ok1 = r1 < a.A.n_out;
+	const QMat &M1 = MODE == MV_GLU ? a.B : a.A;
+	float acc0[N], acc1[N];
+#pragma unroll
+	for (int t = 0; t < N; t++) acc0[t] = acc1[t] = 0.f;
+	const int upr = a.A.nb * D::UPB;
+#pragma unroll 2
+	for (int u = lane; u < upr; u += 32) {
+		const int bi = u / D::UPB, sub = u % D::UPB;
+		float v0[D::UE], v1[D::UE];
+		if (ok0) D::load(a.A, (long)r0 * a.A.nb + bi, sub, v0);
+		else
+#pragma unroll
+			for (int k = 0; k < D::UE; k++) v0[k] = 0.f;
+		if (ok1) D::load(M1, (long)r1 * M1.nb + bi, sub, v1);
+		else
+#pragma unroll
+			for (int k = 0; k < D::UE; k++) v1[k] = 0.f;
+		const float *xb = a.x + (long)bi * D::BE;
+#pragma unroll
+		for (int t = 0; t < N; t++) {
+#pragma unroll
+			for (int k = 0; k < D::UE; k += 4) {
+				const float4 xv = __ldg(reinterpret_cast<const float4 *>(xb + (long)t * a.ldx + D::off(sub, k)));
+				acc0[t] += v0[k] * xv.x + v0[k + 1] * xv.y + v0[k + 2] * xv.z + v0[k + 3] * xv.w;
+				acc1[t] += v1[k] * xv.x + v1[k + 1] * xv.y + v1[k + 2] * xv.z + v1[k + 3] * xv.w;
+			}
+		}
+	}
+	__shared__ float part[MV_WARPS][N];
+#pragma unroll
+	for (int t = 0; t < N; t++) {
+		float s0 = warp_sum(acc0[t]), s1 = warp_sum(acc1[t]);
+		if (a.in_sumsq) {
+			const float sc = rsqrtf(a.in_sumsq[t] / (float)a.norm_n + a.eps);
+			s0 *= sc;
+			s1 *= sc;
+		}
+		float *y = a.y + (long)t * a.ldy;
+		if (MODE == MV_STORE || MODE == MV_ARGMAX) {
+			if (lane == 0 && ok0) y[r0] = s0;
+			if (lane == 0 && ok1) y[r1] = s1;
+			if (MODE == MV_ARGMAX && lane == 0 && ok0) {
+				unsigned long long p = pack_argmax(s0, r0);
+				if (ok1) p = max(p, pack_argmax(s1, r1));
+				// Most warps lose: read first, so few reach the atomic.
+				if (p > *(volatile unsigned long long *)&a.amax[t]) atomicMax(&a.amax[t], p);
+			}
+		} else if (MODE == MV_GLU) {
+			if (lane == 0 && ok0) y[r0] = s0 / (1.f + __expf(-s0)) * s1;
+		} else { // MV_ADD: residual, next norm's input and its sum of squares
+			float sq = 0.f;
+			if (lane == 0 && ok0) {
+				const float v = y[r0] + s0;
+				y[r0] = v;
+				a.xn_out[(long)t * a.ldy + r0] = v * a.wnext[r0];
+				sq += v * v;
+			}
+			if (lane == 0 && ok1) {
+				const float v = y[r1] + s1;
+				y[r1] = v;
+				a.xn_out[(long)t * a.ldy + r1] = v * a.wnext[r1];
+				sq += v * v;
+			}
+			if (lane == 0) part[wid][t] = sq;
+		}
+	}
+	if (MODE == MV_ADD) {
+		__syncthreads();
+		if (threadIdx.x < N) {
+			float s = 0.f;
+#pragma unroll
+			for (int w = 0; w < MV_WARPS; w++) s += part[w][threadIdx.x];
+			atomicAdd(&a.sumsq_out[threadIdx.x], s);
+		}
+	}
+}
+
+// k_dequant_f16: one thread per unit, for the cuBLAS prefill path.
+template <int T>
+__global__ void k_dequant_f16(QMat m, __half *out) {
+	using D = Dec<T>;
+	const int upr = m.nb * D::UPB;
+	const long idx = (long)blockIdx.x * blockDim.x + threadIdx.x;
+	if (idx >= (long)m.n_out * upr) return;
+	const int row = (int)(idx / upr), u = (int)(idx % upr);
+	const int bi = u / D::UPB, sub = u % D::UPB;
+	float v[D::UE];
+	D::load(m, (long)row * m.nb + bi, sub, v);
+	__half *o = out + (long)row * m.n_in + (long)bi * D::BE;
+#pragma unroll
+	for (int k = 0; k < D::UE; k++) o[D::off(sub, k - k % 4) + k % 4] = __float2half_rn(v[k]);
+}
+
+// k_embed: row tok[t] of the embedding matrix into x[t].
+template <int T>
+__global__ void k_embed(QMat m, const int *tok, float *x, int E) {
+	using D = Dec<T>;
+	const int t = blockIdx.x, upr = m.nb * D::UPB;
+	const long row = tok[t];
+	for (int u = threadIdx.x; u < upr; u += blockDim.x) {
+		const int bi = u / D::UPB, sub = u % D::UPB;
+		float v[D::UE];
+		D::load(m, row * m.nb + bi, sub, v);
+		float *o = x + (long)t * E + (long)bi * D::BE;
+#pragma unroll
+		for (int k = 0; k < D::UE; k++) o[D::off(sub, k - k % 4) + k % 4] = v[k];
+	}
+}
+
+template <int T, int N, int MODE>
+static void launch_mv(const MVArgs &a, cudaStream_t st) {
+	const int rows_per_warp = MODE == MV_GLU ? 1 : 2;
+	const int warps = (a.A.n_out + rows_per_warp - 1) / rows_per_warp;
+	k_mv<T, N, MODE><<<(warps + MV_WARPS - 1) / MV_WARPS, MV_WARPS * 32, 0, st>>>(a);
+}
+
+template <int T, int N>
+static void launch_mv_mode(const MVArgs &a, int mode, cudaStream_t st) {
+	switch (mode) {
+	case MV_STORE: launch_mv<T, N, MV_STORE>(a, st); break;
+	case MV_ADD: launch_mv<T, N, MV_ADD>(a, st); break;
+	case MV_GLU: launch_mv<T, N, MV_GLU>(a, st); break;
+	default: launch_mv<T, N, MV_ARGMAX>(a, st); break;
+	}
+}
+
+// mv_chunks runs n <= 8 tokens as chunks of 8, 4, 2, 1 (one kernel each).
+template <int T>
+static void mv_chunks(MVArgs a, int n, int mode, cudaStream_t st) {
+	while (n > 0) {
+		const int c = n >= 8 ? 8 : n >= 4 ? 4 : n >= 2 ? 2 : 1;
+		switch (c) {
+		case 8: launch_mv_mode<T, 8>(a, mode, st); break;
+		case 4: launch_mv_mode<T, 4>(a, mode, st); break;
+		case 2: launch_mv_mode<T, 2>(a, mode, st); break;
+		default: launch_mv_mode<T, 1>(a, mode, st); break;
+		}
+		a.x += (long)c * a.ldx;
+		a.y += (long)c * a.ldy;
+		if (a.in_sumsq) a.in_sumsq += c;
+		if (a.xn_out) a.xn_out += (long)c * a.ldy;
+		if (a.sumsq_out) a.sumsq_out += c;
+		if (a.amax) a.amax += c;
+		n -= c;
+	}
+}
+
+#define ORCD_DEFINE_TYPE(NAME, T)                                                              \
+	void mv_##NAME(const MVArgs &a, int n, int mode, cudaStream_t st) { mv_chunks<T>(a, n, mode, st); } \
+	void dequant_f16_##NAME(const QMat &m, __half *out, cudaStream_t st) {                        \
+		const long units = (long)m.n_out * m.nb * Dec<T>::UPB;                                    \
+		k_dequant_f16<T><<<(unsigned)((units + 255) / 256), 256, 0, st>>>(m, out);                \
+	}                                                                                             \
+	void embed_##NAME(const QMat &m, const int *tok, int n, float *x, int E, cudaStream_t st) {  \
+		k_embed<T><<<n, 128, 0, st>>>(m, tok, x, E);                                              \
+	}

@@ -1,0 +1,38 @@
+// ops.cuh: the kernels that do not depend on the weight type.
+#pragma once
+#include "quant.cuh"
+
+// x[t] -> xn[t] = x[t] * w and sumsq[t] = sum x[t]^2 (one block per token).
+void resid_finish(const float *x, const float *w, float *xn, float *sumsq, int n, int E, cudaStream_t st);
+// out[t] = xn[t] * rsqrt(sumsq[t]/E + eps), as float or half.
+void stage_norm(const float *xn, const float *sumsq, int n, int E, float eps, float *outf, __half *outh, cudaStream_t st);
+void to_half(const float *in, __half *out, long count, cudaStream_t st);
+// act[t][i] = silu(gu[t][i]) * gu[t][F+i]; gu rows are 2F wide.
+void swiglu(const float *gu, int n, int F, float *outf, __half *outh, cudaStream_t st);
+// gather rows sel[i] of xn (width E) and their sumsq.
+void gather_rows(const float *xn, const float *sumsq, const int *sel, int nsel, int E, float *xo, float *so, cudaStream_t st);
+
+struct QKVPost {
+	float *qkv; int ldq;
+	const int *pos, *seq;
+	const float *bq, *bk, *bv; // qwen2 biases (or null)
+	const float *qn, *kn;      // qwen3 per-head q/k RMSNorm weights (or null)
+	float eps;
+	const float *freqs;        // llama3 rope divisors (or null)
+	int n_rot; float base; int neox;
+	__half *kc, *vc;           // this layer's cache: [n_seq][n_ctx][n_head_kv*head_dim]
+	int n_ctx, H, Hkv, hd;
+};
+// Biases, q/k norm, RoPE on Q and K in place; K and V into the cache.
+void qkv_post(const QKVPost &a, int n, cudaStream_t st);
+
+struct AttnArgs {
+	const float *q; int ldq;   // Q of token t at q + t*ldq
+	const int *pos, *seq;
+	const __half *kc, *vc;
+	float *out; int ldo;
+	int n_ctx, H, Hkv, hd;
+	float scale;
+};
+// Causal GQA attention of each token over its sequence's cache 0..pos.
+void attention(const AttnArgs &a, int n, cudaStream_t st);

@@ -1,0 +1,176 @@
+// quant.cuh: weight matrices in VRAM and the per-type decoders that every
+// kernel shares (matvec, dequantize-to-F16 for cuBLAS, embedding lookup).
+//
+// A matrix keeps its GGUF quant type, but the fields of its blocks are split
+// into planes (all scales together, all quants together) at upload: the same
+// bytes, reordered so that every warp load is 16-byte aligned and coalesced.
+// A Q4_0 block is 18 bytes in the file, which no vector load can read.
+#pragma once
+#include <cuda_fp16.h>
+#include <stdint.h>
+
+enum { GT_F32 = 0, GT_F16 = 1, GT_Q4_0 = 2, GT_Q8_0 = 8, GT_Q4_K = 12, GT_Q6_K = 14 };
+
+// QMat is one matrix: n_out rows of n_in values. nb counts decoder blocks
+// per row (BE elements each); p0..p3 are the planes, per type:
+//   F32: p0 floats         F16: p0 halves
+//   Q4_0: p0 qs[16] p1 d   Q8_0: p0 qs[32] p1 d
+//   Q4_K: p0 qs[128] p1 scales[12] p2 {d, dmin}
+//   Q6_K: p0 ql[128] p1 qh[64] p2 scales[16] p3 d
+struct QMat {
+	int type, n_in, n_out, nb;
+	const uint8_t *p0, *p1, *p2, *p3;
+};
+
+__device__ __forceinline__ float h2f(uint16_t h) { return __half2float(__ushort_as_half(h)); }
+__device__ __forceinline__ uint32_t byte_at(const uint4 &q, int j) {
+	const uint32_t w = j < 4 ? q.x : j < 8 ? q.y : j < 12 ? q.z : q.w;
+	return (w >> (8 * (j & 3))) & 255u;
+}
+__device__ __forceinline__ uint4 ld16(const uint8_t *p) { return __ldg(reinterpret_cast<const uint4 *>(p)); }
+__device__ __forceinline__ uint16_t ldh(const uint8_t *p) { return __ldg(reinterpret_cast<const unsigned short *>(p)); }
+
+// Dec<T> decodes unit `sub` of block `blk` into v[UE]. A block holds UPB
+// units of UE values; off(sub, k) is where value k of the unit sits inside
+// the block (k a multiple of 4: every run of 4 is contiguous).
+template <int T> struct Dec;
+
+template <> struct Dec<GT_F32> {
+	static constexpr int BE = 4, UPB = 1, UE = 4;
+	__device__ static void load(const QMat &m, long blk, int, float *v) {
+		const float4 f = __ldg(reinterpret_cast<const float4 *>(m.p0) + blk);
+		v[0] = f.x; v[1] = f.y; v[2] = f.z; v[3] = f.w;
+	}
+	__device__ static int off(int, int k) { return k; }
+};
+
+template <> struct Dec<GT_F16> {
+	static constexpr int BE = 4, UPB = 1, UE = 4;
+	__device__ static void load(const QMat &m, long blk, int, float *v) {
+		const uint2 q = __ldg(reinterpret_cast<const uint2 *>(m.p0) + blk);
+		v[0] = h2f(q.x & 0xffff); v[1] = h2f(q.x >> 16);
+		v[2] = h2f(q.y & 0xffff); v[3] = h2f(q.y >> 16);
+	}
+	__device__ static int off(int, int k) { return k; }
+};
+
+template <> struct Dec<GT_Q4_0> {
+	static constexpr int BE = 32, UPB = 1, UE = 32;
+	__device__ static void load(const QMat &m, long blk, int, float *v) {
+		const uint4 q = ld16(m.p0 + blk * 16);
+		const float d = h2f(ldh(m.p1 + blk * 2));
+#pragma unroll
+		for (int j = 0; j < 16; j++) {
+			const int b = (int)byte_at(q, j);
+			v[j] = (float)((b & 15) - 8) * d;
+			v[j + 16] = (float)((b >> 4) - 8) * d;
+		}
+	}
+	__device__ static int off(int, int k) { return k; }
+};
+
+template <> struct Dec<GT_Q8_0> {
+	static constexpr int BE = 32, UPB = 1, UE = 32;
+	__device__ static void load(const QMat &m, long blk, int, float *v) {
+		const uint4 a = ld16(m.p0 + blk * 32), b = ld16(m.p0 + blk * 32 + 16);
+		const float d = h2f(ldh(m.p1 + blk * 2));
+#pragma unroll
+		for (int j = 0; j < 16; j++) {
+			v[j] = (float)(int8_t)byte_at(a, j) * d;
+			v[j + 16] = (float)(int8_t)byte_at(b, j) * d;
+		}
+	}
+	__device__ static int off(int, int k) { return k; }
+};
+
+// Q4_K unit = 64 values: 32 quant bytes, low nibbles then high nibbles,
+// each half with its own 6-bit scale and min.
+template <> struct Dec<GT_Q4_K> {
+	static constexpr int BE = 256, UPB = 4, UE = 64;
+	__device__ static void scale_min(int j, const uint8_t *s, int &sc, int &mn) {
+		if (j < 4) {
+			sc = s[j] & 63; mn = s[j + 4] & 63;
+		} else {
+			sc = (s[j + 4] & 15) | ((s[j - 4] >> 6) << 4);
+			mn = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+		}
+	}
+	__device__ static void load(const QMat &m, long blk, int sub, float *v) {
+		const uint4 a = ld16(m.p0 + blk * 128 + sub * 32), b = ld16(m.p0 + blk * 128 + sub * 32 + 16);
+		const uint32_t *sp = reinterpret_cast<const uint32_t *>(m.p1 + blk * 12);
+		uint32_t sw[3] = {__ldg(sp), __ldg(sp + 1), __ldg(sp + 2)};
+		const uint8_t *s = reinterpret_cast<const uint8_t *>(sw);
+		const uint32_t dm = __ldg(reinterpret_cast<const uint32_t *>(m.p2) + blk);
+		const float d = h2f(dm & 0xffff), dmin = h2f(dm >> 16);
+		int sc1, m1, sc2, m2;
+		scale_min(2 * sub, s, sc1, m1);
+		scale_min(2 * sub + 1, s, sc2, m2);
+		const float d1 = d * sc1, o1 = dmin * m1, d2 = d * sc2, o2 = dmin * m2;
+#pragma unroll
+		for (int j = 0; j < 32; j++) {
+			const int q = (int)(j < 16 ? byte_at(a, j) : byte_at(b, j - 16));
+			v[j] = d1 * (q & 15) - o1;
+			v[j + 32] = d2 * (q >> 4) - o2;
+		}
+	}
+	__device__ static int off(int sub, int k) { return sub * 64 + k; }
+};
+
+// Q6_K unit (h, lq) = sub: values l in [16lq, 16lq+16) of half h, from the
+// four 32-wide groups, so its 64 values are 4 runs of 16.
+template <> struct Dec<GT_Q6_K> {
+	static constexpr int BE = 256, UPB = 4, UE = 64;
+	__device__ static void load(const QMat &m, long blk, int sub, float *v) {
+		const int h = sub >> 1, lq = sub & 1;
+		const uint4 a = ld16(m.p0 + blk * 128 + 64 * h + 16 * lq);
+		const uint4 b = ld16(m.p0 + blk * 128 + 64 * h + 32 + 16 * lq);
+		const uint4 c = ld16(m.p1 + blk * 64 + 32 * h + 16 * lq);
+		const uint4 sq = ld16(m.p2 + blk * 16);
+		const float d = h2f(ldh(m.p3 + blk * 2));
+		const int is = 8 * h + lq;
+		const float s0 = d * (float)(int8_t)byte_at(sq, is), s1 = d * (float)(int8_t)byte_at(sq, is + 2);
+		const float s2 = d * (float)(int8_t)byte_at(sq, is + 4), s3 = d * (float)(int8_t)byte_at(sq, is + 6);
+#pragma unroll
+		for (int j = 0; j < 16; j++) {
+			const int qa = (int)byte_at(a, j), qb = (int)byte_at(b, j), qc = (int)byte_at(c, j);
+			v[j] = s0 * (float)(((qa & 15) | ((qc & 3) << 4)) - 32);
+			v[16 + j] = s1 * (float)(((qb & 15) | (((qc >> 2) & 3) << 4)) - 32);
+			v[32 + j] = s2 * (float)(((qa >> 4) | (((qc >> 4) & 3) << 4)) - 32);
+			v[48 + j] = s3 * (float)(((qb >> 4) | (((qc >> 6) & 3) << 4)) - 32);
+		}
+	}
+	__device__ static int off(int sub, int k) { return 128 * (sub >> 1) + 32 * (k >> 4) + 16 * (sub & 1) + (k & 15); }
+};
+
+// Matvec output modes.
+enum { MV_STORE = 0, MV_ADD = 1, MV_GLU = 2, MV_ARGMAX = 3 };
+
+// MVArgs: y[t][r] (= or +=) scale_t * sum_i W[r][i] * x[t][i], t < n.
+struct MVArgs {
+	QMat A, B;                // B: the "up" rows in GLU mode
+	const float *x; int ldx;  // input rows
+	const float *in_sumsq;    // optional: scale by rsqrt(in_sumsq[t]/n_in + eps)
+	int norm_n; float eps;
+	float *y; int ldy;
+	const float *wnext;       // ADD: next RMSNorm weight
+	float *xn_out;            // ADD: y * wnext
+	float *sumsq_out;         // ADD: += sum of y^2 per token
+	unsigned long long *amax; // ARGMAX: packed (value, ~row) per token
+};
+
+// Launchers, one per weight type (mv_<type>.cu). n <= 8.
+#define ORCD_DECLARE_TYPE(NAME)                                                              \
+	void mv_##NAME(const MVArgs &a, int n, int mode, cudaStream_t st);                          \
+	void dequant_f16_##NAME(const QMat &m, __half *out, cudaStream_t st);                       \
+	void embed_##NAME(const QMat &m, const int *tok, int n, float *x, int E, cudaStream_t st);
+ORCD_DECLARE_TYPE(f32)
+ORCD_DECLARE_TYPE(f16)
+ORCD_DECLARE_TYPE(q4_0)
+ORCD_DECLARE_TYPE(q8_0)
+ORCD_DECLARE_TYPE(q4_k)
+ORCD_DECLARE_TYPE(q6_k)
+
+// Dispatch by ggml type; false for a type with no kernels.
+bool mv_any(const MVArgs &a, int n, int mode, cudaStream_t st);
+bool dequant_f16_any(const QMat &m, __half *out, cudaStream_t st);
+bool embed_any(const QMat &m, const int *tok, int n, float *x, int E, cudaStream_t st);
