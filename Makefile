@@ -3,7 +3,7 @@ GO        ?= go
 MODEL     ?= ../shared/testdata/models/stories260K.gguf
 BIN       := bin/worker
 # Packages whose tests run again under the race detector (concurrency-heavy).
-RACE_PKGS ?=
+RACE_PKGS ?= ./consumer/... ./client/
 CUDA_ARCH ?= sm_90
 FUZZTIME  ?= 3m
 

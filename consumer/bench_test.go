@@ -31,10 +31,17 @@ func BenchmarkTokenPublish(b *testing.B) {
 	if _, err := EnsureResources(context.Background(), js, s, StreamConfig{}, time.Second); err != nil {
 		b.Fatal(err)
 	}
-	for _, mode := range []string{"async", "sync"} {
-		b.Run(mode, func(b *testing.B) {
-			ts := &tokenStream{js: js, nc: nc, subject: s.Events("bench-" + mode), sync: mode == "sync",
-				maxPending: 16, base: JobEvent{JobID: "bench", Attempt: 1}}
+	// async: the worker's setting (16 pending, coalescing beyond);
+	// async-1k: up to 1000 pending, so nearly one event per token;
+	// sync: one acknowledged publish per token.
+	modes := []struct {
+		name    string
+		pending int
+	}{{"async", 16}, {"async-1k", 1000}, {"sync", 1}}
+	for _, mode := range modes {
+		b.Run(mode.name, func(b *testing.B) {
+			ts := &tokenStream{js: js, nc: nc, subject: s.Events("bench-" + mode.name), sync: mode.name == "sync",
+				maxPending: mode.pending, base: JobEvent{JobID: "bench", Attempt: 1}}
 			for i := 0; b.Loop(); i++ {
 				if err := ts.add(engine.Token{Index: i, ID: int32(i), Text: " word"}); err != nil {
 					b.Fatal(err)
