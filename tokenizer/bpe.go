@@ -19,6 +19,7 @@ type bpeModel struct {
 	textMerges   map[string]bpeMerge // "left right" spelling -> merge, when a side is not a token
 	rawIDs       map[string]int32    // raw bytes -> id, for ignoreMerges
 	ignoreMerges bool
+	noCache      bool // benchmarks measure the merges without the word cache
 }
 
 type bpeMerge struct {
@@ -105,11 +106,17 @@ const (
 // encode appends the tokens of one raw-text fragment.
 func (m *bpeModel) encode(st *encodeState, passes []pass, s string, out []int32) []int32 {
 	st.text.decode(s)
-	words := split(&st.text, passes, st.spans[0], st.spans[1])
-	st.spans[0] = words
+	words := split(&st.text, passes, &st.spans)
 	for _, w := range words {
 		word := st.text.word(w)
-		if len(word) <= maxCachedLen {
+		if m.ignoreMerges {
+			if id, ok := m.rawIDs[word]; ok {
+				out = append(out, id)
+				continue
+			}
+		}
+		cacheable := len(word) <= maxCachedLen && !m.noCache
+		if cacheable {
 			if ids, ok := st.cache[word]; ok {
 				out = append(out, ids...)
 				continue
@@ -117,7 +124,7 @@ func (m *bpeModel) encode(st *encodeState, passes []pass, s string, out []int32)
 		}
 		n := len(out)
 		out = m.encodeWord(st, word, out)
-		if len(word) <= maxCachedLen {
+		if cacheable {
 			if len(st.cache) >= maxCacheWords {
 				clear(st.cache)
 			}
@@ -134,14 +141,10 @@ type bpeSym struct {
 	prev, next int32
 }
 
-// encodeWord runs the merges on one word: repeatedly merge the adjacent
+// encodeWord runs the merges on one word (after encode has tried the
+// whole word as a token when ignoreMerges): repeatedly merge the adjacent
 // pair with the lowest rank (leftmost first), as llm_tokenizer_bpe_session.
 func (m *bpeModel) encodeWord(st *encodeState, word string, out []int32) []int32 {
-	if m.ignoreMerges {
-		if id, ok := m.rawIDs[word]; ok {
-			return append(out, id)
-		}
-	}
 	syms := st.syms[:0]
 	for i := 0; i < len(word); i++ {
 		syms = append(syms, bpeSym{start: int32(i), n: 1, id: m.byteTok[word[i]], prev: int32(i - 1), next: int32(i + 1)})

@@ -63,12 +63,14 @@ func (t *cpText) at(p, hi int) (rune, uint8) {
 	return t.cps[p], t.flags[p]
 }
 
-// split runs passes over the whole of t.
-func split(t *cpText, passes []pass, a, b []span) []span {
-	a = append(a[:0], span{0, int32(len(t.cps))})
+// split runs passes over the whole of t, ping-ponging between the two
+// scratch buffers in bufs (kept for the next call).
+func split(t *cpText, passes []pass, bufs *[2][]span) []span {
+	a, b := bufs[0][:0], bufs[1][:0]
 	if len(t.cps) == 0 {
-		return a[:0]
+		return a
 	}
+	a = append(a, span{0, int32(len(t.cps))})
 	for _, p := range passes {
 		b = b[:0]
 		for _, c := range a {
@@ -76,6 +78,7 @@ func split(t *cpText, passes []pass, a, b []span) []span {
 		}
 		a, b = b, a
 	}
+	bufs[0], bufs[1] = a, b
 	return a
 }
 
