@@ -19,7 +19,7 @@ func TestFilterRedeliveryAndDuplicates(t *testing.T) {
 		tok(1, 1, "b"), // duplicate
 		{Type: consumer.EventError, Attempt: 1, Retriable: true, Code: consumer.CodeWorkerShutdown},
 		{Type: consumer.EventStarted, Attempt: 2},
-		tok(1, 2, "stale"), // late token of the old attempt
+		tok(1, 2, "stale"),                        // late token of the old attempt
 		{Type: consumer.EventStarted, Attempt: 1}, // replayed started
 		tok(2, 0, "A"), {Type: consumer.EventToken, Attempt: 2, I: 1, T: "BC", IDs: []int32{1, 2}},
 		tok(2, 2, "C"), // covered by the coalesced event

@@ -166,4 +166,3 @@ func startEmbedded(f *serveFlags, log *logrus.Logger) (*server.Server, func(), e
 
 // errDemoFailed: the demo job ended with an error event (already printed).
 var errDemoFailed = errors.New("demo job failed")
-
