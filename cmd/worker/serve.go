@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -163,6 +162,3 @@ func startEmbedded(f *serveFlags, log *logrus.Logger) (*server.Server, func(), e
 		}
 	}, nil
 }
-
-// errDemoFailed: the demo job ended with an error event (already printed).
-var errDemoFailed = errors.New("demo job failed")
