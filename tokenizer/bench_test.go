@@ -76,7 +76,7 @@ func genText(words []string, size int, seed int64) string {
 			b.WriteByte(' ')
 		}
 	}
-	return b.String()[:size]
+	return strings.ToValidUTF8(b.String()[:size], "")
 }
 
 var benchVocabs = []string{"llama-bpe", "qwen2", "gpt-2", "deepseek-llm", "llama-spm"}

@@ -13,6 +13,11 @@ type spmModel struct {
 	ids     map[string]int32
 	scores  []float32
 	byteTok [256]int32 // <0xNN> (or the raw byte as a token), -1 if neither
+	// wordSplit is true when no token holds "▁" right after another
+	// character: then no merge can cross the start of a "▁word", and
+	// words can be merged one at a time with small heaps, which gives the
+	// same tokens as merging the whole text at once (llama.cpp's way).
+	wordSplit bool
 }
 
 func newSPM(t *Tokenizer) *spmModel {
@@ -23,6 +28,14 @@ func newSPM(t *Tokenizer) *spmModel {
 			id = lookup(t.ids, string([]byte{byte(b)}))
 		}
 		m.byteTok[b] = id
+	}
+	m.wordSplit = true
+	for _, text := range t.texts {
+		for i := 1; i < len(text); i++ {
+			if strings.HasPrefix(text[i:], "▁") && !strings.HasSuffix(text[:i], "▁") {
+				m.wordSplit = false
+			}
+		}
 	}
 	return m
 }
@@ -57,10 +70,32 @@ func (m *spmModel) encode(frag string, prefix bool, out []int32) ([]int32, error
 		}
 	}
 	text := b.String()
+	if !m.wordSplit {
+		return m.encodeRun(text, out)
+	}
+	// Cut only where llama.cpp's character walk starts a symbol, so that
+	// invalid UTF-8 (whose lead byte swallows what follows) is split alike.
+	var err error
+	start, prev := 0, ""
+	for p := 0; p < len(text); {
+		n := min(utf8Len(text[p]), len(text)-p)
+		if p > start && prev != "▁" && strings.HasPrefix(text[p:], "▁") {
+			if out, err = m.encodeRun(text[start:p], out); err != nil {
+				return nil, err
+			}
+			start = p
+		}
+		prev = text[p : p+n]
+		p += n
+	}
+	return m.encodeRun(text[start:], out)
+}
+
+// encodeRun merges one run of escaped text.
+func (m *spmModel) encodeRun(text string, out []int32) ([]int32, error) {
 	if text == "" {
 		return out, nil
 	}
-
 	var syms []spmSym
 	for i := 0; i < len(text); {
 		n := min(utf8Len(text[i]), len(text)-i)

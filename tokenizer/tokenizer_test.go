@@ -221,3 +221,26 @@ func TestInvalidUTF8(t *testing.T) {
 		t.Error("out-of-range ids must give nil pieces")
 	}
 }
+
+// TestSPMWordSplit checks that merging word by word (the fast path) gives
+// exactly what merging the whole text at once gives, as llama.cpp does.
+func TestSPMWordSplit(t *testing.T) {
+	for _, name := range []string{"llama-spm", "phi-3"} {
+		tok := loadVocab(t, name)
+		if !tok.spm.wordSplit {
+			t.Fatalf("%s: expected no token with an inner ▁", name)
+		}
+		text := genText(mixedWords, 20000, 7) + "  a\n \t  b \xe3\x82 c\xf0 \x80 " + genText(englishWords, 20000, 8)
+		split, err := tok.spm.encode(text, true, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		whole, err := tok.spm.encodeRun("▁"+strings.ReplaceAll(text, " ", "▁"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(split, whole) {
+			t.Fatalf("%s: word-by-word merge differs from whole-text merge", name)
+		}
+	}
+}
