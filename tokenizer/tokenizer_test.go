@@ -244,3 +244,35 @@ func TestSPMWordSplit(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentEncode shares one Tokenizer between goroutines, as the
+// worker does; run under -race it also checks the pooled scratch state.
+func TestConcurrentEncode(t *testing.T) {
+	tok := loadVocab(t, "qwen2")
+	texts := []string{genText(englishWords, 3000, 11), genText(mixedWords, 3000, 12), "<think>x</think> 1234"}
+	want := make([][]int32, len(texts))
+	for i, s := range texts {
+		want[i], _ = tok.Encode(s, true, true)
+	}
+	done := make(chan error)
+	for g := 0; g < 4; g++ {
+		go func() {
+			var err error
+			for r := 0; r < 20 && err == nil; r++ {
+				i := (g + r) % len(texts)
+				if got, _ := tok.Encode(texts[i], true, true); !slices.Equal(got, want[i]) {
+					err = errors.New("concurrent Encode gave different ids")
+				}
+				if _, cerr := tok.ApplyChatTemplate([]Message{{"user", texts[i]}}, true); cerr != nil {
+					err = cerr
+				}
+			}
+			done <- err
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
