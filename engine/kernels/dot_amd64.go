@@ -22,6 +22,21 @@ func dotF16AVX2(w *byte, x *float32, n int) float32
 //go:noescape
 func dotF32AVX2(w *byte, x *float32, n int) float32
 
+//go:noescape
+func roundF16AVX2(dst, src *float32, n int)
+
+// roundF16Slice sets dst[i] to src[i] rounded to f16 precision.
+func roundF16Slice(dst, src []float32) {
+	n := 0
+	if hasAVX2 && len(src) >= 8 {
+		n = len(src) &^ 7
+		roundF16AVX2(&dst[0], &src[0], n)
+	}
+	for i := n; i < len(src); i++ {
+		dst[i] = roundF16(src[i])
+	}
+}
+
 // hasAVX2 gates every assembly kernel: AVX2 integer ops, FMA and F16C.
 var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasAVX
 

@@ -3,7 +3,7 @@
 // AVX2/FMA dot products. Register conventions shared by the kernels:
 //   SI weight blocks, DI activation quants, DX activation scales (float32),
 //   BX activation group sums (Q8_K), CX block count,
-//   Y0/Y9 float accumulators, Y13..Y15 constants.
+//   Y0 the float accumulator, Y11..Y15 constants.
 // Each kernel mirrors its reference in ref.go; the integer sums per block
 // are exact, only the float accumulation order differs.
 
@@ -16,8 +16,20 @@
 	VMULSS  (DX), xtmp, xtmp; \
 	VBROADCASTSS xtmp, ytmp
 
-// HSUM reduces the 8 floats of Y0 into the low lane of X0.
+// HSUM reduces the 8 floats of Y0 into the low lane of X0 in the order of
+// ggml's hsum_float_8: (lo+hi), then lanes (0+2)+(1+3).
 #define HSUM \
+	VEXTRACTF128 $1, Y0, X1; \
+	VADDPS  X1, X0, X0; \
+	VMOVHLPS X0, X0, X1; \
+	VADDPS  X1, X0, X0; \
+	VMOVSHDUP X0, X1; \
+	VADDSS  X1, X0, X0
+
+// HSUM_HADD is the reduction of ggml's GGML_F32x8_REDUCE (F16/F32 dots).
+// Q4_K uses it too: with it our Q4_K files reproduce llama.cpp's logits to
+// 1e-6, where HSUM leaves one-ulp differences that flip activation quants.
+#define HSUM_HADD \
 	VEXTRACTF128 $1, Y0, X1; \
 	VADDPS  X1, X0, X0; \
 	VHADDPS X0, X0, X0; \
@@ -39,7 +51,6 @@ TEXT ·dotQ8_0AVX2(SB), NOSPLIT, $0-36
 	MOVQ d+16(FP), DX
 	MOVQ nb+24(FP), CX
 	VXORPS Y0, Y0, Y0
-	VXORPS Y9, Y9, Y9
 	VPCMPEQW Y15, Y15, Y15
 	VPSRLW $15, Y15, Y15 // 16-bit ones
 
@@ -56,7 +67,7 @@ q80pair:
 	SIGNED_DOT(Y1, Y2, Y7)
 	ADDQ $4, DX
 	HALF_SCALE(34, X8, Y8)
-	VFMADD231PS Y8, Y7, Y9
+	VFMADD231PS Y8, Y7, Y0
 	ADDQ $68, SI
 	ADDQ $64, DI
 	ADDQ $4, DX
@@ -73,7 +84,6 @@ q80one:
 	VFMADD231PS Y6, Y5, Y0
 
 q80done:
-	VADDPS Y9, Y0, Y0
 	HSUM
 	VMOVSS X0, ret+32(FP)
 	VZEROUPPER
@@ -95,7 +105,6 @@ TEXT ·dotQ4_0AVX2(SB), NOSPLIT, $0-36
 	MOVQ d+16(FP), DX
 	MOVQ nb+24(FP), CX
 	VXORPS Y0, Y0, Y0
-	VXORPS Y9, Y9, Y9
 	VPCMPEQW Y15, Y15, Y15
 	VPSRLW $15, Y15, Y15
 	MOVL $0x0f0f0f0f, AX
@@ -118,7 +127,7 @@ q40pair:
 	SIGNED_DOT(Y1, Y2, Y7)
 	ADDQ $4, DX
 	HALF_SCALE(18, X8, Y8)
-	VFMADD231PS Y8, Y7, Y9
+	VFMADD231PS Y8, Y7, Y0
 	ADDQ $36, SI
 	ADDQ $64, DI
 	ADDQ $4, DX
@@ -135,7 +144,6 @@ q40one:
 	VFMADD231PS Y6, Y5, Y0
 
 q40done:
-	VADDPS Y9, Y0, Y0
 	HSUM
 	VMOVSS X0, ret+32(FP)
 	VZEROUPPER
@@ -160,7 +168,7 @@ q40done:
 	VPADDD  Y3, Y10, Y10
 
 // func dotQ4_KAVX2(w *byte, qs *int8, d *float32, bsums *int16, nb int) float32
-TEXT ·dotQ4_KAVX2(SB), NOSPLIT, $32-44
+TEXT ·dotQ4_KAVX2(SB), NOSPLIT, $16-44
 	MOVQ w+0(FP), SI
 	MOVQ qs+8(FP), DI
 	MOVQ d+16(FP), DX
@@ -196,14 +204,18 @@ q4kloop:
 	SHLL $4, R12
 	ORL  R12, R10     // scales 4..7
 	ANDL $0x3f3f3f3f, R8 // scales 0..3
-	MOVL R8, 16(SP)
-	MOVL R10, 20(SP)
-	MOVL R13, 24(SP)
-	MOVL R11, 28(SP)
-	VPMOVZXBW 16(SP), X1 // 8 scales as int16
+	// Pack into 64-bit registers: two 32-bit stores read back by one 64-bit
+	// load would miss store forwarding.
+	SHLQ $32, R10
+	ORQ  R10, R8
+	VMOVQ R8, X1
+	VPMOVZXBW X1, X1 // 8 scales as int16
 	VMOVDQU X1, 0(SP)
 	// Mins: Σ m_j·(bsums[2j]+bsums[2j+1]).
-	VPMOVZXBW 24(SP), X2
+	SHLQ $32, R11
+	ORQ  R11, R13
+	VMOVQ R13, X2
+	VPMOVZXBW X2, X2
 	VMOVDQU (BX), X3
 	VMOVDQU 16(BX), X4
 	VPHADDW X4, X3, X3
@@ -234,19 +246,23 @@ q4kloop:
 	JMP  q4kloop
 
 q4kdone:
-	HSUM
+	HSUM_HADD
 	VSUBSS X11, X0, X0
 	VMOVSS X0, ret+40(FP)
 	VZEROUPPER
 	RET
 
 // Q6_K: 32 values per chunk c (0..7) are (low nibble | two high bits << 4)
-// in 0..63; the -32 offset is applied once per block through the bsums.
+// in 0..63; the -32 offset is subtracted per chunk as 32·y, which is what
+// ggml does and keeps each lane's partial sum (and so the float rounding)
+// identical to ggml's.
 // Chunk c uses scales 2c (first 16 values) and 2c+1 (next 16), picked by a
 // byte shuffle from X12 and sign-extended to 16 bits.
 #define Q6K_CHUNK(qlo, hb, yoff, c) \
 	VPOR    hb, qlo, qlo; \
 	VPMADDUBSW yoff(DI), qlo, qlo; \
+	VPMADDUBSW yoff(DI), Y11, Y15; \
+	VPSUBW  Y15, qlo, qlo; \
 	VPSHUFB (16*c)(R8), X12, X7; \
 	VPMOVSXBW X7, Y7; \
 	VPMADDWD Y7, qlo, qlo; \
@@ -290,17 +306,15 @@ TEXT ·dotQ6_KAVX2(SB), NOSPLIT, $0-44
 	MOVL $0x30303030, AX
 	VMOVD AX, X13
 	VPBROADCASTD X13, Y13
+	MOVL $0x20202020, AX
+	VMOVD AX, X11
+	VPBROADCASTD X11, Y11
 
 q6kloop:
 	TESTQ CX, CX
 	JEQ   q6kdone
 	VMOVDQU 192(SI), X12 // 16 int8 scales
-	// -32·Σ sc_g·bsum_g, the offset of every value, computed up front.
-	VPMOVSXBW X12, Y11
-	VPMADDWD (BX), Y11, Y11
-	VPSLLD $5, Y11, Y11
 	VPXOR Y10, Y10, Y10
-	VPSUBD Y11, Y10, Y10
 	Q6K_HALF(0, 128, 0, 0)
 	Q6K_HALF(64, 160, 128, 4)
 	VCVTDQ2PS Y10, Y10
@@ -365,10 +379,10 @@ f16loop:
 	JMP  f16loop
 
 f16done:
-	VADDPS Y5, Y0, Y0
-	VADDPS Y7, Y6, Y6
 	VADDPS Y6, Y0, Y0
-	HSUM
+	VADDPS Y7, Y5, Y5
+	VADDPS Y5, Y0, Y0
+	HSUM_HADD
 	VMOVSS X0, ret+24(FP)
 	VZEROUPPER
 	RET
@@ -400,10 +414,33 @@ f32loop:
 	JMP  f32loop
 
 f32done:
-	VADDPS Y5, Y0, Y0
-	VADDPS Y7, Y6, Y6
 	VADDPS Y6, Y0, Y0
-	HSUM
+	VADDPS Y7, Y5, Y5
+	VADDPS Y5, Y0, Y0
+	HSUM_HADD
 	VMOVSS X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func roundF16AVX2(dst, src *float32, n int); n is a multiple of 8.
+// Rounds each value to the nearest f16 (ties to even) and back.
+TEXT ·roundF16AVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+
+rf16loop:
+	CMPQ CX, $8
+	JLT  rf16done
+	VMOVUPS (SI), Y0
+	VCVTPS2PH $0, Y0, X1
+	VCVTPH2PS X1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  rf16loop
+
+rf16done:
 	VZEROUPPER
 	RET

@@ -8,3 +8,10 @@ var fastDots = refDots
 var hasAVX2 = false
 
 func useFast() { active = refDots; activeName = "ref" }
+
+// roundF16Slice sets dst[i] to src[i] rounded to f16 precision.
+func roundF16Slice(dst, src []float32) {
+	for i, v := range src {
+		dst[i] = roundF16(v)
+	}
+}

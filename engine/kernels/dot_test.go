@@ -255,3 +255,21 @@ func recomputeBSums(a *Q8) {
 		a.BSums[g] = s
 	}
 }
+
+// TestRoundF16Slice checks the vector f16 rounding against the scalar one,
+// including ties, subnormals, overflow and odd lengths.
+func TestRoundF16Slice(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	x := []float32{0, -0, 1, 65504, 65520, 1e6, -1e6, 6e-8, 3e-8, 1e-10, 2.98e-8,
+		1 + 1.0/2048, 1 + 3.0/2048, float32(math.Inf(1)), 5.96e-8, 0.1, -0.3}
+	for i := 0; i < 1000; i++ {
+		x = append(x, float32(r.NormFloat64()*math.Pow(10, float64(r.IntN(14)-9))))
+	}
+	got := make([]float32, len(x))
+	roundF16Slice(got, x)
+	for i, v := range x {
+		if want := roundF16(v); math.Float32bits(got[i]) != math.Float32bits(want) {
+			t.Errorf("round %g: vector %g, scalar %g", v, got[i], want)
+		}
+	}
+}

@@ -40,8 +40,9 @@ type job struct {
 
 func (j *job) do(p *Pool, worker int) {
 	if j.quantize {
-		lo, hi := share(j.nTok, p.n, worker)
-		j.quantizeTokens(&p.act, lo, hi)
+		nb := j.nTok * j.w.Cols / p.act.Block
+		lo, hi := share(nb, p.n, worker)
+		j.quantizeBlocks(&p.act, lo, hi)
 		return
 	}
 	lo, hi := share(j.w.Rows, p.n, worker)
@@ -73,31 +74,31 @@ func (p *Pool) MatMul(out []float32, w Matrix, x []float32, nTok int) error {
 		return fmt.Errorf("kernels: output has %d values, want %d", len(out), nTok*w.Rows)
 	}
 	p.job = job{w: w, rowBytes: rowBytes, out: out, x: x, nTok: nTok}
-	if w.Type != gguf.TypeF32 && w.Type != gguf.TypeF16 {
+	if w.Type == gguf.TypeF16 {
+		// ggml multiplies F16 weights with activations converted to F16.
+		p.xh = grow(p.xh, nTok*w.Cols)
+		roundF16Slice(p.xh, x[:nTok*w.Cols])
+		p.job.x = p.xh
+	} else if w.Type != gguf.TypeF32 {
 		p.act.resize(nTok*w.Cols, actBlock(w.Type))
-		if nTok == 1 {
-			p.job.quantizeTokens(&p.act, 0, 1)
-		} else {
-			p.job.quantize = true
-			p.run()
-			p.job.quantize = false
-		}
+		p.job.quantize = true
+		p.run()
+		p.job.quantize = false
 	}
 	p.run()
 	p.job = job{} // drop references to the caller's slices
 	return nil
 }
 
-// quantizeTokens quantizes tokens [lo, hi) of j.x into a, sized already.
-func (j *job) quantizeTokens(a *Q8, lo, hi int) {
-	n := j.w.Cols
-	for t := lo; t < hi; t++ {
-		x := j.x[t*n : (t+1)*n]
-		if a.Block == QK_K {
-			quantizeQ8KInto(a, x, t*n/QK_K)
-		} else {
-			quantizeQ8_0Into(a, x, t*n/QK8_0)
-		}
+// quantizeBlocks quantizes activation blocks [lo, hi) of j.x (all tokens
+// back to back) into a, sized already. Blocks never straddle tokens since
+// Cols is a multiple of the block size.
+func (j *job) quantizeBlocks(a *Q8, lo, hi int) {
+	x := j.x[lo*a.Block : hi*a.Block]
+	if a.Block == QK_K {
+		quantizeQ8KInto(a, x, lo)
+	} else {
+		quantizeQ8_0Into(a, x, lo)
 	}
 }
 

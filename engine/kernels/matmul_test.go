@@ -33,9 +33,14 @@ func naiveMatMul(tb testing.TB, w Matrix, x []float32, nTok int) (want, bound []
 		xt := x[t*w.Cols : (t+1)*w.Cols]
 		var a Q8
 		switch {
-		case w.Type == gguf.TypeF32 || w.Type == gguf.TypeF16:
+		case w.Type == gguf.TypeF32:
 			for i, v := range xt {
 				xq[t*w.Cols+i] = float64(v)
+			}
+			continue
+		case w.Type == gguf.TypeF16:
+			for i, v := range xt {
+				xq[t*w.Cols+i] = float64(roundF16(v))
 			}
 			continue
 		case actBlock(w.Type) == QK_K:
@@ -123,7 +128,9 @@ func TestMatMulErrors(t *testing.T) {
 	w := Matrix{Type: gguf.TypeQ4_0, Rows: 2, Cols: 32, Data: make([]byte, 36)}
 	out, x := make([]float32, 2), make([]float32, 32)
 	cases := map[string]func() error{
-		"type":   func() error { return p.MatMul(out, Matrix{Type: gguf.TypeQ5_K, Rows: 2, Cols: 256, Data: make([]byte, 400)}, x, 1) },
+		"type": func() error {
+			return p.MatMul(out, Matrix{Type: gguf.TypeQ5_K, Rows: 2, Cols: 256, Data: make([]byte, 400)}, x, 1)
+		},
 		"cols":   func() error { return p.MatMul(out, Matrix{Type: gguf.TypeQ4_0, Rows: 2, Cols: 33, Data: w.Data}, x, 1) },
 		"data":   func() error { return p.MatMul(out, Matrix{Type: gguf.TypeQ4_0, Rows: 3, Cols: 32, Data: w.Data}, x, 1) },
 		"input":  func() error { return p.MatMul(out, w, x[:31], 1) },

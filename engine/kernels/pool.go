@@ -19,8 +19,9 @@ type Pool struct {
 	gen     atomic.Uint64 // bumped once per job
 	pending atomic.Int32  // helpers still working on the current job
 	helpers []helper
-	job     job // written by the caller before gen is bumped
-	act     Q8  // quantized activations of the current MatMul
+	job     job       // written by the caller before gen is bumped
+	act     Q8        // quantized activations of the current MatMul
+	xh      []float32 // activations rounded to f16, for F16 weights
 	closing atomic.Bool
 	wg      sync.WaitGroup
 }

@@ -48,8 +48,11 @@ func grow[T any](s []T, n int) []T {
 	return s[:n]
 }
 
-// QuantizeQ8_0 quantizes x into blocks of 32 with ggml's
-// quantize_row_q8_0_ref: d = amax/127 stored as f16, q = round(x/d).
+// QuantizeQ8_0 quantizes x into blocks of 32 the way ggml's x86 build does
+// (quantize_row_q8_0 on AVX/AVX2, which llama.cpp runs on our CPUs): the
+// stored scale is the f16 of amax/127, the quants round(x·127/amax) with
+// ties to even. (quantize_row_q8_0_ref differs only in using 1/d and
+// rounding ties away from zero.)
 func QuantizeQ8_0(dst *Q8, x []float32) error {
 	if len(x)%QK8_0 != 0 {
 		return fmt.Errorf("kernels: Q8_0 needs a multiple of %d values, got %d", QK8_0, len(x))
@@ -69,14 +72,13 @@ func quantizeQ8_0Into(dst *Q8, x []float32, b0 int) {
 		for _, v := range xb {
 			amax = max(amax, abs32(v))
 		}
-		d := amax / 127
 		var id float32
-		if d != 0 {
-			id = 1 / d
+		if amax != 0 {
+			id = 127 / amax
 		}
-		dst.D[b] = roundF16(d)
+		dst.D[b] = roundF16(amax / 127)
 		for i, v := range xb {
-			qb[i] = int8(math.Round(float64(v * id)))
+			qb[i] = int8(math.RoundToEven(float64(v * id)))
 		}
 	}
 }

@@ -1,0 +1,102 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+	"testing"
+)
+
+// f16Near is the per-step agreement on tiny-llama-gqa-f16 (measured
+// at most 8.5e-4).
+const f16Near = 1.5e-3
+
+// TestGoldenKernels runs the teacher-forced golden check with the kernels
+// (activationsQuantized), against llama.cpp's own run on each file (cases).
+//
+// The kernels quantize activations exactly as ggml does and reproduce its
+// integer dot products exactly, but not every float summation order of the
+// kernels llama.cpp picked (repacked and tinyBLAS variants among them). A
+// one-ulp difference upstream occasionally moves an activation across a
+// quantization (or F16) rounding boundary, and that step's logits then
+// differ by llama.cpp's own activation-quantization noise. So we demand:
+// every step within that noise bound (activationQuantTol; logitTol for F32
+// files, where nothing is quantized), and most steps within logitTol,
+// which no float32-activation engine achieves on a quantized file (its
+// steps all sit at ~0.02).
+//
+// On tiny-llama-gqa-f16 we round activations to F16 as ggml does (which
+// llama-2-tiny-random, also F16, confirms to 3e-8) but every step differs
+// by a few F16 ulps of an activation, 2e-4..8.5e-4: there "near" is f16Near.
+func TestGoldenKernels(t *testing.T) {
+	saved := activationsQuantized
+	activationsQuantized = true
+	defer func() { activationsQuantized = saved }()
+	for _, path := range goldenFiles(t) {
+		g := readGolden(t, path)
+		t.Run(g.ModelFile, func(t *testing.T) {
+			b := openBackend(t, g.ModelFile, Options{Threads: 2})
+			tol := logitTol
+			if g.Deq != nil {
+				var ok bool
+				if tol, ok = activationQuantTol[g.ModelFile]; !ok {
+					t.Fatalf("no activation-quantization tolerance for %s", g.ModelFile)
+				}
+			}
+			near := logitTol
+			if g.ModelFile == "tiny-llama-gqa-f16.gguf" {
+				near = f16Near
+			}
+			steps, exact, worst := 0, 0, 0.0
+			for _, c := range g.Cases {
+				diffs, err := teacherForceDiffs(t, b, c, tol)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, d := range diffs {
+					steps++
+					if d <= near {
+						exact++
+					}
+					worst = math.Max(worst, d)
+				}
+			}
+			t.Logf("%s: %d/%d steps within %g of llama.cpp's run, worst %.3g (bound %g)", g.ModelFile, exact, steps, near, worst, tol)
+			if exact*4 < steps*3 {
+				t.Errorf("only %d of %d steps match llama.cpp's run within %g", exact, steps, near)
+			}
+		})
+	}
+}
+
+// teacherForceDiffs is teacherForce for one case, returning every step's
+// largest top-10 difference instead of stopping at the first over logitTol.
+func teacherForceDiffs(t *testing.T, b *Backend, c goldenCase, tol float64) ([]float64, error) {
+	b.ClearSeq(0)
+	logits := feed(t, b, 0, 0, c.PromptTokens)
+	pos := len(c.PromptTokens)
+	var diffs []float64
+	for step, want := range c.StepTopLogits {
+		if step > 0 {
+			logits = feed(t, b, 0, pos, c.GeneratedTokens[step-1:step])
+			pos++
+		}
+		d, problem := compareTop10(logits, want, tol)
+		if problem != "" {
+			return nil, fmt.Errorf("prompt %q step %d: %s (max diff %.3g, tolerance %g)", c.Prompt, step, problem, d, tol)
+		}
+		diffs = append(diffs, d)
+	}
+	return diffs, nil
+}
+
+func TestMatmulDefault(t *testing.T) {
+	for _, c := range []struct {
+		env    string
+		inTest bool
+		want   bool
+	}{{"", false, true}, {"", true, false}, {"reference", false, false}, {"kernels", true, true}} {
+		if got := matmulDefault(c.env, c.inTest); got != c.want {
+			t.Errorf("matmulDefault(%q, %v) = %v", c.env, c.inTest, got)
+		}
+	}
+}

@@ -1,0 +1,124 @@
+package kernels
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/orcd/orcd/gguf"
+)
+
+// Benchmarks report weight bytes read per second (the MB/s column, and
+// GB/s as a metric). Each runs with the fast kernels and the reference in
+// the same run, so the ratio of the two lines is the speed-up:
+//
+//	go test ./engine/kernels -run X -bench . -benchtime 20x
+
+func impls() []struct {
+	name string
+	ref  bool
+} {
+	return []struct {
+		name string
+		ref  bool
+	}{{"fast", false}, {"ref", true}}
+}
+
+// BenchmarkDot runs one kernel over 64 rows of 2048 values (a cache-resident
+// tile), which measures the kernel's compute speed, not memory.
+func BenchmarkDot(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	const rows, cols = 64, 2048
+	for _, typ := range matTypes {
+		w := randMatrix(b, r, typ, rows, cols)
+		x := randVec(r, cols)
+		var a Q8
+		if err := quantizeFor(typ, &a, x); err != nil {
+			b.Fatal(err)
+		}
+		rb, _ := typ.RowBytes(cols)
+		for _, im := range impls() {
+			set := fastDots
+			if im.ref {
+				set = refDots
+			}
+			b.Run(fmt.Sprintf("%v/%s", typ, im.name), func(b *testing.B) {
+				b.SetBytes(int64(len(w.Data)))
+				var sink float32
+				for b.Loop() {
+					for row := 0; row < rows; row++ {
+						wr := w.Data[row*rb : (row+1)*rb]
+						switch typ {
+						case gguf.TypeF32:
+							sink += set.f32(wr, x)
+						case gguf.TypeF16:
+							sink += set.f16(wr, x)
+						default:
+							sink += dotOf(set, typ)(wr, &a, 0, a.Len()/a.Block)
+						}
+					}
+				}
+				reportGBs(b, len(w.Data))
+				_ = sink
+			})
+		}
+	}
+}
+
+func reportGBs(b *testing.B, bytes int) {
+	if s := b.Elapsed().Seconds(); s > 0 {
+		b.ReportMetric(float64(bytes)*float64(b.N)/s/1e9, "GB/s")
+	}
+}
+
+// BenchmarkQuantize measures activation quantization (per token vector).
+func BenchmarkQuantize(b *testing.B) {
+	x := randVec(rand.New(rand.NewPCG(2, 2)), 8192)
+	var a Q8
+	b.Run("Q8_0/8192", func(b *testing.B) {
+		b.SetBytes(4 * 8192)
+		for b.Loop() {
+			QuantizeQ8_0(&a, x)
+		}
+	})
+	b.Run("Q8_K/8192", func(b *testing.B) {
+		b.SetBytes(4 * 8192)
+		for b.Loop() {
+			QuantizeQ8_K(&a, x)
+		}
+	})
+}
+
+// BenchmarkMatMul runs the parallel driver at the 1B model's shapes:
+// decode (1 token) on the attention and FFN matrices, and a 512-token
+// prefill tile. Weights exceed the caches, so decode is bandwidth bound.
+func BenchmarkMatMul(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 3))
+	shapes := []struct{ nTok, rows, cols int }{
+		{1, 2048, 2048}, {1, 8192, 2048}, {1, 2048, 8192}, {512, 2048, 2048},
+	}
+	p := NewPool(0)
+	defer p.Close()
+	defer UseReference(false)
+	for _, typ := range []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ8_0, gguf.TypeQ4_K, gguf.TypeQ6_K, gguf.TypeF16} {
+		for _, sh := range shapes {
+			w := randMatrix(b, r, typ, sh.rows, sh.cols)
+			x := randVec(r, sh.nTok*sh.cols)
+			out := make([]float32, sh.nTok*sh.rows)
+			for _, im := range impls() {
+				name := fmt.Sprintf("%v/%dx%dx%d/%s", typ, sh.nTok, sh.cols, sh.rows, im.name)
+				b.Run(name, func(b *testing.B) {
+					UseReference(im.ref)
+					b.SetBytes(int64(len(w.Data)))
+					for b.Loop() {
+						if err := p.MatMul(out, w, x, sh.nTok); err != nil {
+							b.Fatal(err)
+						}
+					}
+					reportGBs(b, len(w.Data))
+					b.ReportMetric(float64(sh.nTok*b.N)/b.Elapsed().Seconds(), "tok/s")
+				})
+			}
+		}
+	}
+}
