@@ -84,15 +84,7 @@ func (t *Tokenizer) TokenToPiece(id int32, special bool) []byte {
 // the one leading space that Encode's dummy prefix added, so that
 // Decode(Encode(x)) == x. Out-of-range ids are skipped.
 func (t *Tokenizer) Decode(ids []int32, special bool) []byte {
-	var out []byte
-	for i, id := range ids {
-		p := t.TokenToPiece(id, special)
-		if i == 0 && t.addSpacePrefix && len(p) > 0 && p[0] == ' ' {
-			p = p[1:]
-		}
-		out = append(out, p...)
-	}
-	return out
+	return t.concat(ids, special, t.addSpacePrefix)
 }
 
 // Detokenize is llama_detokenize: Decode, optionally without a leading BOS
@@ -108,16 +100,23 @@ func (t *Tokenizer) Detokenize(ids []int32, removeSpecial, unparseSpecial bool) 
 	if removeSpecial && t.addEOS && len(ids) > 0 && ids[len(ids)-1] == t.eos {
 		ids = ids[:len(ids)-1]
 	}
+	out := t.concat(ids, unparseSpecial, removeSpace)
+	if t.pre.cleanSpaces {
+		out = cleanSpaces(out)
+	}
+	return out
+}
+
+// concat joins the pieces of ids, dropping one leading space of the first
+// piece when stripSpace.
+func (t *Tokenizer) concat(ids []int32, special, stripSpace bool) []byte {
 	var out []byte
 	for i, id := range ids {
-		p := t.TokenToPiece(id, unparseSpecial)
-		if i == 0 && removeSpace && len(p) > 0 && p[0] == ' ' {
+		p := t.TokenToPiece(id, special)
+		if i == 0 && stripSpace && len(p) > 0 && p[0] == ' ' {
 			p = p[1:]
 		}
 		out = append(out, p...)
-	}
-	if t.pre.cleanSpaces {
-		out = cleanSpaces(out)
 	}
 	return out
 }
