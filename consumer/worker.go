@@ -112,7 +112,10 @@ func New(nc *nats.Conn, eng engine.Engine, cfg Config) (*Worker, error) {
 	if !ValidJobID(cfg.WorkerID) {
 		return nil, fmt.Errorf("worker id %q: must be 1-128 characters of [A-Za-z0-9_-]", cfg.WorkerID)
 	}
-	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(1024))
+	// A token publish whose ack never comes (the server died before storing
+	// it) fails after a while instead of stalling the job forever.
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(1024),
+		jetstream.WithPublishAsyncTimeout(cfg.AckWait))
 	if err != nil {
 		return nil, err
 	}
