@@ -84,6 +84,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if f.eng.ModelPath == "" {
 		return &exitError{code: 2, msg: "--model is required (a GGUF file; also ORCD_MODEL)"}
 	}
+	if f.demo != "" && !flagWasSet(fs, "log-level") {
+		f.logLevel = "warn" // the story alone on the terminal; runDemo says what runs
+	}
 	log, err := newLogger(f.logFormat, f.logLevel, stderr)
 	if err != nil {
 		return &exitError{code: 2, msg: err.Error()}
@@ -151,6 +154,7 @@ func startEmbedded(f *serveFlags, log *logrus.Logger) (*server.Server, func(), e
 	if err != nil {
 		return nil, nil, err
 	}
+	f.dataDir = dir
 	fields := logrus.Fields{"data_dir": dir}
 	if f.listen != 0 {
 		fields["url"] = srv.ClientURL()

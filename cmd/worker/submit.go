@@ -189,6 +189,12 @@ func runDemo(ctx context.Context, f *serveFlags, w *consumer.Worker, nc *nats.Co
 		return err
 	}
 	defer run.Close()
+	where := "NATS at " + f.nats.conn.URL
+	if f.nats.conn.URL == "" {
+		where = "embedded NATS, data in " + f.dataDir
+	}
+	fmt.Fprintf(stderr, "[%s; worker %s serving %s on %s.jobs.%s; job %s]\n",
+		where, w.ID(), w.Model(), f.nats.prefix, consumer.ModelToken(w.Model()), run.JobID)
 	fmt.Fprintf(stdout, "%s", f.demo)
 	return printRun(run, stdout, stderr, false)
 }
