@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/orcd/orcd/client"
 	"github.com/orcd/orcd/consumer"
 )
 
@@ -156,5 +159,62 @@ func TestSubmitWithoutServer(t *testing.T) {
 	code, _, errOut := runWorker("submit", "--nats-url", "nats://127.0.0.1:1", "--model", "m", "--prompt", "x", "--timeout", "1s")
 	if code == 0 || !strings.Contains(errOut, "make run") {
 		t.Errorf("no server: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// BenchmarkJobTokenPublish runs whole 256-token jobs on the real engine
+// through NATS, with token events published asynchronously (the worker's
+// way) and synchronously (one acked publish per token), in the same run.
+// ns/token is wall time per generated token, engine included.
+func BenchmarkJobTokenPublish(b *testing.B) {
+	model := filepath.Join("../../../shared/testdata/models/stories260K.gguf")
+	if _, err := os.Stat(model); err != nil {
+		b.Fatalf("missing ground-truth file %s: %v", model, err)
+	}
+	srv, err := consumer.StartServer(consumer.ServerConfig{DataDir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Shutdown()
+	eng, err := openEngine(engineOptions{ModelPath: model, Slots: 1, Threads: 2})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer eng.Close()
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	for _, sync := range []bool{false, true} {
+		name := map[bool]string{false: "async", true: "sync"}[sync]
+		b.Run(name, func(b *testing.B) {
+			nc, err := consumer.Connect(context.Background(), consumer.ConnOptions{InProcess: srv}, log)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer nc.Close()
+			w, err := consumer.New(nc, eng, consumer.Config{CreateStreams: true, SyncTokens: sync, Log: log, WorkerID: name})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx, stop := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- w.Run(ctx) }()
+			defer func() { stop(); <-done }()
+			<-w.Ready()
+			c, _ := client.New(nc)
+			zero := 0.0
+			tokens := 0
+			for b.Loop() {
+				run, err := c.Submit(context.Background(), "stories260K", &client.Job{Prompt: "Once upon a time", MaxTokens: 256, Temperature: &zero})
+				if err != nil {
+					b.Fatal(err)
+				}
+				end, err := run.Wait()
+				if err != nil || end.Type != consumer.EventEnd {
+					b.Fatalf("%+v %v", end, err)
+				}
+				tokens += end.TokensOut
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(tokens), "ns/token")
+		})
 	}
 }
