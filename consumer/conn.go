@@ -32,6 +32,9 @@ type ConnOptions struct {
 // Options turns o into nats.go options. Reconnection never gives up and
 // waits with exponential backoff between tries.
 func (o ConnOptions) Options(log logrus.FieldLogger) ([]nats.Option, error) {
+	if log == nil {
+		log = logrus.StandardLogger()
+	}
 	opts := []nats.Option{
 		nats.Name(o.Name),
 		nats.MaxReconnects(-1),

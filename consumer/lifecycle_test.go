@@ -3,6 +3,7 @@ package consumer_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -157,4 +158,31 @@ func TestStaleWorkerDropsOut(t *testing.T) {
 	if !hb.Stale(time.Now()) {
 		t.Error("4 intervals old: not stale")
 	}
+}
+
+// An unhealthy engine says so in its heartbeat and takes no jobs until it
+// recovers.
+func TestUnhealthyWorkerTakesNoJobs(t *testing.T) {
+	withServer(t, func(e *env) {
+		eng := &enginetest.Engine{}
+		e.startWorker(eng, testConfig("sick"))
+		eng.SetHealth(errors.New("forward pass stuck for 30s"))
+		c := e.client()
+		waitFor(t, "unhealthy heartbeat", func() bool {
+			ws, _ := c.Workers(context.Background())
+			return len(ws) == 1 && !ws[0].Healthy && ws[0].Reason == "forward pass stuck for 30s"
+		})
+		run, err := c.Submit(ctxT(t, 20*time.Second), "fake", &client.Job{JobID: "wait", Prompt: "wait", MaxTokens: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(600 * time.Millisecond)
+		if n := eng.Calls("wait"); n != 0 {
+			t.Fatalf("unhealthy worker ran the job (%d)", n)
+		}
+		eng.SetHealth(nil)
+		if end, err := run.Wait(); err != nil || end.Type != consumer.EventEnd {
+			t.Fatalf("after recovery: %+v %v", end, err)
+		}
+	})
 }

@@ -227,6 +227,15 @@ func (w *Worker) fetchLoop() {
 			return
 		default:
 		}
+		if s := w.stats.sample.Load(); s != nil && s.health != nil {
+			// An unhealthy engine takes no jobs; others' workers will.
+			select {
+			case <-w.stopping:
+				return
+			case <-time.After(w.cfg.FetchWait):
+			}
+			continue
+		}
 		batch, err := w.cons.Fetch(1, jetstream.FetchMaxWait(w.cfg.FetchWait))
 		if err == nil {
 			for msg := range batch.Messages() {

@@ -32,8 +32,16 @@ type Engine struct {
 	once  sync.Once
 	slots chan struct{}
 
-	mu    sync.Mutex
-	calls map[string]int // Generate calls by prompt
+	mu     sync.Mutex
+	calls  map[string]int // Generate calls by prompt
+	health error
+}
+
+// SetHealth makes Health return err (nil: healthy).
+func (e *Engine) SetHealth(err error) {
+	e.mu.Lock()
+	e.health = err
+	e.mu.Unlock()
 }
 
 // TokenText is the text of token i.
@@ -129,7 +137,11 @@ func (e *Engine) Memory() engine.Memory {
 }
 
 // Health implements engine.Engine.
-func (e *Engine) Health() error { return nil }
+func (e *Engine) Health() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.health
+}
 
 // Close implements engine.Engine.
 func (e *Engine) Close() error { return nil }
