@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -106,8 +105,8 @@ func TestClusterFailover(t *testing.T) {
 	c := startCluster(t, certs)
 	w1 := startWorker(t, c, certs, "w1")
 	w2 := startWorker(t, c, certs, "w2")
-	waitReady(t, c, certs, w1, 60*time.Second)
-	waitReady(t, c, certs, w2, 60*time.Second)
+	waitReady(t, w1, 60*time.Second)
+	waitReady(t, w2, 60*time.Second)
 
 	s := consumer.NewSubjects("")
 	admin := connect(t, c.clientURLs(), certs, "admin", adminPassword)
@@ -364,11 +363,5 @@ func kedaLag(t testing.TB, c *cluster, stream, durable string) int64 {
 func runSubmit(t testing.TB, c *cluster, certs string, extra ...string) (string, error) {
 	t.Helper()
 	s := mustCompose(t).Services["submit"]
-	env := composeWorkerEnv(t, "submit", c, certs)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, workerBin(t), append(append([]string{}, s.Command...), extra...)...)
-	cmd.Env = processEnv(env)
-	out, err := cmd.CombinedOutput()
-	return string(out), err
+	return runWorkerCmd(t, composeWorkerEnv(t, "submit", c, certs), append(append([]string{}, s.Command...), extra...)...)
 }

@@ -137,6 +137,9 @@ func TestK8sWorkerManifests(t *testing.T) {
 		if m.pdb.Spec.MaxUnavailable == nil || m.pdb.Spec.MaxUnavailable.IntValue() != 1 {
 			t.Errorf("%s: PodDisruptionBudget maxUnavailable %v, want 1", file, m.pdb.Spec.MaxUnavailable)
 		}
+		if ru := m.dep.Spec.Strategy.RollingUpdate; ru == nil || ru.MaxUnavailable == nil || ru.MaxUnavailable.IntValue() != 0 {
+			t.Errorf("%s: rolling updates must keep every worker until its replacement is ready (maxUnavailable 0)", file)
+		}
 		if len(c.Command) != 0 || !slices.Equal(c.Args, cmd) {
 			t.Errorf("%s: command %q args %q, want the image's entrypoint with %q", file, c.Command, c.Args, cmd)
 		}
@@ -170,6 +173,9 @@ func TestK8sWorkerManifests(t *testing.T) {
 		if strings.Contains(file, "gpu") {
 			if gpuLim.Value() != 1 || gpuReq.Value() != 1 {
 				t.Errorf("%s: nvidia.com/gpu request %v limit %v, want 1 and 1", file, gpuReq.String(), gpuLim.String())
+			}
+			if !slices.ContainsFunc(spec.Tolerations, func(tl corev1.Toleration) bool { return tl.Key == "nvidia.com/gpu" }) {
+				t.Errorf("%s: no toleration for the nvidia.com/gpu taint", file)
 			}
 			if env["ORCD_ENGINE"] != "cuda" || c.Image != "orcd-worker:cuda" {
 				t.Errorf("%s: engine %q image %q, want cuda on orcd-worker:cuda", file, env["ORCD_ENGINE"], c.Image)

@@ -189,4 +189,23 @@ func TestPermissions(t *testing.T) {
 	if err := wjs.DeleteStream(short(), s.JobsStream()); err == nil {
 		t.Error("worker role deleted the jobs stream")
 	}
+
+	// Admin: everything in the account; sys: the servers.
+	ac := connect(t, c.clientURLs(), certs, "admin", adminPassword)
+	ajs, err := jetstream.New(ac.Conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ajs.CreateStream(ctx, jetstream.StreamConfig{Name: "SCRATCH", Subjects: []string{"scratch.>"}}); err != nil {
+		t.Errorf("admin cannot create a stream: %v", err)
+	} else if err := ajs.DeleteStream(ctx, "SCRATCH"); err != nil {
+		t.Errorf("admin cannot delete a stream: %v", err)
+	}
+	if _, err := ajs.Consumer(ctx, s.JobsStream(), s.Durable(model)); err != nil {
+		t.Errorf("admin cannot inspect the jobs consumer: %v", err)
+	}
+	sc := connect(t, c.clientURLs(), certs, "sys", adminPassword)
+	if m, err := sc.Request("$SYS.REQ.SERVER.PING", nil, 5*time.Second); err != nil || !strings.Contains(string(m.Data), `"server"`) {
+		t.Errorf("sys user cannot ping the servers: %v", err)
+	}
 }

@@ -21,7 +21,7 @@ func TestWorkerServesWithRoles(t *testing.T) {
 	certs := makeCerts(t)
 	c := startCluster(t, certs)
 	w1 := startWorker(t, c, certs, "w1")
-	waitReady(t, c, certs, w1, 60*time.Second)
+	waitReady(t, w1, 60*time.Second)
 
 	out, err := runSubmit(t, c, certs)
 	if err != nil {
@@ -71,7 +71,7 @@ func TestWorkerServesWithRoles(t *testing.T) {
 		t.Errorf("KEDA lag %d with %d jobs queued and no worker", lag, queued)
 	}
 	w2 := startWorker(t, c, certs, "w2")
-	waitReady(t, c, certs, w2, 60*time.Second)
+	waitReady(t, w2, 60*time.Second)
 	admin := connect(t, c.clientURLs(), certs, "admin", adminPassword)
 	ajs, err := jetstream.New(admin.Conn)
 	if err != nil {

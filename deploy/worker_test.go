@@ -14,6 +14,7 @@ import (
 // workerProc is one `worker` process.
 type workerProc struct {
 	id   string
+	env  map[string]string // ORCD_* settings, shared by its health probe
 	cmd  *exec.Cmd
 	log  *lockedWriter
 	done chan struct{}
@@ -67,8 +68,15 @@ func startWorker(t testing.TB, c *cluster, certs, id string) *workerProc {
 	t.Helper()
 	env := composeWorkerEnv(t, "worker-1", c, certs)
 	env["ORCD_WORKER_ID"] = id
+	return launchWorker(t, env)
+}
+
+// launchWorker runs `worker serve` (the images' command) with env.
+func launchWorker(t testing.TB, env map[string]string) *workerProc {
+	t.Helper()
+	id := env["ORCD_WORKER_ID"]
 	env["ORCD_HEARTBEAT"] = "1s"
-	w := &workerProc{id: id, log: &lockedWriter{}, done: make(chan struct{})}
+	w := &workerProc{id: id, env: env, log: &lockedWriter{}, done: make(chan struct{})}
 	w.cmd = exec.Command(workerBin(t), workerServeArgs...)
 	w.cmd.Env = processEnv(env)
 	w.cmd.Stdout, w.cmd.Stderr = w.log, w.log
@@ -105,22 +113,29 @@ func health(t testing.TB, c *cluster, certs, id string) (string, error) {
 	t.Helper()
 	env := composeWorkerEnv(t, "worker-1", c, certs)
 	env["ORCD_WORKER_ID"] = id
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	return runWorkerCmd(t, env, "health")
+}
+
+// runWorkerCmd runs `worker args...` with env and returns its output.
+func runWorkerCmd(t testing.TB, env map[string]string, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, workerBin(t), "health")
+	cmd := exec.CommandContext(ctx, workerBin(t), args...)
 	cmd.Env = processEnv(env)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
 
-// waitReady polls `worker health` until the worker reports ready.
-func waitReady(t testing.TB, c *cluster, certs string, w *workerProc, timeout time.Duration) {
+// waitReady polls `worker health`, with the worker's own environment,
+// until the worker reports ready.
+func waitReady(t testing.TB, w *workerProc, timeout time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	var out string
 	for time.Now().Before(deadline) {
 		var err error
-		if out, err = health(t, c, certs, w.id); err == nil {
+		if out, err = runWorkerCmd(t, w.env, "health"); err == nil {
 			return
 		}
 		select {
