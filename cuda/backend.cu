@@ -112,7 +112,7 @@ int orcd_load_begin(orcd_ctx *c, const orcd_params *pp, uint64_t weight_bytes) {
 	const orcd_params p = *pp;
 	if (p.n_vocab <= 0 || p.n_embd <= 0 || p.n_layer <= 0 || p.n_ff <= 0 || p.n_head <= 0 || p.n_head_kv <= 0 ||
 	    p.n_head % p.n_head_kv || p.head_dim <= 0 || p.head_dim % 2 || p.head_dim > 256 || p.n_rot <= 0 || p.n_rot > p.head_dim ||
-	    p.n_ctx <= 0 || p.n_seq <= 0 || p.max_batch <= 0 || p.n_embd % 4 || p.n_ff % 4)
+	    p.n_ctx <= 0 || p.n_seq <= 0 || p.max_batch <= 0 || p.n_embd % 4 || p.n_ff % 4 || (p.n_head * p.head_dim) % 4)
 		return fail(c, ORCD_ERR_UNSUPPORTED,
 		            "unsupported shape: n_embd %d n_ff %d heads %d/%d head_dim %d (even, <= 256) n_rot %d n_ctx %d n_seq %d max_batch %d",
 		            p.n_embd, p.n_ff, p.n_head, p.n_head_kv, p.head_dim, p.n_rot, p.n_ctx, p.n_seq, p.max_batch);
@@ -176,6 +176,11 @@ int orcd_set_tensor(orcd_ctx *c, int role, int layer, int32_t type, int64_t ne0,
 
 int orcd_load_end(orcd_ctx *c) {
 	if (c->L.empty() || c->loaded) return fail(c, ORCD_ERR_INVALID, "orcd_load_end without orcd_load_begin");
+	// Uploads from pageable memory may still be in flight on the legacy
+	// stream, which our non-blocking stream does not wait for.
+	cudaSetDevice(c->dev);
+	cudaError_t e = cudaDeviceSynchronize();
+	if (e != cudaSuccess) return cuda_fail(c, e, "upload");
 	return finish_load(c);
 }
 

@@ -34,7 +34,7 @@ __global__ void __launch_bounds__(MV_WARPS * 32) k_mv(MVArgs a) {
 #pragma unroll
 	for (int t = 0; t < N; t++) acc0[t] = acc1[t] = 0.f;
 	const int upr = a.A.nb * D::UPB;
-#pragma unroll 2
+#pragma unroll (D::UE == 64 ? 1 : 2)
 	for (int u = lane; u < upr; u += 32) {
 		const int bi = u / D::UPB, sub = u % D::UPB;
 		float v0[D::UE], v1[D::UE];

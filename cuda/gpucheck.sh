@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# cuda/gpucheck.sh OUTDIR: the whole CUDA check on the GPU machine (nvcc,
+# no Go), sized for a few minutes. Needs .gpu/carry.tar.xz from
+# cuda/gpuprep.sh. Builds liborcd_cuda.so, runs the kernel checks, the Go
+# tests (goldens, CPU agreement, sequences, VRAM refusal), the 1B benchmark
+# (Q4_0 and Q8_0, generated here), and `worker serve --engine cuda --demo`.
+set -uo pipefail
+out=${1:?usage: cuda/gpucheck.sh OUTDIR}
+cd "$(dirname "$0")/.."
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+w=/tmp/orcd-gpu
+rm -rf "$w" && mkdir -p "$w"
+exec > >(tee -a "$out/gpucheck.log") 2>&1
+step() { echo; echo "=== $* ($(date -u +%T))"; }
+
+step device
+nvidia-smi --query-gpu=name,memory.total,memory.used,driver_version --format=csv
+nvcc --version | tail -2
+tar -C "$w" -xJf .gpu/carry.tar.xz || exit 1
+
+step build liborcd_cuda.so and kernel_check
+make -C cuda -j16 BUILD="$w/build" lib check || exit 1
+cp "$w/build/liborcd_cuda.so" "$w/bin/" # beside the worker binary
+
+step benchmark models: generating in the background
+("$w/bin/benchgen" -type q4_0 -out "$w/bench-1b-q4_0.gguf" && "$w/bin/benchgen" -type q8_0 -out "$w/bench-1b-q8_0.gguf") \
+	> "$out/benchgen.txt" 2>&1 &
+gen=$!
+
+step kernel checks
+timeout 120 "$w/build/kernel_check" 2>&1 | tee "$out/kernel_check.txt"
+
+step go tests on the fixtures
+export ORCD_CUDA_LIB="$w/build/liborcd_cuda.so" ORCD_TESTDATA="$w/testdata" ORCD_CUDA_MODELS=$(cat "$w/models.txt")
+(cd "$w" && timeout 200 ./bin/cuda.test -test.v -test.count=1 -test.timeout 190s) 2>&1 | tee "$out/gotest.txt" |
+	grep -E '^(=== RUN|--- |PASS|FAIL|ok)|gpu_test.go' | grep -v '=== RUN'
+
+step worker serve --engine cuda --demo, embedded NATS
+(cd "$w" && env -u ORCD_CUDA_LIB timeout 60 ./bin/worker serve --engine cuda --model testdata/models/stories260K.gguf \
+	--data-dir "$w/js" --heartbeat 1s --log-level debug --demo "Once upon a time" --demo-max-tokens 48) 2>&1 | tee "$out/worker.txt" | tail -25
+
+step benchmark
+wait $gen
+cat "$out/benchgen.txt"
+ORCD_BENCH_MODELS="$w/bench-1b-q4_0.gguf,$w/bench-1b-q8_0.gguf" timeout 150 "$w/bin/cuda.test" \
+	-test.run '^$' -test.bench BenchmarkCUDA -test.benchtime 3x 2>&1 | tee "$out/bench.txt"
+
+step summary
+grep -E 'FAIL|failed' "$out/kernel_check.txt" | tail -3
+grep -E '^(--- FAIL|FAIL|ok|PASS)' "$out/gotest.txt" | tail -5
+grep -E 'tok/s' "$out/bench.txt"
