@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/orcd/orcd/cuda"
 	"github.com/orcd/orcd/engine"
 	"github.com/orcd/orcd/engine/cpu"
 	"github.com/orcd/orcd/gguf"
@@ -35,8 +36,8 @@ func openEngine(opts engineOptions) (engine.Engine, error) {
 // commands that report token ids.
 func openGenerator(opts engineOptions) (*engine.Generator, engine.Tokenizer, error) {
 	switch opts.Engine {
-	case "", "auto", "cpu":
-	case "cuda", "metal":
+	case "", "auto", "cpu", "cuda":
+	case "metal":
 		return nil, nil, fmt.Errorf("engine %q is not available in this build (use -engine cpu)", opts.Engine)
 	default:
 		return nil, nil, fmt.Errorf("unknown engine %q (want auto, cpu, cuda or metal)", opts.Engine)
@@ -65,7 +66,7 @@ func newCPUGenerator(f *gguf.File, opts engineOptions) (*engine.Generator, engin
 	if err != nil {
 		return nil, nil, err
 	}
-	b, err := cpu.New(m, cpu.Options{Threads: opts.Threads, MaxSeqs: opts.Slots, Context: opts.Context})
+	b, engineName, err := newBackend(m, opts)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -73,15 +74,27 @@ func newCPUGenerator(f *gguf.File, opts engineOptions) (*engine.Generator, engin
 		Model:  strings.TrimSuffix(filepath.Base(opts.ModelPath), ".gguf"),
 		Arch:   m.Config.Arch,
 		Quant:  m.Quant(),
-		Engine: "cpu",
+		Engine: engineName,
 	}
 	return engine.NewGenerator(&fileBackend{b, f}, tok, m.Config.NVocab, info), tok, nil
+}
+
+// newBackend starts the backend opts.Engine names. auto takes CUDA when
+// its library (--cuda-lib, $ORCD_CUDA_LIB, or beside the binary) loads and
+// sees a GPU, and the CPU otherwise; cuda without either is an error.
+func newBackend(m *engine.Model, opts engineOptions) (engine.Backend, string, error) {
+	if opts.Engine == "cuda" || ((opts.Engine == "auto" || opts.Engine == "") && cuda.Available(opts.CUDALib) == nil) {
+		b, err := cuda.Open(m, cuda.Options{LibPath: opts.CUDALib, MaxSeqs: opts.Slots, Context: opts.Context})
+		return b, "cuda", err
+	}
+	b, err := cpu.New(m, cpu.Options{Threads: opts.Threads, MaxSeqs: opts.Slots, Context: opts.Context})
+	return b, "cpu", err
 }
 
 // fileBackend closes the model's mapping after the backend, since the
 // weights live in it.
 type fileBackend struct {
-	*cpu.Backend
+	engine.Backend
 	f *gguf.File
 }
 
