@@ -5,6 +5,10 @@ package kernels
 type dotSet struct {
 	q8_0, q4_0, q4_K, q6_K func(w []byte, a *Q8, blk0, nb int) float32
 	f16, f32               func(w []byte, x []float32) float32
+	// Four-token kernels (nil where there is none): out[t] is the dot of
+	// w with token t's blocks, which start tokBlocks*t blocks after blk0.
+	// Results equal four single-token calls bit for bit.
+	q8_0x4, q4_0x4 func(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32)
 }
 
 var refDots = dotSet{

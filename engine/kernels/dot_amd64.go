@@ -11,6 +11,12 @@ func dotQ8_0AVX2(w *byte, qs *int8, d *float32, nb int) float32
 func dotQ4_0AVX2(w *byte, qs *int8, d *float32, nb int) float32
 
 //go:noescape
+func dotQ8_0x4AVX2(w *byte, qs *int8, d *float32, nb, qstride, dstride int, out *[4]float32)
+
+//go:noescape
+func dotQ4_0x4AVX2(w *byte, qs *int8, d *float32, nb, qstride, dstride int, out *[4]float32)
+
+//go:noescape
 func dotQ4_KAVX2(w *byte, qs *int8, d *float32, bsums *int16, nb int) float32
 
 //go:noescape
@@ -56,6 +62,12 @@ var fastDots = dotSet{
 	},
 	q6_K: func(w []byte, a *Q8, blk0, nb int) float32 {
 		return dotQ6_KAVX2(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.BSums[blk0*16], nb)
+	},
+	q8_0x4: func(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32) {
+		dotQ8_0x4AVX2(&w[0], &a.Qs[blk0*32], &a.D[blk0], nb, tokBlocks*32, tokBlocks*4, out)
+	},
+	q4_0x4: func(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32) {
+		dotQ4_0x4AVX2(&w[0], &a.Qs[blk0*32], &a.D[blk0], nb, tokBlocks*32, tokBlocks*4, out)
 	},
 	f16: func(w []byte, x []float32) float32 {
 		n := len(x) &^ 31

@@ -273,3 +273,30 @@ func TestRoundF16Slice(t *testing.T) {
 		}
 	}
 }
+
+// TestQuadMatchesSingle checks the four-token kernels against four calls of
+// the one-token kernel, bit for bit.
+func TestQuadMatchesSingle(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	for _, typ := range []gguf.Type{gguf.TypeQ8_0, gguf.TypeQ4_0} {
+		x4 := map[gguf.Type]func([]byte, *Q8, int, int, int, *[4]float32){gguf.TypeQ8_0: fastDots.q8_0x4, gguf.TypeQ4_0: fastDots.q4_0x4}[typ]
+		if x4 == nil {
+			t.Skipf("no four-token kernels on this CPU")
+		}
+		for _, nb := range []int{1, 2, 7, 64} {
+			w := randWeights(r, typ, nb)
+			var a Q8
+			if err := QuantizeQ8_0(&a, randVec(r, 6*nb*32)); err != nil {
+				t.Fatal(err)
+			}
+			var out [4]float32
+			x4(w, &a, nb, nb, nb, &out) // tokens 1..4 of 6
+			for i := 0; i < 4; i++ {
+				want := dotOf(fastDots, typ)(w, &a, (1+i)*nb, nb)
+				if math.Float32bits(out[i]) != math.Float32bits(want) {
+					t.Errorf("%v nb=%d token %d: four-token %v, single %v", typ, nb, i, out[i], want)
+				}
+			}
+		}
+	}
+}

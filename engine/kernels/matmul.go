@@ -46,7 +46,7 @@ func (j *job) do(p *Pool, worker int) {
 		return
 	}
 	lo, hi := share(j.w.Rows, p.n, worker)
-	j.rows(&p.act, lo, hi)
+	j.rows(&p.act, lo, hi, &p.quadOut[worker])
 }
 
 // share is worker i's part [lo, hi) of n items split n ways.
@@ -105,15 +105,47 @@ func (j *job) quantizeBlocks(a *Q8, lo, hi int) {
 // rows computes output rows [lo, hi) for every token. With several tokens
 // the rows go in tiles of about tileBytes, and every token runs over a tile
 // while it is in cache, so each weight byte comes from memory once.
-func (j *job) rows(a *Q8, lo, hi int) {
+func (j *job) rows(a *Q8, lo, hi int, o *[4]float32) {
 	tile := max(1, tileBytes/j.rowBytes)
 	if j.nTok == 1 {
 		tile = hi - lo
 	}
+	x4 := quad(j.w.Type)
 	for r0 := lo; r0 < hi; r0 += tile {
 		r1 := min(hi, r0+tile)
-		for t := 0; t < j.nTok; t++ {
+		t := 0
+		if x4 != nil {
+			for ; t+4 <= j.nTok; t += 4 {
+				j.rowsFor4Tokens(x4, a, r0, r1, t, o)
+			}
+		}
+		for ; t < j.nTok; t++ {
 			j.rowsForToken(a, r0, r1, t)
+		}
+	}
+}
+
+// quad is the four-token kernel for weights of type t, nil if none.
+func quad(t gguf.Type) func([]byte, *Q8, int, int, int, *[4]float32) {
+	switch t {
+	case gguf.TypeQ8_0:
+		return active.q8_0x4
+	case gguf.TypeQ4_0:
+		return active.q4_0x4
+	}
+	return nil
+}
+
+// rowsFor4Tokens is rowsForToken for tokens t..t+3 at once: every weight
+// block is unpacked once for the four. o is the worker's scratch (a local
+// would escape through the function value).
+func (j *job) rowsFor4Tokens(x4 func([]byte, *Q8, int, int, int, *[4]float32), a *Q8, r0, r1, t int, o *[4]float32) {
+	w, rb := j.w, j.rowBytes
+	nb := w.Cols / a.Block
+	for r := r0; r < r1; r++ {
+		x4(w.Data[r*rb:(r+1)*rb], a, t*nb, nb, nb, o)
+		for i, v := range o {
+			j.out[(t+i)*w.Rows+r] = v
 		}
 	}
 }

@@ -19,9 +19,10 @@ type Pool struct {
 	gen     atomic.Uint64 // bumped once per job
 	pending atomic.Int32  // helpers still working on the current job
 	helpers []helper
-	job     job       // written by the caller before gen is bumped
-	act     Q8        // quantized activations of the current MatMul
-	xh      []float32 // activations rounded to f16, for F16 weights
+	job     job          // written by the caller before gen is bumped
+	act     Q8           // quantized activations of the current MatMul
+	xh      []float32    // activations rounded to f16, for F16 weights
+	quadOut [][4]float32 // per worker: results of a four-token kernel
 	closing atomic.Bool
 	wg      sync.WaitGroup
 }
@@ -41,7 +42,7 @@ func NewPool(threads int) *Pool {
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	p := &Pool{n: threads, helpers: make([]helper, threads)}
+	p := &Pool{n: threads, helpers: make([]helper, threads), quadOut: make([][4]float32, threads)}
 	for i := 1; i < threads; i++ {
 		p.helpers[i].wake = make(chan struct{}, 1)
 		p.wg.Add(1)
