@@ -128,9 +128,11 @@ func (m *bpeModel) encode(st *encodeState, passes []pass, s string, out []int32)
 			if len(st.cache) >= maxCacheWords {
 				clear(st.cache)
 			}
-			st.cache[word] = append([]int32(nil), out[n:]...)
+			// Clone: the key must not pin the caller's whole text.
+			st.cache[strings.Clone(word)] = append([]int32(nil), out[n:]...)
 		}
 	}
+	st.text.s = "" // the pooled state must not pin the caller's text either
 	return out
 }
 
