@@ -26,7 +26,7 @@ type pieceTokenizer struct {
 	eog    map[int32]bool
 }
 
-func newPieceTokenizer(t *testing.T, f *gguf.File) *pieceTokenizer {
+func newPieceTokenizer(t testing.TB, f *gguf.File) *pieceTokenizer {
 	toks, err := f.Strings("tokenizer.ggml.tokens")
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +76,7 @@ func storiesGolden(t *testing.T) []storyCase {
 	return g.Cases
 }
 
-func newStoriesGenerator(t *testing.T, opts cpu.Options) (*engine.Generator, *pieceTokenizer) {
+func newStoriesGenerator(t testing.TB, opts cpu.Options) (*engine.Generator, *pieceTokenizer) {
 	path := filepath.Join(testdata, "models", "stories260K.gguf")
 	f, err := gguf.Open(path)
 	if err != nil {
@@ -247,4 +247,20 @@ func TestGenerateBadRequests(t *testing.T) {
 	if _, err := g.Generate(ctx, &engine.Request{Tokens: []int32{1}}, func(engine.Token) error { return boom }); !errors.Is(err, boom) {
 		t.Fatalf("emit error: %v", err)
 	}
+}
+
+// BenchmarkGenerateGreedy measures a whole request through the Generator
+// (prefill, sampling, text streaming), to compare with the backend's own
+// decode benchmark in engine/cpu: the difference is the per-token cost
+// of the generation loop.
+func BenchmarkGenerateGreedy(b *testing.B) {
+	g, _ := newStoriesGenerator(b, cpu.Options{Threads: 2})
+	req := &engine.Request{Tokens: []int32{1, 403, 407, 261, 378}, MaxTokens: 64, IgnoreEOS: true}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := g.Generate(context.Background(), req, func(engine.Token) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(64*b.N)/b.Elapsed().Seconds(), "tok/s")
 }
