@@ -121,7 +121,7 @@ func TestClusterFailover(t *testing.T) {
 			t.Fatalf("stream %s: %v", name, err)
 		}
 		if r := st.CachedInfo().Config.Replicas; r != 3 {
-			t.Errorf("stream %s has %d replica(s): a worker that finds a 3-node cluster must create it with 3", name, r)
+			t.Fatalf("stream %s has %d replica(s): a worker that finds a 3-node cluster must create it with 3", name, r)
 		}
 	}
 
