@@ -413,6 +413,27 @@ static void bench_matvec(orcd_ctx *c, int type, int n_in, int n_out) {
 	cudaFree(dx), cudaFree(dy);
 }
 
+// bench_copy: device-to-device copy bandwidth (bytes read + written), the
+// same-run ceiling for the decode figures.
+static void bench_copy() {
+	const size_t n = 1ull << 30;
+	void *a, *b;
+	CK(cudaMalloc(&a, n));
+	CK(cudaMalloc(&b, n));
+	CK(cudaMemset(a, 1, n));
+	cudaEvent_t e0, e1;
+	cudaEventCreate(&e0), cudaEventCreate(&e1);
+	CK(cudaMemcpy(b, a, n, cudaMemcpyDeviceToDevice));
+	cudaEventRecord(e0);
+	for (int i = 0; i < 10; i++) cudaMemcpyAsync(b, a, n, cudaMemcpyDeviceToDevice);
+	cudaEventRecord(e1);
+	CK(cudaEventSynchronize(e1));
+	float ms;
+	cudaEventElapsedTime(&ms, e0, e1);
+	printf("bench copy 1 GiB device-to-device: %.1f GB/s (read + write)\n", 2.0 * n * 10 / (ms * 1e6));
+	cudaFree(a), cudaFree(b);
+}
+
 int main() {
 	char err[256];
 	orcd_ctx *c;
@@ -436,6 +457,7 @@ int main() {
 	check_attention(c, 2, 1, 160, 160, true, false, 130);
 	CK(cudaGetLastError());
 	printf("\n");
+	bench_copy();
 	for (int t : {GT_Q4_0, GT_Q8_0, GT_Q6_K, GT_Q4_K, GT_F16}) {
 		bench_matvec(c, t, 2048, 8192);
 		bench_matvec(c, t, 8192, 2048);
