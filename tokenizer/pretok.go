@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"slices"
 	"unicode/utf8"
 )
 
@@ -42,6 +43,9 @@ func (t *cpText) decode(s string) {
 		s = string(b)
 	}
 	t.s = s
+	t.cps = slices.Grow(t.cps, len(s))
+	t.flags = slices.Grow(t.flags, len(s))
+	t.off = slices.Grow(t.off, len(s)+1)
 	for i := 0; i < len(s); {
 		r, n := decodeRune(s, i)
 		t.cps = append(t.cps, r)
