@@ -29,7 +29,7 @@ type span struct{ lo, hi int32 }
 // pass appends the chunks of cps[lo:hi] to out.
 type pass func(t *cpText, lo, hi int, out []span) []span
 
-// decodeText fills t from s. Invalid UTF-8 becomes U+FFFD, as llama.cpp's
+// decode fills t from s. Invalid UTF-8 becomes U+FFFD, as llama.cpp's
 // decoder makes it, so the words are cut from a re-encoded copy.
 func (t *cpText) decode(s string) {
 	t.cps, t.flags, t.off = t.cps[:0], t.flags[:0], t.off[:0]
