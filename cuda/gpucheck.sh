@@ -53,7 +53,7 @@ step benchmark
 wait $gen
 cat "$out/benchgen.txt"
 ORCD_BENCH_MODELS="$w/bench-1b-q4_0.gguf,$w/bench-1b-q8_0.gguf" timeout 150 "$w/bin/cuda.test" \
-	-test.run '^$' -test.bench BenchmarkCUDA -test.benchtime 3x 2>&1 | tee "$out/bench.txt"
+	-test.run '^$' -test.bench BenchmarkCUDA -test.benchtime 2x 2>&1 | tee "$out/bench.txt"
 
 step kernel checks
 timeout 120 "$w/build/kernel_check" 2>&1 | tee "$out/kernel_check.txt"
