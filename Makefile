@@ -21,8 +21,15 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
+# make bench: generates the 1B-shaped benchmark models into .cache/bench on
+# first use (about 2.9 GB; re-made when cmd/orcd-bench/gen.go changes) and
+# prints prefill/decode tok/s, TTFT and peak RSS with the ratio to the last
+# run. BENCH_FLAGS e.g. "-threads 1 -quants Q4_0". Kernel micro-benchmarks:
+# go test ./engine/kernels -run X -bench . -benchtime 200x
+BENCH_FLAGS ?=
 bench:
-	@echo "make bench: not implemented yet (CPU speed issue)"; exit 1
+	$(GO) build -o bin/orcd-bench ./cmd/orcd-bench
+	./bin/orcd-bench $(BENCH_FLAGS)
 
 # Embedded NATS + a worker on MODEL + one job, streamed back, then a clean
 # shutdown. PROMPT overrides the story's start.
