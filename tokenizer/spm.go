@@ -56,7 +56,7 @@ type spmBigram struct {
 // encode appends the tokens of one text fragment. prefix adds the
 // dummy-prefix space SentencePiece puts before text that starts a sequence
 // or follows a special token.
-func (m *spmModel) encode(frag string, prefix bool, out []int32) ([]int32, error) {
+func (m *spmModel) encode(st *encodeState, frag string, prefix bool, out []int32) ([]int32, error) {
 	var b strings.Builder
 	b.Grow(len(frag) + 3)
 	if prefix {
@@ -80,7 +80,7 @@ func (m *spmModel) encode(frag string, prefix bool, out []int32) ([]int32, error
 	for p := 0; p < len(text); {
 		n := min(utf8Len(text[p]), len(text)-p)
 		if p > start && prev != "▁" && strings.HasPrefix(text[p:], "▁") {
-			if out, err = m.encodeRun(text[start:p], out); err != nil {
+			if out, err = m.encodeWord(st, text[start:p], out); err != nil {
 				return nil, err
 			}
 			start = p
@@ -88,7 +88,27 @@ func (m *spmModel) encode(frag string, prefix bool, out []int32) ([]int32, error
 		prev = text[p : p+n]
 		p += n
 	}
-	return m.encodeRun(text[start:], out)
+	return m.encodeWord(st, text[start:], out)
+}
+
+// encodeWord is encodeRun through the state's cache of recent words.
+func (m *spmModel) encodeWord(st *encodeState, word string, out []int32) ([]int32, error) {
+	if len(word) > maxCachedLen {
+		return m.encodeRun(word, out)
+	}
+	if ids, ok := st.cache[word]; ok {
+		return append(out, ids...), nil
+	}
+	n := len(out)
+	out, err := m.encodeRun(word, out)
+	if err != nil {
+		return nil, err
+	}
+	if len(st.cache) >= maxCacheWords {
+		clear(st.cache)
+	}
+	st.cache[strings.Clone(word)] = append([]int32(nil), out[n:]...)
+	return out, nil
 }
 
 // encodeRun merges one run of escaped text.

@@ -123,7 +123,7 @@ func (t *Tokenizer) Encode(text string, addSpecial, parseSpecial bool) ([]int32,
 	var err error
 	switch t.model {
 	case modelSPM:
-		out, err = t.encodeSPM(frags, text, out)
+		out, err = t.encodeSPM(frags, text, out, st)
 	case modelBPE:
 		out = t.encodeBPE(frags, text, out, st)
 	}
@@ -136,7 +136,7 @@ func (t *Tokenizer) Encode(text string, addSpecial, parseSpecial bool) ([]int32,
 	return out, nil
 }
 
-func (t *Tokenizer) encodeSPM(frags []fragment, text string, out []int32) ([]int32, error) {
+func (t *Tokenizer) encodeSPM(frags []fragment, text string, out []int32, st *encodeState) ([]int32, error) {
 	prevSpecial := true // the dummy prefix goes before the first text
 	var err error
 	for _, f := range frags {
@@ -145,7 +145,7 @@ func (t *Tokenizer) encodeSPM(frags []fragment, text string, out []int32) ([]int
 			prevSpecial = true
 			continue
 		}
-		out, err = t.spm.encode(text[f.lo:f.hi], t.addSpacePrefix && prevSpecial, out)
+		out, err = t.spm.encode(st, text[f.lo:f.hi], t.addSpacePrefix && prevSpecial, out)
 		if err != nil {
 			return nil, err
 		}

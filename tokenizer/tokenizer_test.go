@@ -231,7 +231,7 @@ func TestSPMWordSplit(t *testing.T) {
 			t.Fatalf("%s: expected no token with an inner ▁", name)
 		}
 		text := genText(mixedWords, 20000, 7) + "  a\n \t  b \xe3\x82 c\xf0 \x80 " + genText(englishWords, 20000, 8)
-		split, err := tok.spm.encode(text, true, nil)
+		split, err := tok.spm.encode(tok.getState(), text, true, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
