@@ -54,6 +54,11 @@ type Memory struct {
 	// KVUsed and KVTotal count KV cache cells (token slots), summed over
 	// sequences.
 	KVUsed, KVTotal int
+	// BatchSeqs and BatchTokens describe the scheduler's last forward
+	// pass: the sequences it advanced and its tokens (one per decoding
+	// sequence plus prompt chunks). Zero when idle; a bare Backend leaves
+	// them zero.
+	BatchSeqs, BatchTokens int
 }
 
 // Sentinel errors a Backend returns (wrapped).

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -23,51 +22,61 @@ type Tokenizer interface {
 	ApplyChatTemplate(msgs []Message, addGeneration bool) (string, error)
 }
 
-// Generator implements Engine on top of a Backend: it tokenizes, runs the
-// prompt through the backend in one batch, then samples and feeds back one
-// token at a time until a stop condition.
+// Generator implements Engine on top of a Backend: it tokenizes, and its
+// scheduler runs every request's prompt and generated tokens through the
+// backend, batched with the other requests (see scheduler).
 //
-// Each concurrent Generate owns one KV sequence (a slot) for its whole
-// life; forward passes of different slots are serialized by a lock, so
-// requests interleave token by token.
+// Each request holds one KV sequence (a slot) from admission to its end;
+// up to MaxSeqs requests advance together, one token each per forward
+// pass, and further requests wait in arrival order.
 type Generator struct {
 	b      Backend
 	tok    Tokenizer
 	info   Info
 	nVocab int
-	slots  chan int32 // free sequence ids
-	fwd    sync.Mutex // one Forward at a time: a Backend is single-threaded
-	closed chan struct{}
+	sched  *scheduler
 	once   sync.Once
 }
 
 var _ Engine = (*Generator)(nil)
 
-// NewGenerator serves requests on b with b.MaxSeqs() slots. info.Slots and
-// info.Context are filled from b.
+// NewGenerator serves requests on b with b.MaxSeqs() slots and the
+// default scheduler options. info.Slots and info.Context are filled from b.
 func NewGenerator(b Backend, tok Tokenizer, nVocab int, info Info) *Generator {
-	info.Slots, info.Context = b.MaxSeqs(), b.Context()
-	g := &Generator{b: b, tok: tok, info: info, nVocab: nVocab,
-		slots: make(chan int32, b.MaxSeqs()), closed: make(chan struct{})}
-	for s := 0; s < b.MaxSeqs(); s++ {
-		g.slots <- int32(s)
-	}
-	return g
+	return NewGeneratorWith(b, tok, nVocab, info, SchedOptions{})
 }
 
-func (g *Generator) Info() Info     { return g.info }
-func (g *Generator) Memory() Memory { return g.b.Memory() }
-func (g *Generator) Health() error  { return g.b.Health() }
+// NewGeneratorWith is NewGenerator with scheduler options. The Generator
+// owns b from here on: its scheduler goroutine is the only caller of
+// Forward and ClearSeq.
+func NewGeneratorWith(b Backend, tok Tokenizer, nVocab int, info Info, opts SchedOptions) *Generator {
+	info.Slots, info.Context = b.MaxSeqs(), b.Context()
+	return &Generator{b: b, tok: tok, info: info, nVocab: nVocab,
+		sched: newScheduler(b, tok, nVocab, opts)}
+}
 
-// Close waits for running generations to give their slots back, then
-// closes the backend.
+func (g *Generator) Info() Info    { return g.info }
+func (g *Generator) Health() error { return g.b.Health() }
+
+// Memory is the backend's report, with the KV use and batch size as the
+// scheduler last saw them (read without waiting for a forward pass).
+func (g *Generator) Memory() Memory {
+	m := g.b.Memory()
+	m.KVUsed = int(g.sched.kvUsed.Load())
+	if m.KVTotal == 0 {
+		m.KVTotal = g.b.MaxSeqs() * g.b.Context()
+	}
+	m.BatchSeqs = int(g.sched.batchSeqs.Load())
+	m.BatchTokens = int(g.sched.batchTokens.Load())
+	return m
+}
+
+// Close refuses new requests and those still waiting for a slot, waits
+// for running generations to end, then closes the backend.
 func (g *Generator) Close() error {
 	var err error
 	g.once.Do(func() {
-		close(g.closed)
-		for i := 0; i < cap(g.slots); i++ {
-			<-g.slots
-		}
+		g.sched.close()
 		err = g.b.Close()
 	})
 	return err
@@ -86,22 +95,70 @@ func (g *Generator) Generate(ctx context.Context, req *Request, emit func(Token)
 	if err != nil {
 		return nil, err
 	}
-	var seq int32
-	select {
-	case <-g.closed:
-		return nil, errors.New("engine: closed")
-	case <-ctx.Done():
+	if ctx.Err() != nil {
 		return &Result{StopReason: StopCancelled, PromptTokens: len(prompt)}, nil
-	case seq = <-g.slots:
 	}
-	defer func() { g.slots <- seq }()
-	if err := g.b.ClearSeq(seq); err != nil {
+	q := newSequence(req, prompt, g.b.Context())
+	if err := g.sched.submit(q); err != nil {
 		return nil, err
 	}
-	r := &run{g: g, req: req, seq: seq, emit: emit, res: &Result{PromptTokens: len(prompt)},
-		sampler: NewSampler(req.Sampling), text: newTextStream(req.Stop),
-		logits: make([]float32, g.nVocab)}
-	return r.generate(ctx, prompt)
+	return g.stream(ctx, q, emit)
+}
+
+// stream hands q's tokens to emit as the scheduler produces them. Result
+// counts what was emitted: when ctx is cancelled or emit fails, tokens the
+// scheduler sampled after that are dropped, and q leaves the batch at the
+// next step.
+func (g *Generator) stream(ctx context.Context, q *sequence, emit func(Token) error) (*Result, error) {
+	res := &Result{PromptTokens: len(q.prompt)}
+	var out []byte
+	var first time.Time
+	stop := func(reason StopReason) (*Result, error) {
+		res.StopReason, res.Text = reason, string(out)
+		return res, nil
+	}
+	cancel := func() (*Result, error) {
+		q.cancelled.Store(true)
+		g.sched.poke()
+		if !first.IsZero() {
+			res.Decode = time.Since(first)
+		}
+		return stop(StopCancelled)
+	}
+	var evs []seqEvent
+	for {
+		select {
+		case <-ctx.Done():
+			return cancel()
+		case <-q.events.ready:
+		}
+		evs = q.events.take(evs)
+		for _, e := range evs {
+			if e.err != nil {
+				q.cancelled.Store(true)
+				return nil, e.err
+			}
+			if e.hasTok {
+				if res.OutputTokens == 0 {
+					first, res.Prefill = time.Now(), e.prefill
+				}
+				res.OutputTokens++
+				out = append(out, e.tok.Text...)
+				if err := emit(e.tok); err != nil {
+					q.cancelled.Store(true)
+					g.sched.poke()
+					return nil, err
+				}
+			}
+			if e.end != "" {
+				res.Decode = e.decode
+				return stop(e.end)
+			}
+			if ctx.Err() != nil {
+				return cancel()
+			}
+		}
+	}
 }
 
 func (g *Generator) validate(req *Request) error {
@@ -166,107 +223,3 @@ func (g *Generator) chatTokens(msgs []Message) ([]int32, error) {
 	return toks, nil
 }
 
-// forward runs one batch under the backend lock.
-func (g *Generator) forward(ctx context.Context, b *Batch, logits []float32) error {
-	g.fwd.Lock()
-	defer g.fwd.Unlock()
-	return g.b.Forward(ctx, b, logits)
-}
-
-// run is the state of one generation.
-type run struct {
-	g       *Generator
-	req     *Request
-	seq     int32
-	emit    func(Token) error
-	res     *Result
-	sampler *Sampler
-	text    *textStream
-	logits  []float32
-	out     []byte // all released text
-}
-
-// generate prefills the prompt in one batch, then loops: sample, emit,
-// check the stop conditions, feed the token back.
-func (r *run) generate(ctx context.Context, prompt []int32) (*Result, error) {
-	start := time.Now()
-	n := len(prompt)
-	batch := &Batch{Tokens: prompt, Pos: make([]int32, n), Seq: make([]int32, n), Logits: make([]bool, n)}
-	for i, t := range prompt {
-		batch.Pos[i], batch.Seq[i] = int32(i), r.seq
-		r.sampler.Accept(t)
-	}
-	batch.Logits[n-1] = true
-	if err := r.g.forward(ctx, batch, r.logits); err != nil {
-		return r.fail(ctx, err)
-	}
-	r.res.Prefill = time.Since(start)
-	start = time.Now()
-	defer func() { r.res.Decode = time.Since(start) }()
-
-	one := &Batch{Tokens: make([]int32, 1), Pos: make([]int32, 1), Seq: []int32{r.seq}, Logits: []bool{true}}
-	for pos := n; ; pos++ {
-		if ctx.Err() != nil {
-			return r.finish(StopCancelled)
-		}
-		tok := r.sampler.Sample(r.logits)
-		r.sampler.Accept(tok)
-		reason, text := r.next(tok, pos+1)
-		if err := r.send(tok, text); err != nil {
-			return nil, err
-		}
-		if reason != "" {
-			return r.finish(reason)
-		}
-		one.Tokens[0], one.Pos[0] = tok, int32(pos)
-		if err := r.g.forward(ctx, one, r.logits); err != nil {
-			return r.fail(ctx, err)
-		}
-	}
-}
-
-// next decides what token tok releases and whether it ends the run; used
-// is the number of positions the sequence would hold after feeding it.
-// An end-of-generation token is still emitted (and counted) as the last
-// Token: its Text is whatever text was held back, so the streamed Texts
-// always add up to Result.Text.
-func (r *run) next(tok int32, used int) (StopReason, string) {
-	if r.g.tok.IsEOG(tok) && !r.req.IgnoreEOS {
-		return StopEOS, r.text.flush()
-	}
-	text, stopped := r.text.add(r.g.tok.TokenToPiece(tok, false))
-	switch {
-	case stopped:
-		return StopSequence, text
-	case r.req.MaxTokens > 0 && r.res.OutputTokens+1 >= r.req.MaxTokens:
-		return StopMaxTokens, text + r.text.flush()
-	case used > r.g.b.Context():
-		return StopContextLength, text + r.text.flush()
-	}
-	return "", text
-}
-
-func (r *run) send(tok int32, text string) error {
-	t := Token{Index: r.res.OutputTokens, ID: tok, Text: text}
-	r.res.OutputTokens++
-	r.out = append(r.out, text...)
-	return r.emit(t)
-}
-
-func (r *run) finish(reason StopReason) (*Result, error) {
-	r.res.StopReason = reason
-	r.res.Text = string(r.out)
-	return r.res, nil
-}
-
-// fail turns a forward error into the result: cancellation is a normal
-// end with partial usage, anything else is an error.
-func (r *run) fail(ctx context.Context, err error) (*Result, error) {
-	if ctx.Err() != nil {
-		return r.finish(StopCancelled)
-	}
-	if errors.Is(err, ErrContextFull) {
-		return r.finish(StopContextLength)
-	}
-	return nil, err
-}
