@@ -222,4 +222,3 @@ func (g *Generator) chatTokens(msgs []Message) ([]int32, error) {
 	}
 	return toks, nil
 }
-
