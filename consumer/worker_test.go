@@ -151,7 +151,7 @@ func TestCancelQueuedJob(t *testing.T) {
 		e.startWorker(eng, cfg)
 		c := e.client()
 		ctx := ctxT(t, 20*time.Second)
-		busy, err := c.Submit(ctx, "fake", &client.Job{JobID: "busy", Prompt: "busy", MaxTokens: 60})
+		busy, err := c.Submit(ctx, "fake", &client.Job{JobID: "busy", Prompt: "busy", MaxTokens: 150})
 		if err != nil {
 			t.Fatal(err)
 		}
