@@ -17,6 +17,9 @@ func dotQ8_0x4AVX2(w *byte, qs *int8, d *float32, nb, qstride, dstride int, out 
 func dotQ4_0x4AVX2(w *byte, qs *int8, d *float32, nb, qstride, dstride int, out *[4]float32)
 
 //go:noescape
+func dotQ4_0VNNI(w *byte, qs *int8, d *float32, corr *int32, nb int) float32
+
+//go:noescape
 func dotQ4_KAVX2(w *byte, qs *int8, d *float32, bsums *int16, nb int) float32
 
 //go:noescape
@@ -46,7 +49,6 @@ func roundF16Slice(dst, src []float32) {
 // hasAVX2 gates every assembly kernel: AVX2 integer ops, FMA and F16C.
 var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasAVX
 
-func init() { useFast() }
 
 // fastDots are the assembly kernels behind the same signatures as the
 // references. Callers guarantee nb >= 1 and in-range slices.
@@ -93,7 +95,26 @@ var fastDots = dotSet{
 	},
 }
 
+// hasVNNI adds the AVX-512 VNNI Q4_0 kernel (vpdpbusd and embedded
+// broadcasts on 256-bit registers).
+var hasVNNI = hasAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512VNNI
+
+func init() {
+	if hasVNNI {
+		fastDots.q4_0 = func(w []byte, a *Q8, blk0, nb int) float32 {
+			return dotQ4_0VNNI(&w[0], &a.Qs[blk0*32], &a.D[blk0], &a.Corr[blk0*8], nb)
+		}
+		fastDots.needCorr = true
+	}
+}
+
+func init() { useFast() }
+
 func useFast() {
+	if hasVNNI {
+		active, activeName = fastDots, "avx2+avx512vnni"
+		return
+	}
 	if hasAVX2 {
 		active, activeName = fastDots, "avx2"
 		return

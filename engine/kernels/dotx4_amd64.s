@@ -3,8 +3,10 @@
 // Four-token variants of the Q8_0 and Q4_0 kernels, for prefill: each
 // weight block is loaded and unpacked once and multiplied with the same
 // block of four tokens' activations. Per token the arithmetic and the
-// accumulation order are those of the one-token kernels in dot_amd64.s,
-// so results are bit-identical to four single calls.
+// accumulation order are those of the one-token Q8_0 kernel in
+// dot_amd64.s (one accumulator, ggml's order), so Q8_0 results are
+// bit-identical to four single calls; the one-token Q4_0 kernel splits
+// its sum over two accumulators and so differs by float rounding.
 //
 // Token t's quants are at qs + t*R8 and its scales at d + t*R10.
 

@@ -81,6 +81,9 @@ func (p *Pool) MatMul(out []float32, w Matrix, x []float32, nTok int) error {
 		p.job.x = p.xh
 	} else if w.Type != gguf.TypeF32 {
 		p.act.resize(nTok*w.Cols, actBlock(w.Type))
+		if w.Type == gguf.TypeQ4_0 && active.needCorr {
+			p.act.Corr = grow(p.act.Corr, nTok*w.Cols/4)
+		}
 		p.job.quantize = true
 		p.run()
 		p.job.quantize = false
@@ -97,8 +100,11 @@ func (j *job) quantizeBlocks(a *Q8, lo, hi int) {
 	x := j.x[lo*a.Block : hi*a.Block]
 	if a.Block == QK_K {
 		quantizeQ8KInto(a, x, lo)
-	} else {
-		quantizeQ8_0Into(a, x, lo)
+		return
+	}
+	quantizeQ8_0Into(a, x, lo)
+	if j.w.Type == gguf.TypeQ4_0 && active.needCorr {
+		makeCorr(a, lo, hi)
 	}
 }
 

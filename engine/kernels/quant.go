@@ -23,6 +23,10 @@ type Q8 struct {
 	Qs    []int8    // n quants
 	D     []float32 // one scale per block
 	BSums []int16   // Q8_K only: sum of each group of 16 quants
+	// Corr is, for Q8_0 blocks when a Q4_0 kernel asks for it, -8 times
+	// the sum of each group of four quants (8 per block): the offset of
+	// Q4_0's unsigned nibbles, per vpdpbusd lane.
+	Corr []int32
 	Block int       // QK8_0 or QK_K
 }
 
@@ -59,6 +63,8 @@ func QuantizeQ8_0(dst *Q8, x []float32) error {
 	}
 	dst.resize(len(x), QK8_0)
 	quantizeQ8_0Into(dst, x, 0)
+	dst.Corr = grow(dst.Corr, len(x)/4)
+	makeCorr(dst, 0, len(x)/QK8_0)
 	return nil
 }
 
@@ -137,4 +143,15 @@ func actBlock(t gguf.Type) int {
 		return QK_K
 	}
 	return QK8_0
+}
+
+// makeCorr fills a.Corr for Q8_0 blocks [lo, hi).
+func makeCorr(a *Q8, lo, hi int) {
+	for b := lo; b < hi; b++ {
+		q := a.Qs[b*QK8_0 : (b+1)*QK8_0]
+		c := a.Corr[b*8 : (b+1)*8]
+		for k := range c {
+			c[k] = -8 * (int32(q[4*k]) + int32(q[4*k+1]) + int32(q[4*k+2]) + int32(q[4*k+3]))
+		}
+	}
 }

@@ -1,0 +1,64 @@
+#include "textflag.h"
+
+// AVX-512 VNNI (on 256-bit registers) Q4_0 kernel. The nibbles stay
+// unsigned and vpdpbusd multiplies them with the activation quants; the
+// -8 offset arrives as the accumulator's starting value, -8 times the sum
+// of each group of four activation quants (Q8.Corr, made with the
+// quantization). Every int32 lane then holds exactly what ggml's
+// mul_sum_i8_pairs lane holds, in 11 instructions a block instead of 17.
+// Like dotQ4_0AVX2, even and odd blocks use two accumulators.
+
+#define Q40V_BLOCK(wo, qo, co, do, acc) \
+	VMOVDQU wo+2(SI), X1; \
+	VPSRLW  $4, X1, X2; \
+	VINSERTI128 $1, X2, Y1, Y1; \
+	VPAND   Y14, Y1, Y1; \
+	VMOVDQU co(BX), Y3; \
+	VPDPBUSD qo(DI), Y1, Y3; \
+	VCVTDQ2PS Y3, Y3; \
+	VPBROADCASTW wo(SI), X4; \
+	VCVTPH2PS X4, Y4; \
+	VMULPS.BCST do(DX), Y4, Y4; \
+	VFMADD231PS Y4, Y3, acc
+
+// func dotQ4_0VNNI(w *byte, qs *int8, d *float32, corr *int32, nb int) float32
+TEXT ·dotQ4_0VNNI(SB), NOSPLIT, $0-44
+	MOVQ w+0(FP), SI
+	MOVQ qs+8(FP), DI
+	MOVQ d+16(FP), DX
+	MOVQ corr+24(FP), BX
+	MOVQ nb+32(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y9, Y9, Y9
+	MOVL $0x0f0f0f0f, AX
+	VMOVD AX, X14
+	VPBROADCASTD X14, Y14
+
+q40vpair:
+	CMPQ CX, $2
+	JLT  q40vone
+	Q40V_BLOCK(0, 0, 0, 0, Y0)
+	Q40V_BLOCK(18, 32, 32, 4, Y9)
+	ADDQ $36, SI
+	ADDQ $64, DI
+	ADDQ $64, BX
+	ADDQ $8, DX
+	SUBQ $2, CX
+	JMP  q40vpair
+
+q40vone:
+	TESTQ CX, CX
+	JEQ   q40vdone
+	Q40V_BLOCK(0, 0, 0, 0, Y0)
+
+q40vdone:
+	VADDPS Y9, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS  X1, X0, X0
+	VMOVHLPS X0, X0, X1
+	VADDPS  X1, X0, X0
+	VMOVSHDUP X0, X1
+	VADDSS  X1, X0, X0
+	VMOVSS X0, ret+40(FP)
+	VZEROUPPER
+	RET
