@@ -32,7 +32,7 @@ func main() {
 
 type options struct {
 	cache, vocab, quants, one string
-	cpuprofile               string
+	cpuprofile                string
 	threads, prompt, gen      int
 }
 

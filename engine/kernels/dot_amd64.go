@@ -49,7 +49,6 @@ func roundF16Slice(dst, src []float32) {
 // hasAVX2 gates every assembly kernel: AVX2 integer ops, FMA and F16C.
 var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasAVX
 
-
 // fastDots are the assembly kernels behind the same signatures as the
 // references. Callers guarantee nb >= 1 and in-range slices.
 var fastDots = dotSet{

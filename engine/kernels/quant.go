@@ -26,8 +26,8 @@ type Q8 struct {
 	// Corr is, for Q8_0 blocks when a Q4_0 kernel asks for it, -8 times
 	// the sum of each group of four quants (8 per block): the offset of
 	// Q4_0's unsigned nibbles, per vpdpbusd lane.
-	Corr []int32
-	Block int       // QK8_0 or QK_K
+	Corr  []int32
+	Block int // QK8_0 or QK_K
 }
 
 // Len is the number of quantized values.
