@@ -172,6 +172,17 @@ func TestUnhealthyWorkerTakesNoJobs(t *testing.T) {
 			ws, _ := c.Workers(context.Background())
 			return len(ws) == 1 && !ws[0].Healthy && ws[0].Reason == "forward pass stuck for 30s"
 		})
+		// Pull requests made while it was healthy must expire first.
+		js, _ := jetstream.New(e.conn())
+		s := consumer.NewSubjects("")
+		waitFor(t, "no pull request waiting", func() bool {
+			ci, err := js.Consumer(context.Background(), s.JobsStream(), s.Durable("fake"))
+			if err != nil {
+				return false
+			}
+			info, err := ci.Info(context.Background())
+			return err == nil && info.NumWaiting == 0
+		})
 		run, err := c.Submit(ctxT(t, 20*time.Second), "fake", &client.Job{JobID: "wait", Prompt: "wait", MaxTokens: 2})
 		if err != nil {
 			t.Fatal(err)
