@@ -69,6 +69,7 @@ int orcd_create(int device, orcd_ctx **out, char *err, size_t errlen) {
 	if (e == cudaSuccess) e = cudaFree(nullptr); // creates the context now
 	if (e == cudaSuccess) e = cudaGetDeviceProperties(&c->prop, device);
 	if (e == cudaSuccess) e = cudaStreamCreateWithFlags(&c->st, cudaStreamNonBlocking);
+	if (e == cudaSuccess) e = attention_init();
 	if (e != cudaSuccess) {
 		set_err(err, errlen, "CUDA device %d: %s", device, cudaGetErrorString(e));
 		orcd_destroy(c);

@@ -45,9 +45,18 @@ export ORCD_CUDA_LIB="$w/build/liborcd_cuda.so" ORCD_TESTDATA="$w/testdata" ORCD
 (cd "$w" && timeout 200 ./bin/cuda.test -test.v -test.count=1 -test.timeout 190s) 2>&1 | tee "$out/gotest.txt" |
 	grep -E '^(=== RUN|--- |PASS|FAIL|ok)|gpu_test.go' | grep -v '=== RUN'
 
-step worker serve --engine cuda --demo, embedded NATS
-(cd "$w" && env -u ORCD_CUDA_LIB timeout 60 ./bin/worker serve --engine cuda --model testdata/models/stories260K.gguf \
-	--data-dir "$w/js" --heartbeat 1s --log-level debug --demo "Once upon a time" --demo-max-tokens 48) 2>&1 | tee "$out/worker.txt" | tail -25
+step worker serve --engine cuda: embedded NATS, one job, heartbeat
+(cd "$w" && env -u ORCD_CUDA_LIB ./bin/worker serve --engine cuda --model testdata/models/stories260K.gguf \
+	--data-dir "$w/js" --listen 14222 --heartbeat 1s > "$out/worker.txt" 2>&1) &
+srv=$!
+sleep 3
+url=nats://127.0.0.1:14222
+timeout 30 "$w/bin/worker" submit --nats-url $url --model stories260K --prompt "Once upon a time" --max-tokens 48 2>&1 | tee "$out/submit.txt"
+sleep 2
+timeout 10 "$w/bin/worker" workers --nats-url $url 2>&1 | tee "$out/workers.txt"
+timeout 10 "$w/bin/worker" workers --nats-url $url --json 2>&1 | tee -a "$out/workers.txt"
+kill -INT $srv; wait $srv
+tail -5 "$out/worker.txt"
 
 step benchmark
 wait $gen
@@ -57,6 +66,11 @@ ORCD_BENCH_MODELS="$w/bench-1b-q4_0.gguf,$w/bench-1b-q8_0.gguf" timeout 150 "$w/
 
 step kernel checks
 timeout 120 "$w/build/kernel_check" 2>&1 | tee "$out/kernel_check.txt"
+
+step ncu: one Q4_0 and one Q6_K matvec
+timeout 90 ncu --launch-skip 20 --launch-count 1 -k regex:k_mv --section SpeedOfLight --section Occupancy \
+	--section LaunchStats --section WarpStateStats --section MemoryWorkloadAnalysis "$w/build/kernel_check" profile 2>&1 |
+	grep -v '^==PROF==' | grep -E -v '^\s*$' | head -120
 
 step summary
 grep -E 'FAIL|failed' "$out/kernel_check.txt" | tail -3

@@ -35,9 +35,19 @@ func TestFindLibraryOrder(t *testing.T) {
 	if _, err := FindLibrary(""); !errors.Is(err, ErrNoLibrary) || !strings.Contains(err.Error(), EnvLib) {
 		t.Fatalf("missing $%s path: %v", EnvLib, err)
 	}
-	// Beside the executable: the test binary's directory has no library.
+	// Beside the executable: found there if present, else an error naming it.
 	t.Setenv(EnvLib, "")
-	if _, err := FindLibrary(""); !errors.Is(err, ErrNoLibrary) || !strings.Contains(err.Error(), LibName) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	beside := filepath.Join(filepath.Dir(exe), LibName)
+	got, err := FindLibrary("")
+	if fileExists(beside) {
+		if err != nil || got != beside {
+			t.Fatalf("library beside the executable: got %q, %v; want %q", got, err, beside)
+		}
+	} else if !errors.Is(err, ErrNoLibrary) || !strings.Contains(err.Error(), LibName) {
 		t.Fatalf("nothing configured: %v", err)
 	}
 }

@@ -158,34 +158,53 @@ __global__ void k_qkv_post(QKVPost a) {
 void qkv_post(const QKVPost &a, int n, cudaStream_t st) { k_qkv_post<<<n, 256, 0, st>>>(a); }
 
 // k_attention: block (head, token), 128 threads. Positions go in tiles of
-// 128 with an online softmax: thread i scores position p0+i, then groups of
-// head_dim threads accumulate V over the tile. Only hd <= 256.
+// 128 with an online softmax. Each tile of K and V is first copied into
+// shared memory by all threads at once (independent, coalesced loads);
+// then thread i scores position p0+i from it, and groups of head_dim
+// threads accumulate V. K rows are padded by one half2 so that threads
+// reading the same column of different rows hit different banks.
 #define ATT_T 128
+static size_t attn_smem(int hd) { return (size_t)ATT_T * (hd + 2) * 2 + (size_t)ATT_T * hd * 2 + (size_t)hd * 4; }
+
 __global__ void __launch_bounds__(ATT_T) k_attention(AttnArgs a) {
-	__shared__ float qs[256], ps[ATT_T], sh[32], red[ATT_T];
+	extern __shared__ __align__(16) unsigned char smem[];
+	__shared__ float ps[ATT_T], sh[32], red[ATT_T];
 	const int h = blockIdx.x, t = blockIdx.y, tid = threadIdx.x;
-	const int hd = a.hd, kvd = a.Hkv * hd, kvh = h / (a.H / a.Hkv);
+	const int hd = a.hd, h2 = hd / 2, kr = h2 + 1, kvd = a.Hkv * hd, kvh = h / (a.H / a.Hkv);
+	__half2 *Ks = reinterpret_cast<__half2 *>(smem);   // [ATT_T][h2 + 1]
+	__half *Vs = reinterpret_cast<__half *>(Ks + ATT_T * kr); // [ATT_T][hd]
+	float *qs = reinterpret_cast<float *>(Vs + ATT_T * hd);   // [hd]
 	const int last = a.pos[t];
 	const long base = (long)a.seq[t] * a.n_ctx * kvd + (long)kvh * hd;
 	for (int i = tid; i < hd; i += ATT_T) qs[i] = a.q[(long)t * a.ldq + (long)h * hd + i] * a.scale;
-	__syncthreads();
 	const int G = hd <= ATT_T ? ATT_T / hd : 1, g = hd <= ATT_T ? tid / hd : 0;
 	const int d0 = hd <= ATT_T ? tid % hd : tid, nd = hd <= ATT_T ? 1 : 2;
 	float o[2] = {0.f, 0.f}, m = -INFINITY, l = 0.f;
 	for (int p0 = 0; p0 <= last; p0 += ATT_T) {
-		const int p = p0 + tid;
+		const int n = min(ATT_T, last - p0 + 1);
+		const __half2 *K = reinterpret_cast<const __half2 *>(a.kc + base + (long)p0 * kvd);
+		const __half2 *V = reinterpret_cast<const __half2 *>(a.vc + base + (long)p0 * kvd);
+		__half2 *V2 = reinterpret_cast<__half2 *>(Vs);
+#pragma unroll 4
+		for (int i = tid; i < n * h2; i += ATT_T) {
+			const int r = i / h2, c = i - r * h2;
+			Ks[r * kr + c] = K[(long)r * (kvd / 2) + c];
+			V2[r * h2 + c] = V[(long)r * (kvd / 2) + c];
+		}
+		__syncthreads();
 		float sc = -INFINITY;
-		if (p <= last) {
-			const __half2 *k = reinterpret_cast<const __half2 *>(a.kc + base + (long)p * kvd);
+		if (tid < n) {
 			float s = 0.f;
-			for (int i = 0; i < hd / 2; i++) {
+			const __half2 *k = Ks + tid * kr;
+#pragma unroll 8
+			for (int i = 0; i < h2; i++) {
 				const float2 kf = __half22float2(k[i]);
 				s += qs[2 * i] * kf.x + qs[2 * i + 1] * kf.y;
 			}
 			sc = s;
 		}
 		const float mt = fmaxf(m, block_max(sc, sh));
-		const float e = p <= last ? __expf(sc - mt) : 0.f;
+		const float e = tid < n ? __expf(sc - mt) : 0.f;
 		ps[tid] = e;
 		const float lt = block_sum(e, sh); // its barriers also publish ps
 		const float corr = __expf(m - mt);
@@ -194,13 +213,13 @@ __global__ void __launch_bounds__(ATT_T) k_attention(AttnArgs a) {
 		o[0] *= corr;
 		o[1] *= corr;
 		if (g < G) {
-			const int n = min(ATT_T, last - p0 + 1);
-			for (int j = g; j < n; j += G) {
-				const __half *v = a.vc + base + (long)(p0 + j) * kvd;
-				for (int c = 0; c < nd; c++) {
-					const int d = d0 + c * ATT_T;
-					if (d < hd) o[c] += ps[j] * __half2float(v[d]);
-				}
+			for (int c = 0; c < nd; c++) {
+				const int d = d0 + c * ATT_T;
+				if (d >= hd) continue;
+				float acc = 0.f;
+#pragma unroll 8
+				for (int j = g; j < n; j += G) acc += ps[j] * __half2float(Vs[j * hd + d]);
+				o[c] += acc;
 			}
 		}
 		__syncthreads();
@@ -219,5 +238,9 @@ __global__ void __launch_bounds__(ATT_T) k_attention(AttnArgs a) {
 	}
 }
 void attention(const AttnArgs &a, int n, cudaStream_t st) {
-	k_attention<<<dim3(a.H, n), ATT_T, 0, st>>>(a);
+	k_attention<<<dim3(a.H, n), ATT_T, attn_smem(a.hd), st>>>(a);
+}
+cudaError_t attention_init() {
+	// head_dim up to 256: ~130 KB of shared memory, past the 48 KB default.
+	return cudaFuncSetAttribute(k_attention, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)attn_smem(256));
 }

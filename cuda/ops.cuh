@@ -36,3 +36,5 @@ struct AttnArgs {
 };
 // Causal GQA attention of each token over its sequence's cache 0..pos.
 void attention(const AttnArgs &a, int n, cudaStream_t st);
+// attention_init raises the kernel's shared-memory limit (once per device).
+cudaError_t attention_init();

@@ -54,16 +54,26 @@ template <> struct Dec<GT_F16> {
 	__device__ static int off(int, int k) { return k; }
 };
 
+// bytef: byte k of w as a float plus 2^23, with one byte permute instead
+// of an int-to-float conversion (a quarter-rate instruction): 0x4B0000bb
+// is the float 8388608 + bb. Subtracting the bias is exact.
+__device__ __forceinline__ float bytef(uint32_t w, int k) { return __uint_as_float(__byte_perm(w, 0x4B000000u, 0x7650 + k)); }
+__device__ __forceinline__ uint32_t word_at(const uint4 &q, int i) { return i == 0 ? q.x : i == 1 ? q.y : i == 2 ? q.z : q.w; }
+#define MAGIC 8388608.f
+
 template <> struct Dec<GT_Q4_0> {
 	static constexpr int BE = 32, UPB = 1, UE = 32;
 	__device__ static void load(const QMat &m, long blk, int, float *v) {
 		const uint4 q = ld16(m.p0 + blk * 16);
 		const float d = h2f(ldh(m.p1 + blk * 2));
 #pragma unroll
-		for (int j = 0; j < 16; j++) {
-			const int b = (int)byte_at(q, j);
-			v[j] = (float)((b & 15) - 8) * d;
-			v[j + 16] = (float)((b >> 4) - 8) * d;
+		for (int i = 0; i < 4; i++) {
+			const uint32_t w = word_at(q, i), lo = w & 0x0F0F0F0Fu, hi = (w >> 4) & 0x0F0F0F0Fu;
+#pragma unroll
+			for (int k = 0; k < 4; k++) {
+				v[4 * i + k] = (bytef(lo, k) - (MAGIC + 8.f)) * d;
+				v[16 + 4 * i + k] = (bytef(hi, k) - (MAGIC + 8.f)) * d;
+			}
 		}
 	}
 	__device__ static int off(int, int k) { return k; }
@@ -75,9 +85,14 @@ template <> struct Dec<GT_Q8_0> {
 		const uint4 a = ld16(m.p0 + blk * 32), b = ld16(m.p0 + blk * 32 + 16);
 		const float d = h2f(ldh(m.p1 + blk * 2));
 #pragma unroll
-		for (int j = 0; j < 16; j++) {
-			v[j] = (float)(int8_t)byte_at(a, j) * d;
-			v[j + 16] = (float)(int8_t)byte_at(b, j) * d;
+		for (int i = 0; i < 4; i++) {
+			// int8 -> uint8 + 128 by flipping the sign bit
+			const uint32_t wa = word_at(a, i) ^ 0x80808080u, wb = word_at(b, i) ^ 0x80808080u;
+#pragma unroll
+			for (int k = 0; k < 4; k++) {
+				v[4 * i + k] = (bytef(wa, k) - (MAGIC + 128.f)) * d;
+				v[16 + 4 * i + k] = (bytef(wb, k) - (MAGIC + 128.f)) * d;
+			}
 		}
 	}
 	__device__ static int off(int, int k) { return k; }
@@ -107,10 +122,13 @@ template <> struct Dec<GT_Q4_K> {
 		scale_min(2 * sub + 1, s, sc2, m2);
 		const float d1 = d * sc1, o1 = dmin * m1, d2 = d * sc2, o2 = dmin * m2;
 #pragma unroll
-		for (int j = 0; j < 32; j++) {
-			const int q = (int)(j < 16 ? byte_at(a, j) : byte_at(b, j - 16));
-			v[j] = d1 * (q & 15) - o1;
-			v[j + 32] = d2 * (q >> 4) - o2;
+		for (int i = 0; i < 8; i++) {
+			const uint32_t w = i < 4 ? word_at(a, i) : word_at(b, i - 4), lo = w & 0x0F0F0F0Fu, hi = (w >> 4) & 0x0F0F0F0Fu;
+#pragma unroll
+			for (int k = 0; k < 4; k++) {
+				v[4 * i + k] = d1 * (bytef(lo, k) - MAGIC) - o1;
+				v[32 + 4 * i + k] = d2 * (bytef(hi, k) - MAGIC) - o2;
+			}
 		}
 	}
 	__device__ static int off(int sub, int k) { return sub * 64 + k; }
@@ -131,12 +149,19 @@ template <> struct Dec<GT_Q6_K> {
 		const float s0 = d * (float)(int8_t)byte_at(sq, is), s1 = d * (float)(int8_t)byte_at(sq, is + 2);
 		const float s2 = d * (float)(int8_t)byte_at(sq, is + 4), s3 = d * (float)(int8_t)byte_at(sq, is + 6);
 #pragma unroll
-		for (int j = 0; j < 16; j++) {
-			const int qa = (int)byte_at(a, j), qb = (int)byte_at(b, j), qc = (int)byte_at(c, j);
-			v[j] = s0 * (float)(((qa & 15) | ((qc & 3) << 4)) - 32);
-			v[16 + j] = s1 * (float)(((qb & 15) | (((qc >> 2) & 3) << 4)) - 32);
-			v[32 + j] = s2 * (float)(((qa >> 4) | (((qc >> 4) & 3) << 4)) - 32);
-			v[48 + j] = s3 * (float)(((qb >> 4) | (((qc >> 6) & 3) << 4)) - 32);
+		for (int i = 0; i < 4; i++) {
+			const uint32_t wa = word_at(a, i), wb = word_at(b, i), wc = word_at(c, i);
+			const uint32_t q1 = (wa & 0x0F0F0F0Fu) | ((wc & 0x03030303u) << 4);
+			const uint32_t q2 = (wb & 0x0F0F0F0Fu) | (((wc >> 2) & 0x03030303u) << 4);
+			const uint32_t q3 = ((wa >> 4) & 0x0F0F0F0Fu) | (((wc >> 4) & 0x03030303u) << 4);
+			const uint32_t q4 = ((wb >> 4) & 0x0F0F0F0Fu) | (((wc >> 6) & 0x03030303u) << 4);
+#pragma unroll
+			for (int k = 0; k < 4; k++) {
+				v[4 * i + k] = s0 * (bytef(q1, k) - (MAGIC + 32.f));
+				v[16 + 4 * i + k] = s1 * (bytef(q2, k) - (MAGIC + 32.f));
+				v[32 + 4 * i + k] = s2 * (bytef(q3, k) - (MAGIC + 32.f));
+				v[48 + 4 * i + k] = s3 * (bytef(q4, k) - (MAGIC + 32.f));
+			}
 		}
 	}
 	__device__ static int off(int sub, int k) { return 128 * (sub >> 1) + 32 * (k >> 4) + 16 * (sub & 1) + (k & 15); }

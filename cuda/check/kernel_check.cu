@@ -434,12 +434,18 @@ static void bench_copy() {
 	cudaFree(a), cudaFree(b);
 }
 
-int main() {
+int main(int argc, char **argv) {
 	char err[256];
 	orcd_ctx *c;
 	if (orcd_create(0, &c, err, sizeof err)) {
 		printf("orcd_create: %s\n", err);
 		return 2;
+	}
+	if (argc > 1 && strcmp(argv[1], "profile") == 0) { // one kernel of each kind, for ncu
+		bench_matvec(c, GT_Q4_0, 2048, 8192);
+		bench_matvec(c, GT_Q6_K, 2048, 128256);
+		orcd_destroy(c);
+		return 0;
 	}
 	printf("device: %s, %d SMs\n", c->prop.name, c->prop.multiProcessorCount);
 	const int types[] = {GT_F32, GT_F16, GT_Q4_0, GT_Q8_0, GT_Q4_K, GT_Q6_K};
