@@ -58,10 +58,11 @@ func NewGeneratorWith(b Backend, tok Tokenizer, nVocab int, info Info, opts Sche
 func (g *Generator) Info() Info    { return g.info }
 func (g *Generator) Health() error { return g.b.Health() }
 
-// Memory is the backend's report, with the KV use and batch size as the
-// scheduler last saw them (read without waiting for a forward pass).
+// Memory is the backend's report as the scheduler last sampled it (at
+// most a quarter second old while busy), with the KV use and batch size of
+// its last step. It never waits for a forward pass.
 func (g *Generator) Memory() Memory {
-	m := g.b.Memory()
+	m := *g.sched.mem.Load()
 	m.KVUsed = int(g.sched.kvUsed.Load())
 	if m.KVTotal == 0 {
 		m.KVTotal = g.b.MaxSeqs() * g.b.Context()

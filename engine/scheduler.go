@@ -74,9 +74,17 @@ type scheduler struct {
 	rows       []*sequence // the sequence of each logits row of the step
 	logits     []float32   // [MaxSeqs][nVocab]: at most one row per sequence
 
-	// Published by the loop for Memory, read from any goroutine.
+	// Published by the loop for Memory, read from any goroutine. The
+	// backend's own report is sampled here, between steps, so that
+	// Generator.Memory never runs concurrently with a Forward.
 	kvUsed, batchSeqs, batchTokens atomic.Int64
+	mem                            atomic.Pointer[Memory]
+	memAt                          time.Time
 }
+
+// memEvery is how often the loop samples the backend's memory report
+// while busy; it samples it again whenever it goes idle.
+const memEvery = 250 * time.Millisecond
 
 func newScheduler(b Backend, tok Tokenizer, nVocab int, opts SchedOptions) *scheduler {
 	opts.fill(b)
@@ -86,6 +94,7 @@ func newScheduler(b Backend, tok Tokenizer, nVocab int, opts SchedOptions) *sche
 	for i := b.MaxSeqs() - 1; i >= 0; i-- {
 		s.free = append(s.free, int32(i))
 	}
+	s.sampleMemory(true)
 	go s.loop()
 	return s
 }
@@ -100,8 +109,12 @@ func (s *scheduler) poke() {
 // submit queues q for the loop, or refuses it.
 func (s *scheduler) submit(q *sequence) error {
 	if q.reserve > s.opts.KVCells {
-		return fmt.Errorf("%w: %w: %d prompt tokens + max_tokens %d need %d positions, the scheduler may give %d",
-			ErrInvalidRequest, ErrKVCacheTooSmall, len(q.prompt), q.req.MaxTokens, q.reserve, s.opts.KVCells)
+		gen := fmt.Sprintf("max_tokens %d", q.req.MaxTokens)
+		if q.req.MaxTokens == 0 {
+			gen = "generation up to the context"
+		}
+		return fmt.Errorf("%w: %w: %d prompt tokens + %s need %d positions, the KV budget is %d",
+			ErrInvalidRequest, ErrKVCacheTooSmall, len(q.prompt), gen, q.reserve, s.opts.KVCells)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -142,6 +155,7 @@ func (s *scheduler) loop() {
 		s.admit()
 		if len(s.running) == 0 {
 			s.publish(0, 0)
+			s.sampleMemory(true)
 			if closing {
 				return
 			}
@@ -238,6 +252,17 @@ func (s *scheduler) step() {
 	}
 	s.running = deleteIf(s.running, func(q *sequence) bool { return q.left })
 	s.publishKV()
+	s.sampleMemory(false)
+}
+
+// sampleMemory refreshes the backend's memory report, when due or forced.
+func (s *scheduler) sampleMemory(force bool) {
+	if !force && time.Since(s.memAt) < memEvery {
+		return
+	}
+	m := s.b.Memory()
+	s.mem.Store(&m)
+	s.memAt = time.Now()
 }
 
 // build fills s.batch: first the token each decoding sequence sampled
