@@ -1,0 +1,138 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/orcd/orcd/engine"
+	"github.com/orcd/orcd/engine/cpu"
+	"github.com/orcd/orcd/gguf"
+)
+
+// BenchmarkBatchedDecode runs 1, 2, 4, 8 and 16 jobs at once through the
+// Generator (one slot each, 2 threads) and reports:
+//   - agg-tok/s: tokens generated per second by all jobs together, over
+//     the span where every job is decoding (all prompts done, none ended);
+//   - tbt-p50-ms, tbt-p99-ms: time between a job's consecutive tokens, as
+//     its caller receives them, over every job;
+//   - x-1job: agg-tok/s against the jobs=1 case of the same run.
+//
+// The model is stories260K, or with ORCD_BENCH_1B=q4_0 (or q8_0) the
+// Llama-3.2-1B-shaped file that engine/cpu's BenchmarkLlama1BDecode
+// generates into $ORCD_BENCH_DIR (default the temp dir); run that once
+// first. The 1B case takes minutes: use -benchtime=1x.
+func BenchmarkBatchedDecode(b *testing.B) {
+	path, prompt, gen := filepath.Join(testdata, "models", "stories260K.gguf"), 16, 128
+	if q := os.Getenv("ORCD_BENCH_1B"); q != "" {
+		dir := os.Getenv("ORCD_BENCH_DIR")
+		if dir == "" {
+			dir = os.TempDir()
+		}
+		path, prompt, gen = filepath.Join(dir, "orcd-llama1b-"+q+".gguf"), 16, 32
+		if _, err := os.Stat(path); err != nil {
+			b.Fatalf("%v: run `ORCD_BENCH_1B=%s go test ./engine/cpu/ -run '^$' -bench Llama1BDecode -benchtime 1x` first to generate it", err, q)
+		}
+	}
+	var single float64
+	for _, jobs := range []int{1, 2, 4, 8, 16} {
+		b.Run(fmt.Sprintf("jobs=%d", jobs), func(b *testing.B) {
+			g, vocab := benchGenerator(b, path, jobs, prompt+gen)
+			var agg float64
+			var gaps []time.Duration
+			for i := 0; i < b.N; i++ {
+				a, gs := batchedRound(b, g, jobs, prompt, gen, vocab)
+				agg += a
+				gaps = append(gaps, gs...)
+			}
+			agg /= float64(b.N)
+			slices.Sort(gaps)
+			b.ReportMetric(agg, "agg-tok/s")
+			b.ReportMetric(ms(gaps[len(gaps)/2]), "tbt-p50-ms")
+			b.ReportMetric(ms(gaps[len(gaps)*99/100]), "tbt-p99-ms")
+			if jobs == 1 {
+				single = agg
+			}
+			if single > 0 {
+				b.ReportMetric(agg/single, "x-1job")
+			}
+		})
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func benchGenerator(b *testing.B, path string, slots, ctx int) (*engine.Generator, int) {
+	f, err := gguf.Open(path)
+	if err != nil {
+		b.Fatalf("open %s: %v", path, err)
+	}
+	b.Cleanup(func() { f.Close() })
+	m, err := engine.LoadModel(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	be, err := cpu.New(m, cpu.Options{Threads: 2, MaxSeqs: slots, Context: ctx})
+	if err != nil {
+		b.Fatal(err)
+	}
+	g := engine.NewGenerator(be, newPieceTokenizer(b, f), m.Config.NVocab, engine.Info{Engine: "cpu"})
+	b.Cleanup(func() { g.Close() })
+	return g, m.Config.NVocab
+}
+
+// batchedRound starts jobs greedy jobs at once, each with its own prompt,
+// and returns their aggregate decode rate and every time between tokens.
+func batchedRound(b *testing.B, g *engine.Generator, jobs, prompt, gen, vocab int) (float64, []time.Duration) {
+	stamps := make([][]time.Time, jobs)
+	var wg sync.WaitGroup
+	for j := range jobs {
+		toks := make([]int32, prompt)
+		for i := range toks {
+			toks[i] = int32((j*7919 + i*104729 + 13) % vocab)
+		}
+		wg.Go(func() {
+			stamps[j] = make([]time.Time, 0, gen)
+			_, err := g.Generate(context.Background(), &engine.Request{Tokens: toks, MaxTokens: gen, IgnoreEOS: true},
+				func(engine.Token) error { stamps[j] = append(stamps[j], time.Now()); return nil })
+			if err != nil {
+				b.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	// The all-decoding span: from the last first token to the first end.
+	var from, to time.Time
+	var gaps []time.Duration
+	for _, s := range stamps {
+		if len(s) < 2 {
+			b.Fatalf("a job produced %d tokens", len(s))
+		}
+		if s[0].After(from) {
+			from = s[0]
+		}
+		if end := s[len(s)-1]; to.IsZero() || end.Before(to) {
+			to = end
+		}
+		for i := 1; i < len(s); i++ {
+			gaps = append(gaps, s[i].Sub(s[i-1]))
+		}
+	}
+	n := 0
+	for _, s := range stamps {
+		for _, t := range s {
+			if t.After(from) && !t.After(to) {
+				n++
+			}
+		}
+	}
+	if !to.After(from) {
+		b.Fatalf("no span where all %d jobs decode", jobs)
+	}
+	return float64(n) / to.Sub(from).Seconds(), gaps
+}
