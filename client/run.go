@@ -124,6 +124,7 @@ func (r *Run) loop(ctx context.Context, src source) {
 	defer close(r.done)
 	defer close(r.events)
 	defer src.close()
+	defer r.stop() // ends the watcher below even if the caller never calls Close
 	// The iterator's Next does not take a context: stop it from outside.
 	go func() { <-ctx.Done(); src.close() }()
 	var f filter
