@@ -22,28 +22,36 @@
 // with whole forward passes on the device.
 //
 // Generating. A Generator implements Engine on top of a Backend and a
-// Tokenizer. Each Generate call:
+// Tokenizer. Each Generate call tokenizes the prompt as llama.cpp does
+// (BOS when the vocab asks for it, control tokens written in the text
+// parsed), or renders chat messages with the model's template, refuses a
+// prompt longer than the context (ErrPromptTooLong), and hands the job to
+// the Generator's scheduler.
 //
-//  1. takes a free slot (one KV sequence);
-//  2. tokenizes the prompt as llama.cpp does (BOS when the vocab asks for
-//     it, control tokens written in the text parsed), or renders chat
-//     messages with the model's template;
-//  3. refuses a prompt longer than the context (ErrPromptTooLong);
-//  4. prefills the prompt in one Forward;
-//  5. loops: the Sampler picks a token from the logits (greedy at
-//     temperature 0, otherwise penalties, top-k, top-p, min-p, temperature
-//     and a seeded draw), and the token's bytes go through a text stream.
-//     The stream holds back split UTF-8 characters and any tail that could
-//     begin a stop string. The token is emitted to the caller and fed back
-//     at the next position.
+// Scheduling (continuous batching). One goroutine owns the backend. Each
+// step it builds one batch out of the next token of every decoding
+// sequence plus chunks of prompts still being prefilled (at most
+// SchedOptions.PrefillChunk prompt tokens while anyone decodes, so a long
+// prompt cannot stall the running jobs), runs one Forward, and samples
+// each sequence that got logits with its own Sampler: greedy at
+// temperature 0, otherwise penalties, top-k, top-p, min-p, temperature
+// and a draw seeded per job. Jobs join between steps in arrival order when
+// a slot (one KV sequence) and their KV reservation (SchedOptions.KVCells)
+// are free; one that could never fit is refused (ErrKVCacheTooSmall).
+// The token's bytes go through a text stream that holds back split UTF-8
+// characters and any tail that could begin a stop string, and the token
+// is queued to the job's own goroutine, which calls emit: a slow caller
+// delays only itself.
 //
-// The loop ends on an end-of-generation token (StopEOS, unless
-// IgnoreEOS), on a stop string (StopSequence; the stop string is not in
-// the output), on MaxTokens (StopMaxTokens), at the end of the context
-// (StopContextLength), or when ctx is cancelled (StopCancelled, which
-// returns a nil error and the partial usage). Concurrent Generate calls
-// each keep their own slot; their forward passes take turns under one
-// lock, so requests interleave token by token.
+// A job ends on an end-of-generation token (StopEOS, unless IgnoreEOS),
+// on a stop string (StopSequence; the stop string is not in the output),
+// on MaxTokens (StopMaxTokens), at the end of the context
+// (StopContextLength), or when ctx is cancelled or emit fails
+// (StopCancelled with a nil error and the partial usage, or emit's error);
+// it leaves the batch at the next step. On the CPU, a row of a batched
+// forward pass is bit-identical to the same sequence run alone (except
+// with the Q4_0 kernels, whose four-token kernel rounds differently), so
+// batching does not change greedy output.
 //
 // Checking. The tests compare everything against llama.cpp's outputs in
 // ../shared/testdata/golden: prompt tokens, the top-10 logits at every
