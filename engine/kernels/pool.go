@@ -25,6 +25,11 @@ type Pool struct {
 	quadOut [][4]float32 // per worker: results of a four-token kernel
 	closing atomic.Bool
 	wg      sync.WaitGroup
+	// The caller parks like a helper when a job outlasts its spin (an
+	// overloaded machine descheduled a helper): waiting says so, and the
+	// helper that finishes last sends on done.
+	waiting atomic.Bool
+	done    chan struct{}
 }
 
 type helper struct {
@@ -33,8 +38,13 @@ type helper struct {
 	_      [48]byte // keep helpers' flags on separate cache lines
 }
 
-// spinLimit is how many polls a helper makes before parking (~50-100µs).
-const spinLimit = 20000
+// A helper polls spinPolls times (a few microseconds, the gap between two
+// matmuls of a decode step), then yields spinYields times, then parks.
+// Yielding on every poll instead would hammer the scheduler's locks.
+const (
+	spinPolls  = 4096
+	spinYields = 16
+)
 
 // NewPool starts threads-1 helper goroutines (threads <= 0 means
 // runtime.GOMAXPROCS). Close stops them.
@@ -42,7 +52,8 @@ func NewPool(threads int) *Pool {
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	p := &Pool{n: threads, helpers: make([]helper, threads), quadOut: make([][4]float32, threads)}
+	p := &Pool{n: threads, helpers: make([]helper, threads), quadOut: make([][4]float32, threads),
+		done: make(chan struct{}, 1)}
 	for i := 1; i < threads; i++ {
 		p.helpers[i].wake = make(chan struct{}, 1)
 		p.wg.Add(1)
@@ -83,10 +94,34 @@ func (p *Pool) run() {
 	p.gen.Add(1)
 	p.wakeAll()
 	p.job.do(p, 0)
-	for i := 0; p.pending.Load() != 0; i++ {
-		if i > 1000 {
-			runtime.Gosched()
+	p.awaitHelpers()
+}
+
+// awaitHelpers returns when pending reaches zero: spinning, yielding, then
+// parking on done (the same announce-then-recheck protocol as await).
+func (p *Pool) awaitHelpers() {
+	for y := 0; y <= spinYields; y++ {
+		for i := 0; i < spinPolls; i++ {
+			if p.pending.Load() == 0 {
+				return
+			}
 		}
+		runtime.Gosched()
+	}
+	p.waiting.Store(true)
+	if p.pending.Load() == 0 {
+		if !p.waiting.CompareAndSwap(true, false) {
+			<-p.done // the last helper claimed the flag and is sending
+		}
+		return
+	}
+	<-p.done
+}
+
+// finish is a helper's end of a job: the last one out wakes a parked caller.
+func (p *Pool) finish() {
+	if p.pending.Add(-1) == 0 && p.waiting.CompareAndSwap(true, false) {
+		p.done <- struct{}{}
 	}
 }
 
@@ -101,7 +136,7 @@ func (p *Pool) helperLoop(i int, seen uint64) {
 			return
 		}
 		p.job.do(p, i)
-		p.pending.Add(-1)
+		p.finish()
 	}
 }
 
@@ -109,13 +144,13 @@ func (p *Pool) helperLoop(i int, seen uint64) {
 // Parking announces itself in h.parked before re-checking gen, so a job
 // posted in between either is seen here or finds the flag and sends a wake.
 func (p *Pool) await(h *helper, seen uint64) uint64 {
-	for i := 0; i < spinLimit; i++ {
-		if g := p.gen.Load(); g != seen {
-			return g
+	for y := 0; y <= spinYields; y++ {
+		for i := 0; i < spinPolls; i++ {
+			if g := p.gen.Load(); g != seen {
+				return g
+			}
 		}
-		if i%64 == 63 {
-			runtime.Gosched()
-		}
+		runtime.Gosched()
 	}
 	for {
 		h.parked.Store(true)
