@@ -123,6 +123,9 @@ func (w *Worker) heartbeat() *Heartbeat {
 			hb.Healthy, hb.Reason = false, s.health.Error()
 		}
 	}
+	if err := w.watch.wedged(); err != nil {
+		hb.Healthy, hb.Reason = false, err.Error()
+	}
 	return hb
 }
 

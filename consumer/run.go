@@ -34,6 +34,8 @@ type jobState struct {
 	Attempt  int             `json:"attempt"`
 	WorkerID string          `json:"worker_id"`
 	Terminal json.RawMessage `json:"terminal,omitempty"`
+	// LastError is the last transient failure, for the dead-letter copy.
+	LastError string `json:"last_error,omitempty"`
 }
 
 // jobRun is one delivery of one job.
@@ -101,7 +103,8 @@ func (r *jobRun) errorEvent(code, message string) *JobEvent {
 
 func (r *jobRun) run(queued time.Duration) {
 	w := r.w
-	if st := r.loadState(); st != nil && st.State == "done" {
+	st := r.loadState()
+	if st != nil && st.State == "done" {
 		r.log.Info("job already finished, acking redelivery")
 		r.finishRaw(st.Terminal, "")
 		return
@@ -131,7 +134,11 @@ func (r *jobRun) run(queued time.Duration) {
 		ctx, stop = context.WithDeadlineCause(ctx, *d, errDeadline)
 		defer stop()
 	}
-	r.saveState(&jobState{State: "running", Attempt: r.attempt, WorkerID: w.cfg.WorkerID})
+	running := &jobState{State: "running", Attempt: r.attempt, WorkerID: w.cfg.WorkerID}
+	if st != nil {
+		running.LastError = st.LastError // an earlier attempt's, for a dead-letter copy
+	}
+	r.saveState(running)
 	started := &JobEvent{Type: EventStarted, JobID: r.job.JobID, Attempt: r.attempt,
 		WorkerID: w.cfg.WorkerID, Model: w.cfg.Model, QueueMS: queued.Milliseconds()}
 	if err := r.publish(started, ""); err != nil {
@@ -147,7 +154,7 @@ func (r *jobRun) generate(ctx context.Context) {
 	w := r.w
 	ts := &tokenStream{js: w.js, nc: w.nc, subject: r.reply, core: r.core, sync: w.cfg.SyncTokens,
 		maxPending: w.cfg.TokenMaxPending, base: JobEvent{JobID: r.job.JobID, Attempt: r.attempt}}
-	res, err := w.eng.Generate(ctx, r.job.Request(), ts.add)
+	res, err := w.watch.generate(ctx, w.eng, r.job.Request(), ts.add)
 	flushCtx, cancel := context.WithTimeout(context.Background(), w.cfg.AckWait)
 	flushErr := ts.close(flushCtx)
 	cancel()
@@ -210,7 +217,7 @@ func (r *jobRun) finishRaw(terminal []byte, termReason string) {
 	op := func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		return publishRaw(ctx, r.w.js, r.w.nc, r.reply, r.core, terminal, r.job.JobID+".terminal")
+		return publishRaw(ctx, r.w.js, r.w.nc, r.reply, r.core, terminal, terminalMsgID(r.job.JobID, r.msg.Headers()))
 	}
 	b := backoff.WithMaxRetries(newBackoff(100*time.Millisecond, 2*time.Second), 10)
 	if err := backoff.Retry(op, b); err != nil {
@@ -219,6 +226,7 @@ func (r *jobRun) finishRaw(terminal []byte, termReason string) {
 		r.log.WithError(err).Error("terminal event not published; leaving the job for redelivery")
 		return
 	}
+	testHookAfterTerminal()
 	if termReason != "" {
 		_ = r.msg.TermWithReason(termReason)
 		return
@@ -235,6 +243,7 @@ func (r *jobRun) finishRaw(terminal []byte, termReason string) {
 func (r *jobRun) transient(cause error, sent int) {
 	if r.attempt >= r.w.cfg.MaxDeliver {
 		msg := fmt.Sprintf("failed on delivery %d of %d: %v", r.attempt, r.w.cfg.MaxDeliver, cause)
+		r.deadLetter(cause.Error())
 		r.finish(r.errorEvent(CodeMaxDeliveries, msg), "max deliveries")
 		return
 	}
@@ -243,6 +252,7 @@ func (r *jobRun) transient(cause error, sent int) {
 	ev.Retriable = true
 	delay := r.w.cfg.RetryDelay << (r.attempt - 1)
 	r.log.WithError(cause).WithFields(logrus.Fields{"tokens_out": sent, "retry_in": delay}).Warn("job failed, will retry")
+	r.saveState(&jobState{State: "running", Attempt: r.attempt, WorkerID: r.w.cfg.WorkerID, LastError: cause.Error()})
 	r.publishBestEffort(ev)
 	_ = r.msg.NakWithDelay(delay)
 }

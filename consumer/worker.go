@@ -31,6 +31,7 @@ type Config struct {
 	Heartbeat       time.Duration // default 5s
 	Grace           time.Duration // how long running jobs may finish at shutdown, default 30s
 	FetchWait       time.Duration // one pull request's expiry, default 1s
+	WedgeAfter      time.Duration // a Generate silent this long marks the engine wedged, default DefaultWedgeAfter
 
 	// CreateStreams creates or updates the streams and buckets at start;
 	// when false they must already exist.
@@ -72,6 +73,7 @@ func (c *Config) fill(info engine.Info) {
 	durDef(&c.Heartbeat, 5*time.Second)
 	durDef(&c.Grace, 30*time.Second)
 	durDef(&c.FetchWait, time.Second)
+	durDef(&c.WedgeAfter, DefaultWedgeAfter)
 	if c.MaxDeliver <= 0 {
 		c.MaxDeliver = 3
 	}
@@ -86,15 +88,17 @@ func (c *Config) fill(info engine.Info) {
 // Worker takes jobs for one model from the shared durable consumer and runs
 // at most Slots of them at once on its engine.
 type Worker struct {
-	cfg  Config
-	nc   *nats.Conn
-	js   jetstream.JetStream
-	eng  engine.Engine
-	info engine.Info
-	subj Subjects
-	log  logrus.FieldLogger
-	res  *Resources
-	cons jetstream.Consumer
+	cfg   Config
+	nc    *nats.Conn
+	js    jetstream.JetStream
+	eng   engine.Engine
+	info  engine.Info
+	subj  Subjects
+	log   logrus.FieldLogger
+	res   *Resources
+	cons  jetstream.Consumer
+	dlq   jetstream.Stream
+	watch *watchdog
 
 	stopping chan struct{} // closed when shutdown begins: fetch no more
 	ready    chan struct{} // closed once streams and consumer exist
@@ -125,6 +129,7 @@ func New(nc *nats.Conn, eng engine.Engine, cfg Config) (*Worker, error) {
 		stopping: make(chan struct{}),
 		ready:    make(chan struct{}),
 		running:  map[string]*runningJob{},
+		watch:    newWatchdog(cfg.WedgeAfter),
 	}
 	w.log = cfg.Log.WithFields(logrus.Fields{"worker_id": cfg.WorkerID, "model": cfg.Model})
 	w.stats.start = time.Now()
@@ -159,6 +164,11 @@ func (w *Worker) Run(ctx context.Context) error {
 		return fmt.Errorf("cancel subscription: %w", err)
 	}
 	defer cancelSub.Unsubscribe()
+	advSub, err := w.watchMaxDeliveries()
+	if err != nil {
+		return fmt.Errorf("max deliveries advisory subscription: %w", err)
+	}
+	defer advSub.Unsubscribe()
 
 	bg, stopBG := context.WithCancel(context.Background())
 	var loops sync.WaitGroup
@@ -201,6 +211,14 @@ func (w *Worker) setup(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if w.cfg.CreateStreams {
+		_, err = EnsureDeadLetterStream(ctx, w.js, w.subj)
+	} else {
+		_, err = w.js.Stream(ctx, w.subj.DeadLetterStream())
+	}
+	if err != nil {
+		return fmt.Errorf("dead-letter stream %s: %w", w.subj.DeadLetterStream(), err)
+	}
 	w.cons, err = w.js.CreateOrUpdateConsumer(ctx, w.subj.JobsStream(), jetstream.ConsumerConfig{
 		Durable:       w.subj.Durable(w.cfg.Model),
 		Description:   "orcd workers for model " + w.cfg.Model,
@@ -227,8 +245,8 @@ func (w *Worker) fetchLoop() {
 			return
 		default:
 		}
-		if s := w.stats.sample.Load(); s != nil && s.health != nil {
-			// An unhealthy engine takes no jobs; others' workers will.
+		if w.unhealthy() != nil {
+			// An unhealthy or wedged engine takes no jobs; others' workers will.
 			select {
 			case <-w.stopping:
 				return

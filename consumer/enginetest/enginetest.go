@@ -18,6 +18,7 @@ import (
 const (
 	PromptTransient = "FAIL_TRANSIENT" // every attempt fails with a transient error
 	PromptInvalid   = "FAIL_INVALID"   // fails with engine.ErrInvalidRequest
+	PromptHang      = "HANG"           // blocks, deaf to ctx, until Unhang: a wedged forward pass
 )
 
 // Engine generates MaxTokens tokens (Default when 0): token i has id 100+i
@@ -35,6 +36,19 @@ type Engine struct {
 	mu     sync.Mutex
 	calls  map[string]int // Generate calls by prompt
 	health error
+	hang   chan struct{} // closed by Unhang
+}
+
+// Unhang releases every PromptHang generation, now and later.
+func (e *Engine) Unhang() {
+	e.init()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	select {
+	case <-e.hang:
+	default:
+		close(e.hang)
+	}
 }
 
 // SetHealth makes Health return err (nil: healthy).
@@ -69,6 +83,7 @@ func (e *Engine) init() {
 		}
 		e.slots = make(chan struct{}, e.NSlots)
 		e.calls = map[string]int{}
+		e.hang = make(chan struct{})
 	})
 }
 
@@ -98,6 +113,8 @@ func (e *Engine) Generate(ctx context.Context, req *engine.Request, emit func(en
 		return nil, errors.New("enginetest: scripted transient failure")
 	case PromptInvalid:
 		return nil, fmt.Errorf("%w: scripted", engine.ErrInvalidRequest)
+	case PromptHang:
+		<-e.hang
 	}
 	n := req.MaxTokens
 	if n == 0 {
