@@ -46,8 +46,9 @@ export ORCD_CUDA_LIB="$w/build/liborcd_cuda.so" ORCD_TESTDATA="$w/testdata" ORCD
 	grep -E '^(=== RUN|--- |PASS|FAIL|ok)|gpu_test.go' | grep -v '=== RUN'
 
 step worker serve --engine cuda: embedded NATS, one job, heartbeat
-(cd "$w" && env -u ORCD_CUDA_LIB ./bin/worker serve --engine cuda --model testdata/models/stories260K.gguf \
-	--data-dir "$w/js" --listen 14222 --heartbeat 1s > "$out/worker.txt" 2>&1) &
+# exec: $! must be the worker itself, so that the SIGINT below reaches it.
+(cd "$w" && exec env -u ORCD_CUDA_LIB ./bin/worker serve --engine cuda --model testdata/models/stories260K.gguf \
+	--data-dir "$w/js" --listen 14222 --heartbeat 1s --grace 5s > "$out/worker.txt" 2>&1) &
 srv=$!
 sleep 3
 url=nats://127.0.0.1:14222
@@ -55,7 +56,9 @@ timeout 30 "$w/bin/worker" submit --nats-url $url --model stories260K --prompt "
 sleep 2
 timeout 10 "$w/bin/worker" workers --nats-url $url 2>&1 | tee "$out/workers.txt"
 timeout 10 "$w/bin/worker" workers --nats-url $url --json 2>&1 | tee -a "$out/workers.txt"
-kill -INT $srv; wait $srv
+kill -INT $srv
+for _ in $(seq 20); do kill -0 $srv 2>/dev/null || break; sleep 1; done
+kill -KILL $srv 2>/dev/null
 tail -5 "$out/worker.txt"
 
 step benchmark
