@@ -35,6 +35,7 @@ type serveFlags struct {
 	ackWait   time.Duration
 	inProg    time.Duration
 	maxDeliv  int
+	wedge     time.Duration
 	dataDir   string
 	listen    int
 	create    bool
@@ -62,6 +63,7 @@ func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveFlags) {
 	fs.DurationVar(&f.ackWait, "ack-wait", 10*time.Second, "JetStream AckWait: a silent worker's job is redelivered after this (InProgress every third of it)")
 	fs.DurationVar(&f.inProg, "in-progress", 0, "InProgress cadence while a job runs (0: a third of --ack-wait)")
 	fs.IntVar(&f.maxDeliv, "max-deliver", 3, "deliveries of one job before it fails with MAX_DELIVERIES")
+	fs.DurationVar(&f.wedge, "wedge-after", consumer.DefaultWedgeAfter, "a generation with no token for this long marks the engine wedged: unhealthy, no new jobs")
 	fs.StringVar(&f.dataDir, "data-dir", "", "embedded server: JetStream storage (default "+consumer.DefaultDataDir()+")")
 	fs.IntVar(&f.listen, "listen", 0, "embedded server: also listen on this TCP port for other workers and clients (0: in-process only)")
 	fs.BoolVar(&f.create, "create-streams", true, "create or update the streams and buckets at start")
@@ -121,7 +123,7 @@ func serve(ctx context.Context, f *serveFlags, log *logrus.Logger, stdout, stder
 	defer nc.Close()
 	w, err := consumer.New(nc, eng, consumer.Config{
 		Prefix: f.nats.prefix, WorkerID: f.workerID, Model: f.modelName, Slots: info.Slots, Version: version,
-		AckWait: f.ackWait, InProgressEvery: f.inProg, MaxDeliver: f.maxDeliv, Heartbeat: f.heartbeat, Grace: f.grace,
+		AckWait: f.ackWait, InProgressEvery: f.inProg, MaxDeliver: f.maxDeliv, WedgeAfter: f.wedge, Heartbeat: f.heartbeat, Grace: f.grace,
 		CreateStreams: f.create,
 		Streams:       consumer.StreamConfig{JobsMaxMsgs: f.maxMsgs, JobsMaxBytes: f.maxBytes, EventsMaxAge: f.eventsAge},
 		Log:           log,
