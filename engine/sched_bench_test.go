@@ -83,6 +83,10 @@ func benchGenerator(b *testing.B, path string, slots, ctx int) (*engine.Generato
 	}
 	g := engine.NewGenerator(be, newPieceTokenizer(b, f), m.Config.NVocab, engine.Info{Engine: "cpu"})
 	b.Cleanup(func() { g.Close() })
+	// Page the mapped weights in before anything is timed.
+	if _, err := g.Generate(context.Background(), &engine.Request{Tokens: []int32{1}, MaxTokens: 2}, func(engine.Token) error { return nil }); err != nil {
+		b.Fatal(err)
+	}
 	return g, m.Config.NVocab
 }
 
