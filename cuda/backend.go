@@ -1,3 +1,5 @@
+//go:build cgo
+
 package cuda
 
 /*
@@ -15,15 +17,6 @@ import (
 	"github.com/orcd/orcd/engine"
 	"github.com/orcd/orcd/gguf"
 )
-
-// Options configure Open. Zero values take the defaults.
-type Options struct {
-	LibPath  string // --cuda-lib; "" looks in $ORCD_CUDA_LIB, then beside the executable
-	Device   int    // CUDA device ordinal
-	MaxSeqs  int    // sequences held in the KV cache at once; 0 = 1
-	Context  int    // positions per sequence; 0 = min(training context, 4096)
-	MaxBatch int    // most tokens per library call; 0 = 512
-}
 
 // Backend implements engine.Backend (and engine.SeqCopier,
 // engine.Argmaxer) on one GPU. Forward, ClearSeq and CopySeq must be
@@ -324,3 +317,20 @@ func (b *Backend) Close() error {
 	b.ctx = nil
 	return nil
 }
+
+// Role numbers of include/orcd_backend.h, for tests that run without cgo
+// types in their source.
+const (
+	roleOutput    = int(C.ORCD_T_OUTPUT)
+	roleRopeFreqs = int(C.ORCD_T_ROPE_FREQS)
+	roleWq        = int(C.ORCD_T_WQ)
+	roleWqkv      = int(C.ORCD_T_WQKV)
+	roleBq        = int(C.ORCD_T_BQ)
+	roleBk        = int(C.ORCD_T_BK)
+	roleBv        = int(C.ORCD_T_BV)
+	roleQNorm     = int(C.ORCD_T_QNORM)
+	roleKNorm     = int(C.ORCD_T_KNORM)
+	roleGate      = int(C.ORCD_T_GATE)
+	roleUp        = int(C.ORCD_T_UP)
+	roleGateUp    = int(C.ORCD_T_GATEUP)
+)
