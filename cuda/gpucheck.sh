@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # cuda/gpucheck.sh OUTDIR: the whole CUDA check on the GPU machine (nvcc,
-# no Go), sized for a few minutes. Needs .gpu/carry.tar.xz from
+# no Go), sized for a few minutes. Needs cuda/.gpu/carry.tar.xz from
 # cuda/gpuprep.sh. Builds liborcd_cuda.so, runs the kernel checks, the Go
 # tests (goldens, CPU agreement, sequences, VRAM refusal), the 1B benchmark
 # (Q4_0 and Q8_0, generated here), and `worker serve --engine cuda --demo`.
@@ -18,8 +18,8 @@ step device
 export PATH="$PATH:/usr/local/cuda/bin"
 nvidia-smi --query-gpu=name,memory.total,memory.used,driver_version --format=csv
 nvcc --version | tail -2
-tar -C "$w" -xJf .gpu/carry.tar.xz ||
-	python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' .gpu/carry.tar.xz "$w" || exit 1
+tar -C "$w" -xJf cuda/.gpu/carry.tar.xz ||
+	python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' cuda/.gpu/carry.tar.xz "$w" || exit 1
 
 step build liborcd_cuda.so and kernel_check
 if command -v make >/dev/null; then

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # cuda/gpuprep.sh: run HERE (the Go machine) before cuda/gpucheck.sh. Builds
 # what the GPU machine cannot (it has nvcc but no Go) and packs it with the
-# fixtures into .gpu/carry.tar.xz (ignored; carry it as ".gpu").
+# fixtures into cuda/.gpu/carry.tar.xz (ignored; carry it as "cuda/.gpu").
 #   GPU_MODELS="a.gguf b.gguf"  overrides the fixture list.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=${ORCD_TESTDATA:-../shared/testdata}
-stage=.gpu/stage
-rm -rf .gpu && mkdir -p "$stage/bin" "$stage/testdata/models" "$stage/testdata/golden"
+stage=cuda/.gpu/stage
+rm -rf cuda/.gpu && mkdir -p "$stage/bin" "$stage/testdata/models" "$stage/testdata/golden"
 export CGO_ENABLED=1
 go test -c -ldflags='-s -w' -o "$stage/bin/cuda.test" ./cuda
 go build -ldflags='-s -w' -o "$stage/bin/benchgen" ./cuda/benchgen
@@ -20,6 +20,6 @@ for m in $models; do
 	cp "$shared/golden/${m%.gguf}.json" "$stage/testdata/golden/"
 done
 echo "$models" | tr ' ' '\n' | grep . | paste -sd, > "$stage/models.txt"
-tar -C "$stage" -cf - . | xz -T2 -2 > .gpu/carry.tar.xz
+tar -C "$stage" -cf - . | xz -T2 -2 > cuda/.gpu/carry.tar.xz
 rm -rf "$stage"
-ls -l .gpu/carry.tar.xz
+ls -l cuda/.gpu/carry.tar.xz
