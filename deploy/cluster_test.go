@@ -35,64 +35,97 @@ type eventTally struct {
 }
 
 // tallyEvents reads the whole events stream (as a late client would, to
-// replay) and tallies it per job.
-func tallyEvents(t testing.TB, js jetstream.JetStream) map[string]*eventTally {
+// replay) and tallies it per job. Servers may be dying meanwhile, so a
+// failed or stalled read is an error to retry, never a hang.
+func tallyEvents(t testing.TB, js jetstream.JetStream) (map[string]*eventTally, error) {
 	t.Helper()
-	ctx := withTimeout(t, 30*time.Second)
+	type result struct {
+		tally map[string]*eventTally
+		err   error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		tally, err := readEvents(js)
+		ch <- result{tally, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.tally, r.err
+	case <-time.After(20 * time.Second):
+		return nil, fmt.Errorf("reading the events stream took over 20s")
+	}
+}
+
+func readEvents(js jetstream.JetStream) (map[string]*eventTally, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
 	s := consumer.NewSubjects("")
 	st, err := js.Stream(ctx, s.EventsStream())
 	if err != nil {
-		t.Fatalf("events stream: %v", err)
+		return nil, err
 	}
-	info, err := st.Info(ctx)
-	if err != nil {
-		t.Fatalf("events stream: %v", err)
-	}
+	last := st.CachedInfo().State.LastSeq
 	tally := map[string]*eventTally{}
-	if info.State.Msgs == 0 {
-		return tally
+	if last == 0 {
+		return tally, nil
 	}
-	cons, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
+	cons, err := st.CreateConsumer(ctx, jetstream.ConsumerConfig{
+		AckPolicy: jetstream.AckNonePolicy, DeliverPolicy: jetstream.DeliverAllPolicy,
+		InactiveThreshold: 10 * time.Second,
+	})
 	if err != nil {
-		t.Fatalf("events replay: %v", err)
+		return nil, err
 	}
-	for read := uint64(0); read < info.State.Msgs; {
-		batch, err := cons.Fetch(500, jetstream.FetchMaxWait(2*time.Second))
+	defer st.DeleteConsumer(context.Background(), cons.CachedInfo().Name)
+	for seq := uint64(0); seq < last; {
+		batch, err := cons.Fetch(1000, jetstream.FetchMaxWait(2*time.Second))
 		if err != nil {
-			t.Fatalf("events replay: %v", err)
+			return nil, err
 		}
 		n := 0
 		for m := range batch.Messages() {
 			n++
-			var ev struct {
-				Type      string `json:"type"`
-				JobID     string `json:"job_id"`
-				Retriable bool   `json:"retriable"`
-				TokensOut int    `json:"tokens_out"`
+			meta, err := m.Metadata()
+			if err != nil {
+				return nil, err
 			}
-			if err := json.Unmarshal(m.Data(), &ev); err != nil {
-				t.Fatalf("event %q: %v", m.Data(), err)
-			}
-			e := tally[ev.JobID]
-			if e == nil {
-				e = &eventTally{}
-				tally[ev.JobID] = e
-			}
-			switch {
-			case ev.Type == consumer.EventStarted:
-				e.started++
-			case ev.Type == consumer.EventEnd || ev.Type == consumer.EventError && !ev.Retriable:
-				e.terminal++
-				e.types = append(e.types, ev.Type)
-				e.tokensOut = ev.TokensOut
+			seq = meta.Sequence.Stream
+			if err := tallyOne(tally, m.Data()); err != nil {
+				return nil, err
 			}
 		}
-		if err := batch.Error(); err != nil && n == 0 {
-			t.Fatalf("events replay stalled after %d of %d: %v", read, info.State.Msgs, err)
+		if n == 0 {
+			return nil, fmt.Errorf("events replay stalled at seq %d of %d: %v", seq, last, batch.Error())
 		}
-		read += uint64(n)
 	}
-	return tally
+	return tally, nil
+}
+
+// tallyOne adds one event to tally.
+func tallyOne(tally map[string]*eventTally, data []byte) error {
+	var ev struct {
+		Type      string `json:"type"`
+		JobID     string `json:"job_id"`
+		Retriable bool   `json:"retriable"`
+		TokensOut int    `json:"tokens_out"`
+	}
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return fmt.Errorf("event %q: %w", data, err)
+	}
+	e := tally[ev.JobID]
+	if e == nil {
+		e = &eventTally{}
+		tally[ev.JobID] = e
+	}
+	switch {
+	case ev.Type == consumer.EventStarted:
+		e.started++
+	case ev.Type == consumer.EventEnd || ev.Type == consumer.EventError && !ev.Retriable:
+		e.terminal++
+		e.types = append(e.types, ev.Type)
+		e.tokensOut = ev.TokensOut
+	}
+	return nil
 }
 
 // TestClusterFailover: three nats-server processes from deploy/nats, two
@@ -170,8 +203,13 @@ func TestClusterFailover(t *testing.T) {
 
 	// Every job ends, exactly once, in the replicated events stream.
 	var tally map[string]*eventTally
+	var lastErr error
 	waitFor(t, 2*time.Minute, func() bool {
-		tally = tallyEvents(t, ajs)
+		var err error
+		if tally, err = tallyEvents(t, ajs); err != nil {
+			lastErr = err
+			return false
+		}
 		n := 0
 		for _, e := range tally {
 			if e.terminal > 0 {
@@ -179,7 +217,7 @@ func TestClusterFailover(t *testing.T) {
 			}
 		}
 		return n >= failoverJobs
-	}, "every job's terminal event")
+	}, fmt.Sprintf("every job's terminal event (last read error: %v)", lastErr))
 	t.Logf("all %d jobs ended %v after submitting", failoverJobs, time.Since(start).Round(time.Millisecond))
 	redelivered := 0
 	for i := range failoverJobs {

@@ -45,6 +45,23 @@ func TestWorkerServesWithRoles(t *testing.T) {
 		t.Errorf("client role cannot cancel: %v", err)
 	}
 
+	// The CLI's other commands, with the roles the README gives them.
+	clientEnv := composeWorkerEnv(t, "submit", c, certs)
+	if out, err := runWorkerCmd(t, clientEnv, "workers"); err != nil || !strings.Contains(out, "w1") {
+		t.Errorf("`worker workers` as client: %v\n%s", err, out)
+	}
+	if out, err := runWorkerCmd(t, clientEnv, "cancel", "never-submitted-2"); err != nil {
+		t.Errorf("`worker cancel` as client: %v\n%s", err, out)
+	}
+	adminEnv := map[string]string{}
+	for k, v := range clientEnv {
+		adminEnv[k] = v
+	}
+	adminEnv["ORCD_NATS_USER"], adminEnv["ORCD_NATS_PASSWORD"] = "admin", adminPassword
+	if out, err := runWorkerCmd(t, adminEnv, "dlq", "list"); err != nil {
+		t.Errorf("`worker dlq list` as admin: %v\n%s", err, out)
+	}
+
 	if err := w1.stop(t, 60*time.Second); err != nil {
 		t.Errorf("worker exit %v after SIGTERM, want 0", err)
 	}
@@ -78,8 +95,13 @@ func TestWorkerServesWithRoles(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, time.Minute, func() bool {
+		tally, err := tallyEvents(t, ajs)
+		if err != nil {
+			t.Logf("reading events: %v", err)
+			return false
+		}
 		n := 0
-		for id, e := range tallyEvents(t, ajs) {
+		for id, e := range tally {
 			if strings.HasPrefix(id, "queued-") && e.terminal == 1 {
 				n++
 			}
