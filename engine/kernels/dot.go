@@ -37,3 +37,14 @@ func UseReference(on bool) {
 	}
 	useFast()
 }
+
+// DotF32 is the dot product of two float32 vectors of equal length (the
+// shorter length is used), with the fastest kernel the CPU supports: for
+// attention scores and other float work outside MatMul.
+func DotF32(a, b []float32) float32 {
+	n := min(len(a), len(b))
+	if n == 0 {
+		return 0
+	}
+	return active.f32(F32Bytes(a[:n]), b[:n])
+}

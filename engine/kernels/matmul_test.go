@@ -167,3 +167,18 @@ func TestMatMulNoAllocs(t *testing.T) {
 		}
 	}
 }
+
+func TestDotF32(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	for _, n := range []int{0, 1, 7, 32, 100, 1000} {
+		a, b := randVec(r, n), randVec(r, n+3)
+		var want, bound float64
+		for i := 0; i < n; i++ {
+			want += float64(a[i]) * float64(b[i])
+			bound += math.Abs(float64(a[i]) * float64(b[i]))
+		}
+		if got := DotF32(a, b); math.Abs(float64(got)-want) > 1e-5*bound+1e-6 {
+			t.Errorf("n=%d: %v, want %v", n, got, want)
+		}
+	}
+}
