@@ -32,6 +32,7 @@ const (
 const (
 	CodeInvalidRequest   = "INVALID_REQUEST"   // never retried
 	CodeEngine           = "ENGINE_ERROR"      // transient, retried
+	CodeVRAMOOM          = "VRAM_OOM"          // the device ran out of memory; retried
 	CodeWorkerShutdown   = "WORKER_SHUTDOWN"   // the worker stopped; retried at once elsewhere
 	CodeDeadlineExceeded = "DEADLINE_EXCEEDED" // the job's deadline passed; not retried
 	CodeMaxDeliveries    = "MAX_DELIVERIES"    // failed on its last allowed delivery

@@ -248,7 +248,11 @@ func (r *jobRun) transient(cause error, sent int) {
 		return
 	}
 	r.w.stats.failed.Add(1)
-	ev := r.errorEvent(CodeEngine, cause.Error())
+	code := CodeEngine
+	if errors.Is(cause, engine.ErrOutOfMemory) {
+		code = CodeVRAMOOM
+	}
+	ev := r.errorEvent(code, cause.Error())
 	ev.Retriable = true
 	delay := r.w.cfg.RetryDelay << (r.attempt - 1)
 	r.log.WithError(cause).WithFields(logrus.Fields{"tokens_out": sent, "retry_in": delay}).Warn("job failed, will retry")

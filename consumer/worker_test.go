@@ -271,6 +271,37 @@ func TestTransientFailureRetriesThenGivesUp(t *testing.T) {
 	})
 }
 
+// A device out of memory is reported as VRAM_OOM, retriable, and the
+// worker keeps serving.
+func TestOutOfMemoryIsRetriableVRAMOOM(t *testing.T) {
+	withServer(t, func(e *env) {
+		eng := &enginetest.Engine{}
+		cfg := testConfig("w1")
+		cfg.MaxDeliver = 2
+		e.startWorker(eng, cfg)
+		c := e.client()
+		run, err := c.Submit(ctxT(t, 20*time.Second), "fake", &client.Job{JobID: "oom", Prompt: enginetest.PromptOOM})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kinds []string
+		for _, ev := range collect(t, run) {
+			kinds = append(kinds, fmt.Sprintf("%s/%d/%s/%v", ev.Type, ev.Attempt, ev.Code, ev.Retriable))
+		}
+		want := "started/1//false error/1/VRAM_OOM/true started/2//false error/2/MAX_DELIVERIES/false"
+		if got := strings.Join(kinds, " "); got != want {
+			t.Errorf("events %s\nwant   %s", got, want)
+		}
+		ok, err := c.Submit(ctxT(t, 20*time.Second), "fake", &client.Job{JobID: "after-oom", Prompt: "x", MaxTokens: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if evs := collect(t, ok); evs[len(evs)-1].Type != consumer.EventEnd {
+			t.Errorf("worker did not keep serving after an OOM: last event %+v", evs[len(evs)-1])
+		}
+	})
+}
+
 func TestQueueFullRefuses(t *testing.T) {
 	withServer(t, func(e *env) {
 		cfg := testConfig("w1")

@@ -19,6 +19,7 @@ const (
 	PromptTransient = "FAIL_TRANSIENT" // every attempt fails with a transient error
 	PromptInvalid   = "FAIL_INVALID"   // fails with engine.ErrInvalidRequest
 	PromptHang      = "HANG"           // blocks, deaf to ctx, until Unhang: a wedged forward pass
+	PromptOOM       = "FAIL_OOM"       // fails with engine.ErrOutOfMemory, as a GPU backend would
 )
 
 // Engine generates MaxTokens tokens (Default when 0): token i has id 100+i
@@ -113,6 +114,8 @@ func (e *Engine) Generate(ctx context.Context, req *engine.Request, emit func(en
 		return nil, errors.New("enginetest: scripted transient failure")
 	case PromptInvalid:
 		return nil, fmt.Errorf("%w: scripted", engine.ErrInvalidRequest)
+	case PromptOOM:
+		return nil, fmt.Errorf("enginetest: scripted KV allocation: %w", engine.ErrOutOfMemory)
 	case PromptHang:
 		<-e.hang
 	}
