@@ -62,3 +62,71 @@ q40vdone:
 	VMOVSS X0, ret+40(FP)
 	VZEROUPPER
 	RET
+
+// Four-token Q4_0 with VNNI, for prefill: the unsigned nibbles and the
+// weight scale are prepared once per block; per token, 5 instructions.
+// Token t's quants and corrections are at +t*R8 (both 32 bytes a block),
+// its scales at +t*R10.
+#define Q40V_TOKEN(qaddr, caddr, daddr, acc) \
+	VMOVDQU caddr, Y7; \
+	VPDPBUSD qaddr, Y1, Y7; \
+	VCVTDQ2PS Y7, Y7; \
+	VMULPS.BCST daddr, Y6, Y8; \
+	VFMADD231PS Y8, Y7, acc
+
+#define HSUMV(acc, xacc, dst) \
+	VEXTRACTF128 $1, acc, X1; \
+	VADDPS  X1, xacc, X1; \
+	VMOVHLPS X1, X1, X2; \
+	VADDPS  X2, X1, X1; \
+	VMOVSHDUP X1, X2; \
+	VADDSS  X2, X1, X1; \
+	VMOVSS  X1, dst
+
+// func dotQ4_0x4VNNI(w *byte, qs *int8, d *float32, corr *int32, nb, qstride, dstride int, out *[4]float32)
+TEXT ·dotQ4_0x4VNNI(SB), NOSPLIT, $0-64
+	MOVQ w+0(FP), SI
+	MOVQ qs+8(FP), DI
+	MOVQ d+16(FP), DX
+	MOVQ corr+24(FP), BX
+	MOVQ nb+32(FP), CX
+	MOVQ qstride+40(FP), R8
+	MOVQ dstride+48(FP), R10
+	LEAQ (R8)(R8*2), R9
+	LEAQ (R10)(R10*2), R11
+	VXORPS Y0, Y0, Y0
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	MOVL $0x0f0f0f0f, AX
+	VMOVD AX, X14
+	VPBROADCASTD X14, Y14
+
+q40x4vloop:
+	TESTQ CX, CX
+	JEQ   q40x4vdone
+	VMOVDQU 2(SI), X1
+	VPSRLW  $4, X1, X2
+	VINSERTI128 $1, X2, Y1, Y1
+	VPAND   Y14, Y1, Y1
+	VPBROADCASTW (SI), X6
+	VCVTPH2PS X6, Y6
+	Q40V_TOKEN((DI), (BX), (DX), Y0)
+	Q40V_TOKEN((DI)(R8*1), (BX)(R8*1), (DX)(R10*1), Y9)
+	Q40V_TOKEN((DI)(R8*2), (BX)(R8*2), (DX)(R10*2), Y10)
+	Q40V_TOKEN((DI)(R9*1), (BX)(R9*1), (DX)(R11*1), Y11)
+	ADDQ $18, SI
+	ADDQ $32, DI
+	ADDQ $32, BX
+	ADDQ $4, DX
+	DECQ CX
+	JMP  q40x4vloop
+
+q40x4vdone:
+	MOVQ out+56(FP), DI
+	HSUMV(Y0, X0, 0(DI))
+	HSUMV(Y9, X9, 4(DI))
+	HSUMV(Y10, X10, 8(DI))
+	HSUMV(Y11, X11, 12(DI))
+	VZEROUPPER
+	RET
