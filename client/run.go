@@ -95,6 +95,10 @@ func (c *Client) follow(ctx context.Context, jobID, reply string) (*Run, error) 
 	if c.subj.InEventsStream(reply) {
 		cons, err := c.js.OrderedConsumer(ctx, c.subj.EventsStream(), jetstream.OrderedConsumerConfig{
 			FilterSubjects: []string{reply}, DeliverPolicy: jetstream.DeliverAllPolicy,
+			// The server allows 1,000 consumers per stream by default and
+			// keeps an idle ordered consumer 5 minutes; a Run deletes its
+			// own at the end, and this bounds one that could not.
+			InactiveThreshold: 30 * time.Second,
 		})
 		if errors.Is(err, jetstream.ErrStreamNotFound) {
 			return nil, fmt.Errorf("%w: %s", ErrNoStreams, c.subj.EventsStream())
@@ -106,7 +110,7 @@ func (c *Client) follow(ctx context.Context, jobID, reply string) (*Run, error) 
 		if err != nil {
 			return nil, fmt.Errorf("follow %s: %w", jobID, err)
 		}
-		src = &streamSource{it: it}
+		src = &streamSource{it: it, js: c.js, stream: c.subj.EventsStream(), cons: cons}
 	} else {
 		sub, err := c.nc.SubscribeSync(reply)
 		if err != nil {
@@ -206,8 +210,11 @@ func (f *filter) accept(ev *Event) bool {
 }
 
 type streamSource struct {
-	it   jetstream.MessagesContext
-	once sync.Once
+	it     jetstream.MessagesContext
+	js     jetstream.JetStream
+	stream string
+	cons   jetstream.Consumer
+	once   sync.Once
 }
 
 func (s *streamSource) next(context.Context) ([]byte, error) {
@@ -218,7 +225,18 @@ func (s *streamSource) next(context.Context) ([]byte, error) {
 	return m.Data(), nil
 }
 
-func (s *streamSource) close() { s.once.Do(s.it.Stop) }
+// close stops the iterator and deletes the ordered consumer, so that a
+// client following many jobs never runs into the per-stream consumer limit.
+func (s *streamSource) close() {
+	s.once.Do(func() {
+		s.it.Stop()
+		if info := s.cons.CachedInfo(); info != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			_ = s.js.DeleteConsumer(ctx, s.stream, info.Name)
+		}
+	})
+}
 
 type coreSource struct {
 	sub  *nats.Subscription

@@ -26,7 +26,7 @@ func TestMain(m *testing.M) {
 
 // env is one test's NATS server and what runs against it.
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	srv      *server.Server
 	dir      string
 	cleanups []func() // run in reverse before the server stops
@@ -36,7 +36,7 @@ func (e *env) cleanup(f func()) { e.cleanups = append(e.cleanups, f) }
 
 // withServer runs fn against a fresh in-process JetStream server (file
 // storage in a temp dir) and shuts everything down afterwards.
-func withServer(t *testing.T, fn func(e *env)) {
+func withServer(t testing.TB, fn func(e *env)) {
 	t.Helper()
 	dir := t.TempDir()
 	srv, err := consumer.StartServer(consumer.ServerConfig{DataDir: dir})
