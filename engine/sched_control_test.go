@@ -213,3 +213,51 @@ func TestSchedulerMemoryAndClose(t *testing.T) {
 		t.Fatal("Generate after Close succeeded")
 	}
 }
+
+// argmaxBackend gives a CPU backend the Argmaxer capability of GPU
+// backends, counting the calls of each kind.
+type argmaxBackend struct {
+	engine.Backend
+	vocab              int
+	forwards, argmaxes int
+}
+
+func (a *argmaxBackend) Forward(ctx context.Context, b *engine.Batch, logits []float32) error {
+	a.forwards++
+	return a.Backend.Forward(ctx, b, logits)
+}
+
+func (a *argmaxBackend) ForwardArgmax(ctx context.Context, b *engine.Batch, out []int32) error {
+	a.argmaxes++
+	logits := make([]float32, b.NumLogits()*a.vocab)
+	if err := a.Backend.Forward(ctx, b, logits); err != nil {
+		return err
+	}
+	for i := range b.NumLogits() {
+		row := logits[i*a.vocab : (i+1)*a.vocab]
+		out[i] = int32(slices.Index(row, slices.Max(row)))
+	}
+	return nil
+}
+
+// TestSchedulerArgmaxer: steps whose rows are all plain greedy take the
+// backend's argmax; a step with a sampling job takes whole logit rows.
+// Either way every job's output is what it is alone.
+func TestSchedulerArgmaxer(t *testing.T) {
+	jobs := mixedJobs(t)
+	alone, _ := newSchedGenerator(t, "stories260K.gguf", 1, engine.SchedOptions{})
+	want := runJobs(alone, jobs)
+	b, f, vocab := newSchedBackend(t, "stories260K.gguf", 4)
+	ab := &argmaxBackend{Backend: b, vocab: vocab}
+	g := engine.NewGeneratorWith(ab, newPieceTokenizer(t, f), vocab, engine.Info{}, engine.SchedOptions{PrefillChunk: 4})
+	defer g.Close()
+	got := runJobs(g, jobs)
+	for i := range jobs {
+		if got[i].err != nil || !slices.Equal(got[i].ids, want[i].ids) {
+			t.Fatalf("job %d: %v %v, alone %v", i, got[i].err, got[i].ids, want[i].ids)
+		}
+	}
+	if ab.argmaxes == 0 || ab.forwards == 0 {
+		t.Fatalf("%d argmax steps, %d logits steps: want both", ab.argmaxes, ab.forwards)
+	}
+}

@@ -74,6 +74,8 @@ type scheduler struct {
 	batch      Batch
 	rows       []*sequence // the sequence of each logits row of the step
 	logits     []float32   // [MaxSeqs][nVocab]: at most one row per sequence
+	argmaxer   Argmaxer    // the backend's, if it has one
+	argmax     []int32     // [MaxSeqs]: ForwardArgmax's output
 
 	// Published by the loop for Memory, read from any goroutine. The
 	// backend's own report is sampled here, between steps, so that
@@ -94,6 +96,9 @@ func newScheduler(b Backend, tok Tokenizer, nVocab int, opts SchedOptions) *sche
 		logits: make([]float32, b.MaxSeqs()*nVocab)}
 	for i := b.MaxSeqs() - 1; i >= 0; i-- {
 		s.free = append(s.free, int32(i))
+	}
+	if a, ok := b.(Argmaxer); ok {
+		s.argmaxer, s.argmax = a, make([]int32, b.MaxSeqs())
 	}
 	s.sampleMemory(true)
 	go s.loop()
@@ -219,8 +224,7 @@ func (s *scheduler) leave(q *sequence, last seqEvent) {
 // logits from it.
 func (s *scheduler) step() {
 	seqs := s.build()
-	n := len(s.rows)
-	err := s.b.Forward(context.Background(), &s.batch, s.logits[:n*s.nVocab])
+	err := s.forward()
 	s.publish(seqs, s.batch.Len())
 	if err != nil {
 		// The KV state of the batch's sequences is undefined now, and a
@@ -231,7 +235,6 @@ func (s *scheduler) step() {
 		s.running = s.running[:0]
 		return
 	}
-	s.sampleRows()
 	now := time.Now()
 	for _, q := range s.rows {
 		if q.cancelled.Load() {
@@ -310,6 +313,37 @@ func (s *scheduler) build() int {
 		}
 	}
 	return seqs
+}
+
+// forward runs the step's batch and sets every row's sampled token. When
+// each row is plain greedy and the backend can take the argmax itself
+// (a GPU), only the token ids come back instead of whole logit rows.
+func (s *scheduler) forward() error {
+	ctx, n := context.Background(), len(s.rows)
+	if s.argmaxer != nil && n > 0 && s.allGreedy() {
+		if err := s.argmaxer.ForwardArgmax(ctx, &s.batch, s.argmax[:n]); err != nil {
+			return err
+		}
+		for i, q := range s.rows {
+			q.sampled = s.argmax[i]
+			q.sampler.Accept(q.sampled)
+		}
+		return nil
+	}
+	if err := s.b.Forward(ctx, &s.batch, s.logits[:n*s.nVocab]); err != nil {
+		return err
+	}
+	s.sampleRows()
+	return nil
+}
+
+func (s *scheduler) allGreedy() bool {
+	for _, q := range s.rows {
+		if !q.sampler.plainGreedy() {
+			return false
+		}
+	}
+	return true
 }
 
 // sampleRows picks every row's next token with the row's own sampler.

@@ -67,6 +67,16 @@ func distinct(s []int32) []int32 {
 // newSchedGenerator serves the model file (under testdata/models) on a CPU
 // backend with slots sequences, through a recorder.
 func newSchedGenerator(t testing.TB, model string, slots int, opts engine.SchedOptions) (*engine.Generator, *recorder) {
+	b, f, vocab := newSchedBackend(t, model, slots)
+	rec := &recorder{Backend: b}
+	g := engine.NewGeneratorWith(rec, newPieceTokenizer(t, f), vocab, engine.Info{Model: model, Engine: "cpu"}, opts)
+	t.Cleanup(func() { g.Close() })
+	return g, rec
+}
+
+// newSchedBackend opens the model file on a CPU backend with slots
+// sequences of 256 positions and 2 threads.
+func newSchedBackend(t testing.TB, model string, slots int) (engine.Backend, *gguf.File, int) {
 	path := filepath.Join(testdata, "models", model)
 	f, err := gguf.Open(path)
 	if err != nil {
@@ -81,10 +91,7 @@ func newSchedGenerator(t testing.TB, model string, slots int, opts engine.SchedO
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := &recorder{Backend: b}
-	g := engine.NewGeneratorWith(rec, newPieceTokenizer(t, f), m.Config.NVocab, engine.Info{Model: model, Engine: "cpu"}, opts)
-	t.Cleanup(func() { g.Close() })
-	return g, rec
+	return b, f, m.Config.NVocab
 }
 
 // schedJob is one request of a test mix; it starts once the job before it

@@ -109,3 +109,11 @@ func (t *tokenQueue) take(buf []seqEvent) []seqEvent {
 	t.items = t.items[:0]
 	return buf
 }
+
+// plainGreedy reports whether s picks the argmax of the raw logits:
+// temperature 0 and no penalty.
+func (s *Sampler) plainGreedy() bool {
+	p := s.p
+	return p.Temperature <= 0 && (p.RepeatPenalty == 0 || p.RepeatPenalty == 1) &&
+		p.FrequencyPenalty == 0 && p.PresencePenalty == 0
+}
