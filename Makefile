@@ -7,7 +7,7 @@ RACE_PKGS ?= ./consumer/... ./client/
 CUDA_ARCH ?= sm_90
 FUZZTIME  ?= 3m
 
-.PHONY: build test bench lint run cuda fuzz
+.PHONY: build test bench lint run cuda fuzz loadtest deploy-test
 
 build:
 	$(GO) build -o $(BIN) ./cmd/worker
@@ -16,6 +16,13 @@ test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
 	@if [ -n "$(RACE_PKGS)" ]; then $(GO) test -count=1 -race -timeout 15m $(RACE_PKGS); fi
+	$(MAKE) deploy-test
+
+# deploy/ (its own Go module): NATS cluster configs, permissions, TLS,
+# failover with real nats-server and worker processes, Dockerfile lint,
+# compose and Kubernetes manifests. About a minute with a warm build cache.
+deploy-test:
+	cd deploy && $(GO) vet ./... && $(GO) test -count=1 -timeout 10m ./...
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -47,3 +54,15 @@ cuda:
 # gguf/testdata/fuzz/ and then run as regular tests.
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./gguf/
+
+# Reliability under load (slow; outside make test): 1,000 jobs across 3
+# worker processes and one nats-server process on MODEL, run once with a
+# single worker (the reference texts), once clean, once with a worker
+# SIGKILLed and restarted mid-run; then the 10,000-job soak benchmark for
+# goroutines and RSS. LOADTEST_FLAGS e.g. "-jobs 200 -max-tokens 64".
+LOADTEST_FLAGS ?=
+loadtest: build
+	$(GO) build -o bin/nats-server github.com/nats-io/nats-server/v2
+	$(GO) build -o bin/loadtest ./cmd/loadtest
+	./bin/loadtest -worker $(BIN) -nats-server bin/nats-server -model $(MODEL) $(LOADTEST_FLAGS)
+	$(GO) test ./consumer -run '^$$' -bench SoakShortJobs -benchtime 10000x
