@@ -178,12 +178,18 @@ func saveResults(path string, rs []Result) error {
 	return os.WriteFile(path, b, 0o644)
 }
 
-func key(r Result) string { return fmt.Sprintf("%s/%d", r.Model, r.Threads) }
+// key identifies comparable runs: same model, threads and sizes.
+func key(r Result) string {
+	return fmt.Sprintf("%s/t%d/pp%d/tg%d", r.Model, r.Threads, r.Prompt, r.Gen)
+}
 
 func printTable(w io.Writer, rs []Result, prev map[string]Result) {
 	fmt.Fprintf(w, "CPU: %s, GOMAXPROCS per run = threads\n", cpuModel())
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "model\tthreads\tprefill tok/s\tdecode tok/s\tTTFT\tpeak RSS\tvs previous (prefill, decode)\t")
+	if len(rs) > 0 {
+		fmt.Fprintf(w, "prompt %d tokens in one batch; decode %d tokens; TTFT = the prompt's forward pass\n", rs[0].Prompt, rs[0].Gen)
+	}
 	for _, r := range rs {
 		vs := "-"
 		if p, ok := prev[key(r)]; ok && p.Prefill > 0 && p.Decode > 0 {

@@ -17,6 +17,8 @@ import (
 type Result struct {
 	Model   string  `json:"model"`
 	Threads int     `json:"threads"`
+	Prompt  int     `json:"prompt_tokens"`
+	Gen     int     `json:"gen_tokens"`
 	Prefill float64 `json:"prefill_tok_s"` // prompt tokens per second, one batch
 	Decode  float64 `json:"decode_tok_s"`  // generated tokens per second
 	TTFT    float64 `json:"ttft_s"`        // prompt submitted -> first token's logits
@@ -71,6 +73,8 @@ func measure(path string, threads, nPrompt, nGen int) (Result, error) {
 	dec := time.Since(t1)
 	return Result{
 		Threads: threads,
+		Prompt:  nPrompt,
+		Gen:     nGen,
 		Prefill: float64(nPrompt) / ttft.Seconds(),
 		Decode:  float64(nGen) / dec.Seconds(),
 		TTFT:    ttft.Seconds(),
