@@ -147,6 +147,7 @@ func (s *scheduler) loop() {
 	for {
 		s.mu.Lock()
 		s.waiting = append(s.waiting, s.incoming...)
+		clear(s.incoming) // drop the references: ended jobs must not stay reachable
 		s.incoming = s.incoming[:0]
 		closing := s.closing
 		s.mu.Unlock()
@@ -192,6 +193,7 @@ func (s *scheduler) admit() {
 		if s.kvReserved+q.reserve > s.opts.KVCells {
 			return
 		}
+		s.waiting[0] = nil
 		s.waiting = s.waiting[1:]
 		q.slot = s.free[len(s.free)-1]
 		s.free = s.free[:len(s.free)-1]
@@ -302,6 +304,9 @@ func (s *scheduler) build() int {
 			continue
 		}
 		n := min(len(q.prompt)-q.pos, budget)
+		if n == 0 {
+			continue // sampled in a step it was cancelled in: reaped next
+		}
 		seqs++
 		for i := q.pos; i < q.pos+n; i++ {
 			add(q.prompt[i], i, q.slot, i == len(q.prompt)-1)
