@@ -148,7 +148,7 @@ func TestClusterFailover(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := withTimeout(t, 3*time.Minute)
-	for _, name := range []string{s.JobsStream(), s.EventsStream(),
+	for _, name := range []string{s.JobsStream(), s.EventsStream(), s.DeadLetterStream(),
 		"KV_" + s.CancelBucket(), "KV_" + s.StateBucket(), "KV_" + s.WorkersBucket()} {
 		st, err := ajs.Stream(ctx, name)
 		if err != nil {

@@ -77,7 +77,7 @@ func TestNATSConfigNamesMatchProtocol(t *testing.T) {
 	}
 	text := string(b)
 	s := consumer.NewSubjects("")
-	known := []string{s.JobsStream(), s.EventsStream(), dlqStream,
+	known := []string{s.JobsStream(), s.EventsStream(), s.DeadLetterStream(),
 		"KV_" + s.CancelBucket(), "KV_" + s.StateBucket(), "KV_" + s.WorkersBucket()}
 	for _, name := range known {
 		if !strings.Contains(text, "$JS.API.STREAM.INFO."+name+`"`) {
@@ -93,15 +93,12 @@ func TestNATSConfigNamesMatchProtocol(t *testing.T) {
 			t.Errorf("accounts.conf names %s, which orcd does not use", m[1])
 		}
 	}
-	for _, subj := range []string{s.AllJobs(), s.AllEvents(), s.Cancel(">"), s.Heartbeat("*")} {
+	for _, subj := range []string{s.AllJobs(), s.AllEvents(), s.AllDeadLetters(), s.Cancel(">"), s.Heartbeat("*")} {
 		if !strings.Contains(text, `"`+subj+`"`) {
 			t.Errorf("accounts.conf has no permission on %s", subj)
 		}
 	}
 }
-
-// dlqStream is the dead-letter stream of the reliability issue.
-const dlqStream = "ORCD_DLQ"
 
 // writeClusterConfigs writes the three rewritten node configs without
 // starting them.
