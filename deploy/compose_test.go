@@ -174,9 +174,10 @@ func checkFileInMount(t *testing.T, s types.ServiceConfig, path, hostDir string)
 	t.Errorf("%s: %q is not under a mount of %s", s.Name, path, hostDir)
 }
 
-// natsServerVersion is the nats-server version go.mod pins.
+// natsServerVersion is the nats-server version the tests build and run:
+// the one deploy/go.mod pins.
 func natsServerVersion(t testing.TB) string {
-	b, err := os.ReadFile(filepath.Join(repoRoot(t), "go.mod"))
+	b, err := os.ReadFile("go.mod")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,6 +190,6 @@ func natsServerVersion(t testing.TB) string {
 			return r.Mod.Version
 		}
 	}
-	t.Fatal("go.mod does not require nats-server")
+	t.Fatal("deploy/go.mod does not require nats-server")
 	return ""
 }
