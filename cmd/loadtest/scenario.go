@@ -140,6 +140,13 @@ func runScenario(o options, sc scenario, refs map[string]string) (*report, error
 		victim := workers[1]
 		victim.kill()
 		killedAt, doneAt := time.Since(start), l.done()
+		// The restarted process starts a new heartbeat series: the outage
+		// is not a heartbeat gap of a live worker.
+		hbSubj := s.Heartbeat(victim.name)
+		l.mu.Lock()
+		l.beats[hbSubj+" (killed)"] = l.beats[hbSubj]
+		delete(l.beats, hbSubj)
+		l.mu.Unlock()
 		time.Sleep(time.Second)
 		if workers[1], err = startProc(victim.name, nil, o.workerBin, workerArgs(o, url, victim.name, sc.slots)...); err != nil {
 			return nil, err
