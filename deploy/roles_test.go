@@ -41,6 +41,12 @@ func TestWorkerServesWithRoles(t *testing.T) {
 	if err != nil || len(ws) != 1 || ws[0].WorkerID != "w1" {
 		t.Errorf("client role lists workers %+v (%v), want w1", ws, err)
 	}
+	if m, err := cc.Request("$SRV.PING.orcd", nil, 5*time.Second); err != nil || !strings.Contains(string(m.Data), "w1") {
+		t.Errorf("client role: service discovery ($SRV.PING.orcd): %v", err)
+	}
+	if m, err := cc.Request("orcd.workers.w1.status", nil, 5*time.Second); err != nil || !strings.Contains(string(m.Data), `"worker_id":"w1"`) {
+		t.Errorf("client role: worker status endpoint: %v", err)
+	}
 	if err := cl.Cancel(ctx, "never-submitted"); err != nil {
 		t.Errorf("client role cannot cancel: %v", err)
 	}
