@@ -63,8 +63,9 @@ func writeSecret(t testing.TB, name string, b []byte) string {
 }
 
 // TestWorkerCredentials: besides user/password (the deploy configs), the
-// worker and the client authenticate with an nkey seed file and with a JWT
-// credentials file (operator mode), each through its ORCD_* variable.
+// worker and the client authenticate with an nkey seed file, with a client
+// certificate (a server that requires one) and with a JWT credentials file
+// (operator mode), each through its ORCD_* variables.
 func TestWorkerCredentials(t *testing.T) {
 	model := sharedFile(t, "models/stories260K.gguf")
 
@@ -77,6 +78,22 @@ func TestWorkerCredentials(t *testing.T) {
 		seed, _ := user.Seed()
 		url := startSingleServer(t, fmt.Sprintf("authorization { users: [ {nkey: %s} ] }", pub))
 		checkServesWith(t, url, model, map[string]string{"ORCD_NATS_NKEY": writeSecret(t, "user.nk", seed)})
+	})
+
+	t.Run("tls-client-cert", func(t *testing.T) {
+		certs := makeCerts(t)
+		url := startSingleServer(t, fmt.Sprintf("tls { cert_file: %q, key_file: %q, ca_file: %q, verify: true }",
+			filepath.Join(certs, "server-cert.pem"), filepath.Join(certs, "server-key.pem"), filepath.Join(certs, "ca.pem")))
+		url = strings.Replace(url, "nats://", "tls://", 1)
+		if nc, err := nats.Connect(url, nats.NoReconnect(), nats.RootCAs(filepath.Join(certs, "ca.pem"))); err == nil {
+			nc.Close()
+			t.Fatal("the server accepts clients without a certificate: the test would prove nothing")
+		}
+		checkServesWith(t, url, model, map[string]string{
+			"ORCD_TLS_CA":   filepath.Join(certs, "ca.pem"),
+			"ORCD_TLS_CERT": filepath.Join(certs, "client-cert.pem"),
+			"ORCD_TLS_KEY":  filepath.Join(certs, "client-key.pem"),
+		})
 	})
 
 	t.Run("creds", func(t *testing.T) {
@@ -123,11 +140,13 @@ func TestWorkerCredentials(t *testing.T) {
 // `worker submit` (same credentials); without them the server refuses.
 func checkServesWith(t *testing.T, url, model string, cred map[string]string) {
 	env := map[string]string{"ORCD_NATS_URL": url, "ORCD_MODEL": model, "ORCD_WORKER_ID": "w-" + t.Name()[len(t.Name())-4:]}
-	if nc, err := nats.Connect(url, nats.NoReconnect()); err == nil {
-		nc.Close()
-		t.Fatal("the server accepts clients without credentials: the test would prove nothing")
-	} else if !strings.Contains(strings.ToLower(err.Error()), "authorization") {
-		t.Fatalf("no credentials: want an authorization error, got %v", err)
+	if strings.HasPrefix(url, "nats://") {
+		if nc, err := nats.Connect(url, nats.NoReconnect()); err == nil {
+			nc.Close()
+			t.Fatal("the server accepts clients without credentials: the test would prove nothing")
+		} else if !strings.Contains(strings.ToLower(err.Error()), "authorization") {
+			t.Fatalf("no credentials: want an authorization error, got %v", err)
+		}
 	}
 	for k, v := range cred {
 		env[k] = v
