@@ -156,7 +156,10 @@ func (b *Backend) attention(l int, batch *engine.Batch) {
 	work := n * nh * hd * (int(batch.Pos[n-1]) + 1) * 2
 	b.ws.run(n*nh, work, func(worker, lo, hi int) {
 		for i := lo; i < hi; i++ {
-			t, h := i/nh, i%nh
+			// Head-major order: each worker gets whole heads over every
+			// token, so causal prefill work (which grows with t) splits
+			// evenly and consecutive items share a KV head.
+			h, t := i/n, i%n
 			keys, vals := b.kv.seqRows(l, int(batch.Seq[t]))
 			off := (h / group) * hd
 			q := s.q[t*nh*hd+h*hd : t*nh*hd+(h+1)*hd]

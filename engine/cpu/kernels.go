@@ -79,10 +79,11 @@ func rope(x []float32, pos int, freqs []float64, neox bool) {
 	}
 }
 
-// attend computes one head's attention output o (headDim) for query q
+// attendRef computes one head's attention output o (headDim) for query q
 // over the first n cached positions: keys and values are rows of stride
 // floats starting at k[0] / v[0]. att is scratch of at least n floats.
-func attend(o, q []float32, k, v []float32, stride, n int, att []float32) {
+// It is the plain reference of attend.
+func attendRef(o, q []float32, k, v []float32, stride, n int, att []float32) {
 	hd := len(q)
 	scale := float32(1 / math.Sqrt(float64(hd)))
 	att = att[:n]

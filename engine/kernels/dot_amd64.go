@@ -126,3 +126,9 @@ func useFast() {
 	}
 	active, activeName = refDots, "ref"
 }
+
+//go:noescape
+func attnScoresAVX2(att, q, k *float32, stride, n, hd int, scale float32)
+
+//go:noescape
+func attnMixAVX2(o, att, v *float32, stride, n, hd int)

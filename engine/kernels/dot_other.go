@@ -15,3 +15,11 @@ func roundF16Slice(dst, src []float32) {
 		dst[i] = roundF16(v)
 	}
 }
+
+func attnScoresAVX2(att, q, k *float32, stride, n, hd int, scale float32) {
+	panic("kernels: no AVX2 on this architecture")
+}
+
+func attnMixAVX2(o, att, v *float32, stride, n, hd int) {
+	panic("kernels: no AVX2 on this architecture")
+}

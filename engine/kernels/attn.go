@@ -1,0 +1,69 @@
+package kernels
+
+// The fast kernels add in the same order as the plain loops here (a dot in
+// four partial sums, each output a running sum over rows) and round each
+// product, so both give the same bits.
+//
+// Attention over a float32 KV cache, for one query head: the scores q·k
+// and the weighted sum of values. The cache holds a row per position, rows
+// stride floats apart, the head's hd values at the start of each row (the
+// caller offsets k and v to its KV head).
+
+// AttnScores sets att[j] = (q · k[j*stride : j*stride+len(q)]) * scale for
+// j < len(att). Callers guarantee k holds len(att) rows.
+func AttnScores(att, q, k []float32, stride int, scale float32) {
+	n, hd := len(att), len(q)
+	if n == 0 || hd == 0 {
+		return
+	}
+	_ = k[(n-1)*stride+hd-1]
+	if hasAVX2 && activeName != "ref" && hd%4 == 0 {
+		attnScoresAVX2(&att[0], &q[0], &k[0], stride, n, hd, scale)
+		return
+	}
+	for j := range att {
+		att[j] = dot4(q, k[j*stride:j*stride+hd]) * scale
+	}
+}
+
+// AttnMix sets o = sum over j < len(att) of att[j] * v[j*stride : j*stride+len(o)].
+func AttnMix(o, att, v []float32, stride int) {
+	n, hd := len(att), len(o)
+	if hd == 0 {
+		return
+	}
+	if n == 0 {
+		clear(o)
+		return
+	}
+	_ = v[(n-1)*stride+hd-1]
+	if hasAVX2 && activeName != "ref" && hd%8 == 0 {
+		attnMixAVX2(&o[0], &att[0], &v[0], stride, n, hd)
+		return
+	}
+	clear(o)
+	for j, a := range att {
+		vj := v[j*stride : j*stride+hd]
+		for i := range o {
+			o[i] += a * vj[i]
+		}
+	}
+}
+
+// dot4 is a float32 dot product in four partial sums s_l over i ≡ l mod 4,
+// returned as (s0+s1)+(s2+s3); a tail past a multiple of 4 goes to s0.
+func dot4(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}

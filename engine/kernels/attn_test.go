@@ -1,0 +1,119 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// attnCase is a KV cache of n rows, stride floats apart, and one query.
+func attnCase(r *rand.Rand, n, hd, stride int) (q, kv, att []float32) {
+	q, kv = randVec(r, hd), randVec(r, n*stride)
+	att = make([]float32, n)
+	for i := range att {
+		att[i] = float32(r.Float64())
+	}
+	return q, kv, att
+}
+
+// TestAttnKernels checks the fast scores and weighted sum against float64
+// sums, within float32 rounding of the terms' magnitudes.
+func TestAttnKernels(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, hd := range []int{8, 24, 40, 64, 72, 128, 5} {
+		for _, n := range []int{1, 2, 3, 17, 513} {
+			stride := hd * 3
+			q, kv, w := attnCase(r, n, hd, stride)
+			att := make([]float32, n)
+			AttnScores(att, q, kv, stride, 0.125)
+			for j := range att {
+				var want, bound float64
+				for i := range q {
+					p := float64(q[i]) * float64(kv[j*stride+i])
+					want, bound = want+p, bound+math.Abs(p)
+				}
+				if d := math.Abs(float64(att[j]) - 0.125*want); d > 1e-6*bound+1e-7 {
+					t.Fatalf("hd=%d n=%d scores[%d] = %v, want %v", hd, n, j, att[j], 0.125*want)
+				}
+			}
+			o := make([]float32, hd)
+			for i := range o {
+				o[i] = 99 // AttnMix overwrites, never accumulates into o
+			}
+			AttnMix(o, w, kv, stride)
+			for i := range o {
+				var want, bound float64
+				for j := range w {
+					p := float64(w[j]) * float64(kv[j*stride+i])
+					want, bound = want+p, bound+math.Abs(p)
+				}
+				if d := math.Abs(float64(o[i]) - want); d > 1e-6*bound+1e-7 {
+					t.Fatalf("hd=%d n=%d mix[%d] = %v, want %v", hd, n, i, o[i], want)
+				}
+			}
+		}
+	}
+}
+
+func TestAttnKernelsEmpty(t *testing.T) {
+	o := []float32{1, 2}
+	AttnMix(o, nil, nil, 2)
+	if o[0] != 0 || o[1] != 0 {
+		t.Errorf("AttnMix over no rows left %v, want zeros", o)
+	}
+	AttnScores(nil, []float32{1}, nil, 1, 1) // must not touch k
+}
+
+// BenchmarkAttn is one decode step's attention for one head (head dim 64,
+// GQA row stride 512 as in the 1B shape) at several context lengths: the
+// scores and the weighted sum, fast and reference in the same run.
+func BenchmarkAttn(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 4))
+	const hd, stride = 64, 512
+	for _, n := range []int{64, 512, 2048} {
+		q, kv, w := attnCase(r, n, hd, stride)
+		att, o := make([]float32, n), make([]float32, hd)
+		for _, im := range impls() {
+			b.Run(fmt.Sprintf("ctx=%d/%s", n, im.name), func(b *testing.B) {
+				UseReference(im.ref)
+				defer UseReference(false)
+				b.SetBytes(int64(2 * n * hd * 4))
+				for b.Loop() {
+					AttnScores(att, q, kv, stride, 0.125)
+					AttnMix(o, w, kv, stride)
+				}
+			})
+		}
+	}
+}
+
+// TestAttnKernelsMatchReference checks that the fast kernels give the
+// plain loops' bits exactly (same summation order, no fused multiply-add).
+func TestAttnKernelsMatchReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	defer UseReference(false)
+	for _, hd := range []int{4, 8, 12, 40, 64, 96, 128} {
+		for _, n := range []int{1, 3, 4, 5, 64, 129} {
+			stride := hd + 8
+			q, kv, w := attnCase(r, n, hd, stride)
+			var att, o [2][]float32
+			for i, ref := range []bool{false, true} {
+				UseReference(ref)
+				att[i], o[i] = make([]float32, n), make([]float32, hd)
+				AttnScores(att[i], q, kv, stride, 0.3)
+				AttnMix(o[i], w, kv, stride)
+			}
+			for j := range att[0] {
+				if math.Float32bits(att[0][j]) != math.Float32bits(att[1][j]) {
+					t.Fatalf("hd=%d n=%d: score %d is %v, reference %v", hd, n, j, att[0][j], att[1][j])
+				}
+			}
+			for i := range o[0] {
+				if math.Float32bits(o[0][i]) != math.Float32bits(o[1][i]) {
+					t.Fatalf("hd=%d n=%d: output %d is %v, reference %v", hd, n, i, o[0][i], o[1][i])
+				}
+			}
+		}
+	}
+}
