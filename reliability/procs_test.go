@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -63,7 +64,7 @@ func binaries(t *testing.T) {
 	buildOnce.Do(func() {
 		workerBin, natsBin = filepath.Join(binDir, "worker"), filepath.Join(binDir, "nats-server")
 		for _, b := range [][]string{{workerBin, "github.com/orcd/orcd/cmd/worker"}, {natsBin, "github.com/nats-io/nats-server/v2"}} {
-			out, err := exec.Command("go", "build", "-o", b[0], b[1]).CombinedOutput()
+			out, err := exec.Command(goTool(), "build", "-o", b[0], b[1]).CombinedOutput()
 			if err != nil {
 				buildError = fmt.Errorf("go build %s: %v\n%s", b[1], err, out)
 				return
@@ -73,6 +74,16 @@ func binaries(t *testing.T) {
 	if buildError != nil {
 		t.Fatal(buildError)
 	}
+}
+
+// goTool is the go command that runs these tests, even when it is not on PATH.
+func goTool() string {
+	if p := filepath.Join(runtime.GOROOT(), "bin", "go"); runtime.GOROOT() != "" {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return "go"
 }
 
 func freePort(t *testing.T) int {
