@@ -9,7 +9,8 @@ type dotSet struct {
 	// w with token t's blocks, which start tokBlocks*t blocks after blk0.
 	// Results equal four single-token calls (bit for bit for Q8_0).
 	q8_0x4, q4_0x4 func(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32)
-	// needCorr: the Q4_0 kernel reads Q8.Corr, so quantization makes it.
+	// needCorr: the Q4_0 kernels and the Q8_0 four-token kernel read
+	// Q8.Corr, so quantization makes it.
 	needCorr bool
 }
 

@@ -23,6 +23,9 @@ func dotQ4_0VNNI(w *byte, qs *int8, d *float32, corr *int32, nb int) float32
 func dotQ4_0x4VNNI(w *byte, qs *int8, d *float32, corr *int32, nb, qstride, dstride int, out *[4]float32)
 
 //go:noescape
+func dotQ8_0x4VNNI(w *byte, qs *int8, d *float32, corr *int32, nb, qstride, dstride int, out *[4]float32)
+
+//go:noescape
 func dotQ4_KAVX2(w *byte, qs *int8, d *float32, bsums *int16, nb int) float32
 
 //go:noescape
@@ -108,6 +111,9 @@ func init() {
 		}
 		fastDots.q4_0x4 = func(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32) {
 			dotQ4_0x4VNNI(&w[0], &a.Qs[blk0*32], &a.D[blk0], &a.Corr[blk0*8], nb, tokBlocks*32, tokBlocks*4, out)
+		}
+		fastDots.q8_0x4 = func(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32) {
+			dotQ8_0x4VNNI(&w[0], &a.Qs[blk0*32], &a.D[blk0], &a.Corr[blk0*8], nb, tokBlocks*32, tokBlocks*4, out)
 		}
 		fastDots.needCorr = true
 	}

@@ -130,3 +130,64 @@ q40x4vdone:
 	HSUMV(Y11, X11, 12(DI))
 	VZEROUPPER
 	RET
+
+// Four-token Q8_0 with VNNI, for prefill. vpdpbusd wants one unsigned
+// operand, so the weights are flipped to w+128 (xor 0x80) once per block
+// and each lane starts from -128 times its four activation quants' sum,
+// which is Q8.Corr (made for -8) shifted left by 4. Every int32 lane then
+// equals the AVX2 kernel's (sum of four products, exact), and the float
+// steps are the same, so results are bit for bit those of dotQ8_0AVX2.
+#define Q80V_TOKEN(qaddr, caddr, daddr, acc) \
+	VMOVDQU caddr, Y7; \
+	VPSLLD $4, Y7, Y7; \
+	VPDPBUSD qaddr, Y1, Y7; \
+	VCVTDQ2PS Y7, Y7; \
+	VMULPS.BCST daddr, Y6, Y8; \
+	VFMADD231PS Y8, Y7, acc
+
+// func dotQ8_0x4VNNI(w *byte, qs *int8, d *float32, corr *int32, nb, qstride, dstride int, out *[4]float32)
+TEXT ·dotQ8_0x4VNNI(SB), NOSPLIT, $0-64
+	MOVQ w+0(FP), SI
+	MOVQ qs+8(FP), DI
+	MOVQ d+16(FP), DX
+	MOVQ corr+24(FP), BX
+	MOVQ nb+32(FP), CX
+	MOVQ qstride+40(FP), R8
+	MOVQ dstride+48(FP), R10
+	LEAQ (R8)(R8*2), R9
+	LEAQ (R10)(R10*2), R11
+	VXORPS Y0, Y0, Y0
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	MOVL $0x80808080, AX
+	VMOVD AX, X14
+	VPBROADCASTD X14, Y14
+
+q80x4vloop:
+	TESTQ CX, CX
+	JEQ   q80x4vdone
+	VPXOR 2(SI), Y14, Y1
+	MOVWLZX (SI), AX
+	VMOVD   AX, X6
+	VCVTPH2PS X6, X6
+	VBROADCASTSS X6, Y6
+	Q80V_TOKEN((DI), (BX), (DX), Y0)
+	Q80V_TOKEN((DI)(R8*1), (BX)(R8*1), (DX)(R10*1), Y9)
+	Q80V_TOKEN((DI)(R8*2), (BX)(R8*2), (DX)(R10*2), Y10)
+	Q80V_TOKEN((DI)(R9*1), (BX)(R9*1), (DX)(R11*1), Y11)
+	ADDQ $34, SI
+	ADDQ $32, DI
+	ADDQ $32, BX
+	ADDQ $4, DX
+	DECQ CX
+	JMP  q80x4vloop
+
+q80x4vdone:
+	MOVQ out+56(FP), DI
+	HSUMV(Y0, X0, 0(DI))
+	HSUMV(Y9, X9, 4(DI))
+	HSUMV(Y10, X10, 8(DI))
+	HSUMV(Y11, X11, 12(DI))
+	VZEROUPPER
+	RET

@@ -81,7 +81,7 @@ func (p *Pool) MatMul(out []float32, w Matrix, x []float32, nTok int) error {
 		p.job.x = p.xh
 	} else if w.Type != gguf.TypeF32 {
 		p.act.resize(nTok*w.Cols, actBlock(w.Type))
-		if w.Type == gguf.TypeQ4_0 && active.needCorr {
+		if needsCorr(w.Type, nTok) {
 			p.act.Corr = grow(p.act.Corr, nTok*w.Cols/4)
 		}
 		p.job.quantize = true
@@ -91,6 +91,13 @@ func (p *Pool) MatMul(out []float32, w Matrix, x []float32, nTok int) error {
 	p.run()
 	p.job = job{} // drop references to the caller's slices
 	return nil
+}
+
+// needsCorr reports whether the kernels for a matmul of type t over nTok
+// tokens read Q8.Corr: the VNNI Q4_0 kernels always, the VNNI Q8_0 kernel
+// only in batches of four tokens.
+func needsCorr(t gguf.Type, nTok int) bool {
+	return active.needCorr && (t == gguf.TypeQ4_0 || t == gguf.TypeQ8_0 && nTok >= 4)
 }
 
 // quantizeBlocks quantizes activation blocks [lo, hi) of j.x (all tokens
@@ -103,7 +110,7 @@ func (j *job) quantizeBlocks(a *Q8, lo, hi int) {
 		return
 	}
 	quantizeQ8_0Into(a, x, lo)
-	if j.w.Type == gguf.TypeQ4_0 && active.needCorr {
+	if needsCorr(j.w.Type, j.nTok) {
 		makeCorr(a, lo, hi)
 	}
 }

@@ -23,9 +23,10 @@ type Q8 struct {
 	Qs    []int8    // n quants
 	D     []float32 // one scale per block
 	BSums []int16   // Q8_K only: sum of each group of 16 quants
-	// Corr is, for Q8_0 blocks when a Q4_0 kernel asks for it, -8 times
+	// Corr is, for Q8_0 blocks when a VNNI kernel asks for it, -8 times
 	// the sum of each group of four quants (8 per block): the offset of
-	// Q4_0's unsigned nibbles, per vpdpbusd lane.
+	// Q4_0's unsigned nibbles, per vpdpbusd lane (Q8_0's flipped weights
+	// use it times 16).
 	Corr  []int32
 	Block int // QK8_0 or QK_K
 }
