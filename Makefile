@@ -6,6 +6,9 @@ BIN       := bin/worker
 RACE_PKGS ?= ./consumer/... ./client/
 CUDA_ARCH ?= sm_90
 FUZZTIME  ?= 3m
+# A count, not a duration: Go 1.26's fuzz coordinator can fail a clean
+# duration-bounded run with "context deadline exceeded" (golang/go#75804).
+FUZZJOBS  ?= 1000000x
 
 .PHONY: build test bench lint run cuda fuzz loadtest deploy-test
 
@@ -54,6 +57,7 @@ cuda:
 # gguf/testdata/fuzz/ and then run as regular tests.
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./gguf/
+	$(GO) test -run='^$$' -fuzz=FuzzDecodeJob -fuzztime=$(FUZZJOBS) ./consumer/
 
 # Reliability under load (slow; outside make test): 1,000 jobs across 3
 # worker processes and one nats-server process on MODEL, run once with a

@@ -123,6 +123,9 @@ func FuzzDecodeJob(f *testing.F) {
 			if !errors.Is(err, ErrInvalidJob) {
 				t.Fatalf("error %v does not wrap ErrInvalidJob", err)
 			}
+			if !namesField(err.Error()) {
+				t.Fatalf("error %q names no field", err)
+			}
 			return
 		}
 		out, err := json.Marshal(j)
@@ -134,4 +137,16 @@ func FuzzDecodeJob(f *testing.F) {
 		}
 		_ = j.Request()
 	})
+}
+
+// namesField: an INVALID_REQUEST message says which field is wrong, or
+// that the body is not JSON at all.
+func namesField(msg string) bool {
+	for _, f := range []string{"malformed JSON", "job_id", "prompt", "messages", "max_tokens", "temperature", "top_k", "top_p",
+		"min_p", "repetition_penalty", "presence_penalty", "frequency_penalty", "seed", "stop", "reply_to", "deadline"} {
+		if strings.Contains(msg, f) {
+			return true
+		}
+	}
+	return false
 }
