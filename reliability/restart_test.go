@@ -72,7 +72,10 @@ func TestNATSRestartLosesNothing(t *testing.T) {
 		} else {
 			t.Logf("job %s: ended on attempt %d", id, term[0].Attempt)
 		}
-		runs[i].Close()
+		// The client that submitted before the outage got through it too.
+		if end, err := runs[i].Wait(); err != nil || end.Type != consumer.EventEnd || runs[i].Text() != want {
+			t.Errorf("job %s, original client: %+v %v", id, end, err)
+		}
 	}
 	waitFor(t, 20*time.Second, "the jobs stream to empty", func() bool { return jobsLeft(t, nc) == 0 })
 }
