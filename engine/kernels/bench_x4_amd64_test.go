@@ -55,3 +55,39 @@ func BenchmarkDotX4(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDotQ4_KX4 compares the four-token Q4_K kernel with four calls of
+// the one-token kernel over 64 cache-resident rows of 2048 values.
+func BenchmarkDotQ4_KX4(b *testing.B) {
+	if !hasVNNI {
+		b.Skip("no AVX-512 VNNI")
+	}
+	r := rand.New(rand.NewPCG(1, 3))
+	const rows, cols = 64, 2048
+	nb := cols / QK_K
+	var a Q8
+	if err := QuantizeQ8_K(&a, randVec(r, 4*cols)); err != nil {
+		b.Fatal(err)
+	}
+	w := randMatrix(b, r, gguf.TypeQ4_K, rows, cols)
+	rb, _ := gguf.TypeQ4_K.RowBytes(cols)
+	for _, quad := range []bool{false, true} {
+		name := map[bool]string{false: "4x1", true: "x4"}[quad]
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(w.Data)))
+			var out [4]float32
+			for b.Loop() {
+				for row := 0; row < rows; row++ {
+					wr := w.Data[row*rb : (row+1)*rb]
+					if quad {
+						fastDots.q4_Kx4(wr, &a, 0, nb, nb, &out)
+						continue
+					}
+					for t := range out {
+						out[t] = fastDots.q4_K(wr, &a, t*nb, nb)
+					}
+				}
+			}
+		})
+	}
+}

@@ -7,8 +7,8 @@ type dotSet struct {
 	f16, f32               func(w []byte, x []float32) float32
 	// Four-token kernels (nil where there is none): out[t] is the dot of
 	// w with token t's blocks, which start tokBlocks*t blocks after blk0.
-	// Results equal four single-token calls (bit for bit for Q8_0).
-	q8_0x4, q4_0x4 func(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32)
+	// Results equal four single-token calls (bit for bit for Q8_0, Q4_K).
+	q8_0x4, q4_0x4, q4_Kx4 func(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32)
 	// needCorr: the Q4_0 kernels and the Q8_0 four-token kernel read
 	// Q8.Corr, so quantization makes it.
 	needCorr bool

@@ -26,6 +26,9 @@ func dotQ4_0x4VNNI(w *byte, qs *int8, d *float32, corr *int32, nb, qstride, dstr
 func dotQ8_0x4VNNI(w *byte, qs *int8, d *float32, corr *int32, nb, qstride, dstride int, out *[4]float32)
 
 //go:noescape
+func dotQ4_Kx4VNNI(w *byte, qs *int8, d *float32, bsums *int16, nb, qstride, dstride, bstride int, out *[4]float32)
+
+//go:noescape
 func dotQ4_KAVX2(w *byte, qs *int8, d *float32, bsums *int16, nb int) float32
 
 //go:noescape
@@ -114,6 +117,9 @@ func init() {
 		}
 		fastDots.q8_0x4 = func(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32) {
 			dotQ8_0x4VNNI(&w[0], &a.Qs[blk0*32], &a.D[blk0], &a.Corr[blk0*8], nb, tokBlocks*32, tokBlocks*4, out)
+		}
+		fastDots.q4_Kx4 = func(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32) {
+			dotQ4_Kx4VNNI(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.BSums[blk0*16], nb, tokBlocks*QK_K, tokBlocks*4, tokBlocks*32, out)
 		}
 		fastDots.needCorr = true
 	}

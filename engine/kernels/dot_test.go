@@ -276,19 +276,26 @@ func TestRoundF16Slice(t *testing.T) {
 }
 
 // TestQuadMatchesSingle checks the four-token kernels against four calls of
-// the one-token kernel: bit for bit for Q8_0 (same summation order), within
-// float rounding for Q4_0 (whose one-token kernel uses two accumulators).
+// the one-token kernel: bit for bit for Q8_0 and Q4_K (same summation
+// order), within float rounding for Q4_0 (whose one-token kernel uses two
+// accumulators).
 func TestQuadMatchesSingle(t *testing.T) {
 	r := rand.New(rand.NewPCG(17, 18))
-	for _, typ := range []gguf.Type{gguf.TypeQ8_0, gguf.TypeQ4_0} {
-		x4 := map[gguf.Type]func([]byte, *Q8, int, int, int, *[4]float32){gguf.TypeQ8_0: fastDots.q8_0x4, gguf.TypeQ4_0: fastDots.q4_0x4}[typ]
+	for _, typ := range []gguf.Type{gguf.TypeQ8_0, gguf.TypeQ4_0, gguf.TypeQ4_K} {
+		x4 := map[gguf.Type]func([]byte, *Q8, int, int, int, *[4]float32){
+			gguf.TypeQ8_0: fastDots.q8_0x4, gguf.TypeQ4_0: fastDots.q4_0x4, gguf.TypeQ4_K: fastDots.q4_Kx4}[typ]
 		if x4 == nil {
-			t.Skipf("no four-token kernels on this CPU")
+			t.Logf("%v: no four-token kernel on this CPU", typ)
+			continue
+		}
+		bs := 32
+		if typ == gguf.TypeQ4_K {
+			bs = QK_K
 		}
 		for _, nb := range []int{1, 2, 7, 64} {
 			w := randWeights(r, typ, nb)
 			var a Q8
-			if err := QuantizeQ8_0(&a, randVec(r, 6*nb*32)); err != nil {
+			if err := quantizeFor(typ, &a, randVec(r, 6*nb*bs)); err != nil {
 				t.Fatal(err)
 			}
 			var out [4]float32
