@@ -28,14 +28,15 @@ func Supported(t gguf.Type) bool {
 // every token of a prefill batch over them.
 const tileBytes = 128 << 10
 
-// job is one parallel step. Every worker takes a static share: of the
-// tokens when quantizing, of the rows when multiplying.
+// job is one parallel step. Quantizing, every worker takes a static share
+// of the blocks; multiplying, workers take chunks of rows as they go.
 type job struct {
 	quantize bool
 	w        Matrix
 	rowBytes int
 	out, x   []float32
 	nTok     int
+	chunk    int // rows per work chunk
 }
 
 func (j *job) do(p *Pool, worker int) {
@@ -45,8 +46,26 @@ func (j *job) do(p *Pool, worker int) {
 		j.quantizeBlocks(&p.act, lo, hi)
 		return
 	}
-	lo, hi := share(j.w.Rows, p.n, worker)
-	j.rows(&p.act, lo, hi, &p.quadOut[worker])
+	// Rows go in chunks taken from a shared counter, not static shares: on
+	// a shared machine a descheduled (or late-waking) worker's rows are
+	// picked up by the others instead of holding up the whole matmul. A
+	// row's result does not depend on which worker computes it.
+	for {
+		lo := int(p.nextChunk.Add(1)-1) * j.chunk
+		if lo >= j.w.Rows {
+			return
+		}
+		j.rows(&p.act, lo, min(j.w.Rows, lo+j.chunk), &p.quadOut[worker])
+	}
+}
+
+// chunkRows is the rows per work chunk: one cache tile for a batch (rows
+// then runs every token over it), else about 8 chunks per worker.
+func chunkRows(rows, rowBytes, nTok, workers int) int {
+	if nTok > 1 {
+		return max(1, tileBytes/rowBytes)
+	}
+	return max(16, rows/(8*workers))
 }
 
 // share is worker i's part [lo, hi) of n items split n ways.
@@ -73,7 +92,7 @@ func (p *Pool) MatMul(out []float32, w Matrix, x []float32, nTok int) error {
 	case len(out) < nTok*w.Rows:
 		return fmt.Errorf("kernels: output has %d values, want %d", len(out), nTok*w.Rows)
 	}
-	p.job = job{w: w, rowBytes: rowBytes, out: out, x: x, nTok: nTok}
+	p.job = job{w: w, rowBytes: rowBytes, out: out, x: x, nTok: nTok, chunk: chunkRows(w.Rows, rowBytes, nTok, p.n)}
 	if w.Type == gguf.TypeF16 {
 		// ggml multiplies F16 weights with activations converted to F16.
 		p.xh = grow(p.xh, nTok*w.Cols)
@@ -88,6 +107,7 @@ func (p *Pool) MatMul(out []float32, w Matrix, x []float32, nTok int) error {
 		p.run()
 		p.job.quantize = false
 	}
+	p.nextChunk.Store(0)
 	p.run()
 	p.job = job{} // drop references to the caller's slices
 	return nil

@@ -6,8 +6,7 @@ import (
 	"sync/atomic"
 )
 
-// Pool is a fixed set of worker goroutines that run one job at a time on
-// static shares of the work: the caller is worker 0 and helpers 1..n-1
+// Pool is a fixed set of worker goroutines that run one job at a time: the caller is worker 0 and helpers 1..n-1
 // start together when the job's generation number changes. Helpers spin
 // briefly before parking, because a decode step issues over a hundred
 // matmuls of a few hundred microseconds each, and waking a parked
@@ -23,8 +22,10 @@ type Pool struct {
 	act     Q8           // quantized activations of the current MatMul
 	xh      []float32    // activations rounded to f16, for F16 weights
 	quadOut [][4]float32 // per worker: results of a four-token kernel
-	closing atomic.Bool
-	wg      sync.WaitGroup
+	// nextChunk is the next row chunk of the current MatMul to take.
+	nextChunk atomic.Int64
+	closing   atomic.Bool
+	wg        sync.WaitGroup
 	// The caller parks like a helper when a job outlasts its spin (an
 	// overloaded machine descheduled a helper): waiting says so, and the
 	// helper that finishes last sends on done.
