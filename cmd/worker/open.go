@@ -76,7 +76,7 @@ func newCPUGenerator(f *gguf.File, opts engineOptions) (*engine.Generator, engin
 		Quant:  m.Quant(),
 		Engine: engineName,
 	}
-	return engine.NewGenerator(&fileBackend{b, f}, tok, m.Config.NVocab, info), tok, nil
+	return engine.NewGenerator(withFile(b, f), tok, m.Config.NVocab, info), tok, nil
 }
 
 // newBackend starts the backend opts.Engine names. auto takes CUDA when
@@ -100,6 +100,23 @@ type fileBackend struct {
 
 func (b *fileBackend) Close() error {
 	return errors.Join(b.Backend.Close(), b.f.Close())
+}
+
+// argmaxFileBackend keeps the optional Argmaxer capability visible through
+// the wrapper, so that the scheduler's greedy fast path reaches a GPU.
+type argmaxFileBackend struct {
+	*fileBackend
+	engine.Argmaxer
+}
+
+// withFile wraps b so that closing it also closes f, preserving the
+// optional capabilities the scheduler looks for.
+func withFile(b engine.Backend, f *gguf.File) engine.Backend {
+	fb := &fileBackend{b, f}
+	if a, ok := b.(engine.Argmaxer); ok {
+		return &argmaxFileBackend{fb, a}
+	}
+	return fb
 }
 
 // loadTokenizer builds the engine's tokenizer from the model's vocab.
