@@ -55,7 +55,7 @@ func (j *job) do(p *Pool, worker int) {
 		if lo >= j.w.Rows {
 			return
 		}
-		j.rows(&p.act, lo, min(j.w.Rows, lo+j.chunk), &p.quadOut[worker])
+		j.rows(&p.act, lo, min(j.w.Rows, lo+j.chunk), &p.quadOut[worker].v)
 	}
 }
 

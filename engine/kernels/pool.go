@@ -18,10 +18,10 @@ type Pool struct {
 	gen     atomic.Uint64 // bumped once per job
 	pending atomic.Int32  // helpers still working on the current job
 	helpers []helper
-	job     job          // written by the caller before gen is bumped
-	act     Q8           // quantized activations of the current MatMul
-	xh      []float32    // activations rounded to f16, for F16 weights
-	quadOut [][4]float32 // per worker: results of a four-token kernel
+	job     job       // written by the caller before gen is bumped
+	act     Q8        // quantized activations of the current MatMul
+	xh      []float32 // activations rounded to f16, for F16 weights
+	quadOut []quadOut // per worker: results of a four-token kernel
 	// nextChunk is the next row chunk of the current MatMul to take.
 	nextChunk atomic.Int64
 	closing   atomic.Bool
@@ -31,6 +31,14 @@ type Pool struct {
 	// helper that finishes last sends on done.
 	waiting atomic.Bool
 	done    chan struct{}
+}
+
+// quadOut is one worker's four-token results, alone on its cache lines:
+// unpadded, the workers' arrays shared a line that every kernel call wrote,
+// and the line's ping-pong between cores cost a fifth of a prefill.
+type quadOut struct {
+	v [4]float32
+	_ [112]byte
 }
 
 type helper struct {
@@ -53,7 +61,7 @@ func NewPool(threads int) *Pool {
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	p := &Pool{n: threads, helpers: make([]helper, threads), quadOut: make([][4]float32, threads),
+	p := &Pool{n: threads, helpers: make([]helper, threads), quadOut: make([]quadOut, threads),
 		done: make(chan struct{}, 1)}
 	for i := 1; i < threads; i++ {
 		p.helpers[i].wake = make(chan struct{}, 1)
