@@ -8,10 +8,20 @@
 // mul_sum_i8_pairs lane holds, in 11 instructions a block instead of 17.
 // Like dotQ4_0AVX2, even and odd blocks use two accumulators.
 
+// NIBBLE_SHIFTS sets Y13's qwords to shift counts 0, 0, 4, 4: a block's 16
+// bytes broadcast to both halves and shifted by Y13 then masked give the
+// low nibbles in the low half and the high nibbles in the high half (bits
+// that a qword shift moves in from the next byte are masked off).
+#define NIBBLE_SHIFTS \
+	VPXOR X13, X13, X13; \
+	MOVL $4, AX; \
+	VMOVQ AX, X12; \
+	VPBROADCASTQ X12, X12; \
+	VINSERTI128 $1, X12, Y13, Y13
+
 #define Q40V_BLOCK(wo, qo, co, do, acc) \
-	VMOVDQU wo+2(SI), X1; \
-	VPSRLW  $4, X1, X2; \
-	VINSERTI128 $1, X2, Y1, Y1; \
+	VBROADCASTI128 wo+2(SI), Y1; \
+	VPSRLVQ Y13, Y1, Y1; \
 	VPAND   Y14, Y1, Y1; \
 	VMOVDQU co(BX), Y3; \
 	VPDPBUSD qo(DI), Y1, Y3; \
@@ -33,6 +43,7 @@ TEXT ·dotQ4_0VNNI(SB), NOSPLIT, $0-44
 	MOVL $0x0f0f0f0f, AX
 	VMOVD AX, X14
 	VPBROADCASTD X14, Y14
+	NIBBLE_SHIFTS
 
 q40vpair:
 	CMPQ CX, $2
@@ -101,13 +112,13 @@ TEXT ·dotQ4_0x4VNNI(SB), NOSPLIT, $0-64
 	MOVL $0x0f0f0f0f, AX
 	VMOVD AX, X14
 	VPBROADCASTD X14, Y14
+	NIBBLE_SHIFTS
 
 q40x4vloop:
 	TESTQ CX, CX
 	JEQ   q40x4vdone
-	VMOVDQU 2(SI), X1
-	VPSRLW  $4, X1, X2
-	VINSERTI128 $1, X2, Y1, Y1
+	VBROADCASTI128 2(SI), Y1
+	VPSRLVQ Y13, Y1, Y1
 	VPAND   Y14, Y1, Y1
 	VPBROADCASTW (SI), X6
 	VCVTPH2PS X6, Y6
