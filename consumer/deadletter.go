@@ -49,7 +49,7 @@ func terminalMsgID(jobID string, h nats.Header) string {
 // jobs are kept until someone requeues or purges them (limits retention,
 // bounded in bytes, oldest dropped first).
 func EnsureDeadLetterStream(ctx context.Context, js jetstream.JetStream, s Subjects) (jetstream.Stream, error) {
-	st, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	st, err := createOrUpdateStream(ctx, js, jetstream.StreamConfig{
 		Name:        s.DeadLetterStream(),
 		Description: "orcd jobs that failed on every allowed delivery, with their last error",
 		Subjects:    []string{s.AllDeadLetters()},
@@ -58,6 +58,7 @@ func EnsureDeadLetterStream(ctx context.Context, js jetstream.JetStream, s Subje
 		MaxBytes:    DefaultJobsMaxBytes,
 		Discard:     jetstream.DiscardOld,
 		Duplicates:  2 * time.Minute,
+		Replicas:    replicas(js),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("dead-letter stream %s: %w", s.DeadLetterStream(), err)

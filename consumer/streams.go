@@ -17,6 +17,9 @@ type StreamConfig struct {
 	EventsMaxSize int64         // bytes of events kept
 	StateTTL      time.Duration // per-job state (finished or not) and remembered cancels
 	WorkersTTL    time.Duration // a worker's record outlives its last heartbeat this long
+	// Replicas of every stream and bucket; 0 means 3 when the server is
+	// part of a cluster (so that losing one server loses nothing), else 1.
+	Replicas int
 }
 
 // Defaults for StreamConfig's zero fields.
@@ -61,9 +64,12 @@ type Resources struct {
 // three buckets so that they match cfg.
 func EnsureResources(ctx context.Context, js jetstream.JetStream, s Subjects, cfg StreamConfig, heartbeat time.Duration) (*Resources, error) {
 	cfg.fill(heartbeat)
+	if cfg.Replicas <= 0 {
+		cfg.Replicas = replicas(js)
+	}
 	var r Resources
 	var err error
-	r.Jobs, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	r.Jobs, err = createOrUpdateStream(ctx, js, jetstream.StreamConfig{
 		Name:        s.JobsStream(),
 		Description: "orcd jobs waiting for a worker",
 		Subjects:    []string{s.AllJobs()},
@@ -73,11 +79,12 @@ func EnsureResources(ctx context.Context, js jetstream.JetStream, s Subjects, cf
 		MaxBytes:    cfg.JobsMaxBytes,
 		Discard:     jetstream.DiscardNew,
 		Duplicates:  2 * time.Minute,
+		Replicas:    cfg.Replicas,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("jobs stream %s: %w", s.JobsStream(), err)
 	}
-	r.Events, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	r.Events, err = createOrUpdateStream(ctx, js, jetstream.StreamConfig{
 		Name:        s.EventsStream(),
 		Description: "orcd job events, kept for replay",
 		Subjects:    []string{s.AllEvents()},
@@ -87,13 +94,14 @@ func EnsureResources(ctx context.Context, js jetstream.JetStream, s Subjects, cf
 		MaxBytes:    cfg.EventsMaxSize,
 		Discard:     jetstream.DiscardOld,
 		Duplicates:  2 * time.Minute,
+		Replicas:    cfg.Replicas,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("events stream %s: %w", s.EventsStream(), err)
 	}
 	kv := func(name, desc string, ttl time.Duration) (jetstream.KeyValue, error) {
-		b, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-			Bucket: name, Description: desc, TTL: ttl, Storage: jetstream.FileStorage, History: 1,
+		b, err := createOrUpdateKeyValue(ctx, js, jetstream.KeyValueConfig{
+			Bucket: name, Description: desc, TTL: ttl, Storage: jetstream.FileStorage, History: 1, Replicas: cfg.Replicas,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("bucket %s: %w", name, err)
@@ -110,6 +118,37 @@ func EnsureResources(ctx context.Context, js jetstream.JetStream, s Subjects, cf
 		return nil, err
 	}
 	return &r, nil
+}
+
+// replicas is how many copies of a stream or bucket to keep: 3 when the
+// server is part of a cluster, so that losing one server loses nothing,
+// else 1.
+func replicas(js jetstream.JetStream) int {
+	if js.Conn().ConnectedClusterName() != "" {
+		return 3
+	}
+	return 1
+}
+
+// createOrUpdateStream creates the stream, or updates it when it exists
+// with another configuration. Create comes first because nats.go's
+// CreateOrUpdateStream (update, then create) hangs until its context ends
+// when two workers start at once on a cluster and the stream has replicas.
+func createOrUpdateStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
+	s, err := js.CreateStream(ctx, cfg)
+	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+		return js.UpdateStream(ctx, cfg)
+	}
+	return s, err
+}
+
+// createOrUpdateKeyValue is createOrUpdateStream for a bucket.
+func createOrUpdateKeyValue(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+	kv, err := js.CreateKeyValue(ctx, cfg)
+	if errors.Is(err, jetstream.ErrBucketExists) {
+		return js.UpdateKeyValue(ctx, cfg)
+	}
+	return kv, err
 }
 
 // LookupResources binds to resources that a worker already created.
