@@ -36,9 +36,7 @@ func runCancel(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	log := logrus.New()
-	log.SetOutput(stderr)
-	log.SetLevel(logrus.WarnLevel)
+	log := quietLogger(stderr, logrus.WarnLevel)
 	nc, err := nf.connect(ctx, "orcd cancel", log)
 	if err != nil {
 		return err

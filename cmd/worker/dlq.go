@@ -38,9 +38,7 @@ func runDLQ(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	log := logrus.New()
-	log.SetOutput(stderr)
-	log.SetLevel(logrus.WarnLevel)
+	log := quietLogger(stderr, logrus.WarnLevel)
 	nc, err := nf.connect(ctx, "orcd dlq", log)
 	if err != nil {
 		return err

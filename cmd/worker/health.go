@@ -36,9 +36,7 @@ func runHealth(args []string, stdout, stderr io.Writer) error {
 	if *workerID == "" {
 		return &exitError{code: 2, msg: "--worker-id is required (also ORCD_WORKER_ID)"}
 	}
-	log := logrus.New()
-	log.SetOutput(stderr)
-	log.SetLevel(logrus.ErrorLevel)
+	log := quietLogger(stderr, logrus.ErrorLevel)
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 	if nf.conn.URL == "" {

@@ -48,6 +48,15 @@ func (n *natsFlags) connect(ctx context.Context, name string, log logrus.FieldLo
 	return consumer.Connect(ctx, n.conn, log)
 }
 
+// quietLogger is the logger of the client commands: only problems at
+// level or above reach stderr, so their stdout stays the command's output.
+func quietLogger(stderr io.Writer, level logrus.Level) *logrus.Logger {
+	log := logrus.New()
+	log.SetOutput(stderr)
+	log.SetLevel(level)
+	return log
+}
+
 // envName is the environment variable that sets a flag: --nats-url is
 // ORCD_NATS_URL.
 func envName(flagName string) string {

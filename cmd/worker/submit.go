@@ -102,9 +102,7 @@ func runSubmit(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return &exitError{code: 2, msg: err.Error()}
 	}
-	log := logrus.New()
-	log.SetOutput(stderr)
-	log.SetLevel(logrus.WarnLevel)
+	log := quietLogger(stderr, logrus.WarnLevel)
 	ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
 	defer cancel()
 	nc, err := f.nats.connect(ctx, "orcd submit", log)

@@ -27,9 +27,7 @@ func runWorkers(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	log := logrus.New()
-	log.SetOutput(stderr)
-	log.SetLevel(logrus.WarnLevel)
+	log := quietLogger(stderr, logrus.WarnLevel)
 	nc, err := nf.connect(ctx, "orcd workers", log)
 	if err != nil {
 		return err
