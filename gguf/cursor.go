@@ -268,65 +268,34 @@ func decodeScalarArray(t ValueType, b []byte, n int) any {
 	case ValueUint8:
 		return append([]uint8(nil), b...)
 	case ValueInt8:
-		s := make([]int8, n)
-		for i := range s {
-			s[i] = int8(b[i])
-		}
-		return s
+		return decodeEach(b, n, 1, func(p []byte) int8 { return int8(p[0]) })
 	case ValueBool:
-		s := make([]bool, n)
-		for i := range s {
-			s[i] = b[i] != 0
-		}
-		return s
+		return decodeEach(b, n, 1, func(p []byte) bool { return p[0] != 0 })
 	case ValueUint16:
-		s := make([]uint16, n)
-		for i := range s {
-			s[i] = le.Uint16(b[2*i:])
-		}
-		return s
+		return decodeEach(b, n, 2, le.Uint16)
 	case ValueInt16:
-		s := make([]int16, n)
-		for i := range s {
-			s[i] = int16(le.Uint16(b[2*i:]))
-		}
-		return s
+		return decodeEach(b, n, 2, func(p []byte) int16 { return int16(le.Uint16(p)) })
 	case ValueUint32:
-		s := make([]uint32, n)
-		for i := range s {
-			s[i] = le.Uint32(b[4*i:])
-		}
-		return s
+		return decodeEach(b, n, 4, le.Uint32)
 	case ValueInt32:
-		s := make([]int32, n)
-		for i := range s {
-			s[i] = int32(le.Uint32(b[4*i:]))
-		}
-		return s
+		return decodeEach(b, n, 4, func(p []byte) int32 { return int32(le.Uint32(p)) })
 	case ValueFloat32:
-		s := make([]float32, n)
-		for i := range s {
-			s[i] = math.Float32frombits(le.Uint32(b[4*i:]))
-		}
-		return s
+		return decodeEach(b, n, 4, func(p []byte) float32 { return math.Float32frombits(le.Uint32(p)) })
 	case ValueUint64:
-		s := make([]uint64, n)
-		for i := range s {
-			s[i] = le.Uint64(b[8*i:])
-		}
-		return s
+		return decodeEach(b, n, 8, le.Uint64)
 	case ValueInt64:
-		s := make([]int64, n)
-		for i := range s {
-			s[i] = int64(le.Uint64(b[8*i:]))
-		}
-		return s
+		return decodeEach(b, n, 8, func(p []byte) int64 { return int64(le.Uint64(p)) })
 	case ValueFloat64:
-		s := make([]float64, n)
-		for i := range s {
-			s[i] = math.Float64frombits(le.Uint64(b[8*i:]))
-		}
-		return s
+		return decodeEach(b, n, 8, func(p []byte) float64 { return math.Float64frombits(le.Uint64(p)) })
 	}
 	return nil
+}
+
+// decodeEach decodes n little-endian elements of size bytes each.
+func decodeEach[T any](b []byte, n, size int, conv func([]byte) T) []T {
+	s := make([]T, n)
+	for i := range s {
+		s[i] = conv(b[i*size:])
+	}
+	return s
 }

@@ -201,45 +201,33 @@ func appendScalarSlice(b []byte, v any) []byte {
 	case []uint8:
 		return append(b, s...)
 	case []int8:
-		for _, x := range s {
-			b = append(b, uint8(x))
-		}
+		return appendEach(b, s)
 	case []bool:
-		for _, x := range s {
-			b = appendScalar(b, x)
-		}
+		return appendEach(b, s)
 	case []uint16:
-		for _, x := range s {
-			b = appendScalar(b, x)
-		}
+		return appendEach(b, s)
 	case []int16:
-		for _, x := range s {
-			b = appendScalar(b, x)
-		}
+		return appendEach(b, s)
 	case []uint32:
-		for _, x := range s {
-			b = appendScalar(b, x)
-		}
+		return appendEach(b, s)
 	case []int32:
-		for _, x := range s {
-			b = appendScalar(b, x)
-		}
+		return appendEach(b, s)
 	case []float32:
-		for _, x := range s {
-			b = appendScalar(b, x)
-		}
+		return appendEach(b, s)
 	case []uint64:
-		for _, x := range s {
-			b = appendScalar(b, x)
-		}
+		return appendEach(b, s)
 	case []int64:
-		for _, x := range s {
-			b = appendScalar(b, x)
-		}
+		return appendEach(b, s)
 	case []float64:
-		for _, x := range s {
-			b = appendScalar(b, x)
-		}
+		return appendEach(b, s)
+	}
+	return b
+}
+
+// appendEach encodes every element of s with appendScalar.
+func appendEach[T any](b []byte, s []T) []byte {
+	for _, x := range s {
+		b = appendScalar(b, x)
 	}
 	return b
 }
