@@ -14,6 +14,7 @@ import (
 
 	"github.com/orcd/orcd/engine"
 	"github.com/orcd/orcd/engine/cpu"
+	"github.com/orcd/orcd/engine/kernels"
 	"github.com/orcd/orcd/gguf"
 )
 
@@ -172,16 +173,20 @@ func runJobs(g *engine.Generator, jobs []schedJob) []jobOutput {
 // Rows of a batched forward pass are bit-identical to single-sequence ones
 // with the float reference matmul and with every kernel but one, so greedy
 // and seeded sampling jobs alike must match. The exception is the Q4_0
-// kernels: the four-token kernel, which runs whenever a step holds four or
-// more tokens, sums in a different order from the one-token kernel (equal
-// within float rounding, see engine/kernels TestQuadMatchesSingle). There
-// a sampling job's draw may land on the other side of a boundary, so only
-// the greedy jobs are compared.
+// kernels for weights in GGUF's row layout, used where the CPU lacks the
+// repacked-Q4_0 VNNI kernels: the four-token kernel, which runs whenever a
+// step holds four or more tokens, sums in a different order from the
+// one-token kernel (equal within float rounding, see engine/kernels
+// TestQuadMatchesSingle). There a sampling job's draw may land on the
+// other side of a boundary, so only the greedy jobs are compared. The
+// repacked kernels do the same arithmetic per token in any batch
+// (kernels TestPackedBatchInvariant), so with them every job is compared.
 func TestBatchedMatchesAlone(t *testing.T) {
-	kernels := os.Getenv("ORCD_MATMUL") == "kernels"
+	onKernels := os.Getenv("ORCD_MATMUL") == "kernels"
+	packedQ4_0 := kernels.CanPack(kernels.Matrix{Type: gguf.TypeQ4_0, Rows: 8, Cols: 32})
 	for _, model := range []string{"stories260K.gguf", "tiny-llama-gqa-q8_0-pure.gguf", "tiny-llama-gqa-q4_0-pure.gguf", "tiny-llama-gqa-q4_k_m.gguf"} {
 		t.Run(model, func(t *testing.T) {
-			greedyOnly := kernels && strings.Contains(model, "q4_0")
+			greedyOnly := onKernels && strings.Contains(model, "q4_0") && !packedQ4_0
 			jobs := mixedJobs(t)
 			alone, _ := newSchedGenerator(t, model, 1, engine.SchedOptions{})
 			want := make([]jobOutput, len(jobs))

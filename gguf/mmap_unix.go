@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // Open memory-maps the file at path and parses it. Tensor data is never
@@ -37,6 +40,31 @@ func Open(path string) (*File, error) {
 		syscall.Munmap(data)
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	f.mapped = true
 	f.closeFn = func() error { return syscall.Munmap(data) }
 	return f, nil
+}
+
+// Release tells the kernel that t's mapped pages are not needed for now:
+// they leave this process's resident set and are read from the file again
+// if t.Data is touched later. A backend that keeps its own copy of a
+// tensor (repacked, say) calls it so the tensor is not resident twice.
+// It does nothing for files not opened with Open.
+func (f *File) Release(t *TensorInfo) {
+	if t == nil || !f.mapped || f.data == nil || len(t.Data) == 0 {
+		return
+	}
+	page := uintptr(syscall.Getpagesize())
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(f.data)))
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(t.Data)))
+	if p < base || p-base+uintptr(len(t.Data)) > uintptr(len(f.data)) {
+		return // not a tensor of this file
+	}
+	start := p - base
+	end := start + uintptr(len(t.Data))
+	start = (start + page - 1) &^ (page - 1)
+	end &^= page - 1
+	if end > start {
+		_ = unix.Madvise(f.data[start:end], unix.MADV_DONTNEED) // advice only
+	}
 }

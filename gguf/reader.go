@@ -68,6 +68,7 @@ type File struct {
 	tindex  map[string]int // tensor name -> index in Tensors
 	r       io.ReaderAt
 	data    []byte // whole file, when backed by memory
+	mapped  bool   // data is a file mapping made by Open
 	closeFn func() error
 }
 

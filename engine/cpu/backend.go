@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/orcd/orcd/engine"
+	"github.com/orcd/orcd/engine/kernels"
 	"github.com/orcd/orcd/gguf"
 )
 
@@ -19,6 +20,10 @@ type Options struct {
 	MaxSeqs  int // sequences held in the KV cache at once; 0 = 1
 	Context  int // positions per sequence; 0 = min(training context, 4096)
 	MaxBatch int // tokens per internal forward chunk; 0 = 512
+	// KeepLayout skips repacking weights into the layouts the CPU's
+	// kernels read fastest (for A/B benchmarks; outputs are the same to
+	// float rounding).
+	KeepLayout bool
 }
 
 // Backend implements engine.Backend on the CPU.
@@ -29,12 +34,15 @@ type Backend struct {
 	// ropeFreqs[i] is the angle per position of rotation pair i.
 	ropeFreqs []float64
 	kv        *KVCache
-	st        *State
-	ws        *workers
-	next      []int // validate's scratch, one entry per sequence
-	opts      Options
-	device    string
-	closed    atomic.Bool
+	// packed holds repacked copies of weight matrices (see packWeights),
+	// used instead of the mapped tensors on the kernel path.
+	packed map[*gguf.TensorInfo]kernels.Matrix
+	st     *State
+	ws     *workers
+	next   []int // validate's scratch, one entry per sequence
+	opts   Options
+	device string
+	closed atomic.Bool
 }
 
 var _ engine.Backend = (*Backend)(nil)
@@ -76,6 +84,11 @@ func New(m *engine.Model, opts Options) (*Backend, error) {
 		st:        newState(c, opts.MaxBatch),
 		ws:        newWorkers(opts.Threads, maxRow, opts.Context),
 		next:      make([]int, opts.MaxSeqs),
+	}
+	if activationsQuantized && !opts.KeepLayout {
+		if b.packed, err = packWeights(m, opts.Threads); err != nil {
+			return nil, err
+		}
 	}
 	return b, nil
 }

@@ -58,13 +58,13 @@ func (b *Backend) forward(ctx context.Context, batch *engine.Batch, logits []flo
 		b.projectQKV(l, y, batch.Pos)
 		b.storeKV(l, batch)
 		b.attention(l, batch)
-		matmul(b.ws, s.out, y.Wo, s.att, n)
+		b.matmul(s.out, y.Wo, s.att, n)
 		addInPlace(s.x[:n*e], s.out[:n*e])
 
 		// FFN sublayer: x += W_down (silu(W_gate xb) * W_up xb).
 		b.normRows(s.xb, s.x, b.norms.ffn[l], n, e)
 		b.feedForward(y, n)
-		matmul(b.ws, s.out, y.Down, s.hb, n)
+		b.matmul(s.out, y.Down, s.hb, n)
 		addInPlace(s.x[:n*e], s.out[:n*e])
 	}
 
@@ -78,7 +78,7 @@ func (b *Backend) forward(ctx context.Context, batch *engine.Batch, logits []flo
 		}
 	}
 	if rows > 0 {
-		matmul(b.ws, logits, w.Output, s.h, rows)
+		b.matmul(logits, w.Output, s.h, rows)
 	}
 	return nil
 }
@@ -97,7 +97,7 @@ func (b *Backend) projectQKV(l int, y *engine.Layer, pos []int32) {
 	qd, kvd := c.NHead*c.HeadDim, c.NHeadKV*c.HeadDim
 	if y.Wqkv != nil {
 		fused := qd + 2*kvd
-		matmul(b.ws, s.qkv, y.Wqkv, s.xb, n)
+		b.matmul(s.qkv, y.Wqkv, s.xb, n)
 		for t := 0; t < n; t++ {
 			row := s.qkv[t*fused : (t+1)*fused]
 			copy(s.q[t*qd:(t+1)*qd], row[:qd])
@@ -105,9 +105,9 @@ func (b *Backend) projectQKV(l int, y *engine.Layer, pos []int32) {
 			copy(s.v[t*kvd:(t+1)*kvd], row[qd+kvd:])
 		}
 	} else {
-		matmul(b.ws, s.q, y.Wq, s.xb, n)
-		matmul(b.ws, s.k, y.Wk, s.xb, n)
-		matmul(b.ws, s.v, y.Wv, s.xb, n)
+		b.matmul(s.q, y.Wq, s.xb, n)
+		b.matmul(s.k, y.Wk, s.xb, n)
+		b.matmul(s.v, y.Wv, s.xb, n)
 	}
 	for t := 0; t < n; t++ {
 		q, k, v := s.q[t*qd:(t+1)*qd], s.k[t*kvd:(t+1)*kvd], s.v[t*kvd:(t+1)*kvd]
@@ -173,15 +173,15 @@ func (b *Backend) attention(l int, batch *engine.Batch) {
 func (b *Backend) feedForward(y *engine.Layer, n int) {
 	s, ff := b.st, b.c.NFF
 	if y.GateUp != nil {
-		matmul(b.ws, s.hb2, y.GateUp, s.xb, n)
+		b.matmul(s.hb2, y.GateUp, s.xb, n)
 		for t := 0; t < n; t++ {
 			gu := s.hb2[t*2*ff : (t+1)*2*ff]
 			swiglu(s.hb[t*ff:(t+1)*ff], gu[:ff], gu[ff:])
 		}
 		return
 	}
-	matmul(b.ws, s.hb, y.Gate, s.xb, n)
-	matmul(b.ws, s.hb2, y.Up, s.xb, n)
+	b.matmul(s.hb, y.Gate, s.xb, n)
+	b.matmul(s.hb2, y.Up, s.xb, n)
 	swiglu(s.hb[:n*ff], s.hb[:n*ff], s.hb2[:n*ff])
 }
 

@@ -119,6 +119,24 @@ func BenchmarkMatMul(b *testing.B) {
 					b.ReportMetric(float64(sh.nTok*b.N)/b.Elapsed().Seconds(), "tok/s")
 				})
 			}
+			UseReference(false)
+			if !CanPack(w) {
+				continue
+			}
+			pw, err := PackQ4_0x8(w)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Run(fmt.Sprintf("%v/%dx%dx%d/packed", typ, sh.nTok, sh.cols, sh.rows), func(b *testing.B) {
+				b.SetBytes(int64(len(w.Data)))
+				for b.Loop() {
+					if err := p.MatMul(out, pw, x, sh.nTok); err != nil {
+						b.Fatal(err)
+					}
+				}
+				reportGBs(b, len(w.Data))
+				b.ReportMetric(float64(sh.nTok*b.N)/b.Elapsed().Seconds(), "tok/s")
+			})
 		}
 	}
 }

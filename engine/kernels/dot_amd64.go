@@ -23,6 +23,12 @@ func dotQ4_0VNNI(w *byte, qs *int8, d *float32, corr *int32, nb int) float32
 func dotQ4_0x4VNNI(w *byte, qs *int8, d *float32, corr *int32, nb, qstride, dstride int, out *[4]float32)
 
 //go:noescape
+func gemmQ4_0x8x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb int, out *float32)
+
+//go:noescape
+func gemmQ4_0x8x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
 func dotQ8_0x4VNNI(w *byte, qs *int8, d *float32, corr *int32, nb, qstride, dstride int, out *[4]float32)
 
 //go:noescape
@@ -120,6 +126,15 @@ func init() {
 		}
 		fastDots.q4_Kx4 = func(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32) {
 			dotQ4_Kx4VNNI(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.BSums[blk0*16], nb, tokBlocks*QK_K, tokBlocks*4, tokBlocks*32, out)
+		}
+		fastDots.q4_0x8x1 = func(w []byte, a *Q8, blk0, nb int, out []float32) {
+			_ = out[7]
+			gemmQ4_0x8x1VNNI(&w[0], &a.Qs[blk0*32], &a.D[blk0], &a.Off[blk0], nb, &out[0])
+		}
+		fastDots.q4_0x8x4 = func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
+			_ = out[3*ostride+7]
+			_ = a.Off[blk0+4*nb-1]
+			gemmQ4_0x8x4VNNI(&w[0], &a.Qs[blk0*32], &a.D[blk0], &a.Off[blk0], nb, nb*32, nb*4, &out[0], 4*ostride)
 		}
 		fastDots.needCorr = true
 	}

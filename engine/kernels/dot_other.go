@@ -5,7 +5,7 @@ package kernels
 // Other architectures run the pure-Go references.
 var fastDots = refDots
 
-var hasAVX2 = false
+var hasAVX2, hasVNNI = false, false
 
 func useFast() { active = refDots; activeName = "ref" }
 

@@ -27,7 +27,11 @@ type Q8 struct {
 	// the sum of each group of four quants (8 per block): the offset of
 	// Q4_0's unsigned nibbles, per vpdpbusd lane (Q8_0's flipped weights
 	// use it times 16).
-	Corr  []int32
+	Corr []int32
+	// Off is, alongside Corr, -8 times the sum of each Q8_0 block's
+	// quants: the nibbles' offset for the packed Q4_0 kernels, whose lanes
+	// are rows rather than groups of four values.
+	Off   []int32
 	Block int // QK8_0 or QK_K
 }
 
@@ -65,6 +69,7 @@ func QuantizeQ8_0(dst *Q8, x []float32) error {
 	dst.resize(len(x), QK8_0)
 	quantizeQ8_0Into(dst, x, 0)
 	dst.Corr = grow(dst.Corr, len(x)/4)
+	dst.Off = grow(dst.Off, len(x)/QK8_0)
 	makeCorr(dst, 0, len(x)/QK8_0)
 	return nil
 }
@@ -146,13 +151,16 @@ func actBlock(t gguf.Type) int {
 	return QK8_0
 }
 
-// makeCorr fills a.Corr for Q8_0 blocks [lo, hi).
+// makeCorr fills a.Corr and a.Off for Q8_0 blocks [lo, hi).
 func makeCorr(a *Q8, lo, hi int) {
 	for b := lo; b < hi; b++ {
 		q := a.Qs[b*QK8_0 : (b+1)*QK8_0]
 		c := a.Corr[b*8 : (b+1)*8]
+		var off int32
 		for k := range c {
 			c[k] = -8 * (int32(q[4*k]) + int32(q[4*k+1]) + int32(q[4*k+2]) + int32(q[4*k+3]))
+			off += c[k]
 		}
+		a.Off[b] = off
 	}
 }

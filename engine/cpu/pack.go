@@ -1,0 +1,84 @@
+package cpu
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/orcd/orcd/engine"
+	"github.com/orcd/orcd/engine/kernels"
+	"github.com/orcd/orcd/gguf"
+)
+
+// packWeights copies the matrices that have a faster repacked layout on
+// this CPU (Q4_0 in groups of eight rows, for the VNNI kernels) into that
+// layout, threads at a time, and releases the mapped originals so the
+// weights are not resident twice. llama.cpp does the same at load time.
+// The map is empty where no kernel wants a repacked layout.
+func packWeights(m *engine.Model, threads int) (map[*gguf.TensorInfo]kernels.Matrix, error) {
+	var todo []*gguf.TensorInfo
+	seen := map[*gguf.TensorInfo]bool{}
+	add := func(t *gguf.TensorInfo) {
+		if t == nil || seen[t] || len(t.Dims) != 2 {
+			return
+		}
+		seen[t] = true
+		if kernels.CanPack(matrixOf(t)) {
+			todo = append(todo, t)
+		}
+	}
+	w := &m.Weights
+	for i := range w.Layers {
+		y := &w.Layers[i]
+		for _, t := range []*gguf.TensorInfo{y.Wq, y.Wk, y.Wv, y.Wqkv, y.Wo, y.Gate, y.Up, y.GateUp, y.Down} {
+			add(t)
+		}
+	}
+	add(w.Output)
+
+	packed := make(map[*gguf.TensorInfo]kernels.Matrix, len(todo))
+	var (
+		mu    sync.Mutex
+		first error
+		wg    sync.WaitGroup
+		next  = make(chan *gguf.TensorInfo)
+	)
+	for range max(1, threads) {
+		wg.Go(func() {
+			for t := range next {
+				p, err := kernels.PackQ4_0x8(matrixOf(t))
+				mu.Lock()
+				if err != nil && first == nil {
+					first = fmt.Errorf("cpu: repack %q: %w", t.Name, err)
+				} else if err == nil {
+					packed[t] = p
+				}
+				mu.Unlock()
+				if err == nil && m.File != nil {
+					m.File.Release(t)
+				}
+			}
+		})
+	}
+	for _, t := range todo {
+		next <- t
+	}
+	close(next)
+	wg.Wait()
+	return packed, first
+}
+
+// matrixOf views a 2-D tensor as a kernels.Matrix (rows of Dims[0] values).
+func matrixOf(t *gguf.TensorInfo) kernels.Matrix {
+	return kernels.Matrix{Type: t.Type, Rows: int(t.Dims[1]), Cols: int(t.Dims[0]), Data: t.Data}
+}
+
+// matmul is the package matmul with the backend's repacked copy of w, if
+// it has one, on the kernel path.
+func (b *Backend) matmul(out []float32, w *gguf.TensorInfo, x []float32, nTok int) {
+	if activationsQuantized {
+		if p, ok := b.packed[w]; ok && kernelPool(b.ws).MatMul(out, p, x, nTok) == nil {
+			return
+		}
+	}
+	matmul(b.ws, out, w, x, nTok)
+}

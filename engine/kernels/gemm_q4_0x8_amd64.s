@@ -1,0 +1,134 @@
+#include "textflag.h"
+
+// Q4_0 weights repacked eight rows at a time (see pack.go), multiplied
+// with AVX-512 VNNI on 256-bit registers. Each int32 lane is one weight
+// row, so a block of eight rows against one token is eight vpdpbusd whose
+// activation operand is one dword of the token's quants broadcast from
+// memory: no per-row unpacking, no horizontal sums, and the weight unpack
+// is shared by every token of the call.
+//
+// Per token and block the arithmetic is fixed: the int32 dot starts at
+// the token's Q8.Off (-8 times the block's quant sum, the nibbles' offset),
+// adds the even dwords' products in one register and the odd ones' in
+// another, sums the two, converts to float and adds it times (weight scale
+// times activation scale) with one FMA. The one- and four-token kernels do
+// exactly this, so a token's result does not depend on its batch.
+
+// UNPACK8 loads block (SI) of an eight-row group: Y12 the eight weight
+// scales, Y4..Y7 the low nibbles of byte chunks 0..3 (values 4k..4k+3 of
+// each row in lane r) and Y8..Y11 their high nibbles (values 16+4k..).
+#define UNPACK8 \
+	VCVTPH2PS (SI), Y12; \
+	VMOVDQU 16(SI), Y4; \
+	VMOVDQU 48(SI), Y5; \
+	VMOVDQU 80(SI), Y6; \
+	VMOVDQU 112(SI), Y7; \
+	VPSRLW $4, Y4, Y8; \
+	VPSRLW $4, Y5, Y9; \
+	VPSRLW $4, Y6, Y10; \
+	VPSRLW $4, Y7, Y11; \
+	VPAND Y14, Y4, Y4; \
+	VPAND Y14, Y5, Y5; \
+	VPAND Y14, Y6, Y6; \
+	VPAND Y14, Y7, Y7; \
+	VPAND Y14, Y8, Y8; \
+	VPAND Y14, Y9, Y9; \
+	VPAND Y14, Y10, Y10; \
+	VPAND Y14, Y11, Y11
+
+// TOKEN8 adds one token's block to acc (eight rows). qi indexes the
+// token's quants from DI, di its scale and offset from DX and BX.
+#define TOKEN8(qi, di, acc) \
+	VPBROADCASTD (BX)(di), Y16; \
+	VPXORD Y17, Y17, Y17; \
+	VPDPBUSD.BCST 0(DI)(qi), Y4, Y16; \
+	VPDPBUSD.BCST 4(DI)(qi), Y5, Y17; \
+	VPDPBUSD.BCST 8(DI)(qi), Y6, Y16; \
+	VPDPBUSD.BCST 12(DI)(qi), Y7, Y17; \
+	VPDPBUSD.BCST 16(DI)(qi), Y8, Y16; \
+	VPDPBUSD.BCST 20(DI)(qi), Y9, Y17; \
+	VPDPBUSD.BCST 24(DI)(qi), Y10, Y16; \
+	VPDPBUSD.BCST 28(DI)(qi), Y11, Y17; \
+	VPADDD Y17, Y16, Y16; \
+	VCVTDQ2PS Y16, Y16; \
+	VMULPS.BCST (DX)(di), Y12, Y17; \
+	VFMADD231PS Y17, Y16, acc
+
+#define NIBBLE_MASK \
+	MOVL $0x0f0f0f0f, AX; \
+	VMOVD AX, X14; \
+	VPBROADCASTD X14, Y14
+
+// func gemmQ4_0x8x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb int, out *float32)
+TEXT ·gemmQ4_0x8x1VNNI(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), SI
+	MOVQ qs+8(FP), DI
+	MOVQ d+16(FP), DX
+	MOVQ off+24(FP), BX
+	MOVQ nb+32(FP), CX
+	XORQ R12, R12
+	VXORPS Y0, Y0, Y0
+	NIBBLE_MASK
+
+g1loop:
+	// Decode streams every weight once from memory: ask for the block
+	// 1 KiB ahead, which the hardware prefetcher misses at group starts.
+	PREFETCHT0 1024(SI)
+	UNPACK8
+	TOKEN8(R12*1, R12*1, Y0)
+	ADDQ $144, SI
+	ADDQ $32, DI
+	ADDQ $4, DX
+	ADDQ $4, BX
+	DECQ CX
+	JNZ  g1loop
+
+	MOVQ out+40(FP), AX
+	VMOVUPS Y0, (AX)
+	VZEROUPPER
+	RET
+
+// func gemmQ4_0x8x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+//
+// Four tokens: token t's quants are at qs + t*qstride, its scales and
+// offsets at d, off + t*dstride (bytes), its eight results at out +
+// t*ostride.
+TEXT ·gemmQ4_0x8x4VNNI(SB), NOSPLIT, $0-72
+	MOVQ w+0(FP), SI
+	MOVQ qs+8(FP), DI
+	MOVQ d+16(FP), DX
+	MOVQ off+24(FP), BX
+	MOVQ nb+32(FP), CX
+	MOVQ qstride+40(FP), R8
+	MOVQ dstride+48(FP), R10
+	LEAQ (R8)(R8*2), R9
+	LEAQ (R10)(R10*2), R11
+	XORQ R12, R12
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	NIBBLE_MASK
+
+g4loop:
+	UNPACK8
+	TOKEN8(R12*1, R12*1, Y0)
+	TOKEN8(R8*1, R10*1, Y1)
+	TOKEN8(R8*2, R10*2, Y2)
+	TOKEN8(R9*1, R11*1, Y3)
+	ADDQ $144, SI
+	ADDQ $32, DI
+	ADDQ $4, DX
+	ADDQ $4, BX
+	DECQ CX
+	JNZ  g4loop
+
+	MOVQ out+56(FP), AX
+	MOVQ ostride+64(FP), R13
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, (AX)(R13*1)
+	VMOVUPS Y2, (AX)(R13*2)
+	LEAQ (R13)(R13*2), R13
+	VMOVUPS Y3, (AX)(R13*1)
+	VZEROUPPER
+	RET
