@@ -91,3 +91,40 @@ func BenchmarkDotQ4_KX4(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPackedQ4_0 runs the packed Q4_0 kernels over 16 eight-row
+// groups of 2048 values (cache resident), one and four tokens at a time:
+// the kernels' compute speed. tok-rows/s counts token-row products.
+func BenchmarkPackedQ4_0(b *testing.B) {
+	if !hasVNNI {
+		b.Fatal("no AVX-512 VNNI: the packed kernels are not used on this CPU")
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	const rows, cols = 128, 2048
+	w, err := PackQ4_0x8(randMatrix(b, r, gguf.TypeQ4_0, rows, cols))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var a Q8
+	if err := QuantizeQ8_0(&a, randVec(r, 4*cols)); err != nil {
+		b.Fatal(err)
+	}
+	nb, gb := cols/32, cols/32*144
+	out := make([]float32, 4*rows)
+	b.Run("x1", func(b *testing.B) {
+		for b.Loop() {
+			for g := 0; g < rows/8; g++ {
+				fastDots.q4_0x8x1(w.Data[g*gb:(g+1)*gb], &a, 0, nb, out[8*g:])
+			}
+		}
+		b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "tok-rows/s")
+	})
+	b.Run("x4", func(b *testing.B) {
+		for b.Loop() {
+			for g := 0; g < rows/8; g++ {
+				fastDots.q4_0x8x4(w.Data[g*gb:(g+1)*gb], &a, 0, nb, out[8*g:], rows)
+			}
+		}
+		b.ReportMetric(float64(4*rows*b.N)/b.Elapsed().Seconds(), "tok-rows/s")
+	})
+}

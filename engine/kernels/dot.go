@@ -7,8 +7,8 @@ type dotSet struct {
 	f16, f32               func(w []byte, x []float32) float32
 	// Four-token kernels (nil where there is none): out[t] is the dot of
 	// w with token t's blocks, which start tokBlocks*t blocks after blk0.
-	// Results equal four single-token calls (bit for bit for Q8_0, Q4_K).
-	q8_0x4, q4_0x4, q4_Kx4 func(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32)
+	// Results equal four single-token calls (bit for bit for Q8_0, Q4_K, Q6_K).
+	q8_0x4, q4_0x4, q4_Kx4, q6_Kx4 func(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32)
 	// Packed Q4_0 (LayoutQ4_0x8) kernels, nil in the reference set: eight
 	// rows of one group against one token (out[0:8]) or four tokens
 	// (token t's eight results at out[t*ostride:]), tokens tokBlocks apart.

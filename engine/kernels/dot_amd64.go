@@ -35,6 +35,9 @@ func dotQ8_0x4VNNI(w *byte, qs *int8, d *float32, corr *int32, nb, qstride, dstr
 func dotQ4_Kx4VNNI(w *byte, qs *int8, d *float32, bsums *int16, nb, qstride, dstride, bstride int, out *[4]float32)
 
 //go:noescape
+func dotQ6_Kx4AVX512(w *byte, qs *int8, d *float32, nb, qstride, dstride int, out *[4]float32)
+
+//go:noescape
 func dotQ4_KAVX2(w *byte, qs *int8, d *float32, bsums *int16, nb int) float32
 
 //go:noescape
@@ -45,6 +48,9 @@ func dotF16AVX2(w *byte, x *float32, n int) float32
 
 //go:noescape
 func dotF32AVX2(w *byte, x *float32, n int) float32
+
+//go:noescape
+func quantizeQ8_0AVX2(x *float32, qs *int8, d *float32, nb int)
 
 //go:noescape
 func roundF16AVX2(dst, src *float32, n int)
@@ -138,9 +144,25 @@ func init() {
 		}
 		fastDots.needCorr = true
 	}
+	if hasAVX512BW {
+		fastDots.q6_Kx4 = func(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32) {
+			dotQ6_Kx4AVX512(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], nb, tokBlocks*QK_K, tokBlocks*4, out)
+		}
+	}
 }
 
-func init() { useFast() }
+// hasAVX512BW adds the four-token Q6_K kernel, which needs AVX-512's
+// upper sixteen vector registers for byte and word instructions.
+var hasAVX512BW = hasAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512BW
+
+func init() {
+	useFast()
+	if hasAVX2 {
+		quantizeQ8_0Blocks = func(dst *Q8, x []float32, b0 int) {
+			quantizeQ8_0AVX2(&x[0], &dst.Qs[b0*QK8_0], &dst.D[b0], len(x)/QK8_0)
+		}
+	}
+}
 
 func useFast() {
 	if hasVNNI {

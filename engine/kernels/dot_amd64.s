@@ -304,7 +304,7 @@ TEXT ·dotQ6_KAVX2(SB), NOSPLIT, $0-44
 	MOVQ d+16(FP), DX
 	MOVQ bsums+24(FP), BX
 	MOVQ nb+32(FP), CX
-	LEAQ q6kshuf<>(SB), R8
+	LEAQ ·q6kshuf(SB), R8
 	VXORPS Y0, Y0, Y0
 	MOVL $0x0f0f0f0f, AX
 	VMOVD AX, X14
@@ -340,23 +340,23 @@ q6kdone:
 	RET
 
 // Shuffle masks for Q6_K chunk c: bytes 0-7 pick scale 2c, 8-15 scale 2c+1.
-DATA q6kshuf<>+0x00(SB)/8, $0x0000000000000000
-DATA q6kshuf<>+0x08(SB)/8, $0x0101010101010101
-DATA q6kshuf<>+0x10(SB)/8, $0x0202020202020202
-DATA q6kshuf<>+0x18(SB)/8, $0x0303030303030303
-DATA q6kshuf<>+0x20(SB)/8, $0x0404040404040404
-DATA q6kshuf<>+0x28(SB)/8, $0x0505050505050505
-DATA q6kshuf<>+0x30(SB)/8, $0x0606060606060606
-DATA q6kshuf<>+0x38(SB)/8, $0x0707070707070707
-DATA q6kshuf<>+0x40(SB)/8, $0x0808080808080808
-DATA q6kshuf<>+0x48(SB)/8, $0x0909090909090909
-DATA q6kshuf<>+0x50(SB)/8, $0x0a0a0a0a0a0a0a0a
-DATA q6kshuf<>+0x58(SB)/8, $0x0b0b0b0b0b0b0b0b
-DATA q6kshuf<>+0x60(SB)/8, $0x0c0c0c0c0c0c0c0c
-DATA q6kshuf<>+0x68(SB)/8, $0x0d0d0d0d0d0d0d0d
-DATA q6kshuf<>+0x70(SB)/8, $0x0e0e0e0e0e0e0e0e
-DATA q6kshuf<>+0x78(SB)/8, $0x0f0f0f0f0f0f0f0f
-GLOBL q6kshuf<>(SB), RODATA|NOPTR, $128
+DATA ·q6kshuf+0x00(SB)/8, $0x0000000000000000
+DATA ·q6kshuf+0x08(SB)/8, $0x0101010101010101
+DATA ·q6kshuf+0x10(SB)/8, $0x0202020202020202
+DATA ·q6kshuf+0x18(SB)/8, $0x0303030303030303
+DATA ·q6kshuf+0x20(SB)/8, $0x0404040404040404
+DATA ·q6kshuf+0x28(SB)/8, $0x0505050505050505
+DATA ·q6kshuf+0x30(SB)/8, $0x0606060606060606
+DATA ·q6kshuf+0x38(SB)/8, $0x0707070707070707
+DATA ·q6kshuf+0x40(SB)/8, $0x0808080808080808
+DATA ·q6kshuf+0x48(SB)/8, $0x0909090909090909
+DATA ·q6kshuf+0x50(SB)/8, $0x0a0a0a0a0a0a0a0a
+DATA ·q6kshuf+0x58(SB)/8, $0x0b0b0b0b0b0b0b0b
+DATA ·q6kshuf+0x60(SB)/8, $0x0c0c0c0c0c0c0c0c
+DATA ·q6kshuf+0x68(SB)/8, $0x0d0d0d0d0d0d0d0d
+DATA ·q6kshuf+0x70(SB)/8, $0x0e0e0e0e0e0e0e0e
+DATA ·q6kshuf+0x78(SB)/8, $0x0f0f0f0f0f0f0f0f
+GLOBL ·q6kshuf(SB), RODATA|NOPTR, $128
 
 // func dotF16AVX2(w *byte, x *float32, n int) float32; n is a multiple of 32.
 TEXT ·dotF16AVX2(SB), NOSPLIT, $0-28

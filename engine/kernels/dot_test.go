@@ -281,17 +281,15 @@ func TestRoundF16Slice(t *testing.T) {
 // accumulators).
 func TestQuadMatchesSingle(t *testing.T) {
 	r := rand.New(rand.NewPCG(17, 18))
-	for _, typ := range []gguf.Type{gguf.TypeQ8_0, gguf.TypeQ4_0, gguf.TypeQ4_K} {
+	for _, typ := range []gguf.Type{gguf.TypeQ8_0, gguf.TypeQ4_0, gguf.TypeQ4_K, gguf.TypeQ6_K} {
 		x4 := map[gguf.Type]func([]byte, *Q8, int, int, int, *[4]float32){
-			gguf.TypeQ8_0: fastDots.q8_0x4, gguf.TypeQ4_0: fastDots.q4_0x4, gguf.TypeQ4_K: fastDots.q4_Kx4}[typ]
+			gguf.TypeQ8_0: fastDots.q8_0x4, gguf.TypeQ4_0: fastDots.q4_0x4, gguf.TypeQ4_K: fastDots.q4_Kx4,
+			gguf.TypeQ6_K: fastDots.q6_Kx4}[typ]
 		if x4 == nil {
 			t.Logf("%v: no four-token kernel on this CPU", typ)
 			continue
 		}
-		bs := 32
-		if typ == gguf.TypeQ4_K {
-			bs = QK_K
-		}
+		bs := actBlock(typ)
 		for _, nb := range []int{1, 2, 7, 64} {
 			w := randWeights(r, typ, nb)
 			var a Q8

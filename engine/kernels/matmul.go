@@ -180,6 +180,8 @@ func quad(t gguf.Type) func([]byte, *Q8, int, int, int, *[4]float32) {
 		return active.q4_0x4
 	case gguf.TypeQ4_K:
 		return active.q4_Kx4
+	case gguf.TypeQ6_K:
+		return active.q6_Kx4
 	}
 	return nil
 }

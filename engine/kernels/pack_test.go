@@ -125,3 +125,45 @@ func TestPackedBatchInvariant(t *testing.T) {
 		}
 	}
 }
+
+// TestQuantizeQ8_0Fast checks the assembly quantizer against the Go one,
+// bit for bit, on random blocks and on zeros, subnormals, huge values and
+// exact halves.
+func TestQuantizeQ8_0Fast(t *testing.T) {
+	if quantizeQ8_0Blocks == nil {
+		t.Log("no assembly quantizer on this CPU: nothing to compare")
+		return
+	}
+	r := rand.New(rand.NewPCG(37, 38))
+	x := randVec(r, 64*QK8_0)
+	for i := range x {
+		switch b := i / QK8_0; {
+		case b == 1:
+			x[i] = 0
+		case b == 2:
+			x[i] = float32(i%7-3) * 1e-42
+		case b == 3:
+			x[i] = float32(i%5-2) * 3e38
+		case b == 4:
+			x[i] = float32(i%9-4) * 63.5 / 127 // products land on .5
+		case b == 5:
+			x[i] *= 1e-6
+		}
+	}
+	var fast, ref Q8
+	for _, q := range []*Q8{&fast, &ref} {
+		q.resize(len(x), QK8_0)
+	}
+	quantizeQ8_0Blocks(&fast, x, 0)
+	quantizeQ8_0Go(&ref, x, 0)
+	for b := range fast.D {
+		if math.Float32bits(fast.D[b]) != math.Float32bits(ref.D[b]) {
+			t.Fatalf("block %d: scale %v, want %v", b, fast.D[b], ref.D[b])
+		}
+		for i := b * QK8_0; i < (b+1)*QK8_0; i++ {
+			if fast.Qs[i] != ref.Qs[i] {
+				t.Fatalf("block %d value %d (%v): quant %d, want %d", b, i%QK8_0, x[i], fast.Qs[i], ref.Qs[i])
+			}
+		}
+	}
+}

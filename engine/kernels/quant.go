@@ -74,8 +74,21 @@ func QuantizeQ8_0(dst *Q8, x []float32) error {
 	return nil
 }
 
-// quantizeQ8_0Into writes the blocks of x into dst from block b0 on.
+// quantizeQ8_0Into writes the blocks of x into dst from block b0 on, with
+// the assembly form where there is one (bit for bit the same).
 func quantizeQ8_0Into(dst *Q8, x []float32, b0 int) {
+	if len(x) >= QK8_0 && quantizeQ8_0Blocks != nil {
+		quantizeQ8_0Blocks(dst, x, b0)
+		return
+	}
+	quantizeQ8_0Go(dst, x, b0)
+}
+
+// quantizeQ8_0Blocks is the assembly quantizer, nil without AVX2.
+var quantizeQ8_0Blocks func(dst *Q8, x []float32, b0 int)
+
+// quantizeQ8_0Go is the reference quantizer.
+func quantizeQ8_0Go(dst *Q8, x []float32, b0 int) {
 	for i := 0; i < len(x)/QK8_0; i++ {
 		b := b0 + i
 		xb := x[i*QK8_0 : (i+1)*QK8_0]
@@ -90,7 +103,7 @@ func quantizeQ8_0Into(dst *Q8, x []float32, b0 int) {
 		}
 		dst.D[b] = roundF16(amax / 127)
 		for i, v := range xb {
-			qb[i] = int8(math.RoundToEven(float64(v * id)))
+			qb[i] = satInt8(math.RoundToEven(float64(v * id)))
 		}
 	}
 }
@@ -138,6 +151,16 @@ func quantizeQ8KInto(dst *Q8, x []float32, b0 int) {
 		}
 		dst.D[b] = 1 / iscale
 	}
+}
+
+// satInt8 converts as vcvtps2dq then packssdw/packsswb do on ggml's x86
+// path: out of int32 range or NaN (only when amax is subnormal, so 127/amax
+// overflows) gives the integer indefinite, which saturates to -128.
+func satInt8(f float64) int8 {
+	if !(f >= math.MinInt32 && f <= math.MaxInt32) {
+		return math.MinInt8
+	}
+	return int8(min(max(f, math.MinInt8), math.MaxInt8))
 }
 
 func abs32(v float32) float32 { return math.Float32frombits(math.Float32bits(v) &^ (1 << 31)) }
