@@ -22,3 +22,6 @@ func Open(path string) (*File, error) {
 
 // Release does nothing where files are not mapped.
 func (f *File) Release(t *TensorInfo) {}
+
+// ReleaseBytes does nothing where files are not mapped.
+func (f *File) ReleaseBytes(b []byte) {}

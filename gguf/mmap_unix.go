@@ -51,17 +51,25 @@ func Open(path string) (*File, error) {
 // tensor (repacked, say) calls it so the tensor is not resident twice.
 // It does nothing for files not opened with Open.
 func (f *File) Release(t *TensorInfo) {
-	if t == nil || !f.mapped || f.data == nil || len(t.Data) == 0 {
+	if t != nil {
+		f.ReleaseBytes(t.Data)
+	}
+}
+
+// ReleaseBytes is Release for any part b of the file's tensor data (the
+// whole pages inside it); b from anywhere else is ignored.
+func (f *File) ReleaseBytes(b []byte) {
+	if !f.mapped || f.data == nil || len(b) == 0 {
 		return
 	}
 	page := uintptr(syscall.Getpagesize())
 	base := uintptr(unsafe.Pointer(unsafe.SliceData(f.data)))
-	p := uintptr(unsafe.Pointer(unsafe.SliceData(t.Data)))
-	if p < base || p-base+uintptr(len(t.Data)) > uintptr(len(f.data)) {
-		return // not a tensor of this file
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	if p < base || p-base+uintptr(len(b)) > uintptr(len(f.data)) {
+		return // not part of this file
 	}
 	start := p - base
-	end := start + uintptr(len(t.Data))
+	end := start + uintptr(len(b))
 	start = (start + page - 1) &^ (page - 1)
 	end &^= page - 1
 	if end > start {

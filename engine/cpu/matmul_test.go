@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"testing"
+
+	"github.com/orcd/orcd/gguf"
 )
 
 // f16Near is the per-step agreement on tiny-llama-gqa-f16 (measured
@@ -61,11 +63,32 @@ func TestGoldenKernels(t *testing.T) {
 				}
 			}
 			t.Logf("%s: %d/%d steps within %g of llama.cpp's run, worst %.3g (bound %g)", g.ModelFile, exact, steps, near, worst, tol)
-			if exact*4 < steps*3 {
+			// Repacked Q8_0 (kernels.Pack) sums each block's products
+			// exactly in int32 and scales once, where llama.cpp's run (no
+			// Q8_0 repacking on x86) converted eight partial sums to float
+			// per block: a different float rounding, so more steps sit at
+			// the noise level (measured 41/64 and 45/64 exact on the pure
+			// Q8_0 and phi3 files). Still far from a float32-activation
+			// engine's 0 of 64.
+			num, den := 3, 4
+			if packsType(b, gguf.TypeQ8_0) {
+				num, den = 1, 2
+			}
+			if exact*den < steps*num {
 				t.Errorf("only %d of %d steps match llama.cpp's run within %g", exact, steps, near)
 			}
 		})
 	}
+}
+
+// packsType reports whether b repacked any matrix of type t.
+func packsType(b *Backend, t gguf.Type) bool {
+	for w := range b.packed {
+		if w.Type == t {
+			return true
+		}
+	}
+	return false
 }
 
 // teacherForceDiffs is teacherForce for one case, returning every step's

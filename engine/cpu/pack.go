@@ -10,7 +10,7 @@ import (
 )
 
 // packWeights copies the matrices that have a faster repacked layout on
-// this CPU (Q4_0 in groups of eight rows, for the VNNI kernels) into that
+// this CPU (Q4_0 and Q8_0 in groups of eight rows, for the VNNI kernels) into that
 // layout, threads at a time, and releases the mapped originals so the
 // weights are not resident twice. llama.cpp does the same at load time.
 // The map is empty where no kernel wants a repacked layout.
@@ -45,7 +45,7 @@ func packWeights(m *engine.Model, threads int) (map[*gguf.TensorInfo]kernels.Mat
 	for range max(1, threads) {
 		wg.Go(func() {
 			for t := range next {
-				p, err := kernels.PackQ4_0x8(matrixOf(t))
+				p, err := packReleasing(m.File, matrixOf(t))
 				mu.Lock()
 				if err != nil && first == nil {
 					first = fmt.Errorf("cpu: repack %q: %w", t.Name, err)
@@ -53,9 +53,6 @@ func packWeights(m *engine.Model, threads int) (map[*gguf.TensorInfo]kernels.Mat
 					packed[t] = p
 				}
 				mu.Unlock()
-				if err == nil && m.File != nil {
-					m.File.Release(t)
-				}
 			}
 		})
 	}
@@ -65,6 +62,30 @@ func packWeights(m *engine.Model, threads int) (map[*gguf.TensorInfo]kernels.Mat
 	close(next)
 	wg.Wait()
 	return packed, first
+}
+
+// packPiece is the source bytes packed between two releases: peak memory
+// during loading stays near the file's size plus this per thread, not
+// plus whole output heads (279 MB for a 1B model's Q8_0 head).
+const packPiece = 8 << 20
+
+// packReleasing packs m piece by piece, releasing each piece of the mapped
+// source once it is copied (f may be nil: nothing is released).
+func packReleasing(f *gguf.File, m kernels.Matrix) (kernels.Matrix, error) {
+	dst := make([]byte, len(m.Data))
+	groups := m.Rows / 8
+	step := max(1, packPiece/max(1, len(m.Data)/max(1, groups)))
+	for g := 0; g < groups; g += step {
+		g1 := min(groups, g+step)
+		if err := kernels.PackGroups(dst, m, g, g1); err != nil {
+			return kernels.Matrix{}, err
+		}
+		if f != nil {
+			per := len(m.Data) / groups
+			f.ReleaseBytes(m.Data[g*per : g1*per])
+		}
+	}
+	return kernels.Matrix{Type: m.Type, Rows: m.Rows, Cols: m.Cols, Data: dst, Layout: kernels.LayoutRows8}, nil
 }
 
 // matrixOf views a 2-D tensor as a kernels.Matrix (rows of Dims[0] values).

@@ -123,7 +123,7 @@ func BenchmarkMatMul(b *testing.B) {
 			if !CanPack(w) {
 				continue
 			}
-			pw, err := PackQ4_0x8(w)
+			pw, err := Pack(w)
 			if err != nil {
 				b.Fatal(err)
 			}

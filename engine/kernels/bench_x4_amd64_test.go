@@ -101,7 +101,7 @@ func BenchmarkPackedQ4_0(b *testing.B) {
 	}
 	r := rand.New(rand.NewPCG(5, 6))
 	const rows, cols = 128, 2048
-	w, err := PackQ4_0x8(randMatrix(b, r, gguf.TypeQ4_0, rows, cols))
+	w, err := Pack(randMatrix(b, r, gguf.TypeQ4_0, rows, cols))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -9,11 +9,11 @@ type dotSet struct {
 	// w with token t's blocks, which start tokBlocks*t blocks after blk0.
 	// Results equal four single-token calls (bit for bit for Q8_0, Q4_K, Q6_K).
 	q8_0x4, q4_0x4, q4_Kx4, q6_Kx4 func(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32)
-	// Packed Q4_0 (LayoutQ4_0x8) kernels, nil in the reference set: eight
-	// rows of one group against one token (out[0:8]) or four tokens
-	// (token t's eight results at out[t*ostride:]), tokens tokBlocks apart.
-	q4_0x8x1 func(w []byte, a *Q8, blk0, nb int, out []float32)
-	q4_0x8x4 func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int)
+	// Packed (LayoutRows8) kernels, nil in the reference set: eight rows
+	// of one group against one token (out[0:8]) or four tokens (token t's
+	// eight results at out[t*ostride:]), tokens nb blocks apart.
+	q4_0x8x1, q8_0x8x1 func(w []byte, a *Q8, blk0, nb int, out []float32)
+	q4_0x8x4, q8_0x8x4 func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int)
 	// needCorr: the Q4_0 kernels and the Q8_0 four-token kernel read
 	// Q8.Corr, so quantization makes it.
 	needCorr bool

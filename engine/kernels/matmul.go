@@ -13,7 +13,7 @@ type Matrix struct {
 	Type       gguf.Type
 	Rows, Cols int
 	Data       []byte
-	Layout     Layout // LayoutRows unless repacked by PackQ4_0x8
+	Layout     Layout // LayoutRows unless repacked by Pack
 }
 
 // Supported reports whether MatMul has kernels for weights of type t.
@@ -92,13 +92,13 @@ func (p *Pool) MatMul(out []float32, w Matrix, x []float32, nTok int) error {
 		return fmt.Errorf("kernels: input has %d values, want %d", len(x), nTok*w.Cols)
 	case len(out) < nTok*w.Rows:
 		return fmt.Errorf("kernels: output has %d values, want %d", len(out), nTok*w.Rows)
-	case w.Layout == LayoutQ4_0x8 && (w.Type != gguf.TypeQ4_0 || w.Rows%8 != 0):
-		return fmt.Errorf("kernels: %v matrix with %d rows in the packed Q4_0 layout", w.Type, w.Rows)
-	case w.Layout > LayoutQ4_0x8:
+	case w.Layout == LayoutRows8 && (rows8Block(w.Type) == 0 || w.Rows%8 != 0):
+		return fmt.Errorf("kernels: %v matrix with %d rows in the packed layout", w.Type, w.Rows)
+	case w.Layout > LayoutRows8:
 		return fmt.Errorf("kernels: unknown matrix layout %d", w.Layout)
 	}
 	p.job = job{w: w, rowBytes: rowBytes, out: out, x: x, nTok: nTok, chunk: chunkRows(w.Rows, rowBytes, nTok, p.n)}
-	if w.Layout == LayoutQ4_0x8 {
+	if w.Layout == LayoutRows8 {
 		p.job.chunk = (p.job.chunk + 7) &^ 7 // whole groups of eight rows
 	}
 	if w.Type == gguf.TypeF16 {
@@ -108,7 +108,7 @@ func (p *Pool) MatMul(out []float32, w Matrix, x []float32, nTok int) error {
 		p.job.x = p.xh
 	} else if w.Type != gguf.TypeF32 {
 		p.act.resize(nTok*w.Cols, actBlock(w.Type))
-		if needsCorr(w.Type, nTok) {
+		if needsCorr(w, nTok) {
 			p.act.Corr = grow(p.act.Corr, nTok*w.Cols/4)
 			p.act.Off = grow(p.act.Off, nTok*w.Cols/QK8_0)
 		}
@@ -122,11 +122,12 @@ func (p *Pool) MatMul(out []float32, w Matrix, x []float32, nTok int) error {
 	return nil
 }
 
-// needsCorr reports whether the kernels for a matmul of type t over nTok
-// tokens read Q8.Corr or Q8.Off: the VNNI Q4_0 kernels (packed or not)
-// always, the VNNI Q8_0 kernel only in batches of four tokens.
-func needsCorr(t gguf.Type, nTok int) bool {
-	return active.needCorr && (t == gguf.TypeQ4_0 || t == gguf.TypeQ8_0 && nTok >= 4)
+// needsCorr reports whether the kernels for a matmul of w over nTok
+// tokens read Q8.Corr or Q8.Off: the VNNI Q4_0 kernels and packed Q8_0
+// always, the row-layout VNNI Q8_0 kernel only in batches of four tokens.
+func needsCorr(w Matrix, nTok int) bool {
+	t := w.Type
+	return active.needCorr && (t == gguf.TypeQ4_0 || t == gguf.TypeQ8_0 && (nTok >= 4 || w.Layout == LayoutRows8))
 }
 
 // quantizeBlocks quantizes activation blocks [lo, hi) of j.x (all tokens
@@ -139,7 +140,7 @@ func (j *job) quantizeBlocks(a *Q8, lo, hi int) {
 		return
 	}
 	quantizeQ8_0Into(a, x, lo)
-	if needsCorr(j.w.Type, j.nTok) {
+	if needsCorr(j.w, j.nTok) {
 		makeCorr(a, lo, hi)
 	}
 }
@@ -148,7 +149,7 @@ func (j *job) quantizeBlocks(a *Q8, lo, hi int) {
 // the rows go in tiles of about tileBytes, and every token runs over a tile
 // while it is in cache, so each weight byte comes from memory once.
 func (j *job) rows(a *Q8, lo, hi int, o *[4]float32) {
-	if j.w.Layout == LayoutQ4_0x8 {
+	if j.w.Layout == LayoutRows8 {
 		j.packedRows(a, lo, hi)
 		return
 	}

@@ -12,76 +12,115 @@ type Layout uint8
 const (
 	// LayoutRows is GGUF's: each row's blocks back to back.
 	LayoutRows Layout = iota
-	// LayoutQ4_0x8 is Q4_0 repacked by PackQ4_0x8: groups of eight rows,
+	// LayoutRows8 is Q4_0 or Q8_0 repacked by Pack: groups of eight rows,
 	// and within a group, block by block, the eight rows' f16 scales (16
-	// bytes) then their quants interleaved four bytes at a time (128
-	// bytes): chunk k (k = 0..3) holds bytes 4k..4k+3 of rows 0..7. A
-	// block of eight rows is still 8*18 bytes, so the size is unchanged.
-	LayoutQ4_0x8
+	// bytes) then their quants interleaved four bytes at a time: chunk k
+	// holds bytes 4k..4k+3 of rows 0..7 (Q4_0 has 4 chunks, Q8_0 8). A
+	// block of eight rows is still eight blocks' bytes, so the size is
+	// unchanged.
+	LayoutRows8
 )
 
-const (
-	q4_0Block   = 18     // bytes of one Q4_0 block
-	q4_0x8Block = 8 * 18 // bytes of one block of an eight-row group
-)
+// rows8Block is the bytes of one block of one row in the types Pack takes.
+func rows8Block(t gguf.Type) int {
+	switch t {
+	case gguf.TypeQ4_0:
+		return 18
+	case gguf.TypeQ8_0:
+		return 34
+	}
+	return 0
+}
 
-// CanPack reports whether PackQ4_0x8 would repack m on this CPU: Q4_0
+// CanPack reports whether Pack would repack m on this CPU: Q4_0 or Q8_0
 // weights with whole groups of eight rows, and the VNNI kernels that read
 // the packed layout.
 func CanPack(m Matrix) bool {
-	return hasVNNI && activeName != "ref" && m.Type == gguf.TypeQ4_0 && m.Layout == LayoutRows &&
+	return hasVNNI && activeName != "ref" && rows8Block(m.Type) > 0 && m.Layout == LayoutRows &&
 		m.Rows%8 == 0 && m.Rows > 0 && m.Cols%QK8_0 == 0
 }
 
-// PackQ4_0x8 copies a Q4_0 matrix into LayoutQ4_0x8, which the VNNI
-// kernels multiply with every weight byte read once per group of eight
-// rows instead of once per row. llama.cpp repacks Q4_0 the same way on
-// x86 at load time (with its own interleave). The result is a new
-// allocation; m is only read.
-func PackQ4_0x8(m Matrix) (Matrix, error) {
-	if m.Type != gguf.TypeQ4_0 || m.Layout != LayoutRows {
-		return Matrix{}, fmt.Errorf("kernels: pack: want a Q4_0 matrix in row layout, have %v", m.Type)
+// Pack copies a Q4_0 or Q8_0 matrix into LayoutRows8, which the VNNI
+// kernels multiply with each int32 lane holding one row: eight rows per
+// instruction, no per-row unpacking and no horizontal sums. llama.cpp
+// repacks Q4_0 on x86 at load time in the same spirit (with its own
+// interleave). The result is a new allocation; m is only read.
+func Pack(m Matrix) (Matrix, error) {
+	bb := rows8Block(m.Type)
+	if bb == 0 || m.Layout != LayoutRows {
+		return Matrix{}, fmt.Errorf("kernels: pack: want a Q4_0 or Q8_0 matrix in row layout, have %v", m.Type)
 	}
 	if m.Rows%8 != 0 || m.Cols%QK8_0 != 0 || m.Rows <= 0 {
-		return Matrix{}, fmt.Errorf("kernels: pack: %dx%d Q4_0 matrix is not whole groups of 8 rows and 32 columns", m.Rows, m.Cols)
+		return Matrix{}, fmt.Errorf("kernels: pack: %dx%d %v matrix is not whole groups of 8 rows and 32 columns", m.Rows, m.Cols, m.Type)
 	}
 	nb := m.Cols / QK8_0
-	rb := nb * q4_0Block
+	rb := nb * bb
 	if len(m.Data) < m.Rows*rb {
-		return Matrix{}, fmt.Errorf("kernels: pack: %dx%d Q4_0 matrix needs %d bytes, has %d", m.Rows, m.Cols, m.Rows*rb, len(m.Data))
+		return Matrix{}, fmt.Errorf("kernels: pack: %dx%d %v matrix needs %d bytes, has %d", m.Rows, m.Cols, m.Type, m.Rows*rb, len(m.Data))
 	}
 	out := make([]byte, m.Rows*rb)
-	for g := 0; g < m.Rows/8; g++ {
+	packGroups(out, m, 0, m.Rows/8)
+	return Matrix{Type: m.Type, Rows: m.Rows, Cols: m.Cols, Data: out, Layout: LayoutRows8}, nil
+}
+
+// PackGroups is Pack for the eight-row groups [g0, g1) of m only, into
+// dst (a whole packed matrix's bytes, len(m.Data) at least), so that a
+// caller can pack a large matrix piece by piece and let go of each piece
+// of the source as it goes.
+func PackGroups(dst []byte, m Matrix, g0, g1 int) error {
+	bb := rows8Block(m.Type)
+	switch {
+	case bb == 0 || m.Layout != LayoutRows || m.Rows%8 != 0 || m.Cols%QK8_0 != 0:
+		return fmt.Errorf("kernels: pack: cannot pack a %dx%d %v matrix", m.Rows, m.Cols, m.Type)
+	case g0 < 0 || g1 > m.Rows/8 || g0 > g1:
+		return fmt.Errorf("kernels: pack: groups [%d, %d) of %d", g0, g1, m.Rows/8)
+	case len(m.Data) < m.Rows*m.Cols/QK8_0*bb || len(dst) < m.Rows*m.Cols/QK8_0*bb:
+		return fmt.Errorf("kernels: pack: %dx%d %v matrix needs %d bytes", m.Rows, m.Cols, m.Type, m.Rows*m.Cols/QK8_0*bb)
+	}
+	packGroups(dst, m, g0, g1)
+	return nil
+}
+
+func packGroups(dst []byte, m Matrix, g0, g1 int) {
+	bb := rows8Block(m.Type)
+	nb := m.Cols / QK8_0
+	rb := nb * bb
+	chunks := (bb - 2) / 4
+	for g := g0; g < g1; g++ {
 		for b := 0; b < nb; b++ {
-			dst := out[(g*nb+b)*q4_0x8Block:][:q4_0x8Block]
+			blk := dst[(g*nb+b)*8*bb:][:8*bb]
 			for r := 0; r < 8; r++ {
-				src := m.Data[(g*8+r)*rb+b*q4_0Block:][:q4_0Block]
-				copy(dst[2*r:2*r+2], src[:2])
-				for k := 0; k < 4; k++ {
-					copy(dst[16+32*k+4*r:][:4], src[2+4*k:2+4*k+4])
+				src := m.Data[(g*8+r)*rb+b*bb:][:bb]
+				blk[2*r], blk[2*r+1] = src[0], src[1]
+				for k := 0; k < chunks; k++ {
+					copy(blk[16+32*k+4*r:][:4], src[2+4*k:][:4])
 				}
 			}
 		}
 	}
-	return Matrix{Type: m.Type, Rows: m.Rows, Cols: m.Cols, Data: out, Layout: LayoutQ4_0x8}, nil
 }
 
-// refGemmQ4_0x8 is the readable definition of the packed kernels: rows
+// refGemmRows8 is the readable definition of the packed kernels: rows
 // [8g, 8g+8) of packed w times token blocks starting at blk0 of a, into
-// out[0:8]. Per block, the exact integer dot (offset included) is scaled
-// by the product of the two scales and accumulated in float32; the
-// assembly does the last step as one fused multiply-add, so the two agree
-// to float rounding, not bit for bit.
-func refGemmQ4_0x8(w []byte, g, nb int, a *Q8, blk0 int, out []float32) {
+// out[0:8]. Per block, the exact integer dot is scaled by the product of
+// the two scales and accumulated in float32; the assembly does the last
+// step as one fused multiply-add, so the two agree to float rounding, not
+// bit for bit.
+func refGemmRows8(w []byte, t gguf.Type, g, nb int, a *Q8, blk0 int, out []float32) {
+	bb := rows8Block(t)
 	for r := 0; r < 8; r++ {
 		var acc float32
 		for b := 0; b < nb; b++ {
-			blk := w[(g*nb+b)*q4_0x8Block:][:q4_0x8Block]
+			blk := w[(g*nb+b)*8*bb:][:8*bb]
 			qs := a.Qs[(blk0+b)*QK8_0:][:QK8_0]
 			var s int32
-			for k := 0; k < 4; k++ {
+			for k := 0; k < (bb-2)/4; k++ {
 				for i := 0; i < 4; i++ {
 					q := blk[16+32*k+4*r+i]
+					if t == gguf.TypeQ8_0 {
+						s += int32(int8(q)) * int32(qs[4*k+i])
+						continue
+					}
 					s += (int32(q&0x0f)-8)*int32(qs[4*k+i]) + (int32(q>>4)-8)*int32(qs[16+4*k+i])
 				}
 			}
@@ -96,14 +135,17 @@ func refGemmQ4_0x8(w []byte, g, nb int, a *Q8, blk0 int, out []float32) {
 // stay in L2 while the chunk's weights are reused from it.
 const packedTokTile = 32
 
-// packedRows is rows for a LayoutQ4_0x8 matrix: lo and hi are multiples
+// packedRows is rows for a LayoutRows8 matrix: lo and hi are multiples
 // of eight. Four tokens at a time share each unpacked weight block; the
 // rest go one by one through a kernel with the same per-token arithmetic.
 func (j *job) packedRows(a *Q8, lo, hi int) {
 	w := j.w
 	nb := w.Cols / QK8_0
-	gb := nb * q4_0x8Block
+	gb := nb * 8 * rows8Block(w.Type)
 	x1, x4 := active.q4_0x8x1, active.q4_0x8x4
+	if w.Type == gguf.TypeQ8_0 {
+		x1, x4 = active.q8_0x8x1, active.q8_0x8x4
+	}
 	for t0 := 0; t0 < j.nTok; t0 += packedTokTile {
 		t1 := min(j.nTok, t0+packedTokTile)
 		for g := lo / 8; g < hi/8; g++ {
@@ -118,7 +160,7 @@ func (j *job) packedRows(a *Q8, lo, hi int) {
 				if x1 != nil {
 					x1(w.Data[g*gb:(g+1)*gb], a, t*nb, nb, out)
 				} else {
-					refGemmQ4_0x8(w.Data, g, nb, a, t*nb, out)
+					refGemmRows8(w.Data, w.Type, g, nb, a, t*nb, out)
 				}
 			}
 		}

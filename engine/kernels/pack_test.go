@@ -8,52 +8,71 @@ import (
 	"github.com/orcd/orcd/gguf"
 )
 
-// TestPackQ4_0x8Layout checks the repacked bytes against the layout's
-// definition: every row's scale and quants are where LayoutQ4_0x8 says.
-func TestPackQ4_0x8Layout(t *testing.T) {
+// TestPackLayout checks the repacked bytes against the layout's
+// definition: every row's scale and quants are where LayoutRows8 says.
+func TestPackLayout(t *testing.T) {
 	r := rand.New(rand.NewPCG(31, 32))
-	w := randMatrix(t, r, gguf.TypeQ4_0, 16, 96)
-	p, err := PackQ4_0x8(w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.Layout != LayoutQ4_0x8 || len(p.Data) != len(w.Data) {
-		t.Fatalf("layout %v, %d bytes; want packed, %d", p.Layout, len(p.Data), len(w.Data))
-	}
-	nb := w.Cols / QK8_0
-	for row := 0; row < w.Rows; row++ {
-		g, rr := row/8, row%8
-		for b := 0; b < nb; b++ {
-			src := w.Data[(row*nb+b)*18:][:18]
-			blk := p.Data[(g*nb+b)*144:][:144]
-			if blk[2*rr] != src[0] || blk[2*rr+1] != src[1] {
-				t.Fatalf("row %d block %d: scale moved wrong", row, b)
-			}
-			for j := 0; j < 16; j++ {
-				if got := blk[16+32*(j/4)+4*rr+j%4]; got != src[2+j] {
-					t.Fatalf("row %d block %d byte %d: %#x, want %#x", row, b, j, got, src[2+j])
+	for _, typ := range packTypes {
+		w := randMatrix(t, r, typ, 16, 96)
+		p, err := Pack(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Layout != LayoutRows8 || len(p.Data) != len(w.Data) {
+			t.Fatalf("%v: layout %v, %d bytes; want packed, %d", typ, p.Layout, len(p.Data), len(w.Data))
+		}
+		nb, bb := w.Cols/QK8_0, rows8Block(typ)
+		for row := 0; row < w.Rows; row++ {
+			g, rr := row/8, row%8
+			for b := 0; b < nb; b++ {
+				src := w.Data[(row*nb+b)*bb:][:bb]
+				blk := p.Data[(g*nb+b)*8*bb:][:8*bb]
+				if blk[2*rr] != src[0] || blk[2*rr+1] != src[1] {
+					t.Fatalf("%v row %d block %d: scale moved wrong", typ, row, b)
+				}
+				for j := 0; j < bb-2; j++ {
+					if got := blk[16+32*(j/4)+4*rr+j%4]; got != src[2+j] {
+						t.Fatalf("%v row %d block %d byte %d: %#x, want %#x", typ, row, b, j, got, src[2+j])
+					}
 				}
 			}
 		}
 	}
 }
 
-func TestPackQ4_0x8Errors(t *testing.T) {
+var packTypes = []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ8_0}
+
+func TestPackErrors(t *testing.T) {
 	cases := map[string]Matrix{
-		"type":   {Type: gguf.TypeQ8_0, Rows: 8, Cols: 32, Data: make([]byte, 8*34)},
+		"type":   {Type: gguf.TypeQ4_K, Rows: 8, Cols: 256, Data: make([]byte, 8*144)},
 		"rows":   {Type: gguf.TypeQ4_0, Rows: 7, Cols: 32, Data: make([]byte, 7*18)},
 		"cols":   {Type: gguf.TypeQ4_0, Rows: 8, Cols: 33, Data: make([]byte, 8*18)},
 		"short":  {Type: gguf.TypeQ4_0, Rows: 8, Cols: 32, Data: make([]byte, 8*18-1)},
-		"packed": {Type: gguf.TypeQ4_0, Rows: 8, Cols: 32, Data: make([]byte, 8*18), Layout: LayoutQ4_0x8},
+		"packed": {Type: gguf.TypeQ4_0, Rows: 8, Cols: 32, Data: make([]byte, 8*18), Layout: LayoutRows8},
 	}
 	for name, m := range cases {
-		if _, err := PackQ4_0x8(m); err == nil {
+		if _, err := Pack(m); err == nil {
 			t.Errorf("%s: no error", name)
 		}
+		if err := PackGroups(make([]byte, 8*34), m, 0, 1); err == nil {
+			t.Errorf("PackGroups %s: no error", name)
+		}
+	}
+	ok := Matrix{Type: gguf.TypeQ4_0, Rows: 16, Cols: 32, Data: make([]byte, 16*18)}
+	for _, g := range [][2]int{{-1, 1}, {0, 3}, {2, 1}} {
+		if err := PackGroups(make([]byte, 16*18), ok, g[0], g[1]); err == nil {
+			t.Errorf("PackGroups groups %v of 2: no error", g)
+		}
+	}
+	if err := PackGroups(make([]byte, 16*18-1), ok, 0, 2); err == nil {
+		t.Error("PackGroups into a short buffer: no error")
+	}
+	if err := PackGroups(make([]byte, 16*18), ok, 0, 2); err != nil {
+		t.Errorf("PackGroups, valid call: %v", err)
 	}
 }
 
-// TestPackedMatMul checks MatMul on packed Q4_0 against the naive
+// TestPackedMatMul checks MatMul on packed Q4_0 and Q8_0 against the naive
 // definition and against the unpacked kernels, for token counts that
 // exercise the four-token kernel, the one-token tail and the token tiles,
 // with fast and reference kernels.
@@ -64,9 +83,10 @@ func TestPackedMatMul(t *testing.T) {
 		UseReference(ref)
 		for _, threads := range []int{1, 2, 3} {
 			p := NewPool(threads)
-			for _, nTok := range []int{1, 3, 4, 9, 37} {
-				w := randMatrix(t, r, gguf.TypeQ4_0, 48, 8*QK8_0)
-				pw, err := PackQ4_0x8(w)
+			for _, c := range packCases() {
+				typ, nTok := c.typ, c.nTok
+				w := randMatrix(t, r, typ, 48, 8*QK8_0)
+				pw, err := Pack(w)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -82,10 +102,10 @@ func TestPackedMatMul(t *testing.T) {
 				want, bound := naiveMatMul(t, w, x, nTok)
 				for i := range got {
 					if d := math.Abs(float64(got[i]) - want[i]); d > 1e-5*bound[i]+1e-6 {
-						t.Fatalf("ref=%v threads=%d nTok=%d: out[%d]=%v, want %v", ref, threads, nTok, i, got[i], want[i])
+						t.Fatalf("%v ref=%v threads=%d nTok=%d: out[%d]=%v, want %v", typ, ref, threads, nTok, i, got[i], want[i])
 					}
 					if d := math.Abs(float64(got[i] - plain[i])); d > 1e-5*bound[i]+1e-6 {
-						t.Fatalf("ref=%v threads=%d nTok=%d: out[%d]=%v, unpacked %v", ref, threads, nTok, i, got[i], plain[i])
+						t.Fatalf("%v ref=%v threads=%d nTok=%d: out[%d]=%v, unpacked %v", typ, ref, threads, nTok, i, got[i], plain[i])
 					}
 				}
 			}
@@ -94,7 +114,22 @@ func TestPackedMatMul(t *testing.T) {
 	}
 }
 
-// TestPackedBatchInvariant checks that a token's packed-Q4_0 result is bit
+func packCases() (cs []struct {
+	typ  gguf.Type
+	nTok int
+}) {
+	for _, typ := range packTypes {
+		for _, n := range []int{1, 3, 4, 9, 37} {
+			cs = append(cs, struct {
+				typ  gguf.Type
+				nTok int
+			}{typ, n})
+		}
+	}
+	return cs
+}
+
+// TestPackedBatchInvariant checks that a token's packed result is bit
 // for bit the same alone as in any batch: the one- and four-token kernels
 // do the same arithmetic per token, so batching sequences together does
 // not change any of their outputs.
@@ -102,25 +137,27 @@ func TestPackedBatchInvariant(t *testing.T) {
 	r := rand.New(rand.NewPCG(35, 36))
 	p := NewPool(2)
 	defer p.Close()
-	w := randMatrix(t, r, gguf.TypeQ4_0, 64, 16*QK8_0)
-	pw, err := PackQ4_0x8(w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const nTok = 11
-	x := randVec(r, nTok*w.Cols)
-	all := make([]float32, nTok*w.Rows)
-	if err := p.MatMul(all, pw, x, nTok); err != nil {
-		t.Fatal(err)
-	}
-	one := make([]float32, w.Rows)
-	for tok := 0; tok < nTok; tok++ {
-		if err := p.MatMul(one, pw, x[tok*w.Cols:(tok+1)*w.Cols], 1); err != nil {
+	for _, typ := range packTypes {
+		w := randMatrix(t, r, typ, 64, 16*QK8_0)
+		pw, err := Pack(w)
+		if err != nil {
 			t.Fatal(err)
 		}
-		for i, v := range one {
-			if b := all[tok*w.Rows+i]; math.Float32bits(b) != math.Float32bits(v) {
-				t.Fatalf("token %d row %d: %v in a batch of %d, %v alone", tok, i, b, nTok, v)
+		const nTok = 11
+		x := randVec(r, nTok*w.Cols)
+		all := make([]float32, nTok*w.Rows)
+		if err := p.MatMul(all, pw, x, nTok); err != nil {
+			t.Fatal(err)
+		}
+		one := make([]float32, w.Rows)
+		for tok := 0; tok < nTok; tok++ {
+			if err := p.MatMul(one, pw, x[tok*w.Cols:(tok+1)*w.Cols], 1); err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range one {
+				if b := all[tok*w.Rows+i]; math.Float32bits(b) != math.Float32bits(v) {
+					t.Fatalf("%v token %d row %d: %v in a batch of %d, %v alone", typ, tok, i, b, nTok, v)
+				}
 			}
 		}
 	}

@@ -1,7 +1,7 @@
 #include "textflag.h"
 
-// Q4_0 weights repacked eight rows at a time (see pack.go), multiplied
-// with AVX-512 VNNI on 256-bit registers. Each int32 lane is one weight
+// Q4_0 and Q8_0 weights repacked eight rows at a time (see pack.go),
+// multiplied with AVX-512 VNNI on 256-bit registers. Each int32 lane is one weight
 // row, so a block of eight rows against one token is eight vpdpbusd whose
 // activation operand is one dword of the token's quants broadcast from
 // memory: no per-row unpacking, no horizontal sums, and the weight unpack
@@ -37,9 +37,12 @@
 	VPAND Y14, Y11, Y11
 
 // TOKEN8 adds one token's block to acc (eight rows). qi indexes the
-// token's quants from DI, di its scale and offset from DX and BX.
-#define TOKEN8(qi, di, acc) \
+// token's quants from DI, di its scale and offset from DX and BX. The
+// weights are Y4..Y11 (values 4k..4k+3 of each row in Y(4+k)); Q8_0 passes
+// Q8_0_OFF, Q4_0 nothing, as shift.
+#define TOKEN8(qi, di, acc, shift) \
 	VPBROADCASTD (BX)(di), Y16; \
+	shift \
 	VPXORD Y17, Y17, Y17; \
 	VPDPBUSD.BCST 0(DI)(qi), Y4, Y16; \
 	VPDPBUSD.BCST 4(DI)(qi), Y5, Y17; \
@@ -75,7 +78,7 @@ g1loop:
 	// 1 KiB ahead, which the hardware prefetcher misses at group starts.
 	PREFETCHT0 1024(SI)
 	UNPACK8
-	TOKEN8(R12*1, R12*1, Y0)
+	TOKEN8(R12*1, R12*1, Y0, ;)
 	ADDQ $144, SI
 	ADDQ $32, DI
 	ADDQ $4, DX
@@ -112,16 +115,108 @@ TEXT ·gemmQ4_0x8x4VNNI(SB), NOSPLIT, $0-72
 
 g4loop:
 	UNPACK8
-	TOKEN8(R12*1, R12*1, Y0)
-	TOKEN8(R8*1, R10*1, Y1)
-	TOKEN8(R8*2, R10*2, Y2)
-	TOKEN8(R9*1, R11*1, Y3)
+	TOKEN8(R12*1, R12*1, Y0, ;)
+	TOKEN8(R8*1, R10*1, Y1, ;)
+	TOKEN8(R8*2, R10*2, Y2, ;)
+	TOKEN8(R9*1, R11*1, Y3, ;)
 	ADDQ $144, SI
 	ADDQ $32, DI
 	ADDQ $4, DX
 	ADDQ $4, BX
 	DECQ CX
 	JNZ  g4loop
+
+	MOVQ out+56(FP), AX
+	MOVQ ostride+64(FP), R13
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, (AX)(R13*1)
+	VMOVUPS Y2, (AX)(R13*2)
+	LEAQ (R13)(R13*2), R13
+	VMOVUPS Y3, (AX)(R13*1)
+	VZEROUPPER
+	RET
+
+// Q8_0: vpdpbusd wants unsigned weights, so they are flipped to w+128
+// (xor 0x80) as they are loaded, and each token's lane starts from -128
+// times its block sum, which is Q8.Off (-8 times the sum) shifted left 4.
+#define Q8_0_OFF VPSLLD $4, Y16, Y16;
+
+// UNPACK8_Q8_0 loads block (SI): Y12 the eight scales, Y4..Y11 the flipped
+// quants, chunk k (values 4k..4k+3 of each row) in Y(4+k).
+#define UNPACK8_Q8_0 \
+	VCVTPH2PS (SI), Y12; \
+	VPXOR 16(SI), Y14, Y4; \
+	VPXOR 48(SI), Y14, Y5; \
+	VPXOR 80(SI), Y14, Y6; \
+	VPXOR 112(SI), Y14, Y7; \
+	VPXOR 144(SI), Y14, Y8; \
+	VPXOR 176(SI), Y14, Y9; \
+	VPXOR 208(SI), Y14, Y10; \
+	VPXOR 240(SI), Y14, Y11
+
+#define FLIP_MASK \
+	MOVL $0x80808080, AX; \
+	VMOVD AX, X14; \
+	VPBROADCASTD X14, Y14
+
+// func gemmQ8_0x8x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb int, out *float32)
+TEXT ·gemmQ8_0x8x1VNNI(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), SI
+	MOVQ qs+8(FP), DI
+	MOVQ d+16(FP), DX
+	MOVQ off+24(FP), BX
+	MOVQ nb+32(FP), CX
+	XORQ R12, R12
+	VXORPS Y0, Y0, Y0
+	FLIP_MASK
+
+q1loop:
+	PREFETCHT0 1024(SI)
+	PREFETCHT0 1088(SI)
+	UNPACK8_Q8_0
+	TOKEN8(R12*1, R12*1, Y0, Q8_0_OFF)
+	ADDQ $272, SI
+	ADDQ $32, DI
+	ADDQ $4, DX
+	ADDQ $4, BX
+	DECQ CX
+	JNZ  q1loop
+
+	MOVQ out+40(FP), AX
+	VMOVUPS Y0, (AX)
+	VZEROUPPER
+	RET
+
+// func gemmQ8_0x8x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+TEXT ·gemmQ8_0x8x4VNNI(SB), NOSPLIT, $0-72
+	MOVQ w+0(FP), SI
+	MOVQ qs+8(FP), DI
+	MOVQ d+16(FP), DX
+	MOVQ off+24(FP), BX
+	MOVQ nb+32(FP), CX
+	MOVQ qstride+40(FP), R8
+	MOVQ dstride+48(FP), R10
+	LEAQ (R8)(R8*2), R9
+	LEAQ (R10)(R10*2), R11
+	XORQ R12, R12
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	FLIP_MASK
+
+q4loop:
+	UNPACK8_Q8_0
+	TOKEN8(R12*1, R12*1, Y0, Q8_0_OFF)
+	TOKEN8(R8*1, R10*1, Y1, Q8_0_OFF)
+	TOKEN8(R8*2, R10*2, Y2, Q8_0_OFF)
+	TOKEN8(R9*1, R11*1, Y3, Q8_0_OFF)
+	ADDQ $272, SI
+	ADDQ $32, DI
+	ADDQ $4, DX
+	ADDQ $4, BX
+	DECQ CX
+	JNZ  q4loop
 
 	MOVQ out+56(FP), AX
 	MOVQ ostride+64(FP), R13
