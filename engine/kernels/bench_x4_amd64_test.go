@@ -106,11 +106,11 @@ func BenchmarkPackedQ4_0(b *testing.B) {
 		b.Fatal(err)
 	}
 	var a Q8
-	if err := QuantizeQ8_0(&a, randVec(r, 4*cols)); err != nil {
+	if err := QuantizeQ8_0(&a, randVec(r, 8*cols)); err != nil {
 		b.Fatal(err)
 	}
 	nb, gb := cols/32, cols/32*144
-	out := make([]float32, 4*rows)
+	out := make([]float32, 8*rows)
 	b.Run("x1", func(b *testing.B) {
 		for b.Loop() {
 			for g := 0; g < rows/8; g++ {
@@ -126,5 +126,13 @@ func BenchmarkPackedQ4_0(b *testing.B) {
 			}
 		}
 		b.ReportMetric(float64(4*rows*b.N)/b.Elapsed().Seconds(), "tok-rows/s")
+	})
+	b.Run("x8", func(b *testing.B) {
+		for b.Loop() {
+			for g := 0; g < rows/8; g++ {
+				fastDots.q4_0x8x8(w.Data[g*gb:(g+1)*gb], &a, 0, nb, out[8*g:], rows)
+			}
+		}
+		b.ReportMetric(float64(8*rows*b.N)/b.Elapsed().Seconds(), "tok-rows/s")
 	})
 }

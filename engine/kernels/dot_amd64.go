@@ -35,6 +35,12 @@ func gemmQ8_0x8x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb int, out *fl
 func gemmQ8_0x8x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 
 //go:noescape
+func gemmQ4_0x8x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ8_0x8x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
 func dotQ8_0x4VNNI(w *byte, qs *int8, d *float32, corr *int32, nb, qstride, dstride int, out *[4]float32)
 
 //go:noescape
@@ -156,6 +162,16 @@ func init() {
 			_ = out[3*ostride+7]
 			_ = a.Off[blk0+4*nb-1]
 			gemmQ8_0x8x4VNNI(&w[0], &a.Qs[blk0*32], &a.D[blk0], &a.Off[blk0], nb, nb*32, nb*4, &out[0], 4*ostride)
+		}
+		fastDots.q4_0x8x8 = func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
+			_ = out[7*ostride+7]
+			_ = a.Off[blk0+8*nb-1]
+			gemmQ4_0x8x8VNNI(&w[0], &a.Qs[blk0*32], &a.D[blk0], &a.Off[blk0], nb, nb*32, nb*4, &out[0], 4*ostride)
+		}
+		fastDots.q8_0x8x8 = func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
+			_ = out[7*ostride+7]
+			_ = a.Off[blk0+8*nb-1]
+			gemmQ8_0x8x8VNNI(&w[0], &a.Qs[blk0*32], &a.D[blk0], &a.Off[blk0], nb, nb*32, nb*4, &out[0], 4*ostride)
 		}
 		fastDots.needCorr = true
 	}

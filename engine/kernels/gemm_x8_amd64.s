@@ -227,3 +227,106 @@ q4loop:
 	VMOVUPS Y3, (AX)(R13*1)
 	VZEROUPPER
 	RET
+
+// Eight tokens: tokens 4..7 are addressed like tokens 0..3 from second
+// base pointers (R13 quants, R14 scales, R15 offsets), four tokens on.
+#define X8_PROLOGUE \
+	MOVQ w+0(FP), SI; \
+	MOVQ qs+8(FP), DI; \
+	MOVQ d+16(FP), DX; \
+	MOVQ off+24(FP), BX; \
+	MOVQ nb+32(FP), CX; \
+	MOVQ qstride+40(FP), R8; \
+	MOVQ dstride+48(FP), R10; \
+	LEAQ (R8)(R8*2), R9; \
+	LEAQ (R10)(R10*2), R11; \
+	LEAQ (DI)(R8*4), R13; \
+	LEAQ (DX)(R10*4), R14; \
+	LEAQ (BX)(R10*4), R15; \
+	XORQ R12, R12; \
+	VXORPS Y0, Y0, Y0; \
+	VXORPS Y1, Y1, Y1; \
+	VXORPS Y2, Y2, Y2; \
+	VXORPS Y3, Y3, Y3; \
+	VXORPS Y13, Y13, Y13; \
+	VXORPS Y15, Y15, Y15; \
+	VXORPS Y18, Y18, Y18; \
+	VXORPS Y19, Y19, Y19
+
+// TOKEN8_AT is TOKEN8 with explicit base registers.
+#define TOKEN8_AT(q, d, o, qi, di, acc, shift) \
+	VPBROADCASTD (o)(di), Y16; \
+	shift \
+	VPXORD Y17, Y17, Y17; \
+	VPDPBUSD.BCST 0(q)(qi), Y4, Y16; \
+	VPDPBUSD.BCST 4(q)(qi), Y5, Y17; \
+	VPDPBUSD.BCST 8(q)(qi), Y6, Y16; \
+	VPDPBUSD.BCST 12(q)(qi), Y7, Y17; \
+	VPDPBUSD.BCST 16(q)(qi), Y8, Y16; \
+	VPDPBUSD.BCST 20(q)(qi), Y9, Y17; \
+	VPDPBUSD.BCST 24(q)(qi), Y10, Y16; \
+	VPDPBUSD.BCST 28(q)(qi), Y11, Y17; \
+	VPADDD Y17, Y16, Y16; \
+	VCVTDQ2PS Y16, Y16; \
+	VMULPS.BCST (d)(di), Y12, Y17; \
+	VFMADD231PS Y17, Y16, acc
+
+#define X8_TOKENS(shift) \
+	TOKEN8_AT(DI, DX, BX, R12*1, R12*1, Y0, shift); \
+	TOKEN8_AT(DI, DX, BX, R8*1, R10*1, Y1, shift); \
+	TOKEN8_AT(DI, DX, BX, R8*2, R10*2, Y2, shift); \
+	TOKEN8_AT(DI, DX, BX, R9*1, R11*1, Y3, shift); \
+	TOKEN8_AT(R13, R14, R15, R12*1, R12*1, Y13, shift); \
+	TOKEN8_AT(R13, R14, R15, R8*1, R10*1, Y15, shift); \
+	TOKEN8_AT(R13, R14, R15, R8*2, R10*2, Y18, shift); \
+	TOKEN8_AT(R13, R14, R15, R9*1, R11*1, Y19, shift)
+
+#define X8_NEXT(wbytes) \
+	ADDQ $wbytes, SI; \
+	ADDQ $32, DI; \
+	ADDQ $4, DX; \
+	ADDQ $4, BX; \
+	ADDQ $32, R13; \
+	ADDQ $4, R14; \
+	ADDQ $4, R15; \
+	DECQ CX
+
+#define X8_EPILOGUE \
+	MOVQ out+56(FP), AX; \
+	MOVQ ostride+64(FP), R8; \
+	LEAQ (R8)(R8*2), R9; \
+	VMOVUPS Y0, (AX); \
+	VMOVUPS Y1, (AX)(R8*1); \
+	VMOVUPS Y2, (AX)(R8*2); \
+	VMOVUPS Y3, (AX)(R9*1); \
+	LEAQ (AX)(R8*4), AX; \
+	VMOVUPS Y13, (AX); \
+	VMOVUPS Y15, (AX)(R8*1); \
+	VMOVUPS Y18, (AX)(R8*2); \
+	VMOVUPS Y19, (AX)(R9*1); \
+	VZEROUPPER; \
+	RET
+
+// func gemmQ4_0x8x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+TEXT ·gemmQ4_0x8x8VNNI(SB), NOSPLIT, $0-72
+	X8_PROLOGUE
+	NIBBLE_MASK
+
+g8loop:
+	UNPACK8
+	X8_TOKENS(;)
+	X8_NEXT(144)
+	JNZ g8loop
+	X8_EPILOGUE
+
+// func gemmQ8_0x8x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+TEXT ·gemmQ8_0x8x8VNNI(SB), NOSPLIT, $0-72
+	X8_PROLOGUE
+	FLIP_MASK
+
+q8loop:
+	UNPACK8_Q8_0
+	X8_TOKENS(Q8_0_OFF)
+	X8_NEXT(272)
+	JNZ q8loop
+	X8_EPILOGUE

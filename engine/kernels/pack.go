@@ -136,20 +136,26 @@ func refGemmRows8(w []byte, t gguf.Type, g, nb int, a *Q8, blk0 int, out []float
 const packedTokTile = 32
 
 // packedRows is rows for a LayoutRows8 matrix: lo and hi are multiples
-// of eight. Four tokens at a time share each unpacked weight block; the
-// rest go one by one through a kernel with the same per-token arithmetic.
+// of eight. Eight, then four tokens at a time share each unpacked weight
+// block; the rest go one by one, all through kernels with the same
+// per-token arithmetic.
 func (j *job) packedRows(a *Q8, lo, hi int) {
 	w := j.w
 	nb := w.Cols / QK8_0
 	gb := nb * 8 * rows8Block(w.Type)
-	x1, x4 := active.q4_0x8x1, active.q4_0x8x4
+	x1, x4, x8 := active.q4_0x8x1, active.q4_0x8x4, active.q4_0x8x8
 	if w.Type == gguf.TypeQ8_0 {
-		x1, x4 = active.q8_0x8x1, active.q8_0x8x4
+		x1, x4, x8 = active.q8_0x8x1, active.q8_0x8x4, active.q8_0x8x8
 	}
 	for t0 := 0; t0 < j.nTok; t0 += packedTokTile {
 		t1 := min(j.nTok, t0+packedTokTile)
 		for g := lo / 8; g < hi/8; g++ {
 			t := t0
+			if x8 != nil {
+				for ; t+8 <= t1; t += 8 {
+					x8(w.Data[g*gb:(g+1)*gb], a, t*nb, nb, j.out[t*w.Rows+8*g:], w.Rows)
+				}
+			}
 			if x4 != nil {
 				for ; t+4 <= t1; t += 4 {
 					x4(w.Data[g*gb:(g+1)*gb], a, t*nb, nb, j.out[t*w.Rows+8*g:], w.Rows)
