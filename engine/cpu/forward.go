@@ -176,13 +176,13 @@ func (b *Backend) feedForward(y *engine.Layer, n int) {
 		b.matmul(s.hb2, y.GateUp, s.xb, n)
 		for t := 0; t < n; t++ {
 			gu := s.hb2[t*2*ff : (t+1)*2*ff]
-			swiglu(s.hb[t*ff:(t+1)*ff], gu[:ff], gu[ff:])
+			swigluFast(s.hb[t*ff:(t+1)*ff], gu[:ff], gu[ff:])
 		}
 		return
 	}
 	b.matmul(s.hb, y.Gate, s.xb, n)
 	b.matmul(s.hb2, y.Up, s.xb, n)
-	swiglu(s.hb[:n*ff], s.hb[:n*ff], s.hb2[:n*ff])
+	swigluFast(s.hb[:n*ff], s.hb[:n*ff], s.hb2[:n*ff])
 }
 
 func addInPlace(x, d []float32) {

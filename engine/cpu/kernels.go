@@ -1,6 +1,10 @@
 package cpu
 
-import "math"
+import (
+	"math"
+
+	"github.com/orcd/orcd/engine/kernels"
+)
 
 // The kernels below are the plain reference forms: one vector at a time,
 // written for clarity. Sums that decide a scale run in float64 as ggml does.
@@ -45,6 +49,26 @@ func swiglu(h, gate, up []float32) {
 	for i := range h {
 		h[i] = silu(gate[i]) * up[i]
 	}
+}
+
+// softmaxFast and swigluFast follow the matmul path: with quantized
+// activations (engine/kernels, reproducing llama.cpp's quantized runs) they
+// use the kernels' float32 vector exp, as ggml does, within 1 ulp of
+// math.Exp; on the float reference path they are softmax and swiglu above.
+func softmaxFast(x []float32) {
+	if activationsQuantized {
+		kernels.Softmax(x)
+		return
+	}
+	softmax(x)
+}
+
+func swigluFast(h, gate, up []float32) {
+	if activationsQuantized {
+		kernels.SwiGLU(h, gate, up)
+		return
+	}
+	swiglu(h, gate, up)
 }
 
 // ropeFreqs returns the rotation speed of each pair i < nRot/2:
