@@ -140,3 +140,36 @@ func BenchmarkMatMul(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMatMulStream multiplies matrices larger than the L3 cache (72
+// to 108 MB) with 1, 4, 8 and 16 tokens: batched decode, where each step
+// streams every weight from memory once and computes with it for every
+// sequence. GB/s is weight bytes per second; at 1 token it is the memory
+// bandwidth one MatMul reaches, at 8 and 16 whether compute hides it.
+func BenchmarkMatMulStream(b *testing.B) {
+	r := rand.New(rand.NewPCG(4, 4))
+	p := NewPool(0)
+	defer p.Close()
+	for _, typ := range []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ6_K} {
+		w := randMatrix(b, r, typ, 16384*2, 4096)
+		if CanPack(w) {
+			var err error
+			if w, err = Pack(w); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for _, nTok := range []int{1, 4, 8, 16} {
+			x := randVec(r, nTok*w.Cols)
+			out := make([]float32, nTok*w.Rows)
+			b.Run(fmt.Sprintf("%v/%dtok", typ, nTok), func(b *testing.B) {
+				b.SetBytes(int64(len(w.Data)))
+				for b.Loop() {
+					if err := p.MatMul(out, w, x, nTok); err != nil {
+						b.Fatal(err)
+					}
+				}
+				reportGBs(b, len(w.Data))
+			})
+		}
+	}
+}
