@@ -16,11 +16,12 @@ import (
 // engineOptions choose and configure the engine behind serve and generate.
 type engineOptions struct {
 	ModelPath string
-	Engine    string // auto, cpu, cuda, metal
-	Threads   int    // 0 = all cores
-	Slots     int    // concurrent sequences
-	Context   int    // 0 = the model's training context, capped
-	CUDALib   string // explicit path to the CUDA library
+	Engine    string              // auto, cpu, cuda, metal
+	Threads   int                 // 0 = all cores
+	Slots     int                 // concurrent sequences
+	Context   int                 // 0 = the model's training context, capped
+	CUDALib   string              // explicit path to the CUDA library
+	Sched     engine.SchedOptions // zero fields: the scheduler's defaults
 }
 
 // openEngine loads the model and starts the chosen backend.
@@ -76,7 +77,13 @@ func newCPUGenerator(f *gguf.File, opts engineOptions) (*engine.Generator, engin
 		Quant:  m.Quant(),
 		Engine: engineName,
 	}
-	return engine.NewGenerator(withFile(b, f), tok, m.Config.NVocab, info), tok, nil
+	return opts.newGenerator(withFile(b, f), tok, m.Config.NVocab, info), tok, nil
+}
+
+// newGenerator serves b, whichever backend newBackend chose, with the
+// scheduler options of opts.
+func (opts engineOptions) newGenerator(b engine.Backend, tok engine.Tokenizer, nVocab int, info engine.Info) *engine.Generator {
+	return engine.NewGeneratorWith(b, tok, nVocab, info, opts.Sched)
 }
 
 // newBackend starts the backend opts.Engine names. auto takes CUDA when

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"strconv"
+)
+
+// addSchedFlags binds the scheduler's knobs (engine.SchedOptions) to fs.
+// Each is a count where 0 keeps the engine's default, so that an unset
+// flag (or ORCD_* variable) changes nothing.
+func addSchedFlags(fs *flag.FlagSet, o *engineOptions) {
+	fs.Var((*countValue)(&o.Sched.PrefillChunk), "prefill-chunk",
+		"most prompt `tokens` one step takes while other jobs decode; bounds their time between tokens (0: 32)")
+	addIdlePrefillFlag(fs, o)
+	fs.Var((*countValue)(&o.Sched.KVCells), "kv-cells",
+		"KV cache `positions` running jobs may reserve together (prompt + max_tokens each): a job waits for room, one that never fits is refused (0: every slot's whole context)")
+}
+
+// addIdlePrefillFlag is the one knob that matters with a single job.
+func addIdlePrefillFlag(fs *flag.FlagSet, o *engineOptions) {
+	fs.Var((*countValue)(&o.Sched.IdlePrefill), "idle-prefill",
+		"most prompt `tokens` one step takes when no job is decoding; at least --prefill-chunk (0: 512)")
+}
+
+// countValue is an int flag that refuses negative values, so the error
+// names the flag (or its ORCD_* variable) before anything is loaded.
+type countValue int
+
+func (c *countValue) String() string { return strconv.Itoa(int(*c)) }
+
+func (c *countValue) Set(s string) error {
+	n, err := strconv.ParseInt(s, 0, strconv.IntSize)
+	if err != nil {
+		return errors.New("not a whole number")
+	}
+	if n < 0 {
+		return errors.New("must be 0 or more (0 keeps the default)")
+	}
+	*c = countValue(n)
+	return nil
+}
