@@ -41,6 +41,12 @@ func gemmQ4_0x8x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, ds
 func gemmQ8_0x8x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 
 //go:noescape
+func gemmQ6_Kx8x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb int, out *float32)
+
+//go:noescape
+func gemmQ6_Kx8x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
+
+//go:noescape
 func dotQ8_0x4VNNI(w *byte, qs *int8, d *float32, corr *int32, nb, qstride, dstride int, out *[4]float32)
 
 //go:noescape
@@ -174,6 +180,17 @@ func init() {
 			gemmQ8_0x8x8VNNI(&w[0], &a.Qs[blk0*32], &a.D[blk0], &a.Off[blk0], nb, nb*32, nb*4, &out[0], 4*ostride)
 		}
 		fastDots.needCorr = true
+	}
+	if hasAVX512BW && hasVNNI {
+		fastDots.q6_Kx8x1 = func(w []byte, a *Q8, blk0, nb int, out []float32) {
+			_ = out[7]
+			gemmQ6_Kx8x1VNNI(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*16], nb, &out[0])
+		}
+		fastDots.q6_Kx8x4 = func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
+			_ = out[3*ostride+7]
+			_ = a.Off[(blk0+4*nb)*16-1]
+			gemmQ6_Kx8x4VNNI(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*16], nb, nb*QK_K, nb*4, nb*64, &out[0], 4*ostride)
+		}
 	}
 	if hasAVX512BW {
 		fastDots.q6_Kx4 = func(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32) {

@@ -92,7 +92,7 @@ func (p *Pool) MatMul(out []float32, w Matrix, x []float32, nTok int) error {
 		return fmt.Errorf("kernels: input has %d values, want %d", len(x), nTok*w.Cols)
 	case len(out) < nTok*w.Rows:
 		return fmt.Errorf("kernels: output has %d values, want %d", len(out), nTok*w.Rows)
-	case w.Layout == LayoutRows8 && (rows8Block(w.Type) == 0 || w.Rows%8 != 0):
+	case w.Layout == LayoutRows8 && (rows8Block(w.Type) == 0 || w.Rows%8 != 0 || w.Cols%rows8Cols(w.Type) != 0):
 		return fmt.Errorf("kernels: %v matrix with %d rows in the packed layout", w.Type, w.Rows)
 	case w.Layout > LayoutRows8:
 		return fmt.Errorf("kernels: unknown matrix layout %d", w.Layout)
@@ -111,6 +111,9 @@ func (p *Pool) MatMul(out []float32, w Matrix, x []float32, nTok int) error {
 		if needsCorr(w, nTok) {
 			p.act.Corr = grow(p.act.Corr, nTok*w.Cols/4)
 			p.act.Off = grow(p.act.Off, nTok*w.Cols/QK8_0)
+		}
+		if w.Type == gguf.TypeQ6_K && w.Layout == LayoutRows8 {
+			p.act.Off = grow(p.act.Off, nTok*w.Cols/16)
 		}
 		p.job.quantize = true
 		p.run()
@@ -137,6 +140,9 @@ func (j *job) quantizeBlocks(a *Q8, lo, hi int) {
 	x := j.x[lo*a.Block : hi*a.Block]
 	if a.Block == QK_K {
 		quantizeQ8KInto(a, x, lo)
+		if j.w.Layout == LayoutRows8 {
+			makeOff6(a, lo, hi)
+		}
 		return
 	}
 	quantizeQ8_0Into(a, x, lo)

@@ -28,19 +28,44 @@ func rows8Block(t gguf.Type) int {
 		return 18
 	case gguf.TypeQ8_0:
 		return 34
+	case gguf.TypeQ6_K:
+		return q6KBlock
 	}
 	return 0
 }
 
-// CanPack reports whether Pack would repack m on this CPU: Q4_0 or Q8_0
-// weights with whole groups of eight rows, and the VNNI kernels that read
-// the packed layout.
-func CanPack(m Matrix) bool {
-	return hasVNNI && activeName != "ref" && rows8Block(m.Type) > 0 && m.Layout == LayoutRows &&
-		m.Rows%8 == 0 && m.Rows > 0 && m.Cols%QK8_0 == 0
+// rows8Cols is the values per block (and so the column multiple) of a type
+// Pack takes.
+func rows8Cols(t gguf.Type) int {
+	if t == gguf.TypeQ6_K {
+		return QK_K
+	}
+	return QK8_0
 }
 
-// Pack copies a Q4_0 or Q8_0 matrix into LayoutRows8, which the VNNI
+// rows8Kernels are the active packed kernels for weights of type t (one,
+// four and eight tokens), nil where there are none.
+func rows8Kernels(t gguf.Type) (x1 func([]byte, *Q8, int, int, []float32), x4, x8 func([]byte, *Q8, int, int, []float32, int)) {
+	switch t {
+	case gguf.TypeQ4_0:
+		return active.q4_0x8x1, active.q4_0x8x4, active.q4_0x8x8
+	case gguf.TypeQ8_0:
+		return active.q8_0x8x1, active.q8_0x8x4, active.q8_0x8x8
+	case gguf.TypeQ6_K:
+		return active.q6_Kx8x1, active.q6_Kx8x4, nil
+	}
+	return nil, nil, nil
+}
+
+// CanPack reports whether Pack would repack m on this CPU: Q4_0, Q8_0 or
+// Q6_K weights with whole groups of eight rows, and the VNNI kernels that
+// read the packed layout.
+func CanPack(m Matrix) bool {
+	x1, _, _ := rows8Kernels(m.Type)
+	return x1 != nil && m.Layout == LayoutRows && m.Rows%8 == 0 && m.Rows > 0 && m.Cols%rows8Cols(m.Type) == 0
+}
+
+// Pack copies a Q4_0, Q8_0 or Q6_K matrix into LayoutRows8, which the VNNI
 // kernels multiply with each int32 lane holding one row: eight rows per
 // instruction, no per-row unpacking and no horizontal sums. llama.cpp
 // repacks Q4_0 on x86 at load time in the same spirit (with its own
@@ -48,12 +73,12 @@ func CanPack(m Matrix) bool {
 func Pack(m Matrix) (Matrix, error) {
 	bb := rows8Block(m.Type)
 	if bb == 0 || m.Layout != LayoutRows {
-		return Matrix{}, fmt.Errorf("kernels: pack: want a Q4_0 or Q8_0 matrix in row layout, have %v", m.Type)
+		return Matrix{}, fmt.Errorf("kernels: pack: want a Q4_0, Q8_0 or Q6_K matrix in row layout, have %v", m.Type)
 	}
-	if m.Rows%8 != 0 || m.Cols%QK8_0 != 0 || m.Rows <= 0 {
+	if m.Rows%8 != 0 || m.Cols%rows8Cols(m.Type) != 0 || m.Rows <= 0 {
 		return Matrix{}, fmt.Errorf("kernels: pack: %dx%d %v matrix is not whole groups of 8 rows and 32 columns", m.Rows, m.Cols, m.Type)
 	}
-	nb := m.Cols / QK8_0
+	nb := m.Cols / rows8Cols(m.Type)
 	rb := nb * bb
 	if len(m.Data) < m.Rows*rb {
 		return Matrix{}, fmt.Errorf("kernels: pack: %dx%d %v matrix needs %d bytes, has %d", m.Rows, m.Cols, m.Type, m.Rows*rb, len(m.Data))
@@ -70,18 +95,22 @@ func Pack(m Matrix) (Matrix, error) {
 func PackGroups(dst []byte, m Matrix, g0, g1 int) error {
 	bb := rows8Block(m.Type)
 	switch {
-	case bb == 0 || m.Layout != LayoutRows || m.Rows%8 != 0 || m.Cols%QK8_0 != 0:
+	case bb == 0 || m.Layout != LayoutRows || m.Rows%8 != 0 || m.Cols%rows8Cols(m.Type) != 0:
 		return fmt.Errorf("kernels: pack: cannot pack a %dx%d %v matrix", m.Rows, m.Cols, m.Type)
 	case g0 < 0 || g1 > m.Rows/8 || g0 > g1:
 		return fmt.Errorf("kernels: pack: groups [%d, %d) of %d", g0, g1, m.Rows/8)
-	case len(m.Data) < m.Rows*m.Cols/QK8_0*bb || len(dst) < m.Rows*m.Cols/QK8_0*bb:
-		return fmt.Errorf("kernels: pack: %dx%d %v matrix needs %d bytes", m.Rows, m.Cols, m.Type, m.Rows*m.Cols/QK8_0*bb)
+	case len(m.Data) < m.Rows*m.Cols/rows8Cols(m.Type)*bb || len(dst) < m.Rows*m.Cols/rows8Cols(m.Type)*bb:
+		return fmt.Errorf("kernels: pack: %dx%d %v matrix needs %d bytes", m.Rows, m.Cols, m.Type, m.Rows*m.Cols/rows8Cols(m.Type)*bb)
 	}
 	packGroups(dst, m, g0, g1)
 	return nil
 }
 
 func packGroups(dst []byte, m Matrix, g0, g1 int) {
+	if m.Type == gguf.TypeQ6_K {
+		packQ6KGroups(dst, m, g0, g1)
+		return
+	}
 	bb := rows8Block(m.Type)
 	nb := m.Cols / QK8_0
 	rb := nb * bb
@@ -98,6 +127,15 @@ func packGroups(dst []byte, m Matrix, g0, g1 int) {
 			}
 		}
 	}
+}
+
+// refRows8 is the reference packed kernel for weights of type t.
+func refRows8(w []byte, t gguf.Type, g, nb int, a *Q8, blk0 int, out []float32) {
+	if t == gguf.TypeQ6_K {
+		refGemmQ6KRows8(w, g, nb, a, blk0, out)
+		return
+	}
+	refGemmRows8(w, t, g, nb, a, blk0, out)
 }
 
 // refGemmRows8 is the readable definition of the packed kernels: rows
@@ -141,12 +179,9 @@ const packedTokTile = 32
 // per-token arithmetic.
 func (j *job) packedRows(a *Q8, lo, hi int) {
 	w := j.w
-	nb := w.Cols / QK8_0
+	nb := w.Cols / rows8Cols(w.Type)
 	gb := nb * 8 * rows8Block(w.Type)
-	x1, x4, x8 := active.q4_0x8x1, active.q4_0x8x4, active.q4_0x8x8
-	if w.Type == gguf.TypeQ8_0 {
-		x1, x4, x8 = active.q8_0x8x1, active.q8_0x8x4, active.q8_0x8x8
-	}
+	x1, x4, x8 := rows8Kernels(w.Type)
 	for t0 := 0; t0 < j.nTok; t0 += packedTokTile {
 		t1 := min(j.nTok, t0+packedTokTile)
 		for g := lo / 8; g < hi/8; g++ {
@@ -166,7 +201,7 @@ func (j *job) packedRows(a *Q8, lo, hi int) {
 				if x1 != nil {
 					x1(w.Data[g*gb:(g+1)*gb], a, t*nb, nb, out)
 				} else {
-					refGemmRows8(w.Data, w.Type, g, nb, a, t*nb, out)
+					refRows8(w.Data, w.Type, g, nb, a, t*nb, out)
 				}
 			}
 		}
