@@ -99,6 +99,12 @@ func (p *Pool) MatMul(out []float32, w Matrix, x []float32, nTok int) error {
 	}
 	p.job = job{w: w, rowBytes: rowBytes, out: out, x: x, nTok: nTok, chunk: chunkRows(w.Rows, rowBytes, nTok, p.n)}
 	if w.Layout == LayoutRows8 {
+		if nTok <= 8 {
+			// Packed kernels take up to eight tokens in one pass over the
+			// weights, so small batches need no cache tiles: split as for
+			// one token, which balances the workers better.
+			p.job.chunk = chunkRows(w.Rows, rowBytes, 1, p.n)
+		}
 		p.job.chunk = (p.job.chunk + 7) &^ 7 // whole groups of eight rows
 	}
 	if w.Type == gguf.TypeF16 {
