@@ -41,6 +41,15 @@ func gemmQ4_0x8x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, ds
 func gemmQ8_0x8x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 
 //go:noescape
+func gemmQ4_0x8x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ8_0x8x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ6_Kx8x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
+
+//go:noescape
 func gemmQ6_Kx8x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb int, out *float32)
 
 //go:noescape
@@ -169,6 +178,16 @@ func init() {
 			_ = a.Off[blk0+4*nb-1]
 			gemmQ8_0x8x4VNNI(&w[0], &a.Qs[blk0*32], &a.D[blk0], &a.Off[blk0], nb, nb*32, nb*4, &out[0], 4*ostride)
 		}
+		fastDots.q4_0x8x2 = func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
+			_ = out[ostride+7]
+			_ = a.Off[blk0+2*nb-1]
+			gemmQ4_0x8x2VNNI(&w[0], &a.Qs[blk0*32], &a.D[blk0], &a.Off[blk0], nb, nb*32, nb*4, &out[0], 4*ostride)
+		}
+		fastDots.q8_0x8x2 = func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
+			_ = out[ostride+7]
+			_ = a.Off[blk0+2*nb-1]
+			gemmQ8_0x8x2VNNI(&w[0], &a.Qs[blk0*32], &a.D[blk0], &a.Off[blk0], nb, nb*32, nb*4, &out[0], 4*ostride)
+		}
 		fastDots.q4_0x8x8 = func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
 			_ = out[7*ostride+7]
 			_ = a.Off[blk0+8*nb-1]
@@ -185,6 +204,11 @@ func init() {
 		fastDots.q6_Kx8x1 = func(w []byte, a *Q8, blk0, nb int, out []float32) {
 			_ = out[7]
 			gemmQ6_Kx8x1VNNI(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*16], nb, &out[0])
+		}
+		fastDots.q6_Kx8x2 = func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
+			_ = out[ostride+7]
+			_ = a.Off[(blk0+2*nb)*16-1]
+			gemmQ6_Kx8x2VNNI(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*16], nb, nb*QK_K, nb*4, nb*64, &out[0], 4*ostride)
 		}
 		fastDots.q6_Kx8x4 = func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
 			_ = out[3*ostride+7]

@@ -214,3 +214,62 @@ q6x4loop:
 	VMOVUPS Y3, (AX)(R13*1)
 	VZEROUPPER
 	RET
+
+// Two tokens (see gemm_x8_amd64.s): quants at DI + t*R8, scales at DX +
+// t*R10, offsets at BX + t*R13.
+#define G2(j) \
+	UNPACK_Q6(j); \
+	GROUP_TOK(j, R12*1, R12*1, Y20, Y16); \
+	GROUP_TOK(j, R8*1, R13*1, Y21, Y17)
+
+// func gemmQ6_Kx8x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
+TEXT ·gemmQ6_Kx8x2VNNI(SB), NOSPLIT, $0-80
+	MOVQ w+0(FP), SI
+	MOVQ qs+8(FP), DI
+	MOVQ d+16(FP), DX
+	MOVQ off+24(FP), BX
+	MOVQ nb+32(FP), CX
+	MOVQ qstride+40(FP), R8
+	MOVQ dstride+48(FP), R10
+	MOVQ offstride+56(FP), R13
+	XORQ R12, R12
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	MASKS_Q6
+
+q6x2loop:
+	PREFETCH_Q6
+	VCVTPH2PS (SI), Y12
+	VPXORD Y16, Y16, Y16
+	VPXORD Y17, Y17, Y17
+	G2(0)
+	G2(1)
+	G2(2)
+	G2(3)
+	G2(4)
+	G2(5)
+	G2(6)
+	G2(7)
+	G2(8)
+	G2(9)
+	G2(10)
+	G2(11)
+	G2(12)
+	G2(13)
+	G2(14)
+	G2(15)
+	FINISH4(R12*1, Y16, Y0)
+	FINISH4(R10*1, Y17, Y1)
+	ADDQ $1680, SI
+	ADDQ $256, DI
+	ADDQ $4, DX
+	ADDQ $64, BX
+	DECQ CX
+	JNZ  q6x2loop
+
+	MOVQ out+64(FP), AX
+	MOVQ ostride+72(FP), R13
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, (AX)(R13*1)
+	VZEROUPPER
+	RET

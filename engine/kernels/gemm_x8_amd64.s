@@ -354,3 +354,68 @@ q8loop:
 	X8_NEXT(272)
 	JNZ q8loop
 	X8_EPILOGUE
+
+// Two tokens, so that a two-sequence decode step computes both while the
+// weights stream in once (two one-token passes left memory idle during
+// the second).
+#define X2_PROLOGUE \
+	MOVQ w+0(FP), SI; \
+	MOVQ qs+8(FP), DI; \
+	MOVQ d+16(FP), DX; \
+	MOVQ off+24(FP), BX; \
+	MOVQ nb+32(FP), CX; \
+	MOVQ qstride+40(FP), R8; \
+	MOVQ dstride+48(FP), R10; \
+	XORQ R12, R12; \
+	VXORPS Y0, Y0, Y0; \
+	VXORPS Y1, Y1, Y1
+
+#define X2_EPILOGUE \
+	MOVQ out+56(FP), AX; \
+	MOVQ ostride+64(FP), R13; \
+	VMOVUPS Y0, (AX); \
+	VMOVUPS Y1, (AX)(R13*1); \
+	VZEROUPPER; \
+	RET
+
+// func gemmQ4_0x8x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+TEXT ·gemmQ4_0x8x2VNNI(SB), NOSPLIT, $0-72
+	X2_PROLOGUE
+	NIBBLE_MASK
+
+g2loop:
+	PREFETCHT0 4096(SI)
+	PREFETCHT0 4160(SI)
+	PREFETCHT0 4224(SI)
+	UNPACK8
+	TOKEN8(R12*1, R12*1, Y0, ;)
+	TOKEN8(R8*1, R10*1, Y1, ;)
+	ADDQ $144, SI
+	ADDQ $32, DI
+	ADDQ $4, DX
+	ADDQ $4, BX
+	DECQ CX
+	JNZ  g2loop
+	X2_EPILOGUE
+
+// func gemmQ8_0x8x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+TEXT ·gemmQ8_0x8x2VNNI(SB), NOSPLIT, $0-72
+	X2_PROLOGUE
+	FLIP_MASK
+
+q2loop:
+	PREFETCHT0 4096(SI)
+	PREFETCHT0 4160(SI)
+	PREFETCHT0 4224(SI)
+	PREFETCHT0 4288(SI)
+	PREFETCHT0 4352(SI)
+	UNPACK8_Q8_0
+	TOKEN8(R12*1, R12*1, Y0, Q8_0_OFF)
+	TOKEN8(R8*1, R10*1, Y1, Q8_0_OFF)
+	ADDQ $272, SI
+	ADDQ $32, DI
+	ADDQ $4, DX
+	ADDQ $4, BX
+	DECQ CX
+	JNZ  q2loop
+	X2_EPILOGUE

@@ -151,9 +151,21 @@ func TestMatMulNoAllocs(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	p := NewPool(2)
 	defer p.Close()
+	var ms []Matrix
 	for _, typ := range matTypes {
 		w := randMatrix(t, r, typ, 256, 512)
-		for _, nTok := range []int{1, 4} {
+		ms = append(ms, w)
+		if CanPack(w) {
+			pw, err := Pack(w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ms = append(ms, pw)
+		}
+	}
+	for _, w := range ms {
+		typ := w.Type
+		for _, nTok := range []int{1, 3, 4, 11} {
 			x := randVec(r, nTok*w.Cols)
 			out := make([]float32, nTok*w.Rows)
 			allocs := testing.AllocsPerRun(20, func() {

@@ -43,26 +43,30 @@ func rows8Cols(t gguf.Type) int {
 	return QK8_0
 }
 
-// rows8Kernels are the active packed kernels for weights of type t (one,
-// four and eight tokens), nil where there are none.
-func rows8Kernels(t gguf.Type) (x1 func([]byte, *Q8, int, int, []float32), x4, x8 func([]byte, *Q8, int, int, []float32, int)) {
+// rows8Kernels are the active packed kernels for weights of type t: one,
+// two, four and eight tokens at a time (nil where there is none).
+type rows8Set struct {
+	x1         func(w []byte, a *Q8, blk0, nb int, out []float32)
+	x2, x4, x8 func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int)
+}
+
+func rows8Kernels(t gguf.Type) rows8Set {
 	switch t {
 	case gguf.TypeQ4_0:
-		return active.q4_0x8x1, active.q4_0x8x4, active.q4_0x8x8
+		return rows8Set{active.q4_0x8x1, active.q4_0x8x2, active.q4_0x8x4, active.q4_0x8x8}
 	case gguf.TypeQ8_0:
-		return active.q8_0x8x1, active.q8_0x8x4, active.q8_0x8x8
+		return rows8Set{active.q8_0x8x1, active.q8_0x8x2, active.q8_0x8x4, active.q8_0x8x8}
 	case gguf.TypeQ6_K:
-		return active.q6_Kx8x1, active.q6_Kx8x4, nil
+		return rows8Set{active.q6_Kx8x1, active.q6_Kx8x2, active.q6_Kx8x4, nil}
 	}
-	return nil, nil, nil
+	return rows8Set{}
 }
 
 // CanPack reports whether Pack would repack m on this CPU: Q4_0, Q8_0 or
 // Q6_K weights with whole groups of eight rows, and the VNNI kernels that
 // read the packed layout.
 func CanPack(m Matrix) bool {
-	x1, _, _ := rows8Kernels(m.Type)
-	return x1 != nil && m.Layout == LayoutRows && m.Rows%8 == 0 && m.Rows > 0 && m.Cols%rows8Cols(m.Type) == 0
+	return rows8Kernels(m.Type).x1 != nil && m.Layout == LayoutRows && m.Rows%8 == 0 && m.Rows > 0 && m.Cols%rows8Cols(m.Type) == 0
 }
 
 // Pack copies a Q4_0, Q8_0 or Q6_K matrix into LayoutRows8, which the VNNI
@@ -174,32 +178,32 @@ func refGemmRows8(w []byte, t gguf.Type, g, nb int, a *Q8, blk0 int, out []float
 const packedTokTile = 32
 
 // packedRows is rows for a LayoutRows8 matrix: lo and hi are multiples
-// of eight. Eight, then four tokens at a time share each unpacked weight
-// block; the rest go one by one, all through kernels with the same
-// per-token arithmetic.
+// of eight. Eight, four, then two tokens at a time share each unpacked
+// weight block (so a small batch streams the weights once while all its
+// tokens compute); a last odd token goes alone, all through kernels with
+// the same per-token arithmetic.
 func (j *job) packedRows(a *Q8, lo, hi int) {
 	w := j.w
 	nb := w.Cols / rows8Cols(w.Type)
 	gb := nb * 8 * rows8Block(w.Type)
-	x1, x4, x8 := rows8Kernels(w.Type)
+	k := rows8Kernels(w.Type)
 	for t0 := 0; t0 < j.nTok; t0 += packedTokTile {
 		t1 := min(j.nTok, t0+packedTokTile)
 		for g := lo / 8; g < hi/8; g++ {
+			wg := w.Data[g*gb : (g+1)*gb]
 			t := t0
-			if x8 != nil {
-				for ; t+8 <= t1; t += 8 {
-					x8(w.Data[g*gb:(g+1)*gb], a, t*nb, nb, j.out[t*w.Rows+8*g:], w.Rows)
-				}
-			}
-			if x4 != nil {
-				for ; t+4 <= t1; t += 4 {
-					x4(w.Data[g*gb:(g+1)*gb], a, t*nb, nb, j.out[t*w.Rows+8*g:], w.Rows)
+			for _, xn := range [...]struct {
+				n int
+				f func([]byte, *Q8, int, int, []float32, int)
+			}{{8, k.x8}, {4, k.x4}, {2, k.x2}} {
+				for ; xn.f != nil && t+xn.n <= t1; t += xn.n {
+					xn.f(wg, a, t*nb, nb, j.out[t*w.Rows+8*g:], w.Rows)
 				}
 			}
 			for ; t < t1; t++ {
 				out := j.out[t*w.Rows+8*g:][:8]
-				if x1 != nil {
-					x1(w.Data[g*gb:(g+1)*gb], a, t*nb, nb, out)
+				if k.x1 != nil {
+					k.x1(wg, a, t*nb, nb, out)
 				} else {
 					refRows8(w.Data, w.Type, g, nb, a, t*nb, out)
 				}
