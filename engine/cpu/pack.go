@@ -10,7 +10,7 @@ import (
 )
 
 // packWeights copies the matrices that have a faster repacked layout on
-// this CPU (Q4_0 and Q8_0 in groups of eight rows, for the VNNI kernels) into that
+// this CPU (Q4_0, Q8_0, Q4_K and Q6_K in groups of eight rows, for the VNNI kernels) into that
 // layout, threads at a time, and releases the mapped originals so the
 // weights are not resident twice. llama.cpp does the same at load time.
 // The map is empty where no kernel wants a repacked layout.
@@ -72,7 +72,7 @@ const packPiece = 8 << 20
 // packReleasing packs m piece by piece, releasing each piece of the mapped
 // source once it is copied (f may be nil: nothing is released).
 func packReleasing(f *gguf.File, m kernels.Matrix) (kernels.Matrix, error) {
-	dst := make([]byte, len(m.Data))
+	dst := make([]byte, kernels.PackedSize(m))
 	groups := m.Rows / 8
 	step := max(1, packPiece/max(1, len(m.Data)/max(1, groups)))
 	for g := 0; g < groups; g += step {

@@ -121,6 +121,9 @@ func (p *Pool) MatMul(out []float32, w Matrix, x []float32, nTok int) error {
 		if w.Type == gguf.TypeQ6_K && w.Layout == LayoutRows8 {
 			p.act.Off = grow(p.act.Off, nTok*w.Cols/16)
 		}
+		if w.Type == gguf.TypeQ4_K && w.Layout == LayoutRows8 {
+			p.act.Off = grow(p.act.Off, nTok*w.Cols/64)
+		}
 		p.job.quantize = true
 		p.run()
 		p.job.quantize = false
@@ -146,8 +149,12 @@ func (j *job) quantizeBlocks(a *Q8, lo, hi int) {
 	x := j.x[lo*a.Block : hi*a.Block]
 	if a.Block == QK_K {
 		quantizeQ8KInto(a, x, lo)
-		if j.w.Layout == LayoutRows8 {
+		switch {
+		case j.w.Layout != LayoutRows8:
+		case j.w.Type == gguf.TypeQ6_K:
 			makeOff6(a, lo, hi)
+		case j.w.Type == gguf.TypeQ4_K:
+			makeOffQ4K(a, lo, hi)
 		}
 		return
 	}

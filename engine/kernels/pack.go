@@ -30,14 +30,33 @@ func rows8Block(t gguf.Type) int {
 		return 34
 	case gguf.TypeQ6_K:
 		return q6KBlock
+	case gguf.TypeQ4_K:
+		return q4KBlock
 	}
 	return 0
+}
+
+// rows8Packed is the bytes of one packed block of eight rows: eight source
+// blocks, except for Q4_K (see pack_q4k.go).
+func rows8Packed(t gguf.Type) int {
+	if t == gguf.TypeQ4_K {
+		return q4KPackedBlock
+	}
+	return 8 * rows8Block(t)
+}
+
+// PackedSize is the bytes Pack makes of m (0 for a type it does not take).
+func PackedSize(m Matrix) int {
+	if rows8Block(m.Type) == 0 || m.Rows%8 != 0 || m.Cols%rows8Cols(m.Type) != 0 {
+		return 0
+	}
+	return m.Rows / 8 * (m.Cols / rows8Cols(m.Type)) * rows8Packed(m.Type)
 }
 
 // rows8Cols is the values per block (and so the column multiple) of a type
 // Pack takes.
 func rows8Cols(t gguf.Type) int {
-	if t == gguf.TypeQ6_K {
+	if t == gguf.TypeQ6_K || t == gguf.TypeQ4_K {
 		return QK_K
 	}
 	return QK8_0
@@ -58,18 +77,20 @@ func rows8Kernels(t gguf.Type) rows8Set {
 		return rows8Set{active.q8_0x8x1, active.q8_0x8x2, active.q8_0x8x4, active.q8_0x8x8}
 	case gguf.TypeQ6_K:
 		return rows8Set{active.q6_Kx8x1, active.q6_Kx8x2, active.q6_Kx8x4, nil}
+	case gguf.TypeQ4_K:
+		return rows8Set{active.q4_Kx8x1, active.q4_Kx8x2, active.q4_Kx8x4, nil}
 	}
 	return rows8Set{}
 }
 
-// CanPack reports whether Pack would repack m on this CPU: Q4_0, Q8_0 or
-// Q6_K weights with whole groups of eight rows, and the VNNI kernels that
+// CanPack reports whether Pack would repack m on this CPU: Q4_0, Q8_0,
+// Q4_K or Q6_K weights with whole groups of eight rows, and the VNNI kernels that
 // read the packed layout.
 func CanPack(m Matrix) bool {
 	return rows8Kernels(m.Type).x1 != nil && m.Layout == LayoutRows && m.Rows%8 == 0 && m.Rows > 0 && m.Cols%rows8Cols(m.Type) == 0
 }
 
-// Pack copies a Q4_0, Q8_0 or Q6_K matrix into LayoutRows8, which the VNNI
+// Pack copies a Q4_0, Q8_0, Q4_K or Q6_K matrix into LayoutRows8, which the VNNI
 // kernels multiply with each int32 lane holding one row: eight rows per
 // instruction, no per-row unpacking and no horizontal sums. llama.cpp
 // repacks Q4_0 on x86 at load time in the same spirit (with its own
@@ -77,7 +98,7 @@ func CanPack(m Matrix) bool {
 func Pack(m Matrix) (Matrix, error) {
 	bb := rows8Block(m.Type)
 	if bb == 0 || m.Layout != LayoutRows {
-		return Matrix{}, fmt.Errorf("kernels: pack: want a Q4_0, Q8_0 or Q6_K matrix in row layout, have %v", m.Type)
+		return Matrix{}, fmt.Errorf("kernels: pack: want a Q4_0, Q8_0, Q4_K or Q6_K matrix in row layout, have %v", m.Type)
 	}
 	if m.Rows%8 != 0 || m.Cols%rows8Cols(m.Type) != 0 || m.Rows <= 0 {
 		return Matrix{}, fmt.Errorf("kernels: pack: %dx%d %v matrix is not whole groups of 8 rows and 32 columns", m.Rows, m.Cols, m.Type)
@@ -87,7 +108,7 @@ func Pack(m Matrix) (Matrix, error) {
 	if len(m.Data) < m.Rows*rb {
 		return Matrix{}, fmt.Errorf("kernels: pack: %dx%d %v matrix needs %d bytes, has %d", m.Rows, m.Cols, m.Type, m.Rows*rb, len(m.Data))
 	}
-	out := make([]byte, m.Rows*rb)
+	out := make([]byte, PackedSize(m))
 	packGroups(out, m, 0, m.Rows/8)
 	return Matrix{Type: m.Type, Rows: m.Rows, Cols: m.Cols, Data: out, Layout: LayoutRows8}, nil
 }
@@ -103,16 +124,22 @@ func PackGroups(dst []byte, m Matrix, g0, g1 int) error {
 		return fmt.Errorf("kernels: pack: cannot pack a %dx%d %v matrix", m.Rows, m.Cols, m.Type)
 	case g0 < 0 || g1 > m.Rows/8 || g0 > g1:
 		return fmt.Errorf("kernels: pack: groups [%d, %d) of %d", g0, g1, m.Rows/8)
-	case len(m.Data) < m.Rows*m.Cols/rows8Cols(m.Type)*bb || len(dst) < m.Rows*m.Cols/rows8Cols(m.Type)*bb:
+	case len(m.Data) < m.Rows*m.Cols/rows8Cols(m.Type)*bb:
 		return fmt.Errorf("kernels: pack: %dx%d %v matrix needs %d bytes", m.Rows, m.Cols, m.Type, m.Rows*m.Cols/rows8Cols(m.Type)*bb)
+	case len(dst) < PackedSize(m):
+		return fmt.Errorf("kernels: pack: %dx%d %v matrix packs into %d bytes, have %d", m.Rows, m.Cols, m.Type, PackedSize(m), len(dst))
 	}
 	packGroups(dst, m, g0, g1)
 	return nil
 }
 
 func packGroups(dst []byte, m Matrix, g0, g1 int) {
-	if m.Type == gguf.TypeQ6_K {
+	switch m.Type {
+	case gguf.TypeQ6_K:
 		packQ6KGroups(dst, m, g0, g1)
+		return
+	case gguf.TypeQ4_K:
+		packQ4KGroups(dst, m, g0, g1)
 		return
 	}
 	bb := rows8Block(m.Type)
@@ -135,8 +162,12 @@ func packGroups(dst []byte, m Matrix, g0, g1 int) {
 
 // refRows8 is the reference packed kernel for weights of type t.
 func refRows8(w []byte, t gguf.Type, g, nb int, a *Q8, blk0 int, out []float32) {
-	if t == gguf.TypeQ6_K {
+	switch t {
+	case gguf.TypeQ6_K:
 		refGemmQ6KRows8(w, g, nb, a, blk0, out)
+		return
+	case gguf.TypeQ4_K:
+		refGemmQ4KRows8(w, g, nb, a, blk0, out)
 		return
 	}
 	refGemmRows8(w, t, g, nb, a, blk0, out)
@@ -185,7 +216,7 @@ const packedTokTile = 32
 func (j *job) packedRows(a *Q8, lo, hi int) {
 	w := j.w
 	nb := w.Cols / rows8Cols(w.Type)
-	gb := nb * 8 * rows8Block(w.Type)
+	gb := nb * rows8Packed(w.Type)
 	k := rows8Kernels(w.Type)
 	for t0 := 0; t0 < j.nTok; t0 += packedTokTile {
 		t1 := min(j.nTok, t0+packedTokTile)

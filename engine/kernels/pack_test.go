@@ -18,7 +18,7 @@ func TestPackLayout(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p.Layout != LayoutRows8 || len(p.Data) != len(w.Data) {
+		if p.Layout != LayoutRows8 || len(p.Data) != len(w.Data) || PackedSize(w) != len(w.Data) {
 			t.Fatalf("%v: layout %v, %d bytes; want packed, %d", typ, p.Layout, len(p.Data), len(w.Data))
 		}
 		nb, bb := w.Cols/QK8_0, rows8Block(typ)
@@ -42,13 +42,13 @@ func TestPackLayout(t *testing.T) {
 
 var packTypes = []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ8_0}
 
-// packMatTypes are the types with packed kernels; Q6_K's layout is not
-// the byte interleave TestPackLayout checks, so MatMul checks it.
-var packMatTypes = []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ8_0, gguf.TypeQ6_K}
+// packMatTypes are the types with packed kernels; the K-quants' layouts
+// are not the byte interleave TestPackLayout checks, so MatMul checks them.
+var packMatTypes = []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ8_0, gguf.TypeQ4_K, gguf.TypeQ6_K}
 
 func TestPackErrors(t *testing.T) {
 	cases := map[string]Matrix{
-		"type":   {Type: gguf.TypeQ4_K, Rows: 8, Cols: 256, Data: make([]byte, 8*144)},
+		"type":   {Type: gguf.TypeQ5_K, Rows: 8, Cols: 256, Data: make([]byte, 8*176)},
 		"rows":   {Type: gguf.TypeQ4_0, Rows: 7, Cols: 32, Data: make([]byte, 7*18)},
 		"cols":   {Type: gguf.TypeQ4_0, Rows: 8, Cols: 33, Data: make([]byte, 8*18)},
 		"short":  {Type: gguf.TypeQ4_0, Rows: 8, Cols: 32, Data: make([]byte, 8*18-1)},

@@ -1,0 +1,248 @@
+#include "textflag.h"
+
+// Q4_K repacked eight rows at a time (pack_q4k.go), multiplied with
+// AVX-512 VNNI on 256-bit registers; each int32 lane is one row, as in
+// gemm_x8_amd64.s. Per token and super-block: for each of the 8
+// sub-blocks of 32 values, eight vpdpbusd of the unsigned 4-bit values,
+// times the rows' 6-bit scales (vpmulld), summed; the mins term, the rows'
+// 6-bit mins times the token's sub-block sums, is four vpdpwssd of int16
+// pairs (Q8.Off). Both integer totals are exactly ggml's; each is then
+// converted and added with one FMA, times d (or dmin) times the token's
+// scale. The one-, two- and four-token kernels do the same per token.
+
+// Packed group of a block (1184 bytes): d (8 f16) at 0, dmin at 16, the
+// scales of sub-block j at 32+8j (8 bytes, row order), the mins pairs
+// (m[2p], m[2p+1] for rows 0..7) at 96+16p, then for each 64-value group G
+// eight 32-byte chunks at 160+256G+32k: lane r holds bytes 4k..4k+3 of
+// the row's 32 quant bytes of G (low nibbles: sub-block 2G, high: 2G+1).
+
+// MINS4K loads the four mins-pair vectors into Y8..Y11 (int16 lanes).
+#define MINS4K \
+	VPMOVZXBW 96(SI), Y8; \
+	VPMOVZXBW 112(SI), Y9; \
+	VPMOVZXBW 128(SI), Y10; \
+	VPMOVZXBW 144(SI), Y11
+
+// MINS_TOK: the token's mins total, Σ m·(sub-block sum), into macc.
+#define MINS_TOK(oi, macc) \
+	VPXORD macc, macc, macc; \
+	VPDPWSSD.BCST 0(BX)(oi), Y8, macc; \
+	VPDPWSSD.BCST 4(BX)(oi), Y9, macc; \
+	VPDPWSSD.BCST 8(BX)(oi), Y10, macc; \
+	VPDPWSSD.BCST 12(BX)(oi), Y11, macc
+
+// LO4K / HI4K unpack group G's low (sub-block 2G) or high (2G+1) nibbles
+// into Y4..Y11; Y14 = 0x0f bytes.
+#define LO4K(G) \
+	VPANDD (160+256*G)(SI), Y14, Y4; \
+	VPANDD (160+256*G+32)(SI), Y14, Y5; \
+	VPANDD (160+256*G+64)(SI), Y14, Y6; \
+	VPANDD (160+256*G+96)(SI), Y14, Y7; \
+	VPANDD (160+256*G+128)(SI), Y14, Y8; \
+	VPANDD (160+256*G+160)(SI), Y14, Y9; \
+	VPANDD (160+256*G+192)(SI), Y14, Y10; \
+	VPANDD (160+256*G+224)(SI), Y14, Y11
+
+#define HI4K(G) \
+	VPSRLW $4, (160+256*G)(SI), Y4; \
+	VPSRLW $4, (160+256*G+32)(SI), Y5; \
+	VPSRLW $4, (160+256*G+64)(SI), Y6; \
+	VPSRLW $4, (160+256*G+96)(SI), Y7; \
+	VPSRLW $4, (160+256*G+128)(SI), Y8; \
+	VPSRLW $4, (160+256*G+160)(SI), Y9; \
+	VPSRLW $4, (160+256*G+192)(SI), Y10; \
+	VPSRLW $4, (160+256*G+224)(SI), Y11; \
+	VPANDD Y14, Y4, Y4; \
+	VPANDD Y14, Y5, Y5; \
+	VPANDD Y14, Y6, Y6; \
+	VPANDD Y14, Y7, Y7; \
+	VPANDD Y14, Y8, Y8; \
+	VPANDD Y14, Y9, Y9; \
+	VPANDD Y14, Y10, Y10; \
+	VPANDD Y14, Y11, Y11
+
+// SUB_TOK adds sub-block j of one token (quants indexed qi from DI) to
+// its total tot, through tmp; Y15 holds the rows' scales of j.
+#define SUB_TOK(j, qi, tmp, tot) \
+	VPXORD tmp, tmp, tmp; \
+	VPDPBUSD.BCST (32*j)(DI)(qi), Y4, tmp; \
+	VPDPBUSD.BCST (32*j+4)(DI)(qi), Y5, tmp; \
+	VPDPBUSD.BCST (32*j+8)(DI)(qi), Y6, tmp; \
+	VPDPBUSD.BCST (32*j+12)(DI)(qi), Y7, tmp; \
+	VPDPBUSD.BCST (32*j+16)(DI)(qi), Y8, tmp; \
+	VPDPBUSD.BCST (32*j+20)(DI)(qi), Y9, tmp; \
+	VPDPBUSD.BCST (32*j+24)(DI)(qi), Y10, tmp; \
+	VPDPBUSD.BCST (32*j+28)(DI)(qi), Y11, tmp; \
+	VPMULLD Y15, tmp, tmp; \
+	VPADDD tmp, tot, tot
+
+// FINISH4K: acc += float(tot)*(d*dt) - float(macc)*(dmin*dt).
+#define FINISH4K(di, tot, macc, acc) \
+	VCVTDQ2PS tot, tot; \
+	VMULPS.BCST (DX)(di), Y12, Y28; \
+	VFMADD231PS Y28, tot, acc; \
+	VCVTDQ2PS macc, macc; \
+	VMULPS.BCST (DX)(di), Y13, Y28; \
+	VFNMADD231PS Y28, macc, acc
+
+// Q4_K blocks are large (1184 bytes); 8 KiB ahead measured best for decode.
+#define PREFETCH_Q4K \
+	PREFETCHT0 8192(SI); \
+	PREFETCHT0 8256(SI); \
+	PREFETCHT0 8320(SI); \
+	PREFETCHT0 8384(SI); \
+	PREFETCHT0 8448(SI); \
+	PREFETCHT0 8512(SI); \
+	PREFETCHT0 8576(SI); \
+	PREFETCHT0 8640(SI); \
+	PREFETCHT0 8704(SI); \
+	PREFETCHT0 8768(SI); \
+	PREFETCHT0 8832(SI); \
+	PREFETCHT0 8896(SI); \
+	PREFETCHT0 8960(SI); \
+	PREFETCHT0 9024(SI); \
+	PREFETCHT0 9088(SI); \
+	PREFETCHT0 9152(SI); \
+	PREFETCHT0 9216(SI); \
+	PREFETCHT0 9280(SI); \
+	PREFETCHT0 9344(SI)
+
+#define SETUP4K \
+	MOVL $0x0f0f0f0f, AX; \
+	VMOVD AX, X14; \
+	VPBROADCASTD X14, Y14
+
+// Token t: quants at DI + t*R8 (R9 = 3*R8), scales at DX + t*R10 (R11 =
+// 3*R10), sub-block sums at BX + t*R13 (R15 = 3*R13); R12 = 0.
+#define ARGS4K \
+	MOVQ w+0(FP), SI; \
+	MOVQ qs+8(FP), DI; \
+	MOVQ d+16(FP), DX; \
+	MOVQ off+24(FP), BX; \
+	MOVQ nb+32(FP), CX; \
+	MOVQ qstride+40(FP), R8; \
+	MOVQ dstride+48(FP), R10; \
+	MOVQ offstride+56(FP), R13; \
+	LEAQ (R8)(R8*2), R9; \
+	LEAQ (R10)(R10*2), R11; \
+	LEAQ (R13)(R13*2), R15; \
+	XORQ R12, R12
+
+#define NEXT4K \
+	ADDQ $1184, SI; \
+	ADDQ $256, DI; \
+	ADDQ $4, DX; \
+	ADDQ $16, BX; \
+	DECQ CX
+
+// SUBS_N runs sub-block j for the first n (1, 2 or 4) tokens.
+#define SUBS_1(j) \
+	VPMOVZXBD (32+8*j)(SI), Y15; \
+	SUB_TOK(j, R12*1, Y24, Y16)
+
+#define SUBS_2(j) \
+	SUBS_1(j); \
+	SUB_TOK(j, R8*1, Y25, Y17)
+
+#define SUBS_4(j) \
+	SUBS_2(j); \
+	SUB_TOK(j, R8*2, Y26, Y18); \
+	SUB_TOK(j, R9*1, Y27, Y19)
+
+#define GROUPS(SUBS) \
+	LO4K(0); SUBS(0); HI4K(0); SUBS(1); \
+	LO4K(1); SUBS(2); HI4K(1); SUBS(3); \
+	LO4K(2); SUBS(4); HI4K(2); SUBS(5); \
+	LO4K(3); SUBS(6); HI4K(3); SUBS(7)
+
+// func gemmQ4_Kx8x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
+TEXT ·gemmQ4_Kx8x1VNNI(SB), NOSPLIT, $0-80
+	ARGS4K
+	VXORPS Y0, Y0, Y0
+	SETUP4K
+
+q4kx1loop:
+	PREFETCH_Q4K
+	VCVTPH2PS (SI), Y12
+	VCVTPH2PS 16(SI), Y13
+	MINS4K
+	MINS_TOK(R12*1, Y20)
+	VPXORD Y16, Y16, Y16
+	GROUPS(SUBS_1)
+	FINISH4K(R12*1, Y16, Y20, Y0)
+	NEXT4K
+	JNZ q4kx1loop
+
+	MOVQ out+64(FP), AX
+	VMOVUPS Y0, (AX)
+	VZEROUPPER
+	RET
+
+// func gemmQ4_Kx8x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
+TEXT ·gemmQ4_Kx8x2VNNI(SB), NOSPLIT, $0-80
+	ARGS4K
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	SETUP4K
+
+q4kx2loop:
+	PREFETCH_Q4K
+	VCVTPH2PS (SI), Y12
+	VCVTPH2PS 16(SI), Y13
+	MINS4K
+	MINS_TOK(R12*1, Y20)
+	MINS_TOK(R13*1, Y21)
+	VPXORD Y16, Y16, Y16
+	VPXORD Y17, Y17, Y17
+	GROUPS(SUBS_2)
+	FINISH4K(R12*1, Y16, Y20, Y0)
+	FINISH4K(R10*1, Y17, Y21, Y1)
+	NEXT4K
+	JNZ q4kx2loop
+
+	MOVQ out+64(FP), AX
+	MOVQ ostride+72(FP), R13
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, (AX)(R13*1)
+	VZEROUPPER
+	RET
+
+// func gemmQ4_Kx8x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
+TEXT ·gemmQ4_Kx8x4VNNI(SB), NOSPLIT, $0-80
+	ARGS4K
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	SETUP4K
+
+q4kx4loop:
+	PREFETCH_Q4K
+	VCVTPH2PS (SI), Y12
+	VCVTPH2PS 16(SI), Y13
+	MINS4K
+	MINS_TOK(R12*1, Y20)
+	MINS_TOK(R13*1, Y21)
+	MINS_TOK(R13*2, Y22)
+	MINS_TOK(R15*1, Y23)
+	VPXORD Y16, Y16, Y16
+	VPXORD Y17, Y17, Y17
+	VPXORD Y18, Y18, Y18
+	VPXORD Y19, Y19, Y19
+	GROUPS(SUBS_4)
+	FINISH4K(R12*1, Y16, Y20, Y0)
+	FINISH4K(R10*1, Y17, Y21, Y1)
+	FINISH4K(R10*2, Y18, Y22, Y2)
+	FINISH4K(R11*1, Y19, Y23, Y3)
+	NEXT4K
+	JNZ q4kx4loop
+
+	MOVQ out+64(FP), AX
+	MOVQ ostride+72(FP), R13
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, (AX)(R13*1)
+	VMOVUPS Y2, (AX)(R13*2)
+	LEAQ (R13)(R13*2), R13
+	VMOVUPS Y3, (AX)(R13*1)
+	VZEROUPPER
+	RET
