@@ -273,3 +273,115 @@ q6x2loop:
 	VMOVUPS Y1, (AX)(R13*1)
 	VZEROUPPER
 	RET
+
+// Eight tokens: tokens 4..7 are addressed like tokens 0..3 from second
+// bases made per block, R14 = DI + 4*qstride and AX = BX + 4*offstride
+// (then DX + 4*dstride for the scales at the end).
+#define GROUP_TOK_AT(j, q, qi, o, oi, tmp, tot) \
+	VPBROADCASTD (4*j)(o)(oi), tmp; \
+	VPDPBUSD.BCST (16*j)(q)(qi), Y4, tmp; \
+	VPDPBUSD.BCST (16*j+4)(q)(qi), Y5, tmp; \
+	VPDPBUSD.BCST (16*j+8)(q)(qi), Y6, tmp; \
+	VPDPBUSD.BCST (16*j+12)(q)(qi), Y7, tmp; \
+	VPMULLD Y8, tmp, tmp; \
+	VPADDD tmp, tot, tot
+
+#define G8(j) \
+	UNPACK_Q6(j); \
+	GROUP_TOK_AT(j, DI, R12*1, BX, R12*1, Y20, Y16); \
+	GROUP_TOK_AT(j, DI, R8*1, BX, R13*1, Y21, Y17); \
+	GROUP_TOK_AT(j, DI, R8*2, BX, R13*2, Y22, Y18); \
+	GROUP_TOK_AT(j, DI, R9*1, BX, R15*1, Y23, Y19); \
+	GROUP_TOK_AT(j, R14, R12*1, AX, R12*1, Y20, Y24); \
+	GROUP_TOK_AT(j, R14, R8*1, AX, R13*1, Y21, Y25); \
+	GROUP_TOK_AT(j, R14, R8*2, AX, R13*2, Y22, Y26); \
+	GROUP_TOK_AT(j, R14, R9*1, AX, R15*1, Y23, Y27)
+
+#define FINISH_AT(dbase, di, tot, acc) \
+	VCVTDQ2PS tot, tot; \
+	VMULPS.BCST (dbase)(di), Y12, Y20; \
+	VFMADD231PS Y20, tot, acc
+
+// func gemmQ6_Kx8x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
+TEXT ·gemmQ6_Kx8x8VNNI(SB), NOSPLIT, $0-80
+	MOVQ w+0(FP), SI
+	MOVQ qs+8(FP), DI
+	MOVQ d+16(FP), DX
+	MOVQ off+24(FP), BX
+	MOVQ nb+32(FP), CX
+	MOVQ qstride+40(FP), R8
+	MOVQ dstride+48(FP), R10
+	MOVQ offstride+56(FP), R13
+	LEAQ (R8)(R8*2), R9
+	LEAQ (R10)(R10*2), R11
+	LEAQ (R13)(R13*2), R15
+	XORQ R12, R12
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y28, Y28, Y28
+	VXORPS Y29, Y29, Y29
+	VXORPS Y30, Y30, Y30
+	VXORPS Y31, Y31, Y31
+	MASKS_Q6
+
+q6x8loop:
+	PREFETCH_Q6
+	VCVTPH2PS (SI), Y12
+	LEAQ (DI)(R8*4), R14
+	LEAQ (BX)(R13*4), AX
+	VPXORD Y16, Y16, Y16
+	VPXORD Y17, Y17, Y17
+	VPXORD Y18, Y18, Y18
+	VPXORD Y19, Y19, Y19
+	VPXORD Y24, Y24, Y24
+	VPXORD Y25, Y25, Y25
+	VPXORD Y26, Y26, Y26
+	VPXORD Y27, Y27, Y27
+	G8(0)
+	G8(1)
+	G8(2)
+	G8(3)
+	G8(4)
+	G8(5)
+	G8(6)
+	G8(7)
+	G8(8)
+	G8(9)
+	G8(10)
+	G8(11)
+	G8(12)
+	G8(13)
+	G8(14)
+	G8(15)
+	LEAQ (DX)(R10*4), AX
+	FINISH_AT(DX, R12*1, Y16, Y0)
+	FINISH_AT(DX, R10*1, Y17, Y1)
+	FINISH_AT(DX, R10*2, Y18, Y2)
+	FINISH_AT(DX, R11*1, Y19, Y3)
+	FINISH_AT(AX, R12*1, Y24, Y28)
+	FINISH_AT(AX, R10*1, Y25, Y29)
+	FINISH_AT(AX, R10*2, Y26, Y30)
+	FINISH_AT(AX, R11*1, Y27, Y31)
+	ADDQ $1680, SI
+	ADDQ $256, DI
+	ADDQ $4, DX
+	ADDQ $64, BX
+	DECQ CX
+	JNZ  q6x8loop
+
+	MOVQ out+64(FP), AX
+	MOVQ ostride+72(FP), R13
+	LEAQ (R13)(R13*2), R15
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, (AX)(R13*1)
+	VMOVUPS Y2, (AX)(R13*2)
+	VMOVUPS Y3, (AX)(R15*1)
+	LEAQ (AX)(R13*4), AX
+	VMOVUPS Y28, (AX)
+	VMOVUPS Y29, (AX)(R13*1)
+	VMOVUPS Y30, (AX)(R13*2)
+	VMOVUPS Y31, (AX)(R15*1)
+	VZEROUPPER
+	RET
