@@ -38,8 +38,12 @@ func TestHeartbeatCadenceUnderSaturatedEngine(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sub.Unsubscribe()
+	// Enough work to keep both slots decoding past the 5 s window: 120
+	// jobs of 400 tokens are ~48,000 tokens, over 5 s at the ~4,500 tok/s
+	// per slot that stories260K decodes here (40 jobs stopped being enough
+	// once the CPU kernels got faster).
 	var runs []*client.Run
-	for i := range 40 {
+	for i := range 120 {
 		run, err := c.Submit(ctxT(t, 120*time.Second), model, storyJob(fmt.Sprint("hot", i), 400))
 		if err != nil {
 			t.Fatal(err)
