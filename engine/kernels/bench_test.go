@@ -173,3 +173,19 @@ func BenchmarkMatMulStream(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPack measures repacking at load (MB/s of source weights).
+func BenchmarkPack(b *testing.B) {
+	r := rand.New(rand.NewPCG(6, 6))
+	for _, typ := range []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ8_0, gguf.TypeQ4_K, gguf.TypeQ6_K} {
+		w := randMatrix(b, r, typ, 2048, 2048)
+		b.Run(typ.String(), func(b *testing.B) {
+			b.SetBytes(int64(len(w.Data)))
+			for b.Loop() {
+				if _, err := Pack(w); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
