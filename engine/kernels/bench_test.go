@@ -189,3 +189,35 @@ func BenchmarkPack(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPackedK runs packed K-quant matmuls at the 1B model's FFN shape
+// (2048 -> 8192) for decode (1 token) and a prefill tile (32 tokens), with
+// the assembly and with the Go reference of the packed layout.
+func BenchmarkPackedK(b *testing.B) {
+	r := rand.New(rand.NewPCG(7, 7))
+	p := NewPool(0)
+	defer p.Close()
+	defer UseReference(false)
+	for _, typ := range []gguf.Type{gguf.TypeQ4_K, gguf.TypeQ5_K, gguf.TypeQ6_K} {
+		w, err := Pack(randMatrix(b, r, typ, 8192, 2048))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, nTok := range []int{1, 32} {
+			x := randVec(r, nTok*w.Cols)
+			out := make([]float32, nTok*w.Rows)
+			for _, im := range impls() {
+				b.Run(fmt.Sprintf("%v/%dtok/%s", typ, nTok, im.name), func(b *testing.B) {
+					UseReference(im.ref)
+					b.SetBytes(int64(len(w.Data)))
+					for b.Loop() {
+						if err := p.MatMul(out, w, x, nTok); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.ReportMetric(float64(nTok*b.N)/b.Elapsed().Seconds(), "tok/s")
+				})
+			}
+		}
+	}
+}

@@ -246,3 +246,182 @@ q4kx4loop:
 	VMOVUPS Y3, (AX)(R13*1)
 	VZEROUPPER
 	RET
+
+// Q5_K: the Q4_K layout (same offsets, 0..1183) plus, per 64-value group
+// G, two 32-byte vectors of fifth bits at 1184+64G (chunks 0..3) and
+// +32 (chunks 4..7): in the byte of lane r, value i, bit 2k' is the fifth
+// bit of that value in chunk k' of sub-block 2G, bit 2k'+1 of sub-block
+// 2G+1. Each is moved to bit 4 (word shifts are safe: bit 4 of each byte
+// only receives bits of its own byte), masked with Y29 = 0x10 bytes and
+// merged under the nibbles. Blocks are 1440 bytes, 2.3% more than eight
+// Q5_K blocks.
+#define BIT5L(n, H, dst) \
+	VPSLLW $n, H, Y24; \
+	VPANDD Y29, Y24, Y24; \
+	VPTERNLOGD $0xEC, Y14, Y24, dst
+
+#define BIT5R(n, H, dst) \
+	VPSRLW $n, H, Y24; \
+	VPANDD Y29, Y24, Y24; \
+	VPTERNLOGD $0xEC, Y14, Y24, dst
+
+#define BIT5N(H, dst) \
+	VPANDD Y29, H, Y24; \
+	VPTERNLOGD $0xEC, Y14, Y24, dst
+
+// LO5K / HI5K are LO4K / HI4K with the fifth bits merged in.
+#define LO5K(G) \
+	VMOVDQU64 (1184+64*G)(SI), Y30; \
+	VMOVDQU64 (1184+64*G+32)(SI), Y31; \
+	VMOVDQU (160+256*G)(SI), Y4; \
+	BIT5L(4, Y30, Y4); \
+	VMOVDQU (160+256*G+32)(SI), Y5; \
+	BIT5L(2, Y30, Y5); \
+	VMOVDQU (160+256*G+64)(SI), Y6; \
+	BIT5N(Y30, Y6); \
+	VMOVDQU (160+256*G+96)(SI), Y7; \
+	BIT5R(2, Y30, Y7); \
+	VMOVDQU (160+256*G+128)(SI), Y8; \
+	BIT5L(4, Y31, Y8); \
+	VMOVDQU (160+256*G+160)(SI), Y9; \
+	BIT5L(2, Y31, Y9); \
+	VMOVDQU (160+256*G+192)(SI), Y10; \
+	BIT5N(Y31, Y10); \
+	VMOVDQU (160+256*G+224)(SI), Y11; \
+	BIT5R(2, Y31, Y11)
+
+#define HI5K(G) \
+	VPSRLW $4, (160+256*G)(SI), Y4; \
+	BIT5L(3, Y30, Y4); \
+	VPSRLW $4, (160+256*G+32)(SI), Y5; \
+	BIT5L(1, Y30, Y5); \
+	VPSRLW $4, (160+256*G+64)(SI), Y6; \
+	BIT5R(1, Y30, Y6); \
+	VPSRLW $4, (160+256*G+96)(SI), Y7; \
+	BIT5R(3, Y30, Y7); \
+	VPSRLW $4, (160+256*G+128)(SI), Y8; \
+	BIT5L(3, Y31, Y8); \
+	VPSRLW $4, (160+256*G+160)(SI), Y9; \
+	BIT5L(1, Y31, Y9); \
+	VPSRLW $4, (160+256*G+192)(SI), Y10; \
+	BIT5R(1, Y31, Y10); \
+	VPSRLW $4, (160+256*G+224)(SI), Y11; \
+	BIT5R(3, Y31, Y11)
+
+#define GROUPS5(SUBS) \
+	LO5K(0); SUBS(0); HI5K(0); SUBS(1); \
+	LO5K(1); SUBS(2); HI5K(1); SUBS(3); \
+	LO5K(2); SUBS(4); HI5K(2); SUBS(5); \
+	LO5K(3); SUBS(6); HI5K(3); SUBS(7)
+
+#define SETUP5K \
+	SETUP4K; \
+	MOVL $0x10101010, AX; \
+	VMOVD AX, X29; \
+	VPBROADCASTD X29, Y29
+
+#define NEXT5K \
+	ADDQ $1440, SI; \
+	ADDQ $256, DI; \
+	ADDQ $4, DX; \
+	ADDQ $16, BX; \
+	DECQ CX
+
+#define PREFETCH_Q5K \
+	PREFETCH_Q4K; \
+	PREFETCHT0 9408(SI); \
+	PREFETCHT0 9472(SI); \
+	PREFETCHT0 9536(SI); \
+	PREFETCHT0 9600(SI)
+
+// func gemmQ5_Kx8x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
+TEXT ·gemmQ5_Kx8x1VNNI(SB), NOSPLIT, $0-80
+	ARGS4K
+	VXORPS Y0, Y0, Y0
+	SETUP5K
+
+q5kx1loop:
+	PREFETCH_Q5K
+	VCVTPH2PS (SI), Y12
+	VCVTPH2PS 16(SI), Y13
+	MINS4K
+	MINS_TOK(R12*1, Y20)
+	VPXORD Y16, Y16, Y16
+	GROUPS5(SUBS_1)
+	FINISH4K(R12*1, Y16, Y20, Y0)
+	NEXT5K
+	JNZ q5kx1loop
+
+	MOVQ out+64(FP), AX
+	VMOVUPS Y0, (AX)
+	VZEROUPPER
+	RET
+
+// func gemmQ5_Kx8x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
+TEXT ·gemmQ5_Kx8x2VNNI(SB), NOSPLIT, $0-80
+	ARGS4K
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	SETUP5K
+
+q5kx2loop:
+	PREFETCH_Q5K
+	VCVTPH2PS (SI), Y12
+	VCVTPH2PS 16(SI), Y13
+	MINS4K
+	MINS_TOK(R12*1, Y20)
+	MINS_TOK(R13*1, Y21)
+	VPXORD Y16, Y16, Y16
+	VPXORD Y17, Y17, Y17
+	GROUPS5(SUBS_2)
+	FINISH4K(R12*1, Y16, Y20, Y0)
+	FINISH4K(R10*1, Y17, Y21, Y1)
+	NEXT5K
+	JNZ q5kx2loop
+
+	MOVQ out+64(FP), AX
+	MOVQ ostride+72(FP), R13
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, (AX)(R13*1)
+	VZEROUPPER
+	RET
+
+// func gemmQ5_Kx8x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
+TEXT ·gemmQ5_Kx8x4VNNI(SB), NOSPLIT, $0-80
+	ARGS4K
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	SETUP5K
+
+q5kx4loop:
+	PREFETCH_Q5K
+	VCVTPH2PS (SI), Y12
+	VCVTPH2PS 16(SI), Y13
+	MINS4K
+	MINS_TOK(R12*1, Y20)
+	MINS_TOK(R13*1, Y21)
+	MINS_TOK(R13*2, Y22)
+	MINS_TOK(R15*1, Y23)
+	VPXORD Y16, Y16, Y16
+	VPXORD Y17, Y17, Y17
+	VPXORD Y18, Y18, Y18
+	VPXORD Y19, Y19, Y19
+	GROUPS5(SUBS_4)
+	FINISH4K(R12*1, Y16, Y20, Y0)
+	FINISH4K(R10*1, Y17, Y21, Y1)
+	FINISH4K(R10*2, Y18, Y22, Y2)
+	FINISH4K(R11*1, Y19, Y23, Y3)
+	NEXT5K
+	JNZ q5kx4loop
+
+	MOVQ out+64(FP), AX
+	MOVQ ostride+72(FP), R13
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, (AX)(R13*1)
+	VMOVUPS Y2, (AX)(R13*2)
+	LEAQ (R13)(R13*2), R13
+	VMOVUPS Y3, (AX)(R13*1)
+	VZEROUPPER
+	RET

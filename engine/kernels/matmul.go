@@ -80,7 +80,7 @@ func share(n, ways, i int) (lo, hi int) { return n * i / ways, n * (i + 1) / way
 func (p *Pool) MatMul(out []float32, w Matrix, x []float32, nTok int) error {
 	rowBytes, err := w.Type.RowBytes(w.Cols)
 	switch {
-	case !Supported(w.Type):
+	case !Supported(w.Type) && !(w.Layout == LayoutRows8 && rows8Block(w.Type) > 0):
 		return fmt.Errorf("kernels: no matmul kernel for %v weights", w.Type)
 	case err != nil:
 		return fmt.Errorf("kernels: %w", err)
@@ -121,7 +121,7 @@ func (p *Pool) MatMul(out []float32, w Matrix, x []float32, nTok int) error {
 		if w.Type == gguf.TypeQ6_K && w.Layout == LayoutRows8 {
 			p.act.Off = grow(p.act.Off, nTok*w.Cols/16)
 		}
-		if w.Type == gguf.TypeQ4_K && w.Layout == LayoutRows8 {
+		if (w.Type == gguf.TypeQ4_K || w.Type == gguf.TypeQ5_K) && w.Layout == LayoutRows8 {
 			p.act.Off = grow(p.act.Off, nTok*w.Cols/64)
 		}
 		p.job.quantize = true
@@ -153,7 +153,7 @@ func (j *job) quantizeBlocks(a *Q8, lo, hi int) {
 		case j.w.Layout != LayoutRows8:
 		case j.w.Type == gguf.TypeQ6_K:
 			makeOff6(a, lo, hi)
-		case j.w.Type == gguf.TypeQ4_K:
+		case j.w.Type == gguf.TypeQ4_K || j.w.Type == gguf.TypeQ5_K:
 			makeOffQ4K(a, lo, hi)
 		}
 		return

@@ -32,6 +32,8 @@ func rows8Block(t gguf.Type) int {
 		return q6KBlock
 	case gguf.TypeQ4_K:
 		return q4KBlock
+	case gguf.TypeQ5_K:
+		return q5KBlock
 	}
 	return 0
 }
@@ -39,8 +41,11 @@ func rows8Block(t gguf.Type) int {
 // rows8Packed is the bytes of one packed block of eight rows: eight source
 // blocks, except for Q4_K (see pack_q4k.go).
 func rows8Packed(t gguf.Type) int {
-	if t == gguf.TypeQ4_K {
+	switch t {
+	case gguf.TypeQ4_K:
 		return q4KPackedBlock
+	case gguf.TypeQ5_K:
+		return q5KPackedBlock
 	}
 	return 8 * rows8Block(t)
 }
@@ -56,7 +61,7 @@ func PackedSize(m Matrix) int {
 // rows8Cols is the values per block (and so the column multiple) of a type
 // Pack takes.
 func rows8Cols(t gguf.Type) int {
-	if t == gguf.TypeQ6_K || t == gguf.TypeQ4_K {
+	if t == gguf.TypeQ6_K || t == gguf.TypeQ4_K || t == gguf.TypeQ5_K {
 		return QK_K
 	}
 	return QK8_0
@@ -79,18 +84,20 @@ func rows8Kernels(t gguf.Type) rows8Set {
 		return rows8Set{active.q6_Kx8x1, active.q6_Kx8x2, active.q6_Kx8x4, active.q6_Kx8x8}
 	case gguf.TypeQ4_K:
 		return rows8Set{active.q4_Kx8x1, active.q4_Kx8x2, active.q4_Kx8x4, nil}
+	case gguf.TypeQ5_K:
+		return rows8Set{active.q5_Kx8x1, active.q5_Kx8x2, active.q5_Kx8x4, nil}
 	}
 	return rows8Set{}
 }
 
 // CanPack reports whether Pack would repack m on this CPU: Q4_0, Q8_0,
-// Q4_K or Q6_K weights with whole groups of eight rows, and the VNNI kernels that
+// Q4_K, Q5_K or Q6_K weights with whole groups of eight rows, and the VNNI kernels that
 // read the packed layout.
 func CanPack(m Matrix) bool {
 	return rows8Kernels(m.Type).x1 != nil && m.Layout == LayoutRows && m.Rows%8 == 0 && m.Rows > 0 && m.Cols%rows8Cols(m.Type) == 0
 }
 
-// Pack copies a Q4_0, Q8_0, Q4_K or Q6_K matrix into LayoutRows8, which the VNNI
+// Pack copies a Q4_0, Q8_0, Q4_K, Q5_K or Q6_K matrix into LayoutRows8, which the VNNI
 // kernels multiply with each int32 lane holding one row: eight rows per
 // instruction, no per-row unpacking and no horizontal sums. llama.cpp
 // repacks Q4_0 on x86 at load time in the same spirit (with its own
@@ -98,7 +105,7 @@ func CanPack(m Matrix) bool {
 func Pack(m Matrix) (Matrix, error) {
 	bb := rows8Block(m.Type)
 	if bb == 0 || m.Layout != LayoutRows {
-		return Matrix{}, fmt.Errorf("kernels: pack: want a Q4_0, Q8_0, Q4_K or Q6_K matrix in row layout, have %v", m.Type)
+		return Matrix{}, fmt.Errorf("kernels: pack: want a Q4_0, Q8_0, Q4_K, Q5_K or Q6_K matrix in row layout, have %v", m.Type)
 	}
 	if m.Rows%8 != 0 || m.Cols%rows8Cols(m.Type) != 0 || m.Rows <= 0 {
 		return Matrix{}, fmt.Errorf("kernels: pack: %dx%d %v matrix is not whole groups of 8 rows and 32 columns", m.Rows, m.Cols, m.Type)
@@ -138,7 +145,7 @@ func packGroups(dst []byte, m Matrix, g0, g1 int) {
 	case gguf.TypeQ6_K:
 		packQ6KGroups(dst, m, g0, g1)
 		return
-	case gguf.TypeQ4_K:
+	case gguf.TypeQ4_K, gguf.TypeQ5_K:
 		packQ4KGroups(dst, m, g0, g1)
 		return
 	}
@@ -166,8 +173,8 @@ func refRows8(w []byte, t gguf.Type, g, nb int, a *Q8, blk0 int, out []float32) 
 	case gguf.TypeQ6_K:
 		refGemmQ6KRows8(w, g, nb, a, blk0, out)
 		return
-	case gguf.TypeQ4_K:
-		refGemmQ4KRows8(w, g, nb, a, blk0, out)
+	case gguf.TypeQ4_K, gguf.TypeQ5_K:
+		refGemmQ4KRows8(w, t == gguf.TypeQ5_K, g, nb, a, blk0, out)
 		return
 	}
 	refGemmRows8(w, t, g, nb, a, blk0, out)
