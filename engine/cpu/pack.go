@@ -10,7 +10,7 @@ import (
 )
 
 // packWeights copies the matrices that have a faster repacked layout on
-// this CPU (Q4_0, Q8_0, Q4_K and Q6_K in groups of eight rows, for the VNNI kernels) into that
+// this CPU (Q4_0, Q8_0, Q4_K, Q5_K and Q6_K in groups of eight rows, for the VNNI kernels) into that
 // layout, threads at a time, and releases the mapped originals so the
 // weights are not resident twice. llama.cpp does the same at load time.
 // The map is empty where no kernel wants a repacked layout.
