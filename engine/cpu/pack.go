@@ -10,9 +10,9 @@ import (
 )
 
 // packWeights copies the matrices that have a faster repacked layout on
-// this CPU (Q4_0, Q8_0, Q4_K, Q5_K and Q6_K in groups of eight rows, for the VNNI kernels) into that
-// layout, threads at a time, and releases the mapped originals so the
-// weights are not resident twice. llama.cpp does the same at load time.
+// this CPU (Q4_0, Q8_0, Q4_K, Q5_K and Q6_K in groups of eight rows, for
+// the VNNI kernels) into that layout, threads at a time, and releases the
+// mapped originals so the weights are not resident twice. llama.cpp does the same at load time.
 // The map is empty where no kernel wants a repacked layout.
 func packWeights(m *engine.Model, threads int) (map[*gguf.TensorInfo]kernels.Matrix, error) {
 	var todo []*gguf.TensorInfo
