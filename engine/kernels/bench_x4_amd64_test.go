@@ -106,11 +106,48 @@ func BenchmarkPackedQ4_0(b *testing.B) {
 		b.Fatal(err)
 	}
 	var a Q8
+	plain := randMatrix(b, r, gguf.TypeQ4_0, rows, cols)
 	if err := QuantizeQ8_0(&a, randVec(r, 8*cols)); err != nil {
 		b.Fatal(err)
 	}
 	nb, gb := cols/32, cols/32*144
 	out := make([]float32, 8*rows)
+	// The AVX2-only CPUs' kernels, packed and in row layout (what they ran
+	// before packing), on the same CPU.
+	b.Run("avx2-x1", func(b *testing.B) {
+		for b.Loop() {
+			for g := 0; g < rows/8; g++ {
+				packedQ4_0AVX2.x1(w.Data[g*gb:(g+1)*gb], &a, 0, nb, out[8*g:])
+			}
+		}
+		b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "tok-rows/s")
+	})
+	b.Run("avx2-x4", func(b *testing.B) {
+		for b.Loop() {
+			for g := 0; g < rows/8; g++ {
+				packedQ4_0AVX2.x4(w.Data[g*gb:(g+1)*gb], &a, 0, nb, out[8*g:], rows)
+			}
+		}
+		b.ReportMetric(float64(4*rows*b.N)/b.Elapsed().Seconds(), "tok-rows/s")
+	})
+	rb := nb * 18
+	b.Run("avx2-rows-x1", func(b *testing.B) {
+		for b.Loop() {
+			for row := 0; row < rows; row++ {
+				out[row] = dotQ4_0AVX2(&plain.Data[row*rb], &a.Qs[0], &a.D[0], nb)
+			}
+		}
+		b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "tok-rows/s")
+	})
+	b.Run("avx2-rows-x4", func(b *testing.B) {
+		var o [4]float32
+		for b.Loop() {
+			for row := 0; row < rows; row++ {
+				dotQ4_0x4AVX2(&plain.Data[row*rb], &a.Qs[0], &a.D[0], nb, cols, nb*4, &o)
+			}
+		}
+		b.ReportMetric(float64(4*rows*b.N)/b.Elapsed().Seconds(), "tok-rows/s")
+	})
 	b.Run("x1", func(b *testing.B) {
 		for b.Loop() {
 			for g := 0; g < rows/8; g++ {

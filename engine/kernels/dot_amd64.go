@@ -41,6 +41,15 @@ func gemmQ4_0x8x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, ds
 func gemmQ8_0x8x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 
 //go:noescape
+func gemmQ4_0x8x1AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ4_0x8x2AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ4_0x8x4AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
 func gemmQ4_0x8x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 
 //go:noescape
@@ -167,7 +176,34 @@ var fastDots = dotSet{
 // broadcasts on 256-bit registers).
 var hasVNNI = hasAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512VNNI
 
+// packedQ4_0AVX2 are the packed Q4_0 kernels for CPUs with AVX2 but not
+// AVX-512 VNNI (bit for bit the VNNI ones); they need the VNNI set's Off,
+// so quantization makes it (needCorr).
+var packedQ4_0AVX2 = struct {
+	x1     func(w []byte, a *Q8, blk0, nb int, out []float32)
+	x2, x4 func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int)
+}{
+	x1: func(w []byte, a *Q8, blk0, nb int, out []float32) {
+		_ = out[7]
+		gemmQ4_0x8x1AVX2(&w[0], &a.Qs[blk0*32], &a.D[blk0], &a.Off[blk0], nb, 0, 0, &out[0], 0)
+	},
+	x2: func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
+		_ = out[ostride+7]
+		_ = a.Off[blk0+2*nb-1]
+		gemmQ4_0x8x2AVX2(&w[0], &a.Qs[blk0*32], &a.D[blk0], &a.Off[blk0], nb, nb*32, nb*4, &out[0], 4*ostride)
+	},
+	x4: func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
+		_ = out[3*ostride+7]
+		_ = a.Off[blk0+4*nb-1]
+		gemmQ4_0x8x4AVX2(&w[0], &a.Qs[blk0*32], &a.D[blk0], &a.Off[blk0], nb, nb*32, nb*4, &out[0], 4*ostride)
+	},
+}
+
 func init() {
+	if hasAVX2 && !hasVNNI {
+		fastDots.q4_0x8x1, fastDots.q4_0x8x2, fastDots.q4_0x8x4 = packedQ4_0AVX2.x1, packedQ4_0AVX2.x2, packedQ4_0AVX2.x4
+		fastDots.needCorr = true // Q8.Off for the packed kernels
+	}
 	if hasVNNI {
 		fastDots.q4_0 = func(w []byte, a *Q8, blk0, nb int) float32 {
 			return dotQ4_0VNNI(&w[0], &a.Qs[blk0*32], &a.D[blk0], &a.Corr[blk0*8], nb)
