@@ -4,6 +4,7 @@ package cuda
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/orcd/orcd/engine"
+	"github.com/orcd/orcd/engine/batchbench"
 	"github.com/orcd/orcd/gguf"
 )
 
@@ -48,6 +50,60 @@ func BenchmarkCUDA(b *testing.B) {
 		b.Run(name+"/prefill512", func(b *testing.B) { benchPrefill(b, be, 512) })
 		b.Run(name+"/decode128", func(b *testing.B) { benchDecode(b, be, 1, 128, bytes) })
 		b.Run(name+"/decode128@512", func(b *testing.B) { benchDecode(b, be, 512, 128, bytes) })
+		be.Close()
+		f.Close()
+	}
+}
+
+// BenchmarkCUDABatched (issue #8 on CUDA) decodes 1 to 64 sequences at
+// once on the models in $ORCD_BENCH_MODELS: every step is one batch with
+// the next token of every sequence (prompts of 16, 64 steps). It reports
+// aggregate tokens/s, the median and p99 step (each sequence's time
+// between tokens) and the ratio to one sequence in the same run.
+func BenchmarkCUDABatched(b *testing.B) {
+	lib := os.Getenv(EnvLib)
+	models := os.Getenv("ORCD_BENCH_MODELS")
+	if lib == "" || models == "" {
+		b.Skipf("needs $%s and $ORCD_BENCH_MODELS (cuda/gpucheck.sh sets both)", EnvLib)
+	}
+	const prompt, steps = 16, 64
+	for _, path := range strings.Split(models, ",") {
+		f, err := gguf.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		m, err := engine.LoadModel(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		be, err := open(m, Options{LibPath: lib, Context: prompt + steps + 1, MaxSeqs: 64})
+		if err != nil {
+			b.Fatal(err)
+		}
+		name := strings.TrimSuffix(filepath.Base(path), ".gguf")
+		var one float64
+		for _, n := range []int{1, 2, 4, 8, 16, 32, 64} {
+			b.Run(fmt.Sprintf("%s/seqs=%d", name, n), func(b *testing.B) {
+				var agg float64
+				var st batchbench.Stats
+				for b.Loop() {
+					if st, err = batchbench.Decode(context.Background(), be, m.Config.NVocab, n, prompt, steps); err != nil {
+						b.Fatal(err)
+					}
+					agg += st.AggTokPerS
+				}
+				agg /= float64(b.N)
+				if n == 1 {
+					one = agg
+				}
+				b.ReportMetric(agg, "agg-tok/s")
+				b.ReportMetric(float64(st.StepP50)/1e6, "step-p50-ms")
+				b.ReportMetric(float64(st.StepP99)/1e6, "step-p99-ms")
+				if one > 0 {
+					b.ReportMetric(agg/one, "x-1seq")
+				}
+			})
+		}
 		be.Close()
 		f.Close()
 	}
