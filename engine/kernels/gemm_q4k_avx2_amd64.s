@@ -1,0 +1,204 @@
+#include "textflag.h"
+
+// Packed Q4_K (LayoutRows8, see gemm_q4k_amd64.s) on AVX2 alone, one or
+// two tokens: vpdpbusd and vpdpwssd are emulated with vpmaddubsw (int16
+// sums of eight steps stay within 8*3840) and vpmaddwd. The integer totals
+// and the float steps, in their order, are those of the VNNI kernels, so
+// results are bit for bit theirs. Sixteen registers leave no room for
+// four tokens.
+
+// CHUNKS_LO / CHUNKS_HI: group G's low or high nibbles into Y4..Y11.
+#define CHUNK_LO(o, y) \
+	VMOVDQU o(SI), y; \
+	VPAND k4nib<>(SB), y, y
+
+#define CHUNK_HI(o, y) \
+	VMOVDQU o(SI), y; \
+	VPSRLW $4, y, y; \
+	VPAND k4nib<>(SB), y, y
+
+#define CHUNKS_LO(G) \
+	CHUNK_LO(160+256*G, Y4); \
+	CHUNK_LO(160+256*G+32, Y5); \
+	CHUNK_LO(160+256*G+64, Y6); \
+	CHUNK_LO(160+256*G+96, Y7); \
+	CHUNK_LO(160+256*G+128, Y8); \
+	CHUNK_LO(160+256*G+160, Y9); \
+	CHUNK_LO(160+256*G+192, Y10); \
+	CHUNK_LO(160+256*G+224, Y11)
+
+#define CHUNKS_HI(G) \
+	CHUNK_HI(160+256*G, Y4); \
+	CHUNK_HI(160+256*G+32, Y5); \
+	CHUNK_HI(160+256*G+64, Y6); \
+	CHUNK_HI(160+256*G+96, Y7); \
+	CHUNK_HI(160+256*G+128, Y8); \
+	CHUNK_HI(160+256*G+160, Y9); \
+	CHUNK_HI(160+256*G+192, Y10); \
+	CHUNK_HI(160+256*G+224, Y11)
+
+#define KSTEP(o, qi, wt) \
+	VPBROADCASTD o(DI)(qi), Y15; \
+	VPMADDUBSW Y15, wt, Y15; \
+	VPADDW Y15, Y14, Y14
+
+// KSUB adds sub-block j of one token (scales in Y12) to tot.
+#define KSUB(j, qi, tot) \
+	VPBROADCASTD (32*j)(DI)(qi), Y15; \
+	VPMADDUBSW Y15, Y4, Y14; \
+	KSTEP(32*j+4, qi, Y5); \
+	KSTEP(32*j+8, qi, Y6); \
+	KSTEP(32*j+12, qi, Y7); \
+	KSTEP(32*j+16, qi, Y8); \
+	KSTEP(32*j+20, qi, Y9); \
+	KSTEP(32*j+24, qi, Y10); \
+	KSTEP(32*j+28, qi, Y11); \
+	VPMADDWD k4ones<>(SB), Y14, Y14; \
+	VPMULLD Y12, Y14, Y14; \
+	VPADDD Y14, tot, tot
+
+#define KSUBS_1(j) \
+	VPMOVZXBD (32+8*j)(SI), Y12; \
+	KSUB(j, R12*1, Y2)
+
+#define KSUBS_2(j) \
+	KSUBS_1(j); \
+	KSUB(j, R8*1, Y3)
+
+#define KGROUPS(SUBS) \
+	CHUNKS_LO(0); SUBS(0); CHUNKS_HI(0); SUBS(1); \
+	CHUNKS_LO(1); SUBS(2); CHUNKS_HI(1); SUBS(3); \
+	CHUNKS_LO(2); SUBS(4); CHUNKS_HI(2); SUBS(5); \
+	CHUNKS_LO(3); SUBS(6); CHUNKS_HI(3); SUBS(7)
+
+// KMIN adds mins pair p times the token's sub-block sums to Y13.
+#define KMIN(p, oi) \
+	VPMOVZXBW (96+16*p)(SI), Y14; \
+	VPBROADCASTD (4*p)(BX)(oi), Y15; \
+	VPMADDWD Y15, Y14, Y14; \
+	VPADDD Y14, Y13, Y13
+
+// KFINISH is FINISH4K: acc += float(tot)*(d*dt), then the mins term
+// -float(Σ m·sums)*(dmin*dt), computed here where Y4..Y11 are free.
+#define KFINISH(di, oi, tot, acc) \
+	VCVTDQ2PS tot, tot; \
+	VCVTPH2PS (SI), Y4; \
+	VBROADCASTSS (DX)(di), Y5; \
+	VMULPS Y5, Y4, Y4; \
+	VFMADD231PS Y4, tot, acc; \
+	VPXOR Y13, Y13, Y13; \
+	KMIN(0, oi); \
+	KMIN(1, oi); \
+	KMIN(2, oi); \
+	KMIN(3, oi); \
+	VCVTDQ2PS Y13, Y13; \
+	VCVTPH2PS 16(SI), Y4; \
+	VMULPS Y5, Y4, Y4; \
+	VFNMADD231PS Y4, Y13, acc
+
+#define KARGS \
+	MOVQ w+0(FP), SI; \
+	MOVQ qs+8(FP), DI; \
+	MOVQ d+16(FP), DX; \
+	MOVQ off+24(FP), BX; \
+	MOVQ nb+32(FP), CX; \
+	MOVQ qstride+40(FP), R8; \
+	MOVQ dstride+48(FP), R10; \
+	MOVQ offstride+56(FP), R13; \
+	XORQ R12, R12
+
+#define KNEXT \
+	ADDQ $1184, SI; \
+	ADDQ $256, DI; \
+	ADDQ $4, DX; \
+	ADDQ $16, BX; \
+	DECQ CX
+
+// func gemmQ4_Kx8x1AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
+TEXT ·gemmQ4_Kx8x1AVX2(SB), NOSPLIT, $0-80
+	KARGS
+	VXORPS Y0, Y0, Y0
+
+k1loop:
+	PREFETCHT0 8192(SI)
+	PREFETCHT0 8256(SI)
+	PREFETCHT0 8320(SI)
+	PREFETCHT0 8384(SI)
+	PREFETCHT0 8448(SI)
+	PREFETCHT0 8512(SI)
+	PREFETCHT0 8576(SI)
+	PREFETCHT0 8640(SI)
+	PREFETCHT0 8704(SI)
+	PREFETCHT0 8768(SI)
+	PREFETCHT0 8832(SI)
+	PREFETCHT0 8896(SI)
+	PREFETCHT0 8960(SI)
+	PREFETCHT0 9024(SI)
+	PREFETCHT0 9088(SI)
+	PREFETCHT0 9152(SI)
+	PREFETCHT0 9216(SI)
+	PREFETCHT0 9280(SI)
+	PREFETCHT0 9344(SI)
+	VPXOR Y2, Y2, Y2
+	KGROUPS(KSUBS_1)
+	KFINISH(R12*1, R12*1, Y2, Y0)
+	KNEXT
+	JNZ k1loop
+
+	MOVQ out+64(FP), AX
+	VMOVUPS Y0, (AX)
+	VZEROUPPER
+	RET
+
+// func gemmQ4_Kx8x2AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
+TEXT ·gemmQ4_Kx8x2AVX2(SB), NOSPLIT, $0-80
+	KARGS
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+
+k2loop:
+	PREFETCHT0 8192(SI)
+	PREFETCHT0 8256(SI)
+	PREFETCHT0 8320(SI)
+	PREFETCHT0 8384(SI)
+	PREFETCHT0 8448(SI)
+	PREFETCHT0 8512(SI)
+	PREFETCHT0 8576(SI)
+	PREFETCHT0 8640(SI)
+	PREFETCHT0 8704(SI)
+	PREFETCHT0 8768(SI)
+	PREFETCHT0 8832(SI)
+	PREFETCHT0 8896(SI)
+	PREFETCHT0 8960(SI)
+	PREFETCHT0 9024(SI)
+	PREFETCHT0 9088(SI)
+	PREFETCHT0 9152(SI)
+	PREFETCHT0 9216(SI)
+	PREFETCHT0 9280(SI)
+	PREFETCHT0 9344(SI)
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	KGROUPS(KSUBS_2)
+	KFINISH(R12*1, R12*1, Y2, Y0)
+	KFINISH(R10*1, R13*1, Y3, Y1)
+	KNEXT
+	JNZ k2loop
+
+	MOVQ out+64(FP), AX
+	MOVQ ostride+72(FP), R13
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, (AX)(R13*1)
+	VZEROUPPER
+	RET
+
+DATA k4nib<>+0x00(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA k4nib<>+0x08(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA k4nib<>+0x10(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA k4nib<>+0x18(SB)/8, $0x0f0f0f0f0f0f0f0f
+GLOBL k4nib<>(SB), RODATA|NOPTR, $32
+
+DATA k4ones<>+0x00(SB)/8, $0x0001000100010001
+DATA k4ones<>+0x08(SB)/8, $0x0001000100010001
+DATA k4ones<>+0x10(SB)/8, $0x0001000100010001
+DATA k4ones<>+0x18(SB)/8, $0x0001000100010001
+GLOBL k4ones<>(SB), RODATA|NOPTR, $32
