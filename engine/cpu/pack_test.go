@@ -56,9 +56,23 @@ func requantized(tb testing.TB, t gguf.Type) *engine.Model {
 // activation-quantization noise), and a batch of three sequences against
 // each sequence alone (bit for bit: the packed kernels' arithmetic per
 // token does not depend on the batch).
+//
+// It runs twice: with this CPU's kernels and with those of a CPU that has
+// AVX2 but no AVX-512 (kernels.UseAVX2Only), which packs fewer types.
 func TestPackedBackend(t *testing.T) {
 	saved := activationsQuantized
 	defer func() { activationsQuantized = saved }()
+	defer kernels.UseReference(false)
+	for _, isa := range []string{"native", "avx2"} {
+		if isa == "avx2" && !kernels.UseAVX2Only() {
+			t.Log("no AVX2 on this CPU: the AVX2 kernels are not run")
+			continue
+		}
+		t.Run(isa, testPackedBackend)
+	}
+}
+
+func testPackedBackend(t *testing.T) {
 	prompts := [][]int32{{1, 50, 100, 7, 300}, {2, 9}, {400, 3, 3, 60}}
 	for _, typ := range []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ8_0, gguf.TypeQ4_K, gguf.TypeQ5_K, gguf.TypeQ6_K} {
 		t.Run(typ.String(), func(t *testing.T) {

@@ -222,11 +222,17 @@ var packedQ4_KAVX2 = struct {
 	},
 }
 
+// avx2Dots is the set an AVX2-only CPU runs: fastDots before the AVX-512
+// additions, with the AVX2 packed kernels.
+var avx2Dots dotSet
+
 func init() {
+	avx2Dots = fastDots
+	avx2Dots.q4_0x8x1, avx2Dots.q4_0x8x2, avx2Dots.q4_0x8x4 = packedQ4_0AVX2.x1, packedQ4_0AVX2.x2, packedQ4_0AVX2.x4
+	avx2Dots.q4_Kx8x1, avx2Dots.q4_Kx8x2 = packedQ4_KAVX2.x1, packedQ4_KAVX2.x2
+	avx2Dots.needCorr = true // Q8.Off for the packed kernels
 	if hasAVX2 && !hasVNNI {
-		fastDots.q4_0x8x1, fastDots.q4_0x8x2, fastDots.q4_0x8x4 = packedQ4_0AVX2.x1, packedQ4_0AVX2.x2, packedQ4_0AVX2.x4
-		fastDots.q4_Kx8x1, fastDots.q4_Kx8x2 = packedQ4_KAVX2.x1, packedQ4_KAVX2.x2
-		fastDots.needCorr = true // Q8.Off for the packed kernels
+		fastDots = avx2Dots
 	}
 	if hasVNNI {
 		fastDots.q4_0 = func(w []byte, a *Q8, blk0, nb int) float32 {
@@ -348,6 +354,19 @@ func init() {
 			quantizeQ8_0AVX2(&x[0], &dst.Qs[b0*QK8_0], &dst.D[b0], len(x)/QK8_0)
 		}
 	}
+}
+
+// UseAVX2Only switches to the kernels a CPU with AVX2 but no AVX-512 runs,
+// so that tests on an AVX-512 machine cover them end to end; it reports
+// false (and changes nothing) without AVX2. UseReference(false) switches
+// back. Like UseReference it must not be called while a MatMul runs, and
+// matrices packed before the switch must not be used after it.
+func UseAVX2Only() bool {
+	if !hasAVX2 {
+		return false
+	}
+	active, activeName = avx2Dots, "avx2"
+	return true
 }
 
 func useFast() {

@@ -23,3 +23,6 @@ func attnScoresAVX2(att, q, k *float32, stride, n, hd int, scale float32) {
 func attnMixAVX2(o, att, v *float32, stride, n, hd int) {
 	panic("kernels: no AVX2 on this architecture")
 }
+
+// UseAVX2Only reports false: there is no AVX2 on this architecture.
+func UseAVX2Only() bool { return false }
