@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sync"
 	"sync/atomic"
 
 	"github.com/orcd/orcd/engine"
@@ -39,12 +40,16 @@ type Backend struct {
 	// packed holds repacked copies of weight matrices (see packWeights),
 	// used instead of the mapped tensors on the kernel path.
 	packed map[*gguf.TensorInfo]kernels.Matrix
+	mem    *weightMem // where packed lives
 	st     *State
 	ws     *workers
 	next   []int // validate's scratch, one entry per sequence
 	opts   Options
 	device string
 	closed atomic.Bool
+	// life is held shared by Forward and exclusively by Close, which
+	// frees the repacked weights only when no Forward is using them.
+	life sync.RWMutex
 }
 
 var _ engine.Backend = (*Backend)(nil)
@@ -88,9 +93,12 @@ func New(m *engine.Model, opts Options) (*Backend, error) {
 		next:      make([]int, opts.MaxSeqs),
 	}
 	if activationsQuantized && !opts.KeepLayout {
-		if b.packed, err = packWeights(m, opts.Threads); err != nil {
+		b.mem = new(weightMem)
+		if b.packed, err = packWeights(m, opts.Threads, b.mem); err != nil {
+			b.mem.free()
 			return nil, err
 		}
+		runtime.AddCleanup(b, (*weightMem).free, b.mem) // a backend dropped unclosed
 	}
 	return b, nil
 }
@@ -127,6 +135,8 @@ func loadNorms(m *engine.Model) (layerNorms, error) {
 // Forward implements engine.Backend. Batches longer than MaxBatch run as
 // consecutive chunks; a chunk never splits the work of one layer.
 func (b *Backend) Forward(ctx context.Context, batch *engine.Batch, logits []float32) error {
+	b.life.RLock()
+	defer b.life.RUnlock()
 	if b.closed.Load() {
 		return errors.New("cpu: backend is closed")
 	}
@@ -221,9 +231,14 @@ func (b *Backend) Health() error {
 	return nil
 }
 
-// Close marks the backend unusable; the caller closes the model's file
-// (the weights live in its mapping).
+// Close marks the backend unusable and frees its repacked weights (after
+// a Forward in progress returns); the caller closes the model's file.
 func (b *Backend) Close() error {
+	b.life.Lock()
+	defer b.life.Unlock()
 	b.closed.Store(true)
+	if b.mem != nil {
+		b.mem.free()
+	}
 	return nil
 }

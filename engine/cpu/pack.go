@@ -14,7 +14,7 @@ import (
 // the VNNI kernels) into that layout, threads at a time, and releases the
 // mapped originals so the weights are not resident twice. llama.cpp does the same at load time.
 // The map is empty where no kernel wants a repacked layout.
-func packWeights(m *engine.Model, threads int) (map[*gguf.TensorInfo]kernels.Matrix, error) {
+func packWeights(m *engine.Model, threads int, mem *weightMem) (map[*gguf.TensorInfo]kernels.Matrix, error) {
 	var todo []*gguf.TensorInfo
 	seen := map[*gguf.TensorInfo]bool{}
 	add := func(t *gguf.TensorInfo) {
@@ -45,7 +45,7 @@ func packWeights(m *engine.Model, threads int) (map[*gguf.TensorInfo]kernels.Mat
 	for range max(1, threads) {
 		wg.Go(func() {
 			for t := range next {
-				p, err := packReleasing(m.File, matrixOf(t))
+				p, err := packReleasing(m.File, matrixOf(t), mem)
 				mu.Lock()
 				if err != nil && first == nil {
 					first = fmt.Errorf("cpu: repack %q: %w", t.Name, err)
@@ -69,10 +69,14 @@ func packWeights(m *engine.Model, threads int) (map[*gguf.TensorInfo]kernels.Mat
 // plus whole output heads (279 MB for a 1B model's Q8_0 head).
 const packPiece = 8 << 20
 
-// packReleasing packs m piece by piece, releasing each piece of the mapped
-// source once it is copied (f may be nil: nothing is released).
-func packReleasing(f *gguf.File, m kernels.Matrix) (kernels.Matrix, error) {
-	dst := make([]byte, kernels.PackedSize(m))
+// packReleasing packs m piece by piece into memory from mem, releasing
+// each piece of the mapped source once it is copied (f may be nil:
+// nothing is released).
+func packReleasing(f *gguf.File, m kernels.Matrix, mem *weightMem) (kernels.Matrix, error) {
+	dst, err := mem.alloc(kernels.PackedSize(m))
+	if err != nil {
+		return kernels.Matrix{}, err
+	}
 	groups := m.Rows / 8
 	step := max(1, packPiece/max(1, len(m.Data)/max(1, groups)))
 	for g := 0; g < groups; g += step {

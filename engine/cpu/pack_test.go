@@ -154,3 +154,33 @@ func lastLogits(t *testing.T, b *Backend, seq int32, prompt []int32) []float32 {
 	}
 	return out
 }
+
+// TestCloseFreesPacked: after Close the repacked weights are unmapped and
+// Forward reports the closed backend instead of touching them.
+func TestCloseFreesPacked(t *testing.T) {
+	saved := activationsQuantized
+	defer func() { activationsQuantized = saved }()
+	activationsQuantized = true
+	m := requantized(t, gguf.TypeQ4_0)
+	b, err := New(m, Options{Threads: 2, Context: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kernels.CanPack(kernels.Matrix{Type: gguf.TypeQ4_0, Rows: 8, Cols: 32}) && len(b.mem.frees) == 0 {
+		t.Fatal("no repacked weights were allocated")
+	}
+	lastLogits(t, b, 0, []int32{1, 2})
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if b.mem.frees != nil {
+		t.Fatal("Close left the repacked weights mapped")
+	}
+	bt := &engine.Batch{Tokens: []int32{1}, Pos: []int32{0}, Seq: []int32{0}, Logits: []bool{true}}
+	if err := b.Forward(context.Background(), bt, make([]float32, m.Config.NVocab)); err == nil {
+		t.Fatal("Forward after Close: no error")
+	}
+	if err := b.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+}
