@@ -219,3 +219,47 @@ func BenchmarkPackedQ4_KAVX2(b *testing.B) {
 		b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "tok-rows/s")
 	})
 }
+
+// BenchmarkPackedQ6_KAVX2 is BenchmarkPackedQ4_KAVX2 for Q6_K.
+func BenchmarkPackedQ6_KAVX2(b *testing.B) {
+	r := rand.New(rand.NewPCG(10, 11))
+	const rows, cols = 128, 2048
+	plain := randMatrix(b, r, gguf.TypeQ6_K, rows, cols)
+	w, err := Pack(plain)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var a Q8
+	if err := QuantizeQ8_K(&a, randVec(r, 2*cols)); err != nil {
+		b.Fatal(err)
+	}
+	a.Off = make([]int32, 2*cols/16)
+	makeOff6(&a, 0, 2*cols/QK_K)
+	nb := cols / QK_K
+	gb, rb := nb*8*q6KBlock, nb*q6KBlock
+	out := make([]float32, 2*rows)
+	b.Run("packed-x1", func(b *testing.B) {
+		for b.Loop() {
+			for g := 0; g < rows/8; g++ {
+				packedQ6_KAVX2.x1(w.Data[g*gb:(g+1)*gb], &a, 0, nb, out[8*g:])
+			}
+		}
+		b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "tok-rows/s")
+	})
+	b.Run("packed-x2", func(b *testing.B) {
+		for b.Loop() {
+			for g := 0; g < rows/8; g++ {
+				packedQ6_KAVX2.x2(w.Data[g*gb:(g+1)*gb], &a, 0, nb, out[8*g:], rows)
+			}
+		}
+		b.ReportMetric(float64(2*rows*b.N)/b.Elapsed().Seconds(), "tok-rows/s")
+	})
+	b.Run("rows-x1", func(b *testing.B) {
+		for b.Loop() {
+			for row := 0; row < rows; row++ {
+				out[row] = dotQ6_KAVX2(&plain.Data[row*rb], &a.Qs[0], &a.D[0], &a.BSums[0], nb)
+			}
+		}
+		b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "tok-rows/s")
+	})
+}
