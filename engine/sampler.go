@@ -22,6 +22,7 @@ type Sampler struct {
 	history []int32       // the last RepeatLastN accepted tokens
 	counts  map[int32]int // occurrences of each token in history
 	cand    []candidate   // scratch, reused across calls
+	tmp     []candidate   // sortCandidates' scratch
 }
 
 type candidate struct {
@@ -144,15 +145,13 @@ func (s *Sampler) candidates(logits []float32) []candidate {
 	}
 	s.cand = c
 	if s.p.TopK > 0 && s.p.TopK < len(c) {
-		// Partial selection first: sorting 100k+ entries per token is slow.
-		c = selectTop(c, s.p.TopK)
+		// Partial selection: the k best, already in order.
+		return selectTop(c, s.p.TopK)
 	}
-	sort.Slice(c, func(a, b int) bool {
-		if c[a].logit != c[b].logit {
-			return c[a].logit > c[b].logit
-		}
-		return c[a].id < c[b].id
-	})
+	if cap(s.tmp) < len(c) {
+		s.tmp = make([]candidate, len(c))
+	}
+	sortCandidates(c, s.tmp)
 	return c
 }
 
