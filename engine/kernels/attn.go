@@ -67,3 +67,36 @@ func dot4(a, b []float32) float32 {
 	}
 	return (s0 + s1) + (s2 + s3)
 }
+
+// AttnScoresFast is AttnScores with fused multiply-adds, eight keys at a
+// time: faster, and equal to it to float rounding rather than bit for
+// bit. A score depends only on q and its key row. It falls back to
+// AttnScores where the CPU has no FMA kernels or hd is not a multiple of 8.
+func AttnScoresFast(att, q, k []float32, stride int, scale float32) {
+	n, hd := len(att), len(q)
+	if n == 0 || hd == 0 {
+		return
+	}
+	_ = k[(n-1)*stride+hd-1]
+	if hasAVX2 && activeName != "ref" && hd%8 == 0 {
+		attnScoresFMA(&att[0], &q[0], &k[0], stride, n, hd, scale)
+		return
+	}
+	AttnScores(att, q, k, stride, scale)
+}
+
+// AttnMixFast is AttnMix with fused multiply-adds (equal to float
+// rounding), falling back to AttnMix like AttnScoresFast.
+func AttnMixFast(o, att, v []float32, stride int) {
+	n, hd := len(att), len(o)
+	if hd == 0 || n == 0 {
+		AttnMix(o, att, v, stride)
+		return
+	}
+	_ = v[(n-1)*stride+hd-1]
+	if hasAVX2 && activeName != "ref" && hd%8 == 0 {
+		attnMixFMA(&o[0], &att[0], &v[0], stride, n, hd)
+		return
+	}
+	AttnMix(o, att, v, stride)
+}

@@ -117,3 +117,43 @@ func TestAttnKernelsMatchReference(t *testing.T) {
 		}
 	}
 }
+
+// TestAttnFast checks the FMA attention kernels against float64 sums, for
+// key counts around the eight-key groups, head sizes with and without a
+// whole 64-value block, and rows wider than the head.
+func TestAttnFast(t *testing.T) {
+	r := rand.New(rand.NewPCG(51, 52))
+	for _, hd := range []int{8, 64, 72, 128} {
+		for _, n := range []int{1, 7, 8, 9, 17, 40} {
+			stride := hd + 24
+			q, k, v := randVec(r, hd), randVec(r, n*stride), randVec(r, n*stride)
+			att := make([]float32, n)
+			AttnScoresFast(att, q, k, stride, 0.125)
+			for j := range att {
+				var want, bound float64
+				for i := 0; i < hd; i++ {
+					p := float64(q[i]) * float64(k[j*stride+i])
+					want += p
+					bound += math.Abs(p)
+				}
+				want *= 0.125
+				if math.Abs(float64(att[j])-want) > 1e-5*bound+1e-6 {
+					t.Fatalf("hd=%d n=%d: score %d = %v, want %v", hd, n, j, att[j], want)
+				}
+			}
+			o := make([]float32, hd)
+			AttnMixFast(o, att, v, stride)
+			for i := range o {
+				var want, bound float64
+				for j := range att {
+					p := float64(att[j]) * float64(v[j*stride+i])
+					want += p
+					bound += math.Abs(p)
+				}
+				if math.Abs(float64(o[i])-want) > 1e-5*bound+1e-6 {
+					t.Fatalf("hd=%d n=%d: o[%d] = %v, want %v", hd, n, i, o[i], want)
+				}
+			}
+		}
+	}
+}

@@ -409,4 +409,10 @@ func useFast() {
 func attnScoresAVX2(att, q, k *float32, stride, n, hd int, scale float32)
 
 //go:noescape
+func attnScoresFMA(att, q, k *float32, stride, n, hd int, scale float32)
+
+//go:noescape
+func attnMixFMA(o, att, v *float32, stride, n, hd int)
+
+//go:noescape
 func attnMixAVX2(o, att, v *float32, stride, n, hd int)

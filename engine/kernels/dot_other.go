@@ -26,3 +26,11 @@ func attnMixAVX2(o, att, v *float32, stride, n, hd int) {
 
 // UseAVX2Only reports false: there is no AVX2 on this architecture.
 func UseAVX2Only() bool { return false }
+
+func attnScoresFMA(att, q, k *float32, stride, n, hd int, scale float32) {
+	panic("kernels: no AVX2 on this architecture")
+}
+
+func attnMixFMA(o, att, v *float32, stride, n, hd int) {
+	panic("kernels: no AVX2 on this architecture")
+}

@@ -1,0 +1,174 @@
+#include "textflag.h"
+
+// Attention kernels for the quantized path, where bit-equality with the
+// float reference is not required (softmax there uses the vector exp
+// too): 256-bit FMA, eight keys at a time for the scores. A query's
+// result depends only on its own keys and values, never on the other
+// queries of a batch.
+
+// func attnScoresFMA(att, q, k *float32, stride, n, hd int, scale float32)
+// att[j] = (q · k[j*stride : j*stride+hd]) * scale for j < n; hd is a
+// multiple of 8. Eight keys at once: eight accumulators over the head's
+// chunks, then one vhaddps/vperm2f128 network makes the eight sums.
+TEXT ·attnScoresFMA(SB), NOSPLIT, $0-52
+	MOVQ att+0(FP), DI
+	MOVQ q+8(FP), SI
+	MOVQ k+16(FP), DX
+	MOVQ stride+24(FP), R8
+	SHLQ $2, R8
+	MOVQ n+32(FP), CX
+	MOVQ hd+40(FP), R9
+	SHLQ $2, R9 // bytes
+	VBROADCASTSS scale+48(FP), Y15
+	LEAQ (R8)(R8*2), R10 // 3 rows
+	LEAQ (R8)(R8*4), R11 // 5 rows
+	LEAQ (R10)(R10*1), R12 // 6 rows
+	LEAQ (R11)(R8*2), R13 // 7 rows
+
+fs8:
+	CMPQ CX, $8
+	JLT  fs1
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ DX, AX  // this chunk of row 0
+	XORQ BX, BX  // chunk offset in q
+fs8chunk:
+	VMOVUPS (SI)(BX*1), Y8
+	VFMADD231PS (AX), Y8, Y0
+	VFMADD231PS (AX)(R8*1), Y8, Y1
+	VFMADD231PS (AX)(R8*2), Y8, Y2
+	VFMADD231PS (AX)(R10*1), Y8, Y3
+	VFMADD231PS (AX)(R8*4), Y8, Y4
+	VFMADD231PS (AX)(R11*1), Y8, Y5
+	VFMADD231PS (AX)(R12*1), Y8, Y6
+	VFMADD231PS (AX)(R13*1), Y8, Y7
+	ADDQ $32, AX
+	ADDQ $32, BX
+	CMPQ BX, R9
+	JLT  fs8chunk
+	// Eight sums: pairs within lanes, then the two 128-bit halves.
+	VHADDPS Y1, Y0, Y0
+	VHADDPS Y3, Y2, Y2
+	VHADDPS Y5, Y4, Y4
+	VHADDPS Y7, Y6, Y6
+	VHADDPS Y2, Y0, Y0
+	VHADDPS Y6, Y4, Y4
+	VPERM2F128 $0x20, Y4, Y0, Y1
+	VPERM2F128 $0x31, Y4, Y0, Y2
+	VADDPS Y2, Y1, Y1
+	VMULPS Y15, Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ $32, DI
+	LEAQ (DX)(R8*8), DX
+	SUBQ $8, CX
+	JMP  fs8
+
+fs1:
+	TESTQ CX, CX
+	JZ    fsdone
+	VXORPS Y0, Y0, Y0
+	XORQ BX, BX
+fs1chunk:
+	VMOVUPS (SI)(BX*1), Y8
+	VFMADD231PS (DX)(BX*1), Y8, Y0
+	ADDQ $32, BX
+	CMPQ BX, R9
+	JLT  fs1chunk
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VMULSS X15, X0, X0
+	VMOVSS X0, (DI)
+	ADDQ $4, DI
+	ADDQ R8, DX
+	DECQ CX
+	JMP  fs1
+
+fsdone:
+	VZEROUPPER
+	RET
+
+// func attnMixFMA(o, att, v *float32, stride, n, hd int)
+// o[i] = sum over j < n, in order, of att[j] * v[j*stride+i], by FMA;
+// hd is a multiple of 8. Up to 64 outputs stay in registers while every
+// row goes past them.
+TEXT ·attnMixFMA(SB), NOSPLIT, $0-48
+	MOVQ o+0(FP), DI
+	MOVQ att+8(FP), SI
+	MOVQ v+16(FP), DX
+	MOVQ stride+24(FP), R8
+	SHLQ $2, R8
+	MOVQ hd+40(FP), R9
+	SHLQ $2, R9 // bytes
+
+fmblock:
+	// A block of up to 64 outputs: eight accumulators when hd allows,
+	// else one chunk at a time.
+	CMPQ R9, $256
+	JLT  fmchunk
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ n+32(FP), CX
+	MOVQ DX, AX
+	XORQ BX, BX
+fmrow8:
+	VBROADCASTSS (SI)(BX*4), Y8
+	VFMADD231PS (AX), Y8, Y0
+	VFMADD231PS 32(AX), Y8, Y1
+	VFMADD231PS 64(AX), Y8, Y2
+	VFMADD231PS 96(AX), Y8, Y3
+	VFMADD231PS 128(AX), Y8, Y4
+	VFMADD231PS 160(AX), Y8, Y5
+	VFMADD231PS 192(AX), Y8, Y6
+	VFMADD231PS 224(AX), Y8, Y7
+	ADDQ R8, AX
+	INCQ BX
+	CMPQ BX, CX
+	JLT  fmrow8
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VMOVUPS Y4, 128(DI)
+	VMOVUPS Y5, 160(DI)
+	VMOVUPS Y6, 192(DI)
+	VMOVUPS Y7, 224(DI)
+	ADDQ $256, DI
+	ADDQ $256, DX
+	SUBQ $256, R9
+	JNZ  fmblock
+	VZEROUPPER
+	RET
+
+fmchunk:
+	VXORPS Y0, Y0, Y0
+	MOVQ n+32(FP), CX
+	MOVQ DX, AX
+	XORQ BX, BX
+fmrow1:
+	VBROADCASTSS (SI)(BX*4), Y8
+	VFMADD231PS (AX), Y8, Y0
+	ADDQ R8, AX
+	INCQ BX
+	CMPQ BX, CX
+	JLT  fmrow1
+	VMOVUPS Y0, (DI)
+	ADDQ $32, DI
+	ADDQ $32, DX
+	SUBQ $32, R9
+	JNZ  fmblock
+	VZEROUPPER
+	RET
