@@ -106,48 +106,11 @@ func BenchmarkPackedQ4_0(b *testing.B) {
 		b.Fatal(err)
 	}
 	var a Q8
-	plain := randMatrix(b, r, gguf.TypeQ4_0, rows, cols)
 	if err := QuantizeQ8_0(&a, randVec(r, 8*cols)); err != nil {
 		b.Fatal(err)
 	}
 	nb, gb := cols/32, cols/32*144
 	out := make([]float32, 8*rows)
-	// The AVX2-only CPUs' kernels, packed and in row layout (what they ran
-	// before packing), on the same CPU.
-	b.Run("avx2-x1", func(b *testing.B) {
-		for b.Loop() {
-			for g := 0; g < rows/8; g++ {
-				packedQ4_0AVX2.x1(w.Data[g*gb:(g+1)*gb], &a, 0, nb, out[8*g:])
-			}
-		}
-		b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "tok-rows/s")
-	})
-	b.Run("avx2-x4", func(b *testing.B) {
-		for b.Loop() {
-			for g := 0; g < rows/8; g++ {
-				packedQ4_0AVX2.x4(w.Data[g*gb:(g+1)*gb], &a, 0, nb, out[8*g:], rows)
-			}
-		}
-		b.ReportMetric(float64(4*rows*b.N)/b.Elapsed().Seconds(), "tok-rows/s")
-	})
-	rb := nb * 18
-	b.Run("avx2-rows-x1", func(b *testing.B) {
-		for b.Loop() {
-			for row := 0; row < rows; row++ {
-				out[row] = dotQ4_0AVX2(&plain.Data[row*rb], &a.Qs[0], &a.D[0], nb)
-			}
-		}
-		b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "tok-rows/s")
-	})
-	b.Run("avx2-rows-x4", func(b *testing.B) {
-		var o [4]float32
-		for b.Loop() {
-			for row := 0; row < rows; row++ {
-				dotQ4_0x4AVX2(&plain.Data[row*rb], &a.Qs[0], &a.D[0], nb, cols, nb*4, &o)
-			}
-		}
-		b.ReportMetric(float64(4*rows*b.N)/b.Elapsed().Seconds(), "tok-rows/s")
-	})
 	b.Run("x1", func(b *testing.B) {
 		for b.Loop() {
 			for g := 0; g < rows/8; g++ {
@@ -171,95 +134,5 @@ func BenchmarkPackedQ4_0(b *testing.B) {
 			}
 		}
 		b.ReportMetric(float64(8*rows*b.N)/b.Elapsed().Seconds(), "tok-rows/s")
-	})
-}
-
-// BenchmarkPackedQ4_KAVX2 compares, on one CPU, the AVX2-only CPUs' Q4_K
-// kernels: packed (one and two tokens) against the row-layout one-token
-// kernel they ran before (cache-resident, 128 rows of 2048).
-func BenchmarkPackedQ4_KAVX2(b *testing.B) {
-	r := rand.New(rand.NewPCG(8, 9))
-	const rows, cols = 128, 2048
-	plain := randMatrix(b, r, gguf.TypeQ4_K, rows, cols)
-	w, err := Pack(plain)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var a Q8
-	if err := QuantizeQ8_K(&a, randVec(r, 2*cols)); err != nil {
-		b.Fatal(err)
-	}
-	a.Off = make([]int32, 2*cols/64)
-	makeOffQ4K(&a, 0, 2*cols/QK_K)
-	nb := cols / QK_K
-	gb, rb := nb*q4KPackedBlock, nb*q4KBlock
-	out := make([]float32, 2*rows)
-	b.Run("packed-x1", func(b *testing.B) {
-		for b.Loop() {
-			for g := 0; g < rows/8; g++ {
-				packedQ4_KAVX2.x1(w.Data[g*gb:(g+1)*gb], &a, 0, nb, out[8*g:])
-			}
-		}
-		b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "tok-rows/s")
-	})
-	b.Run("packed-x2", func(b *testing.B) {
-		for b.Loop() {
-			for g := 0; g < rows/8; g++ {
-				packedQ4_KAVX2.x2(w.Data[g*gb:(g+1)*gb], &a, 0, nb, out[8*g:], rows)
-			}
-		}
-		b.ReportMetric(float64(2*rows*b.N)/b.Elapsed().Seconds(), "tok-rows/s")
-	})
-	b.Run("rows-x1", func(b *testing.B) {
-		for b.Loop() {
-			for row := 0; row < rows; row++ {
-				out[row] = dotQ4_KAVX2(&plain.Data[row*rb], &a.Qs[0], &a.D[0], &a.BSums[0], nb)
-			}
-		}
-		b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "tok-rows/s")
-	})
-}
-
-// BenchmarkPackedQ6_KAVX2 is BenchmarkPackedQ4_KAVX2 for Q6_K.
-func BenchmarkPackedQ6_KAVX2(b *testing.B) {
-	r := rand.New(rand.NewPCG(10, 11))
-	const rows, cols = 128, 2048
-	plain := randMatrix(b, r, gguf.TypeQ6_K, rows, cols)
-	w, err := Pack(plain)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var a Q8
-	if err := QuantizeQ8_K(&a, randVec(r, 2*cols)); err != nil {
-		b.Fatal(err)
-	}
-	a.Off = make([]int32, 2*cols/16)
-	makeOff6(&a, 0, 2*cols/QK_K)
-	nb := cols / QK_K
-	gb, rb := nb*8*q6KBlock, nb*q6KBlock
-	out := make([]float32, 2*rows)
-	b.Run("packed-x1", func(b *testing.B) {
-		for b.Loop() {
-			for g := 0; g < rows/8; g++ {
-				packedQ6_KAVX2.x1(w.Data[g*gb:(g+1)*gb], &a, 0, nb, out[8*g:])
-			}
-		}
-		b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "tok-rows/s")
-	})
-	b.Run("packed-x2", func(b *testing.B) {
-		for b.Loop() {
-			for g := 0; g < rows/8; g++ {
-				packedQ6_KAVX2.x2(w.Data[g*gb:(g+1)*gb], &a, 0, nb, out[8*g:], rows)
-			}
-		}
-		b.ReportMetric(float64(2*rows*b.N)/b.Elapsed().Seconds(), "tok-rows/s")
-	})
-	b.Run("rows-x1", func(b *testing.B) {
-		for b.Loop() {
-			for row := 0; row < rows; row++ {
-				out[row] = dotQ6_KAVX2(&plain.Data[row*rb], &a.Qs[0], &a.D[0], &a.BSums[0], nb)
-			}
-		}
-		b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "tok-rows/s")
 	})
 }

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -8,157 +9,111 @@ import (
 	"github.com/orcd/orcd/gguf"
 )
 
-// TestPackedQ4_0AVX2 checks the AVX2-only packed Q4_0 kernels against the
-// Go reference of the layout and, where the CPU has VNNI, against the VNNI
-// kernels bit for bit (the integer lanes are equal and the float steps the
-// same), for one, two and four tokens.
-func TestPackedQ4_0AVX2(t *testing.T) {
-	if !hasAVX2 {
+// avx2PackedTypes are the types an AVX2-only CPU packs.
+var avx2PackedTypes = []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ4_K, gguf.TypeQ6_K}
+
+// TestPackedAVX2 runs packed matmuls with the kernels of a CPU that has
+// AVX2 but no AVX-512 (UseAVX2Only) against the naive definition and,
+// where this CPU has VNNI, against its kernels bit for bit: the integer
+// lanes are equal and the float steps the same. Seven tokens take every
+// kernel width the AVX2 sets have (4+2+1 for Q4_0, 2+2+2+1 for the
+// K-quants).
+func TestPackedAVX2(t *testing.T) {
+	if !UseAVX2Only() {
 		t.Log("no AVX2: these kernels are never used on this CPU")
 		return
 	}
+	defer UseReference(false)
 	r := rand.New(rand.NewPCG(41, 42))
-	const rows, nb, nTok = 24, 9, 4
-	w, err := Pack(randMatrix(t, r, gguf.TypeQ4_0, rows, nb*QK8_0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var a Q8
-	if err := QuantizeQ8_0(&a, randVec(r, nTok*nb*QK8_0)); err != nil {
-		t.Fatal(err)
-	}
-	gb := nb * 144
-	for g := 0; g < rows/8; g++ {
-		wg := w.Data[g*gb : (g+1)*gb]
-		for _, n := range []int{1, 2, 4} {
-			got := make([]float32, nTok*rows)
-			switch n {
-			case 1:
-				for tok := 0; tok < nTok; tok++ {
-					packedQ4_0AVX2.x1(wg, &a, tok*nb, nb, got[tok*rows+8*g:])
-				}
-			case 2:
-				packedQ4_0AVX2.x2(wg, &a, 0, nb, got[8*g:], rows)
-				packedQ4_0AVX2.x2(wg, &a, 2*nb, nb, got[2*rows+8*g:], rows)
-			case 4:
-				packedQ4_0AVX2.x4(wg, &a, 0, nb, got[8*g:], rows)
+	p := NewPool(2)
+	defer p.Close()
+	const rows, nTok = 24, 7
+	for _, typ := range avx2PackedTypes {
+		m := randMatrix(t, r, typ, rows, 2*QK_K)
+		w, err := Pack(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := randVec(r, nTok*w.Cols)
+		avx2, native := make([]float32, nTok*rows), make([]float32, nTok*rows)
+		UseAVX2Only()
+		if err := p.MatMul(avx2, w, x, nTok); err != nil {
+			t.Fatal(err)
+		}
+		UseReference(false)
+		if err := p.MatMul(native, w, x, nTok); err != nil {
+			t.Fatal(err)
+		}
+		want, bound := naiveMatMul(t, m, x, nTok)
+		for i, v := range avx2 {
+			if d := math.Abs(float64(v) - want[i]); d > 1e-5*bound[i]+1e-6 {
+				t.Fatalf("%v: out[%d] = %v, want %v", typ, i, v, want[i])
 			}
-			for tok := 0; tok < nTok; tok++ {
-				var ref, vnni [8]float32
-				refGemmRows8(w.Data, gguf.TypeQ4_0, g, nb, &a, tok*nb, ref[:])
-				if hasVNNI {
-					fastDots.q4_0x8x1(wg, &a, tok*nb, nb, vnni[:])
-				}
-				for i := 0; i < 8; i++ {
-					v := got[tok*rows+8*g+i]
-					if math.Abs(float64(v-ref[i])) > 1e-4*math.Max(1, math.Abs(float64(ref[i]))) {
-						t.Fatalf("x%d group %d token %d row %d: %v, reference %v", n, g, tok, i, v, ref[i])
-					}
-					if hasVNNI && math.Float32bits(v) != math.Float32bits(vnni[i]) {
-						t.Fatalf("x%d group %d token %d row %d: %v, VNNI kernel %v", n, g, tok, i, v, vnni[i])
-					}
-				}
+			if hasVNNI && math.Float32bits(v) != math.Float32bits(native[i]) {
+				t.Fatalf("%v: out[%d] = %v with AVX2, %v with VNNI", typ, i, v, native[i])
 			}
 		}
 	}
 }
 
-// TestPackedQ4_KAVX2 is TestPackedQ4_0AVX2 for the AVX2 Q4_K kernels.
-func TestPackedQ4_KAVX2(t *testing.T) {
+// BenchmarkPackedAVX2 compares, on one CPU, an AVX2-only CPU's kernels for
+// each type it packs: packed, one and two tokens at a time, against the
+// row-layout one-token kernel it ran before packing (cache-resident, 128
+// rows of 2048). tok-rows/s counts token-row products.
+func BenchmarkPackedAVX2(b *testing.B) {
 	if !hasAVX2 {
-		t.Log("no AVX2: these kernels are never used on this CPU")
-		return
+		b.Fatal("no AVX2 on this CPU")
 	}
-	r := rand.New(rand.NewPCG(43, 44))
-	const rows, nb, nTok = 16, 3, 2
-	w, err := Pack(randMatrix(t, r, gguf.TypeQ4_K, rows, nb*QK_K))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var a Q8
-	if err := QuantizeQ8_K(&a, randVec(r, nTok*nb*QK_K)); err != nil {
-		t.Fatal(err)
-	}
-	a.Off = make([]int32, nTok*nb*4)
-	makeOffQ4K(&a, 0, nTok*nb)
-	gb := nb * q4KPackedBlock
-	for g := 0; g < rows/8; g++ {
-		wg := w.Data[g*gb : (g+1)*gb]
-		for _, n := range []int{1, 2} {
-			got := make([]float32, nTok*rows)
-			if n == 1 {
-				for tok := 0; tok < nTok; tok++ {
-					packedQ4_KAVX2.x1(wg, &a, tok*nb, nb, got[tok*rows+8*g:])
-				}
-			} else {
-				packedQ4_KAVX2.x2(wg, &a, 0, nb, got[8*g:], rows)
-			}
-			for tok := 0; tok < nTok; tok++ {
-				var ref, vnni [8]float32
-				refGemmQ4KRows8(w.Data, false, g, nb, &a, tok*nb, ref[:])
-				if hasVNNI {
-					fastDots.q4_Kx8x1(wg, &a, tok*nb, nb, vnni[:])
-				}
-				for i := 0; i < 8; i++ {
-					v := got[tok*rows+8*g+i]
-					if math.Abs(float64(v-ref[i])) > 1e-4*math.Max(1, math.Abs(float64(ref[i]))) {
-						t.Fatalf("x%d group %d token %d row %d: %v, reference %v", n, g, tok, i, v, ref[i])
-					}
-					if hasVNNI && math.Float32bits(v) != math.Float32bits(vnni[i]) {
-						t.Fatalf("x%d group %d token %d row %d: %v, VNNI kernel %v", n, g, tok, i, v, vnni[i])
-					}
-				}
-			}
+	defer UseReference(false)
+	r := rand.New(rand.NewPCG(8, 9))
+	const rows, cols = 128, 2048
+	for _, typ := range avx2PackedTypes {
+		plain := randMatrix(b, r, typ, rows, cols)
+		w, err := Pack(plain)
+		if err != nil {
+			b.Fatal(err)
 		}
-	}
-}
-
-// TestPackedQ6_KAVX2 is TestPackedQ4_0AVX2 for the AVX2 Q6_K kernels.
-func TestPackedQ6_KAVX2(t *testing.T) {
-	if !hasAVX2 {
-		t.Log("no AVX2: these kernels are never used on this CPU")
-		return
-	}
-	r := rand.New(rand.NewPCG(45, 46))
-	const rows, nb, nTok = 16, 3, 2
-	w, err := Pack(randMatrix(t, r, gguf.TypeQ6_K, rows, nb*QK_K))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var a Q8
-	if err := QuantizeQ8_K(&a, randVec(r, nTok*nb*QK_K)); err != nil {
-		t.Fatal(err)
-	}
-	a.Off = make([]int32, nTok*nb*16)
-	makeOff6(&a, 0, nTok*nb)
-	gb := nb * 8 * q6KBlock
-	for g := 0; g < rows/8; g++ {
-		wg := w.Data[g*gb : (g+1)*gb]
-		for _, n := range []int{1, 2} {
-			got := make([]float32, nTok*rows)
-			if n == 1 {
-				for tok := 0; tok < nTok; tok++ {
-					packedQ6_KAVX2.x1(wg, &a, tok*nb, nb, got[tok*rows+8*g:])
-				}
-			} else {
-				packedQ6_KAVX2.x2(wg, &a, 0, nb, got[8*g:], rows)
-			}
-			for tok := 0; tok < nTok; tok++ {
-				var ref, vnni [8]float32
-				refGemmQ6KRows8(w.Data, g, nb, &a, tok*nb, ref[:])
-				if hasVNNI && hasAVX512BW {
-					fastDots.q6_Kx8x1(wg, &a, tok*nb, nb, vnni[:])
-				}
-				for i := 0; i < 8; i++ {
-					v := got[tok*rows+8*g+i]
-					if math.Abs(float64(v-ref[i])) > 1e-4*math.Max(1, math.Abs(float64(ref[i]))) {
-						t.Fatalf("x%d group %d token %d row %d: %v, reference %v", n, g, tok, i, v, ref[i])
-					}
-					if hasVNNI && hasAVX512BW && math.Float32bits(v) != math.Float32bits(vnni[i]) {
-						t.Fatalf("x%d group %d token %d row %d: %v, VNNI kernel %v", n, g, tok, i, v, vnni[i])
-					}
-				}
-			}
+		var a Q8
+		if err := quantizeFor(typ, &a, randVec(r, 2*cols)); err != nil {
+			b.Fatal(err)
 		}
+		nb := cols / rows8Cols(typ)
+		switch typ {
+		case gguf.TypeQ4_K:
+			a.Off = make([]int32, 2*nb*4)
+			makeOffQ4K(&a, 0, 2*nb)
+		case gguf.TypeQ6_K:
+			a.Off = make([]int32, 2*nb*16)
+			makeOff6(&a, 0, 2*nb)
+		}
+		UseAVX2Only()
+		k := rows8Kernels(typ)
+		UseReference(false)
+		gb, rb := nb*rows8Packed(typ), nb*rows8Block(typ)
+		out := make([]float32, 2*rows)
+		run := func(name string, tokRows int, f func()) {
+			b.Run(fmt.Sprintf("%v/%s", typ, name), func(b *testing.B) {
+				for b.Loop() {
+					f()
+				}
+				b.ReportMetric(float64(tokRows*b.N)/b.Elapsed().Seconds(), "tok-rows/s")
+			})
+		}
+		run("packed-x1", rows, func() {
+			for g := 0; g < rows/8; g++ {
+				k.x1(w.Data[g*gb:(g+1)*gb], &a, 0, nb, out[8*g:])
+			}
+		})
+		run("packed-x2", 2*rows, func() {
+			for g := 0; g < rows/8; g++ {
+				k.x2(w.Data[g*gb:(g+1)*gb], &a, 0, nb, out[8*g:], rows)
+			}
+		})
+		dot := dotOf(avx2Dots, typ)
+		run("rows-x1", rows, func() {
+			for row := 0; row < rows; row++ {
+				out[row] = dot(plain.Data[row*rb:(row+1)*rb], &a, 0, nb)
+			}
+		})
 	}
 }
