@@ -94,6 +94,8 @@ func (p *Pool) MatMul(out []float32, w Matrix, x []float32, nTok int) error {
 		return fmt.Errorf("kernels: output has %d values, want %d", len(out), nTok*w.Rows)
 	case w.Layout == LayoutRows8 && (rows8Block(w.Type) == 0 || w.Rows%8 != 0 || w.Cols%rows8Cols(w.Type) != 0):
 		return fmt.Errorf("kernels: %v matrix with %d rows in the packed layout", w.Type, w.Rows)
+	case w.Layout == LayoutRows8 && len(w.Data) < PackedSize(w):
+		return fmt.Errorf("kernels: packed %v matrix %dx%d needs %d bytes, has %d", w.Type, w.Rows, w.Cols, PackedSize(w), len(w.Data))
 	case w.Layout > LayoutRows8:
 		return fmt.Errorf("kernels: unknown matrix layout %d", w.Layout)
 	}
@@ -116,14 +118,8 @@ func (p *Pool) MatMul(out []float32, w Matrix, x []float32, nTok int) error {
 		p.act.resize(nTok*w.Cols, actBlock(w.Type))
 		if needsCorr(w, nTok) {
 			p.act.Corr = grow(p.act.Corr, nTok*w.Cols/4)
-			p.act.Off = grow(p.act.Off, nTok*w.Cols/QK8_0)
 		}
-		if w.Type == gguf.TypeQ6_K && w.Layout == LayoutRows8 {
-			p.act.Off = grow(p.act.Off, nTok*w.Cols/16)
-		}
-		if (w.Type == gguf.TypeQ4_K || w.Type == gguf.TypeQ5_K) && w.Layout == LayoutRows8 {
-			p.act.Off = grow(p.act.Off, nTok*w.Cols/64)
-		}
+		p.act.Off = grow(p.act.Off, nTok*w.Cols/valuesPerOff(w))
 		p.job.quantize = true
 		p.run()
 		p.job.quantize = false
@@ -140,6 +136,22 @@ func (p *Pool) MatMul(out []float32, w Matrix, x []float32, nTok int) error {
 func needsCorr(w Matrix, nTok int) bool {
 	t := w.Type
 	return active.needCorr && (t == gguf.TypeQ4_0 || t == gguf.TypeQ8_0 && (nTok >= 4 || w.Layout == LayoutRows8))
+}
+
+// valuesPerOff is how many activation values share one Q8.Off entry for
+// w's kernels: a Q8_0 block (Q4_0, Q8_0), a 16-value group (packed Q6_K)
+// or a pair of 32-value sub-blocks (packed Q4_K, Q5_K). Kernels that read
+// no offsets get one per block anyway; it costs nothing to size.
+func valuesPerOff(w Matrix) int {
+	if w.Layout == LayoutRows8 {
+		switch w.Type {
+		case gguf.TypeQ6_K:
+			return 16
+		case gguf.TypeQ4_K, gguf.TypeQ5_K:
+			return 64
+		}
+	}
+	return QK8_0
 }
 
 // quantizeBlocks quantizes activation blocks [lo, hi) of j.x (all tokens

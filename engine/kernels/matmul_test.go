@@ -136,6 +136,17 @@ func TestMatMulErrors(t *testing.T) {
 		"input":  func() error { return p.MatMul(out, w, x[:31], 1) },
 		"output": func() error { return p.MatMul(out[:1], w, x, 1) },
 		"tokens": func() error { return p.MatMul(out, w, x, 0) },
+		"packed rows": func() error {
+			return p.MatMul(out, Matrix{Type: gguf.TypeQ4_0, Rows: 2, Cols: 32, Data: w.Data, Layout: LayoutRows8}, x, 1)
+		},
+		"packed short": func() error {
+			o := make([]float32, 8)
+			return p.MatMul(o, Matrix{Type: gguf.TypeQ4_K, Rows: 8, Cols: 256, Data: make([]byte, 8*144), Layout: LayoutRows8}, make([]float32, 256), 1)
+		},
+		"packed type": func() error {
+			return p.MatMul(out, Matrix{Type: gguf.TypeQ5_0, Rows: 8, Cols: 32, Data: make([]byte, 8*22), Layout: LayoutRows8}, x, 1)
+		},
+		"layout": func() error { return p.MatMul(out, Matrix{Type: gguf.TypeQ4_0, Rows: 2, Cols: 32, Data: w.Data, Layout: 9}, x, 1) },
 	}
 	for name, f := range cases {
 		if f() == nil {
