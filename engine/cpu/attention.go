@@ -3,6 +3,7 @@ package cpu
 import (
 	"math"
 
+	"github.com/orcd/orcd/engine"
 	"github.com/orcd/orcd/engine/kernels"
 )
 
@@ -27,4 +28,35 @@ func attend(o, q []float32, k, v []float32, stride, n int, att []float32) {
 	kernels.AttnScores(att, q, k, stride, scale)
 	softmax(att)
 	kernels.AttnMix(o, att, v, stride)
+}
+
+// attentionGQA4 is attention on the kernel path when every four query
+// heads share a KV head: a work item is four heads of one token, whose
+// scores come from one pass over the key rows (AttnScores4Fast); softmax
+// and the weighted values stay per head.
+func (b *Backend) attentionGQA4(l int, batch *engine.Batch, work int) {
+	c, s := &b.c, b.st
+	hd, nh := c.HeadDim, c.NHead
+	group, kvd := c.NHead/c.NHeadKV, c.NHeadKV*c.HeadDim
+	n, quads := batch.Len(), c.NHead/4
+	b.ws.run(n*quads, work, func(worker, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			g, t := i/n, i%n // head-major, as in attention
+			h0 := 4 * g
+			keys, vals := b.kv.seqRows(l, int(batch.Seq[t]))
+			off := (h0 / group) * hd
+			npos := int(batch.Pos[t]) + 1
+			q := s.q[t*nh*hd+h0*hd : t*nh*hd+(h0+4)*hd]
+			att := b.ws.attnBuf[worker]
+			astride := len(att) / 4
+			scale := float32(1 / math.Sqrt(float64(hd)))
+			kernels.AttnScores4Fast(att, astride, q, keys[off:], kvd, npos, scale)
+			for h := 0; h < 4; h++ {
+				a := att[h*astride : h*astride+npos]
+				softmaxFast(a)
+				o := s.att[t*nh*hd+(h0+h)*hd : t*nh*hd+(h0+h+1)*hd]
+				kernels.AttnMixFast(o, a, vals[off:], kvd)
+			}
+		}
+	})
 }

@@ -154,6 +154,10 @@ func (b *Backend) attention(l int, batch *engine.Batch) {
 	group, kvd := c.NHead/c.NHeadKV, c.NHeadKV*c.HeadDim
 	n := batch.Len()
 	work := n * nh * hd * (int(batch.Pos[n-1]) + 1) * 2
+	if activationsQuantized && group%4 == 0 {
+		b.attentionGQA4(l, batch, work)
+		return
+	}
 	b.ws.run(n*nh, work, func(worker, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			// Head-major order: each worker gets whole heads over every

@@ -8,14 +8,14 @@ import "sync"
 type workers struct {
 	n       int
 	rowBuf  [][]float32 // per worker: one dequantized weight row
-	attnBuf [][]float32 // per worker: attention scores over the context
+	attnBuf [][]float32 // per worker: attention scores of four heads over the context
 }
 
 func newWorkers(n, maxRow, ctx int) *workers {
 	w := &workers{n: n, rowBuf: make([][]float32, n), attnBuf: make([][]float32, n)}
 	for i := 0; i < n; i++ {
 		w.rowBuf[i] = make([]float32, maxRow)
-		w.attnBuf[i] = make([]float32, ctx)
+		w.attnBuf[i] = make([]float32, 4*ctx)
 	}
 	return w
 }

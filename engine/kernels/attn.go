@@ -100,3 +100,31 @@ func AttnMixFast(o, att, v []float32, stride int) {
 	}
 	AttnMix(o, att, v, stride)
 }
+
+// AttnScores4Fast is AttnScoresFast for the four query heads that share a
+// KV head (grouped-query attention): q holds the four queries back to
+// back, head h's n = len(att)/... scores go to att[h*astride:][:n]. Each
+// key row is read once for the four heads instead of once per head,
+// which is what bounded the scores over long contexts. A score still
+// depends only on its query and key row.
+func AttnScores4Fast(att []float32, astride int, q, k []float32, stride, n int, scale float32) {
+	hd := len(q) / 4
+	if n == 0 || hd == 0 {
+		return
+	}
+	_ = att[3*astride+n-1]
+	_ = k[(n-1)*stride+hd-1]
+	even := n &^ 1
+	if hasAVX2 && activeName != "ref" && hd%8 == 0 {
+		if even > 0 {
+			attnScores4FMA(&att[0], &q[0], &k[0], stride, even, hd, scale, astride)
+		}
+	} else {
+		even = 0
+	}
+	for h := 0; h < 4; h++ {
+		if even < n {
+			AttnScoresFast(att[h*astride+even:h*astride+n], q[h*hd:(h+1)*hd], k[even*stride:], stride, scale)
+		}
+	}
+}

@@ -172,3 +172,77 @@ fmrow1:
 	JNZ  fmblock
 	VZEROUPPER
 	RET
+
+// func attnScores4FMA(att, q, k *float32, stride, n, hd int, scale float32, astride int)
+// The scores of four query heads that share a KV head (GQA): head h's
+// query at q + h*hd, its scores at att + h*astride. Two keys at a time,
+// each key chunk loaded once for the four heads; per score the sums and
+// the reduction network are attnScoresFMA's. n is even; hd a multiple of 8.
+TEXT ·attnScores4FMA(SB), NOSPLIT, $0-64
+	MOVQ att+0(FP), DI
+	MOVQ q+8(FP), SI
+	MOVQ k+16(FP), DX
+	MOVQ stride+24(FP), R8
+	SHLQ $2, R8
+	MOVQ n+32(FP), CX
+	MOVQ hd+40(FP), R9
+	SHLQ $2, R9 // bytes of a head
+	VBROADCASTSS scale+48(FP), Y15
+	MOVQ astride+56(FP), R14
+	SHLQ $2, R14
+	LEAQ (R9)(R9*2), R10 // three heads of q
+	LEAQ (R14)(R14*2), R11 // three rows of att
+
+g4pair:
+	TESTQ CX, CX
+	JZ    g4done
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ DX, AX // chunk of key j
+	MOVQ SI, BX // chunk of head 0's query
+	LEAQ (SI)(R9*1), R12 // end of head 0's query
+g4chunk:
+	VMOVUPS (AX), Y8
+	VMOVUPS (AX)(R8*1), Y9
+	VFMADD231PS (BX), Y8, Y0
+	VFMADD231PS (BX), Y9, Y1
+	VFMADD231PS (BX)(R9*1), Y8, Y2
+	VFMADD231PS (BX)(R9*1), Y9, Y3
+	VFMADD231PS (BX)(R9*2), Y8, Y4
+	VFMADD231PS (BX)(R9*2), Y9, Y5
+	VFMADD231PS (BX)(R10*1), Y8, Y6
+	VFMADD231PS (BX)(R10*1), Y9, Y7
+	ADDQ $32, AX
+	ADDQ $32, BX
+	CMPQ BX, R12
+	JLT  g4chunk
+	// Sums in the order h0k0 h0k1 h1k0 h1k1 | h2k0 h2k1 h3k0 h3k1.
+	VHADDPS Y1, Y0, Y0
+	VHADDPS Y3, Y2, Y2
+	VHADDPS Y5, Y4, Y4
+	VHADDPS Y7, Y6, Y6
+	VHADDPS Y2, Y0, Y0
+	VHADDPS Y6, Y4, Y4
+	VPERM2F128 $0x20, Y4, Y0, Y1
+	VPERM2F128 $0x31, Y4, Y0, Y2
+	VADDPS Y2, Y1, Y1
+	VMULPS Y15, Y1, Y1
+	VMOVLPS X1, (DI)
+	VMOVHPS X1, (DI)(R14*1)
+	VEXTRACTF128 $1, Y1, X1
+	VMOVLPS X1, (DI)(R14*2)
+	VMOVHPS X1, (DI)(R11*1)
+	ADDQ $8, DI
+	LEAQ (DX)(R8*2), DX
+	SUBQ $2, CX
+	JMP  g4pair
+
+g4done:
+	VZEROUPPER
+	RET

@@ -157,3 +157,31 @@ func TestAttnFast(t *testing.T) {
 		}
 	}
 }
+
+// TestAttnScores4Fast checks the four-head scores against float64 sums,
+// for odd and even key counts.
+func TestAttnScores4Fast(t *testing.T) {
+	r := rand.New(rand.NewPCG(53, 54))
+	for _, hd := range []int{8, 64, 128, 12} {
+		for _, n := range []int{1, 2, 3, 8, 17, 40} {
+			stride, astride := hd+16, n+5
+			q, k := randVec(r, 4*hd), randVec(r, n*stride)
+			att := make([]float32, 4*astride)
+			AttnScores4Fast(att, astride, q, k, stride, n, 0.125)
+			for h := 0; h < 4; h++ {
+				for j := 0; j < n; j++ {
+					var want, bound float64
+					for i := 0; i < hd; i++ {
+						p := float64(q[h*hd+i]) * float64(k[j*stride+i])
+						want += p
+						bound += math.Abs(p)
+					}
+					want *= 0.125
+					if got := att[h*astride+j]; math.Abs(float64(got)-want) > 1e-5*bound+1e-6 {
+						t.Fatalf("hd=%d n=%d head %d key %d: %v, want %v", hd, n, h, j, got, want)
+					}
+				}
+			}
+		}
+	}
+}

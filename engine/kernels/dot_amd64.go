@@ -412,6 +412,9 @@ func attnScoresAVX2(att, q, k *float32, stride, n, hd int, scale float32)
 func attnScoresFMA(att, q, k *float32, stride, n, hd int, scale float32)
 
 //go:noescape
+func attnScores4FMA(att, q, k *float32, stride, n, hd int, scale float32, astride int)
+
+//go:noescape
 func attnMixFMA(o, att, v *float32, stride, n, hd int)
 
 //go:noescape

@@ -34,3 +34,7 @@ func attnScoresFMA(att, q, k *float32, stride, n, hd int, scale float32) {
 func attnMixFMA(o, att, v *float32, stride, n, hd int) {
 	panic("kernels: no AVX2 on this architecture")
 }
+
+func attnScores4FMA(att, q, k *float32, stride, n, hd int, scale float32, astride int) {
+	panic("kernels: no AVX2 on this architecture")
+}

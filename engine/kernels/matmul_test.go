@@ -146,7 +146,9 @@ func TestMatMulErrors(t *testing.T) {
 		"packed type": func() error {
 			return p.MatMul(out, Matrix{Type: gguf.TypeQ5_0, Rows: 8, Cols: 32, Data: make([]byte, 8*22), Layout: LayoutRows8}, x, 1)
 		},
-		"layout": func() error { return p.MatMul(out, Matrix{Type: gguf.TypeQ4_0, Rows: 2, Cols: 32, Data: w.Data, Layout: 9}, x, 1) },
+		"layout": func() error {
+			return p.MatMul(out, Matrix{Type: gguf.TypeQ4_0, Rows: 2, Cols: 32, Data: w.Data, Layout: 9}, x, 1)
+		},
 	}
 	for name, f := range cases {
 		if f() == nil {
