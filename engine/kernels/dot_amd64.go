@@ -383,8 +383,10 @@ func init() {
 // UseAVX2Only switches to the kernels a CPU with AVX2 but no AVX-512 runs,
 // so that tests on an AVX-512 machine cover them end to end; it reports
 // false (and changes nothing) without AVX2. UseReference(false) switches
-// back. Like UseReference it must not be called while a MatMul runs, and
-// matrices packed before the switch must not be used after it.
+// back. Like UseReference it must not be called while a MatMul runs. A
+// matrix packed before the switch stays valid (the layout does not depend
+// on the CPU); types this set has no packed kernel for (Q8_0, Q5_K) then
+// run on the Go reference of the layout.
 func UseAVX2Only() bool {
 	if !hasAVX2 {
 		return false
