@@ -32,8 +32,8 @@ func attend(o, q []float32, k, v []float32, stride, n int, att []float32) {
 
 // attentionGQA4 is attention on the kernel path when every four query
 // heads share a KV head: a work item is four heads of one token, whose
-// scores come from one pass over the key rows (AttnScores4Fast); softmax
-// and the weighted values stay per head.
+// scores and weighted values each take one pass over the cached rows
+// (AttnScores4Fast, AttnMix4Fast); the softmax stays per head.
 func (b *Backend) attentionGQA4(l int, batch *engine.Batch, work int) {
 	c, s := &b.c, b.st
 	hd, nh := c.HeadDim, c.NHead
@@ -52,11 +52,10 @@ func (b *Backend) attentionGQA4(l int, batch *engine.Batch, work int) {
 			scale := float32(1 / math.Sqrt(float64(hd)))
 			kernels.AttnScores4Fast(att, astride, q, keys[off:], kvd, npos, scale)
 			for h := 0; h < 4; h++ {
-				a := att[h*astride : h*astride+npos]
-				softmaxFast(a)
-				o := s.att[t*nh*hd+(h0+h)*hd : t*nh*hd+(h0+h+1)*hd]
-				kernels.AttnMixFast(o, a, vals[off:], kvd)
+				softmaxFast(att[h*astride : h*astride+npos])
 			}
+			o := s.att[t*nh*hd+h0*hd : t*nh*hd+(h0+4)*hd]
+			kernels.AttnMix4Fast(o, att, astride, vals[off:], kvd, npos)
 		}
 	})
 }

@@ -128,3 +128,23 @@ func AttnScores4Fast(att []float32, astride int, q, k []float32, stride, n int, 
 		}
 	}
 }
+
+// AttnMix4Fast is AttnMixFast for the four query heads that share a KV
+// head: o holds the four outputs back to back, head h's n weights are
+// att[h*astride:][:n]. Each value row is read once for the four heads;
+// the results are bit for bit four AttnMixFast calls.
+func AttnMix4Fast(o, att []float32, astride int, v []float32, stride, n int) {
+	hd := len(o) / 4
+	if hd == 0 {
+		return
+	}
+	if n == 0 || !(hasAVX2 && activeName != "ref" && hd%8 == 0) {
+		for h := 0; h < 4; h++ {
+			AttnMixFast(o[h*hd:(h+1)*hd], att[h*astride:h*astride+n], v, stride)
+		}
+		return
+	}
+	_ = att[3*astride+n-1]
+	_ = v[(n-1)*stride+hd-1]
+	attnMix4FMA(&o[0], &att[0], &v[0], stride, n, hd, astride)
+}

@@ -246,3 +246,106 @@ g4chunk:
 g4done:
 	VZEROUPPER
 	RET
+
+// func attnMix4FMA(o, att, v *float32, stride, n, hd, astride int)
+// attnMixFMA for the four query heads sharing a KV head: head h's output
+// at o + h*hd, its weights at att + h*astride. The head is done sixteen
+// outputs at a time (then eight), each value row slice loaded once for
+// the four heads; every output is the same running FMA sum, in key order,
+// as attnMixFMA's, so results are bit for bit four attnMixFMA calls.
+TEXT ·attnMix4FMA(SB), NOSPLIT, $0-56
+	MOVQ o+0(FP), DI
+	MOVQ att+8(FP), SI
+	MOVQ v+16(FP), DX
+	MOVQ stride+24(FP), R8
+	SHLQ $2, R8
+	MOVQ hd+40(FP), R9
+	SHLQ $2, R9 // bytes of a head
+	MOVQ astride+48(FP), R14
+	SHLQ $2, R14
+	LEAQ (R14)(R14*2), R11
+	LEAQ (R9)(R9*2), R12
+	MOVQ R9, R13 // bytes of the head left
+
+m4slice:
+	CMPQ R13, $64
+	JLT  m4half
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ n+32(FP), CX
+	MOVQ DX, AX
+	XORQ BX, BX
+m4row:
+	VMOVUPS (AX), Y8
+	VMOVUPS 32(AX), Y9
+	LEAQ (SI)(BX*4), R10
+	VBROADCASTSS (R10), Y10
+	VBROADCASTSS (R10)(R14*1), Y11
+	VBROADCASTSS (R10)(R14*2), Y12
+	VBROADCASTSS (R10)(R11*1), Y13
+	VFMADD231PS Y8, Y10, Y0
+	VFMADD231PS Y9, Y10, Y1
+	VFMADD231PS Y8, Y11, Y2
+	VFMADD231PS Y9, Y11, Y3
+	VFMADD231PS Y8, Y12, Y4
+	VFMADD231PS Y9, Y12, Y5
+	VFMADD231PS Y8, Y13, Y6
+	VFMADD231PS Y9, Y13, Y7
+	ADDQ R8, AX
+	INCQ BX
+	CMPQ BX, CX
+	JLT  m4row
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, (DI)(R9*1)
+	VMOVUPS Y3, 32(DI)(R9*1)
+	VMOVUPS Y4, (DI)(R9*2)
+	VMOVUPS Y5, 32(DI)(R9*2)
+	VMOVUPS Y6, (DI)(R12*1)
+	VMOVUPS Y7, 32(DI)(R12*1)
+	ADDQ $64, DI
+	ADDQ $64, DX
+	SUBQ $64, R13
+	JNZ  m4slice
+	VZEROUPPER
+	RET
+
+m4half:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y2, Y2, Y2
+	VXORPS Y4, Y4, Y4
+	VXORPS Y6, Y6, Y6
+	MOVQ n+32(FP), CX
+	MOVQ DX, AX
+	XORQ BX, BX
+m4row8:
+	VMOVUPS (AX), Y8
+	LEAQ (SI)(BX*4), R10
+	VBROADCASTSS (R10), Y10
+	VBROADCASTSS (R10)(R14*1), Y11
+	VBROADCASTSS (R10)(R14*2), Y12
+	VBROADCASTSS (R10)(R11*1), Y13
+	VFMADD231PS Y8, Y10, Y0
+	VFMADD231PS Y8, Y11, Y2
+	VFMADD231PS Y8, Y12, Y4
+	VFMADD231PS Y8, Y13, Y6
+	ADDQ R8, AX
+	INCQ BX
+	CMPQ BX, CX
+	JLT  m4row8
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y2, (DI)(R9*1)
+	VMOVUPS Y4, (DI)(R9*2)
+	VMOVUPS Y6, (DI)(R12*1)
+	ADDQ $32, DI
+	ADDQ $32, DX
+	SUBQ $32, R13
+	JNZ  m4slice
+	VZEROUPPER
+	RET

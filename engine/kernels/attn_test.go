@@ -185,3 +185,52 @@ func TestAttnScores4Fast(t *testing.T) {
 		}
 	}
 }
+
+// TestAttnMix4Fast checks the four-head mix bit for bit against four
+// single-head calls.
+func TestAttnMix4Fast(t *testing.T) {
+	r := rand.New(rand.NewPCG(55, 56))
+	for _, hd := range []int{8, 24, 64, 72, 128} {
+		for _, n := range []int{1, 2, 9, 33} {
+			stride, astride := hd+16, n+3
+			att, v := randVec(r, 4*astride), randVec(r, n*stride)
+			got, want := make([]float32, 4*hd), make([]float32, 4*hd)
+			AttnMix4Fast(got, att, astride, v, stride, n)
+			for h := 0; h < 4; h++ {
+				AttnMixFast(want[h*hd:(h+1)*hd], att[h*astride:h*astride+n], v, stride)
+			}
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("hd=%d n=%d: o[%d] = %v, single-head %v", hd, n, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkAttnGQA4 compares attention for four query heads sharing a KV
+// head (one token over n cached rows of a 512-wide KV cache, the 1B
+// shape): four single-head passes against the four-head kernels.
+func BenchmarkAttnGQA4(b *testing.B) {
+	r := rand.New(rand.NewPCG(57, 58))
+	const hd, stride = 64, 512
+	for _, n := range []int{512, 2048} {
+		q, k, v := randVec(r, 4*hd), randVec(r, n*stride), randVec(r, n*stride)
+		att, o := make([]float32, 4*n), make([]float32, 4*hd)
+		b.Run(fmt.Sprintf("n=%d/single", n), func(b *testing.B) {
+			for b.Loop() {
+				for h := 0; h < 4; h++ {
+					a := att[h*n : (h+1)*n]
+					AttnScoresFast(a, q[h*hd:(h+1)*hd], k, stride, 0.125)
+					AttnMixFast(o[h*hd:(h+1)*hd], a, v, stride)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("n=%d/gqa4", n), func(b *testing.B) {
+			for b.Loop() {
+				AttnScores4Fast(att, n, q, k, stride, n, 0.125)
+				AttnMix4Fast(o, att, n, v, stride, n)
+			}
+		})
+	}
+}

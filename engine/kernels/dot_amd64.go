@@ -417,6 +417,9 @@ func attnScoresFMA(att, q, k *float32, stride, n, hd int, scale float32)
 func attnScores4FMA(att, q, k *float32, stride, n, hd int, scale float32, astride int)
 
 //go:noescape
+func attnMix4FMA(o, att, v *float32, stride, n, hd, astride int)
+
+//go:noescape
 func attnMixFMA(o, att, v *float32, stride, n, hd int)
 
 //go:noescape

@@ -38,3 +38,7 @@ func attnMixFMA(o, att, v *float32, stride, n, hd int) {
 func attnScores4FMA(att, q, k *float32, stride, n, hd int, scale float32, astride int) {
 	panic("kernels: no AVX2 on this architecture")
 }
+
+func attnMix4FMA(o, att, v *float32, stride, n, hd, astride int) {
+	panic("kernels: no AVX2 on this architecture")
+}
