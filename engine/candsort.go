@@ -3,30 +3,40 @@ package engine
 import "math"
 
 // sortCandidates sorts c best first, ties by lower id: the order of
-// candidates' comparator, made by a stable LSD radix sort on the logit's
-// bits instead of a comparison sort. c must be in id order (stability
-// then gives the id tie-break); tmp is scratch of at least len(c). Over a
-// 128k vocabulary this is ~10x faster than sort.Slice, which made a
-// sampled token without top_k cost more than a 1B model's decode step.
-func sortCandidates(c, tmp []candidate) {
-	tmp = tmp[:len(c)]
-	src, dst := c, tmp
-	for shift := uint(0); shift < 32; shift += 8 {
-		var count [257]int
-		for _, x := range src {
-			count[descKey(x.logit)>>shift&0xff+1]++
+// candidates' comparator, made by a stable LSD radix sort instead of a
+// comparison sort. Each candidate becomes one uint64, its logit's
+// order-preserving key above its index, and three passes sort those on
+// the key alone; c must be in id order, so stability keeps equal logits
+// in id order. keys and tmp are scratch of at least len(c) each. Over a
+// 128k vocabulary this takes about a millisecond, where sort.Slice took
+// 27: more than a 1B model's whole decode step.
+func sortCandidates(c []candidate, keys, tmp []uint64, out []candidate) {
+	n := len(c)
+	keys, tmp, out = keys[:n], tmp[:n], out[:n]
+	for i, x := range c {
+		keys[i] = uint64(descKey(x.logit))<<32 | uint64(i)
+	}
+	src, dst := keys, tmp
+	for _, p := range [...]struct{ shift, bits uint }{{32, 11}, {43, 11}, {54, 10}} {
+		mask := uint64(1)<<p.bits - 1
+		var count [1<<11 + 1]int
+		for _, k := range src {
+			count[k>>p.shift&mask+1]++
 		}
-		for i := 1; i < 257; i++ {
+		for i := 1; i < len(count); i++ {
 			count[i] += count[i-1]
 		}
-		for _, x := range src {
-			k := descKey(x.logit) >> shift & 0xff
-			dst[count[k]] = x
-			count[k]++
+		for _, k := range src {
+			d := k >> p.shift & mask
+			dst[count[d]] = k
+			count[d]++
 		}
 		src, dst = dst, src
 	}
-	// Four passes end with the result back in c.
+	for i, k := range src {
+		out[i] = c[uint32(k)]
+	}
+	copy(c, out)
 }
 
 // descKey maps a logit to a uint32 whose ascending order is the logits'

@@ -29,7 +29,7 @@ func TestSortCandidates(t *testing.T) {
 		}
 		want := append([]candidate(nil), c...)
 		sort.SliceStable(want, func(a, b int) bool { return want[a].logit > want[b].logit })
-		sortCandidates(c, make([]candidate, n))
+		sortCandidates(c, make([]uint64, n), make([]uint64, n), make([]candidate, n))
 		for i := range c {
 			if c[i].id != want[i].id {
 				t.Fatalf("n=%d: position %d holds id %d (%v), want id %d (%v)", n, i, c[i].id, c[i].logit, want[i].id, want[i].logit)

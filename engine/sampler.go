@@ -22,7 +22,8 @@ type Sampler struct {
 	history []int32       // the last RepeatLastN accepted tokens
 	counts  map[int32]int // occurrences of each token in history
 	cand    []candidate   // scratch, reused across calls
-	tmp     []candidate   // sortCandidates' scratch
+	keys    [2][]uint64   // sortCandidates' scratch
+	sorted  []candidate   // sortCandidates' scratch
 }
 
 type candidate struct {
@@ -148,10 +149,11 @@ func (s *Sampler) candidates(logits []float32) []candidate {
 		// Partial selection: the k best, already in order.
 		return selectTop(c, s.p.TopK)
 	}
-	if cap(s.tmp) < len(c) {
-		s.tmp = make([]candidate, len(c))
+	if cap(s.sorted) < len(c) {
+		s.sorted = make([]candidate, len(c))
+		s.keys = [2][]uint64{make([]uint64, len(c)), make([]uint64, len(c))}
 	}
-	sortCandidates(c, s.tmp)
+	sortCandidates(c, s.keys[0], s.keys[1], s.sorted)
 	return c
 }
 
