@@ -14,8 +14,8 @@ type SchedOptions struct {
 	// PrefillChunk is the most prompt tokens one step takes while other
 	// sequences are decoding. Every decoding sequence waits for the whole
 	// step, so this bounds their time between tokens while new jobs
-	// arrive. Default 32 (about half a second of prefill on two CPU
-	// cores for a 1B model; nothing on a GPU).
+	// arrive. Default 32 (about 0.15 s of prefill on two Zen 4 cores for
+	// a 1B Q4_0 model, measured at 230 tok/s; nothing on a GPU).
 	PrefillChunk int
 	// IdlePrefill is the most prompt tokens one step takes when no
 	// sequence is decoding (nobody is waiting for a token). Default 512.
