@@ -155,97 +155,119 @@
 	LO4K(2); SUBS(4); HI4K(2); SUBS(5); \
 	LO4K(3); SUBS(6); HI4K(3); SUBS(7)
 
+// The loop bodies and stores of the one-, two- and four-token kernels,
+// shared by Q4_K and Q5_K: KFMT_PREFETCH, KFMT_GROUPS and KFMT_NEXT are
+// defined for one format before its functions.
+#define KBODY_1 \
+	KFMT_PREFETCH; \
+	VCVTPH2PS (SI), Y12; \
+	VCVTPH2PS 16(SI), Y13; \
+	MINS4K; \
+	MINS_TOK(R12*1, Y20); \
+	VPXORD Y16, Y16, Y16; \
+	KFMT_GROUPS(SUBS_1); \
+	FINISH4K(R12*1, Y16, Y20, Y0); \
+	KFMT_NEXT
+
+#define KBODY_2 \
+	KFMT_PREFETCH; \
+	VCVTPH2PS (SI), Y12; \
+	VCVTPH2PS 16(SI), Y13; \
+	MINS4K; \
+	MINS_TOK(R12*1, Y20); \
+	MINS_TOK(R13*1, Y21); \
+	VPXORD Y16, Y16, Y16; \
+	VPXORD Y17, Y17, Y17; \
+	KFMT_GROUPS(SUBS_2); \
+	FINISH4K(R12*1, Y16, Y20, Y0); \
+	FINISH4K(R10*1, Y17, Y21, Y1); \
+	KFMT_NEXT
+
+#define KBODY_4 \
+	KFMT_PREFETCH; \
+	VCVTPH2PS (SI), Y12; \
+	VCVTPH2PS 16(SI), Y13; \
+	MINS4K; \
+	MINS_TOK(R12*1, Y20); \
+	MINS_TOK(R13*1, Y21); \
+	MINS_TOK(R13*2, Y22); \
+	MINS_TOK(R15*1, Y23); \
+	VPXORD Y16, Y16, Y16; \
+	VPXORD Y17, Y17, Y17; \
+	VPXORD Y18, Y18, Y18; \
+	VPXORD Y19, Y19, Y19; \
+	KFMT_GROUPS(SUBS_4); \
+	FINISH4K(R12*1, Y16, Y20, Y0); \
+	FINISH4K(R10*1, Y17, Y21, Y1); \
+	FINISH4K(R10*2, Y18, Y22, Y2); \
+	FINISH4K(R11*1, Y19, Y23, Y3); \
+	KFMT_NEXT
+
+#define KZERO_1 VXORPS Y0, Y0, Y0
+#define KZERO_2 KZERO_1; VXORPS Y1, Y1, Y1
+#define KZERO_4 KZERO_2; VXORPS Y2, Y2, Y2; VXORPS Y3, Y3, Y3
+
+#define KSTORE_1 \
+	MOVQ out+64(FP), AX; \
+	VMOVUPS Y0, (AX); \
+	VZEROUPPER; \
+	RET
+
+#define KSTORE_2 \
+	MOVQ out+64(FP), AX; \
+	MOVQ ostride+72(FP), R13; \
+	VMOVUPS Y0, (AX); \
+	VMOVUPS Y1, (AX)(R13*1); \
+	VZEROUPPER; \
+	RET
+
+#define KSTORE_4 \
+	MOVQ out+64(FP), AX; \
+	MOVQ ostride+72(FP), R13; \
+	VMOVUPS Y0, (AX); \
+	VMOVUPS Y1, (AX)(R13*1); \
+	VMOVUPS Y2, (AX)(R13*2); \
+	LEAQ (R13)(R13*2), R13; \
+	VMOVUPS Y3, (AX)(R13*1); \
+	VZEROUPPER; \
+	RET
+
+#define KFMT_PREFETCH PREFETCH_Q4K
+#define KFMT_GROUPS GROUPS
+#define KFMT_NEXT NEXT4K
+
 // func gemmQ4_Kx8x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 TEXT ·gemmQ4_Kx8x1VNNI(SB), NOSPLIT, $0-80
 	ARGS4K
-	VXORPS Y0, Y0, Y0
+	KZERO_1
 	SETUP4K
 
 q4kx1loop:
-	PREFETCH_Q4K
-	VCVTPH2PS (SI), Y12
-	VCVTPH2PS 16(SI), Y13
-	MINS4K
-	MINS_TOK(R12*1, Y20)
-	VPXORD Y16, Y16, Y16
-	GROUPS(SUBS_1)
-	FINISH4K(R12*1, Y16, Y20, Y0)
-	NEXT4K
+	KBODY_1
 	JNZ q4kx1loop
-
-	MOVQ out+64(FP), AX
-	VMOVUPS Y0, (AX)
-	VZEROUPPER
-	RET
+	KSTORE_1
 
 // func gemmQ4_Kx8x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 TEXT ·gemmQ4_Kx8x2VNNI(SB), NOSPLIT, $0-80
 	ARGS4K
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
+	KZERO_2
 	SETUP4K
 
 q4kx2loop:
-	PREFETCH_Q4K
-	VCVTPH2PS (SI), Y12
-	VCVTPH2PS 16(SI), Y13
-	MINS4K
-	MINS_TOK(R12*1, Y20)
-	MINS_TOK(R13*1, Y21)
-	VPXORD Y16, Y16, Y16
-	VPXORD Y17, Y17, Y17
-	GROUPS(SUBS_2)
-	FINISH4K(R12*1, Y16, Y20, Y0)
-	FINISH4K(R10*1, Y17, Y21, Y1)
-	NEXT4K
+	KBODY_2
 	JNZ q4kx2loop
-
-	MOVQ out+64(FP), AX
-	MOVQ ostride+72(FP), R13
-	VMOVUPS Y0, (AX)
-	VMOVUPS Y1, (AX)(R13*1)
-	VZEROUPPER
-	RET
+	KSTORE_2
 
 // func gemmQ4_Kx8x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 TEXT ·gemmQ4_Kx8x4VNNI(SB), NOSPLIT, $0-80
 	ARGS4K
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
+	KZERO_4
 	SETUP4K
 
 q4kx4loop:
-	PREFETCH_Q4K
-	VCVTPH2PS (SI), Y12
-	VCVTPH2PS 16(SI), Y13
-	MINS4K
-	MINS_TOK(R12*1, Y20)
-	MINS_TOK(R13*1, Y21)
-	MINS_TOK(R13*2, Y22)
-	MINS_TOK(R15*1, Y23)
-	VPXORD Y16, Y16, Y16
-	VPXORD Y17, Y17, Y17
-	VPXORD Y18, Y18, Y18
-	VPXORD Y19, Y19, Y19
-	GROUPS(SUBS_4)
-	FINISH4K(R12*1, Y16, Y20, Y0)
-	FINISH4K(R10*1, Y17, Y21, Y1)
-	FINISH4K(R10*2, Y18, Y22, Y2)
-	FINISH4K(R11*1, Y19, Y23, Y3)
-	NEXT4K
+	KBODY_4
 	JNZ q4kx4loop
-
-	MOVQ out+64(FP), AX
-	MOVQ ostride+72(FP), R13
-	VMOVUPS Y0, (AX)
-	VMOVUPS Y1, (AX)(R13*1)
-	VMOVUPS Y2, (AX)(R13*2)
-	LEAQ (R13)(R13*2), R13
-	VMOVUPS Y3, (AX)(R13*1)
-	VZEROUPPER
-	RET
+	KSTORE_4
 
 // Q5_K: the Q4_K layout (same offsets, 0..1183) plus, per 64-value group
 // G, two 32-byte vectors of fifth bits at 1184+64G (chunks 0..3) and
@@ -334,94 +356,42 @@ q4kx4loop:
 	PREFETCHT0 9536(SI); \
 	PREFETCHT0 9600(SI)
 
+#undef KFMT_PREFETCH
+#undef KFMT_GROUPS
+#undef KFMT_NEXT
+#define KFMT_PREFETCH PREFETCH_Q5K
+#define KFMT_GROUPS GROUPS5
+#define KFMT_NEXT NEXT5K
+
 // func gemmQ5_Kx8x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 TEXT ·gemmQ5_Kx8x1VNNI(SB), NOSPLIT, $0-80
 	ARGS4K
-	VXORPS Y0, Y0, Y0
+	KZERO_1
 	SETUP5K
 
 q5kx1loop:
-	PREFETCH_Q5K
-	VCVTPH2PS (SI), Y12
-	VCVTPH2PS 16(SI), Y13
-	MINS4K
-	MINS_TOK(R12*1, Y20)
-	VPXORD Y16, Y16, Y16
-	GROUPS5(SUBS_1)
-	FINISH4K(R12*1, Y16, Y20, Y0)
-	NEXT5K
+	KBODY_1
 	JNZ q5kx1loop
-
-	MOVQ out+64(FP), AX
-	VMOVUPS Y0, (AX)
-	VZEROUPPER
-	RET
+	KSTORE_1
 
 // func gemmQ5_Kx8x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 TEXT ·gemmQ5_Kx8x2VNNI(SB), NOSPLIT, $0-80
 	ARGS4K
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
+	KZERO_2
 	SETUP5K
 
 q5kx2loop:
-	PREFETCH_Q5K
-	VCVTPH2PS (SI), Y12
-	VCVTPH2PS 16(SI), Y13
-	MINS4K
-	MINS_TOK(R12*1, Y20)
-	MINS_TOK(R13*1, Y21)
-	VPXORD Y16, Y16, Y16
-	VPXORD Y17, Y17, Y17
-	GROUPS5(SUBS_2)
-	FINISH4K(R12*1, Y16, Y20, Y0)
-	FINISH4K(R10*1, Y17, Y21, Y1)
-	NEXT5K
+	KBODY_2
 	JNZ q5kx2loop
-
-	MOVQ out+64(FP), AX
-	MOVQ ostride+72(FP), R13
-	VMOVUPS Y0, (AX)
-	VMOVUPS Y1, (AX)(R13*1)
-	VZEROUPPER
-	RET
+	KSTORE_2
 
 // func gemmQ5_Kx8x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 TEXT ·gemmQ5_Kx8x4VNNI(SB), NOSPLIT, $0-80
 	ARGS4K
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
+	KZERO_4
 	SETUP5K
 
 q5kx4loop:
-	PREFETCH_Q5K
-	VCVTPH2PS (SI), Y12
-	VCVTPH2PS 16(SI), Y13
-	MINS4K
-	MINS_TOK(R12*1, Y20)
-	MINS_TOK(R13*1, Y21)
-	MINS_TOK(R13*2, Y22)
-	MINS_TOK(R15*1, Y23)
-	VPXORD Y16, Y16, Y16
-	VPXORD Y17, Y17, Y17
-	VPXORD Y18, Y18, Y18
-	VPXORD Y19, Y19, Y19
-	GROUPS5(SUBS_4)
-	FINISH4K(R12*1, Y16, Y20, Y0)
-	FINISH4K(R10*1, Y17, Y21, Y1)
-	FINISH4K(R10*2, Y18, Y22, Y2)
-	FINISH4K(R11*1, Y19, Y23, Y3)
-	NEXT5K
+	KBODY_4
 	JNZ q5kx4loop
-
-	MOVQ out+64(FP), AX
-	MOVQ ostride+72(FP), R13
-	VMOVUPS Y0, (AX)
-	VMOVUPS Y1, (AX)(R13*1)
-	VMOVUPS Y2, (AX)(R13*2)
-	LEAQ (R13)(R13*2), R13
-	VMOVUPS Y3, (AX)(R13*1)
-	VZEROUPPER
-	RET
+	KSTORE_4
