@@ -40,22 +40,26 @@
 // token's quants from DI, di its scale and offset from DX and BX. The
 // weights are Y4..Y11 (values 4k..4k+3 of each row in Y(4+k)); Q8_0 passes
 // Q8_0_OFF, Q4_0 nothing, as shift.
-#define TOKEN8(qi, di, acc, shift) \
-	VPBROADCASTD (BX)(di), Y16; \
+// TOKEN8_AT is TOKEN8 with explicit base registers (quants q, scales d,
+// offsets o), for the eight-token kernels' second bases.
+#define TOKEN8_AT(q, d, o, qi, di, acc, shift) \
+	VPBROADCASTD (o)(di), Y16; \
 	shift \
 	VPXORD Y17, Y17, Y17; \
-	VPDPBUSD.BCST 0(DI)(qi), Y4, Y16; \
-	VPDPBUSD.BCST 4(DI)(qi), Y5, Y17; \
-	VPDPBUSD.BCST 8(DI)(qi), Y6, Y16; \
-	VPDPBUSD.BCST 12(DI)(qi), Y7, Y17; \
-	VPDPBUSD.BCST 16(DI)(qi), Y8, Y16; \
-	VPDPBUSD.BCST 20(DI)(qi), Y9, Y17; \
-	VPDPBUSD.BCST 24(DI)(qi), Y10, Y16; \
-	VPDPBUSD.BCST 28(DI)(qi), Y11, Y17; \
+	VPDPBUSD.BCST 0(q)(qi), Y4, Y16; \
+	VPDPBUSD.BCST 4(q)(qi), Y5, Y17; \
+	VPDPBUSD.BCST 8(q)(qi), Y6, Y16; \
+	VPDPBUSD.BCST 12(q)(qi), Y7, Y17; \
+	VPDPBUSD.BCST 16(q)(qi), Y8, Y16; \
+	VPDPBUSD.BCST 20(q)(qi), Y9, Y17; \
+	VPDPBUSD.BCST 24(q)(qi), Y10, Y16; \
+	VPDPBUSD.BCST 28(q)(qi), Y11, Y17; \
 	VPADDD Y17, Y16, Y16; \
 	VCVTDQ2PS Y16, Y16; \
-	VMULPS.BCST (DX)(di), Y12, Y17; \
+	VMULPS.BCST (d)(di), Y12, Y17; \
 	VFMADD231PS Y17, Y16, acc
+
+#define TOKEN8(qi, di, acc, shift) TOKEN8_AT(DI, DX, BX, qi, di, acc, shift)
 
 // Weights stream from memory once per step. Without software prefetch
 // the kernels with several tokens, which spend ~40 cycles on a block,
@@ -67,15 +71,72 @@
 	VMOVD AX, X14; \
 	VPBROADCASTD X14, Y14
 
+// Prologues, block steps and stores of the one-, two- and four-token
+// kernels (the eight-token ones have their own, with second bases).
+#define X1_PROLOGUE \
+	MOVQ w+0(FP), SI; \
+	MOVQ qs+8(FP), DI; \
+	MOVQ d+16(FP), DX; \
+	MOVQ off+24(FP), BX; \
+	MOVQ nb+32(FP), CX; \
+	XORQ R12, R12; \
+	VXORPS Y0, Y0, Y0
+
+#define X1_EPILOGUE \
+	MOVQ out+40(FP), AX; \
+	VMOVUPS Y0, (AX); \
+	VZEROUPPER; \
+	RET
+
+#define X2_PROLOGUE \
+	MOVQ w+0(FP), SI; \
+	MOVQ qs+8(FP), DI; \
+	MOVQ d+16(FP), DX; \
+	MOVQ off+24(FP), BX; \
+	MOVQ nb+32(FP), CX; \
+	MOVQ qstride+40(FP), R8; \
+	MOVQ dstride+48(FP), R10; \
+	XORQ R12, R12; \
+	VXORPS Y0, Y0, Y0; \
+	VXORPS Y1, Y1, Y1
+
+#define X2_EPILOGUE \
+	MOVQ out+56(FP), AX; \
+	MOVQ ostride+64(FP), R13; \
+	VMOVUPS Y0, (AX); \
+	VMOVUPS Y1, (AX)(R13*1); \
+	VZEROUPPER; \
+	RET
+
+#define X4_PROLOGUE \
+	X2_PROLOGUE; \
+	LEAQ (R8)(R8*2), R9; \
+	LEAQ (R10)(R10*2), R11; \
+	VXORPS Y2, Y2, Y2; \
+	VXORPS Y3, Y3, Y3
+
+#define X4_EPILOGUE \
+	MOVQ out+56(FP), AX; \
+	MOVQ ostride+64(FP), R13; \
+	VMOVUPS Y0, (AX); \
+	VMOVUPS Y1, (AX)(R13*1); \
+	VMOVUPS Y2, (AX)(R13*2); \
+	LEAQ (R13)(R13*2), R13; \
+	VMOVUPS Y3, (AX)(R13*1); \
+	VZEROUPPER; \
+	RET
+
+// NEXT_BLOCK moves to the next block of weights (wbytes) and activations.
+#define NEXT_BLOCK(wbytes) \
+	ADDQ $wbytes, SI; \
+	ADDQ $32, DI; \
+	ADDQ $4, DX; \
+	ADDQ $4, BX; \
+	DECQ CX
+
 // func gemmQ4_0x8x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb int, out *float32)
 TEXT ·gemmQ4_0x8x1VNNI(SB), NOSPLIT, $0-48
-	MOVQ w+0(FP), SI
-	MOVQ qs+8(FP), DI
-	MOVQ d+16(FP), DX
-	MOVQ off+24(FP), BX
-	MOVQ nb+32(FP), CX
-	XORQ R12, R12
-	VXORPS Y0, Y0, Y0
+	X1_PROLOGUE
 	NIBBLE_MASK
 
 g1loop:
@@ -84,17 +145,10 @@ g1loop:
 	PREFETCHT0 4224(SI)
 	UNPACK8
 	TOKEN8(R12*1, R12*1, Y0, ;)
-	ADDQ $144, SI
-	ADDQ $32, DI
-	ADDQ $4, DX
-	ADDQ $4, BX
-	DECQ CX
+	NEXT_BLOCK(144)
 	JNZ  g1loop
 
-	MOVQ out+40(FP), AX
-	VMOVUPS Y0, (AX)
-	VZEROUPPER
-	RET
+	X1_EPILOGUE
 
 // func gemmQ4_0x8x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 //
@@ -102,20 +156,7 @@ g1loop:
 // offsets at d, off + t*dstride (bytes), its eight results at out +
 // t*ostride.
 TEXT ·gemmQ4_0x8x4VNNI(SB), NOSPLIT, $0-72
-	MOVQ w+0(FP), SI
-	MOVQ qs+8(FP), DI
-	MOVQ d+16(FP), DX
-	MOVQ off+24(FP), BX
-	MOVQ nb+32(FP), CX
-	MOVQ qstride+40(FP), R8
-	MOVQ dstride+48(FP), R10
-	LEAQ (R8)(R8*2), R9
-	LEAQ (R10)(R10*2), R11
-	XORQ R12, R12
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
+	X4_PROLOGUE
 	NIBBLE_MASK
 
 g4loop:
@@ -127,22 +168,10 @@ g4loop:
 	TOKEN8(R8*1, R10*1, Y1, ;)
 	TOKEN8(R8*2, R10*2, Y2, ;)
 	TOKEN8(R9*1, R11*1, Y3, ;)
-	ADDQ $144, SI
-	ADDQ $32, DI
-	ADDQ $4, DX
-	ADDQ $4, BX
-	DECQ CX
+	NEXT_BLOCK(144)
 	JNZ  g4loop
 
-	MOVQ out+56(FP), AX
-	MOVQ ostride+64(FP), R13
-	VMOVUPS Y0, (AX)
-	VMOVUPS Y1, (AX)(R13*1)
-	VMOVUPS Y2, (AX)(R13*2)
-	LEAQ (R13)(R13*2), R13
-	VMOVUPS Y3, (AX)(R13*1)
-	VZEROUPPER
-	RET
+	X4_EPILOGUE
 
 // Q8_0: vpdpbusd wants unsigned weights, so they are flipped to w+128
 // (xor 0x80) as they are loaded, and each token's lane starts from -128
@@ -169,13 +198,7 @@ g4loop:
 
 // func gemmQ8_0x8x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb int, out *float32)
 TEXT ·gemmQ8_0x8x1VNNI(SB), NOSPLIT, $0-48
-	MOVQ w+0(FP), SI
-	MOVQ qs+8(FP), DI
-	MOVQ d+16(FP), DX
-	MOVQ off+24(FP), BX
-	MOVQ nb+32(FP), CX
-	XORQ R12, R12
-	VXORPS Y0, Y0, Y0
+	X1_PROLOGUE
 	FLIP_MASK
 
 q1loop:
@@ -186,34 +209,14 @@ q1loop:
 	PREFETCHT0 4352(SI)
 	UNPACK8_Q8_0
 	TOKEN8(R12*1, R12*1, Y0, Q8_0_OFF)
-	ADDQ $272, SI
-	ADDQ $32, DI
-	ADDQ $4, DX
-	ADDQ $4, BX
-	DECQ CX
+	NEXT_BLOCK(272)
 	JNZ  q1loop
 
-	MOVQ out+40(FP), AX
-	VMOVUPS Y0, (AX)
-	VZEROUPPER
-	RET
+	X1_EPILOGUE
 
 // func gemmQ8_0x8x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ8_0x8x4VNNI(SB), NOSPLIT, $0-72
-	MOVQ w+0(FP), SI
-	MOVQ qs+8(FP), DI
-	MOVQ d+16(FP), DX
-	MOVQ off+24(FP), BX
-	MOVQ nb+32(FP), CX
-	MOVQ qstride+40(FP), R8
-	MOVQ dstride+48(FP), R10
-	LEAQ (R8)(R8*2), R9
-	LEAQ (R10)(R10*2), R11
-	XORQ R12, R12
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
+	X4_PROLOGUE
 	FLIP_MASK
 
 q4loop:
@@ -227,22 +230,10 @@ q4loop:
 	TOKEN8(R8*1, R10*1, Y1, Q8_0_OFF)
 	TOKEN8(R8*2, R10*2, Y2, Q8_0_OFF)
 	TOKEN8(R9*1, R11*1, Y3, Q8_0_OFF)
-	ADDQ $272, SI
-	ADDQ $32, DI
-	ADDQ $4, DX
-	ADDQ $4, BX
-	DECQ CX
+	NEXT_BLOCK(272)
 	JNZ  q4loop
 
-	MOVQ out+56(FP), AX
-	MOVQ ostride+64(FP), R13
-	VMOVUPS Y0, (AX)
-	VMOVUPS Y1, (AX)(R13*1)
-	VMOVUPS Y2, (AX)(R13*2)
-	LEAQ (R13)(R13*2), R13
-	VMOVUPS Y3, (AX)(R13*1)
-	VZEROUPPER
-	RET
+	X4_EPILOGUE
 
 // Eight tokens: tokens 4..7 are addressed like tokens 0..3 from second
 // base pointers (R13 quants, R14 scales, R15 offsets), four tokens on.
@@ -268,24 +259,6 @@ q4loop:
 	VXORPS Y15, Y15, Y15; \
 	VXORPS Y18, Y18, Y18; \
 	VXORPS Y19, Y19, Y19
-
-// TOKEN8_AT is TOKEN8 with explicit base registers.
-#define TOKEN8_AT(q, d, o, qi, di, acc, shift) \
-	VPBROADCASTD (o)(di), Y16; \
-	shift \
-	VPXORD Y17, Y17, Y17; \
-	VPDPBUSD.BCST 0(q)(qi), Y4, Y16; \
-	VPDPBUSD.BCST 4(q)(qi), Y5, Y17; \
-	VPDPBUSD.BCST 8(q)(qi), Y6, Y16; \
-	VPDPBUSD.BCST 12(q)(qi), Y7, Y17; \
-	VPDPBUSD.BCST 16(q)(qi), Y8, Y16; \
-	VPDPBUSD.BCST 20(q)(qi), Y9, Y17; \
-	VPDPBUSD.BCST 24(q)(qi), Y10, Y16; \
-	VPDPBUSD.BCST 28(q)(qi), Y11, Y17; \
-	VPADDD Y17, Y16, Y16; \
-	VCVTDQ2PS Y16, Y16; \
-	VMULPS.BCST (d)(di), Y12, Y17; \
-	VFMADD231PS Y17, Y16, acc
 
 #define X8_TOKENS(shift) \
 	TOKEN8_AT(DI, DX, BX, R12*1, R12*1, Y0, shift); \
@@ -358,26 +331,6 @@ q8loop:
 // Two tokens, so that a two-sequence decode step computes both while the
 // weights stream in once (two one-token passes left memory idle during
 // the second).
-#define X2_PROLOGUE \
-	MOVQ w+0(FP), SI; \
-	MOVQ qs+8(FP), DI; \
-	MOVQ d+16(FP), DX; \
-	MOVQ off+24(FP), BX; \
-	MOVQ nb+32(FP), CX; \
-	MOVQ qstride+40(FP), R8; \
-	MOVQ dstride+48(FP), R10; \
-	XORQ R12, R12; \
-	VXORPS Y0, Y0, Y0; \
-	VXORPS Y1, Y1, Y1
-
-#define X2_EPILOGUE \
-	MOVQ out+56(FP), AX; \
-	MOVQ ostride+64(FP), R13; \
-	VMOVUPS Y0, (AX); \
-	VMOVUPS Y1, (AX)(R13*1); \
-	VZEROUPPER; \
-	RET
-
 // func gemmQ4_0x8x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ4_0x8x2VNNI(SB), NOSPLIT, $0-72
 	X2_PROLOGUE
@@ -390,11 +343,7 @@ g2loop:
 	UNPACK8
 	TOKEN8(R12*1, R12*1, Y0, ;)
 	TOKEN8(R8*1, R10*1, Y1, ;)
-	ADDQ $144, SI
-	ADDQ $32, DI
-	ADDQ $4, DX
-	ADDQ $4, BX
-	DECQ CX
+	NEXT_BLOCK(144)
 	JNZ  g2loop
 	X2_EPILOGUE
 
@@ -412,10 +361,6 @@ q2loop:
 	UNPACK8_Q8_0
 	TOKEN8(R12*1, R12*1, Y0, Q8_0_OFF)
 	TOKEN8(R8*1, R10*1, Y1, Q8_0_OFF)
-	ADDQ $272, SI
-	ADDQ $32, DI
-	ADDQ $4, DX
-	ADDQ $4, BX
-	DECQ CX
+	NEXT_BLOCK(272)
 	JNZ  q2loop
 	X2_EPILOGUE
