@@ -6,6 +6,19 @@
 // result depends only on its own keys and values, never on the other
 // queries of a batch.
 
+// SUMS8 leaves in Y1 the sums of the eight lanes of Y0..Y7, in that
+// order: pairs within 128-bit lanes, then the two halves.
+#define SUMS8 \
+	VHADDPS Y1, Y0, Y0; \
+	VHADDPS Y3, Y2, Y2; \
+	VHADDPS Y5, Y4, Y4; \
+	VHADDPS Y7, Y6, Y6; \
+	VHADDPS Y2, Y0, Y0; \
+	VHADDPS Y6, Y4, Y4; \
+	VPERM2F128 $0x20, Y4, Y0, Y1; \
+	VPERM2F128 $0x31, Y4, Y0, Y2; \
+	VADDPS Y2, Y1, Y1
+
 // func attnScoresFMA(att, q, k *float32, stride, n, hd int, scale float32)
 // att[j] = (q · k[j*stride : j*stride+hd]) * scale for j < n; hd is a
 // multiple of 8. Eight keys at once: eight accumulators over the head's
@@ -52,16 +65,7 @@ fs8chunk:
 	ADDQ $32, BX
 	CMPQ BX, R9
 	JLT  fs8chunk
-	// Eight sums: pairs within lanes, then the two 128-bit halves.
-	VHADDPS Y1, Y0, Y0
-	VHADDPS Y3, Y2, Y2
-	VHADDPS Y5, Y4, Y4
-	VHADDPS Y7, Y6, Y6
-	VHADDPS Y2, Y0, Y0
-	VHADDPS Y6, Y4, Y4
-	VPERM2F128 $0x20, Y4, Y0, Y1
-	VPERM2F128 $0x31, Y4, Y0, Y2
-	VADDPS Y2, Y1, Y1
+	SUMS8
 	VMULPS Y15, Y1, Y1
 	VMOVUPS Y1, (DI)
 	ADDQ $32, DI
@@ -222,16 +226,7 @@ g4chunk:
 	ADDQ $32, BX
 	CMPQ BX, R12
 	JLT  g4chunk
-	// Sums in the order h0k0 h0k1 h1k0 h1k1 | h2k0 h2k1 h3k0 h3k1.
-	VHADDPS Y1, Y0, Y0
-	VHADDPS Y3, Y2, Y2
-	VHADDPS Y5, Y4, Y4
-	VHADDPS Y7, Y6, Y6
-	VHADDPS Y2, Y0, Y0
-	VHADDPS Y6, Y4, Y4
-	VPERM2F128 $0x20, Y4, Y0, Y1
-	VPERM2F128 $0x31, Y4, Y0, Y2
-	VADDPS Y2, Y1, Y1
+	SUMS8 // h0k0 h0k1 h1k0 h1k1 | h2k0 h2k1 h3k0 h3k1
 	VMULPS Y15, Y1, Y1
 	VMOVLPS X1, (DI)
 	VMOVHPS X1, (DI)(R14*1)
