@@ -1,7 +1,5 @@
 package cpu
 
-import "sync"
-
 // workers spreads loops over a fixed number of goroutines. Each worker
 // owns scratch buffers (a dequantized weight row, attention scores) that
 // are allocated once, so the forward pass allocates nothing.
@@ -24,33 +22,17 @@ func newWorkers(n, maxRow, ctx int) *workers {
 // goroutine costs more than it saves; small loops run on the caller.
 const minWorkPerThread = 16 << 10
 
-// run calls fn(worker, lo, hi) over [0, n) split into contiguous chunks,
-// one per worker, and waits. work is the total cost estimate of the loop.
+// run calls fn(worker, lo, hi) over [0, n) and waits. work is the total
+// cost estimate of the loop: below minWorkPerThread per thread it runs on
+// the caller alone. Otherwise the backend's kernels.Pool runs it, in about
+// four chunks per thread taken in order, so a worker that the shared
+// machine delays holds up no more than a chunk; fn's result must not
+// depend on which worker runs a chunk.
 func (w *workers) run(n, work int, fn func(worker, lo, hi int)) {
-	threads := w.n
-	if t := work / minWorkPerThread; t < threads {
-		threads = t
-	}
-	if threads > n {
-		threads = n
-	}
+	threads := min(w.n, work/minWorkPerThread, n)
 	if threads <= 1 {
 		fn(0, 0, n)
 		return
 	}
-	var wg sync.WaitGroup
-	chunk := (n + threads - 1) / threads
-	for i := 1; i < threads; i++ {
-		lo, hi := i*chunk, min((i+1)*chunk, n)
-		if lo >= hi {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fn(i, lo, hi)
-		}()
-	}
-	fn(0, 0, min(chunk, n))
-	wg.Wait()
+	kernelPool(w).Parallel(n, (n+4*threads-1)/(4*threads), fn)
 }

@@ -37,10 +37,22 @@ type job struct {
 	rowBytes int
 	out, x   []float32
 	nTok     int
-	chunk    int // rows per work chunk
+	chunk    int // rows (or Parallel's items) per work chunk
+	// fn, when set, makes the job Parallel's loop over [0, items).
+	fn    func(worker, lo, hi int)
+	items int
 }
 
 func (j *job) do(p *Pool, worker int) {
+	if j.fn != nil {
+		for {
+			lo := int(p.nextChunk.Add(1)-1) * j.chunk
+			if lo >= j.items {
+				return
+			}
+			j.fn(worker, lo, min(j.items, lo+j.chunk))
+		}
+	}
 	if j.quantize {
 		nb := j.nTok * j.w.Cols / p.act.Block
 		lo, hi := share(nb, p.n, worker)

@@ -93,6 +93,28 @@ func (p *Pool) wakeAll() {
 	}
 }
 
+// Parallel calls fn(worker, lo, hi) over [0, n) in chunks of chunk
+// items, which the pool's workers (the caller is worker 0) take from a
+// shared counter, and returns when all are done. Running the other loops
+// of a forward pass here rather than on goroutines of their own matters on
+// small machines: a helper still spinning after a matmul holds a core, and
+// a fresh goroutine waited for it to give the core up. fn must not use the
+// Pool, and must give the same result whichever worker runs a chunk.
+func (p *Pool) Parallel(n, chunk int, fn func(worker, lo, hi int)) {
+	chunk = max(1, chunk)
+	if n <= 0 {
+		return
+	}
+	if p.n == 1 || n <= chunk {
+		fn(0, 0, n)
+		return
+	}
+	p.job = job{fn: fn, items: n, chunk: chunk}
+	p.nextChunk.Store(0)
+	p.run()
+	p.job = job{}
+}
+
 // run executes p.job on every worker and returns when all are done.
 func (p *Pool) run() {
 	if p.n == 1 {
