@@ -37,25 +37,24 @@ func attend(o, q []float32, k, v []float32, stride, n int, att []float32) {
 func (b *Backend) attentionGQA4(l int, batch *engine.Batch, work int) {
 	c, s := &b.c, b.st
 	hd, nh := c.HeadDim, c.NHead
-	group, kvd := c.NHead/c.NHeadKV, c.NHeadKV*c.HeadDim
+	group := c.NHead / c.NHeadKV
 	n, quads := batch.Len(), c.NHead/4
 	b.ws.run(n*quads, work, func(worker, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			g, t := i/n, i%n // head-major, as in attention
 			h0 := 4 * g
-			keys, vals := b.kv.seqRows(l, int(batch.Seq[t]))
-			off := (h0 / group) * hd
+			keys, vals := b.kv.headRows(l, int(batch.Seq[t]), h0/group)
 			npos := int(batch.Pos[t]) + 1
 			q := s.q[t*nh*hd+h0*hd : t*nh*hd+(h0+4)*hd]
 			att := b.ws.attnBuf[worker]
 			astride := len(att) / 4
 			scale := float32(1 / math.Sqrt(float64(hd)))
-			kernels.AttnScores4Fast(att, astride, q, keys[off:], kvd, npos, scale)
+			kernels.AttnScores4Fast(att, astride, q, keys, hd, npos, scale)
 			for h := 0; h < 4; h++ {
 				softmaxFast(att[h*astride : h*astride+npos])
 			}
 			o := s.att[t*nh*hd+h0*hd : t*nh*hd+(h0+4)*hd]
-			kernels.AttnMix4Fast(o, att, astride, vals[off:], kvd, npos)
+			kernels.AttnMix4Fast(o, att, astride, vals, hd, npos)
 		}
 	})
 }

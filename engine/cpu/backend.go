@@ -82,12 +82,11 @@ func New(m *engine.Model, opts Options) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	kvDim := c.NHeadKV * c.HeadDim
 	maxRow := max(c.NEmbd, c.NFF, c.NHead*c.HeadDim)
 	b := &Backend{
 		m: m, c: c, norms: norms, opts: opts, device: cpuName(),
 		ropeFreqs: ropeFreqs(c.NRot, c.RopeBase, norms.ropeFreqs),
-		kv:        newKVCache(c.NLayer, opts.MaxSeqs, opts.Context, kvDim),
+		kv:        newKVCache(c.NLayer, opts.MaxSeqs, opts.Context, c.NHeadKV, c.HeadDim),
 		st:        newState(c, opts.MaxBatch),
 		ws:        newWorkers(opts.Threads, maxRow, opts.Context),
 		next:      make([]int, opts.MaxSeqs),

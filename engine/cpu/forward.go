@@ -151,7 +151,7 @@ func (b *Backend) storeKV(l int, batch *engine.Batch) {
 func (b *Backend) attention(l int, batch *engine.Batch) {
 	c, s := &b.c, b.st
 	hd, nh := c.HeadDim, c.NHead
-	group, kvd := c.NHead/c.NHeadKV, c.NHeadKV*c.HeadDim
+	group := c.NHead / c.NHeadKV
 	n := batch.Len()
 	work := n * nh * hd * (int(batch.Pos[n-1]) + 1) * 2
 	if activationsQuantized && group%4 == 0 {
@@ -164,11 +164,10 @@ func (b *Backend) attention(l int, batch *engine.Batch) {
 			// token, so causal prefill work (which grows with t) splits
 			// evenly and consecutive items share a KV head.
 			h, t := i/n, i%n
-			keys, vals := b.kv.seqRows(l, int(batch.Seq[t]))
-			off := (h / group) * hd
+			keys, vals := b.kv.headRows(l, int(batch.Seq[t]), h/group)
 			q := s.q[t*nh*hd+h*hd : t*nh*hd+(h+1)*hd]
 			o := s.att[t*nh*hd+h*hd : t*nh*hd+(h+1)*hd]
-			attend(o, q, keys[off:], vals[off:], kvd, int(batch.Pos[t])+1, b.ws.attnBuf[worker])
+			attend(o, q, keys, vals, hd, int(batch.Pos[t])+1, b.ws.attnBuf[worker])
 		}
 	})
 }

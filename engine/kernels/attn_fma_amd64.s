@@ -196,6 +196,7 @@ TEXT ·attnScores4FMA(SB), NOSPLIT, $0-64
 	SHLQ $2, R14
 	LEAQ (R9)(R9*2), R10 // three heads of q
 	LEAQ (R14)(R14*2), R11 // three rows of att
+	LEAQ (R8)(R8*8), R13 // nine key rows
 
 g4pair:
 	TESTQ CX, CX
@@ -212,6 +213,8 @@ g4pair:
 	MOVQ SI, BX // chunk of head 0's query
 	LEAQ (SI)(R9*1), R12 // end of head 0's query
 g4chunk:
+	PREFETCHT0 (AX)(R8*8) // the chunk of key j+8, then j+9: a cold
+	PREFETCHT0 (AX)(R13*1) // cache's rows are a stride apart
 	VMOVUPS (AX), Y8
 	VMOVUPS (AX)(R8*1), Y9
 	VFMADD231PS (BX), Y8, Y0
@@ -277,6 +280,7 @@ m4slice:
 	MOVQ DX, AX
 	XORQ BX, BX
 m4row:
+	PREFETCHT0 (AX)(R8*8) // this slice of row +8
 	VMOVUPS (AX), Y8
 	VMOVUPS 32(AX), Y9
 	LEAQ (SI)(BX*4), R10
@@ -320,6 +324,7 @@ m4half:
 	MOVQ DX, AX
 	XORQ BX, BX
 m4row8:
+	PREFETCHT0 (AX)(R8*8)
 	VMOVUPS (AX), Y8
 	LEAQ (SI)(BX*4), R10
 	VBROADCASTSS (R10), Y10
