@@ -2,12 +2,15 @@ package cpu
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/orcd/orcd/engine"
 	"github.com/orcd/orcd/gguf"
 )
 
@@ -182,4 +185,50 @@ func BenchmarkLlama1BDecode(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tok/s")
 	b.ReportMetric(float64(residentBytes())/(1<<20), "RSS-MiB")
 	b.ReportMetric(float64(be.m.File.Size+int64(be.KVBytes()))/(1<<20), "file+KV-MiB")
+}
+
+// BenchmarkLlama1BDecodeStep times one decode step of 1 and of 8
+// sequences (one token each, every row asking for logits, 32 tokens of
+// context): the Forward a batched-decode scheduler step makes. x-1seq is
+// the 8-sequence step's tokens per second against the 1-sequence step's,
+// measured in alternating rounds so both see the same machine load.
+func BenchmarkLlama1BDecodeStep(b *testing.B) {
+	quant := os.Getenv("ORCD_BENCH_1B")
+	if quant == "" {
+		b.Skip("set ORCD_BENCH_1B=q4_0 or q8_0 to build and run the 1B-shaped model (minutes)")
+	}
+	const seqs, ctx = 8, 32
+	be := openBackendPath(b, llama1BFile(b, quant), Options{Threads: 2, Context: 256, MaxBatch: 128, MaxSeqs: seqs})
+	prompt := benchTokens(ctx, be.c.NVocab)
+	step := func(n int) time.Duration {
+		if be.SeqLen(0) == 0 || be.SeqLen(0) >= be.opts.Context-1 {
+			for s := range int32(seqs) {
+				be.ClearSeq(s)
+				feed(b, be, s, 0, prompt)
+			}
+		}
+		batch := &engine.Batch{Tokens: make([]int32, n), Pos: make([]int32, n), Seq: make([]int32, n), Logits: make([]bool, n)}
+		for i := range n {
+			// Sequence 0 advances in both steps; the others keep its pace.
+			batch.Tokens[i], batch.Pos[i], batch.Seq[i], batch.Logits[i] = int32(1+i), int32(be.SeqLen(int32(i))), int32(i), true
+		}
+		logits := make([]float32, n*be.c.NVocab)
+		start := time.Now()
+		if err := be.Forward(context.Background(), batch, logits); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	var one, eight time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		one += step(1)
+		for s := 1; s < seqs; s++ {
+			be.kv.lens[s] = be.SeqLen(0) // pad the others to sequence 0's length
+		}
+		eight += step(seqs)
+	}
+	b.ReportMetric(float64(one.Milliseconds())/float64(b.N), "1seq-ms")
+	b.ReportMetric(float64(eight.Milliseconds())/float64(b.N), "8seq-ms")
+	b.ReportMetric(float64(seqs)*float64(one)/float64(eight), "x-1seq")
 }

@@ -86,27 +86,6 @@
 	VFNMADD231PS Y28, macc, acc
 
 // Q4_K blocks are large (1184 bytes); 8 KiB ahead measured best for decode.
-#define PREFETCH_Q4K \
-	PREFETCHT0 8192(SI); \
-	PREFETCHT0 8256(SI); \
-	PREFETCHT0 8320(SI); \
-	PREFETCHT0 8384(SI); \
-	PREFETCHT0 8448(SI); \
-	PREFETCHT0 8512(SI); \
-	PREFETCHT0 8576(SI); \
-	PREFETCHT0 8640(SI); \
-	PREFETCHT0 8704(SI); \
-	PREFETCHT0 8768(SI); \
-	PREFETCHT0 8832(SI); \
-	PREFETCHT0 8896(SI); \
-	PREFETCHT0 8960(SI); \
-	PREFETCHT0 9024(SI); \
-	PREFETCHT0 9088(SI); \
-	PREFETCHT0 9152(SI); \
-	PREFETCHT0 9216(SI); \
-	PREFETCHT0 9280(SI); \
-	PREFETCHT0 9344(SI)
-
 #define SETUP4K \
 	MOVL $0x0f0f0f0f, AX; \
 	VMOVD AX, X14; \
@@ -149,17 +128,24 @@
 	SUB_TOK(j, R8*2, Y26, Y18); \
 	SUB_TOK(j, R9*1, Y27, Y19)
 
+// PF_K(j) prefetches three lines of the block 8 KiB ahead per sub-block
+// (1536 bytes per block of 1184, or 1440 for Q5_K): spread out, not in
+// one burst at the top of the block (see PREFETCH_Q6_GROUP).
+#define PF_K(j) \
+	PREFETCHT0 (8192+192*j)(SI); \
+	PREFETCHT0 (8192+192*j+64)(SI); \
+	PREFETCHT0 (8192+192*j+128)(SI)
+
 #define GROUPS(SUBS) \
-	LO4K(0); SUBS(0); HI4K(0); SUBS(1); \
-	LO4K(1); SUBS(2); HI4K(1); SUBS(3); \
-	LO4K(2); SUBS(4); HI4K(2); SUBS(5); \
-	LO4K(3); SUBS(6); HI4K(3); SUBS(7)
+	PF_K(0); LO4K(0); SUBS(0); PF_K(1); HI4K(0); SUBS(1); \
+	PF_K(2); LO4K(1); SUBS(2); PF_K(3); HI4K(1); SUBS(3); \
+	PF_K(4); LO4K(2); SUBS(4); PF_K(5); HI4K(2); SUBS(5); \
+	PF_K(6); LO4K(3); SUBS(6); PF_K(7); HI4K(3); SUBS(7)
 
 // The loop bodies and stores of the one-, two- and four-token kernels,
-// shared by Q4_K and Q5_K: KFMT_PREFETCH, KFMT_GROUPS and KFMT_NEXT are
+// shared by Q4_K and Q5_K: KFMT_GROUPS and KFMT_NEXT are
 // defined for one format before its functions.
 #define KBODY_1 \
-	KFMT_PREFETCH; \
 	VCVTPH2PS (SI), Y12; \
 	VCVTPH2PS 16(SI), Y13; \
 	MINS4K; \
@@ -170,7 +156,6 @@
 	KFMT_NEXT
 
 #define KBODY_2 \
-	KFMT_PREFETCH; \
 	VCVTPH2PS (SI), Y12; \
 	VCVTPH2PS 16(SI), Y13; \
 	MINS4K; \
@@ -184,7 +169,6 @@
 	KFMT_NEXT
 
 #define KBODY_4 \
-	KFMT_PREFETCH; \
 	VCVTPH2PS (SI), Y12; \
 	VCVTPH2PS 16(SI), Y13; \
 	MINS4K; \
@@ -232,7 +216,6 @@
 	VZEROUPPER; \
 	RET
 
-#define KFMT_PREFETCH PREFETCH_Q4K
 #define KFMT_GROUPS GROUPS
 #define KFMT_NEXT NEXT4K
 
@@ -331,10 +314,10 @@ q4kx4loop:
 	BIT5R(3, Y31, Y11)
 
 #define GROUPS5(SUBS) \
-	LO5K(0); SUBS(0); HI5K(0); SUBS(1); \
-	LO5K(1); SUBS(2); HI5K(1); SUBS(3); \
-	LO5K(2); SUBS(4); HI5K(2); SUBS(5); \
-	LO5K(3); SUBS(6); HI5K(3); SUBS(7)
+	PF_K(0); LO5K(0); SUBS(0); PF_K(1); HI5K(0); SUBS(1); \
+	PF_K(2); LO5K(1); SUBS(2); PF_K(3); HI5K(1); SUBS(3); \
+	PF_K(4); LO5K(2); SUBS(4); PF_K(5); HI5K(2); SUBS(5); \
+	PF_K(6); LO5K(3); SUBS(6); PF_K(7); HI5K(3); SUBS(7)
 
 #define SETUP5K \
 	SETUP4K; \
@@ -349,17 +332,8 @@ q4kx4loop:
 	ADDQ $16, BX; \
 	DECQ CX
 
-#define PREFETCH_Q5K \
-	PREFETCH_Q4K; \
-	PREFETCHT0 9408(SI); \
-	PREFETCHT0 9472(SI); \
-	PREFETCHT0 9536(SI); \
-	PREFETCHT0 9600(SI)
-
-#undef KFMT_PREFETCH
 #undef KFMT_GROUPS
 #undef KFMT_NEXT
-#define KFMT_PREFETCH PREFETCH_Q5K
 #define KFMT_GROUPS GROUPS5
 #define KFMT_NEXT NEXT5K
 

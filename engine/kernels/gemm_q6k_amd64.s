@@ -58,36 +58,17 @@
 	VMOVD AX, X14; \
 	VPBROADCASTD X14, Y14
 
-#define PREFETCH_Q6 \
-	PREFETCHT0 4096(SI); \
-	PREFETCHT0 4160(SI); \
-	PREFETCHT0 4224(SI); \
-	PREFETCHT0 4288(SI); \
-	PREFETCHT0 4352(SI); \
-	PREFETCHT0 4416(SI); \
-	PREFETCHT0 4480(SI); \
-	PREFETCHT0 4544(SI); \
-	PREFETCHT0 4608(SI); \
-	PREFETCHT0 4672(SI); \
-	PREFETCHT0 4736(SI); \
-	PREFETCHT0 4800(SI); \
-	PREFETCHT0 4864(SI); \
-	PREFETCHT0 4928(SI); \
-	PREFETCHT0 4992(SI); \
-	PREFETCHT0 5056(SI); \
-	PREFETCHT0 5120(SI); \
-	PREFETCHT0 5184(SI); \
-	PREFETCHT0 5248(SI); \
-	PREFETCHT0 5312(SI); \
-	PREFETCHT0 5376(SI); \
-	PREFETCHT0 5440(SI); \
-	PREFETCHT0 5504(SI); \
-	PREFETCHT0 5568(SI); \
-	PREFETCHT0 5632(SI); \
-	PREFETCHT0 5696(SI); \
-	PREFETCHT0 5760(SI)
+// Weights stream from memory once per call, so each block is prefetched
+// 4 KiB ahead (see gemm_x8_amd64.s): two lines per group, 2 KiB per block
+// of 1680 bytes. All 27 lines at the top of the block instead, a burst
+// that overran the core's outstanding-miss slots, ran the kernels from
+// memory at about half their speed from L3 (engine/kernels/BENCH.md).
+#define PREFETCH_Q6_GROUP(j) \
+	PREFETCHT0 (4096+128*j)(SI); \
+	PREFETCHT0 (4096+128*j+64)(SI)
 
 #define G1(j) \
+	PREFETCH_Q6_GROUP(j); \
 	UNPACK_Q6(j); \
 	GROUP_TOK(j, R12*1, R12*1, Y20, Y16)
 
@@ -103,7 +84,6 @@ TEXT ·gemmQ6_Kx8x1VNNI(SB), NOSPLIT, $0-48
 	MASKS_Q6
 
 q6x1loop:
-	PREFETCH_Q6
 	VCVTPH2PS (SI), Y12
 	VPXORD Y16, Y16, Y16
 	G1(0)
@@ -140,6 +120,7 @@ q6x1loop:
 // Four tokens: quants at DI + t*R8 (R9 = 3*R8), scales at DX + t*R10
 // (R11 = 3*R10), offsets at BX + t*R13 (R15 = 3*R13).
 #define G4(j) \
+	PREFETCH_Q6_GROUP(j); \
 	UNPACK_Q6(j); \
 	GROUP_TOK(j, R12*1, R12*1, Y20, Y16); \
 	GROUP_TOK(j, R8*1, R13*1, Y21, Y17); \
@@ -172,7 +153,6 @@ TEXT ·gemmQ6_Kx8x4VNNI(SB), NOSPLIT, $0-80
 	MASKS_Q6
 
 q6x4loop:
-	PREFETCH_Q6
 	VCVTPH2PS (SI), Y12
 	VPXORD Y16, Y16, Y16
 	VPXORD Y17, Y17, Y17
@@ -218,6 +198,7 @@ q6x4loop:
 // Two tokens (see gemm_x8_amd64.s): quants at DI + t*R8, scales at DX +
 // t*R10, offsets at BX + t*R13.
 #define G2(j) \
+	PREFETCH_Q6_GROUP(j); \
 	UNPACK_Q6(j); \
 	GROUP_TOK(j, R12*1, R12*1, Y20, Y16); \
 	GROUP_TOK(j, R8*1, R13*1, Y21, Y17)
@@ -238,7 +219,6 @@ TEXT ·gemmQ6_Kx8x2VNNI(SB), NOSPLIT, $0-80
 	MASKS_Q6
 
 q6x2loop:
-	PREFETCH_Q6
 	VCVTPH2PS (SI), Y12
 	VPXORD Y16, Y16, Y16
 	VPXORD Y17, Y17, Y17
@@ -287,6 +267,7 @@ q6x2loop:
 	VPADDD tmp, tot, tot
 
 #define G8(j) \
+	PREFETCH_Q6_GROUP(j); \
 	UNPACK_Q6(j); \
 	GROUP_TOK_AT(j, DI, R12*1, BX, R12*1, Y20, Y16); \
 	GROUP_TOK_AT(j, DI, R8*1, BX, R13*1, Y21, Y17); \
@@ -327,7 +308,6 @@ TEXT ·gemmQ6_Kx8x8VNNI(SB), NOSPLIT, $0-80
 	MASKS_Q6
 
 q6x8loop:
-	PREFETCH_Q6
 	VCVTPH2PS (SI), Y12
 	LEAQ (DI)(R8*4), R14
 	LEAQ (BX)(R13*4), AX
