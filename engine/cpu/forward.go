@@ -21,13 +21,14 @@ type State struct {
 	hb2 []float32 // [B][n_ff] FFN up projection; phi3: [B][2*n_ff] gate|up
 	out []float32 // [B][n_embd] W_o and W_down outputs before the residual add
 	h   []float32 // [B][n_embd] final normalized rows that need logits
+	cs  []float32 // [B][n_rot] rope cosines and sines at each token's position
 }
 
 func newState(c engine.Config, maxBatch int) *State {
 	q, kv := c.NHead*c.HeadDim, c.NHeadKV*c.HeadDim
 	f := func(n int) []float32 { return make([]float32, maxBatch*n) }
 	s := &State{x: f(c.NEmbd), xb: f(c.NEmbd), q: f(q), k: f(kv), v: f(kv), att: f(q),
-		hb: f(c.NFF), hb2: f(c.NFF), out: f(c.NEmbd), h: f(c.NEmbd)}
+		hb: f(c.NFF), hb2: f(c.NFF), out: f(c.NEmbd), h: f(c.NEmbd), cs: f(c.NRot)}
 	if c.Arch == "phi3" {
 		s.qkv = f(q + 2*kv)
 		s.hb2 = f(2 * c.NFF)
@@ -45,6 +46,12 @@ func (b *Backend) forward(ctx context.Context, batch *engine.Batch, logits []flo
 	for t, tok := range batch.Tokens {
 		rb := rowBytes(w.TokEmbd)
 		_ = gguf.Dequantize(w.TokEmbd.Type, w.TokEmbd.Data[int(tok)*rb:(int(tok)+1)*rb], s.x[t*e:(t+1)*e])
+	}
+
+	// Rope angles, once per token for every layer and head.
+	nr := c.NRot
+	for t, pos := range batch.Pos {
+		ropeAngles(s.cs[t*nr:(t+1)*nr], int(pos), b.ropeFreqs)
 	}
 
 	for l := range w.Layers {
@@ -114,21 +121,22 @@ func (b *Backend) projectQKV(l int, y *engine.Layer, pos []int32) {
 		addBias(q, b.norms.bq[l])
 		addBias(k, b.norms.bk[l])
 		addBias(v, b.norms.bv[l])
-		b.headNormRope(q, b.norms.q[l], int(pos[t]))
-		b.headNormRope(k, b.norms.k[l], int(pos[t]))
+		cs := s.cs[t*c.NRot : (t+1)*c.NRot]
+		b.headNormRope(q, b.norms.q[l], cs)
+		b.headNormRope(k, b.norms.k[l], cs)
 	}
 }
 
 // headNormRope normalizes each head of x (when norm is set: qwen3) and
-// rotates it to position pos.
-func (b *Backend) headNormRope(x, norm []float32, pos int) {
+// rotates it by the angles cs (ropeAngles of the token's position).
+func (b *Backend) headNormRope(x, norm []float32, cs []float32) {
 	c := &b.c
 	for h := 0; h+c.HeadDim <= len(x); h += c.HeadDim {
 		head := x[h : h+c.HeadDim]
 		if norm != nil {
 			rmsnorm(head, head, norm, c.RMSEps)
 		}
-		rope(head, pos, b.ropeFreqs, c.RopeNeox)
+		ropeRotate(head, cs, c.RopeNeox)
 	}
 }
 

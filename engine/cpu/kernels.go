@@ -89,10 +89,26 @@ func ropeFreqs(nRot int, base float32, factors []float32) []float64 {
 // (x[2i], x[2i+1]); NEOX pairs x[i] with x[i+nRot/2]. Dims past nRot are
 // left as they are.
 func rope(x []float32, pos int, freqs []float64, neox bool) {
-	half := len(freqs)
+	cs := make([]float32, 2*len(freqs))
+	ropeAngles(cs, pos, freqs)
+	ropeRotate(x, cs, neox)
+}
+
+// ropeAngles fills cs with the cosine and sine of each pair's angle at
+// pos (cs[2i], cs[2i+1]). They depend on the position only, so a forward
+// pass computes them once per token for every head of every layer.
+func ropeAngles(cs []float32, pos int, freqs []float64) {
 	for i, f := range freqs {
 		sin, cos := math.Sincos(float64(pos) * f)
-		c, s := float32(cos), float32(sin)
+		cs[2*i], cs[2*i+1] = float32(cos), float32(sin)
+	}
+}
+
+// ropeRotate is rope with the angles from ropeAngles.
+func ropeRotate(x []float32, cs []float32, neox bool) {
+	half := len(cs) / 2
+	for i := 0; i < half; i++ {
+		c, s := cs[2*i], cs[2*i+1]
 		a, b := 2*i, 2*i+1
 		if neox {
 			a, b = i, i+half
