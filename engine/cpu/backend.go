@@ -13,7 +13,6 @@ import (
 	"sync/atomic"
 
 	"github.com/orcd/orcd/engine"
-	"github.com/orcd/orcd/engine/kernels"
 	"github.com/orcd/orcd/gguf"
 )
 
@@ -39,7 +38,7 @@ type Backend struct {
 	kv        *KVCache
 	// packed holds repacked copies of weight matrices (see packWeights),
 	// used instead of the mapped tensors on the kernel path.
-	packed map[*gguf.TensorInfo]kernels.Matrix
+	packed packedWeights
 	mem    *weightMem // where packed lives
 	st     *State
 	ws     *workers

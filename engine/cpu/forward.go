@@ -22,6 +22,9 @@ type State struct {
 	out []float32 // [B][n_embd] W_o and W_down outputs before the residual add
 	h   []float32 // [B][n_embd] final normalized rows that need logits
 	cs  []float32 // [B][n_rot] rope cosines and sines at each token's position
+	// Outputs of the fused views (packedWeights.fused), up to fuseTokens:
+	fqkv []float32 // [fuseTokens][(n_head+2*n_head_kv)*head_dim] q|k|v
+	fgu  []float32 // [fuseTokens][2*n_ff] gate|up
 }
 
 func newState(c engine.Config, maxBatch int) *State {
@@ -29,6 +32,8 @@ func newState(c engine.Config, maxBatch int) *State {
 	f := func(n int) []float32 { return make([]float32, maxBatch*n) }
 	s := &State{x: f(c.NEmbd), xb: f(c.NEmbd), q: f(q), k: f(kv), v: f(kv), att: f(q),
 		hb: f(c.NFF), hb2: f(c.NFF), out: f(c.NEmbd), h: f(c.NEmbd), cs: f(c.NRot)}
+	s.fqkv = make([]float32, fuseTokens*(q+2*kv))
+	s.fgu = make([]float32, fuseTokens*2*c.NFF)
 	if c.Arch == "phi3" {
 		s.qkv = f(q + 2*kv)
 		s.hb2 = f(2 * c.NFF)
@@ -70,7 +75,7 @@ func (b *Backend) forward(ctx context.Context, batch *engine.Batch, logits []flo
 
 		// FFN sublayer: x += W_down (silu(W_gate xb) * W_up xb).
 		b.normRows(s.xb, s.x, b.norms.ffn[l], n, e)
-		b.feedForward(y, n)
+		b.feedForward(l, y, n)
 		b.matmul(s.out, y.Down, s.hb, n)
 		addInPlace(s.x[:n*e], s.out[:n*e])
 	}
@@ -102,16 +107,22 @@ func (b *Backend) normRows(dst, x, wt []float32, n, e int) {
 func (b *Backend) projectQKV(l int, y *engine.Layer, pos []int32) {
 	c, s, n := &b.c, b.st, len(pos)
 	qd, kvd := c.NHead*c.HeadDim, c.NHeadKV*c.HeadDim
-	if y.Wqkv != nil {
+	split := func(qkv []float32) {
 		fused := qd + 2*kvd
-		b.matmul(s.qkv, y.Wqkv, s.xb, n)
 		for t := 0; t < n; t++ {
-			row := s.qkv[t*fused : (t+1)*fused]
+			row := qkv[t*fused : (t+1)*fused]
 			copy(s.q[t*qd:(t+1)*qd], row[:qd])
 			copy(s.k[t*kvd:(t+1)*kvd], row[qd:qd+kvd])
 			copy(s.v[t*kvd:(t+1)*kvd], row[qd+kvd:])
 		}
-	} else {
+	}
+	switch {
+	case y.Wqkv != nil:
+		b.matmul(s.qkv, y.Wqkv, s.xb, n)
+		split(s.qkv)
+	case b.fusedMatMul(s.fqkv, b.packed.fusedLayer(l).qkv, s.xb, n):
+		split(s.fqkv)
+	default:
 		b.matmul(s.q, y.Wq, s.xb, n)
 		b.matmul(s.k, y.Wk, s.xb, n)
 		b.matmul(s.v, y.Wv, s.xb, n)
@@ -181,14 +192,21 @@ func (b *Backend) attention(l int, batch *engine.Batch) {
 }
 
 // feedForward fills hb = silu(gate) * up from xb.
-func (b *Backend) feedForward(y *engine.Layer, n int) {
+func (b *Backend) feedForward(l int, y *engine.Layer, n int) {
 	s, ff := b.st, b.c.NFF
+	gateUp := func(gu []float32) {
+		for t := 0; t < n; t++ {
+			row := gu[t*2*ff : (t+1)*2*ff]
+			swigluFast(s.hb[t*ff:(t+1)*ff], row[:ff], row[ff:])
+		}
+	}
 	if y.GateUp != nil {
 		b.matmul(s.hb2, y.GateUp, s.xb, n)
-		for t := 0; t < n; t++ {
-			gu := s.hb2[t*2*ff : (t+1)*2*ff]
-			swigluFast(s.hb[t*ff:(t+1)*ff], gu[:ff], gu[ff:])
-		}
+		gateUp(s.hb2)
+		return
+	}
+	if b.fusedMatMul(s.fgu, b.packed.fusedLayer(l).gateUp, s.xb, n) {
+		gateUp(s.fgu)
 		return
 	}
 	b.matmul(s.hb, y.Gate, s.xb, n)

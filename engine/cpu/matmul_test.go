@@ -84,7 +84,7 @@ func TestGoldenKernels(t *testing.T) {
 
 // packsType reports whether b repacked any matrix of type t.
 func packsType(b *Backend, t gguf.Type) bool {
-	for w := range b.packed {
+	for w := range b.packed.m {
 		if w.Type == t {
 			return true
 		}

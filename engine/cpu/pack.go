@@ -9,59 +9,146 @@ import (
 	"github.com/orcd/orcd/gguf"
 )
 
+// packedWeights is the repacked weights: a copy of each matrix that has a faster
+// layout on this CPU, and per layer the fused views below.
+type packedWeights struct {
+	m map[*gguf.TensorInfo]kernels.Matrix
+	// fused[l] views layer l's Q, K and V (and gate and up) as one matrix
+	// each, where they share a type and width: they are packed back to
+	// back, so that a decode step quantizes their common input once and
+	// makes one pass over the threads instead of three (or two). Zero
+	// where the layer's matrices differ.
+	fused []fusedLayer
+}
+
+type fusedLayer struct{ qkv, gateUp kernels.Matrix }
+
+// fusedLayer is layer l's fused views; none when nothing was packed.
+func (p *packedWeights) fusedLayer(l int) fusedLayer {
+	if l < len(p.fused) {
+		return p.fused[l]
+	}
+	return fusedLayer{}
+}
+
+// fuseTokens is the most tokens a forward uses the fused views for: they
+// save a fixed cost per matmul, which matters in decode steps; a prefill
+// chunk's matmuls run long enough not to notice, and would need output
+// buffers of the chunk's size.
+const fuseTokens = 16
+
+// packGroup is matrices packed into one allocation, back to back.
+type packGroup struct {
+	ts    []*gguf.TensorInfo
+	layer int // for a fused group
+	gate  bool
+}
+
 // packWeights copies the matrices that have a faster repacked layout on
 // this CPU (Q4_0, Q8_0, Q4_K, Q5_K and Q6_K in groups of eight rows, for
 // the VNNI kernels) into that layout, threads at a time, and releases the
-// mapped originals so the weights are not resident twice. llama.cpp does the same at load time.
-// The map is empty where no kernel wants a repacked layout.
-func packWeights(m *engine.Model, threads int, mem *weightMem) (map[*gguf.TensorInfo]kernels.Matrix, error) {
-	var todo []*gguf.TensorInfo
+// mapped originals so the weights are not resident twice. llama.cpp does
+// the same at load time. The map is empty where no kernel wants a
+// repacked layout.
+func packWeights(m *engine.Model, threads int, mem *weightMem) (packedWeights, error) {
+	var todo []packGroup
 	seen := map[*gguf.TensorInfo]bool{}
+	packable := func(t *gguf.TensorInfo) bool {
+		return t != nil && !seen[t] && len(t.Dims) == 2 && kernels.CanPack(matrixOf(t))
+	}
 	add := func(t *gguf.TensorInfo) {
-		if t == nil || seen[t] || len(t.Dims) != 2 {
-			return
+		if packable(t) {
+			seen[t] = true
+			todo = append(todo, packGroup{ts: []*gguf.TensorInfo{t}})
 		}
-		seen[t] = true
-		if kernels.CanPack(matrixOf(t)) {
-			todo = append(todo, t)
+	}
+	// fuse adds ts as one group if they can share a matrix.
+	fuse := func(l int, gate bool, ts ...*gguf.TensorInfo) {
+		for _, t := range ts {
+			if !packable(t) || t.Type != ts[0].Type || t.Dims[0] != ts[0].Dims[0] {
+				return
+			}
 		}
+		for _, t := range ts {
+			seen[t] = true
+		}
+		todo = append(todo, packGroup{ts: ts, layer: l, gate: gate})
 	}
 	w := &m.Weights
 	for i := range w.Layers {
 		y := &w.Layers[i]
+		fuse(i, false, y.Wq, y.Wk, y.Wv)
+		fuse(i, true, y.Gate, y.Up)
 		for _, t := range []*gguf.TensorInfo{y.Wq, y.Wk, y.Wv, y.Wqkv, y.Wo, y.Gate, y.Up, y.GateUp, y.Down} {
 			add(t)
 		}
 	}
 	add(w.Output)
 
-	packed := make(map[*gguf.TensorInfo]kernels.Matrix, len(todo))
+	out := packedWeights{m: make(map[*gguf.TensorInfo]kernels.Matrix, len(seen)), fused: make([]fusedLayer, len(w.Layers))}
 	var (
 		mu    sync.Mutex
 		first error
 		wg    sync.WaitGroup
-		next  = make(chan *gguf.TensorInfo)
+		next  = make(chan packGroup)
 	)
 	for range max(1, threads) {
 		wg.Go(func() {
-			for t := range next {
-				p, err := packReleasing(m.File, matrixOf(t), mem)
+			for g := range next {
+				err := packGroupInto(m.File, g, mem, &out, &mu)
 				mu.Lock()
 				if err != nil && first == nil {
-					first = fmt.Errorf("cpu: repack %q: %w", t.Name, err)
-				} else if err == nil {
-					packed[t] = p
+					first = err
 				}
 				mu.Unlock()
 			}
 		})
 	}
-	for _, t := range todo {
-		next <- t
+	for _, g := range todo {
+		next <- g
 	}
 	close(next)
 	wg.Wait()
-	return packed, first
+	return out, first
+}
+
+// packGroupInto packs g's matrices into one allocation from mem and
+// records them (and their fused view) in out under mu.
+func packGroupInto(f *gguf.File, g packGroup, mem *weightMem, out *packedWeights, mu *sync.Mutex) error {
+	size := 0
+	for _, t := range g.ts {
+		size += kernels.PackedSize(matrixOf(t))
+	}
+	dst, err := mem.alloc(size)
+	if err != nil {
+		return fmt.Errorf("cpu: repack %q: %w", g.ts[0].Name, err)
+	}
+	views := make([]kernels.Matrix, len(g.ts))
+	off, rows := 0, 0
+	for i, t := range g.ts {
+		m := matrixOf(t)
+		n := kernels.PackedSize(m)
+		if views[i], err = packInto(f, m, dst[off:off+n:off+n]); err != nil {
+			return fmt.Errorf("cpu: repack %q: %w", t.Name, err)
+		}
+		off += n
+		rows += m.Rows
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for i, t := range g.ts {
+		out.m[t] = views[i]
+	}
+	if len(g.ts) > 1 {
+		v := views[0]
+		v.Rows, v.Data = rows, dst
+		if g.gate {
+			out.fused[g.layer].gateUp = v
+		} else {
+			out.fused[g.layer].qkv = v
+		}
+	}
+	return nil
 }
 
 // packPiece is the source bytes packed between two releases: peak memory
@@ -69,14 +156,10 @@ func packWeights(m *engine.Model, threads int, mem *weightMem) (map[*gguf.Tensor
 // plus whole output heads (279 MB for a 1B model's Q8_0 head).
 const packPiece = 8 << 20
 
-// packReleasing packs m piece by piece into memory from mem, releasing
-// each piece of the mapped source once it is copied (f may be nil:
-// nothing is released).
-func packReleasing(f *gguf.File, m kernels.Matrix, mem *weightMem) (kernels.Matrix, error) {
-	dst, err := mem.alloc(kernels.PackedSize(m))
-	if err != nil {
-		return kernels.Matrix{}, err
-	}
+// packInto packs m piece by piece into dst (PackedSize(m) bytes),
+// releasing each piece of the mapped source once it is copied (f may be
+// nil: nothing is released).
+func packInto(f *gguf.File, m kernels.Matrix, dst []byte) (kernels.Matrix, error) {
 	groups := m.Rows / 8
 	step := max(1, packPiece/max(1, len(m.Data)/max(1, groups)))
 	for g := 0; g < groups; g += step {
@@ -101,9 +184,16 @@ func matrixOf(t *gguf.TensorInfo) kernels.Matrix {
 // it has one, on the kernel path.
 func (b *Backend) matmul(out []float32, w *gguf.TensorInfo, x []float32, nTok int) {
 	if activationsQuantized {
-		if p, ok := b.packed[w]; ok && kernelPool(b.ws).MatMul(out, p, x, nTok) == nil {
+		if p, ok := b.packed.m[w]; ok && kernelPool(b.ws).MatMul(out, p, x, nTok) == nil {
 			return
 		}
 	}
 	matmul(b.ws, out, w, x, nTok)
+}
+
+// fusedMatMul multiplies x by a fused view (see packed.fused), reporting
+// false when there is none or the batch is too large for it.
+func (b *Backend) fusedMatMul(out []float32, m kernels.Matrix, x []float32, nTok int) bool {
+	return activationsQuantized && m.Data != nil && nTok <= fuseTokens &&
+		kernelPool(b.ws).MatMul(out, m, x, nTok) == nil
 }

@@ -78,12 +78,12 @@ func testPackedBackend(t *testing.T) {
 		t.Run(typ.String(), func(t *testing.T) {
 			m := requantized(t, typ)
 			activationsQuantized = false
-			ref, err := New(m, Options{Threads: 2, MaxSeqs: 3, Context: 16})
+			ref, err := New(m, Options{Threads: 2, MaxSeqs: 3, Context: fuseTokens + 8})
 			if err != nil {
 				t.Fatal(err)
 			}
 			activationsQuantized = true
-			packed, err := New(m, Options{Threads: 2, MaxSeqs: 3, Context: 16})
+			packed, err := New(m, Options{Threads: 2, MaxSeqs: 3, Context: fuseTokens + 8})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -134,7 +134,38 @@ func testPackedBackend(t *testing.T) {
 					}
 				}
 			}
+			checkFused(t, packed, typ)
 		})
+	}
+}
+
+// checkFused: where the layers' Q, K, V and gate, up are fused, a prompt
+// longer than fuseTokens (separate matrices) ends on the same logits, bit
+// for bit, as the same tokens fed one at a time (the fused views).
+func checkFused(t *testing.T, b *Backend, typ gguf.Type) {
+	t.Helper()
+	if !packsType(b, typ) {
+		return
+	}
+	for l := range b.m.Weights.Layers {
+		if f := b.packed.fusedLayer(l); f.qkv.Data == nil || f.gateUp.Data == nil {
+			t.Fatalf("%v: layer %d's Q, K, V or gate, up were not fused", typ, l)
+		}
+	}
+	prompt := make([]int32, fuseTokens+1)
+	for i := range prompt {
+		prompt[i] = int32(7 + 31*i)
+	}
+	whole := lastLogits(t, b, 0, prompt)
+	b.ClearSeq(0)
+	var last []float32
+	for i, tok := range prompt {
+		last = feed(t, b, 0, i, []int32{tok})
+	}
+	for i, v := range whole {
+		if math.Float32bits(v) != math.Float32bits(last[i]) {
+			t.Fatalf("%v: logit %d is %v after one %d-token batch, %v fed a token at a time (fused)", typ, i, v, len(prompt), last[i])
+		}
 	}
 }
 
