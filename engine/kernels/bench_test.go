@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"testing"
 
 	"github.com/orcd/orcd/gguf"
@@ -170,6 +171,42 @@ func BenchmarkMatMulStream(b *testing.B) {
 				}
 				reportGBs(b, len(w.Data))
 			})
+		}
+	}
+}
+
+// BenchmarkPackedStream runs the packed kernels at the 1B model's width
+// (2048 columns) on a matrix that stays in L3 (8192 rows) and on one that
+// streams from memory (65536 rows), with 1, 4 and 8 tokens and the
+// pool's threads, in GMAC/s. Set ORCD_AVX2ONLY=1 for the AVX2-only set.
+func BenchmarkPackedStream(b *testing.B) {
+	if os.Getenv("ORCD_AVX2ONLY") != "" {
+		if !UseAVX2Only() {
+			b.Fatal("ORCD_AVX2ONLY: this CPU has no AVX2")
+		}
+		defer UseReference(false)
+	}
+	r := rand.New(rand.NewPCG(4, 4))
+	p := NewPool(0)
+	defer p.Close()
+	for _, typ := range []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ8_0, gguf.TypeQ4_K, gguf.TypeQ5_K, gguf.TypeQ6_K} {
+		for _, rows := range []int{8192, 65536} {
+			w, err := Pack(randMatrix(b, r, typ, rows, 2048))
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, nTok := range []int{1, 4, 8} {
+				x := randVec(r, nTok*w.Cols)
+				out := make([]float32, nTok*w.Rows)
+				b.Run(fmt.Sprintf("%v/%dx%d/%dtok", typ, rows, w.Cols, nTok), func(b *testing.B) {
+					for b.Loop() {
+						if err := p.MatMul(out, w, x, nTok); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.ReportMetric(float64(nTok*rows*w.Cols)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
+				})
+			}
 		}
 	}
 }
