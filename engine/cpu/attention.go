@@ -43,8 +43,9 @@ func (b *Backend) attentionGQA4(l int, batch *engine.Batch, work int) {
 		for i := lo; i < hi; i++ {
 			g, t := i/n, i%n // head-major, as in attention
 			h0 := 4 * g
-			keys, vals := b.kv.headRows(l, int(batch.Seq[t]), h0/group)
 			npos := int(batch.Pos[t]) + 1
+			kb, vb := b.ws.kv(worker)
+			keys, vals := b.kv.headRows(l, int(batch.Seq[t]), h0/group, npos, kb, vb)
 			q := s.q[t*nh*hd+h0*hd : t*nh*hd+(h0+4)*hd]
 			att := b.ws.attnBuf[worker]
 			astride := len(att) / 4

@@ -26,6 +26,10 @@ type Options struct {
 	// kernels read fastest (for A/B benchmarks; outputs are the same to
 	// float rounding).
 	KeepLayout bool
+	// KVType is the KV cache's element type: gguf.TypeF32 (the zero
+	// value; what the goldens use) or gguf.TypeF16 (llama.cpp's default:
+	// half the memory, keys and values rounded to f16).
+	KVType gguf.Type
 }
 
 // Backend implements engine.Backend on the CPU.
@@ -77,17 +81,24 @@ func New(m *engine.Model, opts Options) (*Backend, error) {
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 512
 	}
+	if opts.KVType != gguf.TypeF32 && opts.KVType != gguf.TypeF16 {
+		return nil, fmt.Errorf("cpu: KV cache type %v: want f32 or f16", opts.KVType)
+	}
 	norms, err := loadNorms(m)
 	if err != nil {
 		return nil, err
 	}
 	maxRow := max(c.NEmbd, c.NFF, c.NHead*c.HeadDim)
+	f16KV, headKV := opts.KVType == gguf.TypeF16, 0
+	if f16KV {
+		headKV = opts.Context * c.HeadDim
+	}
 	b := &Backend{
 		m: m, c: c, norms: norms, opts: opts, device: cpuName(),
 		ropeFreqs: ropeFreqs(c.NRot, c.RopeBase, norms.ropeFreqs),
-		kv:        newKVCache(c.NLayer, opts.MaxSeqs, opts.Context, c.NHeadKV, c.HeadDim),
+		kv:        newKVCache(c.NLayer, opts.MaxSeqs, opts.Context, c.NHeadKV, c.HeadDim, f16KV),
 		st:        newState(c, opts.MaxBatch),
-		ws:        newWorkers(opts.Threads, maxRow, opts.Context),
+		ws:        newWorkers(opts.Threads, maxRow, opts.Context, headKV),
 		next:      make([]int, opts.MaxSeqs),
 	}
 	if activationsQuantized && !opts.KeepLayout {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -189,16 +190,24 @@ func BenchmarkLlama1BDecode(b *testing.B) {
 
 // BenchmarkLlama1BDecodeStep times one decode step of 1 and of 8
 // sequences (one token each, every row asking for logits, 32 tokens of
-// context): the Forward a batched-decode scheduler step makes. x-1seq is
-// the 8-sequence step's tokens per second against the 1-sequence step's,
-// measured in alternating rounds so both see the same machine load.
+// context, or ORCD_BENCH_CTX): the Forward a batched-decode scheduler step
+// makes. x-1seq is the 8-sequence step's tokens per second against the
+// 1-sequence step's, measured in alternating rounds so both see the same
+// machine load. ORCD_BENCH_KV=f16 selects an F16 KV cache.
 func BenchmarkLlama1BDecodeStep(b *testing.B) {
 	quant := os.Getenv("ORCD_BENCH_1B")
 	if quant == "" {
 		b.Skip("set ORCD_BENCH_1B=q4_0 or q8_0 to build and run the 1B-shaped model (minutes)")
 	}
-	const seqs, ctx = 8, 32
-	be := openBackendPath(b, llama1BFile(b, quant), Options{Threads: 2, Context: 256, MaxBatch: 128, MaxSeqs: seqs})
+	const seqs = 8
+	ctx, kv := 32, gguf.TypeF32
+	if v, err := strconv.Atoi(os.Getenv("ORCD_BENCH_CTX")); err == nil && v > 0 {
+		ctx = v
+	}
+	if os.Getenv("ORCD_BENCH_KV") == "f16" {
+		kv = gguf.TypeF16
+	}
+	be := openBackendPath(b, llama1BFile(b, quant), Options{Threads: 2, Context: ctx + 224, MaxBatch: 128, MaxSeqs: seqs, KVType: kv})
 	prompt := benchTokens(ctx, be.c.NVocab)
 	step := func(n int) time.Duration {
 		if be.SeqLen(0) == 0 || be.SeqLen(0) >= be.opts.Context-1 {

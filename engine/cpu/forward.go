@@ -183,10 +183,12 @@ func (b *Backend) attention(l int, batch *engine.Batch) {
 			// token, so causal prefill work (which grows with t) splits
 			// evenly and consecutive items share a KV head.
 			h, t := i/n, i%n
-			keys, vals := b.kv.headRows(l, int(batch.Seq[t]), h/group)
+			npos := int(batch.Pos[t]) + 1
+			kb, vb := b.ws.kv(worker)
+			keys, vals := b.kv.headRows(l, int(batch.Seq[t]), h/group, npos, kb, vb)
 			q := s.q[t*nh*hd+h*hd : t*nh*hd+(h+1)*hd]
 			o := s.att[t*nh*hd+h*hd : t*nh*hd+(h+1)*hd]
-			attend(o, q, keys, vals, hd, int(batch.Pos[t])+1, b.ws.attnBuf[worker])
+			attend(o, q, keys, vals, hd, npos, b.ws.attnBuf[worker])
 		}
 	})
 }

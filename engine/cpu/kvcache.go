@@ -1,26 +1,34 @@
 package cpu
 
+import "github.com/orcd/orcd/engine/kernels"
+
 // KVCache holds the keys and values of every layer for MaxSeqs sequences
-// of up to ctx positions each, in float32 (like the goldens' F32 cache).
+// of up to ctx positions each, in float32 (like the goldens' F32 cache)
+// or in f16 (llama.cpp's default: half the memory, and half the bytes a
+// decode step reads at long contexts, for values rounded to f16).
 // Layout of k[l] and v[l]: [seq][kv_head][pos][head_dim], so that the rows
 // one attention head reads are contiguous: a decode step reads each head's
 // cache from memory in one stream, which the CPU's prefetchers follow,
 // instead of one short slice per position a whole row apart.
 type KVCache struct {
-	k, v  [][]float32
-	lens  []int // cached positions per sequence
-	ctx   int
-	nKV   int // KV heads
-	hd    int // head_dim
-	kvDim int // nKV * hd
+	k, v     [][]float32 // F32: per layer
+	k16, v16 [][]uint16  // F16: per layer (k and v are nil)
+	lens     []int       // cached positions per sequence
+	ctx      int
+	nKV      int // KV heads
+	hd       int // head_dim
+	kvDim    int // nKV * hd
 }
 
-func newKVCache(nLayer, nSeq, ctx, nKV, hd int) *KVCache {
-	c := &KVCache{k: make([][]float32, nLayer), v: make([][]float32, nLayer),
-		lens: make([]int, nSeq), ctx: ctx, nKV: nKV, hd: hd, kvDim: nKV * hd}
-	for l := range c.k {
-		c.k[l] = make([]float32, nSeq*ctx*c.kvDim)
-		c.v[l] = make([]float32, nSeq*ctx*c.kvDim)
+func newKVCache(nLayer, nSeq, ctx, nKV, hd int, f16 bool) *KVCache {
+	c := &KVCache{lens: make([]int, nSeq), ctx: ctx, nKV: nKV, hd: hd, kvDim: nKV * hd}
+	n := nSeq * ctx * c.kvDim
+	for range nLayer {
+		if f16 {
+			c.k16, c.v16 = append(c.k16, make([]uint16, n)), append(c.v16, make([]uint16, n))
+		} else {
+			c.k, c.v = append(c.k, make([]float32, n)), append(c.v, make([]float32, n))
+		}
 	}
 	return c
 }
@@ -33,20 +41,40 @@ func (c *KVCache) offset(seq, h, pos int) int { return ((seq*c.nKV+h)*c.ctx + po
 func (c *KVCache) store(l, seq, pos int, k, v []float32) {
 	for h := 0; h < c.nKV; h++ {
 		o := c.offset(seq, h, pos)
-		copy(c.k[l][o:o+c.hd], k[h*c.hd:(h+1)*c.hd])
-		copy(c.v[l][o:o+c.hd], v[h*c.hd:(h+1)*c.hd])
+		kh, vh := k[h*c.hd:(h+1)*c.hd], v[h*c.hd:(h+1)*c.hd]
+		if c.k16 != nil {
+			kernels.F32ToF16Slice(c.k16[l][o:o+c.hd], kh)
+			kernels.F32ToF16Slice(c.v16[l][o:o+c.hd], vh)
+			continue
+		}
+		copy(c.k[l][o:o+c.hd], kh)
+		copy(c.v[l][o:o+c.hd], vh)
 	}
 }
 
-// headRows returns layer l's keys and values of KV head h of seq from
-// position 0 on: rows of head_dim values, one per position.
-func (c *KVCache) headRows(l, seq, h int) (k, v []float32) {
-	o := c.offset(seq, h, 0)
-	end := o + c.ctx*c.hd
-	return c.k[l][o:end], c.v[l][o:end]
+// headRows returns layer l's keys and values of KV head h of seq for
+// positions [0, n): rows of head_dim values, one per position. An F32
+// cache returns its own rows; an F16 cache widens them into kbuf and vbuf
+// (n*head_dim each), which costs little next to reading them from memory.
+func (c *KVCache) headRows(l, seq, h, n int, kbuf, vbuf []float32) (k, v []float32) {
+	o, end := c.offset(seq, h, 0), c.offset(seq, h, n)
+	if c.k16 == nil {
+		return c.k[l][o:end], c.v[l][o:end]
+	}
+	k, v = kbuf[:end-o], vbuf[:end-o]
+	kernels.F16ToF32Slice(k, c.k16[l][o:end])
+	kernels.F16ToF32Slice(v, c.v16[l][o:end])
+	return k, v
 }
+
+// f16 reports whether the cache holds halves.
+func (c *KVCache) f16() bool { return c.k16 != nil }
 
 // bytes is the cache's size.
 func (c *KVCache) bytes() uint64 {
-	return uint64(len(c.k)) * 2 * uint64(len(c.lens)*c.ctx*c.kvDim) * 4
+	elt := uint64(4)
+	if c.f16() {
+		elt = 2
+	}
+	return uint64(max(len(c.k), len(c.k16))) * 2 * uint64(len(c.lens)*c.ctx*c.kvDim) * elt
 }

@@ -7,15 +7,30 @@ type workers struct {
 	n       int
 	rowBuf  [][]float32 // per worker: one dequantized weight row
 	attnBuf [][]float32 // per worker: attention scores of four heads over the context
+	// per worker, with an F16 KV cache: one head's keys and values over
+	// the context, widened to float32
+	kBuf, vBuf [][]float32
 }
 
-func newWorkers(n, maxRow, ctx int) *workers {
+func newWorkers(n, maxRow, ctx, headKV int) *workers {
 	w := &workers{n: n, rowBuf: make([][]float32, n), attnBuf: make([][]float32, n)}
 	for i := 0; i < n; i++ {
 		w.rowBuf[i] = make([]float32, maxRow)
 		w.attnBuf[i] = make([]float32, 4*ctx)
+		if headKV > 0 {
+			w.kBuf = append(w.kBuf, make([]float32, headKV))
+			w.vBuf = append(w.vBuf, make([]float32, headKV))
+		}
 	}
 	return w
+}
+
+// kv is worker i's buffers for a widened F16 KV head (nil without).
+func (w *workers) kv(i int) (k, v []float32) {
+	if w.kBuf == nil {
+		return nil, nil
+	}
+	return w.kBuf[i], w.vBuf[i]
 }
 
 // minWorkPerThread is the amount of work (multiply-adds) below which a

@@ -67,3 +67,21 @@ func f32ToF16(f float32) uint16 {
 func roundF16(f float32) float32 { return f16ToF32(f32ToF16(f)) }
 
 func le16(b []byte) uint16 { return uint16(b[0]) | uint16(b[1])<<8 }
+
+// F16ToF32Slice widens len(src) halves into dst, exactly.
+func F16ToF32Slice(dst []float32, src []uint16) {
+	dst = dst[:len(src)]
+	for i := f16ToF32Vec(dst, src); i < len(src); i++ {
+		dst[i] = f16ToF32(src[i])
+	}
+}
+
+// F32ToF16Slice narrows len(src) floats into dst, to nearest with ties to
+// even (as vcvtps2ph and ggml do); beyond the half range they become
+// infinities.
+func F32ToF16Slice(dst []uint16, src []float32) {
+	dst = dst[:len(src)]
+	for i := f32ToF16Vec(dst, src); i < len(src); i++ {
+		dst[i] = f32ToF16(src[i])
+	}
+}
