@@ -45,6 +45,7 @@ func parseGenerateFlags(args []string, stderr io.Writer) (*generateFlags, error)
 	fs.IntVar(&g.Context, "ctx-size", 0, "context positions (0 = the model's, at most 4096)")
 	fs.StringVar(&g.Engine, "engine", "auto", "backend: auto or cpu")
 	addIdlePrefillFlag(fs, &g.engineOptions)
+	addKVTypeFlag(fs, &g.engineOptions)
 	fs.BoolVar(&g.ignoreEOS, "ignore-eos", false, "keep generating through end-of-generation tokens")
 	fs.BoolVar(&g.json, "json", false, "print one JSON object at the end instead of streaming text")
 	if err := parseFlags(fs, args); err != nil {

@@ -21,6 +21,7 @@ type engineOptions struct {
 	Slots     int                 // concurrent sequences
 	Context   int                 // 0 = the model's training context, capped
 	CUDALib   string              // explicit path to the CUDA library
+	KVType    gguf.Type           // the CPU backend's KV cache: F32 (zero) or F16
 	Sched     engine.SchedOptions // zero fields: the scheduler's defaults
 }
 
@@ -94,7 +95,7 @@ func newBackend(m *engine.Model, opts engineOptions) (engine.Backend, string, er
 		b, err := cuda.Open(m, cuda.Options{LibPath: opts.CUDALib, MaxSeqs: opts.Slots, Context: opts.Context})
 		return b, "cuda", err
 	}
-	b, err := cpu.New(m, cpu.Options{Threads: opts.Threads, MaxSeqs: opts.Slots, Context: opts.Context})
+	b, err := cpu.New(m, cpu.Options{Threads: opts.Threads, MaxSeqs: opts.Slots, Context: opts.Context, KVType: opts.KVType})
 	return b, "cpu", err
 }
 

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"flag"
 	"strconv"
+	"strings"
+
+	"github.com/orcd/orcd/gguf"
 )
 
 // addSchedFlags binds the scheduler's knobs (engine.SchedOptions) to fs.
@@ -38,5 +41,33 @@ func (c *countValue) Set(s string) error {
 		return errors.New("must be 0 or more (0 keeps the default)")
 	}
 	*c = countValue(n)
+	return nil
+}
+
+// addKVTypeFlag binds --kv-type, the CPU backend's KV cache element type.
+func addKVTypeFlag(fs *flag.FlagSet, o *engineOptions) {
+	fs.Var((*kvTypeValue)(&o.KVType), "kv-type",
+		"KV cache `type` on the CPU: f32 (the goldens' cache) or f16 (llama.cpp's default: half the memory, and faster decode at long contexts, for keys and values rounded to f16); the CUDA backend's cache is f16")
+}
+
+// kvTypeValue is a gguf.Type flag that takes f32 or f16.
+type kvTypeValue gguf.Type
+
+func (k *kvTypeValue) String() string {
+	if gguf.Type(*k) == gguf.TypeF16 {
+		return "f16"
+	}
+	return "f32"
+}
+
+func (k *kvTypeValue) Set(s string) error {
+	switch strings.ToLower(s) {
+	case "f32":
+		*k = kvTypeValue(gguf.TypeF32)
+	case "f16":
+		*k = kvTypeValue(gguf.TypeF16)
+	default:
+		return errors.New("want f32 or f16")
+	}
 	return nil
 }

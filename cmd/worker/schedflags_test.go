@@ -43,6 +43,14 @@ func TestSchedFlagsParse(t *testing.T) {
 	if err != nil || g.Sched != (engine.SchedOptions{IdlePrefill: 16}) {
 		t.Fatalf("generate --idle-prefill 16: %+v %v", g.Sched, err)
 	}
+	if g.KVType != gguf.TypeF32 {
+		t.Fatalf("generate: KV cache %v by default, want F32", g.KVType)
+	}
+	t.Setenv("ORCD_KV_TYPE", "F16")
+	fs, f = newServeFlags(io.Discard)
+	if err := parseWithEnv(fs, []string{"--model", "m.gguf"}); err != nil || f.eng.KVType != gguf.TypeF16 {
+		t.Fatalf("ORCD_KV_TYPE=F16: KV cache %v, %v", f.eng.KVType, err)
+	}
 }
 
 func TestSchedFlagErrors(t *testing.T) {
@@ -54,6 +62,8 @@ func TestSchedFlagErrors(t *testing.T) {
 		{[]string{"serve", "--model", "m.gguf", "--idle-prefill", "-512"}, "-idle-prefill: must be 0 or more"},
 		{[]string{"serve", "--model", "m.gguf", "--kv-cells", "-3"}, "-kv-cells: must be 0 or more"},
 		{[]string{"serve", "--model", "m.gguf", "--kv-cells", "lots"}, "-kv-cells: not a whole number"},
+		{[]string{"serve", "--model", "m.gguf", "--kv-type", "q8_0"}, "-kv-type: want f32 or f16"},
+		{[]string{"generate", "--model", "m.gguf", "--prompt", "x", "--kv-type", "f8"}, "-kv-type: want f32 or f16"},
 		{[]string{"generate", "--model", "m.gguf", "--prompt", "x", "--idle-prefill", "-1"}, "-idle-prefill: must be 0 or more"},
 		// One job never has another decoding beside it.
 		{[]string{"generate", "--model", "m.gguf", "--prompt", "x", "--prefill-chunk", "8"}, "-prefill-chunk"},

@@ -55,6 +55,7 @@ func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveFlags) {
 	fs.IntVar(&f.eng.Threads, "threads", 0, "CPU threads (0: all cores)")
 	fs.IntVar(&f.eng.Context, "context", 0, "positions per sequence (0: the model's, capped)")
 	addSchedFlags(fs, &f.eng)
+	addKVTypeFlag(fs, &f.eng)
 	fs.StringVar(&f.eng.CUDALib, "cuda-lib", "", "CUDA backend library (default $ORCD_CUDA_LIB, then liborcd_cuda.so beside the binary)")
 	fs.StringVar(&f.modelName, "model-name", "", "name jobs address the model by (default: the file name without .gguf)")
 	fs.StringVar(&f.workerID, "worker-id", "", "worker id (default: hostname-random)")
