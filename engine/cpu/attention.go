@@ -33,29 +33,43 @@ func attend(o, q []float32, k, v []float32, stride, n int, att []float32) {
 // attentionGQA4 is attention on the kernel path when every four query
 // heads share a KV head: a work item is four heads of one token, whose
 // scores and weighted values each take one pass over the cached rows
-// (AttnScores4Fast, AttnMix4Fast); the softmax stays per head.
+// (AttnScores4Fast, AttnMix4Fast); the softmax stays per head. An F16
+// cache is read by the kernels' f16 twins, which widen the rows as they
+// load them (bit for bit the float32 kernels over widened rows).
 func (b *Backend) attentionGQA4(l int, batch *engine.Batch, work int) {
 	c, s := &b.c, b.st
 	hd, nh := c.HeadDim, c.NHead
 	group := c.NHead / c.NHeadKV
 	n, quads := batch.Len(), c.NHead/4
+	f16 := b.kv.f16() && kernels.F16Attention(hd)
+	scale := float32(1 / math.Sqrt(float64(hd)))
 	b.ws.run(n*quads, work, func(worker, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			g, t := i/n, i%n // head-major, as in attention
 			h0 := 4 * g
-			npos := int(batch.Pos[t]) + 1
-			kb, vb := b.ws.kv(worker)
-			keys, vals := b.kv.headRows(l, int(batch.Seq[t]), h0/group, npos, kb, vb)
+			seq, npos := int(batch.Seq[t]), int(batch.Pos[t])+1
 			q := s.q[t*nh*hd+h0*hd : t*nh*hd+(h0+4)*hd]
+			o := s.att[t*nh*hd+h0*hd : t*nh*hd+(h0+4)*hd]
 			att := b.ws.attnBuf[worker]
 			astride := len(att) / 4
-			scale := float32(1 / math.Sqrt(float64(hd)))
-			kernels.AttnScores4Fast(att, astride, q, keys, hd, npos, scale)
+			var keys, vals []float32
+			var k16, v16 []uint16
+			if f16 {
+				k16, v16 = b.kv.headRows16(l, seq, h0/group, npos)
+				kernels.AttnScores4Fast16(att, astride, q, k16, hd, npos, scale)
+			} else {
+				kb, vb := b.ws.kv(worker)
+				keys, vals = b.kv.headRows(l, seq, h0/group, npos, kb, vb)
+				kernels.AttnScores4Fast(att, astride, q, keys, hd, npos, scale)
+			}
 			for h := 0; h < 4; h++ {
 				softmaxFast(att[h*astride : h*astride+npos])
 			}
-			o := s.att[t*nh*hd+h0*hd : t*nh*hd+(h0+4)*hd]
-			kernels.AttnMix4Fast(o, att, astride, vals, hd, npos)
+			if f16 {
+				kernels.AttnMix4Fast16(o, att, astride, v16, hd, npos)
+			} else {
+				kernels.AttnMix4Fast(o, att, astride, vals, hd, npos)
+			}
 		}
 	})
 }

@@ -67,6 +67,12 @@ func (c *KVCache) headRows(l, seq, h, n int, kbuf, vbuf []float32) (k, v []float
 	return k, v
 }
 
+// headRows16 is headRows of an F16 cache, unwidened.
+func (c *KVCache) headRows16(l, seq, h, n int) (k, v []uint16) {
+	o, end := c.offset(seq, h, 0), c.offset(seq, h, n)
+	return c.k16[l][o:end], c.v16[l][o:end]
+}
+
 // f16 reports whether the cache holds halves.
 func (c *KVCache) f16() bool { return c.k16 != nil }
 

@@ -148,3 +148,66 @@ func AttnMix4Fast(o, att []float32, astride int, v []float32, stride, n int) {
 	_ = v[(n-1)*stride+hd-1]
 	attnMix4FMA(&o[0], &att[0], &v[0], stride, n, hd, astride)
 }
+
+// F16Attention reports whether AttnScores4Fast16 and AttnMix4Fast16 run
+// in assembly for heads of hd values. Elsewhere they are plain loops, and
+// a caller does better to widen the rows and use the float32 kernels.
+func F16Attention(hd int) bool { return hasAVX2 && activeName != "ref" && hd%8 == 0 }
+
+// AttnScores4Fast16 is AttnScores4Fast over f16 keys (an F16 KV cache),
+// widened as they are loaded: bit for bit AttnScores4Fast over the
+// widened keys, without writing them out first.
+func AttnScores4Fast16(att []float32, astride int, q []float32, k []uint16, stride, n int, scale float32) {
+	hd := len(q) / 4
+	if n == 0 || hd == 0 {
+		return
+	}
+	_ = att[3*astride+n-1]
+	_ = k[(n-1)*stride+hd-1]
+	even := 0
+	if F16Attention(hd) {
+		if even = n &^ 1; even > 0 {
+			attnScores4FMA16(&att[0], &q[0], &k[0], stride, even, hd, scale, astride)
+		}
+	}
+	var buf [256]float32
+	row := buf[:0]
+	if hd > len(buf) {
+		row = make([]float32, hd)
+	}
+	row = row[:hd]
+	for j := even; j < n; j++ {
+		F16ToF32Slice(row, k[j*stride:j*stride+hd])
+		for h := 0; h < 4; h++ {
+			AttnScoresFast(att[h*astride+j:h*astride+j+1], q[h*hd:(h+1)*hd], row, hd, scale)
+		}
+	}
+}
+
+// AttnMix4Fast16 is AttnMix4Fast over f16 values, widened as they are
+// loaded: bit for bit AttnMix4Fast over the widened values.
+func AttnMix4Fast16(o, att []float32, astride int, v []uint16, stride, n int) {
+	hd := len(o) / 4
+	if hd == 0 {
+		return
+	}
+	if n > 0 && F16Attention(hd) {
+		_ = att[3*astride+n-1]
+		_ = v[(n-1)*stride+hd-1]
+		attnMix4FMA16(&o[0], &att[0], &v[0], stride, n, hd, astride)
+		return
+	}
+	// Without the assembly: a running sum per output in key order, as
+	// attnMixFMA's, with one widened row at a time.
+	clear(o)
+	row := make([]float32, hd)
+	for j := 0; j < n; j++ {
+		F16ToF32Slice(row, v[j*stride:j*stride+hd])
+		for h := 0; h < 4; h++ {
+			a, oh := att[h*astride+j], o[h*hd:(h+1)*hd]
+			for d, x := range row {
+				oh[d] += a * x
+			}
+		}
+	}
+}

@@ -234,3 +234,50 @@ func BenchmarkAttnGQA4(b *testing.B) {
 		})
 	}
 }
+
+// TestAttn4Fast16 checks the f16 twins bit for bit against the float32
+// kernels over the widened keys and values (odd and even key counts, head
+// sizes with and without the assembly), then the same with the Go
+// reference kernels active.
+func TestAttn4Fast16(t *testing.T) {
+	defer UseReference(false)
+	for _, ref := range []bool{false, true} {
+		UseReference(ref)
+		r := rand.New(rand.NewPCG(59, 60))
+		for _, hd := range []int{8, 12, 64, 128} {
+			for _, n := range []int{1, 2, 3, 17, 40} {
+				stride, astride := hd+16, n+5
+				k16, v16 := make([]uint16, n*stride), make([]uint16, n*stride)
+				F32ToF16Slice(k16, randVec(r, n*stride))
+				F32ToF16Slice(v16, randVec(r, n*stride))
+				k, v := make([]float32, n*stride), make([]float32, n*stride)
+				F16ToF32Slice(k, k16)
+				F16ToF32Slice(v, v16)
+				q := randVec(r, 4*hd)
+				got, want := make([]float32, 4*astride), make([]float32, 4*astride)
+				AttnScores4Fast16(got, astride, q, k16, stride, n, 0.125)
+				AttnScores4Fast(want, astride, q, k, stride, n, 0.125)
+				same(t, fmt.Sprintf("ref=%v hd=%d n=%d scores", ref, hd, n), got, want, ref)
+				og, ow := make([]float32, 4*hd), make([]float32, 4*hd)
+				AttnMix4Fast16(og, want, astride, v16, stride, n)
+				AttnMix4Fast(ow, want, astride, v, stride, n)
+				same(t, fmt.Sprintf("ref=%v hd=%d n=%d mix", ref, hd, n), og, ow, ref)
+			}
+		}
+	}
+}
+
+// same fails unless got equals want bit for bit, or within float rounding
+// when loose (the Go fallback sums as the reference does, not as FMA).
+func same(t *testing.T, what string, got, want []float32, loose bool) {
+	t.Helper()
+	for i := range got {
+		d := math.Abs(float64(got[i] - want[i]))
+		if loose && d <= 1e-5*(1+math.Abs(float64(want[i]))) {
+			continue
+		}
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s: [%d] = %v, float32 kernels %v", what, i, got[i], want[i])
+		}
+	}
+}

@@ -420,6 +420,12 @@ func attnScores4FMA(att, q, k *float32, stride, n, hd int, scale float32, astrid
 func attnMix4FMA(o, att, v *float32, stride, n, hd, astride int)
 
 //go:noescape
+func attnScores4FMA16(att, q *float32, k *uint16, stride, n, hd int, scale float32, astride int)
+
+//go:noescape
+func attnMix4FMA16(o, att *float32, v *uint16, stride, n, hd, astride int)
+
+//go:noescape
 func attnMixFMA(o, att, v *float32, stride, n, hd int)
 
 //go:noescape

@@ -42,3 +42,11 @@ func attnScores4FMA(att, q, k *float32, stride, n, hd int, scale float32, astrid
 func attnMix4FMA(o, att, v *float32, stride, n, hd, astride int) {
 	panic("kernels: no AVX2 on this architecture")
 }
+
+func attnScores4FMA16(att, q *float32, k *uint16, stride, n, hd int, scale float32, astride int) {
+	panic("kernels: no AVX2 on this architecture")
+}
+
+func attnMix4FMA16(o, att *float32, v *uint16, stride, n, hd, astride int) {
+	panic("kernels: no AVX2 on this architecture")
+}
