@@ -30,6 +30,16 @@ func attend(o, q []float32, k, v []float32, stride, n int, att []float32) {
 	kernels.AttnMix(o, att, v, stride)
 }
 
+// attend16 is attend on the kernel path over an F16 cache's rows, read by
+// the f16 kernels (bit for bit attend over the widened rows).
+func attend16(o, q []float32, k, v []uint16, stride, n int, att []float32) {
+	scale := float32(1 / math.Sqrt(float64(len(q))))
+	att = att[:n]
+	kernels.AttnScoresFast16(att, q, k, stride, scale)
+	softmaxFast(att)
+	kernels.AttnMixFast16(o, att, v, stride)
+}
+
 // attentionGQA4 is attention on the kernel path when every four query
 // heads share a KV head: a work item is four heads of one token, whose
 // scores and weighted values each take one pass over the cached rows

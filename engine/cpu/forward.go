@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/orcd/orcd/engine"
+	"github.com/orcd/orcd/engine/kernels"
 	"github.com/orcd/orcd/gguf"
 )
 
@@ -177,17 +178,25 @@ func (b *Backend) attention(l int, batch *engine.Batch) {
 		b.attentionGQA4(l, batch, work)
 		return
 	}
+	// An F16 cache on the kernel path goes to the f16 kernels directly;
+	// elsewhere its rows are widened first (headRows).
+	f16 := activationsQuantized && b.kv.f16() && kernels.F16Attention(hd)
 	b.ws.run(n*nh, work, func(worker, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			// Head-major order: each worker gets whole heads over every
 			// token, so causal prefill work (which grows with t) splits
 			// evenly and consecutive items share a KV head.
 			h, t := i/n, i%n
-			npos := int(batch.Pos[t]) + 1
-			kb, vb := b.ws.kv(worker)
-			keys, vals := b.kv.headRows(l, int(batch.Seq[t]), h/group, npos, kb, vb)
+			seq, npos := int(batch.Seq[t]), int(batch.Pos[t])+1
 			q := s.q[t*nh*hd+h*hd : t*nh*hd+(h+1)*hd]
 			o := s.att[t*nh*hd+h*hd : t*nh*hd+(h+1)*hd]
+			if f16 {
+				k16, v16 := b.kv.headRows16(l, seq, h/group, npos)
+				attend16(o, q, k16, v16, hd, npos, b.ws.attnBuf[worker])
+				continue
+			}
+			kb, vb := b.ws.kv(worker)
+			keys, vals := b.kv.headRows(l, seq, h/group, npos, kb, vb)
 			attend(o, q, keys, vals, hd, npos, b.ws.attnBuf[worker])
 		}
 	})

@@ -149,10 +149,61 @@ func AttnMix4Fast(o, att []float32, astride int, v []float32, stride, n int) {
 	attnMix4FMA(&o[0], &att[0], &v[0], stride, n, hd, astride)
 }
 
-// F16Attention reports whether AttnScores4Fast16 and AttnMix4Fast16 run
-// in assembly for heads of hd values. Elsewhere they are plain loops, and
-// a caller does better to widen the rows and use the float32 kernels.
+// F16Attention reports whether the f16 attention kernels
+// (AttnScoresFast16, AttnMixFast16 and their four-head forms) run in
+// assembly for heads of hd values. Elsewhere they are plain loops, and a
+// caller does better to widen the rows and use the float32 kernels.
 func F16Attention(hd int) bool { return hasAVX2 && activeName != "ref" && hd%8 == 0 }
+
+// AttnScoresFast16 is AttnScoresFast over f16 keys (an F16 KV cache),
+// widened as they are loaded: bit for bit AttnScoresFast over the widened
+// keys, without writing them out first.
+func AttnScoresFast16(att, q []float32, k []uint16, stride int, scale float32) {
+	n, hd := len(att), len(q)
+	if n == 0 || hd == 0 {
+		return
+	}
+	_ = k[(n-1)*stride+hd-1]
+	if F16Attention(hd) {
+		attnScoresFMA16(&att[0], &q[0], &k[0], stride, n, hd, scale)
+		return
+	}
+	row := make([]float32, hd)
+	for j := range att {
+		F16ToF32Slice(row, k[j*stride:j*stride+hd])
+		AttnScoresFast(att[j:j+1], q, row, hd, scale)
+	}
+}
+
+// AttnMixFast16 is AttnMixFast over f16 values, widened as they are
+// loaded: bit for bit AttnMixFast over the widened values.
+func AttnMixFast16(o, att []float32, v []uint16, stride int) {
+	n, hd := len(att), len(o)
+	if n > 0 && hd > 0 && F16Attention(hd) {
+		_ = v[(n-1)*stride+hd-1]
+		attnMixFMA16(&o[0], &att[0], &v[0], stride, n, hd)
+		return
+	}
+	mix16(o, 1, att, len(att), v, stride, n)
+}
+
+// mix16 is the loop the f16 mixes fall back on without the assembly:
+// for heads h < heads, o[h*hd:] = the running sum in key order of
+// att[h*astride+j] times widened value row j.
+func mix16(o []float32, heads int, att []float32, astride int, v []uint16, stride, n int) {
+	hd := len(o) / heads
+	clear(o)
+	row := make([]float32, hd)
+	for j := 0; j < n; j++ {
+		F16ToF32Slice(row, v[j*stride:j*stride+hd])
+		for h := 0; h < heads; h++ {
+			a, oh := att[h*astride+j], o[h*hd:(h+1)*hd]
+			for d, x := range row {
+				oh[d] += a * x
+			}
+		}
+	}
+}
 
 // AttnScores4Fast16 is AttnScores4Fast over f16 keys (an F16 KV cache),
 // widened as they are loaded: bit for bit AttnScores4Fast over the
@@ -170,16 +221,9 @@ func AttnScores4Fast16(att []float32, astride int, q []float32, k []uint16, stri
 			attnScores4FMA16(&att[0], &q[0], &k[0], stride, even, hd, scale, astride)
 		}
 	}
-	var buf [256]float32
-	row := buf[:0]
-	if hd > len(buf) {
-		row = make([]float32, hd)
-	}
-	row = row[:hd]
-	for j := even; j < n; j++ {
-		F16ToF32Slice(row, k[j*stride:j*stride+hd])
-		for h := 0; h < 4; h++ {
-			AttnScoresFast(att[h*astride+j:h*astride+j+1], q[h*hd:(h+1)*hd], row, hd, scale)
+	for h := 0; h < 4; h++ {
+		if even < n {
+			AttnScoresFast16(att[h*astride+even:h*astride+n], q[h*hd:(h+1)*hd], k[even*stride:], stride, scale)
 		}
 	}
 }
@@ -197,17 +241,5 @@ func AttnMix4Fast16(o, att []float32, astride int, v []uint16, stride, n int) {
 		attnMix4FMA16(&o[0], &att[0], &v[0], stride, n, hd, astride)
 		return
 	}
-	// Without the assembly: a running sum per output in key order, as
-	// attnMixFMA's, with one widened row at a time.
-	clear(o)
-	row := make([]float32, hd)
-	for j := 0; j < n; j++ {
-		F16ToF32Slice(row, v[j*stride:j*stride+hd])
-		for h := 0; h < 4; h++ {
-			a, oh := att[h*astride+j], o[h*hd:(h+1)*hd]
-			for d, x := range row {
-				oh[d] += a * x
-			}
-		}
-	}
+	mix16(o, 4, att, astride, v, stride, n)
 }

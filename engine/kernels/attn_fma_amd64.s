@@ -19,6 +19,145 @@
 	VPERM2F128 $0x31, Y4, Y0, Y2; \
 	VADDPS Y2, Y1, Y1
 
+// Pieces of attnScoresFMA and attnMixFMA and their F16 twins (below).
+// KF_* is one key row's chunk times the query chunk Y8 into acc; VF_* one
+// value chunk times the broadcast weight Y8. The F16 forms widen the row
+// exactly as they load it, so a twin's results are bit for bit the float32
+// kernel's over the widened rows.
+#define KF_F32(a, acc) VFMADD231PS a, Y8, acc
+#define KF_F16(a, acc) VCVTPH2PS a, Y9; VFMADD231PS Y9, Y8, acc
+
+#define S1_ARGS(eshift) \
+	MOVQ att+0(FP), DI; \
+	MOVQ q+8(FP), SI; \
+	MOVQ k+16(FP), DX; \
+	MOVQ stride+24(FP), R8; \
+	SHLQ $eshift, R8; \
+	MOVQ n+32(FP), CX; \
+	MOVQ hd+40(FP), R9; \
+	SHLQ $2, R9; \
+	VBROADCASTSS scale+48(FP), Y15; \
+	LEAQ (R8)(R8*2), R10; \
+	LEAQ (R8)(R8*4), R11; \
+	LEAQ (R10)(R10*1), R12; \
+	LEAQ (R11)(R8*2), R13
+
+// S1_START8 zeroes the eight keys' sums; AX is the chunk of the first
+// key, BX the chunk's offset in q.
+#define S1_START8 \
+	VXORPS Y0, Y0, Y0; \
+	VXORPS Y1, Y1, Y1; \
+	VXORPS Y2, Y2, Y2; \
+	VXORPS Y3, Y3, Y3; \
+	VXORPS Y4, Y4, Y4; \
+	VXORPS Y5, Y5, Y5; \
+	VXORPS Y6, Y6, Y6; \
+	VXORPS Y7, Y7, Y7; \
+	MOVQ DX, AX; \
+	XORQ BX, BX
+
+#define S1_CHUNK8(KF, kstep) \
+	VMOVUPS (SI)(BX*1), Y8; \
+	KF((AX), Y0); \
+	KF((AX)(R8*1), Y1); \
+	KF((AX)(R8*2), Y2); \
+	KF((AX)(R10*1), Y3); \
+	KF((AX)(R8*4), Y4); \
+	KF((AX)(R11*1), Y5); \
+	KF((AX)(R12*1), Y6); \
+	KF((AX)(R13*1), Y7); \
+	ADDQ $kstep, AX; \
+	ADDQ $32, BX
+
+#define S1_STORE8 \
+	SUMS8; \
+	VMULPS Y15, Y1, Y1; \
+	VMOVUPS Y1, (DI); \
+	ADDQ $32, DI; \
+	LEAQ (DX)(R8*8), DX; \
+	SUBQ $8, CX
+
+#define S1_STORE1 \
+	VEXTRACTF128 $1, Y0, X1; \
+	VADDPS X1, X0, X0; \
+	VHADDPS X0, X0, X0; \
+	VHADDPS X0, X0, X0; \
+	VMULSS X15, X0, X0; \
+	VMOVSS X0, (DI); \
+	ADDQ $4, DI; \
+	ADDQ R8, DX; \
+	DECQ CX
+
+#define VF_F32(a, acc) VFMADD231PS a, Y8, acc
+#define VF_F16(a, acc) VCVTPH2PS a, Y9; VFMADD231PS Y9, Y8, acc
+
+#define M1_ARGS(eshift) \
+	MOVQ o+0(FP), DI; \
+	MOVQ att+8(FP), SI; \
+	MOVQ v+16(FP), DX; \
+	MOVQ stride+24(FP), R8; \
+	SHLQ $eshift, R8; \
+	MOVQ hd+40(FP), R9; \
+	SHLQ $2, R9
+
+#define M1_START8 \
+	VXORPS Y0, Y0, Y0; \
+	VXORPS Y1, Y1, Y1; \
+	VXORPS Y2, Y2, Y2; \
+	VXORPS Y3, Y3, Y3; \
+	VXORPS Y4, Y4, Y4; \
+	VXORPS Y5, Y5, Y5; \
+	VXORPS Y6, Y6, Y6; \
+	VXORPS Y7, Y7, Y7; \
+	MOVQ n+32(FP), CX; \
+	MOVQ DX, AX; \
+	XORQ BX, BX
+
+// M1_ROW8 adds row BX's 64 values (vs bytes per eight) times its weight.
+#define M1_ROW8(VF, vs) \
+	VBROADCASTSS (SI)(BX*4), Y8; \
+	VF((AX), Y0); \
+	VF(vs(AX), Y1); \
+	VF((2*vs)(AX), Y2); \
+	VF((3*vs)(AX), Y3); \
+	VF((4*vs)(AX), Y4); \
+	VF((5*vs)(AX), Y5); \
+	VF((6*vs)(AX), Y6); \
+	VF((7*vs)(AX), Y7); \
+	ADDQ R8, AX; \
+	INCQ BX
+
+#define M1_STORE8(vs) \
+	VMOVUPS Y0, (DI); \
+	VMOVUPS Y1, 32(DI); \
+	VMOVUPS Y2, 64(DI); \
+	VMOVUPS Y3, 96(DI); \
+	VMOVUPS Y4, 128(DI); \
+	VMOVUPS Y5, 160(DI); \
+	VMOVUPS Y6, 192(DI); \
+	VMOVUPS Y7, 224(DI); \
+	ADDQ $256, DI; \
+	ADDQ $(8*vs), DX; \
+	SUBQ $256, R9
+
+#define M1_START1 \
+	VXORPS Y0, Y0, Y0; \
+	MOVQ n+32(FP), CX; \
+	MOVQ DX, AX; \
+	XORQ BX, BX
+
+#define M1_ROW1(VF) \
+	VBROADCASTSS (SI)(BX*4), Y8; \
+	VF((AX), Y0); \
+	ADDQ R8, AX; \
+	INCQ BX
+
+#define M1_STORE1(vs) \
+	VMOVUPS Y0, (DI); \
+	ADDQ $32, DI; \
+	ADDQ $vs, DX; \
+	SUBQ $32, R9
+
 // Pieces of attnScores4FMA and attnMix4FMA and their F16 twins (below).
 // The macros come before every TEXT block, where vet's argument checks
 // do not take their argument references for another function's.
@@ -210,53 +349,17 @@
 // multiple of 8. Eight keys at once: eight accumulators over the head's
 // chunks, then one vhaddps/vperm2f128 network makes the eight sums.
 TEXT ·attnScoresFMA(SB), NOSPLIT, $0-52
-	MOVQ att+0(FP), DI
-	MOVQ q+8(FP), SI
-	MOVQ k+16(FP), DX
-	MOVQ stride+24(FP), R8
-	SHLQ $2, R8
-	MOVQ n+32(FP), CX
-	MOVQ hd+40(FP), R9
-	SHLQ $2, R9 // bytes
-	VBROADCASTSS scale+48(FP), Y15
-	LEAQ (R8)(R8*2), R10 // 3 rows
-	LEAQ (R8)(R8*4), R11 // 5 rows
-	LEAQ (R10)(R10*1), R12 // 6 rows
-	LEAQ (R11)(R8*2), R13 // 7 rows
+	S1_ARGS(2)
 
 fs8:
 	CMPQ CX, $8
 	JLT  fs1
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	MOVQ DX, AX  // this chunk of row 0
-	XORQ BX, BX  // chunk offset in q
+	S1_START8
 fs8chunk:
-	VMOVUPS (SI)(BX*1), Y8
-	VFMADD231PS (AX), Y8, Y0
-	VFMADD231PS (AX)(R8*1), Y8, Y1
-	VFMADD231PS (AX)(R8*2), Y8, Y2
-	VFMADD231PS (AX)(R10*1), Y8, Y3
-	VFMADD231PS (AX)(R8*4), Y8, Y4
-	VFMADD231PS (AX)(R11*1), Y8, Y5
-	VFMADD231PS (AX)(R12*1), Y8, Y6
-	VFMADD231PS (AX)(R13*1), Y8, Y7
-	ADDQ $32, AX
-	ADDQ $32, BX
+	S1_CHUNK8(KF_F32, 32)
 	CMPQ BX, R9
 	JLT  fs8chunk
-	SUMS8
-	VMULPS Y15, Y1, Y1
-	VMOVUPS Y1, (DI)
-	ADDQ $32, DI
-	LEAQ (DX)(R8*8), DX
-	SUBQ $8, CX
+	S1_STORE8
 	JMP  fs8
 
 fs1:
@@ -270,96 +373,108 @@ fs1chunk:
 	ADDQ $32, BX
 	CMPQ BX, R9
 	JLT  fs1chunk
-	VEXTRACTF128 $1, Y0, X1
-	VADDPS X1, X0, X0
-	VHADDPS X0, X0, X0
-	VHADDPS X0, X0, X0
-	VMULSS X15, X0, X0
-	VMOVSS X0, (DI)
-	ADDQ $4, DI
-	ADDQ R8, DX
-	DECQ CX
+	S1_STORE1
 	JMP  fs1
 
 fsdone:
 	VZEROUPPER
 	RET
 
+// func attnScoresFMA16(att, q *float32, k *uint16, stride, n, hd int, scale float32)
+// attnScoresFMA over f16 keys; R14 is the key chunk's offset for one key.
+TEXT ·attnScoresFMA16(SB), NOSPLIT, $0-52
+	S1_ARGS(1)
+
+fh8:
+	CMPQ CX, $8
+	JLT  fh1
+	S1_START8
+fh8chunk:
+	S1_CHUNK8(KF_F16, 16)
+	CMPQ BX, R9
+	JLT  fh8chunk
+	S1_STORE8
+	JMP  fh8
+
+fh1:
+	TESTQ CX, CX
+	JZ    fhdone
+	VXORPS Y0, Y0, Y0
+	XORQ BX, BX
+	XORQ R14, R14
+fh1chunk:
+	VMOVUPS (SI)(BX*1), Y8
+	VCVTPH2PS (DX)(R14*1), Y9
+	VFMADD231PS Y9, Y8, Y0
+	ADDQ $16, R14
+	ADDQ $32, BX
+	CMPQ BX, R9
+	JLT  fh1chunk
+	S1_STORE1
+	JMP  fh1
+
+fhdone:
+	VZEROUPPER
+	RET
+
 // func attnMixFMA(o, att, v *float32, stride, n, hd int)
 // o[i] = sum over j < n, in order, of att[j] * v[j*stride+i], by FMA;
 // hd is a multiple of 8. Up to 64 outputs stay in registers while every
-// row goes past them.
+// row goes past them: eight accumulators when hd allows, else one chunk
+// at a time.
 TEXT ·attnMixFMA(SB), NOSPLIT, $0-48
-	MOVQ o+0(FP), DI
-	MOVQ att+8(FP), SI
-	MOVQ v+16(FP), DX
-	MOVQ stride+24(FP), R8
-	SHLQ $2, R8
-	MOVQ hd+40(FP), R9
-	SHLQ $2, R9 // bytes
+	M1_ARGS(2)
 
 fmblock:
-	// A block of up to 64 outputs: eight accumulators when hd allows,
-	// else one chunk at a time.
 	CMPQ R9, $256
 	JLT  fmchunk
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	MOVQ n+32(FP), CX
-	MOVQ DX, AX
-	XORQ BX, BX
+	M1_START8
 fmrow8:
-	VBROADCASTSS (SI)(BX*4), Y8
-	VFMADD231PS (AX), Y8, Y0
-	VFMADD231PS 32(AX), Y8, Y1
-	VFMADD231PS 64(AX), Y8, Y2
-	VFMADD231PS 96(AX), Y8, Y3
-	VFMADD231PS 128(AX), Y8, Y4
-	VFMADD231PS 160(AX), Y8, Y5
-	VFMADD231PS 192(AX), Y8, Y6
-	VFMADD231PS 224(AX), Y8, Y7
-	ADDQ R8, AX
-	INCQ BX
+	M1_ROW8(VF_F32, 32)
 	CMPQ BX, CX
 	JLT  fmrow8
-	VMOVUPS Y0, (DI)
-	VMOVUPS Y1, 32(DI)
-	VMOVUPS Y2, 64(DI)
-	VMOVUPS Y3, 96(DI)
-	VMOVUPS Y4, 128(DI)
-	VMOVUPS Y5, 160(DI)
-	VMOVUPS Y6, 192(DI)
-	VMOVUPS Y7, 224(DI)
-	ADDQ $256, DI
-	ADDQ $256, DX
-	SUBQ $256, R9
+	M1_STORE8(32)
 	JNZ  fmblock
 	VZEROUPPER
 	RET
 
 fmchunk:
-	VXORPS Y0, Y0, Y0
-	MOVQ n+32(FP), CX
-	MOVQ DX, AX
-	XORQ BX, BX
+	M1_START1
 fmrow1:
-	VBROADCASTSS (SI)(BX*4), Y8
-	VFMADD231PS (AX), Y8, Y0
-	ADDQ R8, AX
-	INCQ BX
+	M1_ROW1(VF_F32)
 	CMPQ BX, CX
 	JLT  fmrow1
-	VMOVUPS Y0, (DI)
-	ADDQ $32, DI
-	ADDQ $32, DX
-	SUBQ $32, R9
+	M1_STORE1(32)
 	JNZ  fmblock
+	VZEROUPPER
+	RET
+
+// func attnMixFMA16(o, att *float32, v *uint16, stride, n, hd int)
+// attnMixFMA over f16 values.
+TEXT ·attnMixFMA16(SB), NOSPLIT, $0-48
+	M1_ARGS(1)
+
+fhblock:
+	CMPQ R9, $256
+	JLT  fhchunk
+	M1_START8
+fhrow8:
+	M1_ROW8(VF_F16, 16)
+	CMPQ BX, CX
+	JLT  fhrow8
+	M1_STORE8(16)
+	JNZ  fhblock
+	VZEROUPPER
+	RET
+
+fhchunk:
+	M1_START1
+fhrow1:
+	M1_ROW1(VF_F16)
+	CMPQ BX, CX
+	JLT  fhrow1
+	M1_STORE1(16)
+	JNZ  fhblock
 	VZEROUPPER
 	RET
 

@@ -235,7 +235,7 @@ func BenchmarkAttnGQA4(b *testing.B) {
 	}
 }
 
-// TestAttn4Fast16 checks the f16 twins bit for bit against the float32
+// TestAttn4Fast16 checks the f16 twins (four heads and one) bit for bit against the float32
 // kernels over the widened keys and values (odd and even key counts, head
 // sizes with and without the assembly), then the same with the Go
 // reference kernels active.
@@ -244,8 +244,8 @@ func TestAttn4Fast16(t *testing.T) {
 	for _, ref := range []bool{false, true} {
 		UseReference(ref)
 		r := rand.New(rand.NewPCG(59, 60))
-		for _, hd := range []int{8, 12, 64, 128} {
-			for _, n := range []int{1, 2, 3, 17, 40} {
+		for _, hd := range []int{8, 12, 24, 64, 128, 256, 264} {
+			for _, n := range []int{1, 2, 3, 9, 17, 40} {
 				stride, astride := hd+16, n+5
 				k16, v16 := make([]uint16, n*stride), make([]uint16, n*stride)
 				F32ToF16Slice(k16, randVec(r, n*stride))
@@ -262,6 +262,13 @@ func TestAttn4Fast16(t *testing.T) {
 				AttnMix4Fast16(og, want, astride, v16, stride, n)
 				AttnMix4Fast(ow, want, astride, v, stride, n)
 				same(t, fmt.Sprintf("ref=%v hd=%d n=%d mix", ref, hd, n), og, ow, ref)
+				// One head.
+				AttnScoresFast16(got[:n], q[:hd], k16, stride, 0.125)
+				AttnScoresFast(want[:n], q[:hd], k, stride, 0.125)
+				same(t, fmt.Sprintf("ref=%v hd=%d n=%d one head's scores", ref, hd, n), got[:n], want[:n], ref)
+				AttnMixFast16(og[:hd], want[:n], v16, stride)
+				AttnMixFast(ow[:hd], want[:n], v, stride)
+				same(t, fmt.Sprintf("ref=%v hd=%d n=%d one head's mix", ref, hd, n), og[:hd], ow[:hd], ref)
 			}
 		}
 	}

@@ -430,3 +430,9 @@ func attnMixFMA(o, att, v *float32, stride, n, hd int)
 
 //go:noescape
 func attnMixAVX2(o, att, v *float32, stride, n, hd int)
+
+//go:noescape
+func attnScoresFMA16(att, q *float32, k *uint16, stride, n, hd int, scale float32)
+
+//go:noescape
+func attnMixFMA16(o, att *float32, v *uint16, stride, n, hd int)

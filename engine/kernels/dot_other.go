@@ -50,3 +50,11 @@ func attnScores4FMA16(att, q *float32, k *uint16, stride, n, hd int, scale float
 func attnMix4FMA16(o, att *float32, v *uint16, stride, n, hd, astride int) {
 	panic("kernels: no AVX2 on this architecture")
 }
+
+func attnScoresFMA16(att, q *float32, k *uint16, stride, n, hd int, scale float32) {
+	panic("kernels: no AVX2 on this architecture")
+}
+
+func attnMixFMA16(o, att *float32, v *uint16, stride, n, hd int) {
+	panic("kernels: no AVX2 on this architecture")
+}
