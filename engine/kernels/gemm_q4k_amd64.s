@@ -252,6 +252,117 @@ q4kx4loop:
 	JNZ q4kx4loop
 	KSTORE_4
 
+// Eight tokens (Q4_K only: Q5_K's fifth bits leave no registers).
+// Tokens 4..7 are addressed from second bases: R14 = DI + 4*qstride for
+// the quants, AX = BX + 4*offstride for the sub-block sums, then DX +
+// 4*dstride for the scales. Each token's sub-block is one chain of eight
+// vpdpbusd: eight tokens are eight independent chains. The mins totals
+// are made after the sub-blocks (their vectors reuse the weights'
+// registers) and FINISH adds the scales' term first, as the other
+// kernels do, so results are bit for bit theirs.
+#define SUB_TOK8(j, q, qi, tmp, tot) \
+	VPXORD tmp, tmp, tmp; \
+	VPDPBUSD.BCST (32*j)(q)(qi), Y4, tmp; \
+	VPDPBUSD.BCST (32*j+4)(q)(qi), Y5, tmp; \
+	VPDPBUSD.BCST (32*j+8)(q)(qi), Y6, tmp; \
+	VPDPBUSD.BCST (32*j+12)(q)(qi), Y7, tmp; \
+	VPDPBUSD.BCST (32*j+16)(q)(qi), Y8, tmp; \
+	VPDPBUSD.BCST (32*j+20)(q)(qi), Y9, tmp; \
+	VPDPBUSD.BCST (32*j+24)(q)(qi), Y10, tmp; \
+	VPDPBUSD.BCST (32*j+28)(q)(qi), Y11, tmp; \
+	VPMULLD Y15, tmp, tmp; \
+	VPADDD tmp, tot, tot
+
+#define SUBS_8(j) \
+	VPMOVZXBD (32+8*j)(SI), Y15; \
+	SUB_TOK8(j, DI, R12*1, Y20, Y16); \
+	SUB_TOK8(j, DI, R8*1, Y21, Y17); \
+	SUB_TOK8(j, DI, R8*2, Y22, Y18); \
+	SUB_TOK8(j, DI, R9*1, Y23, Y19); \
+	SUB_TOK8(j, R14, R12*1, Y20, Y24); \
+	SUB_TOK8(j, R14, R8*1, Y21, Y25); \
+	SUB_TOK8(j, R14, R8*2, Y22, Y26); \
+	SUB_TOK8(j, R14, R9*1, Y23, Y27)
+
+#define MINS_TOK_AT(o, oi, macc) \
+	VPXORD macc, macc, macc; \
+	VPDPWSSD.BCST 0(o)(oi), Y8, macc; \
+	VPDPWSSD.BCST 4(o)(oi), Y9, macc; \
+	VPDPWSSD.BCST 8(o)(oi), Y10, macc; \
+	VPDPWSSD.BCST 12(o)(oi), Y11, macc
+
+// FINISH4K with the scales at dbase and Y4 as the temporary.
+#define FINISH8K(dbase, di, tot, macc, acc) \
+	VCVTDQ2PS tot, tot; \
+	VMULPS.BCST (dbase)(di), Y12, Y4; \
+	VFMADD231PS Y4, tot, acc; \
+	VCVTDQ2PS macc, macc; \
+	VMULPS.BCST (dbase)(di), Y13, Y4; \
+	VFNMADD231PS Y4, macc, acc
+
+#define KBODY_8 \
+	VCVTPH2PS (SI), Y12; \
+	VCVTPH2PS 16(SI), Y13; \
+	LEAQ (DI)(R8*4), R14; \
+	VPXORD Y16, Y16, Y16; \
+	VPXORD Y17, Y17, Y17; \
+	VPXORD Y18, Y18, Y18; \
+	VPXORD Y19, Y19, Y19; \
+	VPXORD Y24, Y24, Y24; \
+	VPXORD Y25, Y25, Y25; \
+	VPXORD Y26, Y26, Y26; \
+	VPXORD Y27, Y27, Y27; \
+	GROUPS(SUBS_8); \
+	MINS4K; \
+	MINS_TOK_AT(BX, R12*1, Y20); \
+	MINS_TOK_AT(BX, R13*1, Y21); \
+	MINS_TOK_AT(BX, R13*2, Y22); \
+	MINS_TOK_AT(BX, R15*1, Y23); \
+	FINISH8K(DX, R12*1, Y16, Y20, Y0); \
+	FINISH8K(DX, R10*1, Y17, Y21, Y1); \
+	FINISH8K(DX, R10*2, Y18, Y22, Y2); \
+	FINISH8K(DX, R11*1, Y19, Y23, Y3); \
+	LEAQ (BX)(R13*4), AX; \
+	MINS_TOK_AT(AX, R12*1, Y20); \
+	MINS_TOK_AT(AX, R13*1, Y21); \
+	MINS_TOK_AT(AX, R13*2, Y22); \
+	MINS_TOK_AT(AX, R15*1, Y23); \
+	LEAQ (DX)(R10*4), AX; \
+	FINISH8K(AX, R12*1, Y24, Y20, Y28); \
+	FINISH8K(AX, R10*1, Y25, Y21, Y29); \
+	FINISH8K(AX, R10*2, Y26, Y22, Y30); \
+	FINISH8K(AX, R11*1, Y27, Y23, Y31); \
+	NEXT4K
+
+// func gemmQ4_Kx8x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
+TEXT ·gemmQ4_Kx8x8VNNI(SB), NOSPLIT, $0-80
+	ARGS4K
+	KZERO_4
+	VXORPS Y28, Y28, Y28
+	VXORPS Y29, Y29, Y29
+	VXORPS Y30, Y30, Y30
+	VXORPS Y31, Y31, Y31
+	SETUP4K
+
+q4kx8loop:
+	KBODY_8
+	JNZ q4kx8loop
+
+	MOVQ out+64(FP), AX
+	MOVQ ostride+72(FP), R13
+	LEAQ (R13)(R13*2), R15
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, (AX)(R13*1)
+	VMOVUPS Y2, (AX)(R13*2)
+	VMOVUPS Y3, (AX)(R15*1)
+	LEAQ (AX)(R13*4), AX
+	VMOVUPS Y28, (AX)
+	VMOVUPS Y29, (AX)(R13*1)
+	VMOVUPS Y30, (AX)(R13*2)
+	VMOVUPS Y31, (AX)(R15*1)
+	VZEROUPPER
+	RET
+
 // Q5_K: the Q4_K layout (same offsets, 0..1183) plus, per 64-value group
 // G, two 32-byte vectors of fifth bits at 1184+64G (chunks 0..3) and
 // +32 (chunks 4..7): in the byte of lane r, value i, bit 2k' is the fifth
