@@ -65,12 +65,19 @@ type engineSample struct {
 	health error
 }
 
+// heartbeatLoop publishes a heartbeat every interval; Run published the
+// first one.
 func (w *Worker) heartbeatLoop(ctx context.Context) {
 	go w.sampleLoop(ctx)
 	t := time.NewTicker(w.cfg.Heartbeat)
 	defer t.Stop()
-	lastTokens, lastTime := uint64(0), time.Now()
+	lastTokens, lastTime := w.stats.tokens.Load(), time.Now()
 	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
 		hb := w.heartbeat()
 		dt := hb.Time.Sub(lastTime).Seconds()
 		if dt > 0 {
@@ -78,25 +85,26 @@ func (w *Worker) heartbeatLoop(ctx context.Context) {
 		}
 		lastTokens, lastTime = hb.TokensGenerated, hb.Time
 		w.publishHeartbeat(ctx, hb)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
 	}
 }
 
+// sampleLoop refreshes the engine figures every interval (Run took the
+// first sample), off the heartbeat's path in case the engine is slow.
 func (w *Worker) sampleLoop(ctx context.Context) {
 	t := time.NewTicker(w.cfg.Heartbeat)
 	defer t.Stop()
 	for {
-		w.stats.sample.Store(&engineSample{mem: w.eng.Memory(), health: w.eng.Health()})
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+		w.stats.sample.Store(w.sampleEngine())
 	}
+}
+
+func (w *Worker) sampleEngine() *engineSample {
+	return &engineSample{mem: w.eng.Memory(), health: w.eng.Health()}
 }
 
 // heartbeat builds the record from cached state only.

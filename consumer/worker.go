@@ -143,7 +143,7 @@ func (w *Worker) ID() string { return w.cfg.WorkerID }
 func (w *Worker) Model() string { return w.cfg.Model }
 
 // Ready is closed once Run has set up the streams and the consumer, so
-// jobs can be submitted.
+// jobs can be submitted, and has published the worker's first heartbeat.
 func (w *Worker) Ready() <-chan struct{} { return w.ready }
 
 // Subjects are the worker's subjects.
@@ -171,6 +171,11 @@ func (w *Worker) Run(ctx context.Context) error {
 	defer advSub.Unsubscribe()
 
 	bg, stopBG := context.WithCancel(context.Background())
+	// Ready means visible: the first engine sample and heartbeat go out
+	// before it, so `worker workers` (and Client.Workers) list a worker
+	// as soon as it takes jobs.
+	w.stats.sample.Store(w.sampleEngine())
+	w.publishHeartbeat(bg, w.heartbeat())
 	var loops sync.WaitGroup
 	loops.Add(1)
 	go func() { defer loops.Done(); w.heartbeatLoop(bg) }()
