@@ -77,6 +77,9 @@ func gemmQ4_Kx8x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, ds
 func gemmQ4_Kx8x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 
 //go:noescape
+func gemmQ5_Kx8x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
+
+//go:noescape
 func gemmQ4_Kx8x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 
 //go:noescape
@@ -337,6 +340,11 @@ func init() {
 			_ = out[7*ostride+7]
 			_ = a.Off[(blk0+8*nb)*4-1]
 			gemmQ4_Kx8x8VNNI(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*4], nb, nb*QK_K, nb*4, nb*16, &out[0], 4*ostride)
+		}
+		fastDots.q5_Kx8x8 = func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
+			_ = out[7*ostride+7]
+			_ = a.Off[(blk0+8*nb)*4-1]
+			gemmQ5_Kx8x8VNNI(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*4], nb, nb*QK_K, nb*4, nb*16, &out[0], 4*ostride)
 		}
 		fastDots.q5_Kx8x1 = func(w []byte, a *Q8, blk0, nb int, out []float32) {
 			_ = out[7]

@@ -300,7 +300,7 @@ q4kx4loop:
 	VMULPS.BCST (dbase)(di), Y13, Y4; \
 	VFNMADD231PS Y4, macc, acc
 
-#define KBODY_8 \
+#define KBODY_8(GR, NEXT) \
 	VCVTPH2PS (SI), Y12; \
 	VCVTPH2PS 16(SI), Y13; \
 	LEAQ (DI)(R8*4), R14; \
@@ -312,7 +312,7 @@ q4kx4loop:
 	VPXORD Y25, Y25, Y25; \
 	VPXORD Y26, Y26, Y26; \
 	VPXORD Y27, Y27, Y27; \
-	GROUPS(SUBS_8); \
+	GR(SUBS_8); \
 	MINS4K; \
 	MINS_TOK_AT(BX, R12*1, Y20); \
 	MINS_TOK_AT(BX, R13*1, Y21); \
@@ -332,7 +332,7 @@ q4kx4loop:
 	FINISH8K(AX, R10*1, Y25, Y21, Y29); \
 	FINISH8K(AX, R10*2, Y26, Y22, Y30); \
 	FINISH8K(AX, R11*1, Y27, Y23, Y31); \
-	NEXT4K
+	NEXT
 
 // func gemmQ4_Kx8x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 TEXT ·gemmQ4_Kx8x8VNNI(SB), NOSPLIT, $0-80
@@ -345,7 +345,7 @@ TEXT ·gemmQ4_Kx8x8VNNI(SB), NOSPLIT, $0-80
 	SETUP4K
 
 q4kx8loop:
-	KBODY_8
+	KBODY_8(GROUPS, NEXT4K)
 	JNZ q4kx8loop
 
 	MOVQ out+64(FP), AX
@@ -371,64 +371,84 @@ q4kx8loop:
 // only receives bits of its own byte), masked with Y29 = 0x10 bytes and
 // merged under the nibbles. Blocks are 1440 bytes, 2.3% more than eight
 // Q5_K blocks.
-#define BIT5L(n, H, dst) \
-	VPSLLW $n, H, Y24; \
-	VPANDD Y29, Y24, Y24; \
-	VPTERNLOGD $0xEC, Y14, Y24, dst
+// The fifth-bit pieces take their registers as arguments: H the fifth
+// bits, T a temporary, M the 0x10 mask. The one- to four-token kernels
+// keep H in Y30/Y31 and M in Y29 (LO5K, HI5K); the eight-token kernel has
+// no registers to spare across a sub-block and reloads them in Y20..Y23,
+// which its sub-blocks use only in between (LO5K8, HI5K8).
+#define BIT5L(n, H, dst, T, M) \
+	VPSLLW $n, H, T; \
+	VPANDD M, T, T; \
+	VPTERNLOGD $0xEC, Y14, T, dst
 
-#define BIT5R(n, H, dst) \
-	VPSRLW $n, H, Y24; \
-	VPANDD Y29, Y24, Y24; \
-	VPTERNLOGD $0xEC, Y14, Y24, dst
+#define BIT5R(n, H, dst, T, M) \
+	VPSRLW $n, H, T; \
+	VPANDD M, T, T; \
+	VPTERNLOGD $0xEC, Y14, T, dst
 
-#define BIT5N(H, dst) \
-	VPANDD Y29, H, Y24; \
-	VPTERNLOGD $0xEC, Y14, Y24, dst
+#define BIT5N(H, dst, T, M) \
+	VPANDD M, H, T; \
+	VPTERNLOGD $0xEC, Y14, T, dst
 
-// LO5K / HI5K are LO4K / HI4K with the fifth bits merged in.
-#define LO5K(G) \
-	VMOVDQU64 (1184+64*G)(SI), Y30; \
-	VMOVDQU64 (1184+64*G+32)(SI), Y31; \
+// LO5K_R / HI5K_R are LO4K / HI4K with the fifth bits merged in; LO5K_R
+// loads group G's fifth bits into H0 and H1, HI5K_R expects them there.
+#define LO5K_R(G, H0, H1, T, M) \
+	VMOVDQU64 (1184+64*G)(SI), H0; \
+	VMOVDQU64 (1184+64*G+32)(SI), H1; \
 	VMOVDQU (160+256*G)(SI), Y4; \
-	BIT5L(4, Y30, Y4); \
+	BIT5L(4, H0, Y4, T, M); \
 	VMOVDQU (160+256*G+32)(SI), Y5; \
-	BIT5L(2, Y30, Y5); \
+	BIT5L(2, H0, Y5, T, M); \
 	VMOVDQU (160+256*G+64)(SI), Y6; \
-	BIT5N(Y30, Y6); \
+	BIT5N(H0, Y6, T, M); \
 	VMOVDQU (160+256*G+96)(SI), Y7; \
-	BIT5R(2, Y30, Y7); \
+	BIT5R(2, H0, Y7, T, M); \
 	VMOVDQU (160+256*G+128)(SI), Y8; \
-	BIT5L(4, Y31, Y8); \
+	BIT5L(4, H1, Y8, T, M); \
 	VMOVDQU (160+256*G+160)(SI), Y9; \
-	BIT5L(2, Y31, Y9); \
+	BIT5L(2, H1, Y9, T, M); \
 	VMOVDQU (160+256*G+192)(SI), Y10; \
-	BIT5N(Y31, Y10); \
+	BIT5N(H1, Y10, T, M); \
 	VMOVDQU (160+256*G+224)(SI), Y11; \
-	BIT5R(2, Y31, Y11)
+	BIT5R(2, H1, Y11, T, M)
 
-#define HI5K(G) \
+#define HI5K_R(G, H0, H1, T, M) \
 	VPSRLW $4, (160+256*G)(SI), Y4; \
-	BIT5L(3, Y30, Y4); \
+	BIT5L(3, H0, Y4, T, M); \
 	VPSRLW $4, (160+256*G+32)(SI), Y5; \
-	BIT5L(1, Y30, Y5); \
+	BIT5L(1, H0, Y5, T, M); \
 	VPSRLW $4, (160+256*G+64)(SI), Y6; \
-	BIT5R(1, Y30, Y6); \
+	BIT5R(1, H0, Y6, T, M); \
 	VPSRLW $4, (160+256*G+96)(SI), Y7; \
-	BIT5R(3, Y30, Y7); \
+	BIT5R(3, H0, Y7, T, M); \
 	VPSRLW $4, (160+256*G+128)(SI), Y8; \
-	BIT5L(3, Y31, Y8); \
+	BIT5L(3, H1, Y8, T, M); \
 	VPSRLW $4, (160+256*G+160)(SI), Y9; \
-	BIT5L(1, Y31, Y9); \
+	BIT5L(1, H1, Y9, T, M); \
 	VPSRLW $4, (160+256*G+192)(SI), Y10; \
-	BIT5R(1, Y31, Y10); \
+	BIT5R(1, H1, Y10, T, M); \
 	VPSRLW $4, (160+256*G+224)(SI), Y11; \
-	BIT5R(3, Y31, Y11)
+	BIT5R(3, H1, Y11, T, M)
 
-#define GROUPS5(SUBS) \
-	PF_K(0); LO5K(0); SUBS(0); PF_K(1); HI5K(0); SUBS(1); \
-	PF_K(2); LO5K(1); SUBS(2); PF_K(3); HI5K(1); SUBS(3); \
-	PF_K(4); LO5K(2); SUBS(4); PF_K(5); HI5K(2); SUBS(5); \
-	PF_K(6); LO5K(3); SUBS(6); PF_K(7); HI5K(3); SUBS(7)
+#define LO5K(G) LO5K_R(G, Y30, Y31, Y24, Y29)
+#define HI5K(G) HI5K_R(G, Y30, Y31, Y24, Y29)
+
+#define MASK5_8 VPBROADCASTD ·q5kbit(SB), Y21
+#define LO5K8(G) MASK5_8; LO5K_R(G, Y22, Y23, Y20, Y21)
+#define HI5K8(G) \
+	MASK5_8; \
+	VMOVDQU64 (1184+64*G)(SI), Y22; \
+	VMOVDQU64 (1184+64*G+32)(SI), Y23; \
+	HI5K_R(G, Y22, Y23, Y20, Y21)
+
+#define GROUPS5_AT(SUBS, LO, HI) \
+	PF_K(0); LO(0); SUBS(0); PF_K(1); HI(0); SUBS(1); \
+	PF_K(2); LO(1); SUBS(2); PF_K(3); HI(1); SUBS(3); \
+	PF_K(4); LO(2); SUBS(4); PF_K(5); HI(2); SUBS(5); \
+	PF_K(6); LO(3); SUBS(6); PF_K(7); HI(3); SUBS(7)
+
+#define GROUPS5(SUBS) GROUPS5_AT(SUBS, LO5K, HI5K)
+#define GROUPS5_8(SUBS) GROUPS5_AT(SUBS, LO5K8, HI5K8)
 
 #define SETUP5K \
 	SETUP4K; \
@@ -480,3 +500,36 @@ q5kx4loop:
 	KBODY_4
 	JNZ q5kx4loop
 	KSTORE_4
+
+// func gemmQ5_Kx8x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
+TEXT ·gemmQ5_Kx8x8VNNI(SB), NOSPLIT, $0-80
+	ARGS4K
+	KZERO_4
+	VXORPS Y28, Y28, Y28
+	VXORPS Y29, Y29, Y29
+	VXORPS Y30, Y30, Y30
+	VXORPS Y31, Y31, Y31
+	SETUP4K
+
+q5kx8loop:
+	KBODY_8(GROUPS5_8, NEXT5K)
+	JNZ q5kx8loop
+
+	MOVQ out+64(FP), AX
+	MOVQ ostride+72(FP), R13
+	LEAQ (R13)(R13*2), R15
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, (AX)(R13*1)
+	VMOVUPS Y2, (AX)(R13*2)
+	VMOVUPS Y3, (AX)(R15*1)
+	LEAQ (AX)(R13*4), AX
+	VMOVUPS Y28, (AX)
+	VMOVUPS Y29, (AX)(R13*1)
+	VMOVUPS Y30, (AX)(R13*2)
+	VMOVUPS Y31, (AX)(R15*1)
+	VZEROUPPER
+	RET
+
+// 0x10 in each byte: the fifth bit's place, for MASK5_8.
+DATA ·q5kbit+0(SB)/4, $0x10101010
+GLOBL ·q5kbit(SB), RODATA|NOPTR, $4

@@ -85,7 +85,7 @@ func rows8Kernels(t gguf.Type) rows8Set {
 	case gguf.TypeQ4_K:
 		return rows8Set{active.q4_Kx8x1, active.q4_Kx8x2, active.q4_Kx8x4, active.q4_Kx8x8}
 	case gguf.TypeQ5_K:
-		return rows8Set{active.q5_Kx8x1, active.q5_Kx8x2, active.q5_Kx8x4, nil}
+		return rows8Set{active.q5_Kx8x1, active.q5_Kx8x2, active.q5_Kx8x4, active.q5_Kx8x8}
 	}
 	return rows8Set{}
 }
