@@ -55,7 +55,8 @@ func (c *KVCache) store(l, seq, pos int, k, v []float32) {
 // headRows returns layer l's keys and values of KV head h of seq for
 // positions [0, n): rows of head_dim values, one per position. An F32
 // cache returns its own rows; an F16 cache widens them into kbuf and vbuf
-// (n*head_dim each), which costs little next to reading them from memory.
+// (n*head_dim each). The kernel path reads an F16 cache through
+// headRows16 and the f16 attention kernels instead, where the CPU has them.
 func (c *KVCache) headRows(l, seq, h, n int, kbuf, vbuf []float32) (k, v []float32) {
 	o, end := c.offset(seq, h, 0), c.offset(seq, h, n)
 	if c.k16 == nil {

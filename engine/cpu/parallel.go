@@ -8,7 +8,8 @@ type workers struct {
 	rowBuf  [][]float32 // per worker: one dequantized weight row
 	attnBuf [][]float32 // per worker: attention scores of four heads over the context
 	// per worker, with an F16 KV cache: one head's keys and values over
-	// the context, widened to float32
+	// the context, widened to float32 for the float path and for CPUs
+	// without the f16 attention kernels
 	kBuf, vBuf [][]float32
 }
 
