@@ -103,8 +103,9 @@ func (b *Backend) normRows(dst, x, wt []float32, n, e int) {
 	}
 }
 
-// projectQKV fills q, k, v from xb: separate or fused (phi3) projections,
-// then biases (qwen2), per-head q/k RMSNorm (qwen3), then rope.
+// projectQKV fills q, k, v from xb: one matmul where the file fuses them
+// (phi3) or packing did (packedWeights.fused, decode-sized batches), else
+// three; then biases (qwen2), per-head q/k RMSNorm (qwen3), then rope.
 func (b *Backend) projectQKV(l int, y *engine.Layer, pos []int32) {
 	c, s, n := &b.c, b.st, len(pos)
 	qd, kvd := c.NHead*c.HeadDim, c.NHeadKV*c.HeadDim
