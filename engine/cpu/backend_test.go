@@ -141,3 +141,14 @@ func TestKernelsAgainstDefinitions(t *testing.T) {
 		t.Fatalf("neox rope with freq factors %v", v)
 	}
 }
+
+// rope rotates the first 2*len(freqs) dims of one head vector to position
+// pos: pair i turns by pos * freqs[i]. NORM (llama) pairs adjacent values
+// (x[2i], x[2i+1]); NEOX pairs x[i] with x[i+nRot/2]. Dims past nRot are
+// left as they are. The forward pass does the same in two steps
+// (ropeAngles once per token, ropeRotate per head).
+func rope(x []float32, pos int, freqs []float64, neox bool) {
+	cs := make([]float32, 2*len(freqs))
+	ropeAngles(cs, pos, freqs)
+	ropeRotate(x, cs, neox)
+}

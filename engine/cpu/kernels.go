@@ -84,19 +84,10 @@ func ropeFreqs(nRot int, base float32, factors []float32) []float64 {
 	return f
 }
 
-// rope rotates the first 2*len(freqs) dims of one head vector to position
-// pos: pair i turns by pos * freqs[i]. NORM (llama) pairs adjacent values
-// (x[2i], x[2i+1]); NEOX pairs x[i] with x[i+nRot/2]. Dims past nRot are
-// left as they are.
-func rope(x []float32, pos int, freqs []float64, neox bool) {
-	cs := make([]float32, 2*len(freqs))
-	ropeAngles(cs, pos, freqs)
-	ropeRotate(x, cs, neox)
-}
-
-// ropeAngles fills cs with the cosine and sine of each pair's angle at
-// pos (cs[2i], cs[2i+1]). They depend on the position only, so a forward
-// pass computes them once per token for every head of every layer.
+// ropeAngles fills cs with the cosine and sine of each rotation pair's
+// angle at pos (cs[2i], cs[2i+1]): pair i turns by pos * freqs[i]. They
+// depend on the position only, so a forward pass computes them once per
+// token for every head of every layer.
 func ropeAngles(cs []float32, pos int, freqs []float64) {
 	for i, f := range freqs {
 		sin, cos := math.Sincos(float64(pos) * f)
@@ -104,7 +95,10 @@ func ropeAngles(cs []float32, pos int, freqs []float64) {
 	}
 }
 
-// ropeRotate is rope with the angles from ropeAngles.
+// ropeRotate rotates the first len(cs) dims of one head vector by the
+// angles ropeAngles made: NORM (llama) pairs adjacent values (x[2i],
+// x[2i+1]); NEOX pairs x[i] with x[i+nRot/2]. Dims past nRot are left as
+// they are.
 func ropeRotate(x []float32, cs []float32, neox bool) {
 	half := len(cs) / 2
 	for i := 0; i < half; i++ {

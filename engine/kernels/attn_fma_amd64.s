@@ -263,18 +263,7 @@
 
 // M4_START zeroes the sums of a slice (Y0..Y7, or the even ones for
 // eight outputs) and starts at row 0: AX the row's slice, BX its index.
-#define M4_START \
-	VXORPS Y0, Y0, Y0; \
-	VXORPS Y1, Y1, Y1; \
-	VXORPS Y2, Y2, Y2; \
-	VXORPS Y3, Y3, Y3; \
-	VXORPS Y4, Y4, Y4; \
-	VXORPS Y5, Y5, Y5; \
-	VXORPS Y6, Y6, Y6; \
-	VXORPS Y7, Y7, Y7; \
-	MOVQ n+32(FP), CX; \
-	MOVQ DX, AX; \
-	XORQ BX, BX
+#define M4_START M1_START8
 
 #define M4_START8 \
 	VXORPS Y0, Y0, Y0; \

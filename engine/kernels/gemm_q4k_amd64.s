@@ -216,6 +216,30 @@
 	VZEROUPPER; \
 	RET
 
+// The eight-token kernels' accumulators: Y0..Y3 and Y28..Y31.
+#define KZERO_8 \
+	KZERO_4; \
+	VXORPS Y28, Y28, Y28; \
+	VXORPS Y29, Y29, Y29; \
+	VXORPS Y30, Y30, Y30; \
+	VXORPS Y31, Y31, Y31
+
+#define KSTORE_8 \
+	MOVQ out+64(FP), AX; \
+	MOVQ ostride+72(FP), R13; \
+	LEAQ (R13)(R13*2), R15; \
+	VMOVUPS Y0, (AX); \
+	VMOVUPS Y1, (AX)(R13*1); \
+	VMOVUPS Y2, (AX)(R13*2); \
+	VMOVUPS Y3, (AX)(R15*1); \
+	LEAQ (AX)(R13*4), AX; \
+	VMOVUPS Y28, (AX); \
+	VMOVUPS Y29, (AX)(R13*1); \
+	VMOVUPS Y30, (AX)(R13*2); \
+	VMOVUPS Y31, (AX)(R15*1); \
+	VZEROUPPER; \
+	RET
+
 #define KFMT_GROUPS GROUPS
 #define KFMT_NEXT NEXT4K
 
@@ -337,31 +361,14 @@ q4kx4loop:
 // func gemmQ4_Kx8x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 TEXT ·gemmQ4_Kx8x8VNNI(SB), NOSPLIT, $0-80
 	ARGS4K
-	KZERO_4
-	VXORPS Y28, Y28, Y28
-	VXORPS Y29, Y29, Y29
-	VXORPS Y30, Y30, Y30
-	VXORPS Y31, Y31, Y31
+	KZERO_8
 	SETUP4K
 
 q4kx8loop:
 	KBODY_8(GROUPS, NEXT4K)
 	JNZ q4kx8loop
 
-	MOVQ out+64(FP), AX
-	MOVQ ostride+72(FP), R13
-	LEAQ (R13)(R13*2), R15
-	VMOVUPS Y0, (AX)
-	VMOVUPS Y1, (AX)(R13*1)
-	VMOVUPS Y2, (AX)(R13*2)
-	VMOVUPS Y3, (AX)(R15*1)
-	LEAQ (AX)(R13*4), AX
-	VMOVUPS Y28, (AX)
-	VMOVUPS Y29, (AX)(R13*1)
-	VMOVUPS Y30, (AX)(R13*2)
-	VMOVUPS Y31, (AX)(R15*1)
-	VZEROUPPER
-	RET
+	KSTORE_8
 
 // Q5_K: the Q4_K layout (same offsets, 0..1183) plus, per 64-value group
 // G, two 32-byte vectors of fifth bits at 1184+64G (chunks 0..3) and
@@ -504,31 +511,14 @@ q5kx4loop:
 // func gemmQ5_Kx8x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 TEXT ·gemmQ5_Kx8x8VNNI(SB), NOSPLIT, $0-80
 	ARGS4K
-	KZERO_4
-	VXORPS Y28, Y28, Y28
-	VXORPS Y29, Y29, Y29
-	VXORPS Y30, Y30, Y30
-	VXORPS Y31, Y31, Y31
+	KZERO_8
 	SETUP4K
 
 q5kx8loop:
 	KBODY_8(GROUPS5_8, NEXT5K)
 	JNZ q5kx8loop
 
-	MOVQ out+64(FP), AX
-	MOVQ ostride+72(FP), R13
-	LEAQ (R13)(R13*2), R15
-	VMOVUPS Y0, (AX)
-	VMOVUPS Y1, (AX)(R13*1)
-	VMOVUPS Y2, (AX)(R13*2)
-	VMOVUPS Y3, (AX)(R15*1)
-	LEAQ (AX)(R13*4), AX
-	VMOVUPS Y28, (AX)
-	VMOVUPS Y29, (AX)(R13*1)
-	VMOVUPS Y30, (AX)(R13*2)
-	VMOVUPS Y31, (AX)(R15*1)
-	VZEROUPPER
-	RET
+	KSTORE_8
 
 // 0x10 in each byte: the fifth bit's place, for MASK5_8.
 DATA ·q5kbit+0(SB)/4, $0x10101010
