@@ -142,7 +142,7 @@ template <int T, int N, int MODE>
 static void launch_mv(const MVArgs &a, cudaStream_t st) {
 	const int rows_per_warp = MODE == MV_GLU ? 1 : 2;
 	const int warps = (a.A.n_out + rows_per_warp - 1) / rows_per_warp;
-	k_mv<T, N, MODE><<<(warps + MV_WARPS - 1) / MV_WARPS, MV_WARPS * 32, 0, st>>>(a);
+	LAUNCH(((warps + MV_WARPS - 1) / MV_WARPS, MV_WARPS * 32, 0, st), k_mv<T, N, MODE>)(a);
 }
 
 template <int T, int N>
@@ -180,8 +180,8 @@ static void mv_chunks(MVArgs a, int n, int mode, cudaStream_t st) {
 	void mv_##NAME(const MVArgs &a, int n, int mode, cudaStream_t st) { mv_chunks<T>(a, n, mode, st); } \
 	void dequant_f16_##NAME(const QMat &m, __half *out, cudaStream_t st) {                        \
 		const long units = (long)m.n_out * m.nb * Dec<T>::UPB;                                    \
-		k_dequant_f16<T><<<(unsigned)((units + 255) / 256), 256, 0, st>>>(m, out);                \
+		LAUNCH(((unsigned)((units + 255) / 256), 256, 0, st), k_dequant_f16<T>)(m, out);                \
 	}                                                                                             \
 	void embed_##NAME(const QMat &m, const int *tok, int n, float *x, int E, cudaStream_t st) {  \
-		k_embed<T><<<n, 128, 0, st>>>(m, tok, x, E);                                              \
+		LAUNCH((n, 128, 0, st), k_embed<T>)(m, tok, x, E);                                              \
 	}

@@ -64,7 +64,7 @@ __global__ void k_resid_finish(const float *x, const float *w, float *xn, float 
 	if (threadIdx.x == 0) sumsq[blockIdx.x] = s;
 }
 void resid_finish(const float *x, const float *w, float *xn, float *sumsq, int n, int E, cudaStream_t st) {
-	k_resid_finish<<<n, 256, 0, st>>>(x, w, xn, sumsq, E);
+	LAUNCH((n, 256, 0, st), k_resid_finish)(x, w, xn, sumsq, E);
 }
 
 __global__ void k_stage(const float *xn, const float *sumsq, int E, float eps, float *of, __half *oh) {
@@ -77,7 +77,7 @@ __global__ void k_stage(const float *xn, const float *sumsq, int E, float eps, f
 	}
 }
 void stage_norm(const float *xn, const float *sumsq, int n, int E, float eps, float *of, __half *oh, cudaStream_t st) {
-	k_stage<<<n, 256, 0, st>>>(xn, sumsq, E, eps, of, oh);
+	LAUNCH((n, 256, 0, st), k_stage)(xn, sumsq, E, eps, of, oh);
 }
 
 __global__ void k_to_half(const float *in, __half *out, long count) {
@@ -85,7 +85,7 @@ __global__ void k_to_half(const float *in, __half *out, long count) {
 	if (i < count) out[i] = __float2half_rn(in[i]);
 }
 void to_half(const float *in, __half *out, long count, cudaStream_t st) {
-	k_to_half<<<(unsigned)((count + 255) / 256), 256, 0, st>>>(in, out, count);
+	LAUNCH(((unsigned)((count + 255) / 256), 256, 0, st), k_to_half)(in, out, count);
 }
 
 __global__ void k_swiglu(const float *gu, int F, float *of, __half *oh) {
@@ -98,7 +98,7 @@ __global__ void k_swiglu(const float *gu, int F, float *of, __half *oh) {
 	else oh[t * F + i] = __float2half_rn(v);
 }
 void swiglu(const float *gu, int n, int F, float *of, __half *oh, cudaStream_t st) {
-	k_swiglu<<<dim3((F + 255) / 256, n), 256, 0, st>>>(gu, F, of, oh);
+	LAUNCH((dim3((F + 255) / 256, n), 256, 0, st), k_swiglu)(gu, F, of, oh);
 }
 
 __global__ void k_gather(const float *xn, const float *sumsq, const int *sel, int E, float *xo, float *so) {
@@ -107,7 +107,7 @@ __global__ void k_gather(const float *xn, const float *sumsq, const int *sel, in
 	if (threadIdx.x == 0) so[i] = sumsq[r];
 }
 void gather_rows(const float *xn, const float *sumsq, const int *sel, int nsel, int E, float *xo, float *so, cudaStream_t st) {
-	k_gather<<<nsel, 256, 0, st>>>(xn, sumsq, sel, E, xo, so);
+	LAUNCH((nsel, 256, 0, st), k_gather)(xn, sumsq, sel, E, xo, so);
 }
 
 // k_qkv_post: one block per token, one warp per head (Q heads, then K, then V).
@@ -155,7 +155,7 @@ __global__ void k_qkv_post(QKVPost a) {
 		__syncwarp();
 	}
 }
-void qkv_post(const QKVPost &a, int n, cudaStream_t st) { k_qkv_post<<<n, 256, 0, st>>>(a); }
+void qkv_post(const QKVPost &a, int n, cudaStream_t st) { LAUNCH((n, 256, 0, st), k_qkv_post)(a); }
 
 // k_attention: block (head, token), 128 threads. Positions go in tiles of
 // 128 with an online softmax. Each tile of K and V is first copied into
@@ -167,7 +167,7 @@ void qkv_post(const QKVPost &a, int n, cudaStream_t st) { k_qkv_post<<<n, 256, 0
 static size_t attn_smem(int hd) { return (size_t)ATT_T * (hd + 2) * 2 + (size_t)ATT_T * hd * 2 + (size_t)hd * 4; }
 
 __global__ void __launch_bounds__(ATT_T) k_attention(AttnArgs a) {
-	extern __shared__ __align__(16) unsigned char smem[];
+	DYN_SHARED(unsigned char, smem);
 	__shared__ float ps[ATT_T], sh[32], red[ATT_T];
 	const int h = blockIdx.x, t = blockIdx.y, tid = threadIdx.x;
 	const int hd = a.hd, h2 = hd / 2, kr = h2 + 1, kvd = a.Hkv * hd, kvh = h / (a.H / a.Hkv);
@@ -238,7 +238,7 @@ __global__ void __launch_bounds__(ATT_T) k_attention(AttnArgs a) {
 	}
 }
 void attention(const AttnArgs &a, int n, cudaStream_t st) {
-	k_attention<<<dim3(a.H, n), ATT_T, attn_smem(a.hd), st>>>(a);
+	LAUNCH((dim3(a.H, n), ATT_T, attn_smem(a.hd), st), k_attention)(a);
 }
 cudaError_t attention_init() {
 	// head_dim up to 256: ~130 KB of shared memory, past the 48 KB default.

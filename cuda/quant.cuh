@@ -9,6 +9,15 @@
 #include <cuda_fp16.h>
 #include <stdint.h>
 
+// Kernel launches and dynamic shared memory are spelled as macros so that
+// the same sources also build for the CPU emulator (emu/cuda_emu.h, which
+// defines its own): LAUNCH((grid, block, smem, stream), kernel)(args).
+#ifndef ORCD_EMU
+#define ORCD_UNPAREN(...) __VA_ARGS__
+#define LAUNCH(cfg, ...) __VA_ARGS__<<<ORCD_UNPAREN cfg>>>
+#define DYN_SHARED(T, name) extern __shared__ __align__(16) T name[]
+#endif
+
 enum { GT_F32 = 0, GT_F16 = 1, GT_Q4_0 = 2, GT_Q8_0 = 8, GT_Q4_K = 12, GT_Q6_K = 14 };
 
 // QMat is one matrix: n_out rows of n_in values. nb counts decoder blocks

@@ -1,0 +1,435 @@
+// emu.cc: the CPU side of cuda_emu.h. A launch runs its blocks one after
+// another; the threads of a block are fibers (ucontext) that a round-robin
+// scheduler runs until each waits at a barrier or returns, then releases
+// every warp (or the block) whose live threads all wait. A wait that can
+// never be released is a kernel bug, reported with the kernel's place.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+#include <ucontext.h>
+#include "cuda_emu.h"
+
+dim3 threadIdx, blockIdx, blockDim, gridDim;
+
+namespace emu {
+namespace {
+
+enum State { RUN, WAIT_WARP, WAIT_BLOCK, DONE };
+
+struct Fiber {
+	ucontext_t ctx;
+	std::unique_ptr<char[]> stack;
+	State st = DONE;
+	uint64_t slot = 0; // the value this lane offers to a shuffle
+};
+
+constexpr size_t kStack = 256 << 10;
+
+struct Machine {
+	std::mutex mu; // one launch at a time (cgo callers may come from several threads)
+	std::vector<Fiber> fibers;
+	ucontext_t sched;
+	Fiber *cur = nullptr;
+	int cur_id = 0, nthreads = 0;
+	const std::function<void()> *body = nullptr;
+	std::vector<char> smem;
+	cudaError_t last = cudaSuccess;
+	struct EmuGraph *capture = nullptr;
+	size_t allocated = 0;
+	std::map<void *, size_t> sizes;
+};
+Machine &M() {
+	static Machine m;
+	return m;
+}
+
+void set_thread(int id) {
+	threadIdx.x = id % blockDim.x;
+	threadIdx.y = id / blockDim.x % blockDim.y;
+	threadIdx.z = id / (blockDim.x * blockDim.y);
+}
+
+void entry() {
+	Machine &m = M();
+	(*m.body)();
+	m.cur->st = DONE;
+	// uc_link returns to the scheduler
+}
+
+[[noreturn]] void die(const char *what) {
+	fprintf(stderr, "cuda emulator: %s (block %u,%u,%u of %u,%u,%u; %d threads)\n", what, blockIdx.x, blockIdx.y, blockIdx.z,
+	        gridDim.x, gridDim.y, gridDim.z, M().nthreads);
+	abort();
+}
+
+void wait(State s) {
+	Machine &m = M();
+	if (!m.cur) die("a barrier outside a kernel");
+	m.cur->st = s;
+	swapcontext(&m.cur->ctx, &m.sched);
+}
+
+// run_block runs every thread of the current block to completion.
+void run_block() {
+	Machine &m = M();
+	const int n = m.nthreads;
+	for (int i = 0; i < n; i++) {
+		Fiber &f = m.fibers[i];
+		getcontext(&f.ctx);
+		f.ctx.uc_stack.ss_sp = f.stack.get();
+		f.ctx.uc_stack.ss_size = kStack;
+		f.ctx.uc_link = &m.sched;
+		makecontext(&f.ctx, entry, 0);
+		f.st = RUN;
+	}
+	for (;;) {
+		for (int i = 0; i < n; i++) {
+			if (m.fibers[i].st != RUN) continue;
+			m.cur = &m.fibers[i];
+			m.cur_id = i;
+			set_thread(i);
+			swapcontext(&m.sched, &m.cur->ctx);
+		}
+		m.cur = nullptr;
+		bool live = false, released = false, all_block = true;
+		for (int w = 0; w * 32 < n; w++) {
+			const int lo = w * 32, hi = std::min(n, lo + 32);
+			int waiting = 0, alive = 0, done = 0;
+			for (int i = lo; i < hi; i++) {
+				const State s = m.fibers[i].st;
+				if (s == DONE) done++;
+				else alive++;
+				if (s == WAIT_WARP) waiting++;
+				if (s != DONE && s != WAIT_BLOCK) all_block = false;
+			}
+			if (alive) live = true;
+			if (alive && waiting == alive) {
+				if (done) die("__syncwarp or a shuffle in a warp some of whose threads have returned");
+				for (int i = lo; i < hi; i++) m.fibers[i].st = RUN;
+				released = true;
+			}
+		}
+		if (!live) return;
+		if (released) continue;
+		if (all_block) {
+			for (int i = 0; i < n; i++)
+				if (m.fibers[i].st == WAIT_BLOCK) m.fibers[i].st = RUN;
+			continue;
+		}
+		die("deadlock: threads wait at different barriers (__syncthreads in divergent code?)");
+	}
+}
+
+void execute(const Cfg &c, const std::function<void()> &body) {
+	Machine &m = M();
+	const long n = (long)c.block.x * c.block.y * c.block.z;
+	if (n <= 0 || n > 1024 || c.grid.x == 0 || c.grid.y == 0 || c.grid.z == 0 || c.grid.y > 65535 || c.grid.z > 65535 ||
+	    c.smem > 227 * 1024) {
+		m.last = cudaErrorInvalidConfiguration;
+		return;
+	}
+	if (m.fibers.size() < (size_t)n) {
+		const size_t old = m.fibers.size();
+		m.fibers.resize(n);
+		for (size_t i = old; i < (size_t)n; i++) m.fibers[i].stack.reset(new char[kStack]);
+	}
+	// Shared memory starts as garbage on a GPU; NaN bytes make a read of
+	// an unwritten float show.
+	m.smem.assign(c.smem + 16, (char)0xff);
+	m.nthreads = (int)n;
+	m.body = &body;
+	blockDim = c.block;
+	gridDim = c.grid;
+	for (unsigned z = 0; z < c.grid.z; z++)
+		for (unsigned y = 0; y < c.grid.y; y++)
+			for (unsigned x = 0; x < c.grid.x; x++) {
+				blockIdx = dim3(x, y, z);
+				run_block();
+			}
+	m.body = nullptr;
+}
+
+} // namespace
+
+void run(const Cfg &c, std::function<void()> body);
+void *dyn_smem() { return M().smem.data(); }
+void sync_block() { wait(WAIT_BLOCK); }
+void sync_warp() { wait(WAIT_WARP); }
+int lane() { return M().cur_id & 31; }
+uint64_t exchange(uint64_t v, int src) {
+	Machine &m = M();
+	const int me = m.cur_id, base = me & ~31;
+	m.fibers[me].slot = v;
+	wait(WAIT_WARP);
+	const int s = base + (src & 31);
+	const uint64_t r = s < m.nthreads ? m.fibers[s].slot : v;
+	wait(WAIT_WARP); // nobody overwrites a slot before every lane has read
+	return r;
+}
+
+} // namespace emu
+
+struct EmuGraph {
+	std::vector<std::function<void()>> ops;
+};
+struct EmuGraphExec {
+	std::vector<std::function<void()>> ops;
+};
+struct EmuStream {};
+struct EmuEvent {
+	std::chrono::steady_clock::time_point t;
+};
+struct EmuBlas {};
+
+namespace emu {
+// enqueue runs op now, or records it while a stream is being captured.
+static void enqueue(std::function<void()> op) {
+	Machine &m = M();
+	if (m.capture) m.capture->ops.push_back(std::move(op));
+	else op();
+}
+void run(const Cfg &c, std::function<void()> body) {
+	std::lock_guard<std::mutex> g(M().mu);
+	Cfg cc = c;
+	enqueue([cc, body]() { execute(cc, body); });
+}
+} // namespace emu
+
+using emu::M;
+
+float emu_h2f(uint16_t h) {
+	const uint32_t s = (uint32_t)(h >> 15) << 31, e = (h >> 10) & 31, f = h & 1023;
+	uint32_t u;
+	if (e == 31) u = s | 0x7f800000u | (f << 13);
+	else if (e == 0) {
+		const float v = ldexpf((float)f, -24);
+		return s ? -v : v;
+	} else u = s | ((e + 112) << 23) | (f << 13);
+	float r;
+	memcpy(&r, &u, 4);
+	return r;
+}
+
+uint16_t emu_f2h(float f) {
+	uint32_t x;
+	memcpy(&x, &f, 4);
+	const uint16_t s = (uint16_t)((x >> 16) & 0x8000);
+	const uint32_t a = x & 0x7fffffffu;
+	if (a >= 0x7f800000u) return s | 0x7c00 | (a > 0x7f800000u ? 0x200 : 0); // inf, nan
+	if (a >= 0x477ff000u) return s | 0x7c00;                                // rounds past 65504
+	if (a < 0x38800000u) {                                                   // subnormal or zero
+		const float v = fabsf(f) * 16777216.f;                           // units of 2^-24
+		return s | (uint16_t)nearbyintf(v);
+	}
+	const uint32_t e = (a >> 23) - 112, m = a & 0x7fffff;
+	uint32_t h = (e << 10) | (m >> 13);
+	const uint32_t rest = m & 0x1fff;
+	if (rest > 0x1000 || (rest == 0x1000 && (h & 1))) h++;
+	return s | (uint16_t)h;
+}
+
+// ---- runtime ----
+cudaError_t cudaGetDeviceCount(int *n) {
+	*n = 1;
+	return cudaSuccess;
+}
+cudaError_t cudaSetDevice(int d) { return d == 0 ? cudaSuccess : cudaErrorInvalidValue; }
+cudaError_t cudaGetDeviceProperties(cudaDeviceProp *p, int) {
+	memset(p, 0, sizeof *p);
+	snprintf(p->name, sizeof p->name, "orcd CUDA emulator (CPU)");
+	p->totalGlobalMem = 16ull << 30;
+	p->sharedMemPerBlock = 48 << 10;
+	p->multiProcessorCount = 1;
+	p->major = 9;
+	p->warpSize = 32;
+	p->maxThreadsPerBlock = 1024;
+	return cudaSuccess;
+}
+cudaError_t cudaMemGetInfo(size_t *free_b, size_t *total_b) {
+	std::lock_guard<std::mutex> g(M().mu);
+	*total_b = 16ull << 30;
+	*free_b = *total_b > M().allocated ? *total_b - M().allocated : 0;
+	return cudaSuccess;
+}
+cudaError_t cudaMalloc(void **p, size_t n) {
+	std::lock_guard<std::mutex> g(M().mu);
+	*p = nullptr;
+	if (n > (16ull << 30) - M().allocated) return cudaErrorMemoryAllocation;
+	*p = malloc(n ? n : 1);
+	if (!*p) return cudaErrorMemoryAllocation;
+	M().allocated += n;
+	M().sizes[*p] = n;
+	return cudaSuccess;
+}
+cudaError_t cudaMallocHost(void **p, size_t n) {
+	*p = malloc(n ? n : 1);
+	return *p ? cudaSuccess : cudaErrorMemoryAllocation;
+}
+cudaError_t cudaFree(void *p) {
+	if (!p) return cudaSuccess;
+	std::lock_guard<std::mutex> g(M().mu);
+	auto it = M().sizes.find(p);
+	if (it == M().sizes.end()) return cudaErrorInvalidValue;
+	M().allocated -= it->second;
+	M().sizes.erase(it);
+	free(p);
+	return cudaSuccess;
+}
+cudaError_t cudaFreeHost(void *p) {
+	free(p);
+	return cudaSuccess;
+}
+cudaError_t cudaMemcpy(void *dst, const void *src, size_t n, cudaMemcpyKind) {
+	memmove(dst, src, n);
+	return cudaSuccess;
+}
+cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t n, cudaMemcpyKind, cudaStream_t) {
+	std::lock_guard<std::mutex> g(M().mu);
+	emu::enqueue([dst, src, n]() { memmove(dst, src, n); });
+	return cudaSuccess;
+}
+cudaError_t cudaMemset(void *p, int v, size_t n) {
+	memset(p, v, n);
+	return cudaSuccess;
+}
+cudaError_t cudaMemsetAsync(void *p, int v, size_t n, cudaStream_t) {
+	std::lock_guard<std::mutex> g(M().mu);
+	emu::enqueue([p, v, n]() { memset(p, v, n); });
+	return cudaSuccess;
+}
+cudaError_t cudaStreamCreateWithFlags(cudaStream_t *st, unsigned) {
+	*st = new EmuStream;
+	return cudaSuccess;
+}
+cudaError_t cudaStreamDestroy(cudaStream_t st) {
+	delete st;
+	return cudaSuccess;
+}
+cudaError_t cudaStreamSynchronize(cudaStream_t) { return cudaGetLastError(); }
+cudaError_t cudaDeviceSynchronize() { return cudaGetLastError(); }
+cudaError_t cudaGetLastError() {
+	std::lock_guard<std::mutex> g(M().mu);
+	const cudaError_t e = M().last;
+	M().last = cudaSuccess;
+	return e;
+}
+const char *cudaGetErrorName(cudaError_t e) {
+	switch (e) {
+	case cudaSuccess: return "cudaSuccess";
+	case cudaErrorInvalidValue: return "cudaErrorInvalidValue";
+	case cudaErrorMemoryAllocation: return "cudaErrorMemoryAllocation";
+	case cudaErrorInvalidConfiguration: return "cudaErrorInvalidConfiguration";
+	case cudaErrorNoDevice: return "cudaErrorNoDevice";
+	case cudaErrorStreamCaptureUnsupported: return "cudaErrorStreamCaptureUnsupported";
+	default: return "cudaErrorUnknown";
+	}
+}
+const char *cudaGetErrorString(cudaError_t e) {
+	switch (e) {
+	case cudaSuccess: return "no error";
+	case cudaErrorMemoryAllocation: return "out of memory";
+	case cudaErrorInvalidConfiguration: return "invalid configuration argument";
+	default: return cudaGetErrorName(e);
+	}
+}
+cudaError_t cudaEventCreate(cudaEvent_t *e) {
+	*e = new EmuEvent;
+	return cudaSuccess;
+}
+cudaError_t cudaEventDestroy(cudaEvent_t e) {
+	delete e;
+	return cudaSuccess;
+}
+cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t) {
+	e->t = std::chrono::steady_clock::now();
+	return cudaSuccess;
+}
+cudaError_t cudaEventSynchronize(cudaEvent_t) { return cudaSuccess; }
+cudaError_t cudaEventElapsedTime(float *ms, cudaEvent_t a, cudaEvent_t b) {
+	*ms = std::chrono::duration<float, std::milli>(b->t - a->t).count();
+	return cudaSuccess;
+}
+cudaError_t cudaStreamBeginCapture(cudaStream_t, cudaStreamCaptureMode) {
+	std::lock_guard<std::mutex> g(M().mu);
+	if (M().capture) return cudaErrorStreamCaptureUnsupported;
+	M().capture = new EmuGraph;
+	return cudaSuccess;
+}
+cudaError_t cudaStreamEndCapture(cudaStream_t, cudaGraph_t *g) {
+	std::lock_guard<std::mutex> l(M().mu);
+	*g = M().capture;
+	M().capture = nullptr;
+	return *g ? cudaSuccess : cudaErrorInvalidValue;
+}
+cudaError_t cudaGraphInstantiateWithFlags(cudaGraphExec_t *x, cudaGraph_t g, unsigned long long) {
+	*x = new EmuGraphExec{g->ops};
+	return cudaSuccess;
+}
+cudaError_t cudaGraphLaunch(cudaGraphExec_t x, cudaStream_t) {
+	for (auto &op : x->ops) {
+		std::lock_guard<std::mutex> g(M().mu);
+		op();
+	}
+	return cudaSuccess;
+}
+cudaError_t cudaGraphDestroy(cudaGraph_t g) {
+	delete g;
+	return cudaSuccess;
+}
+cudaError_t cudaGraphExecDestroy(cudaGraphExec_t x) {
+	delete x;
+	return cudaSuccess;
+}
+
+// ---- cuBLAS (column-major, as the real one) ----
+cublasStatus_t cublasCreate(cublasHandle_t *h) {
+	*h = new EmuBlas;
+	return CUBLAS_STATUS_SUCCESS;
+}
+cublasStatus_t cublasDestroy(cublasHandle_t h) {
+	delete h;
+	return CUBLAS_STATUS_SUCCESS;
+}
+cublasStatus_t cublasSetStream(cublasHandle_t, cudaStream_t) { return CUBLAS_STATUS_SUCCESS; }
+
+static float ld(const void *p, cudaDataType t, long i) {
+	return t == CUDA_R_16F ? emu_h2f(static_cast<const uint16_t *>(p)[i]) : static_cast<const float *>(p)[i];
+}
+
+static cublasStatus_t gemm(cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k, float alpha, const void *A,
+                           cudaDataType at, int lda, const void *B, cudaDataType bt, int ldb, float beta, float *C, int ldc) {
+	if (m < 0 || n < 0 || k < 0 || ldc < m) return CUBLAS_STATUS_INVALID_VALUE;
+	auto run = [=]() {
+		for (int j = 0; j < n; j++)
+			for (int i = 0; i < m; i++) {
+				float s = 0.f;
+				for (int p = 0; p < k; p++) {
+					const float a = ta == CUBLAS_OP_N ? ld(A, at, i + (long)p * lda) : ld(A, at, p + (long)i * lda);
+					const float b = tb == CUBLAS_OP_N ? ld(B, bt, p + (long)j * ldb) : ld(B, bt, j + (long)p * ldb);
+					s = fmaf(a, b, s);
+				}
+				float &c = C[i + (long)j * ldc];
+				c = alpha * s + (beta == 0.f ? 0.f : beta * c);
+			}
+	};
+	std::lock_guard<std::mutex> g(M().mu);
+	emu::enqueue(run);
+	return CUBLAS_STATUS_SUCCESS;
+}
+
+cublasStatus_t cublasSgemm(cublasHandle_t, cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k, const float *alpha,
+                           const float *A, int lda, const float *B, int ldb, const float *beta, float *C, int ldc) {
+	return gemm(ta, tb, m, n, k, *alpha, A, CUDA_R_32F, lda, B, CUDA_R_32F, ldb, *beta, C, ldc);
+}
+cublasStatus_t cublasGemmEx(cublasHandle_t, cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k, const void *alpha,
+                            const void *A, cudaDataType at, int lda, const void *B, cudaDataType bt, int ldb, const void *beta,
+                            void *C, cudaDataType ct, int ldc, cublasComputeType_t, cublasGemmAlgo_t) {
+	if (ct != CUDA_R_32F) return CUBLAS_STATUS_NOT_SUPPORTED;
+	return gemm(ta, tb, m, n, k, *static_cast<const float *>(alpha), A, at, lda, B, bt, ldb, *static_cast<const float *>(beta),
+	            static_cast<float *>(C), ldc);
+}
