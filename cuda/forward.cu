@@ -73,7 +73,7 @@ static int layer(orcd_ctx *c, int l, int n) {
 	           p.rope_base, p.rope_neox, c->kc + cache_off, c->vc + cache_off, p.n_ctx, p.n_head, p.n_head_kv, hd};
 	qkv_post(qp, n, c->st);
 	AttnArgs aa{c->qkv, qkvd, c->d_pos, c->d_seq, c->kc + cache_off, c->vc + cache_off, c->att, q,
-	            p.n_ctx, p.n_head, p.n_head_kv, hd, 1.f / sqrtf((float)hd)};
+	            p.n_ctx, p.n_head, p.n_head_kv, hd, 1.f / sqrtf((float)hd), c->attn_part, c->attn_chunk, c->attn_nsplit};
 	attention(aa, n, c->st);
 	if (small) {
 		MVArgs a = mv_args(w.wo, c->att, q, nullptr, 0, 0.f, c->x, E);

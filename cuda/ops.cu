@@ -157,7 +157,8 @@ __global__ void k_qkv_post(QKVPost a) {
 }
 void qkv_post(const QKVPost &a, int n, cudaStream_t st) { LAUNCH((n, 256, 0, st), k_qkv_post)(a); }
 
-// k_attention: block (head, token), 128 threads. Positions go in tiles of
+// k_attention: block (head, token, split), 128 threads. The block's
+// positions (all of them, or one split's: see AttnArgs) go in tiles of
 // 128 with an online softmax. Each tile of K and V is first copied into
 // shared memory by all threads at once (independent, coalesced loads);
 // then thread i scores position p0+i from it, and groups of head_dim
@@ -174,14 +175,18 @@ __global__ void __launch_bounds__(ATT_T) k_attention(AttnArgs a) {
 	__half2 *Ks = reinterpret_cast<__half2 *>(smem);   // [ATT_T][h2 + 1]
 	__half *Vs = reinterpret_cast<__half *>(Ks + ATT_T * kr); // [ATT_T][hd]
 	float *qs = reinterpret_cast<float *>(Vs + ATT_T * hd);   // [hd]
-	const int last = a.pos[t];
+	const int last = a.pos[t], s_lo = blockIdx.z * a.chunk;
+	if (s_lo > last) return; // the whole block: this split is past the token
+	const int s_hi = min(last, s_lo + a.chunk - 1);
+	const bool partial = a.part && last >= a.chunk; // more than one split holds positions
 	const long base = (long)a.seq[t] * a.n_ctx * kvd + (long)kvh * hd;
 	for (int i = tid; i < hd; i += ATT_T) qs[i] = a.q[(long)t * a.ldq + (long)h * hd + i] * a.scale;
+	float *pp = a.part ? a.part + ((long)(t * a.H + h) * a.nsplit + blockIdx.z) * (hd + 2) : nullptr;
 	const int G = hd <= ATT_T ? ATT_T / hd : 1, g = hd <= ATT_T ? tid / hd : 0;
 	const int d0 = hd <= ATT_T ? tid % hd : tid, nd = hd <= ATT_T ? 1 : 2;
 	float o[2] = {0.f, 0.f}, m = -INFINITY, l = 0.f;
-	for (int p0 = 0; p0 <= last; p0 += ATT_T) {
-		const int n = min(ATT_T, last - p0 + 1);
+	for (int p0 = s_lo; p0 <= s_hi; p0 += ATT_T) {
+		const int n = min(ATT_T, s_hi - p0 + 1);
 		const __half2 *K = reinterpret_cast<const __half2 *>(a.kc + base + (long)p0 * kvd);
 		const __half2 *V = reinterpret_cast<const __half2 *>(a.vc + base + (long)p0 * kvd);
 		__half2 *V2 = reinterpret_cast<__half2 *>(Vs);
@@ -232,13 +237,46 @@ __global__ void __launch_bounds__(ATT_T) k_attention(AttnArgs a) {
 			float s = 0.f;
 			for (int j = 0; j < G; j++) s += red[j * hd + (hd <= ATT_T ? d : 0)];
 			if (hd > ATT_T) s = o[c];
-			a.out[(long)t * a.ldo + (long)h * hd + d] = s / l;
+			if (partial) pp[2 + d] = s;
+			else a.out[(long)t * a.ldo + (long)h * hd + d] = s / l;
 		}
 		__syncthreads();
 	}
+	if (partial && tid == 0) pp[0] = m, pp[1] = l;
+}
+
+// k_attn_merge: block (head, token) combines the splits of k_attention:
+// out = sum_s e^(m_s - M) o_s / sum_s e^(m_s - M) l_s, M the largest m_s.
+__global__ void k_attn_merge(AttnArgs a) {
+	const int h = blockIdx.x, t = blockIdx.y, ns = a.pos[t] / a.chunk + 1, w = a.hd + 2;
+	if (ns == 1) return; // k_attention wrote the output itself
+	const float *pp = a.part + (long)(t * a.H + h) * a.nsplit * w;
+	float M = -INFINITY, L = 0.f;
+	for (int s = 0; s < ns; s++) M = fmaxf(M, pp[(long)s * w]);
+	for (int s = 0; s < ns; s++) L += pp[(long)s * w + 1] * __expf(pp[(long)s * w] - M);
+	for (int d = threadIdx.x; d < a.hd; d += blockDim.x) {
+		float acc = 0.f;
+		for (int s = 0; s < ns; s++) acc += pp[(long)s * w + 2 + d] * __expf(pp[(long)s * w] - M);
+		a.out[(long)t * a.ldo + (long)h * a.hd + d] = acc / L;
+	}
+}
+void attn_split(int n_ctx, int &chunk, int &nsplit) {
+	const int tiles = (n_ctx + ATT_T - 1) / ATT_T;
+	chunk = ATT_T * ((tiles + 255) / 256);
+	nsplit = (n_ctx + chunk - 1) / chunk;
 }
 void attention(const AttnArgs &a, int n, cudaStream_t st) {
-	LAUNCH((dim3(a.H, n), ATT_T, attn_smem(a.hd), st), k_attention)(a);
+	if (a.part && n <= ATTN_SPLIT_N && a.nsplit > 1) {
+		// The grid covers every split the cache could need, since the
+		// positions live on the device (and in replayed graphs); blocks past
+		// a token's position return at once.
+		LAUNCH((dim3(a.H, n, a.nsplit), ATT_T, attn_smem(a.hd), st), k_attention)(a);
+		LAUNCH((dim3(a.H, n), 128, 0, st), k_attn_merge)(a);
+		return;
+	}
+	AttnArgs one = a;
+	one.part = nullptr, one.chunk = a.n_ctx, one.nsplit = 1;
+	LAUNCH((dim3(a.H, n), ATT_T, attn_smem(a.hd), st), k_attention)(one);
 }
 cudaError_t attention_init() {
 	// head_dim up to 256: ~130 KB of shared memory, past the 48 KB default.

@@ -33,7 +33,17 @@ struct AttnArgs {
 	float *out; int ldo;
 	int n_ctx, H, Hkv, hd;
 	float scale;
+	// Split over positions (flash-decoding), for batches of up to
+	// ATTN_SPLIT_N tokens: block (h, t, s) attends to positions
+	// [s*chunk, (s+1)*chunk) and leaves its max, sum and unnormalized
+	// output in part[((t*H + h)*nsplit + s)*(hd + 2)]; a second kernel
+	// merges them. part null: one block per (h, t) walks every position.
+	float *part; int chunk, nsplit;
 };
+#define ATTN_SPLIT_N 8
+// attn_split picks the split for a cache of n_ctx positions: chunks of
+// 128 positions (one tile) up to 256 chunks, longer chunks past that.
+void attn_split(int n_ctx, int &chunk, int &nsplit);
 // Causal GQA attention of each token over its sequence's cache 0..pos.
 void attention(const AttnArgs &a, int n, cudaStream_t st);
 // attention_init raises the kernel's shared-memory limit (once per device).

@@ -312,8 +312,16 @@ static void check_attention(orcd_ctx *c, int H, int Hkv, int hd, int n_rot, bool
 	          extras ? dkn : nullptr, eps, extras ? dff : nullptr, n_rot, base, neox, kc, vc, n_ctx, H, Hkv, hd};
 	qkv_post(a, n_pos, c->st);
 	float *dout = dev(std::vector<float>((size_t)n_pos * H * hd, NAN));
-	AttnArgs aa{dq, qkvd, dp, ds, kc, vc, dout, H * hd, n_ctx, H, Hkv, hd, 1.f / std::sqrt((float)hd)};
+	AttnArgs aa{dq, qkvd, dp, ds, kc, vc, dout, H * hd, n_ctx, H, Hkv, hd, 1.f / std::sqrt((float)hd), nullptr, 0, 0};
 	attention(aa, n_pos, c->st);
+	// The decode path: the last k tokens again, split over positions.
+	const int k = std::min(n_pos, ATTN_SPLIT_N), t0 = n_pos - k;
+	AttnArgs sa = aa;
+	float *dsplit = dev(std::vector<float>((size_t)k * H * hd, NAN));
+	attn_split(n_ctx, sa.chunk, sa.nsplit);
+	CK(cudaMalloc(&sa.part, (size_t)k * H * sa.nsplit * (hd + 2) * 4));
+	sa.q = dq + (size_t)t0 * qkvd, sa.pos = dp + t0, sa.seq = ds + t0, sa.out = dsplit;
+	attention(sa, k, c->st);
 	// reference
 	std::vector<double> r(qkv.begin(), qkv.end());
 	for (int t = 0; t < n_pos; t++)
@@ -358,9 +366,12 @@ static void check_attention(orcd_ctx *c, int H, int Hkv, int hd, int n_rot, bool
 	std::vector<double> rqs;
 	for (int t = 0; t < n_pos; t++)
 		for (int i = 0; i < H * hd; i++) gqs.push_back(gq[(size_t)t * qkvd + i]), rqs.push_back(r[(size_t)t * qkvd + i]);
-	report(name, gqs, rqs, 1e-5);
+	report(name, gqs, rqs, 1e-5 + 6e-8 * n_pos); // a float32 angle p*theta is off by ~6e-8 p radians
 	snprintf(name, sizeof name, "attention GQA FP16 cache, %d positions", n_pos);
 	report(name, host(dout, out.size()), out, 2e-3); // K/V rounded to FP16
+	snprintf(name, sizeof name, "  last %d tokens in %d split(s) of %d", k, (t0 + k - 1) / sa.chunk + 1, sa.chunk);
+	report(name, host(dsplit, (size_t)k * H * hd), std::vector<double>(out.begin() + (size_t)t0 * H * hd, out.end()), 2e-3);
+	cudaFree(dsplit), cudaFree(sa.part);
 	cudaFree(dq), cudaFree(dbq), cudaFree(dbk), cudaFree(dbv), cudaFree(dqn), cudaFree(dkn), cudaFree(dff), cudaFree(dp), cudaFree(ds);
 	cudaFree(kc), cudaFree(vc), cudaFree(dout);
 }
@@ -461,6 +472,7 @@ int main(int argc, char **argv) {
 	check_attention(c, 4, 2, 16, 16, false, true, 20);
 	check_attention(c, 2, 2, 4, 4, false, false, 7);
 	check_attention(c, 2, 1, 160, 160, true, false, 130);
+	check_attention(c, 4, 1, 64, 64, false, false, 1000); // 8 splits
 	CK(cudaGetLastError());
 	if (argc > 1 && strcmp(argv[1], "checks") == 0) { // no benchmarks (the CPU emulator)
 		printf("\nkernel checks: %d failed\n", failures);
