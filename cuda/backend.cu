@@ -2,6 +2,7 @@
 // budget, loading, and error reporting as codes plus messages.
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include "backend.cuh"
 
@@ -158,6 +159,9 @@ int orcd_load_begin(orcd_ctx *c, const orcd_params *pp, uint64_t weight_bytes) {
 	if (!rc) rc = alloc(c, &c->h_in, mb * wide);
 	if (!rc) rc = alloc(c, &c->h_w, (uint64_t)c->h_w_elems);
 	attn_split(p.n_ctx, c->attn_chunk, c->attn_nsplit);
+	// ORCD_CUDA_ATTN_SPLIT=0 turns the split off, for the benchmark's A/B.
+	const char *sp = getenv("ORCD_CUDA_ATTN_SPLIT");
+	if (sp && strcmp(sp, "0") == 0) c->attn_nsplit = 1;
 	if (!rc) rc = alloc(c, &c->attn_part, (uint64_t)ATTN_SPLIT_N * p.n_head * c->attn_nsplit * (p.head_dim + 2));
 	if (!rc) rc = alloc(c, &io, 4 * mb);
 	if (!rc) rc = alloc(c, &c->d_amax, 8);
@@ -267,7 +271,9 @@ void orcd_destroy(orcd_ctx *c) {
 	if (!c) return;
 	cudaSetDevice(c->dev);
 	if (c->st) cudaStreamSynchronize(c->st);
-	if (c->graph) cudaGraphExecDestroy(c->graph);
+	for (auto &row : c->graphs)
+		for (cudaGraphExec_t x : row)
+			if (x) cudaGraphExecDestroy(x);
 	for (void *p : c->allocs) cudaFree(p);
 	if (c->pin) cudaFreeHost(c->pin);
 	if (c->pin_amax) cudaFreeHost(c->pin_amax);

@@ -65,7 +65,7 @@ struct orcd_ctx {
 	int32_t *pin = nullptr; // pinned staging: tokens, pos, seq, sel (4 * max_batch)
 	unsigned long long *pin_amax = nullptr;
 	std::vector<int> seq_len;
-	cudaGraphExec_t graph = nullptr;
+	cudaGraphExec_t graphs[9][9] = {}; // [n tokens][n logit rows] of a small step (forward.cu)
 };
 
 int fail(orcd_ctx *c, int code, const char *fmt, ...);

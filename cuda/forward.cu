@@ -1,8 +1,7 @@
 // forward.cu: one forward pass, read top to bottom. Up to 8 tokens go
 // through the matvec kernels (weights read once per launch); longer
-// batches through cuBLAS on F16 tiles dequantized per matrix. A
-// single-token step is captured once into a CUDA graph and replayed, since
-// at ~80 kernels per token the launch overhead would rival the bandwidth.
+// batches through cuBLAS on F16 tiles dequantized per matrix. A step of
+// up to 8 tokens is captured once per shape into a CUDA graph and replayed.
 #include "backend.cuh"
 
 #define MV_MAX 8
@@ -153,28 +152,57 @@ static int fetch(orcd_ctx *c, int k, float *logits, int32_t *argmax) {
 	return ORCD_OK;
 }
 
+// enqueue_small enqueues a whole step of n <= MV_MAX tokens with nsel <= 8
+// rows of logits: the blocks, then the LM head with its argmax.
+static int enqueue_small(orcd_ctx *c, int n, int nsel) {
+	const orcd_params &p = c->p;
+	if (n == 1 && nsel == 1) return body(c, 1, true);
+	int rc = body(c, n, false);
+	if (rc || nsel == 0) return rc;
+	const float *ss_out = c->sumsq + (size_t)(2 * p.n_layer) * p.max_batch;
+	gather_rows(c->xn, ss_out, c->d_sel, nsel, p.n_embd, c->xs, c->gu, c->st);
+	cudaMemsetAsync(c->d_amax, 0, 8 * sizeof(unsigned long long), c->st);
+	MVArgs a = mv_args(c->have_out ? c->out : c->tok, c->xs, p.n_embd, c->gu, p.n_embd, p.rms_eps, c->logits, p.n_vocab);
+	a.amax = c->d_amax;
+	return mv(c, a, nsel, MV_ARGMAX);
+}
+
+// step_small runs enqueue_small as a CUDA graph, captured the first time
+// each (n, nsel) comes: at ~80 kernels a step the launch overhead would
+// rival the bandwidth. Everything that changes between steps (tokens,
+// positions, sequences, selected rows) is read from device memory.
+static int step_small(orcd_ctx *c, int n, int nsel) {
+	cudaGraphExec_t &x = c->graphs[n][nsel];
+	cudaError_t e;
+	if (!x) {
+		cudaGraph_t g = nullptr;
+		e = cudaStreamBeginCapture(c->st, cudaStreamCaptureModeThreadLocal);
+		if (e != cudaSuccess) return cuda_fail(c, e, "begin graph capture");
+		int rc = enqueue_small(c, n, nsel);
+		e = cudaStreamEndCapture(c->st, &g);
+		if (rc) {
+			if (g) cudaGraphDestroy(g);
+			return rc;
+		}
+		if (e == cudaSuccess) e = cudaGraphInstantiateWithFlags(&x, g, 0);
+		if (g) cudaGraphDestroy(g);
+		if (e != cudaSuccess) {
+			x = nullptr;
+			return cuda_fail(c, e, "graph capture");
+		}
+	}
+	e = cudaGraphLaunch(x, c->st);
+	return e == cudaSuccess ? ORCD_OK : cuda_fail(c, e, "graph launch");
+}
+
 int run_forward(orcd_ctx *c, int n, int nsel, float *logits, int32_t *argmax) {
 	const orcd_params &p = c->p;
 	cudaError_t e = cudaMemcpyAsync(c->d_tok, c->pin, 4 * (size_t)p.max_batch * 4, cudaMemcpyHostToDevice, c->st);
 	if (e != cudaSuccess) return cuda_fail(c, e, "copy batch");
-	if (n == 1 && nsel == 1) {
-		if (!c->graph) {
-			cudaGraph_t g = nullptr;
-			e = cudaStreamBeginCapture(c->st, cudaStreamCaptureModeThreadLocal);
-			if (e != cudaSuccess) return cuda_fail(c, e, "begin graph capture");
-			int rc = body(c, 1, true);
-			e = cudaStreamEndCapture(c->st, &g);
-			if (rc) {
-				if (g) cudaGraphDestroy(g);
-				return rc;
-			}
-			if (e == cudaSuccess) e = cudaGraphInstantiateWithFlags(&c->graph, g, 0);
-			if (g) cudaGraphDestroy(g);
-			if (e != cudaSuccess) return cuda_fail(c, e, "graph capture");
-		}
-		e = cudaGraphLaunch(c->graph, c->st);
-		if (e != cudaSuccess) return cuda_fail(c, e, "graph launch");
-		return fetch(c, 1, logits, argmax);
+	if (n <= MV_MAX && nsel <= 8) {
+		int rc = step_small(c, n, nsel);
+		if (rc) return rc;
+		return nsel ? fetch(c, nsel, logits, argmax) : sync_check(c, "forward");
 	}
 	int rc = body(c, n, false);
 	if (rc) return rc;

@@ -67,6 +67,10 @@ cat "$out/benchgen.txt"
 ORCD_BENCH_MODELS="$w/bench-1b-q4_0.gguf,$w/bench-1b-q8_0.gguf" timeout 150 "$w/bin/cuda.test" \
 	-test.run '^$' -test.bench '^BenchmarkCUDA$' -test.benchtime 2x 2>&1 | tee "$out/bench.txt"
 
+step "attention split off (A/B for the line above): Q4_0 decode"
+ORCD_CUDA_ATTN_SPLIT=0 ORCD_BENCH_MODELS="$w/bench-1b-q4_0.gguf" timeout 60 "$w/bin/cuda.test" \
+	-test.run '^$' -test.bench '^BenchmarkCUDA$/./decode' -test.benchtime 2x 2>&1 | tee "$out/bench-nosplit.txt"
+
 step batched decode: 1 to 64 sequences per step '(issue #8)'
 ORCD_BENCH_MODELS="$w/bench-1b-q4_0.gguf,$w/bench-1b-q8_0.gguf" timeout 120 "$w/bin/cuda.test" \
 	-test.run '^$' -test.bench '^BenchmarkCUDABatched$' -test.benchtime 1x 2>&1 | tee "$out/batched.txt"
@@ -82,4 +86,4 @@ timeout 90 ncu --launch-skip 20 --launch-count 1 -k regex:k_mv --section SpeedOf
 step summary
 grep -E 'FAIL|failed' "$out/kernel_check.txt" | tail -3
 grep -E '^(--- FAIL|FAIL|ok|PASS)' "$out/gotest.txt" | tail -5
-grep -E 'tok/s' "$out/bench.txt" "$out/batched.txt"
+grep -E 'tok/s' "$out/bench.txt" "$out/bench-nosplit.txt" "$out/batched.txt"
