@@ -10,7 +10,7 @@ FUZZTIME  ?= 3m
 # duration-bounded run with "context deadline exceeded" (golang/go#75804).
 FUZZJOBS  ?= 1000000x
 
-.PHONY: build test bench bench-batch lint run cuda fuzz loadtest deploy-test
+.PHONY: build test cuda-emu-test bench bench-batch lint run cuda fuzz loadtest deploy-test
 
 build:
 	$(GO) build -o $(BIN) ./cmd/worker
@@ -19,7 +19,20 @@ test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
 	@if [ -n "$(RACE_PKGS)" ]; then $(GO) test -count=1 -race -timeout 15m $(RACE_PKGS); fi
+	$(MAKE) cuda-emu-test
 	$(MAKE) deploy-test
+
+# The CUDA backend's kernels and forward pass on the CPU emulator
+# (cuda/emu: the same .cu sources built by g++, no GPU or CUDA toolkit):
+# every kernel against its CPU reference, then the backend's Go tests on
+# stories260K (goldens, CPU agreement, sequences). Logic only, not speed.
+EMU_BUILD := $(CURDIR)/.cache/cuda-emu
+EMU_TESTS ?= TestGoldenTeacherForced|TestGoldenGreedy|TestAgreesWithCPUBackend|TestSequences|TestRefusesWhatDoesNotFit
+cuda-emu-test:
+	$(MAKE) -C cuda -j2 emu BUILD=$(EMU_BUILD)
+	$(EMU_BUILD)/emu/kernel_check checks
+	ORCD_CUDA_LIB=$(EMU_BUILD)/emu/liborcd_cuda.so ORCD_CUDA_MODELS=stories260K.gguf \
+		$(GO) test -count=1 -timeout 10m ./cuda -run '$(EMU_TESTS)'
 
 # deploy/ (its own Go module): NATS cluster configs, permissions, TLS,
 # failover with real nats-server and worker processes, Dockerfile lint,

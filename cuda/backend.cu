@@ -71,6 +71,7 @@ int orcd_create(int device, orcd_ctx **out, char *err, size_t errlen) {
 	if (e == cudaSuccess) e = cudaGetDeviceProperties(&c->prop, device);
 	if (e == cudaSuccess) e = cudaStreamCreateWithFlags(&c->st, cudaStreamNonBlocking);
 	if (e == cudaSuccess) e = attention_init();
+	c->prof = prof_new();
 	if (e != cudaSuccess) {
 		set_err(err, errlen, "CUDA device %d: %s", device, cudaGetErrorString(e));
 		orcd_destroy(c);
@@ -271,6 +272,7 @@ void orcd_destroy(orcd_ctx *c) {
 	if (!c) return;
 	cudaSetDevice(c->dev);
 	if (c->st) cudaStreamSynchronize(c->st);
+	prof_report(c);
 	for (auto &row : c->graphs)
 		for (cudaGraphExec_t x : row)
 			if (x) cudaGraphExecDestroy(x);

@@ -35,6 +35,8 @@ struct HostMat {
 	bool set = false;
 };
 
+struct Profile;
+
 struct orcd_ctx {
 	int dev = 0;
 	cudaDeviceProp prop{};
@@ -65,6 +67,7 @@ struct orcd_ctx {
 	int32_t *pin = nullptr; // pinned staging: tokens, pos, seq, sel (4 * max_batch)
 	unsigned long long *pin_amax = nullptr;
 	std::vector<int> seq_len;
+	Profile *prof = nullptr; // ORCD_CUDA_PROFILE=1 (profile.cu)
 	cudaGraphExec_t graphs[9][9] = {}; // [n tokens][n logit rows] of a small step (forward.cu)
 };
 
@@ -75,3 +78,9 @@ int finish_load(orcd_ctx *c);
 // mat_to_device repacks and uploads one matrix (also used by the kernel checks).
 int mat_to_device(orcd_ctx *c, const char *what, const orcd_tensor *t, long n_in, long n_out, QMat &m);
 int run_forward(orcd_ctx *c, int n, int nsel, float *logits, int32_t *argmax);
+// profile.cu: prof_mark records an event naming the kernels enqueued since
+// the previous mark; all four do nothing unless ORCD_CUDA_PROFILE=1.
+Profile *prof_new();
+void prof_mark(orcd_ctx *c, const char *label);
+void prof_collect(orcd_ctx *c);
+void prof_report(orcd_ctx *c);

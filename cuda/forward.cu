@@ -67,13 +67,16 @@ static int layer(orcd_ctx *c, int l, int n) {
 		else rc = gemm(c, pt.m, c->xs, n, c->qkv + pt.col, qkvd, 0.f);
 		if (rc) return rc;
 	}
+	prof_mark(c, small ? "q/k/v matvec" : "q/k/v gemm");
 	const size_t cache_off = (size_t)l * p.n_seq * p.n_ctx * kvd;
 	QKVPost qp{c->qkv, qkvd, c->d_pos, c->d_seq, w.bq, w.bk, w.bv, w.qn, w.kn, p.rms_eps, c->rope_freqs, p.n_rot,
 	           p.rope_base, p.rope_neox, c->kc + cache_off, c->vc + cache_off, p.n_ctx, p.n_head, p.n_head_kv, hd};
 	qkv_post(qp, n, c->st);
+	prof_mark(c, small ? "rope + kv store" : "rope + kv store (batch > 8)");
 	AttnArgs aa{c->qkv, qkvd, c->d_pos, c->d_seq, c->kc + cache_off, c->vc + cache_off, c->att, q,
 	            p.n_ctx, p.n_head, p.n_head_kv, hd, 1.f / sqrtf((float)hd), c->attn_part, c->attn_chunk, c->attn_nsplit};
 	attention(aa, n, c->st);
+	prof_mark(c, small ? "attention" : "attention (batch > 8)");
 	if (small) {
 		MVArgs a = mv_args(w.wo, c->att, q, nullptr, 0, 0.f, c->x, E);
 		a.wnext = w.ffn_norm;
@@ -84,6 +87,7 @@ static int layer(orcd_ctx *c, int l, int n) {
 		if ((rc = gemm(c, w.wo, c->att, n, c->x, E, 1.f))) return rc;
 		resid_finish(c->x, w.ffn_norm, c->xn, ss_ffn, n, E, c->st);
 	}
+	prof_mark(c, small ? "attn_output matvec + residual" : "attn_output gemm + residual");
 
 	// FFN: x += W_down (silu(W_gate h) * W_up h), h = rmsnorm(x).
 	if (small) {
@@ -96,18 +100,23 @@ static int layer(orcd_ctx *c, int l, int n) {
 				if ((rc = mv(c, mv_args(pt.m, c->xn, E, ss_ffn, E, p.rms_eps, c->gu + pt.col, 2 * F), n, MV_STORE))) return rc;
 			swiglu(c->gu, n, F, c->act, nullptr, c->st);
 		}
+		prof_mark(c, "ffn gate/up matvec + swiglu");
 		MVArgs a = mv_args(w.down, c->act, F, nullptr, 0, 0.f, c->x, E);
 		a.wnext = next_norm;
 		a.xn_out = c->xn;
 		a.sumsq_out = ss_next;
-		return mv(c, a, n, MV_ADD);
+		rc = mv(c, a, n, MV_ADD);
+		prof_mark(c, "ffn_down matvec + residual");
+		return rc;
 	}
 	stage_norm(c->xn, ss_ffn, n, E, p.rms_eps, c->xs, nullptr, c->st);
 	for (const Part &pt : w.gu)
 		if ((rc = gemm(c, pt.m, c->xs, n, c->gu + pt.col, 2 * F, 0.f))) return rc;
 	swiglu(c->gu, n, F, c->act, nullptr, c->st);
+	prof_mark(c, "ffn gate/up gemm + swiglu");
 	if ((rc = gemm(c, w.down, c->act, n, c->x, E, 1.f))) return rc;
 	resid_finish(c->x, next_norm, c->xn, ss_next, n, E, c->st);
+	prof_mark(c, "ffn_down gemm + residual");
 	return ORCD_OK;
 }
 
@@ -120,6 +129,7 @@ static int body(orcd_ctx *c, int n, bool head1) {
 	cudaMemsetAsync(c->d_amax, 0, 8 * sizeof(unsigned long long), c->st);
 	if (!embed_any(c->tok, c->d_tok, n, c->x, p.n_embd, c->st)) return fail(c, ORCD_ERR_UNSUPPORTED, "no embedding kernel");
 	resid_finish(c->x, c->L[0].attn_norm, c->xn, c->sumsq, n, p.n_embd, c->st);
+	prof_mark(c, n <= MV_MAX ? "embedding" : "embedding (batch > 8)");
 	for (int l = 0; l < p.n_layer; l++) {
 		int rc = layer(c, l, n);
 		if (rc) return rc;
@@ -128,7 +138,9 @@ static int body(orcd_ctx *c, int n, bool head1) {
 	const float *ss_out = c->sumsq + (size_t)(2 * p.n_layer) * mb;
 	MVArgs a = mv_args(c->have_out ? c->out : c->tok, c->xn, p.n_embd, ss_out, p.n_embd, p.rms_eps, c->logits, p.n_vocab);
 	a.amax = c->d_amax;
-	return mv(c, a, 1, MV_ARGMAX);
+	int rc = mv(c, a, 1, MV_ARGMAX);
+	prof_mark(c, "lm_head + argmax");
+	return rc;
 }
 
 static int sync_check(orcd_ctx *c, const char *what) {
@@ -164,7 +176,9 @@ static int enqueue_small(orcd_ctx *c, int n, int nsel) {
 	cudaMemsetAsync(c->d_amax, 0, 8 * sizeof(unsigned long long), c->st);
 	MVArgs a = mv_args(c->have_out ? c->out : c->tok, c->xs, p.n_embd, c->gu, p.n_embd, p.rms_eps, c->logits, p.n_vocab);
 	a.amax = c->d_amax;
-	return mv(c, a, nsel, MV_ARGMAX);
+	int rc2 = mv(c, a, nsel, MV_ARGMAX);
+	prof_mark(c, "lm_head + argmax");
+	return rc2;
 }
 
 // step_small runs enqueue_small as a CUDA graph, captured the first time
@@ -199,14 +213,21 @@ int run_forward(orcd_ctx *c, int n, int nsel, float *logits, int32_t *argmax) {
 	const orcd_params &p = c->p;
 	cudaError_t e = cudaMemcpyAsync(c->d_tok, c->pin, 4 * (size_t)p.max_batch * 4, cudaMemcpyHostToDevice, c->st);
 	if (e != cudaSuccess) return cuda_fail(c, e, "copy batch");
+	prof_mark(c, "start");
 	if (n <= MV_MAX && nsel <= 8) {
-		int rc = step_small(c, n, nsel);
-		if (rc) return rc;
-		return nsel ? fetch(c, nsel, logits, argmax) : sync_check(c, "forward");
+		// Profiling needs the kernels launched one by one, between events.
+		int rc = c->prof ? enqueue_small(c, n, nsel) : step_small(c, n, nsel);
+		if (!rc) rc = nsel ? fetch(c, nsel, logits, argmax) : sync_check(c, "forward");
+		prof_collect(c);
+		return rc;
 	}
 	int rc = body(c, n, false);
 	if (rc) return rc;
-	if (nsel == 0) return sync_check(c, "forward");
+	if (nsel == 0) {
+		rc = sync_check(c, "forward");
+		prof_collect(c);
+		return rc;
+	}
 	const float *ss_out = c->sumsq + (size_t)(2 * p.n_layer) * p.max_batch;
 	gather_rows(c->xn, ss_out, c->d_sel, nsel, p.n_embd, c->xs, c->gu, c->st);
 	// xs holds the gathered rows and gu their sums of squares (both are
@@ -218,7 +239,10 @@ int run_forward(orcd_ctx *c, int n, int nsel, float *logits, int32_t *argmax) {
 		                   p.rms_eps, c->logits, p.n_vocab);
 		a.amax = c->d_amax;
 		if ((rc = mv(c, a, k, MV_ARGMAX))) return rc;
+		prof_mark(c, "lm_head + argmax");
 		if ((rc = fetch(c, k, logits ? logits + (size_t)i * p.n_vocab : nullptr, argmax ? argmax + i : nullptr))) return rc;
+		prof_collect(c);
+		if (i + 8 < nsel) prof_mark(c, "start");
 	}
 	return ORCD_OK;
 }

@@ -71,6 +71,10 @@ step "attention split off (A/B for the line above): Q4_0 decode"
 ORCD_CUDA_ATTN_SPLIT=0 ORCD_BENCH_MODELS="$w/bench-1b-q4_0.gguf" timeout 60 "$w/bin/cuda.test" \
 	-test.run '^$' -test.bench '^BenchmarkCUDA$/./decode' -test.benchtime 2x 2>&1 | tee "$out/bench-nosplit.txt"
 
+step "where a Q4_0 decode step goes (ORCD_CUDA_PROFILE=1: no graphs, an event per kernel group)"
+ORCD_CUDA_PROFILE=1 ORCD_BENCH_MODELS="$w/bench-1b-q4_0.gguf" timeout 60 "$w/bin/cuda.test" \
+	-test.run '^$' -test.bench '^BenchmarkCUDA$/./decode' -test.benchtime 1x 2>&1 | tee "$out/profile.txt"
+
 step batched decode: 1 to 64 sequences per step '(issue #8)'
 ORCD_BENCH_MODELS="$w/bench-1b-q4_0.gguf,$w/bench-1b-q8_0.gguf" timeout 120 "$w/bin/cuda.test" \
 	-test.run '^$' -test.bench '^BenchmarkCUDABatched$' -test.benchtime 1x 2>&1 | tee "$out/batched.txt"
