@@ -125,10 +125,12 @@ func decodeBytes(m *engine.Model) float64 {
 	return n
 }
 
-func batchOf(n, start int) *engine.Batch {
+// batchOf is n tokens of a made-up prompt from position start; ids stay
+// below vocab, so that any model (even stories260K's 512) can run it.
+func batchOf(n, start, vocab int) *engine.Batch {
 	bt := &engine.Batch{Tokens: make([]int32, n), Pos: make([]int32, n), Seq: make([]int32, n), Logits: make([]bool, n)}
 	for i := range bt.Tokens {
-		bt.Tokens[i] = int32((i*7919 + 13) % 32000)
+		bt.Tokens[i] = int32((i*7919 + 13) % min(vocab, 32000))
 		bt.Pos[i] = int32(start + i)
 	}
 	bt.Logits[n-1] = true
@@ -144,7 +146,7 @@ func benchPrefill(b *testing.B, be *Backend, n int) {
 			b.Fatal(err)
 		}
 		t0 := time.Now()
-		if err := be.ForwardArgmax(ctx, batchOf(n, 0), id); err != nil {
+		if err := be.ForwardArgmax(ctx, batchOf(n, 0, be.cfg.NVocab), id); err != nil {
 			b.Fatal(err)
 		}
 		spent += time.Since(t0)
@@ -160,7 +162,7 @@ func benchDecode(b *testing.B, be *Backend, prompt, n int, bytes float64) {
 		if err := be.ClearSeq(0); err != nil {
 			b.Fatal(err)
 		}
-		if err := be.ForwardArgmax(ctx, batchOf(prompt, 0), id); err != nil {
+		if err := be.ForwardArgmax(ctx, batchOf(prompt, 0, be.cfg.NVocab), id); err != nil {
 			b.Fatal(err)
 		}
 		t0 := time.Now()
