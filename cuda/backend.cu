@@ -36,6 +36,8 @@ static void set_err(char *err, size_t n, const char *fmt, ...) {
 	va_end(ap);
 }
 
+bool orcd_pdl = false;
+
 // The ABI functions get C linkage from their declarations in the header.
 
 int orcd_abi_version(void) { return ORCD_ABI_VERSION; }
@@ -64,6 +66,8 @@ int orcd_create(int device, orcd_ctx **out, char *err, size_t errlen) {
 		set_err(err, errlen, "CUDA device %d does not exist (%d devices)", device, n);
 		return ORCD_ERR_NO_DEVICE;
 	}
+	const char *pdl = getenv("ORCD_CUDA_PDL");
+	orcd_pdl = pdl && strcmp(pdl, "1") == 0; // opt-in until measured on the H100
 	orcd_ctx *c = new orcd_ctx();
 	c->dev = device;
 	cudaError_t e = cudaSetDevice(device);

@@ -71,6 +71,13 @@ step "attention split off (A/B for the line above): Q4_0 decode"
 ORCD_CUDA_ATTN_SPLIT=0 ORCD_BENCH_MODELS="$w/bench-1b-q4_0.gguf" timeout 60 "$w/bin/cuda.test" \
 	-test.run '^$' -test.bench '^BenchmarkCUDA$/./decode' -test.benchtime 2x 2>&1 | tee "$out/bench-nosplit.txt"
 
+step "programmatic dependent launch on (ORCD_CUDA_PDL=1; A/B for the benchmark above): correctness, then decode"
+ORCD_CUDA_PDL=1 timeout 60 "$w/build/kernel_check" checks 2>&1 | tail -3 | tee "$out/kernel_check-pdl.txt"
+(cd "$w" && ORCD_CUDA_PDL=1 timeout 120 ./bin/cuda.test -test.count=1 -test.run 'Golden|Agrees|Batched' -test.timeout 110s) 2>&1 |
+	tee "$out/gotest-pdl.txt" | grep -E '^(--- |PASS|FAIL|ok)' | grep -v '=== RUN'
+ORCD_CUDA_PDL=1 ORCD_BENCH_MODELS="$w/bench-1b-q4_0.gguf,$w/bench-1b-q8_0.gguf" timeout 90 "$w/bin/cuda.test" \
+	-test.run '^$' -test.bench '^BenchmarkCUDA$/./decode' -test.benchtime 2x 2>&1 | tee "$out/bench-pdl.txt"
+
 step "where a Q4_0 decode step goes (ORCD_CUDA_PROFILE=1: no graphs, an event per kernel group)"
 ORCD_CUDA_PROFILE=1 ORCD_BENCH_MODELS="$w/bench-1b-q4_0.gguf" timeout 60 "$w/bin/cuda.test" \
 	-test.run '^$' -test.bench '^BenchmarkCUDA$/./decode' -test.benchtime 1x 2>&1 | tee "$out/profile.txt"
@@ -90,4 +97,5 @@ timeout 90 ncu --launch-skip 20 --launch-count 1 -k regex:k_mv --section SpeedOf
 step summary
 grep -E 'FAIL|failed' "$out/kernel_check.txt" | tail -3
 grep -E '^(--- FAIL|FAIL|ok|PASS)' "$out/gotest.txt" | tail -5
-grep -E 'tok/s' "$out/bench.txt" "$out/bench-nosplit.txt" "$out/batched.txt"
+grep -E 'FAIL|failed' "$out/kernel_check-pdl.txt" "$out/gotest-pdl.txt" | tail -3
+grep -E 'tok/s' "$out/bench.txt" "$out/bench-nosplit.txt" "$out/bench-pdl.txt" "$out/batched.txt"

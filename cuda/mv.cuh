@@ -18,6 +18,22 @@ __device__ __forceinline__ unsigned long long pack_argmax(float v, int row) {
 	return ((unsigned long long)u << 32) | (0xffffffffu - (uint32_t)row);
 }
 
+// prefetch_rows asks L2 for row r's bytes in every plane (a 128-byte line
+// per lane and step), before the kernel may read its input.
+template <int T> __device__ __forceinline__ void prefetch_rows(const QMat &m, long r, int lane) {
+	using D = Dec<T>;
+	const uint8_t *pl[4] = {m.p0, m.p1, m.p2, m.p3};
+	const int pb[4] = {D::PB0, D::PB1, D::PB2, D::PB3};
+#pragma unroll
+	for (int i = 0; i < 4; i++) {
+		if (!pb[i]) continue;
+		const long bytes = (long)m.nb * pb[i];
+		const uintptr_t lo = reinterpret_cast<uintptr_t>(pl[i] + r * bytes), hi = lo + bytes;
+		for (uintptr_t a = (lo & ~(uintptr_t)127) + 128 * (uintptr_t)lane; a < hi; a += 32 * 128)
+			prefetch_l2(reinterpret_cast<const void *>(a));
+	}
+}
+
 // k_mv: one warp computes two rows for N tokens. The lanes stride over the
 // units of a row, so each weight byte is read once per launch; the input
 // chunk a unit needs is read once for both rows. Decode is bandwidth bound,
@@ -30,6 +46,14 @@ __global__ void __launch_bounds__(MV_WARPS * 32) k_mv(MVArgs a) {
 	const int r0 = MODE == MV_GLU ? gw : 2 * gw, r1 = MODE == MV_GLU ? gw : 2 * gw + 1;
 	const bool ok0 = r0 < a.A.n_out, ok1 = r1 < a.A.n_out;
 	const QMat &M1 = MODE == MV_GLU ? a.B : a.A;
+	// The weights are the step's constants: they may be fetched while the
+	// kernel before (under PDL) still computes this one's input.
+	pdl_launch_next();
+	if (a.prefetch) {
+		if (ok0) prefetch_rows<T>(a.A, r0, lane);
+		if (ok1) prefetch_rows<T>(M1, r1, lane);
+	}
+	pdl_wait();
 	float acc0[N], acc1[N];
 #pragma unroll
 	for (int t = 0; t < N; t++) acc0[t] = acc1[t] = 0.f;
@@ -37,23 +61,35 @@ __global__ void __launch_bounds__(MV_WARPS * 32) k_mv(MVArgs a) {
 #pragma unroll (D::UE == 64 ? 1 : 2)
 	for (int u = lane; u < upr; u += 32) {
 		const int bi = u / D::UPB, sub = u % D::UPB;
-		float v0[D::UE], v1[D::UE];
-		if (ok0) D::load(a.A, (long)r0 * a.A.nb + bi, sub, v0);
-		else
+		float v0[D::UE], v1[D::UE], d0 = 0.f, d1 = 0.f;
+		if (ok0) {
+			if constexpr (D::RAW) d0 = D::load_raw(a.A, (long)r0 * a.A.nb + bi, v0);
+			else D::load(a.A, (long)r0 * a.A.nb + bi, sub, v0);
+		} else
 #pragma unroll
 			for (int k = 0; k < D::UE; k++) v0[k] = 0.f;
-		if (ok1) D::load(M1, (long)r1 * M1.nb + bi, sub, v1);
-		else
+		if (ok1) {
+			if constexpr (D::RAW) d1 = D::load_raw(M1, (long)r1 * M1.nb + bi, v1);
+			else D::load(M1, (long)r1 * M1.nb + bi, sub, v1);
+		} else
 #pragma unroll
 			for (int k = 0; k < D::UE; k++) v1[k] = 0.f;
 		const float *xb = a.x + (long)bi * D::BE;
 #pragma unroll
 		for (int t = 0; t < N; t++) {
+			float s0 = 0.f, s1 = 0.f;
 #pragma unroll
 			for (int k = 0; k < D::UE; k += 4) {
 				const float4 xv = __ldg(reinterpret_cast<const float4 *>(xb + (long)t * a.ldx + D::off(sub, k)));
-				acc0[t] += v0[k] * xv.x + v0[k + 1] * xv.y + v0[k + 2] * xv.z + v0[k + 3] * xv.w;
-				acc1[t] += v1[k] * xv.x + v1[k + 1] * xv.y + v1[k + 2] * xv.z + v1[k + 3] * xv.w;
+				s0 += v0[k] * xv.x + v0[k + 1] * xv.y + v0[k + 2] * xv.z + v0[k + 3] * xv.w;
+				s1 += v1[k] * xv.x + v1[k + 1] * xv.y + v1[k + 2] * xv.z + v1[k + 3] * xv.w;
+			}
+			if constexpr (D::RAW) {
+				acc0[t] += d0 * s0;
+				acc1[t] += d1 * s1;
+			} else {
+				acc0[t] += s0;
+				acc1[t] += s1;
 			}
 		}
 	}
@@ -109,6 +145,7 @@ __global__ void __launch_bounds__(MV_WARPS * 32) k_mv(MVArgs a) {
 // k_dequant_f16: one thread per unit, for the cuBLAS prefill path.
 template <int T>
 __global__ void k_dequant_f16(QMat m, __half *out) {
+	pdl_enter();
 	using D = Dec<T>;
 	const int upr = m.nb * D::UPB;
 	const long idx = (long)blockIdx.x * blockDim.x + threadIdx.x;
@@ -125,6 +162,7 @@ __global__ void k_dequant_f16(QMat m, __half *out) {
 // k_embed: row tok[t] of the embedding matrix into x[t].
 template <int T>
 __global__ void k_embed(QMat m, const int *tok, float *x, int E) {
+	pdl_enter();
 	using D = Dec<T>;
 	const int t = blockIdx.x, upr = m.nb * D::UPB;
 	const long row = tok[t];
@@ -142,7 +180,9 @@ template <int T, int N, int MODE>
 static void launch_mv(const MVArgs &a, cudaStream_t st) {
 	const int rows_per_warp = MODE == MV_GLU ? 1 : 2;
 	const int warps = (a.A.n_out + rows_per_warp - 1) / rows_per_warp;
-	LAUNCH(((warps + MV_WARPS - 1) / MV_WARPS, MV_WARPS * 32, 0, st), k_mv<T, N, MODE>)(a);
+	MVArgs b = a;
+	b.prefetch = orcd_pdl;
+	LAUNCH(((warps + MV_WARPS - 1) / MV_WARPS, MV_WARPS * 32, 0, st), k_mv<T, N, MODE>)(b);
 }
 
 template <int T, int N>

@@ -52,6 +52,7 @@ __device__ float block_max(float v, float *sh) {
 }
 
 __global__ void k_resid_finish(const float *x, const float *w, float *xn, float *sumsq, int E) {
+	pdl_enter();
 	__shared__ float sh[32];
 	const long b = (long)blockIdx.x * E;
 	float s = 0.f;
@@ -68,6 +69,7 @@ void resid_finish(const float *x, const float *w, float *xn, float *sumsq, int n
 }
 
 __global__ void k_stage(const float *xn, const float *sumsq, int E, float eps, float *of, __half *oh) {
+	pdl_enter();
 	const long b = (long)blockIdx.x * E;
 	const float sc = rsqrtf(sumsq[blockIdx.x] / (float)E + eps);
 	for (int i = threadIdx.x; i < E; i += blockDim.x) {
@@ -81,6 +83,7 @@ void stage_norm(const float *xn, const float *sumsq, int n, int E, float eps, fl
 }
 
 __global__ void k_to_half(const float *in, __half *out, long count) {
+	pdl_enter();
 	const long i = (long)blockIdx.x * blockDim.x + threadIdx.x;
 	if (i < count) out[i] = __float2half_rn(in[i]);
 }
@@ -89,6 +92,7 @@ void to_half(const float *in, __half *out, long count, cudaStream_t st) {
 }
 
 __global__ void k_swiglu(const float *gu, int F, float *of, __half *oh) {
+	pdl_enter();
 	const long t = blockIdx.y;
 	const int i = blockIdx.x * blockDim.x + threadIdx.x;
 	if (i >= F) return;
@@ -102,6 +106,7 @@ void swiglu(const float *gu, int n, int F, float *of, __half *oh, cudaStream_t s
 }
 
 __global__ void k_gather(const float *xn, const float *sumsq, const int *sel, int E, float *xo, float *so) {
+	pdl_enter();
 	const int i = blockIdx.x, r = sel[i];
 	for (int j = threadIdx.x; j < E; j += blockDim.x) xo[(long)i * E + j] = xn[(long)r * E + j];
 	if (threadIdx.x == 0) so[i] = sumsq[r];
@@ -112,6 +117,7 @@ void gather_rows(const float *xn, const float *sumsq, const int *sel, int nsel, 
 
 // k_qkv_post: one block per token, one warp per head (Q heads, then K, then V).
 __global__ void k_qkv_post(QKVPost a) {
+	pdl_enter();
 	const int t = blockIdx.x, lane = threadIdx.x & 31, nw = blockDim.x >> 5;
 	const int p = a.pos[t], s = a.seq[t], kvd = a.Hkv * a.hd;
 	float *row = a.qkv + (long)t * a.ldq;
@@ -168,6 +174,7 @@ void qkv_post(const QKVPost &a, int n, cudaStream_t st) { LAUNCH((n, 256, 0, st)
 static size_t attn_smem(int hd) { return (size_t)ATT_T * (hd + 2) * 2 + (size_t)ATT_T * hd * 2 + (size_t)hd * 4; }
 
 __global__ void __launch_bounds__(ATT_T) k_attention(AttnArgs a) {
+	pdl_enter();
 	DYN_SHARED(unsigned char, smem);
 	__shared__ float ps[ATT_T], sh[32], red[ATT_T];
 	const int h = blockIdx.x, t = blockIdx.y, tid = threadIdx.x;
@@ -248,6 +255,7 @@ __global__ void __launch_bounds__(ATT_T) k_attention(AttnArgs a) {
 // k_attn_merge: block (head, token) combines the splits of k_attention:
 // out = sum_s e^(m_s - M) o_s / sum_s e^(m_s - M) l_s, M the largest m_s.
 __global__ void k_attn_merge(AttnArgs a) {
+	pdl_enter();
 	const int h = blockIdx.x, t = blockIdx.y, ns = a.pos[t] / a.chunk + 1, w = a.hd + 2;
 	if (ns == 1) return; // k_attention wrote the output itself
 	const float *pp = a.part + (long)(t * a.H + h) * a.nsplit * w;

@@ -9,14 +9,70 @@
 #include <cuda_fp16.h>
 #include <stdint.h>
 
+// orcd_pdl: launch with programmatic dependent launch (Hopper), so that a
+// kernel's blocks start while its predecessor finishes and fetch their
+// weights before waiting (pdl_wait) for its results. ORCD_CUDA_PDL=1 turns
+// it on (backend.cu); every kernel starts with pdl_launch_next and waits
+// before touching anything an earlier kernel writes.
+extern bool orcd_pdl;
+
 // Kernel launches and dynamic shared memory are spelled as macros so that
 // the same sources also build for the CPU emulator (emu/cuda_emu.h, which
 // defines its own): LAUNCH((grid, block, smem, stream), kernel)(args).
 #ifndef ORCD_EMU
+#include <utility>
 #define ORCD_UNPAREN(...) __VA_ARGS__
-#define LAUNCH(cfg, ...) __VA_ARGS__<<<ORCD_UNPAREN cfg>>>
+#define LAUNCH(cfg, ...) orcd_launcher(ORCD_UNPAREN cfg, __VA_ARGS__)
 #define DYN_SHARED(T, name) extern __shared__ __align__(16) T name[]
+
+template <class... P> struct OrcdLaunch {
+	dim3 g, b;
+	size_t smem;
+	cudaStream_t st;
+	void (*k)(P...);
+	template <class... A> void operator()(A &&...args) const {
+		if (!orcd_pdl) {
+			k<<<g, b, smem, st>>>(std::forward<A>(args)...);
+			return;
+		}
+		cudaLaunchAttribute at[1];
+		at[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+		at[0].val.programmaticStreamSerializationAllowed = 1;
+		cudaLaunchConfig_t c{};
+		c.gridDim = g, c.blockDim = b, c.dynamicSmemBytes = smem, c.stream = st, c.attrs = at, c.numAttrs = 1;
+		cudaLaunchKernelEx(&c, k, std::forward<A>(args)...);
+	}
+};
+template <class... P> OrcdLaunch<P...> orcd_launcher(dim3 g, dim3 b, size_t smem, cudaStream_t st, void (*k)(P...)) {
+	return OrcdLaunch<P...>{g, b, smem, st, k};
+}
 #endif
+
+// Programmatic dependent launch on the device (no-ops before sm_90, on
+// the host pass and in the emulator, which runs kernels one after another).
+__device__ __forceinline__ void pdl_launch_next() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+	asm volatile("griddepcontrol.launch_dependents;");
+#endif
+}
+__device__ __forceinline__ void pdl_wait() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+	asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void prefetch_l2(const void *p) {
+#if defined(__CUDA_ARCH__)
+	asm volatile("prefetch.global.L2 [%0];" ::"l"(p));
+#else
+	(void)p;
+#endif
+}
+// pdl_enter: the first statement of every kernel that reads or writes
+// what another kernel of the step does.
+__device__ __forceinline__ void pdl_enter() {
+	pdl_launch_next();
+	pdl_wait();
+}
 
 enum { GT_F32 = 0, GT_F16 = 1, GT_Q4_0 = 2, GT_Q8_0 = 8, GT_Q4_K = 12, GT_Q6_K = 14 };
 
@@ -41,11 +97,13 @@ __device__ __forceinline__ uint16_t ldh(const uint8_t *p) { return __ldg(reinter
 
 // Dec<T> decodes unit `sub` of block `blk` into v[UE]. A block holds UPB
 // units of UE values; off(sub, k) is where value k of the unit sits inside
-// the block (k a multiple of 4: every run of 4 is contiguous).
+// the block (k a multiple of 4: every run of 4 is contiguous). PBi is
+// how many bytes of plane i a block takes.
 template <int T> struct Dec;
 
 template <> struct Dec<GT_F32> {
-	static constexpr int BE = 4, UPB = 1, UE = 4;
+	static constexpr int BE = 4, UPB = 1, UE = 4, PB0 = 16, PB1 = 0, PB2 = 0, PB3 = 0;
+	static constexpr bool RAW = false;
 	__device__ static void load(const QMat &m, long blk, int, float *v) {
 		const float4 f = __ldg(reinterpret_cast<const float4 *>(m.p0) + blk);
 		v[0] = f.x; v[1] = f.y; v[2] = f.z; v[3] = f.w;
@@ -54,7 +112,8 @@ template <> struct Dec<GT_F32> {
 };
 
 template <> struct Dec<GT_F16> {
-	static constexpr int BE = 4, UPB = 1, UE = 4;
+	static constexpr int BE = 4, UPB = 1, UE = 4, PB0 = 8, PB1 = 0, PB2 = 0, PB3 = 0;
+	static constexpr bool RAW = false;
 	__device__ static void load(const QMat &m, long blk, int, float *v) {
 		const uint2 q = __ldg(reinterpret_cast<const uint2 *>(m.p0) + blk);
 		v[0] = h2f(q.x & 0xffff); v[1] = h2f(q.x >> 16);
@@ -70,39 +129,54 @@ __device__ __forceinline__ float bytef(uint32_t w, int k) { return __uint_as_flo
 __device__ __forceinline__ uint32_t word_at(const uint4 &q, int i) { return i == 0 ? q.x : i == 1 ? q.y : i == 2 ? q.z : q.w; }
 #define MAGIC 8388608.f
 
+// Q4_0 and Q8_0 blocks have one scale, so the matvec takes the quants
+// unscaled (load_raw) and scales each block's dot product once: a multiply
+// per block instead of one per value.
 template <> struct Dec<GT_Q4_0> {
-	static constexpr int BE = 32, UPB = 1, UE = 32;
-	__device__ static void load(const QMat &m, long blk, int, float *v) {
+	static constexpr int BE = 32, UPB = 1, UE = 32, PB0 = 16, PB1 = 2, PB2 = 0, PB3 = 0;
+	static constexpr bool RAW = true;
+	__device__ static float load_raw(const QMat &m, long blk, float *v) {
 		const uint4 q = ld16(m.p0 + blk * 16);
-		const float d = h2f(ldh(m.p1 + blk * 2));
 #pragma unroll
 		for (int i = 0; i < 4; i++) {
 			const uint32_t w = word_at(q, i), lo = w & 0x0F0F0F0Fu, hi = (w >> 4) & 0x0F0F0F0Fu;
 #pragma unroll
 			for (int k = 0; k < 4; k++) {
-				v[4 * i + k] = (bytef(lo, k) - (MAGIC + 8.f)) * d;
-				v[16 + 4 * i + k] = (bytef(hi, k) - (MAGIC + 8.f)) * d;
+				v[4 * i + k] = bytef(lo, k) - (MAGIC + 8.f);
+				v[16 + 4 * i + k] = bytef(hi, k) - (MAGIC + 8.f);
 			}
 		}
+		return h2f(ldh(m.p1 + blk * 2));
+	}
+	__device__ static void load(const QMat &m, long blk, int, float *v) {
+		const float d = load_raw(m, blk, v);
+#pragma unroll
+		for (int k = 0; k < UE; k++) v[k] *= d;
 	}
 	__device__ static int off(int, int k) { return k; }
 };
 
 template <> struct Dec<GT_Q8_0> {
-	static constexpr int BE = 32, UPB = 1, UE = 32;
-	__device__ static void load(const QMat &m, long blk, int, float *v) {
+	static constexpr int BE = 32, UPB = 1, UE = 32, PB0 = 32, PB1 = 2, PB2 = 0, PB3 = 0;
+	static constexpr bool RAW = true;
+	__device__ static float load_raw(const QMat &m, long blk, float *v) {
 		const uint4 a = ld16(m.p0 + blk * 32), b = ld16(m.p0 + blk * 32 + 16);
-		const float d = h2f(ldh(m.p1 + blk * 2));
 #pragma unroll
 		for (int i = 0; i < 4; i++) {
 			// int8 -> uint8 + 128 by flipping the sign bit
 			const uint32_t wa = word_at(a, i) ^ 0x80808080u, wb = word_at(b, i) ^ 0x80808080u;
 #pragma unroll
 			for (int k = 0; k < 4; k++) {
-				v[4 * i + k] = (bytef(wa, k) - (MAGIC + 128.f)) * d;
-				v[16 + 4 * i + k] = (bytef(wb, k) - (MAGIC + 128.f)) * d;
+				v[4 * i + k] = bytef(wa, k) - (MAGIC + 128.f);
+				v[16 + 4 * i + k] = bytef(wb, k) - (MAGIC + 128.f);
 			}
 		}
+		return h2f(ldh(m.p1 + blk * 2));
+	}
+	__device__ static void load(const QMat &m, long blk, int, float *v) {
+		const float d = load_raw(m, blk, v);
+#pragma unroll
+		for (int k = 0; k < UE; k++) v[k] *= d;
 	}
 	__device__ static int off(int, int k) { return k; }
 };
@@ -110,7 +184,8 @@ template <> struct Dec<GT_Q8_0> {
 // Q4_K unit = 64 values: 32 quant bytes, low nibbles then high nibbles,
 // each half with its own 6-bit scale and min.
 template <> struct Dec<GT_Q4_K> {
-	static constexpr int BE = 256, UPB = 4, UE = 64;
+	static constexpr int BE = 256, UPB = 4, UE = 64, PB0 = 128, PB1 = 12, PB2 = 4, PB3 = 0;
+	static constexpr bool RAW = false;
 	__device__ static void scale_min(int j, const uint8_t *s, int &sc, int &mn) {
 		if (j < 4) {
 			sc = s[j] & 63; mn = s[j + 4] & 63;
@@ -146,7 +221,8 @@ template <> struct Dec<GT_Q4_K> {
 // Q6_K unit (h, lq) = sub: values l in [16lq, 16lq+16) of half h, from the
 // four 32-wide groups, so its 64 values are 4 runs of 16.
 template <> struct Dec<GT_Q6_K> {
-	static constexpr int BE = 256, UPB = 4, UE = 64;
+	static constexpr int BE = 256, UPB = 4, UE = 64, PB0 = 128, PB1 = 64, PB2 = 16, PB3 = 2;
+	static constexpr bool RAW = false;
 	__device__ static void load(const QMat &m, long blk, int sub, float *v) {
 		const int h = sub >> 1, lq = sub & 1;
 		const uint4 a = ld16(m.p0 + blk * 128 + 64 * h + 16 * lq);
@@ -190,6 +266,7 @@ struct MVArgs {
 	float *xn_out;            // ADD: y * wnext
 	float *sumsq_out;         // ADD: += sum of y^2 per token
 	unsigned long long *amax; // ARGMAX: packed (value, ~row) per token
+	int prefetch;             // fetch the warp's rows into L2 before pdl_wait
 };
 
 // Launchers, one per weight type (mv_<type>.cu). n <= 8.
