@@ -36,7 +36,7 @@ static void set_err(char *err, size_t n, const char *fmt, ...) {
 	va_end(ap);
 }
 
-bool orcd_pdl = false;
+bool orcd_pdl = false, orcd_qgemm = false;
 
 // The ABI functions get C linkage from their declarations in the header.
 
@@ -68,6 +68,8 @@ int orcd_create(int device, orcd_ctx **out, char *err, size_t errlen) {
 	}
 	const char *pdl = getenv("ORCD_CUDA_PDL");
 	orcd_pdl = pdl && strcmp(pdl, "1") == 0; // opt-in until measured on the H100
+	const char *qg = getenv("ORCD_CUDA_QGEMM");
+	orcd_qgemm = qg && strcmp(qg, "1") == 0; // likewise
 	orcd_ctx *c = new orcd_ctx();
 	c->dev = device;
 	cudaError_t e = cudaSetDevice(device);

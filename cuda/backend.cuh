@@ -7,6 +7,7 @@
 #include <cublas_v2.h>
 #include "include/orcd_backend.h"
 #include "ops.cuh"
+#include "qgemm.cuh"
 #include "quant.cuh"
 
 // Matrix parts: a projection may be one fused matrix or several pieces

@@ -16,6 +16,11 @@ static int cublas_fail(orcd_ctx *c, cublasStatus_t s, const char *what) {
 static int gemm(orcd_ctx *c, const QMat &W, const float *X, int n, float *Y, int ldy, float beta) {
 	const float one = 1.f;
 	cublasStatus_t s;
+	if (W.type != GT_F32 && orcd_qgemm) {
+		const QGemmArgs q{W, X, W.n_in, Y, ldy, n, beta};
+		if (!qgemm_any(q, c->st)) return fail(c, ORCD_ERR_UNSUPPORTED, "no tensor-core kernel for type %d", W.type);
+		return ORCD_OK;
+	}
 	if (W.type == GT_F32) {
 		s = cublasSgemm(c->cub, CUBLAS_OP_T, CUBLAS_OP_N, W.n_out, n, W.n_in, &one, reinterpret_cast<const float *>(W.p0), W.n_in,
 		                X, W.n_in, &beta, Y, ldy);

@@ -78,6 +78,14 @@ ORCD_CUDA_PDL=1 timeout 60 "$w/build/kernel_check" checks 2>&1 | tail -3 | tee "
 ORCD_CUDA_PDL=1 ORCD_BENCH_MODELS="$w/bench-1b-q4_0.gguf,$w/bench-1b-q8_0.gguf" timeout 90 "$w/bin/cuda.test" \
 	-test.run '^$' -test.bench '^BenchmarkCUDA$/./decode' -test.benchtime 2x 2>&1 | tee "$out/bench-pdl.txt"
 
+step "tensor-core gemm for batches past 8 tokens (ORCD_CUDA_QGEMM=1, A/B against cuBLAS above): correctness, prefill, batched decode"
+(cd "$w" && ORCD_CUDA_QGEMM=1 timeout 120 ./bin/cuda.test -test.count=1 -test.run 'Golden|Agrees|Batched' -test.timeout 110s) 2>&1 |
+	tee "$out/gotest-qgemm.txt" | grep -E '^(--- |PASS|FAIL|ok)' | grep -v '=== RUN'
+ORCD_CUDA_QGEMM=1 ORCD_BENCH_MODELS="$w/bench-1b-q4_0.gguf,$w/bench-1b-q8_0.gguf" timeout 90 "$w/bin/cuda.test" \
+	-test.run '^$' -test.bench '^BenchmarkCUDA$/./prefill' -test.benchtime 2x 2>&1 | tee "$out/bench-qgemm.txt"
+ORCD_CUDA_QGEMM=1 ORCD_BENCH_MODELS="$w/bench-1b-q4_0.gguf" timeout 90 "$w/bin/cuda.test" \
+	-test.run '^$' -test.bench '^BenchmarkCUDABatched$' -test.benchtime 1x 2>&1 | tee "$out/batched-qgemm.txt"
+
 step "where a Q4_0 decode step goes (ORCD_CUDA_PROFILE=1: no graphs, an event per kernel group)"
 ORCD_CUDA_PROFILE=1 ORCD_BENCH_MODELS="$w/bench-1b-q4_0.gguf" timeout 60 "$w/bin/cuda.test" \
 	-test.run '^$' -test.bench '^BenchmarkCUDA$/./decode' -test.benchtime 1x 2>&1 | tee "$out/profile.txt"
@@ -97,5 +105,5 @@ timeout 90 ncu --launch-skip 20 --launch-count 1 -k regex:k_mv --section SpeedOf
 step summary
 grep -E 'FAIL|failed' "$out/kernel_check.txt" | tail -3
 grep -E '^(--- FAIL|FAIL|ok|PASS)' "$out/gotest.txt" | tail -5
-grep -E 'FAIL|failed' "$out/kernel_check-pdl.txt" "$out/gotest-pdl.txt" | tail -3
-grep -E 'tok/s' "$out/bench.txt" "$out/bench-nosplit.txt" "$out/bench-pdl.txt" "$out/batched.txt"
+grep -E 'FAIL|failed' "$out/kernel_check-pdl.txt" "$out/gotest-pdl.txt" "$out/gotest-qgemm.txt" | tail -3
+grep -E 'tok/s' "$out/bench.txt" "$out/bench-nosplit.txt" "$out/bench-pdl.txt" "$out/bench-qgemm.txt" "$out/batched.txt" "$out/batched-qgemm.txt"

@@ -1,6 +1,7 @@
 // mv.cuh: the kernels templated on weight type, instantiated once per type
 // by the mv_<type>.cu files (so that nvcc builds them in parallel).
 #pragma once
+#include "qgemm.cuh"
 #include "quant.cuh"
 
 #define MV_WARPS 4
@@ -224,4 +225,10 @@ static void mv_chunks(MVArgs a, int n, int mode, cudaStream_t st) {
 	}                                                                                             \
 	void embed_##NAME(const QMat &m, const int *tok, int n, float *x, int E, cudaStream_t st) {  \
 		LAUNCH((n, 128, 0, st), k_embed<T>)(m, tok, x, E);                                              \
+	}                                                                                             \
+	void qgemm_##NAME(const QGemmArgs &a, cudaStream_t st) {                                      \
+		static const cudaError_t once = cudaFuncSetAttribute(k_qgemm<T>,                          \
+			cudaFuncAttributeMaxDynamicSharedMemorySize, (int)qgemm_smem());                      \
+		(void)once;                                                                               \
+		launch_qgemm<T>(a, st);                                                                   \
 	}

@@ -23,6 +23,10 @@ bool dequant_f16_any(const QMat &m, __half *out, cudaStream_t st) {
 	const int m_type = m.type;
 	DISPATCH(dequant_f16, m, out, st)
 }
+bool qgemm_any(const QGemmArgs &a, cudaStream_t st) {
+	const int m_type = a.W.type;
+	DISPATCH(qgemm, a, st)
+}
 bool embed_any(const QMat &m, const int *tok, int n, float *x, int E, cudaStream_t st) {
 	const int m_type = m.type;
 	DISPATCH(embed, m, tok, n, x, E, st)

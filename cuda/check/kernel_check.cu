@@ -244,6 +244,37 @@ static void check_matvec(orcd_ctx *c, int type, int n_in, int n_out, int n) {
 	cudaFree(dx), cudaFree(dss), cudaFree(dy), cudaFree(dh), cudaFree(dt), cudaFree(de), cudaFree(dy0), cudaFree(dxn), cudaFree(dsq), cudaFree(dwn);
 }
 
+// check_qgemm: the tensor-core path for batches past 8 tokens, with a
+// partial tile of tokens and of rows, Y = WX and then Y += WX.
+static void check_qgemm(orcd_ctx *c, int type, int n_in, int n_out, int n) {
+	RefMat r = make_mat(type, n_in, n_out);
+	QMat m = upload(c, r);
+	std::vector<float> x = rvec((size_t)n * n_in), y0 = rvec((size_t)n * n_out);
+	float *dx = dev(x), *dy = dev(std::vector<float>((size_t)n * n_out, NAN)), *dy0 = dev(y0);
+	QGemmArgs a{m, dx, n_in, dy, n_out, n, 0.f};
+	if (!qgemm_any(a, c->st)) {
+		printf("qgemm %s: no kernel\n", tname(type));
+		failures++;
+		return;
+	}
+	a.y = dy0, a.beta = 1.f;
+	qgemm_any(a, c->st);
+	std::vector<double> ref((size_t)n * n_out), ref0(ref.size());
+	for (int t = 0; t < n; t++)
+		for (int o = 0; o < n_out; o++) {
+			double s = 0;
+			for (int i = 0; i < n_in; i++) s += (double)r.w[(size_t)o * n_in + i] * x[(size_t)t * n_in + i];
+			ref[(size_t)t * n_out + o] = s;
+			ref0[(size_t)t * n_out + o] = s + y0[(size_t)t * n_out + o];
+		}
+	char name[96];
+	snprintf(name, sizeof name, "tensor-core gemm %s [%d x %d] x %d tokens", tname(type), n_out, n_in, n);
+	report(name, host(dy, ref.size()), ref, 5e-3); // weights and inputs rounded to FP16
+	snprintf(name, sizeof name, "  accumulating (Y += WX)");
+	report(name, host(dy0, ref0.size()), ref0, 5e-3);
+	cudaFree(dx), cudaFree(dy), cudaFree(dy0);
+}
+
 static void check_glu_argmax(orcd_ctx *c, int type) {
 	const int n_in = 512, F = 384, n = 2;
 	RefMat g = make_mat(type, n_in, F), u = make_mat(type, n_in, F);
@@ -466,6 +497,8 @@ int main(int argc, char **argv) {
 		check_glu_argmax(c, t);
 	}
 	check_matvec(c, GT_F32, 172, 64, 3); // stories260K's ffn_down row length
+	for (int t : types) check_qgemm(c, t, 768, 130, 70);
+	check_qgemm(c, GT_F16, 172, 64, 13); // a row shorter than one step, not a multiple of 16
 	check_norms(c);
 	check_attention(c, 8, 4, 32, 32, false, false, 40);
 	check_attention(c, 4, 2, 64, 64, true, true, 300);

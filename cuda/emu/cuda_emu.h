@@ -232,3 +232,73 @@ cublasStatus_t cublasSgemm(cublasHandle_t h, cublasOperation_t ta, cublasOperati
 cublasStatus_t cublasGemmEx(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k, const void *alpha,
                             const void *A, cudaDataType at, int lda, const void *B, cudaDataType bt, int ldb, const void *beta,
                             void *C, cudaDataType ct, int ldc, cublasComputeType_t comp, cublasGemmAlgo_t algo);
+
+// ---- nvcuda::wmma, for kernels that use fragments only through
+// fill/load/mma/store (and element-wise on x[]): every lane holds the whole
+// 16x16 tile, so the layout question the hardware leaves open never arises.
+namespace nvcuda {
+namespace wmma {
+struct matrix_a {};
+struct matrix_b {};
+struct accumulator {};
+struct row_major {};
+struct col_major {};
+enum layout_t { mem_row_major, mem_col_major };
+template <class Use, int M, int N, int K, class T, class Layout = void> struct fragment {
+	static constexpr int rows = std::is_same<Use, matrix_b>::value ? K : M;
+	static constexpr int cols = std::is_same<Use, matrix_a>::value ? K : N;
+	static constexpr int num_elements = rows * cols;
+	using elem = typename std::conditional<std::is_same<T, __half>::value, float, T>::type;
+	elem x[rows * cols]; // row-major, whatever the memory layout
+};
+inline float emu_val(const __half &h) { return __half2float(h); }
+inline float emu_val(float f) { return f; }
+template <class Use, int M, int N, int K, class T, class L, class V>
+inline void fill_fragment(fragment<Use, M, N, K, T, L> &f, V v) {
+	for (auto &e : f.x) e = (typename fragment<Use, M, N, K, T, L>::elem)emu_val(v);
+}
+// Loads for matrix_a/b: the Layout parameter says how memory holds it.
+template <class Use, int M, int N, int K, class T, class L, class P>
+inline void load_matrix_sync(fragment<Use, M, N, K, T, L> &f, const P *p, unsigned ldm) {
+	using F = fragment<Use, M, N, K, T, L>;
+	const bool colm = std::is_same<L, col_major>::value;
+	for (int r = 0; r < F::rows; r++)
+		for (int c = 0; c < F::cols; c++) f.x[r * F::cols + c] = emu_val(colm ? p[r + (size_t)c * ldm] : p[(size_t)r * ldm + c]);
+	emu::sync_warp(); // the hardware needs every lane here too
+}
+template <int M, int N, int K, class T>
+inline void load_matrix_sync(fragment<accumulator, M, N, K, T> &f, const T *p, unsigned ldm, layout_t l) {
+	for (int r = 0; r < M; r++)
+		for (int c = 0; c < N; c++) f.x[r * N + c] = l == mem_col_major ? p[r + (size_t)c * ldm] : p[(size_t)r * ldm + c];
+	emu::sync_warp();
+}
+template <int M, int N, int K, class T>
+inline void store_matrix_sync(T *p, const fragment<accumulator, M, N, K, T> &f, unsigned ldm, layout_t l) {
+	emu::sync_warp();
+	if (emu::lane() == 0)
+		for (int r = 0; r < M; r++)
+			for (int c = 0; c < N; c++) (l == mem_col_major ? p[r + (size_t)c * ldm] : p[(size_t)r * ldm + c]) = f.x[r * N + c];
+	emu::sync_warp();
+}
+// mma_sync: lane 0 multiplies (every lane holds the same tiles) and the
+// others copy its result, 32 times less work than each doing it.
+float *emu_warp_tile(); // M*N floats for the calling lane's warp (emu.cc)
+template <int M, int N, int K, class TA, class LA, class TB, class LB, class TC>
+inline void mma_sync(fragment<accumulator, M, N, K, TC> &d, const fragment<matrix_a, M, N, K, TA, LA> &a,
+                     const fragment<matrix_b, M, N, K, TB, LB> &b, const fragment<accumulator, M, N, K, TC> &c) {
+	static_assert(M * N <= 256, "tile too large for the emulator's buffer");
+	float *out = emu_warp_tile();
+	emu::sync_warp();
+	if (emu::lane() == 0)
+		for (int i = 0; i < M; i++)
+			for (int j = 0; j < N; j++) {
+				float s = c.x[i * N + j];
+				for (int k = 0; k < K; k++) s += a.x[i * K + k] * b.x[k * N + j];
+				out[i * N + j] = s;
+			}
+	emu::sync_warp();
+	for (int i = 0; i < M * N; i++) d.x[i] = out[i];
+	emu::sync_warp();
+}
+} // namespace wmma
+} // namespace nvcuda

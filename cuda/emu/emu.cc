@@ -263,6 +263,11 @@ void run(const Cfg &c, std::function<void()> body) {
 
 using emu::M;
 
+float *nvcuda::wmma::emu_warp_tile() {
+	static float tiles[32][256]; // a block has at most 32 warps
+	return tiles[M().cur_id >> 5];
+}
+
 float emu_h2f(uint16_t h) {
 	const uint32_t s = (uint32_t)(h >> 15) << 31, e = (h >> 10) & 31, f = h & 1023;
 	uint32_t u;
