@@ -102,9 +102,7 @@ static void budget(const orcd_params &p, uint64_t &scratch, uint64_t &kv) {
 	const uint64_t qkvd = q + 2 * kvd, wide = std::max(std::max(E, q), F);
 	uint64_t f = mb * (2 * E + qkvd + q + 2 * F + F + wide) + (2 * p.n_layer + 1) * mb + 8 * E + 8 + 8 * V;
 	uint64_t maxw = std::max(std::max(qkvd * E, q * E), 2 * F * E);
-	int chunk, nsplit;
-	attn_split(p.n_ctx, chunk, nsplit);
-	f += (uint64_t)ATTN_SPLIT_N * p.n_head * nsplit * (p.head_dim + 2);
+	f += (uint64_t)ATTN_SPLIT_N * p.n_head * ATTN_SPLIT_MAX * (p.head_dim + 2);
 	scratch = f * 4 + (mb * wide + maxw) * 2 + 4 * mb * 4 + 8 * 8 + (64u << 20); // + cuBLAS workspace
 	kv = 2ull * p.n_layer * p.n_seq * p.n_ctx * kvd * 2;
 }
@@ -165,11 +163,10 @@ int orcd_load_begin(orcd_ctx *c, const orcd_params *pp, uint64_t weight_bytes) {
 	if (!rc) rc = alloc(c, &c->logits, 8 * (uint64_t)p.n_vocab);
 	if (!rc) rc = alloc(c, &c->h_in, mb * wide);
 	if (!rc) rc = alloc(c, &c->h_w, (uint64_t)c->h_w_elems);
-	attn_split(p.n_ctx, c->attn_chunk, c->attn_nsplit);
 	// ORCD_CUDA_ATTN_SPLIT=0 turns the split off, for the benchmark's A/B.
 	const char *sp = getenv("ORCD_CUDA_ATTN_SPLIT");
-	if (sp && strcmp(sp, "0") == 0) c->attn_nsplit = 1;
-	if (!rc) rc = alloc(c, &c->attn_part, (uint64_t)ATTN_SPLIT_N * p.n_head * c->attn_nsplit * (p.head_dim + 2));
+	c->attn_split = !(sp && strcmp(sp, "0") == 0);
+	if (!rc) rc = alloc(c, &c->attn_part, (uint64_t)ATTN_SPLIT_N * p.n_head * ATTN_SPLIT_MAX * (p.head_dim + 2));
 	if (!rc) rc = alloc(c, &io, 4 * mb);
 	if (!rc) rc = alloc(c, &c->d_amax, 8);
 	if (rc) return rc;

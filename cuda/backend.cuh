@@ -60,7 +60,7 @@ struct orcd_ctx {
 	float *x = nullptr, *xn = nullptr, *qkv = nullptr, *att = nullptr, *gu = nullptr, *act = nullptr;
 	float *xs = nullptr, *sumsq = nullptr, *logits = nullptr;
 	float *attn_part = nullptr; // split attention's partial results (ops.cuh)
-	int attn_chunk = 0, attn_nsplit = 1;
+	bool attn_split = true;
 	__half *h_in = nullptr, *h_w = nullptr;
 	long h_w_elems = 0;
 	int *d_tok = nullptr, *d_pos = nullptr, *d_seq = nullptr, *d_sel = nullptr;

@@ -79,7 +79,8 @@ static int layer(orcd_ctx *c, int l, int n) {
 	qkv_post(qp, n, c->st);
 	prof_mark(c, small ? "rope + kv store" : "rope + kv store (batch > 8)");
 	AttnArgs aa{c->qkv, qkvd, c->d_pos, c->d_seq, c->kc + cache_off, c->vc + cache_off, c->att, q,
-	            p.n_ctx, p.n_head, p.n_head_kv, hd, 1.f / sqrtf((float)hd), c->attn_part, c->attn_chunk, c->attn_nsplit};
+	            p.n_ctx, p.n_head, p.n_head_kv, hd, 1.f / sqrtf((float)hd), c->attn_part,
+	            c->attn_split ? attn_splits(c->prop.multiProcessorCount, p.n_head, n) : 1};
 	attention(aa, n, c->st);
 	prof_mark(c, small ? "attention" : "attention (batch > 8)");
 	if (small) {

@@ -1,5 +1,6 @@
 // ops.cu: type-independent kernels (norms, RoPE, attention, SwiGLU) and
 // the dispatch from a ggml type number to its kernels.
+#include <algorithm>
 #include "ops.cuh"
 #include "mv.cuh"
 
@@ -186,10 +187,12 @@ __global__ void __launch_bounds__(ATT_T) k_attention(AttnArgs a) {
 	__half2 *Ks = reinterpret_cast<__half2 *>(smem);   // [ATT_T][h2 + 1]
 	__half *Vs = reinterpret_cast<__half *>(Ks + ATT_T * kr); // [ATT_T][hd]
 	float *qs = reinterpret_cast<float *>(Vs + ATT_T * hd);   // [hd]
-	const int last = a.pos[t], s_lo = blockIdx.z * a.chunk;
+	const int last = a.pos[t], len = last + 1;
+	const int ch = a.part ? max(ATTN_MIN_CHUNK, (len + a.nsplit - 1) / a.nsplit) : len;
+	const int s_lo = blockIdx.z * ch;
 	if (s_lo > last) return; // the whole block: this split is past the token
-	const int s_hi = min(last, s_lo + a.chunk - 1);
-	const bool partial = a.part && last >= a.chunk; // more than one split holds positions
+	const int s_hi = min(last, s_lo + ch - 1);
+	const bool partial = a.part && len > ch; // more than one split holds positions
 	const long base = (long)a.seq[t] * a.n_ctx * kvd + (long)kvh * hd;
 	for (int i = tid; i < hd; i += ATT_T) qs[i] = a.q[(long)t * a.ldq + (long)h * hd + i] * a.scale;
 	float *pp = a.part ? a.part + ((long)(t * a.H + h) * a.nsplit + blockIdx.z) * (hd + 2) : nullptr;
@@ -260,7 +263,8 @@ __global__ void __launch_bounds__(ATT_T) k_attention(AttnArgs a) {
 // out = sum_s e^(m_s - M) o_s / sum_s e^(m_s - M) l_s, M the largest m_s.
 __global__ void k_attn_merge(AttnArgs a) {
 	pdl_enter();
-	const int h = blockIdx.x, t = blockIdx.y, ns = a.pos[t] / a.chunk + 1, w = a.hd + 2;
+	const int h = blockIdx.x, t = blockIdx.y, len = a.pos[t] + 1, w = a.hd + 2;
+	const int ch = max(ATTN_MIN_CHUNK, (len + a.nsplit - 1) / a.nsplit), ns = (len + ch - 1) / ch;
 	if (ns == 1) return; // k_attention wrote the output itself
 	const float *pp = a.part + (long)(t * a.H + h) * a.nsplit * w;
 	float M = -INFINITY, L = 0.f;
@@ -272,22 +276,21 @@ __global__ void k_attn_merge(AttnArgs a) {
 		a.out[(long)t * a.ldo + (long)h * a.hd + d] = acc / L;
 	}
 }
-void attn_split(int n_ctx, int &chunk, int &nsplit) {
-	const int tiles = (n_ctx + ATT_T - 1) / ATT_T;
-	chunk = ATT_T * ((tiles + 255) / 256);
-	nsplit = (n_ctx + chunk - 1) / chunk;
+int attn_splits(int sms, int H, int n) {
+	const int s = 2 * sms / std::max(1, H * n);
+	return std::min(ATTN_SPLIT_MAX, std::max(1, s));
 }
 void attention(const AttnArgs &a, int n, cudaStream_t st) {
 	if (a.part && n <= ATTN_SPLIT_N && a.nsplit > 1) {
-		// The grid covers every split the cache could need, since the
-		// positions live on the device (and in replayed graphs); blocks past
-		// a token's position return at once.
+		// The positions live on the device (and change under replayed
+		// graphs), so the grid is fixed and each block works out its chunk;
+		// below ATTN_MIN_CHUNK * nsplit positions some return at once.
 		LAUNCH((dim3(a.H, n, a.nsplit), ATT_T, attn_smem(a.hd), st), k_attention)(a);
 		LAUNCH((dim3(a.H, n), 128, 0, st), k_attn_merge)(a);
 		return;
 	}
 	AttnArgs one = a;
-	one.part = nullptr, one.chunk = a.n_ctx, one.nsplit = 1;
+	one.part = nullptr, one.nsplit = 1;
 	LAUNCH((dim3(a.H, n), ATT_T, attn_smem(a.hd), st), k_attention)(one);
 }
 cudaError_t attention_init() {

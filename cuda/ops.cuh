@@ -34,16 +34,21 @@ struct AttnArgs {
 	int n_ctx, H, Hkv, hd;
 	float scale;
 	// Split over positions (flash-decoding), for batches of up to
-	// ATTN_SPLIT_N tokens: block (h, t, s) attends to positions
-	// [s*chunk, (s+1)*chunk) and leaves its max, sum and unnormalized
-	// output in part[((t*H + h)*nsplit + s)*(hd + 2)]; a second kernel
-	// merges them. part null: one block per (h, t) walks every position.
-	float *part; int chunk, nsplit;
+	// ATTN_SPLIT_N tokens: token t's positions 0..pos go in nsplit chunks
+	// of ch = max(ATTN_MIN_CHUNK, ceil((pos+1)/nsplit)), which the device
+	// works out from pos; block (h, t, s) attends to chunk s and leaves its
+	// max, sum and unnormalized output in part[((t*H + h)*nsplit + s)*(hd
+	// + 2)], and a second kernel merges them. part null or nsplit 1: one
+	// block per (h, t) walks every position.
+	float *part; int nsplit;
 };
 #define ATTN_SPLIT_N 8
-// attn_split picks the split for a cache of n_ctx positions: chunks of
-// 128 positions (one tile) up to 256 chunks, longer chunks past that.
-void attn_split(int n_ctx, int &chunk, int &nsplit);
+#define ATTN_SPLIT_MAX 16
+#define ATTN_MIN_CHUNK 64
+// attn_splits picks nsplit for a batch of n tokens: enough blocks for two
+// per SM, at most ATTN_SPLIT_MAX. Since chunks follow the positions, every
+// split has work once a sequence is past ATTN_MIN_CHUNK * nsplit positions.
+int attn_splits(int sms, int H, int n);
 // Causal GQA attention of each token over its sequence's cache 0..pos.
 void attention(const AttnArgs &a, int n, cudaStream_t st);
 // attention_init raises the kernel's shared-memory limit (once per device).

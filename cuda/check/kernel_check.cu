@@ -326,7 +326,7 @@ static void rope_ref(double *v, int p, int n_rot, float base, bool neox, const f
 }
 
 // qkv_post + attention over a cache with several sequences.
-static void check_attention(orcd_ctx *c, int H, int Hkv, int hd, int n_rot, bool neox, bool extras, int n_pos) {
+static void check_attention(orcd_ctx *c, int H, int Hkv, int hd, int n_rot, bool neox, bool extras, int n_pos, int nsplit) {
 	const int kvd = Hkv * hd, qkvd = H * hd + 2 * kvd, n_ctx = n_pos + 8, n_seq = 2;
 	const float base = 10000.f, eps = 1e-6f;
 	// every position of sequence 1, in one batch
@@ -343,13 +343,13 @@ static void check_attention(orcd_ctx *c, int H, int Hkv, int hd, int n_rot, bool
 	          extras ? dkn : nullptr, eps, extras ? dff : nullptr, n_rot, base, neox, kc, vc, n_ctx, H, Hkv, hd};
 	qkv_post(a, n_pos, c->st);
 	float *dout = dev(std::vector<float>((size_t)n_pos * H * hd, NAN));
-	AttnArgs aa{dq, qkvd, dp, ds, kc, vc, dout, H * hd, n_ctx, H, Hkv, hd, 1.f / std::sqrt((float)hd), nullptr, 0, 0};
+	AttnArgs aa{dq, qkvd, dp, ds, kc, vc, dout, H * hd, n_ctx, H, Hkv, hd, 1.f / std::sqrt((float)hd), nullptr, 1};
 	attention(aa, n_pos, c->st);
 	// The decode path: the last k tokens again, split over positions.
 	const int k = std::min(n_pos, ATTN_SPLIT_N), t0 = n_pos - k;
 	AttnArgs sa = aa;
 	float *dsplit = dev(std::vector<float>((size_t)k * H * hd, NAN));
-	attn_split(n_ctx, sa.chunk, sa.nsplit);
+	sa.nsplit = nsplit;
 	CK(cudaMalloc(&sa.part, (size_t)k * H * sa.nsplit * (hd + 2) * 4));
 	sa.q = dq + (size_t)t0 * qkvd, sa.pos = dp + t0, sa.seq = ds + t0, sa.out = dsplit;
 	attention(sa, k, c->st);
@@ -400,7 +400,8 @@ static void check_attention(orcd_ctx *c, int H, int Hkv, int hd, int n_rot, bool
 	report(name, gqs, rqs, 1e-5 + 6e-8 * n_pos); // a float32 angle p*theta is off by ~6e-8 p radians
 	snprintf(name, sizeof name, "attention GQA FP16 cache, %d positions", n_pos);
 	report(name, host(dout, out.size()), out, 2e-3); // K/V rounded to FP16
-	snprintf(name, sizeof name, "  last %d tokens in %d split(s) of %d", k, (t0 + k - 1) / sa.chunk + 1, sa.chunk);
+	const int ch = std::max(ATTN_MIN_CHUNK, (n_pos + nsplit - 1) / nsplit);
+	snprintf(name, sizeof name, "  last %d tokens, %d split(s) of %d at most", k, (n_pos + ch - 1) / ch, ch);
 	report(name, host(dsplit, (size_t)k * H * hd), std::vector<double>(out.begin() + (size_t)t0 * H * hd, out.end()), 2e-3);
 	cudaFree(dsplit), cudaFree(sa.part);
 	cudaFree(dq), cudaFree(dbq), cudaFree(dbk), cudaFree(dbv), cudaFree(dqn), cudaFree(dkn), cudaFree(dff), cudaFree(dp), cudaFree(ds);
@@ -500,12 +501,13 @@ int main(int argc, char **argv) {
 	for (int t : types) check_qgemm(c, t, 768, 130, 70);
 	check_qgemm(c, GT_F16, 172, 64, 13); // a row shorter than one step, not a multiple of 16
 	check_norms(c);
-	check_attention(c, 8, 4, 32, 32, false, false, 40);
-	check_attention(c, 4, 2, 64, 64, true, true, 300);
-	check_attention(c, 4, 2, 16, 16, false, true, 20);
-	check_attention(c, 2, 2, 4, 4, false, false, 7);
-	check_attention(c, 2, 1, 160, 160, true, false, 130);
-	check_attention(c, 4, 1, 64, 64, false, false, 1000); // 8 splits
+	check_attention(c, 8, 4, 32, 32, false, false, 40, 4);
+	check_attention(c, 4, 2, 64, 64, true, true, 300, 4);
+	check_attention(c, 4, 2, 16, 16, false, true, 20, 1);
+	check_attention(c, 2, 2, 4, 4, false, false, 7, 2);
+	check_attention(c, 2, 1, 160, 160, true, false, 130, 3);
+	check_attention(c, 4, 1, 64, 64, false, false, 1000, ATTN_SPLIT_MAX);
+	check_attention(c, 8, 2, 32, 32, true, false, 700, 3); // chunks of 234: two tiles each
 	CK(cudaGetLastError());
 	if (argc > 1 && strcmp(argv[1], "checks") == 0) { // no benchmarks (the CPU emulator)
 		printf("\nkernel checks: %d failed\n", failures);
