@@ -24,13 +24,14 @@ test:
 
 # The CUDA backend's kernels and forward pass on the CPU emulator
 # (cuda/emu: the same .cu sources built by g++, no GPU or CUDA toolkit):
-# every kernel against its CPU reference, then all of the backend's Go
+# the emulator's self-test, every kernel against its CPU reference, then all of the backend's Go
 # tests on stories260K (goldens, batched prefill, CPU agreement, sequences,
 # batched = alone). Logic only, not speed. About a minute.
 EMU_BUILD  := $(CURDIR)/.cache/cuda-emu
 EMU_MODELS ?= stories260K.gguf
 cuda-emu-test:
 	$(MAKE) -C cuda -j2 emu BUILD=$(EMU_BUILD)
+	$(EMU_BUILD)/emu/selftest
 	$(EMU_BUILD)/emu/kernel_check checks
 	ORCD_CUDA_LIB=$(EMU_BUILD)/emu/liborcd_cuda.so ORCD_CUDA_MODELS=$(EMU_MODELS) \
 		$(GO) test -count=1 -timeout 10m ./cuda
