@@ -24,9 +24,10 @@ test:
 
 # The CUDA backend's kernels and forward pass on the CPU emulator
 # (cuda/emu: the same .cu sources built by g++, no GPU or CUDA toolkit):
-# the emulator's self-test, every kernel against its CPU reference, then all of the backend's Go
-# tests on stories260K (goldens, batched prefill, CPU agreement, sequences,
-# batched = alone). Logic only, not speed. About a minute.
+# the emulator's self-test, every kernel against its CPU reference, then
+# all of the backend's Go tests on stories260K (goldens, batched prefill,
+# CPU agreement, sequences, batched = alone). Logic only, not speed. About
+# a minute.
 EMU_BUILD  := $(CURDIR)/.cache/cuda-emu
 EMU_MODELS ?= stories260K.gguf
 cuda-emu-test:
