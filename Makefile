@@ -26,7 +26,8 @@ test:
 # (cuda/emu: the same .cu sources built by g++, no GPU or CUDA toolkit):
 # the emulator's self-test, every kernel against its CPU reference, then
 # all of the backend's Go tests on stories260K (goldens, batched prefill,
-# CPU agreement, sequences, batched = alone). Logic only, not speed. About
+# CPU agreement, sequences, batched = alone), and `worker serve --engine
+# cuda` serving three jobs at once over NATS. Logic only, not speed. About
 # a minute.
 EMU_BUILD  := $(CURDIR)/.cache/cuda-emu
 EMU_MODELS ?= stories260K.gguf
@@ -36,6 +37,7 @@ cuda-emu-test:
 	$(EMU_BUILD)/emu/kernel_check checks
 	ORCD_CUDA_LIB=$(EMU_BUILD)/emu/liborcd_cuda.so ORCD_CUDA_MODELS=$(EMU_MODELS) \
 		$(GO) test -count=1 -timeout 10m ./cuda
+	ORCD_CUDA_LIB=$(EMU_BUILD)/emu/liborcd_cuda.so $(GO) test -count=1 -timeout 5m ./cmd/worker -run TestServeCUDAEngine
 
 # deploy/ (its own Go module): NATS cluster configs, permissions, TLS,
 # failover with real nats-server and worker processes, Dockerfile lint,

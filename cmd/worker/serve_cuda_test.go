@@ -1,0 +1,65 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/orcd/orcd/consumer"
+)
+
+// The whole path on the CUDA backend: `worker serve --engine cuda` with 4
+// slots, three greedy jobs at once over NATS (so decode steps batch them),
+// each equal to llama.cpp's golden continuation, and a heartbeat that
+// reports the device and its memory. It needs the library: on the GPU
+// machine cuda/gpucheck.sh sets $ORCD_CUDA_LIB, and make test points it
+// at the CPU emulator's build (make cuda-emu-test).
+func TestServeCUDAEngine(t *testing.T) {
+	lib := os.Getenv("ORCD_CUDA_LIB")
+	if lib == "" {
+		t.Skip("$ORCD_CUDA_LIB is not set: this test needs liborcd_cuda.so (make cuda-emu-test builds one for the CPU emulator)")
+	}
+	model := sharedFile(t, "models/stories260K.gguf")
+	c := readGoldenPrompts(t, "stories260K.json").Cases[0]
+	url, stop := startServe(t, model, "--engine", "cuda", "--cuda-lib", lib, "--slots", "4")
+	defer stop()
+
+	var wg sync.WaitGroup
+	for i := 0; i < 3; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			code, out, errOut := runWorker("submit", "--nats-url", url, "--model", model, "--prompt", c.Prompt,
+				"--temperature", "0", "--max-tokens", "48")
+			if code != 0 || out != c.GeneratedText+"\n" {
+				t.Errorf("job %d: exit %d\nstdout %q\nwant   %q\nstderr %s", i, code, out, c.GeneratedText+"\n", errOut)
+			}
+		}()
+	}
+	wg.Wait()
+
+	var ws []consumer.Heartbeat
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		code, out, _ := runWorker("workers", "--nats-url", url, "--json")
+		err := json.Unmarshal([]byte(out), &ws)
+		if code == 0 && err == nil && len(ws) == 1 && ws[0].JobsDone >= 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("workers --json: exit %d %v %+v", code, err, ws)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	w := ws[0]
+	if w.Engine != "cuda" || w.Device == "" || w.VRAMTotal == 0 || w.VRAMUsed == 0 || w.VRAMUsed > w.VRAMTotal ||
+		w.SlotsTotal != 4 || w.TokensGenerated < 144 || !w.Healthy {
+		t.Errorf("worker record %+v", w)
+	}
+	if strings.Contains(w.Device, "emulator") {
+		t.Logf("device %q (the CPU emulator: logic, not speed)", w.Device)
+	}
+}
