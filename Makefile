@@ -24,7 +24,9 @@ test:
 
 # The CUDA backend's kernels and forward pass on the CPU emulator
 # (cuda/emu: the same .cu sources built by g++, no GPU or CUDA toolkit):
-# the emulator's self-test, every kernel against its CPU reference, then
+# the emulator's self-test, every kernel against its CPU reference, each
+# benchmark once at a small size (that its code runs; timings mean nothing
+# there), then
 # all of the backend's Go tests on stories260K (goldens, batched prefill,
 # CPU agreement, sequences, batched = alone), and `worker serve --engine
 # cuda` serving three jobs at once over NATS. Logic only, not speed. About
@@ -35,6 +37,7 @@ cuda-emu-test:
 	$(MAKE) -C cuda -j2 emu BUILD=$(EMU_BUILD)
 	$(EMU_BUILD)/emu/selftest
 	$(EMU_BUILD)/emu/kernel_check checks
+	$(EMU_BUILD)/emu/kernel_check smoke
 	ORCD_CUDA_LIB=$(EMU_BUILD)/emu/liborcd_cuda.so ORCD_CUDA_MODELS=$(EMU_MODELS) \
 		$(GO) test -count=1 -timeout 10m ./cuda
 	ORCD_CUDA_LIB=$(EMU_BUILD)/emu/liborcd_cuda.so $(GO) test -count=1 -timeout 5m ./cmd/worker -run TestServeCUDAEngine

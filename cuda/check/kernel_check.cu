@@ -434,48 +434,7 @@ static void check_norms(orcd_ctx *c) {
 }
 
 // bench_matvec: decode matvec bandwidth (weights read once per call).
-static void bench_matvec(orcd_ctx *c, int type, int n_in, int n_out) {
-	RefMat r = make_mat(type, n_in, n_out);
-	QMat m = upload(c, r);
-	std::vector<float> x = rvec(n_in);
-	float *dx = dev(x), *dy = dev(std::vector<float>(n_out));
-	MVArgs a{};
-	a.A = a.B = m, a.x = dx, a.ldx = n_in, a.y = dy, a.ldy = n_out;
-	for (int i = 0; i < 20; i++) mv_any(a, 1, MV_STORE, c->st);
-	cudaEvent_t e0, e1;
-	cudaEventCreate(&e0), cudaEventCreate(&e1);
-	const int iters = 200;
-	cudaEventRecord(e0, c->st);
-	for (int i = 0; i < iters; i++) mv_any(a, 1, MV_STORE, c->st);
-	cudaEventRecord(e1, c->st);
-	CK(cudaEventSynchronize(e1));
-	float ms;
-	cudaEventElapsedTime(&ms, e0, e1);
-	const double us = ms * 1000 / iters, bytes = (double)r.raw.size();
-	printf("bench matvec %-5s [%6d x %5d] %8.1f us  %7.1f GB/s  (%.1f MB)\n", tname(type), n_out, n_in, us, bytes / us / 1e3, bytes / 1e6);
-	cudaFree(dx), cudaFree(dy);
-}
-
-// bench_copy: device-to-device copy bandwidth (bytes read + written), the
-// same-run ceiling for the decode figures.
-static void bench_copy() {
-	const size_t n = 1ull << 30;
-	void *a, *b;
-	CK(cudaMalloc(&a, n));
-	CK(cudaMalloc(&b, n));
-	CK(cudaMemset(a, 1, n));
-	cudaEvent_t e0, e1;
-	cudaEventCreate(&e0), cudaEventCreate(&e1);
-	CK(cudaMemcpy(b, a, n, cudaMemcpyDeviceToDevice));
-	cudaEventRecord(e0);
-	for (int i = 0; i < 10; i++) cudaMemcpyAsync(b, a, n, cudaMemcpyDeviceToDevice);
-	cudaEventRecord(e1);
-	CK(cudaEventSynchronize(e1));
-	float ms;
-	cudaEventElapsedTime(&ms, e0, e1);
-	printf("bench copy 1 GiB device-to-device: %.1f GB/s (read + write)\n", 2.0 * n * 10 / (ms * 1e6));
-	cudaFree(a), cudaFree(b);
-}
+#include "benchmarks.cuh"
 
 int main(int argc, char **argv) {
 	char err[256];
@@ -483,6 +442,14 @@ int main(int argc, char **argv) {
 	if (orcd_create(0, &c, err, sizeof err)) {
 		printf("orcd_create: %s\n", err);
 		return 2;
+	}
+	if (argc > 1 && strcmp(argv[1], "smoke") == 0) { // every benchmark once, at small sizes (the emulator)
+		bench_matvec(c, GT_Q4_0, 256, 512);
+		bench_attention(c, 300);
+		bench_qgemm(c, GT_Q4_K, 512, 128, 20);
+		CK(cudaGetLastError());
+		orcd_destroy(c);
+		return 0;
 	}
 	if (argc > 1 && strcmp(argv[1], "profile") == 0) { // one kernel of each kind, for ncu
 		bench_matvec(c, GT_Q4_0, 2048, 8192);
@@ -522,6 +489,9 @@ int main(int argc, char **argv) {
 	}
 	bench_matvec(c, GT_Q6_K, 2048, 128256);
 	bench_matvec(c, GT_Q8_0, 2048, 128256);
+	for (int n_pos : {128, 512, 2048, 8192}) bench_attention(c, n_pos);
+	for (int t : {GT_Q4_0, GT_Q8_0})
+		for (int n : {16, 32, 64, 512}) bench_qgemm(c, t, 2048, 8192, n);
 	printf("\nkernel checks: %d failed\n", failures);
 	orcd_destroy(c);
 	return failures ? 1 : 0;
