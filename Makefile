@@ -26,11 +26,10 @@ test:
 # (cuda/emu: the same .cu sources built by g++, no GPU or CUDA toolkit):
 # the emulator's self-test, every kernel against its CPU reference, each
 # benchmark once at a small size (that its code runs; timings mean nothing
-# there), then
-# all of the backend's Go tests on stories260K (goldens, batched prefill,
-# CPU agreement, sequences, batched = alone), and `worker serve --engine
-# cuda` serving three jobs at once over NATS. Logic only, not speed. About
-# a minute.
+# there), then all of the backend's Go tests on stories260K (goldens,
+# batched prefill, CPU agreement, sequences, batched = alone), and `worker
+# serve --engine cuda` serving three jobs at once over NATS. Logic only,
+# not speed. About a minute.
 EMU_BUILD  := $(CURDIR)/.cache/cuda-emu
 EMU_MODELS ?= stories260K.gguf
 cuda-emu-test:
