@@ -2,8 +2,12 @@
 # cuda/gpucheck.sh OUTDIR: the whole CUDA check on the GPU machine (nvcc,
 # no Go), sized for a few minutes. Needs cuda/.gpu/carry.tar.xz from
 # cuda/gpuprep.sh. Builds liborcd_cuda.so, runs the kernel checks, the Go
-# tests (goldens, CPU agreement, sequences, VRAM refusal), the 1B benchmark
-# (Q4_0 and Q8_0, generated here), and `worker serve --engine cuda --demo`.
+# tests (goldens, CPU agreement, sequences, VRAM refusal), `worker serve
+# --engine cuda` with one job, the 1B benchmark (Q4_0 and Q8_0, generated
+# here), the A/Bs of the knobs in cuda/README.md (attention split off, PDL
+# on, tensor-core gemm on: each checked, then timed), a per-kernel-group
+# profile of decode, batched decode (1-64 sequences), the kernel benchmarks
+# and ncu on two matvecs. About 4 minutes on an H100; every step is bounded.
 set -uo pipefail
 out=${1:?usage: cuda/gpucheck.sh OUTDIR}
 cd "$(dirname "$0")/.."
