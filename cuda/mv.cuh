@@ -62,15 +62,20 @@ __global__ void __launch_bounds__(MV_WARPS * 32) k_mv(MVArgs a) {
 #pragma unroll (D::UE == 64 ? 1 : 2)
 	for (int u = lane; u < upr; u += 32) {
 		const int bi = u / D::UPB, sub = u % D::UPB;
-		float v0[D::UE], v1[D::UE], d0 = 0.f, d1 = 0.f;
+		// RAW decoders leave the values unscaled, with a scale per group of
+		// SG values; the others scale them here (one group, scale 1).
+		constexpr int G = D::UE / D::SG;
+		float v0[D::UE], v1[D::UE], c0[G], c1[G];
+#pragma unroll
+		for (int g = 0; g < G; g++) c0[g] = c1[g] = 1.f;
 		if (ok0) {
-			if constexpr (D::RAW) d0 = D::load_raw(a.A, (long)r0 * a.A.nb + bi, v0);
+			if constexpr (D::RAW) D::load_raw(a.A, (long)r0 * a.A.nb + bi, sub, v0, c0);
 			else D::load(a.A, (long)r0 * a.A.nb + bi, sub, v0);
 		} else
 #pragma unroll
 			for (int k = 0; k < D::UE; k++) v0[k] = 0.f;
 		if (ok1) {
-			if constexpr (D::RAW) d1 = D::load_raw(M1, (long)r1 * M1.nb + bi, v1);
+			if constexpr (D::RAW) D::load_raw(M1, (long)r1 * M1.nb + bi, sub, v1, c1);
 			else D::load(M1, (long)r1 * M1.nb + bi, sub, v1);
 		} else
 #pragma unroll
@@ -78,19 +83,22 @@ __global__ void __launch_bounds__(MV_WARPS * 32) k_mv(MVArgs a) {
 		const float *xb = a.x + (long)bi * D::BE;
 #pragma unroll
 		for (int t = 0; t < N; t++) {
-			float s0 = 0.f, s1 = 0.f;
 #pragma unroll
-			for (int k = 0; k < D::UE; k += 4) {
-				const float4 xv = __ldg(reinterpret_cast<const float4 *>(xb + (long)t * a.ldx + D::off(sub, k)));
-				s0 += v0[k] * xv.x + v0[k + 1] * xv.y + v0[k + 2] * xv.z + v0[k + 3] * xv.w;
-				s1 += v1[k] * xv.x + v1[k + 1] * xv.y + v1[k + 2] * xv.z + v1[k + 3] * xv.w;
-			}
-			if constexpr (D::RAW) {
-				acc0[t] += d0 * s0;
-				acc1[t] += d1 * s1;
-			} else {
-				acc0[t] += s0;
-				acc1[t] += s1;
+			for (int g = 0; g < G; g++) {
+				float s0 = 0.f, s1 = 0.f;
+#pragma unroll
+				for (int k = g * D::SG; k < (g + 1) * D::SG; k += 4) {
+					const float4 xv = __ldg(reinterpret_cast<const float4 *>(xb + (long)t * a.ldx + D::off(sub, k)));
+					s0 += v0[k] * xv.x + v0[k + 1] * xv.y + v0[k + 2] * xv.z + v0[k + 3] * xv.w;
+					s1 += v1[k] * xv.x + v1[k + 1] * xv.y + v1[k + 2] * xv.z + v1[k + 3] * xv.w;
+				}
+				if constexpr (D::RAW) {
+					acc0[t] += c0[g] * s0;
+					acc1[t] += c1[g] * s1;
+				} else {
+					acc0[t] += s0;
+					acc1[t] += s1;
+				}
 			}
 		}
 	}

@@ -104,6 +104,7 @@ template <int T> struct Dec;
 template <> struct Dec<GT_F32> {
 	static constexpr int BE = 4, UPB = 1, UE = 4, PB0 = 16, PB1 = 0, PB2 = 0, PB3 = 0;
 	static constexpr bool RAW = false;
+	static constexpr int SG = UE;
 	__device__ static void load(const QMat &m, long blk, int, float *v) {
 		const float4 f = __ldg(reinterpret_cast<const float4 *>(m.p0) + blk);
 		v[0] = f.x; v[1] = f.y; v[2] = f.z; v[3] = f.w;
@@ -114,6 +115,7 @@ template <> struct Dec<GT_F32> {
 template <> struct Dec<GT_F16> {
 	static constexpr int BE = 4, UPB = 1, UE = 4, PB0 = 8, PB1 = 0, PB2 = 0, PB3 = 0;
 	static constexpr bool RAW = false;
+	static constexpr int SG = UE;
 	__device__ static void load(const QMat &m, long blk, int, float *v) {
 		const uint2 q = __ldg(reinterpret_cast<const uint2 *>(m.p0) + blk);
 		v[0] = h2f(q.x & 0xffff); v[1] = h2f(q.x >> 16);
@@ -129,13 +131,16 @@ __device__ __forceinline__ float bytef(uint32_t w, int k) { return __uint_as_flo
 __device__ __forceinline__ uint32_t word_at(const uint4 &q, int i) { return i == 0 ? q.x : i == 1 ? q.y : i == 2 ? q.z : q.w; }
 #define MAGIC 8388608.f
 
-// Q4_0 and Q8_0 blocks have one scale, so the matvec takes the quants
-// unscaled (load_raw) and scales each block's dot product once: a multiply
-// per block instead of one per value.
+// Decoders with RAW = true also give the quants unscaled (load_raw), with
+// one scale sc[g] per group of SG consecutive values of the unit: the
+// matvec scales each group's dot product once, a multiply per group
+// instead of one per value. Q4_0 and Q8_0: a group is the block; Q6_K: 16
+// values. (Q4_K's scales come with mins, and stay on load.)
 template <> struct Dec<GT_Q4_0> {
 	static constexpr int BE = 32, UPB = 1, UE = 32, PB0 = 16, PB1 = 2, PB2 = 0, PB3 = 0;
 	static constexpr bool RAW = true;
-	__device__ static float load_raw(const QMat &m, long blk, float *v) {
+	static constexpr int SG = 32;
+	__device__ static void load_raw(const QMat &m, long blk, int, float *v, float *sc) {
 		const uint4 q = ld16(m.p0 + blk * 16);
 #pragma unroll
 		for (int i = 0; i < 4; i++) {
@@ -146,10 +151,11 @@ template <> struct Dec<GT_Q4_0> {
 				v[16 + 4 * i + k] = bytef(hi, k) - (MAGIC + 8.f);
 			}
 		}
-		return h2f(ldh(m.p1 + blk * 2));
+		sc[0] = h2f(ldh(m.p1 + blk * 2));
 	}
-	__device__ static void load(const QMat &m, long blk, int, float *v) {
-		const float d = load_raw(m, blk, v);
+	__device__ static void load(const QMat &m, long blk, int sub, float *v) {
+		float d;
+		load_raw(m, blk, sub, v, &d);
 #pragma unroll
 		for (int k = 0; k < UE; k++) v[k] *= d;
 	}
@@ -159,7 +165,8 @@ template <> struct Dec<GT_Q4_0> {
 template <> struct Dec<GT_Q8_0> {
 	static constexpr int BE = 32, UPB = 1, UE = 32, PB0 = 32, PB1 = 2, PB2 = 0, PB3 = 0;
 	static constexpr bool RAW = true;
-	__device__ static float load_raw(const QMat &m, long blk, float *v) {
+	static constexpr int SG = 32;
+	__device__ static void load_raw(const QMat &m, long blk, int, float *v, float *sc) {
 		const uint4 a = ld16(m.p0 + blk * 32), b = ld16(m.p0 + blk * 32 + 16);
 #pragma unroll
 		for (int i = 0; i < 4; i++) {
@@ -171,10 +178,11 @@ template <> struct Dec<GT_Q8_0> {
 				v[16 + 4 * i + k] = bytef(wb, k) - (MAGIC + 128.f);
 			}
 		}
-		return h2f(ldh(m.p1 + blk * 2));
+		sc[0] = h2f(ldh(m.p1 + blk * 2));
 	}
-	__device__ static void load(const QMat &m, long blk, int, float *v) {
-		const float d = load_raw(m, blk, v);
+	__device__ static void load(const QMat &m, long blk, int sub, float *v) {
+		float d;
+		load_raw(m, blk, sub, v, &d);
 #pragma unroll
 		for (int k = 0; k < UE; k++) v[k] *= d;
 	}
@@ -186,6 +194,7 @@ template <> struct Dec<GT_Q8_0> {
 template <> struct Dec<GT_Q4_K> {
 	static constexpr int BE = 256, UPB = 4, UE = 64, PB0 = 128, PB1 = 12, PB2 = 4, PB3 = 0;
 	static constexpr bool RAW = false;
+	static constexpr int SG = UE;
 	__device__ static void scale_min(int j, const uint8_t *s, int &sc, int &mn) {
 		if (j < 4) {
 			sc = s[j] & 63; mn = s[j + 4] & 63;
@@ -222,8 +231,9 @@ template <> struct Dec<GT_Q4_K> {
 // four 32-wide groups, so its 64 values are 4 runs of 16.
 template <> struct Dec<GT_Q6_K> {
 	static constexpr int BE = 256, UPB = 4, UE = 64, PB0 = 128, PB1 = 64, PB2 = 16, PB3 = 2;
-	static constexpr bool RAW = false;
-	__device__ static void load(const QMat &m, long blk, int sub, float *v) {
+	static constexpr bool RAW = true;
+	static constexpr int SG = 16;
+	__device__ static void load_raw(const QMat &m, long blk, int sub, float *v, float *sc) {
 		const int h = sub >> 1, lq = sub & 1;
 		const uint4 a = ld16(m.p0 + blk * 128 + 64 * h + 16 * lq);
 		const uint4 b = ld16(m.p0 + blk * 128 + 64 * h + 32 + 16 * lq);
@@ -231,8 +241,8 @@ template <> struct Dec<GT_Q6_K> {
 		const uint4 sq = ld16(m.p2 + blk * 16);
 		const float d = h2f(ldh(m.p3 + blk * 2));
 		const int is = 8 * h + lq;
-		const float s0 = d * (float)(int8_t)byte_at(sq, is), s1 = d * (float)(int8_t)byte_at(sq, is + 2);
-		const float s2 = d * (float)(int8_t)byte_at(sq, is + 4), s3 = d * (float)(int8_t)byte_at(sq, is + 6);
+		sc[0] = d * (float)(int8_t)byte_at(sq, is), sc[1] = d * (float)(int8_t)byte_at(sq, is + 2);
+		sc[2] = d * (float)(int8_t)byte_at(sq, is + 4), sc[3] = d * (float)(int8_t)byte_at(sq, is + 6);
 #pragma unroll
 		for (int i = 0; i < 4; i++) {
 			const uint32_t wa = word_at(a, i), wb = word_at(b, i), wc = word_at(c, i);
@@ -242,12 +252,18 @@ template <> struct Dec<GT_Q6_K> {
 			const uint32_t q4 = ((wb >> 4) & 0x0F0F0F0Fu) | (((wc >> 6) & 0x03030303u) << 4);
 #pragma unroll
 			for (int k = 0; k < 4; k++) {
-				v[4 * i + k] = s0 * (bytef(q1, k) - (MAGIC + 32.f));
-				v[16 + 4 * i + k] = s1 * (bytef(q2, k) - (MAGIC + 32.f));
-				v[32 + 4 * i + k] = s2 * (bytef(q3, k) - (MAGIC + 32.f));
-				v[48 + 4 * i + k] = s3 * (bytef(q4, k) - (MAGIC + 32.f));
+				v[4 * i + k] = bytef(q1, k) - (MAGIC + 32.f);
+				v[16 + 4 * i + k] = bytef(q2, k) - (MAGIC + 32.f);
+				v[32 + 4 * i + k] = bytef(q3, k) - (MAGIC + 32.f);
+				v[48 + 4 * i + k] = bytef(q4, k) - (MAGIC + 32.f);
 			}
 		}
+	}
+	__device__ static void load(const QMat &m, long blk, int sub, float *v) {
+		float sc[4];
+		load_raw(m, blk, sub, v, sc);
+#pragma unroll
+		for (int k = 0; k < UE; k++) v[k] *= sc[k / 16];
 	}
 	__device__ static int off(int sub, int k) { return 128 * (sub >> 1) + 32 * (k >> 4) + 16 * (sub & 1) + (k & 15); }
 };
