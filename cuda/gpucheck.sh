@@ -8,8 +8,14 @@
 # on, tensor-core gemm on: each checked, then timed), a per-kernel-group
 # profile of decode, batched decode (1-64 sequences), the kernel benchmarks
 # and ncu on two matvecs. About 4 minutes on an H100; every step is bounded.
+#
+# GPUCHECK_EMU=1 runs the same script here, without a GPU, on the CPU
+# emulator (cuda/emu): small fixtures stand in for the 1B models and ncu is
+# skipped. It times nothing; it shows that every step of the script works
+# before device minutes are spent on it.
 set -uo pipefail
 out=${1:?usage: cuda/gpucheck.sh OUTDIR}
+emu=${GPUCHECK_EMU:-}
 cd "$(dirname "$0")/.."
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -20,13 +26,20 @@ step() { echo; echo "=== $* ($(date -u +%T))"; }
 
 step device
 export PATH="$PATH:/usr/local/cuda/bin"
-nvidia-smi --query-gpu=name,memory.total,memory.used,driver_version --format=csv
-nvcc --version | tail -2
+if [ -n "$emu" ]; then
+	echo "GPUCHECK_EMU: the CPU emulator, no GPU"
+else
+	nvidia-smi --query-gpu=name,memory.total,memory.used,driver_version --format=csv
+	nvcc --version | tail -2
+fi
 tar -C "$w" -xJf cuda/.gpu/carry.tar.xz ||
 	python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' cuda/.gpu/carry.tar.xz "$w" || exit 1
 
 step build liborcd_cuda.so and kernel_check
-if command -v make >/dev/null; then
+if [ -n "$emu" ]; then
+	make -C cuda -j2 BUILD="$w/build" emu || exit 1
+	cp "$w/build/emu/liborcd_cuda.so" "$w/build/emu/kernel_check" "$w/build/"
+elif command -v make >/dev/null; then
 	make -C cuda -j16 BUILD="$w/build" lib check || exit 1
 else # the same steps as cuda/Makefile
 	mkdir -p "$w/build"
@@ -40,12 +53,18 @@ fi
 cp "$w/build/liborcd_cuda.so" "$w/bin/" # beside the worker binary
 
 step benchmark models: generating in the background
-("$w/bin/benchgen" -type q4_0 -out "$w/bench-1b-q4_0.gguf" && "$w/bin/benchgen" -type q8_0 -out "$w/bench-1b-q8_0.gguf") \
-	> "$out/benchgen.txt" 2>&1 &
+if [ -n "$emu" ]; then # small stand-ins under the same names
+	(cp "$w/testdata/models/tiny-llama-gqa-q4_0-pure.gguf" "$w/bench-1b-q4_0.gguf" &&
+		cp "$w/testdata/models/tiny-llama-gqa-q8_0-pure.gguf" "$w/bench-1b-q8_0.gguf") > "$out/benchgen.txt" 2>&1 &
+else
+	("$w/bin/benchgen" -type q4_0 -out "$w/bench-1b-q4_0.gguf" && "$w/bin/benchgen" -type q8_0 -out "$w/bench-1b-q8_0.gguf") \
+		> "$out/benchgen.txt" 2>&1 &
+fi
 gen=$!
 
 step go tests on the fixtures
 export ORCD_CUDA_LIB="$w/build/liborcd_cuda.so" ORCD_TESTDATA="$w/testdata" ORCD_CUDA_MODELS=$(cat "$w/models.txt")
+[ -n "$emu" ] && export ORCD_CUDA_MODELS=stories260K.gguf # the whole set takes the emulator ~20 minutes
 (cd "$w" && timeout 200 ./bin/cuda.test -test.v -test.count=1 -test.timeout 190s) 2>&1 | tee "$out/gotest.txt" |
 	grep -E '^(=== RUN|--- |PASS|FAIL|ok)|gpu_test.go' | grep -v '=== RUN'
 
@@ -99,10 +118,14 @@ ORCD_BENCH_MODELS="$w/bench-1b-q4_0.gguf,$w/bench-1b-q8_0.gguf" timeout 120 "$w/
 	-test.run '^$' -test.bench '^BenchmarkCUDABatched$' -test.benchtime 1x 2>&1 | tee "$out/batched.txt"
 
 step kernel checks
-timeout 120 "$w/build/kernel_check" 2>&1 | tee "$out/kernel_check.txt"
+if [ -n "$emu" ]; then
+	(timeout 120 "$w/build/kernel_check" checks && timeout 120 "$w/build/kernel_check" smoke) 2>&1 | tee "$out/kernel_check.txt"
+else
+	timeout 120 "$w/build/kernel_check" 2>&1 | tee "$out/kernel_check.txt"
+fi
 
 step ncu: one Q4_0 and one Q6_K matvec
-timeout 90 ncu --launch-skip 20 --launch-count 1 -k regex:k_mv --section SpeedOfLight --section Occupancy \
+[ -n "$emu" ] || timeout 90 ncu --launch-skip 20 --launch-count 1 -k regex:k_mv --section SpeedOfLight --section Occupancy \
 	--section LaunchStats --section WarpStateStats --section MemoryWorkloadAnalysis "$w/build/kernel_check" profile 2>&1 |
 	grep -v '^==PROF==' | grep -E -v '^\s*$' | head -120
 
