@@ -135,8 +135,18 @@ __device__ __forceinline__ uint32_t word_at(const uint4 &q, int i) { return i ==
 // one scale sc[g] per group of SG consecutive values of the unit: the
 // matvec scales each group's dot product once, a multiply per group
 // instead of one per value. Q4_0 and Q8_0: a group is the block; Q6_K: 16
-// values. (Q4_K's scales come with mins, and stay on load.)
-template <> struct Dec<GT_Q4_0> {
+// values. (Q4_K's scales come with mins, and stay on load.) RawDec gives
+// them the scaled load that the other kernels use.
+template <class D> struct RawDec {
+	__device__ static void load(const QMat &m, long blk, int sub, float *v) {
+		float sc[D::UE / D::SG];
+		D::load_raw(m, blk, sub, v, sc);
+#pragma unroll
+		for (int k = 0; k < D::UE; k++) v[k] *= sc[k / D::SG];
+	}
+};
+
+template <> struct Dec<GT_Q4_0> : RawDec<Dec<GT_Q4_0>> {
 	static constexpr int BE = 32, UPB = 1, UE = 32, PB0 = 16, PB1 = 2, PB2 = 0, PB3 = 0;
 	static constexpr bool RAW = true;
 	static constexpr int SG = 32;
@@ -153,16 +163,10 @@ template <> struct Dec<GT_Q4_0> {
 		}
 		sc[0] = h2f(ldh(m.p1 + blk * 2));
 	}
-	__device__ static void load(const QMat &m, long blk, int sub, float *v) {
-		float d;
-		load_raw(m, blk, sub, v, &d);
-#pragma unroll
-		for (int k = 0; k < UE; k++) v[k] *= d;
-	}
 	__device__ static int off(int, int k) { return k; }
 };
 
-template <> struct Dec<GT_Q8_0> {
+template <> struct Dec<GT_Q8_0> : RawDec<Dec<GT_Q8_0>> {
 	static constexpr int BE = 32, UPB = 1, UE = 32, PB0 = 32, PB1 = 2, PB2 = 0, PB3 = 0;
 	static constexpr bool RAW = true;
 	static constexpr int SG = 32;
@@ -179,12 +183,6 @@ template <> struct Dec<GT_Q8_0> {
 			}
 		}
 		sc[0] = h2f(ldh(m.p1 + blk * 2));
-	}
-	__device__ static void load(const QMat &m, long blk, int sub, float *v) {
-		float d;
-		load_raw(m, blk, sub, v, &d);
-#pragma unroll
-		for (int k = 0; k < UE; k++) v[k] *= d;
 	}
 	__device__ static int off(int, int k) { return k; }
 };
@@ -229,7 +227,7 @@ template <> struct Dec<GT_Q4_K> {
 
 // Q6_K unit (h, lq) = sub: values l in [16lq, 16lq+16) of half h, from the
 // four 32-wide groups, so its 64 values are 4 runs of 16.
-template <> struct Dec<GT_Q6_K> {
+template <> struct Dec<GT_Q6_K> : RawDec<Dec<GT_Q6_K>> {
 	static constexpr int BE = 256, UPB = 4, UE = 64, PB0 = 128, PB1 = 64, PB2 = 16, PB3 = 2;
 	static constexpr bool RAW = true;
 	static constexpr int SG = 16;
@@ -258,12 +256,6 @@ template <> struct Dec<GT_Q6_K> {
 				v[48 + 4 * i + k] = bytef(q4, k) - (MAGIC + 32.f);
 			}
 		}
-	}
-	__device__ static void load(const QMat &m, long blk, int sub, float *v) {
-		float sc[4];
-		load_raw(m, blk, sub, v, sc);
-#pragma unroll
-		for (int k = 0; k < UE; k++) v[k] *= sc[k / 16];
 	}
 	__device__ static int off(int sub, int k) { return 128 * (sub >> 1) + 32 * (k >> 4) + 16 * (sub & 1) + (k & 15); }
 };
