@@ -170,21 +170,35 @@ static int fetch(orcd_ctx *c, int k, float *logits, int32_t *argmax) {
 	return ORCD_OK;
 }
 
+// gather_selected copies the nsel rows that want logits, after the last
+// block, into xs and their sums of squares into gu (both free by then).
+static void gather_selected(orcd_ctx *c, int nsel) {
+	const orcd_params &p = c->p;
+	const float *ss_out = c->sumsq + (size_t)(2 * p.n_layer) * p.max_batch;
+	gather_rows(c->xn, ss_out, c->d_sel, nsel, p.n_embd, c->xs, c->gu, c->st);
+}
+
+// head_rows enqueues the LM head with its argmax for gathered rows
+// i..i+k-1 (k <= 8) into logits rows 0..k-1.
+static int head_rows(orcd_ctx *c, int i, int k) {
+	const orcd_params &p = c->p;
+	cudaMemsetAsync(c->d_amax, 0, 8 * sizeof(unsigned long long), c->st);
+	MVArgs a = mv_args(c->have_out ? c->out : c->tok, c->xs + (size_t)i * p.n_embd, p.n_embd, c->gu + i, p.n_embd, p.rms_eps,
+	                   c->logits, p.n_vocab);
+	a.amax = c->d_amax;
+	const int rc = mv(c, a, k, MV_ARGMAX);
+	prof_mark(c, "lm_head + argmax");
+	return rc;
+}
+
 // enqueue_small enqueues a whole step of n <= MV_MAX tokens with nsel <= 8
 // rows of logits: the blocks, then the LM head with its argmax.
 static int enqueue_small(orcd_ctx *c, int n, int nsel) {
-	const orcd_params &p = c->p;
 	if (n == 1 && nsel == 1) return body(c, 1, true);
 	int rc = body(c, n, false);
 	if (rc || nsel == 0) return rc;
-	const float *ss_out = c->sumsq + (size_t)(2 * p.n_layer) * p.max_batch;
-	gather_rows(c->xn, ss_out, c->d_sel, nsel, p.n_embd, c->xs, c->gu, c->st);
-	cudaMemsetAsync(c->d_amax, 0, 8 * sizeof(unsigned long long), c->st);
-	MVArgs a = mv_args(c->have_out ? c->out : c->tok, c->xs, p.n_embd, c->gu, p.n_embd, p.rms_eps, c->logits, p.n_vocab);
-	a.amax = c->d_amax;
-	int rc2 = mv(c, a, nsel, MV_ARGMAX);
-	prof_mark(c, "lm_head + argmax");
-	return rc2;
+	gather_selected(c, nsel);
+	return head_rows(c, 0, nsel);
 }
 
 // step_small runs enqueue_small as a CUDA graph, captured the first time
@@ -234,18 +248,11 @@ int run_forward(orcd_ctx *c, int n, int nsel, float *logits, int32_t *argmax) {
 		prof_collect(c);
 		return rc;
 	}
-	const float *ss_out = c->sumsq + (size_t)(2 * p.n_layer) * p.max_batch;
-	gather_rows(c->xn, ss_out, c->d_sel, nsel, p.n_embd, c->xs, c->gu, c->st);
-	// xs holds the gathered rows and gu their sums of squares (both are
-	// free after the last block); the head runs 8 rows at a time.
+	gather_selected(c, nsel);
+	// The head runs 8 rows at a time, each chunk fetched before the next.
 	for (int i = 0; i < nsel; i += 8) {
 		const int k = std::min(8, nsel - i);
-		cudaMemsetAsync(c->d_amax, 0, 8 * sizeof(unsigned long long), c->st);
-		MVArgs a = mv_args(c->have_out ? c->out : c->tok, c->xs + (size_t)i * p.n_embd, p.n_embd, c->gu + i, p.n_embd,
-		                   p.rms_eps, c->logits, p.n_vocab);
-		a.amax = c->d_amax;
-		if ((rc = mv(c, a, k, MV_ARGMAX))) return rc;
-		prof_mark(c, "lm_head + argmax");
+		if ((rc = head_rows(c, i, k))) return rc;
 		if ((rc = fetch(c, k, logits ? logits + (size_t)i * p.n_vocab : nullptr, argmax ? argmax + i : nullptr))) return rc;
 		prof_collect(c);
 		if (i + 8 < nsel) prof_mark(c, "start");
