@@ -1,14 +1,10 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"strings"
 	"sync"
 	"testing"
-	"time"
-
-	"github.com/orcd/orcd/consumer"
 )
 
 // The whole path on the CUDA backend: `worker serve --engine cuda` with 4
@@ -41,20 +37,7 @@ func TestServeCUDAEngine(t *testing.T) {
 	}
 	wg.Wait()
 
-	var ws []consumer.Heartbeat
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		code, out, _ := runWorker("workers", "--nats-url", url, "--json")
-		err := json.Unmarshal([]byte(out), &ws)
-		if code == 0 && err == nil && len(ws) == 1 && ws[0].JobsDone >= 3 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("workers --json: exit %d %v %+v", code, err, ws)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	w := ws[0]
+	w := waitWorker(t, url, 3)
 	if w.Engine != "cuda" || w.Device == "" || w.VRAMTotal == 0 || w.VRAMUsed == 0 || w.VRAMUsed > w.VRAMTotal ||
 		w.SlotsTotal != 4 || w.TokensGenerated < 144 || !w.Healthy {
 		t.Errorf("worker record %+v", w)

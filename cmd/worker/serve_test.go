@@ -57,6 +57,26 @@ func startServe(t *testing.T, model string, extra ...string) (url string, stop f
 	}
 }
 
+// waitWorker polls `worker workers --json` until the one worker's
+// heartbeat counts at least done jobs (heartbeats come from cached
+// counters, so the first after the jobs may lag), and returns it.
+func waitWorker(t *testing.T, url string, done uint64) consumer.Heartbeat {
+	t.Helper()
+	var ws []consumer.Heartbeat
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		code, out, _ := runWorker("workers", "--nats-url", url, "--json")
+		err := json.Unmarshal([]byte(out), &ws)
+		if code == 0 && err == nil && len(ws) == 1 && ws[0].JobsDone >= done {
+			return ws[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("workers --json: exit %d %v %+v", code, err, ws)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // The whole path on the real engine: serve, submit greedy over NATS, and
 // the text equals llama.cpp's golden continuation.
 func TestServeSubmitRealEngine(t *testing.T) {
@@ -110,21 +130,7 @@ func TestServeSubmitRealEngine(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "no-such-job") {
 		t.Errorf("cancel: exit %d %q", code, out)
 	}
-	// Heartbeats come from cached counters: wait for one after the jobs.
-	var ws []consumer.Heartbeat
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		code, out, _ = runWorker("workers", "--nats-url", url, "--json")
-		err := json.Unmarshal([]byte(out), &ws)
-		if code == 0 && err == nil && len(ws) == 1 && ws[0].JobsDone >= 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("workers --json: exit %d %v %+v", code, err, ws)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if w := ws[0]; w.Model != "stories260K" || w.TokensGenerated < 56 || w.JobsFailed != 1 || w.Engine != "cpu" || !w.Healthy {
+	if w := waitWorker(t, url, 2); w.Model != "stories260K" || w.TokensGenerated < 56 || w.JobsFailed != 1 || w.Engine != "cpu" || !w.Healthy {
 		t.Errorf("worker record %+v", w)
 	}
 }
