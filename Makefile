@@ -26,12 +26,13 @@ test:
 # (cuda/emu: the same .cu sources built by g++, no GPU or CUDA toolkit):
 # the emulator's self-test, every kernel against its CPU reference, each
 # benchmark once at a small size (that its code runs; timings mean nothing
-# there), then all of the backend's Go tests on stories260K (goldens,
-# batched prefill, CPU agreement, sequences, batched = alone), and `worker
-# serve --engine cuda` serving three jobs at once over NATS. Logic only,
-# not speed. About a minute.
+# there), then all of the backend's Go tests (goldens, batched prefill, CPU
+# agreement, sequences, batched = alone) on stories260K (F32: the float
+# matvecs) and a Q4_0 and a Q4_K_M fixture (the 8-bit activation matvecs,
+# Q8_0 and Q8_K), and `worker serve --engine cuda` serving three jobs at
+# once over NATS. Logic only, not speed. About three minutes.
 EMU_BUILD  := $(CURDIR)/.cache/cuda-emu
-EMU_MODELS ?= stories260K.gguf
+EMU_MODELS ?= stories260K.gguf,tiny-llama-gqa-q4_0-pure.gguf,tiny-llama-gqa-q4_k_m.gguf
 cuda-emu-test:
 	$(MAKE) -C cuda -j2 emu BUILD=$(EMU_BUILD)
 	$(EMU_BUILD)/emu/selftest

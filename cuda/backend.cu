@@ -36,7 +36,7 @@ static void set_err(char *err, size_t n, const char *fmt, ...) {
 	va_end(ap);
 }
 
-bool orcd_pdl = false, orcd_qgemm = false;
+bool orcd_pdl = false, orcd_qgemm = false, orcd_mvq = true;
 
 // The ABI functions get C linkage from their declarations in the header.
 
@@ -70,6 +70,8 @@ int orcd_create(int device, orcd_ctx **out, char *err, size_t errlen) {
 	orcd_pdl = pdl && strcmp(pdl, "1") == 0; // opt-in until measured on the H100
 	const char *qg = getenv("ORCD_CUDA_QGEMM");
 	orcd_qgemm = qg && strcmp(qg, "1") == 0; // likewise
+	const char *mq = getenv("ORCD_CUDA_MVQ");
+	orcd_mvq = !(mq && strcmp(mq, "0") == 0); // 8-bit activations, as the CPU backend and llama.cpp
 	orcd_ctx *c = new orcd_ctx();
 	c->dev = device;
 	cudaError_t e = cudaSetDevice(device);
@@ -77,6 +79,7 @@ int orcd_create(int device, orcd_ctx **out, char *err, size_t errlen) {
 	if (e == cudaSuccess) e = cudaGetDeviceProperties(&c->prop, device);
 	if (e == cudaSuccess) e = cudaStreamCreateWithFlags(&c->st, cudaStreamNonBlocking);
 	if (e == cudaSuccess) e = attention_init();
+	if (e == cudaSuccess) e = mvq_init_all();
 	c->prof = prof_new();
 	if (e != cudaSuccess) {
 		set_err(err, errlen, "CUDA device %d: %s", device, cudaGetErrorString(e));

@@ -4,10 +4,10 @@
 # cuda/gpuprep.sh. Builds liborcd_cuda.so, runs the kernel checks, the Go
 # tests (goldens, CPU agreement, sequences, VRAM refusal), `worker serve
 # --engine cuda` with one job, the 1B benchmark (Q4_0 and Q8_0, generated
-# here), the A/Bs of the knobs in cuda/README.md (attention split off, PDL
-# on, tensor-core gemm on: each checked, then timed), a per-kernel-group
-# profile of decode, batched decode (1-64 sequences), the kernel benchmarks
-# and ncu on two matvecs. About 4 minutes on an H100; every step is bounded.
+# here), the A/Bs of the knobs in cuda/README.md (attention split off,
+# 8-bit activations off, PDL on, tensor-core gemm on: each checked, then
+# timed), a per-kernel-group profile of decode, batched decode (1-64
+# sequences), the kernel benchmarks and ncu on two matvecs. About 4 minutes on an H100; every step is bounded.
 #
 # GPUCHECK_EMU=1 runs the same script here, without a GPU, on the CPU
 # emulator (cuda/emu): small fixtures stand in for the 1B models and ncu is
@@ -94,6 +94,12 @@ step "attention split off (A/B for the line above): Q4_0 decode"
 ORCD_CUDA_ATTN_SPLIT=0 ORCD_BENCH_MODELS="$w/bench-1b-q4_0.gguf" timeout 60 "$w/bin/cuda.test" \
 	-test.run '^$' -test.bench '^BenchmarkCUDA$/./decode' -test.benchtime 2x 2>&1 | tee "$out/bench-nosplit.txt"
 
+step "8-bit activations off (ORCD_CUDA_MVQ=0: float matvecs; A/B for bench.txt and batched.txt): decode, batched Q4_0"
+ORCD_CUDA_MVQ=0 ORCD_BENCH_MODELS="$w/bench-1b-q4_0.gguf,$w/bench-1b-q8_0.gguf" timeout 60 "$w/bin/cuda.test" \
+	-test.run '^$' -test.bench '^BenchmarkCUDA$/./decode' -test.benchtime 2x 2>&1 | tee "$out/bench-nomvq.txt"
+ORCD_CUDA_MVQ=0 ORCD_BENCH_MODELS="$w/bench-1b-q4_0.gguf" timeout 90 "$w/bin/cuda.test" \
+	-test.run '^$' -test.bench '^BenchmarkCUDABatched$' -test.benchtime 1x 2>&1 | tee "$out/batched-nomvq.txt"
+
 step "programmatic dependent launch on (ORCD_CUDA_PDL=1; A/B for the benchmark above): correctness, then decode"
 ORCD_CUDA_PDL=1 timeout 60 "$w/build/kernel_check" checks 2>&1 | tail -3 | tee "$out/kernel_check-pdl.txt"
 (cd "$w" && ORCD_CUDA_PDL=1 timeout 120 ./bin/cuda.test -test.count=1 -test.run 'Golden|Agrees|Batched' -test.timeout 110s) 2>&1 |
@@ -133,4 +139,4 @@ step summary
 grep -E 'FAIL|failed' "$out/kernel_check.txt" | tail -3
 grep -E '^(--- FAIL|FAIL|ok|PASS)' "$out/gotest.txt" | tail -5
 grep -E 'FAIL|failed' "$out/kernel_check-pdl.txt" "$out/gotest-pdl.txt" "$out/gotest-qgemm.txt" | tail -3
-grep -E 'tok/s' "$out/bench.txt" "$out/bench-nosplit.txt" "$out/bench-pdl.txt" "$out/bench-qgemm.txt" "$out/batched.txt" "$out/batched-qgemm.txt"
+grep -E 'tok/s' "$out/bench.txt" "$out/bench-nosplit.txt" "$out/bench-nomvq.txt" "$out/batched-nomvq.txt" "$out/bench-pdl.txt" "$out/bench-qgemm.txt" "$out/batched.txt" "$out/batched-qgemm.txt"

@@ -1,10 +1,12 @@
 // mv.cuh: the kernels templated on weight type, instantiated once per type
 // by the mv_<type>.cu files (so that nvcc builds them in parallel).
 #pragma once
+#include "mvq.cuh"
 #include "qgemm.cuh"
 #include "quant.cuh"
 
 #define MV_WARPS 4
+#define MVQ_WARPS 8
 
 __device__ __forceinline__ float warp_sum(float v) {
 #pragma unroll
@@ -32,6 +34,60 @@ template <int T> __device__ __forceinline__ void prefetch_rows(const QMat &m, lo
 		const uintptr_t lo = reinterpret_cast<uintptr_t>(pl[i] + r * bytes), hi = lo + bytes;
 		for (uintptr_t a = (lo & ~(uintptr_t)127) + 128 * (uintptr_t)lane; a < hi; a += 32 * 128)
 			prefetch_l2(reinterpret_cast<const void *>(a));
+	}
+}
+
+// mv_finish reduces each warp's two rows per token and writes them as
+// MODE says: store, residual add (with the next norm's input and sum of
+// squares), SwiGLU of the gate and up rows, or store with the argmax.
+template <int N, int MODE, int WARPS>
+__device__ __forceinline__ void mv_finish(const MVArgs &a, const float *acc0, const float *acc1, int r0, int r1, bool ok0, bool ok1, int lane, int wid) {
+	__shared__ float part[WARPS][N];
+#pragma unroll
+	for (int t = 0; t < N; t++) {
+		float s0 = warp_sum(acc0[t]), s1 = warp_sum(acc1[t]);
+		if (a.in_sumsq) {
+			const float sc = rsqrtf(a.in_sumsq[t] / (float)a.norm_n + a.eps);
+			s0 *= sc;
+			s1 *= sc;
+		}
+		float *y = a.y + (long)t * a.ldy;
+		if (MODE == MV_STORE || MODE == MV_ARGMAX) {
+			if (lane == 0 && ok0) y[r0] = s0;
+			if (lane == 0 && ok1) y[r1] = s1;
+			if (MODE == MV_ARGMAX && lane == 0 && ok0) {
+				unsigned long long p = pack_argmax(s0, r0);
+				if (ok1) p = max(p, pack_argmax(s1, r1));
+				// Most warps lose: read first, so few reach the atomic.
+				if (p > *(volatile unsigned long long *)&a.amax[t]) atomicMax(&a.amax[t], p);
+			}
+		} else if (MODE == MV_GLU) {
+			if (lane == 0 && ok0) y[r0] = s0 / (1.f + __expf(-s0)) * s1;
+		} else { // MV_ADD: residual, next norm's input and its sum of squares
+			float sq = 0.f;
+			if (lane == 0 && ok0) {
+				const float v = y[r0] + s0;
+				y[r0] = v;
+				a.xn_out[(long)t * a.ldy + r0] = v * a.wnext[r0];
+				sq += v * v;
+			}
+			if (lane == 0 && ok1) {
+				const float v = y[r1] + s1;
+				y[r1] = v;
+				a.xn_out[(long)t * a.ldy + r1] = v * a.wnext[r1];
+				sq += v * v;
+			}
+			if (lane == 0) part[wid][t] = sq;
+		}
+	}
+	if (MODE == MV_ADD) {
+		__syncthreads();
+		if (threadIdx.x < N) {
+			float s = 0.f;
+#pragma unroll
+			for (int w = 0; w < WARPS; w++) s += part[w][threadIdx.x];
+			atomicAdd(&a.sumsq_out[threadIdx.x], s);
+		}
 	}
 }
 
@@ -102,53 +158,50 @@ __global__ void __launch_bounds__(MV_WARPS * 32) k_mv(MVArgs a) {
 			}
 		}
 	}
-	__shared__ float part[MV_WARPS][N];
-#pragma unroll
-	for (int t = 0; t < N; t++) {
-		float s0 = warp_sum(acc0[t]), s1 = warp_sum(acc1[t]);
-		if (a.in_sumsq) {
-			const float sc = rsqrtf(a.in_sumsq[t] / (float)a.norm_n + a.eps);
-			s0 *= sc;
-			s1 *= sc;
-		}
-		float *y = a.y + (long)t * a.ldy;
-		if (MODE == MV_STORE || MODE == MV_ARGMAX) {
-			if (lane == 0 && ok0) y[r0] = s0;
-			if (lane == 0 && ok1) y[r1] = s1;
-			if (MODE == MV_ARGMAX && lane == 0 && ok0) {
-				unsigned long long p = pack_argmax(s0, r0);
-				if (ok1) p = max(p, pack_argmax(s1, r1));
-				// Most warps lose: read first, so few reach the atomic.
-				if (p > *(volatile unsigned long long *)&a.amax[t]) atomicMax(&a.amax[t], p);
-			}
-		} else if (MODE == MV_GLU) {
-			if (lane == 0 && ok0) y[r0] = s0 / (1.f + __expf(-s0)) * s1;
-		} else { // MV_ADD: residual, next norm's input and its sum of squares
-			float sq = 0.f;
-			if (lane == 0 && ok0) {
-				const float v = y[r0] + s0;
-				y[r0] = v;
-				a.xn_out[(long)t * a.ldy + r0] = v * a.wnext[r0];
-				sq += v * v;
-			}
-			if (lane == 0 && ok1) {
-				const float v = y[r1] + s1;
-				y[r1] = v;
-				a.xn_out[(long)t * a.ldy + r1] = v * a.wnext[r1];
-				sq += v * v;
-			}
-			if (lane == 0) part[wid][t] = sq;
-		}
+	mv_finish<N, MODE, MV_WARPS>(a, acc0, acc1, r0, r1, ok0, ok1, lane, wid);
+}
+
+// k_mvq is k_mv with 8-bit activations (mvq.cuh): two rows a warp, after
+// the block has quantized the N input rows into shared memory. Its blocks
+// are twice k_mv's, so that the quantizing, which every block repeats, is
+// spread over twice the rows.
+template <int T, int N, int MODE>
+__global__ void __launch_bounds__(MVQ_WARPS * 32) k_mvq(MVArgs a) {
+	using D = DecQ<T>;
+	DYN_SHARED(int4, xq_smem);
+	const int lane = threadIdx.x & 31, wid = threadIdx.x >> 5;
+	const int gw = blockIdx.x * MVQ_WARPS + wid;
+	const int r0 = MODE == MV_GLU ? gw : 2 * gw, r1 = MODE == MV_GLU ? gw : 2 * gw + 1;
+	const bool ok0 = r0 < a.A.n_out, ok1 = r1 < a.A.n_out;
+	const QMat &M1 = MODE == MV_GLU ? a.B : a.A;
+	pdl_launch_next();
+	if (a.prefetch) {
+		if (ok0) prefetch_rows<T>(a.A, r0, lane);
+		if (ok1) prefetch_rows<T>(M1, r1, lane);
 	}
-	if (MODE == MV_ADD) {
-		__syncthreads();
-		if (threadIdx.x < N) {
-			float s = 0.f;
+	pdl_wait();
+	// The input is normalized before it is quantized, so mv_finish must
+	// not scale it again.
+	const Act<D::ACT> x(xq_smem, N, a.A.n_in);
+	quantize_acts<D::ACT>(a.x, a.ldx, N, a.in_sumsq, a.norm_n, a.eps, x);
+	__syncthreads();
+	float acc0[N], acc1[N];
 #pragma unroll
-			for (int w = 0; w < MV_WARPS; w++) s += part[w][threadIdx.x];
-			atomicAdd(&a.sumsq_out[threadIdx.x], s);
-		}
+	for (int t = 0; t < N; t++) acc0[t] = acc1[t] = 0.f;
+	const int upr = a.A.nb * D::UPB;
+#pragma unroll 2
+	for (int u = lane; u < upr; u += 32) {
+		const int bi = u / D::UPB, sub = u % D::UPB;
+		// A row past the matrix gets zero weights (and scales): it adds 0.
+		typename D::W w0{}, w1{};
+		if (ok0) D::load(a.A, (long)r0 * a.A.nb + bi, sub, w0);
+		if (ok1) D::load(M1, (long)r1 * M1.nb + bi, sub, w1);
+#pragma unroll
+		for (int t = 0; t < N; t++) D::dot2(w0, w1, x, t, bi, sub, acc0[t], acc1[t]);
 	}
+	MVArgs b = a;
+	b.in_sumsq = nullptr;
+	mv_finish<N, MODE, MVQ_WARPS>(b, acc0, acc1, r0, r1, ok0, ok1, lane, wid);
 }
 
 // k_dequant_f16: one thread per unit, for the cuBLAS prefill path.
@@ -191,7 +244,36 @@ static void launch_mv(const MVArgs &a, cudaStream_t st) {
 	const int warps = (a.A.n_out + rows_per_warp - 1) / rows_per_warp;
 	MVArgs b = a;
 	b.prefetch = orcd_pdl;
+	if constexpr (DecQ<T>::OK) {
+		if (mvq_applies<T>(N, a.A.n_in)) {
+			LAUNCH(((warps + MVQ_WARPS - 1) / MVQ_WARPS, MVQ_WARPS * 32, mvq_smem<T>(N, a.A.n_in), st), k_mvq<T, N, MODE>)(b);
+			return;
+		}
+	}
 	LAUNCH(((warps + MV_WARPS - 1) / MV_WARPS, MV_WARPS * 32, 0, st), k_mv<T, N, MODE>)(b);
+}
+
+// mvq_init lets every k_mvq of type T use up to MVQ_SMEM_MAX of shared
+// memory (past the 48 KB default); once per device, before any capture.
+template <int T, int N> static cudaError_t mvq_init_n() {
+	const int m = MVQ_SMEM_MAX;
+	const cudaFuncAttribute at = cudaFuncAttributeMaxDynamicSharedMemorySize;
+	cudaError_t e = cudaFuncSetAttribute(k_mvq<T, N, MV_STORE>, at, m);
+	if (e == cudaSuccess) e = cudaFuncSetAttribute(k_mvq<T, N, MV_ADD>, at, m);
+	if (e == cudaSuccess) e = cudaFuncSetAttribute(k_mvq<T, N, MV_GLU>, at, m);
+	if (e == cudaSuccess) e = cudaFuncSetAttribute(k_mvq<T, N, MV_ARGMAX>, at, m);
+	return e;
+}
+template <int T> static cudaError_t mvq_init() {
+	if constexpr (!DecQ<T>::OK) {
+		return cudaSuccess;
+	} else {
+		cudaError_t e = mvq_init_n<T, 1>();
+		if (e == cudaSuccess) e = mvq_init_n<T, 2>();
+		if (e == cudaSuccess) e = mvq_init_n<T, 4>();
+		if (e == cudaSuccess) e = mvq_init_n<T, 8>();
+		return e;
+	}
 }
 
 template <int T, int N>
@@ -226,6 +308,8 @@ static void mv_chunks(MVArgs a, int n, int mode, cudaStream_t st) {
 }
 
 #define ORCD_DEFINE_TYPE(NAME, T)                                                              \
+	cudaError_t mvq_init_##NAME() { return mvq_init<T>(); }                                     \
+	bool mvq_used_##NAME(int n, int K) { return mvq_applies<T>(n, K); }                          \
 	void mv_##NAME(const MVArgs &a, int n, int mode, cudaStream_t st) { mv_chunks<T>(a, n, mode, st); } \
 	void dequant_f16_##NAME(const QMat &m, __half *out, cudaStream_t st) {                        \
 		const long units = (long)m.n_out * m.nb * Dec<T>::UPB;                                    \

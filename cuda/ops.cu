@@ -32,6 +32,22 @@ bool embed_any(const QMat &m, const int *tok, int n, float *x, int E, cudaStream
 	const int m_type = m.type;
 	DISPATCH(embed, m, tok, n, x, E, st)
 }
+cudaError_t mvq_init_all() {
+	cudaError_t e = mvq_init_q4_0();
+	if (e == cudaSuccess) e = mvq_init_q8_0();
+	if (e == cudaSuccess) e = mvq_init_q4_k();
+	if (e == cudaSuccess) e = mvq_init_q6_k();
+	return e;
+}
+bool mvq_used(int type, int n, int K) {
+	switch (type) {
+	case GT_Q4_0: return mvq_used_q4_0(n, K);
+	case GT_Q8_0: return mvq_used_q8_0(n, K);
+	case GT_Q4_K: return mvq_used_q4_k(n, K);
+	case GT_Q6_K: return mvq_used_q6_k(n, K);
+	default: return false;
+	}
+}
 
 // block_sum: sum over a block of up to 1024 threads; every thread gets it.
 __device__ float block_sum(float v, float *sh) {

@@ -15,6 +15,10 @@
 // it on (backend.cu); every kernel starts with pdl_launch_next and waits
 // before touching anything an earlier kernel writes.
 extern bool orcd_pdl;
+// orcd_mvq: decode matvecs of Q4_0, Q8_0, Q4_K and Q6_K weights quantize
+// their activations to 8 bits (mvq.cuh); ORCD_CUDA_MVQ=0 turns it off,
+// for A/B runs (backend.cu).
+extern bool orcd_mvq;
 
 // Kernel launches and dynamic shared memory are spelled as macros so that
 // the same sources also build for the CPU emulator (emu/cuda_emu.h, which
@@ -281,7 +285,9 @@ struct MVArgs {
 #define ORCD_DECLARE_TYPE(NAME)                                                              \
 	void mv_##NAME(const MVArgs &a, int n, int mode, cudaStream_t st);                          \
 	void dequant_f16_##NAME(const QMat &m, __half *out, cudaStream_t st);                       \
-	void embed_##NAME(const QMat &m, const int *tok, int n, float *x, int E, cudaStream_t st);
+	void embed_##NAME(const QMat &m, const int *tok, int n, float *x, int E, cudaStream_t st);    \
+	cudaError_t mvq_init_##NAME();                                                              \
+	bool mvq_used_##NAME(int n, int K);
 ORCD_DECLARE_TYPE(f32)
 ORCD_DECLARE_TYPE(f16)
 ORCD_DECLARE_TYPE(q4_0)
@@ -293,3 +299,8 @@ ORCD_DECLARE_TYPE(q6_k)
 bool mv_any(const MVArgs &a, int n, int mode, cudaStream_t st);
 bool dequant_f16_any(const QMat &m, __half *out, cudaStream_t st);
 bool embed_any(const QMat &m, const int *tok, int n, float *x, int E, cudaStream_t st);
+// mvq_init_all raises the 8-bit matvec kernels' shared-memory limit (once
+// per device); mvq_used says whether n tokens of a K-wide matrix of that
+// type take the 8-bit path (mvq.cuh).
+cudaError_t mvq_init_all();
+bool mvq_used(int type, int n, int K);

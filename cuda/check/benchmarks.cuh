@@ -4,28 +4,6 @@
 // path it replaces in the same run.
 #pragma once
 
-static void bench_matvec(orcd_ctx *c, int type, int n_in, int n_out) {
-	RefMat r = make_mat(type, n_in, n_out);
-	QMat m = upload(c, r);
-	std::vector<float> x = rvec(n_in);
-	float *dx = dev(x), *dy = dev(std::vector<float>(n_out));
-	MVArgs a{};
-	a.A = a.B = m, a.x = dx, a.ldx = n_in, a.y = dy, a.ldy = n_out;
-	for (int i = 0; i < 20; i++) mv_any(a, 1, MV_STORE, c->st);
-	cudaEvent_t e0, e1;
-	cudaEventCreate(&e0), cudaEventCreate(&e1);
-	const int iters = 200;
-	cudaEventRecord(e0, c->st);
-	for (int i = 0; i < iters; i++) mv_any(a, 1, MV_STORE, c->st);
-	cudaEventRecord(e1, c->st);
-	CK(cudaEventSynchronize(e1));
-	float ms;
-	cudaEventElapsedTime(&ms, e0, e1);
-	const double us = ms * 1000 / iters, bytes = (double)r.raw.size();
-	printf("bench matvec %-5s [%6d x %5d] %8.1f us  %7.1f GB/s  (%.1f MB)\n", tname(type), n_out, n_in, us, bytes / us / 1e3, bytes / 1e6);
-	cudaFree(dx), cudaFree(dy);
-}
-
 // bench_copy: device-to-device copy bandwidth (bytes read + written), the
 // same-run ceiling for the decode figures.
 static void bench_copy() {
@@ -61,6 +39,30 @@ template <class F> static double time_ms(orcd_ctx *c, int iters, F f) {
 	cudaEventElapsedTime(&ms, e0, e1);
 	cudaEventDestroy(e0), cudaEventDestroy(e1);
 	return ms / iters;
+}
+
+// bench_matvec: a decode matvec of n tokens (weights read once per call),
+// and for the types that have both, the 8-bit activation path (mvq.cuh)
+// against the float one in the same run.
+static void bench_matvec(orcd_ctx *c, int type, int n_in, int n_out, int n = 1) {
+	RefMat r = make_mat(type, n_in, n_out);
+	QMat m = upload(c, r);
+	std::vector<float> x = rvec((size_t)n * n_in);
+	float *dx = dev(x), *dy = dev(std::vector<float>((size_t)n * n_out));
+	MVArgs a{};
+	a.A = a.B = m, a.x = dx, a.ldx = n_in, a.y = dy, a.ldy = n_out;
+	const double bytes = (double)r.raw.size();
+	const bool both = mvq_used(type, n, n_in);
+	const double us = 1000 * time_ms(c, 200, [&] { mv_any(a, n, MV_STORE, c->st); });
+	printf("bench matvec %-5s [%6d x %5d] x %d %8.1f us  %7.1f GB/s  (%.1f MB)%s", tname(type), n_out, n_in, n, us, bytes / us / 1e3,
+	       bytes / 1e6, both ? ", 8-bit acts" : "\n");
+	if (both) {
+		orcd_mvq = false;
+		const double fus = 1000 * time_ms(c, 200, [&] { mv_any(a, n, MV_STORE, c->st); });
+		orcd_mvq = true;
+		printf("; float acts %.1f us (%.2fx)\n", fus, fus / us);
+	}
+	cudaFree(dx), cudaFree(dy);
 }
 
 // bench_attention: one decode token's attention over n_pos positions (1B

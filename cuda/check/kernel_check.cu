@@ -40,7 +40,8 @@ static uint16_t f32_to_f16(float f) { // normal range only, round to nearest
 	uint32_t m = x & 0x7fffff;
 	if (e <= 0) return (uint16_t)s;
 	uint32_t h = s | (e << 10) | (m >> 13);
-	if (m & 0x1000) h++;
+	const uint32_t rem = m & 0x1fff; // ties to even, as __float2half_rn
+	if (rem > 0x1000 || (rem == 0x1000 && (h & 1))) h++;
 	return (uint16_t)h;
 }
 static void put16(uint8_t *p, float f) { uint16_t h = f32_to_f16(f); memcpy(p, &h, 2); }
@@ -168,6 +169,36 @@ static const char *tname(int t) {
 	}
 }
 
+// acts_ref is what the matvec multiplies W by: x itself, or where n
+// tokens of this type take the 8-bit path (mvq.cuh), x quantized and
+// dequantized again by the host twins of kernels.quantizeQ8_0Go (Q4_0,
+// Q8_0 weights) and kernels.quantizeQ8KInto (Q4_K, Q6_K).
+static std::vector<double> acts_ref(int type, const std::vector<float> &x, int n, int K) {
+	std::vector<double> out(x.begin(), x.end());
+	if (!mvq_used(type, n, K)) return out;
+	const int bq = type == GT_Q4_0 || type == GT_Q8_0 ? 32 : 256;
+	for (size_t b = 0; b < x.size(); b += bq) {
+		const float *v = &x[b];
+		float amax = 0, vmax = 0;
+		for (int i = 0; i < bq; i++)
+			if (std::fabs(v[i]) > amax) amax = std::fabs(v[i]), vmax = v[i];
+		if (bq == 32) {
+			const float id = amax != 0 ? 127.f / amax : 0.f, d = f16_to_f32(f32_to_f16(amax / 127.f));
+			for (int i = 0; i < bq; i++) {
+				const float p = v[i] * id;
+				out[b + i] = std::nearbyint(p) * (double)d;
+			}
+		} else {
+			const float iscale = amax != 0 ? -127.f / vmax : 0.f, d = amax != 0 ? 1.f / iscale : 0.f;
+			for (int i = 0; i < bq; i++) {
+				const float p = iscale * v[i];
+				out[b + i] = std::min(127.0, (double)std::nearbyint(p)) * (double)d;
+			}
+		}
+	}
+	return out;
+}
+
 static QMat upload(orcd_ctx *c, const RefMat &r) {
 	orcd_tensor t{r.type, {r.n_in, r.n_out}, r.raw.data(), r.raw.size()};
 	QMat m;
@@ -188,15 +219,30 @@ static void check_matvec(orcd_ctx *c, int type, int n_in, int n_out, int n) {
 	a.A = a.B = m;
 	a.x = dx, a.ldx = n_in, a.in_sumsq = dss, a.norm_n = n_in, a.eps = 1e-5f, a.y = dy, a.ldy = n_out;
 	mv_any(a, n, MV_STORE, c->st);
-	std::vector<double> ref((size_t)n * n_out);
-	for (int t = 0; t < n; t++)
-		for (int o = 0; o < n_out; o++) {
-			double s = 0;
-			for (int i = 0; i < n_in; i++) s += (double)r.w[(size_t)o * n_in + i] * x[(size_t)t * n_in + i];
-			ref[(size_t)t * n_out + o] = s / std::sqrt(ss[t] / n_in + 1e-5);
-		}
+	// The 8-bit path quantizes the normalized row (as engine/cpu does);
+	// the float path scales the result.
+	const bool q8 = mvq_used(type, n, n_in);
+	std::vector<float> xs = x;
+	for (int t = 0; t < n && q8; t++) {
+		const float sc = (float)(1.0 / std::sqrt((double)ss[t] / n_in + (double)1e-5f));
+		for (int i = 0; i < n_in; i++) xs[(size_t)t * n_in + i] *= sc;
+	}
+	auto wx = [&](const std::vector<float> &in) { // W times in (as the kernel sees it), per token
+		const std::vector<double> xr = acts_ref(type, in, n, n_in);
+		std::vector<double> out((size_t)n * n_out);
+		for (int t = 0; t < n; t++)
+			for (int o = 0; o < n_out; o++) {
+				double s = 0;
+				for (int i = 0; i < n_in; i++) s += (double)r.w[(size_t)o * n_in + i] * xr[(size_t)t * n_in + i];
+				out[(size_t)t * n_out + o] = s;
+			}
+		return out;
+	};
+	std::vector<double> ref = wx(xs);
+	for (int t = 0; t < n && !q8; t++)
+		for (int o = 0; o < n_out; o++) ref[(size_t)t * n_out + o] /= std::sqrt(ss[t] / n_in + 1e-5);
 	char name[96];
-	snprintf(name, sizeof name, "matvec %s [%d x %d] x %d tokens", tname(type), n_out, n_in, n);
+	snprintf(name, sizeof name, "matvec %s [%d x %d] x %d tokens%s", tname(type), n_out, n_in, n, mvq_used(type, n, n_in) ? ", 8-bit acts" : "");
 	report(name, host(dy, ref.size()), ref, 1e-5);
 
 	// dequantize to F16 (the cuBLAS path)
@@ -227,11 +273,12 @@ static void check_matvec(orcd_ctx *c, int type, int n_in, int n_out, int n) {
 	MVArgs b = a;
 	b.in_sumsq = nullptr, b.y = dy0, b.wnext = dwn, b.xn_out = dxn, b.sumsq_out = dsq;
 	mv_any(b, n, MV_ADD, c->st);
+	const std::vector<double> raw = wx(x);
 	std::vector<double> yref((size_t)n * n_out), xnref(yref.size()), sqref(n, 0);
 	for (int t = 0; t < n; t++)
 		for (int o = 0; o < n_out; o++) {
 			const size_t k = (size_t)t * n_out + o;
-			const double v = y0[k] + ref[k] * std::sqrt(ss[t] / n_in + 1e-5);
+			const double v = y0[k] + raw[k];
 			yref[k] = v, xnref[k] = v * wn[o], sqref[t] += v * v;
 		}
 	snprintf(name, sizeof name, "matvec+residual %s (y, xn, sumsq)", tname(type));
@@ -284,11 +331,12 @@ static void check_glu_argmax(orcd_ctx *c, int type) {
 	MVArgs a{};
 	a.A = mg, a.B = mu, a.x = dx, a.ldx = n_in, a.y = dy, a.ldy = F;
 	mv_any(a, n, MV_GLU, c->st);
+	const std::vector<double> xr = acts_ref(type, x, n, n_in);
 	std::vector<double> ref((size_t)n * F), lg((size_t)n * F);
 	for (int t = 0; t < n; t++)
 		for (int o = 0; o < F; o++) {
 			double s1 = 0, s2 = 0;
-			for (int i = 0; i < n_in; i++) s1 += (double)g.w[(size_t)o * n_in + i] * x[t * n_in + i], s2 += (double)u.w[(size_t)o * n_in + i] * x[t * n_in + i];
+			for (int i = 0; i < n_in; i++) s1 += (double)g.w[(size_t)o * n_in + i] * xr[t * n_in + i], s2 += (double)u.w[(size_t)o * n_in + i] * xr[t * n_in + i];
 			ref[t * F + o] = s1 / (1 + std::exp(-s1)) * s2;
 			lg[t * F + o] = s1;
 		}
@@ -465,6 +513,16 @@ int main(int argc, char **argv) {
 		check_glu_argmax(c, t);
 	}
 	check_matvec(c, GT_F32, 172, 64, 3); // stories260K's ffn_down row length
+	check_matvec(c, GT_Q4_K, 2048, 40, 8);   // 8 tokens of 2048: 8-bit path, 20 KB of shared memory
+	check_matvec(c, GT_Q4_K, 256, 128, 5); check_matvec(c, GT_Q4_K, 256, 128, 1);
+	check_matvec(c, GT_Q8_0, 16640, 12, 8);  // 8 x 16640 needs 163 KB: past MVQ_SMEM_MAX, the float path
+	orcd_mvq = false; // the float path for the types that have both
+	for (int t : {GT_Q4_0, GT_Q8_0, GT_Q4_K, GT_Q6_K}) {
+		check_matvec(c, t, 512, 96, 1);
+		check_matvec(c, t, 768, 130, 5);
+		check_glu_argmax(c, t);
+	}
+	orcd_mvq = true;
 	for (int t : types) check_qgemm(c, t, 768, 130, 70);
 	check_qgemm(c, GT_F16, 172, 64, 13); // a row shorter than one step, not a multiple of 16
 	check_norms(c);
@@ -486,6 +544,7 @@ int main(int argc, char **argv) {
 	for (int t : {GT_Q4_0, GT_Q8_0, GT_Q6_K, GT_Q4_K, GT_F16}) {
 		bench_matvec(c, t, 2048, 8192);
 		bench_matvec(c, t, 8192, 2048);
+		bench_matvec(c, t, 2048, 8192, 8);
 	}
 	bench_matvec(c, GT_Q6_K, 2048, 128256);
 	bench_matvec(c, GT_Q8_0, 2048, 128256);

@@ -47,6 +47,7 @@ struct alignas(8) uint2 { unsigned x, y; };
 struct alignas(16) uint4 { unsigned x, y, z, w; };
 struct alignas(8) int2 { int x, y; };
 struct alignas(16) int4 { int x, y, z, w; };
+inline uint2 make_uint2(unsigned x, unsigned y) { return uint2{x, y}; }
 
 // ---- runtime types ----
 enum cudaError_t {
@@ -93,7 +94,19 @@ cudaError_t cudaDeviceSynchronize();
 cudaError_t cudaGetLastError();
 const char *cudaGetErrorString(cudaError_t e);
 const char *cudaGetErrorName(cudaError_t e);
-template <class F> cudaError_t cudaFuncSetAttribute(F, cudaFuncAttribute, int) { return cudaSuccess; }
+namespace emu {
+// A kernel may take more than 48 KB of dynamic shared memory only after
+// cudaFuncSetAttribute raised its limit, as on a GPU; the emulator keeps
+// the limits so that a launch that would fail there fails here too.
+void set_smem_limit(const void *kernel, int bytes);
+bool smem_allowed(const void *kernel, size_t bytes);
+void launch_failed(cudaError_t e);
+} // namespace emu
+template <class F> cudaError_t cudaFuncSetAttribute(F f, cudaFuncAttribute, int v) {
+	if (v < 0 || v > 227 * 1024) return cudaErrorInvalidValue;
+	emu::set_smem_limit(reinterpret_cast<const void *>(f), v);
+	return cudaSuccess;
+}
 cudaError_t cudaEventCreate(cudaEvent_t *e);
 cudaError_t cudaEventDestroy(cudaEvent_t e);
 cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t st = nullptr);
@@ -132,6 +145,10 @@ inline float __uint_as_float(unsigned u) { float f; std::memcpy(&f, &u, 4); retu
 inline unsigned __float_as_uint(float f) { unsigned u; std::memcpy(&u, &f, 4); return u; }
 inline float __int_as_float(int u) { float f; std::memcpy(&f, &u, 4); return f; }
 inline int __float_as_int(float f) { int u; std::memcpy(&u, &f, 4); return u; }
+// Round-to-nearest float operations that nvcc never fuses into an FMA
+// (ISO C++ mode: g++ does not contract either).
+inline float __fmul_rn(float a, float b) { return a * b; }
+inline float __fadd_rn(float a, float b) { return a + b; }
 // __byte_perm: result byte n is byte (s >> 4n) & 7 of the pair {y:x}.
 inline unsigned __byte_perm(unsigned x, unsigned y, unsigned s) {
 	const uint64_t v = ((uint64_t)y << 32) | x;
@@ -185,6 +202,10 @@ template <class... P> struct Launcher {
 	void (*k)(P...);
 	template <class... A> void operator()(A &&...args) const {
 		auto k_ = k;
+		if (!smem_allowed(reinterpret_cast<const void *>(k_), c.smem)) {
+			launch_failed(cudaErrorInvalidValue);
+			return;
+		}
 		std::tuple<typename std::decay<P>::type...> t(std::forward<A>(args)...);
 		run(c, [k_, t]() { std::apply(k_, t); });
 	}

@@ -75,6 +75,8 @@ struct Machine {
 	struct EmuGraph *capture = nullptr;
 	size_t allocated = 0;
 	std::map<void *, size_t> sizes;
+	std::mutex lim_mu; // cudaFuncSetAttribute may come from any thread
+	std::map<const void *, int> smem_limit;
 };
 Machine &M() {
 	static Machine m;
@@ -219,6 +221,17 @@ void execute(const Cfg &c, const std::function<void()> &body) {
 
 void run(const Cfg &c, std::function<void()> body);
 void *dyn_smem() { return M().smem.data(); }
+void set_smem_limit(const void *k, int bytes) {
+	std::lock_guard<std::mutex> g(M().lim_mu);
+	M().smem_limit[k] = bytes;
+}
+bool smem_allowed(const void *k, size_t bytes) {
+	if (bytes <= 48 * 1024) return true;
+	std::lock_guard<std::mutex> g(M().lim_mu);
+	auto it = M().smem_limit.find(k);
+	return it != M().smem_limit.end() && bytes <= (size_t)it->second;
+}
+void launch_failed(cudaError_t e) { M().last = e; }
 void sync_block() { wait(WAIT_BLOCK); }
 void sync_warp() { wait(WAIT_WARP); }
 int lane() { return M().cur_id & 31; }

@@ -52,6 +52,13 @@ __global__ void k_block_sum(int *out) {
 	}
 }
 
+__global__ void k_dyn_shared(int *out) {
+	DYN_SHARED(int, s);
+	s[threadIdx.x] = 7;
+	__syncthreads();
+	out[threadIdx.x] = s[63 - threadIdx.x];
+}
+
 // aborts runs k in a child process and says whether the emulator stopped
 // it with its report (abort) rather than finishing or hanging.
 static bool aborts(void (*k)(int *), int *d) {
@@ -94,6 +101,14 @@ int main() {
 
 	LAUNCH((1, 2048, 0, nullptr), k_block_sum)(d);
 	expect(cudaGetLastError() == cudaErrorInvalidConfiguration, "a block of 2048 threads: invalid configuration");
+
+	cudaGetLastError();
+	LAUNCH((1, 64, 64 << 10, nullptr), k_dyn_shared)(d);
+	expect(cudaGetLastError() == cudaErrorInvalidValue, "64 KB of dynamic shared memory without the attribute: refused");
+	cudaFuncSetAttribute(k_dyn_shared, cudaFuncAttributeMaxDynamicSharedMemorySize, 64 << 10);
+	d[0] = 0;
+	LAUNCH((1, 64, 64 << 10, nullptr), k_dyn_shared)(d);
+	expect(cudaGetLastError() == cudaSuccess && d[0] == 7, "after cudaFuncSetAttribute: runs");
 
 	printf("emulator self-test: %d failed\n", failed);
 	return failed ? 1 : 0;

@@ -1,0 +1,323 @@
+// mvq.cuh: the decode matvec with 8-bit activations, the way llama.cpp and
+// engine/kernels multiply quantized weights. Each block first quantizes its
+// N input rows into shared memory, exactly as kernels.QuantizeQ8_0 (for
+// Q4_0 and Q8_0 weights) or kernels.QuantizeQ8_K (Q4_K, Q6_K) would; then
+// every block of weights meets its activations in __dp4a integer dot
+// products, scaled once per block (Q4_K: per 32 values, Q6_K: per 16).
+//
+// Why: the float path (k_mv) spends ~4.75 instructions per Q4_0 weight on
+// turning bytes into floats and multiplying them, about what the SM can
+// issue at the H100's bandwidth, so it is compute bound (session 1 measured
+// Q4_0 at 16% of the roofline). Here a weight costs ~0.5 instructions. And
+// the integer sums are the CPU backend's and llama.cpp's own, so greedy
+// decoding reproduces llama.cpp's runs on quantized files (the goldens'
+// `cases`), not only its float32 reference.
+#pragma once
+#include "quant.cuh"
+
+enum { ACT_Q8_0 = 0, ACT_Q8_K = 1 };
+// The most shared memory the activations of one launch may take: past it
+// (8 tokens of more than ~16K values) the float path runs instead.
+#define MVQ_SMEM_MAX (160 * 1024)
+
+// Act<A> is the shared-memory layout of N quantized rows of K values:
+//   qs  int8  [N][K]
+//   d   float [N][K/BQ]   the block scales (BQ = 32 for Q8_0, 256 for Q8_K)
+//   aux int   [N][K/GA]   Q8_0: -8 x the block's quant sum (the offset of
+//                         Q4_0's unsigned nibbles); Q8_K: each 16 quants' sum
+template <int A> struct Act {
+	static constexpr int BQ = A == ACT_Q8_0 ? 32 : 256, GA = A == ACT_Q8_0 ? 32 : 16;
+	int8_t *qs;
+	float *d;
+	int *aux;
+	int K;
+	__host__ __device__ static size_t bytes(int n, int K) {
+		return (size_t)n * K + (size_t)n * (K / BQ) * sizeof(float) + (size_t)n * (K / GA) * sizeof(int);
+	}
+	__device__ Act(void *smem, int n, int k) : K(k) {
+		qs = static_cast<int8_t *>(smem);
+		d = reinterpret_cast<float *>(qs + (size_t)n * K);
+		aux = reinterpret_cast<int *>(d + (size_t)n * (K / BQ));
+	}
+	__device__ const int4 *q16(int t, int i) const { return reinterpret_cast<const int4 *>(qs + (long)t * K + i); }
+	__device__ float scale(int t, int blk) const { return d[t * (K / BQ) + blk]; }
+	__device__ int sum(int t, int g) const { return aux[t * (K / GA) + g]; }
+};
+
+// rne: round to nearest, ties to even, for |p| < 2^22 (the quants are
+// within ±127.x), with a float add instead of a quarter-rate F2I.
+__device__ __forceinline__ int rne(float p) { return __float_as_int(__fadd_rn(p, 12582912.f)) - 0x4B400000; }
+__device__ __forceinline__ uint32_t pack4(const int *q) {
+	return (uint32_t)(q[0] & 255) | (uint32_t)(q[1] & 255) << 8 | (uint32_t)(q[2] & 255) << 16 | (uint32_t)q[3] << 24;
+}
+
+// quantize_acts fills a from x[t][0..K) times sc(t), t < n, where sc is
+// the RMSNorm scale when sumsq is given (engine/cpu's rmsnorm: the f16
+// rounding of Q8_0's block scale depends on the magnitude, so quantizing
+// the unnormalized row would round differently). A thread takes 8
+// consecutive values per pass: 4 threads make a Q8_0 block, a warp a Q8_K
+// super-block, and every thread of the block runs every pass (the shuffles
+// need whole warps). blockDim.x must be a multiple of 32, K of BQ.
+template <int A>
+__device__ void quantize_acts(const float *x, int ldx, int n, const float *sumsq, int norm_n, float eps, Act<A> a) {
+	const int K = a.K, per = K / 8;
+	// Each token's scale once per block (n <= 8), in double as engine/cpu.
+	__shared__ float nsc[8];
+	if (sumsq && threadIdx.x < n) nsc[threadIdx.x] = (float)(1.0 / sqrt((double)sumsq[threadIdx.x] / norm_n + (double)eps));
+	if (sumsq) __syncthreads();
+	// Tokens one after another, so that no item index is divided by K.
+	for (int t = 0; t < n; t++)
+	for (int base = 0; base < per; base += blockDim.x) {
+		const int i = base + threadIdx.x, j = i * 8;
+		const bool ok = i < per;
+		float v[8];
+		if (ok) {
+			const float4 lo = __ldg(reinterpret_cast<const float4 *>(x + (long)t * ldx + j));
+			const float4 hi = __ldg(reinterpret_cast<const float4 *>(x + (long)t * ldx + j + 4));
+			v[0] = lo.x, v[1] = lo.y, v[2] = lo.z, v[3] = lo.w, v[4] = hi.x, v[5] = hi.y, v[6] = hi.z, v[7] = hi.w;
+			if (sumsq) {
+				const float sc = nsc[t];
+#pragma unroll
+				for (int k = 0; k < 8; k++) v[k] = __fmul_rn(v[k], sc);
+			}
+		} else
+#pragma unroll
+			for (int k = 0; k < 8; k++) v[k] = 0.f;
+		float amax = 0.f;
+#pragma unroll
+		for (int k = 0; k < 8; k++) amax = fmaxf(amax, fabsf(v[k]));
+		int q[8], s = 0;
+		if constexpr (A == ACT_Q8_0) {
+			// kernels.quantizeQ8_0Go: d = f16(amax/127), q = round(x * (127/amax)).
+			amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, 1));
+			amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, 2));
+			const float id = amax != 0.f ? 127.f / amax : 0.f;
+			const bool finite = id <= 3.402823466e38f; // 127/subnormal: x86 gives the indefinite, -128
+#pragma unroll
+			for (int k = 0; k < 8; k++) {
+				q[k] = finite ? rne(__fmul_rn(v[k], id)) : -128;
+				s += q[k];
+			}
+			s += __shfl_xor_sync(0xffffffffu, s, 1);
+			s += __shfl_xor_sync(0xffffffffu, s, 2);
+			if (ok && (i & 3) == 0) {
+				a.d[t * (K / 32) + j / 32] = __half2float(__float2half_rn(amax / 127.f));
+				a.aux[t * (K / 32) + j / 32] = -8 * s;
+			}
+		} else {
+			// kernels.quantizeQ8KInto: the value of largest magnitude (the
+			// first, on a tie) maps to -127; d = 1/iscale.
+#pragma unroll
+			for (int o = 16; o > 0; o >>= 1) amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, o));
+			int first = 8;
+			float vm = 0.f;
+#pragma unroll
+			for (int k = 7; k >= 0; k--)
+				if (fabsf(v[k]) == amax) first = k, vm = v[k];
+			int at = first < 8 ? (threadIdx.x & 31) * 8 + first : 1 << 30;
+#pragma unroll
+			for (int o = 16; o > 0; o >>= 1) {
+				const int at2 = __shfl_xor_sync(0xffffffffu, at, o);
+				const float vm2 = __shfl_xor_sync(0xffffffffu, vm, o);
+				if (at2 < at) at = at2, vm = vm2;
+			}
+			const float iscale = amax != 0.f ? -127.f / vm : 0.f;
+#pragma unroll
+			for (int k = 0; k < 8; k++) {
+				q[k] = min(127, rne(__fmul_rn(iscale, v[k])));
+				s += q[k];
+			}
+			s += __shfl_xor_sync(0xffffffffu, s, 1);
+			if (ok && (i & 1) == 0) a.aux[t * (K / 16) + j / 16] = s;
+			if (ok && (i & 31) == 0) a.d[t * (K / 256) + j / 256] = amax != 0.f ? 1.f / iscale : 0.f;
+		}
+		if (ok) *reinterpret_cast<uint2 *>(a.qs + (long)t * K + j) = make_uint2(pack4(q), pack4(q + 4));
+	}
+}
+
+// DecQ<T> is Dec<T>'s integer twin, over the same blocks and units: load
+// reads a unit of one row into W, dot2 adds two rows' units times token t.
+template <int T> struct DecQ {
+	static constexpr bool OK = false;
+};
+
+template <> struct DecQ<GT_Q4_0> {
+	static constexpr bool OK = true;
+	static constexpr int ACT = ACT_Q8_0, UPB = 1;
+	struct W {
+		uint4 q;
+		float d;
+	};
+	__device__ static void load(const QMat &m, long blk, int, W &w) {
+		w.q = ld16(m.p0 + blk * 16);
+		w.d = h2f(ldh(m.p1 + blk * 2));
+	}
+	// Byte j holds value j (low nibble) and j+16 (high), offset by 8: the
+	// sums start at the activations' -8 x sum.
+	__device__ static float dot(const W &w, int4 xa, int4 xb, int s) {
+		const uint32_t m = 0x0F0F0F0Fu;
+		s = __dp4a((int)(w.q.x & m), xa.x, s), s = __dp4a((int)((w.q.x >> 4) & m), xb.x, s);
+		s = __dp4a((int)(w.q.y & m), xa.y, s), s = __dp4a((int)((w.q.y >> 4) & m), xb.y, s);
+		s = __dp4a((int)(w.q.z & m), xa.z, s), s = __dp4a((int)((w.q.z >> 4) & m), xb.z, s);
+		s = __dp4a((int)(w.q.w & m), xa.w, s), s = __dp4a((int)((w.q.w >> 4) & m), xb.w, s);
+		return (float)s * w.d;
+	}
+	__device__ static void dot2(const W &w0, const W &w1, const Act<ACT> &x, int t, int bi, int, float &s0, float &s1) {
+		const int4 *p = x.q16(t, bi * 32);
+		const int4 xa = p[0], xb = p[1];
+		const int off = x.sum(t, bi);
+		const float dx = x.scale(t, bi);
+		s0 += dot(w0, xa, xb, off) * dx;
+		s1 += dot(w1, xa, xb, off) * dx;
+	}
+};
+
+template <> struct DecQ<GT_Q8_0> {
+	static constexpr bool OK = true;
+	static constexpr int ACT = ACT_Q8_0, UPB = 1;
+	struct W {
+		uint4 a, b;
+		float d;
+	};
+	__device__ static void load(const QMat &m, long blk, int, W &w) {
+		w.a = ld16(m.p0 + blk * 32), w.b = ld16(m.p0 + blk * 32 + 16);
+		w.d = h2f(ldh(m.p1 + blk * 2));
+	}
+	__device__ static float dot(const W &w, int4 xa, int4 xb) {
+		int s = __dp4a((int)w.a.x, xa.x, 0);
+		s = __dp4a((int)w.a.y, xa.y, s), s = __dp4a((int)w.a.z, xa.z, s), s = __dp4a((int)w.a.w, xa.w, s);
+		s = __dp4a((int)w.b.x, xb.x, s), s = __dp4a((int)w.b.y, xb.y, s);
+		s = __dp4a((int)w.b.z, xb.z, s), s = __dp4a((int)w.b.w, xb.w, s);
+		return (float)s * w.d;
+	}
+	__device__ static void dot2(const W &w0, const W &w1, const Act<ACT> &x, int t, int bi, int, float &s0, float &s1) {
+		const int4 *p = x.q16(t, bi * 32);
+		const int4 xa = p[0], xb = p[1];
+		const float dx = x.scale(t, bi);
+		s0 += dot(w0, xa, xb) * dx;
+		s1 += dot(w1, xa, xb) * dx;
+	}
+};
+
+// Q4_K unit `sub`: values [64 sub, 64 sub + 32) in the low nibbles of its
+// 32 quant bytes, the next 32 in the high ones, each half with a 6-bit
+// scale and min: W x = d (sc1 lo + sc2 hi) - dmin (m1 sum1 + m2 sum2).
+template <> struct DecQ<GT_Q4_K> {
+	static constexpr bool OK = true;
+	static constexpr int ACT = ACT_Q8_K, UPB = 4;
+	struct W {
+		uint4 a, b;
+		int sc1, m1, sc2, m2;
+		float d, dmin;
+	};
+	// sbyte is byte k of the 12 scale bytes, without indexing an array
+	// by a run-time k (which would put it in local memory).
+	__device__ static int sbyte(uint32_t s0, uint32_t s1, uint32_t s2, int k) {
+		const uint32_t w = k < 4 ? s0 : k < 8 ? s1 : s2;
+		return (int)((w >> (8 * (k & 3))) & 255u);
+	}
+	// scale_min is Dec<GT_Q4_K>::scale_min (ggml's get_scale_min_k4).
+	__device__ static void scale_min(uint32_t s0, uint32_t s1, uint32_t s2, int j, int &sc, int &mn) {
+		if (j < 4) {
+			sc = sbyte(s0, s1, s2, j) & 63, mn = sbyte(s0, s1, s2, j + 4) & 63;
+		} else {
+			sc = (sbyte(s0, s1, s2, j + 4) & 15) | ((sbyte(s0, s1, s2, j - 4) >> 6) << 4);
+			mn = (sbyte(s0, s1, s2, j + 4) >> 4) | ((sbyte(s0, s1, s2, j) >> 6) << 4);
+		}
+	}
+	__device__ static void load(const QMat &m, long blk, int sub, W &w) {
+		w.a = ld16(m.p0 + blk * 128 + sub * 32), w.b = ld16(m.p0 + blk * 128 + sub * 32 + 16);
+		const uint32_t *sp = reinterpret_cast<const uint32_t *>(m.p1 + blk * 12);
+		const uint32_t s0 = __ldg(sp), s1 = __ldg(sp + 1), s2 = __ldg(sp + 2);
+		const uint32_t dm = __ldg(reinterpret_cast<const uint32_t *>(m.p2) + blk);
+		w.d = h2f(dm & 0xffff), w.dmin = h2f(dm >> 16);
+		scale_min(s0, s1, s2, 2 * sub, w.sc1, w.m1);
+		scale_min(s0, s1, s2, 2 * sub + 1, w.sc2, w.m2);
+	}
+	__device__ static float dot(const W &w, const int4 *x, int bs1, int bs2) {
+		const uint32_t m = 0x0F0F0F0Fu, q[8] = {w.a.x, w.a.y, w.a.z, w.a.w, w.b.x, w.b.y, w.b.z, w.b.w};
+		const int4 x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
+		const int xl[8] = {x0.x, x0.y, x0.z, x0.w, x1.x, x1.y, x1.z, x1.w};
+		const int xh[8] = {x2.x, x2.y, x2.z, x2.w, x3.x, x3.y, x3.z, x3.w};
+		int lo = 0, hi = 0;
+#pragma unroll
+		for (int i = 0; i < 8; i++) lo = __dp4a((int)(q[i] & m), xl[i], lo), hi = __dp4a((int)((q[i] >> 4) & m), xh[i], hi);
+		return w.d * (float)(w.sc1 * lo + w.sc2 * hi) - w.dmin * (float)(w.m1 * bs1 + w.m2 * bs2);
+	}
+	__device__ static void dot2(const W &w0, const W &w1, const Act<ACT> &x, int t, int bi, int sub, float &s0, float &s1) {
+		const int4 *p = x.q16(t, bi * 256 + sub * 64);
+		const int g = bi * 16 + sub * 4;
+		const int bs1 = x.sum(t, g) + x.sum(t, g + 1), bs2 = x.sum(t, g + 2) + x.sum(t, g + 3);
+		const float dx = x.scale(t, bi);
+		s0 += dot(w0, p, bs1, bs2) * dx;
+		s1 += dot(w1, p, bs1, bs2) * dx;
+	}
+};
+
+// Q6_K unit (h, lq) = sub: four runs of 16 values, run k at 128h + 32k +
+// 16lq, each with its int8 scale; quants are 0..63, offset by 32.
+template <> struct DecQ<GT_Q6_K> {
+	static constexpr bool OK = true;
+	static constexpr int ACT = ACT_Q8_K, UPB = 4;
+	struct W {
+		uint32_t q[4][4]; // run k, word i
+		int sc[4];
+		float d;
+	};
+	__device__ static void load(const QMat &m, long blk, int sub, W &w) {
+		const int h = sub >> 1, lq = sub & 1;
+		const uint4 a = ld16(m.p0 + blk * 128 + 64 * h + 16 * lq);
+		const uint4 b = ld16(m.p0 + blk * 128 + 64 * h + 32 + 16 * lq);
+		const uint4 c = ld16(m.p1 + blk * 64 + 32 * h + 16 * lq);
+		const uint4 sq = ld16(m.p2 + blk * 16);
+		w.d = h2f(ldh(m.p3 + blk * 2));
+		const int is = 8 * h + lq;
+#pragma unroll
+		for (int k = 0; k < 4; k++) w.sc[k] = (int)(int8_t)byte_at(sq, is + 2 * k);
+#pragma unroll
+		for (int i = 0; i < 4; i++) {
+			const uint32_t wa = word_at(a, i), wb = word_at(b, i), wc = word_at(c, i);
+			w.q[0][i] = (wa & 0x0F0F0F0Fu) | ((wc & 0x03030303u) << 4);
+			w.q[1][i] = (wb & 0x0F0F0F0Fu) | (((wc >> 2) & 0x03030303u) << 4);
+			w.q[2][i] = ((wa >> 4) & 0x0F0F0F0Fu) | (((wc >> 4) & 0x03030303u) << 4);
+			w.q[3][i] = ((wb >> 4) & 0x0F0F0F0Fu) | (((wc >> 6) & 0x03030303u) << 4);
+		}
+	}
+	__device__ static float dot(const W &w, const int4 *xr, const int *off) {
+		int tot = 0;
+#pragma unroll
+		for (int k = 0; k < 4; k++) {
+			int s = off[k];
+			s = __dp4a((int)w.q[k][0], xr[k].x, s), s = __dp4a((int)w.q[k][1], xr[k].y, s);
+			s = __dp4a((int)w.q[k][2], xr[k].z, s), s = __dp4a((int)w.q[k][3], xr[k].w, s);
+			tot += w.sc[k] * s;
+		}
+		return w.d * (float)tot;
+	}
+	__device__ static void dot2(const W &w0, const W &w1, const Act<ACT> &x, int t, int bi, int sub, float &s0, float &s1) {
+		const int h = sub >> 1, lq = sub & 1;
+		int4 xr[4];
+		int off[4];
+#pragma unroll
+		for (int k = 0; k < 4; k++) {
+			const int at = bi * 256 + 128 * h + 32 * k + 16 * lq;
+			xr[k] = *x.q16(t, at);
+			off[k] = -32 * x.sum(t, at / 16);
+		}
+		const float dx = x.scale(t, bi);
+		s0 += dot(w0, xr, off) * dx;
+		s1 += dot(w1, xr, off) * dx;
+	}
+};
+
+// mvq_smem is the dynamic shared memory k_mvq<T, n> needs for n_in K.
+template <int T> size_t mvq_smem(int n, int K) {
+	if constexpr (DecQ<T>::OK) return Act<DecQ<T>::ACT>::bytes(n, K);
+	else return 0;
+}
+// mvq_applies: whether a matvec of n tokens over K inputs of type T takes
+// the 8-bit path.
+template <int T> bool mvq_applies(int n, int K) {
+	if constexpr (!DecQ<T>::OK) return false;
+	else return orcd_mvq && K % Act<DecQ<T>::ACT>::BQ == 0 && mvq_smem<T>(n, K) <= MVQ_SMEM_MAX;
+}
