@@ -74,6 +74,7 @@ int orcd_create(int device, orcd_ctx **out, char *err, size_t errlen) {
 	orcd_mvq = !(mq && strcmp(mq, "0") == 0); // 8-bit activations, as the CPU backend and llama.cpp
 	orcd_ctx *c = new orcd_ctx();
 	c->dev = device;
+	if (const char *mb = getenv("ORCD_CUDA_MV_BATCH")) c->mv_batch_req = std::max(8, std::min(MV_BATCH_MAX, atoi(mb)));
 	cudaError_t e = cudaSetDevice(device);
 	if (e == cudaSuccess) e = cudaFree(nullptr); // creates the context now
 	if (e == cudaSuccess) e = cudaGetDeviceProperties(&c->prop, device);

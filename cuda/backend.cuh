@@ -38,6 +38,8 @@ struct HostMat {
 
 struct Profile;
 
+#define MV_BATCH_MAX 64
+
 struct orcd_ctx {
 	int dev = 0;
 	cudaDeviceProp prop{};
@@ -69,7 +71,14 @@ struct orcd_ctx {
 	unsigned long long *pin_amax = nullptr;
 	std::vector<int> seq_len;
 	Profile *prof = nullptr; // ORCD_CUDA_PROFILE=1 (profile.cu)
-	cudaGraphExec_t graphs[9][9] = {}; // [n tokens][n logit rows] of a small step (forward.cu)
+	// Steps of up to mv_batch tokens take the matvec kernels (8 at a time)
+	// instead of cuBLAS: 8, or MV_BATCH_MAX when every block matrix has the
+	// 8-bit path, whose per-token arithmetic is the same in any batch
+	// (ORCD_CUDA_MV_BATCH=8..64 sets it; finish_load decides).
+	int mv_batch = 8, mv_batch_req = 32;
+	// [n tokens][n logit rows] of a matvec step (forward.cu): up to 8 rows
+	// in the graph; past 8 tokens, the blocks only (rows 0).
+	cudaGraphExec_t graphs[MV_BATCH_MAX + 1][9] = {};
 };
 
 int fail(orcd_ctx *c, int code, const char *fmt, ...);

@@ -1,7 +1,8 @@
-// forward.cu: one forward pass, read top to bottom. Up to 8 tokens go
-// through the matvec kernels (weights read once per launch); longer
-// batches through cuBLAS on F16 tiles dequantized per matrix. A step of
-// up to 8 tokens is captured once per shape into a CUDA graph and replayed.
+// forward.cu: one forward pass, read top to bottom. Up to c->mv_batch
+// tokens (8; 32 when every matrix takes the 8-bit matvecs) go through the
+// matvec kernels, 8 tokens a launch (weights read once per launch); longer
+// batches through cuBLAS on F16 tiles dequantized per matrix. Those matvec
+// steps are captured once per shape into CUDA graphs and replayed.
 #include "backend.cuh"
 
 #define MV_MAX 8
@@ -62,7 +63,7 @@ static int layer(orcd_ctx *c, int l, int n) {
 	const int mb = p.max_batch;
 	float *ss_attn = c->sumsq + (size_t)(2 * l) * mb, *ss_ffn = ss_attn + mb, *ss_next = ss_ffn + mb;
 	const float *next_norm = l + 1 < p.n_layer ? c->L[l + 1].attn_norm : c->out_norm;
-	const bool small = n <= MV_MAX;
+	const bool small = n <= c->mv_batch;
 	int rc = ORCD_OK;
 
 	// Attention: qkv = W_qkv rmsnorm(x); rope; cache; attend; x += W_o att.
@@ -135,7 +136,7 @@ static int body(orcd_ctx *c, int n, bool head1) {
 	cudaMemsetAsync(c->d_amax, 0, 8 * sizeof(unsigned long long), c->st);
 	if (!embed_any(c->tok, c->d_tok, n, c->x, p.n_embd, c->st)) return fail(c, ORCD_ERR_UNSUPPORTED, "no embedding kernel");
 	resid_finish(c->x, c->L[0].attn_norm, c->xn, c->sumsq, n, p.n_embd, c->st);
-	prof_mark(c, n <= MV_MAX ? "embedding" : "embedding (batch > 8)");
+	prof_mark(c, n <= c->mv_batch ? "embedding" : "embedding (gemm batch)");
 	for (int l = 0; l < p.n_layer; l++) {
 		int rc = layer(c, l, n);
 		if (rc) return rc;
@@ -191,7 +192,7 @@ static int head_rows(orcd_ctx *c, int i, int k) {
 	return rc;
 }
 
-// enqueue_small enqueues a whole step of n <= MV_MAX tokens with nsel <= 8
+// enqueue_small enqueues a whole step of n <= mv_batch tokens with nsel <= 8
 // rows of logits: the blocks, then the LM head with its argmax.
 static int enqueue_small(orcd_ctx *c, int n, int nsel) {
 	if (n == 1 && nsel == 1) return body(c, 1, true);
@@ -241,7 +242,9 @@ int run_forward(orcd_ctx *c, int n, int nsel, float *logits, int32_t *argmax) {
 		prof_collect(c);
 		return rc;
 	}
-	int rc = body(c, n, false);
+	// A wider matvec step replays its blocks as a graph too (~20 kernels
+	// a layer at 32 tokens); the head follows 8 rows at a time.
+	int rc = n <= c->mv_batch && !c->prof ? step_small(c, n, 0) : body(c, n, false);
 	if (rc) return rc;
 	if (nsel == 0) {
 		rc = sync_check(c, "forward");

@@ -228,6 +228,19 @@ int finish_load(orcd_ctx *c) {
 			return fail(c, ORCD_ERR_INVALID, "layer %d: q/k biases or norms only half set", l);
 	}
 	c->pend.clear();
+	// Wider matvec steps only where every block matrix quantizes its
+	// activations: the float matvec of 9+ tokens would lose to cuBLAS.
+	bool all_q8 = true;
+	auto q8 = [&](const QMat &m) { all_q8 = all_q8 && mvq_used(m.type, 8, m.n_in); };
+	for (const LayerW &w : c->L) {
+		for (const Part &pt : w.qkv) q8(pt.m);
+		q8(w.wo);
+		if (w.glu) q8(w.gate), q8(w.up);
+		else
+			for (const Part &pt : w.gu) q8(pt.m);
+		q8(w.down);
+	}
+	c->mv_batch = all_q8 ? std::min(c->mv_batch_req, c->p.max_batch) : 8;
 	c->loaded = true;
 	return ORCD_OK;
 }
