@@ -37,6 +37,7 @@ static void set_err(char *err, size_t n, const char *fmt, ...) {
 }
 
 bool orcd_pdl = false, orcd_qgemm = false, orcd_mvq = true;
+int orcd_mvq_smem = MVQ_SMEM_MAX;
 
 // The ABI functions get C linkage from their declarations in the header.
 
@@ -80,6 +81,8 @@ int orcd_create(int device, orcd_ctx **out, char *err, size_t errlen) {
 	if (e == cudaSuccess) e = cudaGetDeviceProperties(&c->prop, device);
 	if (e == cudaSuccess) e = cudaStreamCreateWithFlags(&c->st, cudaStreamNonBlocking);
 	if (e == cudaSuccess) e = attention_init();
+	// Static shared memory (a few hundred bytes) comes on top.
+	if (e == cudaSuccess) orcd_mvq_smem = std::max(0, std::min(MVQ_SMEM_MAX, (int)c->prop.sharedMemPerBlockOptin - 1024));
 	if (e == cudaSuccess) e = mvq_init_all();
 	c->prof = prof_new();
 	if (e != cudaSuccess) {

@@ -253,10 +253,10 @@ static void launch_mv(const MVArgs &a, cudaStream_t st) {
 	LAUNCH(((warps + MV_WARPS - 1) / MV_WARPS, MV_WARPS * 32, 0, st), k_mv<T, N, MODE>)(b);
 }
 
-// mvq_init lets every k_mvq of type T use up to MVQ_SMEM_MAX of shared
+// mvq_init lets every k_mvq of type T use up to orcd_mvq_smem of shared
 // memory (past the 48 KB default); once per device, before any capture.
 template <int T, int N> static cudaError_t mvq_init_n() {
-	const int m = MVQ_SMEM_MAX;
+	const int m = orcd_mvq_smem;
 	const cudaFuncAttribute at = cudaFuncAttributeMaxDynamicSharedMemorySize;
 	cudaError_t e = cudaFuncSetAttribute(k_mvq<T, N, MV_STORE>, at, m);
 	if (e == cudaSuccess) e = cudaFuncSetAttribute(k_mvq<T, N, MV_ADD>, at, m);

@@ -16,9 +16,6 @@
 #include "quant.cuh"
 
 enum { ACT_Q8_0 = 0, ACT_Q8_K = 1 };
-// The most shared memory the activations of one launch may take: past it
-// (8 tokens of more than ~16K values) the float path runs instead.
-#define MVQ_SMEM_MAX (160 * 1024)
 
 // Act<A> is the shared-memory layout of N quantized rows of K values:
 //   qs  int8  [N][K]
@@ -319,5 +316,5 @@ template <int T> size_t mvq_smem(int n, int K) {
 // the 8-bit path.
 template <int T> bool mvq_applies(int n, int K) {
 	if constexpr (!DecQ<T>::OK) return false;
-	else return orcd_mvq && K % Act<DecQ<T>::ACT>::BQ == 0 && mvq_smem<T>(n, K) <= MVQ_SMEM_MAX;
+	else return orcd_mvq && K % Act<DecQ<T>::ACT>::BQ == 0 && mvq_smem<T>(n, K) <= (size_t)orcd_mvq_smem;
 }

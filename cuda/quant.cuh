@@ -19,6 +19,12 @@ extern bool orcd_pdl;
 // their activations to 8 bits (mvq.cuh); ORCD_CUDA_MVQ=0 turns it off,
 // for A/B runs (backend.cu).
 extern bool orcd_mvq;
+// orcd_mvq_smem: the most dynamic shared memory a k_mvq launch may take
+// for its activations, MVQ_SMEM_MAX or less where the device allows less
+// (backend.cu); past it (8 tokens of more than ~16K values) the float path
+// runs instead.
+#define MVQ_SMEM_MAX (160 * 1024)
+extern int orcd_mvq_smem;
 
 // Kernel launches and dynamic shared memory are spelled as macros so that
 // the same sources also build for the CPU emulator (emu/cuda_emu.h, which

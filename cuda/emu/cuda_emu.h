@@ -69,7 +69,7 @@ typedef struct EmuGraph *cudaGraph_t;
 typedef struct EmuGraphExec *cudaGraphExec_t;
 struct cudaDeviceProp {
 	char name[256];
-	size_t totalGlobalMem, sharedMemPerBlock;
+	size_t totalGlobalMem, sharedMemPerBlock, sharedMemPerBlockOptin;
 	int multiProcessorCount, major, minor, warpSize, maxThreadsPerBlock;
 };
 

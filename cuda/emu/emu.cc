@@ -323,6 +323,7 @@ cudaError_t cudaGetDeviceProperties(cudaDeviceProp *p, int) {
 	snprintf(p->name, sizeof p->name, "orcd CUDA emulator (CPU)");
 	p->totalGlobalMem = 16ull << 30;
 	p->sharedMemPerBlock = 48 << 10;
+	p->sharedMemPerBlockOptin = 227 << 10;
 	p->multiProcessorCount = 132; // as the H100, so that launch shapes chosen from it match
 	p->major = 9;
 	p->warpSize = 32;
