@@ -37,6 +37,29 @@ template <int T> __device__ __forceinline__ void prefetch_rows(const QMat &m, lo
 	}
 }
 
+// MVRows is a matvec warp's share: two rows (one of each matrix in GLU
+// mode) of the block's `warps` warps. Making it also starts the kernel:
+// the weights are the step's constants, so they may be fetched into L2
+// while the kernel before (under PDL) still computes this one's input.
+template <int T, int MODE> struct MVRows {
+	int lane, wid, r0, r1;
+	bool ok0, ok1;
+	const QMat *M1; // the second row's matrix
+	__device__ MVRows(const MVArgs &a, int warps) {
+		lane = threadIdx.x & 31, wid = threadIdx.x >> 5;
+		const int gw = blockIdx.x * warps + wid;
+		r0 = MODE == MV_GLU ? gw : 2 * gw, r1 = MODE == MV_GLU ? gw : 2 * gw + 1;
+		ok0 = r0 < a.A.n_out, ok1 = r1 < a.A.n_out;
+		M1 = MODE == MV_GLU ? &a.B : &a.A;
+		pdl_launch_next();
+		if (a.prefetch) {
+			if (ok0) prefetch_rows<T>(a.A, r0, lane);
+			if (ok1) prefetch_rows<T>(*M1, r1, lane);
+		}
+		pdl_wait();
+	}
+};
+
 // mv_finish reduces each warp's two rows per token and writes them as
 // MODE says: store, residual add (with the next norm's input and sum of
 // squares), SwiGLU of the gate and up rows, or store with the argmax.
@@ -98,19 +121,10 @@ __device__ __forceinline__ void mv_finish(const MVArgs &a, const float *acc0, co
 template <int T, int N, int MODE>
 __global__ void __launch_bounds__(MV_WARPS * 32) k_mv(MVArgs a) {
 	using D = Dec<T>;
-	const int lane = threadIdx.x & 31, wid = threadIdx.x >> 5;
-	const int gw = blockIdx.x * MV_WARPS + wid;
-	const int r0 = MODE == MV_GLU ? gw : 2 * gw, r1 = MODE == MV_GLU ? gw : 2 * gw + 1;
-	const bool ok0 = r0 < a.A.n_out, ok1 = r1 < a.A.n_out;
-	const QMat &M1 = MODE == MV_GLU ? a.B : a.A;
-	// The weights are the step's constants: they may be fetched while the
-	// kernel before (under PDL) still computes this one's input.
-	pdl_launch_next();
-	if (a.prefetch) {
-		if (ok0) prefetch_rows<T>(a.A, r0, lane);
-		if (ok1) prefetch_rows<T>(M1, r1, lane);
-	}
-	pdl_wait();
+	const MVRows<T, MODE> rw(a, MV_WARPS);
+	const int lane = rw.lane, wid = rw.wid, r0 = rw.r0, r1 = rw.r1;
+	const bool ok0 = rw.ok0, ok1 = rw.ok1;
+	const QMat &M1 = *rw.M1;
 	float acc0[N], acc1[N];
 #pragma unroll
 	for (int t = 0; t < N; t++) acc0[t] = acc1[t] = 0.f;
@@ -169,17 +183,10 @@ template <int T, int N, int MODE>
 __global__ void __launch_bounds__(MVQ_WARPS * 32) k_mvq(MVArgs a) {
 	using D = DecQ<T>;
 	DYN_SHARED(int4, xq_smem);
-	const int lane = threadIdx.x & 31, wid = threadIdx.x >> 5;
-	const int gw = blockIdx.x * MVQ_WARPS + wid;
-	const int r0 = MODE == MV_GLU ? gw : 2 * gw, r1 = MODE == MV_GLU ? gw : 2 * gw + 1;
-	const bool ok0 = r0 < a.A.n_out, ok1 = r1 < a.A.n_out;
-	const QMat &M1 = MODE == MV_GLU ? a.B : a.A;
-	pdl_launch_next();
-	if (a.prefetch) {
-		if (ok0) prefetch_rows<T>(a.A, r0, lane);
-		if (ok1) prefetch_rows<T>(M1, r1, lane);
-	}
-	pdl_wait();
+	const MVRows<T, MODE> rw(a, MVQ_WARPS);
+	const int lane = rw.lane, wid = rw.wid, r0 = rw.r0, r1 = rw.r1;
+	const bool ok0 = rw.ok0, ok1 = rw.ok1;
+	const QMat &M1 = *rw.M1;
 	// The input is normalized before it is quantized, so mv_finish must
 	// not scale it again.
 	const Act<D::ACT> x(xq_smem, N, a.A.n_in);
