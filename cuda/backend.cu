@@ -102,7 +102,8 @@ int orcd_create(int device, orcd_ctx **out, char *err, size_t errlen) {
 const char *orcd_last_error(orcd_ctx *c) { return c ? c->err.c_str() : "no context"; }
 
 // scratch_bytes: activations for max_batch tokens plus the F16 tiles of the
-// cuBLAS path; KV: FP16 keys and values for every layer, sequence, position.
+// cuBLAS path; KV: keys and values (F16, or F32) for every layer, sequence,
+// position.
 static void budget(const orcd_params &p, uint64_t &scratch, uint64_t &kv) {
 	const uint64_t mb = p.max_batch, E = p.n_embd, q = (uint64_t)p.n_head * p.head_dim;
 	const uint64_t kvd = (uint64_t)p.n_head_kv * p.head_dim, F = p.n_ff, V = p.n_vocab;
@@ -111,7 +112,7 @@ static void budget(const orcd_params &p, uint64_t &scratch, uint64_t &kv) {
 	uint64_t maxw = std::max(std::max(qkvd * E, q * E), 2 * F * E);
 	f += (uint64_t)ATTN_SPLIT_N * p.n_head * ATTN_SPLIT_MAX * (p.head_dim + 2);
 	scratch = f * 4 + (mb * wide + maxw) * 2 + 4 * mb * 4 + 8 * 8 + (64u << 20); // + cuBLAS workspace
-	kv = 2ull * p.n_layer * p.n_seq * p.n_ctx * kvd * 2;
+	kv = 2ull * p.n_layer * p.n_seq * p.n_ctx * kvd * (p.kv_f32 ? 4 : 2);
 }
 
 template <class T> static int alloc(orcd_ctx *c, T **ptr, uint64_t count) {
@@ -133,6 +134,8 @@ int orcd_load_begin(orcd_ctx *c, const orcd_params *pp, uint64_t weight_bytes) {
 		return fail(c, ORCD_ERR_UNSUPPORTED,
 		            "unsupported shape: n_embd %d n_ff %d heads %d/%d head_dim %d (even, <= 256) n_rot %d n_ctx %d n_seq %d max_batch %d",
 		            p.n_embd, p.n_ff, p.n_head, p.n_head_kv, p.head_dim, p.n_rot, p.n_ctx, p.n_seq, p.max_batch);
+	if (p.kv_f32 && p.head_dim > ATT_F32_MAX_HD)
+		return fail(c, ORCD_ERR_UNSUPPORTED, "an F32 KV cache takes head_dim up to %d, not %d (use F16)", ATT_F32_MAX_HD, p.head_dim);
 	cudaSetDevice(c->dev);
 	uint64_t scratch, kv;
 	budget(p, scratch, kv);
@@ -154,7 +157,7 @@ int orcd_load_begin(orcd_ctx *c, const orcd_params *pp, uint64_t weight_bytes) {
 	const uint64_t kvd = (uint64_t)p.n_head_kv * p.head_dim, F = p.n_ff;
 	const uint64_t wide = std::max(std::max(E, q), F);
 	c->h_w_elems = (long)std::max(std::max((q + 2 * kvd) * E, q * E), 2 * F * E);
-	const uint64_t kvn = (uint64_t)p.n_layer * p.n_seq * p.n_ctx * kvd;
+	const uint64_t kvn = (uint64_t)p.n_layer * p.n_seq * p.n_ctx * kvd * (p.kv_f32 ? 4 : 2); // bytes
 	int rc = ORCD_OK;
 	int *io = nullptr;
 	if (!rc) rc = alloc(c, &c->kc, kvn);
@@ -248,11 +251,11 @@ int orcd_copy_seq(orcd_ctx *c, int dst, int src, int n) {
 		return fail(c, ORCD_ERR_INVALID, "copy %d positions of sequence %d to %d: out of range", n, src, dst);
 	if (c->broken) return fail(c, ORCD_ERR_DEVICE, "context is unusable after an earlier device error");
 	cudaSetDevice(c->dev);
-	const size_t kvd = (size_t)p.n_head_kv * p.head_dim, per_seq = (size_t)p.n_ctx * kvd;
+	const size_t es = p.kv_f32 ? 4 : 2, kvd = (size_t)p.n_head_kv * p.head_dim * es, per_seq = (size_t)p.n_ctx * kvd;
 	for (int l = 0; l < p.n_layer && dst != src; l++) {
 		const size_t base = (size_t)l * p.n_seq * per_seq;
-		for (__half *cache : {c->kc, c->vc}) {
-			cudaError_t e = cudaMemcpyAsync(cache + base + dst * per_seq, cache + base + src * per_seq, n * kvd * 2,
+		for (unsigned char *cache : {c->kc, c->vc}) {
+			cudaError_t e = cudaMemcpyAsync(cache + base + dst * per_seq, cache + base + src * per_seq, n * kvd,
 			                                cudaMemcpyDeviceToDevice, c->st);
 			if (e != cudaSuccess) return cuda_fail(c, e, "copy sequence");
 		}

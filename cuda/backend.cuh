@@ -58,7 +58,7 @@ struct orcd_ctx {
 	std::vector<LayerW> L;
 	std::vector<HostMat> pend; // [layer][5]: q, k, v, gate, up
 
-	__half *kc = nullptr, *vc = nullptr; // [layer][seq][ctx][kvd]
+	unsigned char *kc = nullptr, *vc = nullptr; // [layer][seq][ctx][kvd] of half, or float (p.kv_f32)
 	float *x = nullptr, *xn = nullptr, *qkv = nullptr, *att = nullptr, *gu = nullptr, *act = nullptr;
 	float *xs = nullptr, *sumsq = nullptr, *logits = nullptr;
 	float *attn_part = nullptr; // split attention's partial results (ops.cuh)

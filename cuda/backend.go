@@ -28,6 +28,7 @@ type Backend struct {
 	nseq     int
 	nctx     int
 	maxBatch int
+	kvF32    bool
 	dead     atomic.Pointer[error] // set by a device error: Health reports it
 	closed   atomic.Bool
 }
@@ -59,7 +60,7 @@ func open(m *engine.Model, opts Options) (*Backend, error) {
 		return nil, err
 	}
 	c := m.Config
-	b := &Backend{lib: lib, cfg: c, nseq: max(opts.MaxSeqs, 1), nctx: opts.Context, maxBatch: opts.MaxBatch}
+	b := &Backend{lib: lib, cfg: c, nseq: max(opts.MaxSeqs, 1), nctx: opts.Context, maxBatch: opts.MaxBatch, kvF32: opts.KVF32}
 	if b.nctx <= 0 {
 		b.nctx = min(c.NCtxTrain, 4096)
 	}
@@ -131,6 +132,9 @@ func (b *Backend) upload(m *engine.Model) error {
 	}
 	if c.RopeNeox {
 		p.rope_neox = 1
+	}
+	if b.kvF32 {
+		p.kv_f32 = 1
 	}
 	if rc := C.c_load_begin(&b.lib.fns, b.ctx, &p, C.uint64_t(bytes)); rc != C.ORCD_OK {
 		return b.err(rc, "loading model")

@@ -60,4 +60,9 @@ type Options struct {
 	MaxSeqs  int    // sequences held in the KV cache at once; 0 = 1
 	Context  int    // positions per sequence; 0 = min(training context, 4096)
 	MaxBatch int    // most tokens per library call; 0 = 512
+	// KVF32 keeps keys and values in float32 (head_dim up to 128), as
+	// llama.cpp's goldens were made, instead of F16 (llama.cpp's default,
+	// half the memory). With it the decode path of a quantized file does
+	// llama.cpp's arithmetic step for step (TestGoldenExactF32Cache).
+	KVF32 bool
 }

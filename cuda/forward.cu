@@ -74,16 +74,16 @@ static int layer(orcd_ctx *c, int l, int n) {
 		if (rc) return rc;
 	}
 	prof_mark(c, small ? "q/k/v matvec" : "q/k/v gemm");
-	const size_t cache_off = (size_t)l * p.n_seq * p.n_ctx * kvd;
+	const size_t cache_off = (size_t)l * p.n_seq * p.n_ctx * kvd * (p.kv_f32 ? 4 : 2); // bytes
 	QKVPost qp{c->qkv, qkvd, c->d_pos, c->d_seq, w.bq, w.bk, w.bv, w.qn, w.kn, p.rms_eps, c->rope_freqs, p.n_rot,
-	           p.rope_base, p.rope_neox, c->kc + cache_off, c->vc + cache_off, p.n_ctx, p.n_head, p.n_head_kv, hd};
+	           p.rope_base, p.rope_neox, c->kc + cache_off, c->vc + cache_off, p.n_ctx, p.n_head, p.n_head_kv, hd, p.kv_f32};
 	qkv_post(qp, n, c->st);
 	prof_mark(c, small ? "rope + kv store" : "rope + kv store (batch > 8)");
 	AttnArgs aa{c->qkv, qkvd, c->d_pos, c->d_seq, c->kc + cache_off, c->vc + cache_off, c->att, q,
 	            p.n_ctx, p.n_head, p.n_head_kv, hd, 1.f / sqrtf((float)hd), c->attn_part,
-	            c->attn_split ? attn_splits(c->prop.multiProcessorCount, p.n_head, n) : 1};
+	            c->attn_split ? attn_splits(c->prop.multiProcessorCount, p.n_head, n) : 1, p.kv_f32};
 	attention(aa, n, c->st);
-	prof_mark(c, small ? "attention" : "attention (batch > 8)");
+	prof_mark(c, small ? "attention" : "attention (gemm batch)");
 	if (small) {
 		MVArgs a = mv_args(w.wo, c->att, q, nullptr, 0, 0.f, c->x, E);
 		a.wnext = w.ffn_norm;

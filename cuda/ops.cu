@@ -176,8 +176,12 @@ __global__ void k_qkv_post(QKVPost a) {
 			__syncwarp();
 		}
 		if (kind > 0) {
-			__half *c = (kind == 1 ? a.kc : a.vc) + ((long)s * a.n_ctx + p) * kvd + h * a.hd;
-			for (int i = lane; i < a.hd; i += 32) c[i] = __float2half_rn(v[i]);
+			const long at = ((long)s * a.n_ctx + p) * kvd + h * a.hd;
+			void *c = kind == 1 ? a.kc : a.vc;
+			if (a.kv_f32)
+				for (int i = lane; i < a.hd; i += 32) static_cast<float *>(c)[at + i] = v[i];
+			else
+				for (int i = lane; i < a.hd; i += 32) static_cast<__half *>(c)[at + i] = __float2half_rn(v[i]);
 		}
 		__syncwarp();
 	}
@@ -189,20 +193,27 @@ void qkv_post(const QKVPost &a, int n, cudaStream_t st) { LAUNCH((n, 256, 0, st)
 // 128 with an online softmax. Each tile of K and V is first copied into
 // shared memory by all threads at once (independent, coalesced loads);
 // then thread i scores position p0+i from it, and groups of head_dim
-// threads accumulate V. K rows are padded by one half2 so that threads
-// reading the same column of different rows hit different banks.
+// threads accumulate V. K rows are padded by one pair so that threads
+// reading the same column of different rows hit different banks. The cache
+// holds half (E = __half) or, for exact comparisons, float elements.
 #define ATT_T 128
-static size_t attn_smem(int hd) { return (size_t)ATT_T * (hd + 2) * 2 + (size_t)ATT_T * hd * 2 + (size_t)hd * 4; }
+static size_t attn_smem(int hd, size_t es) { return (size_t)ATT_T * (hd + 2) * es + (size_t)ATT_T * hd * es + (size_t)hd * 4; }
 
+__device__ __forceinline__ float2 kv2f(__half2 v) { return __half22float2(v); }
+__device__ __forceinline__ float2 kv2f(float2 v) { return v; }
+__device__ __forceinline__ float kvf(__half v) { return __half2float(v); }
+__device__ __forceinline__ float kvf(float v) { return v; }
+
+template <class E, class E2>
 __global__ void __launch_bounds__(ATT_T) k_attention(AttnArgs a) {
 	pdl_enter();
 	DYN_SHARED(unsigned char, smem);
 	__shared__ float ps[ATT_T], sh[32], red[ATT_T];
 	const int h = blockIdx.x, t = blockIdx.y, tid = threadIdx.x;
 	const int hd = a.hd, h2 = hd / 2, kr = h2 + 1, kvd = a.Hkv * hd, kvh = h / (a.H / a.Hkv);
-	__half2 *Ks = reinterpret_cast<__half2 *>(smem);   // [ATT_T][h2 + 1]
-	__half *Vs = reinterpret_cast<__half *>(Ks + ATT_T * kr); // [ATT_T][hd]
-	float *qs = reinterpret_cast<float *>(Vs + ATT_T * hd);   // [hd]
+	E2 *Ks = reinterpret_cast<E2 *>(smem);          // [ATT_T][h2 + 1]
+	E *Vs = reinterpret_cast<E *>(Ks + ATT_T * kr); // [ATT_T][hd]
+	float *qs = reinterpret_cast<float *>(Vs + ATT_T * hd); // [hd]
 	const int last = a.pos[t], len = last + 1;
 	const int ch = a.part ? max(ATTN_MIN_CHUNK, (len + a.nsplit - 1) / a.nsplit) : len;
 	const int s_lo = blockIdx.z * ch;
@@ -217,9 +228,9 @@ __global__ void __launch_bounds__(ATT_T) k_attention(AttnArgs a) {
 	float o[2] = {0.f, 0.f}, m = -INFINITY, l = 0.f;
 	for (int p0 = s_lo; p0 <= s_hi; p0 += ATT_T) {
 		const int n = min(ATT_T, s_hi - p0 + 1);
-		const __half2 *K = reinterpret_cast<const __half2 *>(a.kc + base + (long)p0 * kvd);
-		const __half2 *V = reinterpret_cast<const __half2 *>(a.vc + base + (long)p0 * kvd);
-		__half2 *V2 = reinterpret_cast<__half2 *>(Vs);
+		const E2 *K = reinterpret_cast<const E2 *>(static_cast<const E *>(a.kc) + base + (long)p0 * kvd);
+		const E2 *V = reinterpret_cast<const E2 *>(static_cast<const E *>(a.vc) + base + (long)p0 * kvd);
+		E2 *V2 = reinterpret_cast<E2 *>(Vs);
 #pragma unroll 4
 		for (int i = tid; i < n * h2; i += ATT_T) {
 			const int r = i / h2, c = i - r * h2;
@@ -230,10 +241,10 @@ __global__ void __launch_bounds__(ATT_T) k_attention(AttnArgs a) {
 		float sc = -INFINITY;
 		if (tid < n) {
 			float s = 0.f;
-			const __half2 *k = Ks + tid * kr;
+			const E2 *k = Ks + tid * kr;
 #pragma unroll 8
 			for (int i = 0; i < h2; i++) {
-				const float2 kf = __half22float2(k[i]);
+				const float2 kf = kv2f(k[i]);
 				s += qs[2 * i] * kf.x + qs[2 * i + 1] * kf.y;
 			}
 			sc = s;
@@ -253,7 +264,7 @@ __global__ void __launch_bounds__(ATT_T) k_attention(AttnArgs a) {
 				if (d >= hd) continue;
 				float acc = 0.f;
 #pragma unroll 8
-				for (int j = g; j < n; j += G) acc += ps[j] * __half2float(Vs[j * hd + d]);
+				for (int j = g; j < n; j += G) acc += ps[j] * kvf(Vs[j * hd + d]);
 				o[c] += acc;
 			}
 		}
@@ -296,20 +307,29 @@ int attn_splits(int sms, int H, int n) {
 	const int s = 2 * sms / std::max(1, H * n);
 	return std::min(ATTN_SPLIT_MAX, std::max(1, s));
 }
-void attention(const AttnArgs &a, int n, cudaStream_t st) {
+template <class E, class E2> static void attention_t(const AttnArgs &a, int n, cudaStream_t st) {
+	const size_t smem = attn_smem(a.hd, sizeof(E));
 	if (a.part && n <= ATTN_SPLIT_N && a.nsplit > 1) {
 		// The positions live on the device (and change under replayed
 		// graphs), so the grid is fixed and each block works out its chunk;
 		// below ATTN_MIN_CHUNK * nsplit positions some return at once.
-		LAUNCH((dim3(a.H, n, a.nsplit), ATT_T, attn_smem(a.hd), st), k_attention)(a);
+		LAUNCH((dim3(a.H, n, a.nsplit), ATT_T, smem, st), k_attention<E, E2>)(a);
 		LAUNCH((dim3(a.H, n), 128, 0, st), k_attn_merge)(a);
 		return;
 	}
 	AttnArgs one = a;
 	one.part = nullptr, one.nsplit = 1;
-	LAUNCH((dim3(a.H, n), ATT_T, attn_smem(a.hd), st), k_attention)(one);
+	LAUNCH((dim3(a.H, n), ATT_T, smem, st), k_attention<E, E2>)(one);
+}
+void attention(const AttnArgs &a, int n, cudaStream_t st) {
+	if (a.kv_f32) attention_t<float, float2>(a, n, st);
+	else attention_t<__half, __half2>(a, n, st);
 }
 cudaError_t attention_init() {
-	// head_dim up to 256: ~130 KB of shared memory, past the 48 KB default.
-	return cudaFuncSetAttribute(k_attention, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)attn_smem(256));
+	// Past the 48 KB default: head_dim up to 256 with F16 (~130 KB), up to
+	// 128 with F32 (~130 KB).
+	const cudaFuncAttribute at = cudaFuncAttributeMaxDynamicSharedMemorySize;
+	cudaError_t e = cudaFuncSetAttribute(k_attention<__half, __half2>, at, (int)attn_smem(256, 2));
+	if (e == cudaSuccess) e = cudaFuncSetAttribute(k_attention<float, float2>, at, (int)attn_smem(ATT_F32_MAX_HD, 4));
+	return e;
 }

@@ -20,8 +20,9 @@ struct QKVPost {
 	float eps;
 	const float *freqs;        // llama3 rope divisors (or null)
 	int n_rot; float base; int neox;
-	__half *kc, *vc;           // this layer's cache: [n_seq][n_ctx][n_head_kv*head_dim]
+	void *kc, *vc;             // this layer's cache: [n_seq][n_ctx][n_head_kv*head_dim]
 	int n_ctx, H, Hkv, hd;
+	int kv_f32;                // cache elements are float (else half)
 };
 // Biases, q/k norm, RoPE on Q and K in place; K and V into the cache.
 void qkv_post(const QKVPost &a, int n, cudaStream_t st);
@@ -29,7 +30,7 @@ void qkv_post(const QKVPost &a, int n, cudaStream_t st);
 struct AttnArgs {
 	const float *q; int ldq;   // Q of token t at q + t*ldq
 	const int *pos, *seq;
-	const __half *kc, *vc;
+	const void *kc, *vc;       // half, or float when kv_f32
 	float *out; int ldo;
 	int n_ctx, H, Hkv, hd;
 	float scale;
@@ -41,7 +42,11 @@ struct AttnArgs {
 	// + 2)], and a second kernel merges them. part null or nsplit 1: one
 	// block per (h, t) walks every position.
 	float *part; int nsplit;
+	int kv_f32;
 };
+// The F32 cache's attention tiles take twice the shared memory of F16's,
+// so it takes head_dim up to 128 (F16: 256).
+#define ATT_F32_MAX_HD 128
 #define ATTN_SPLIT_N 8
 #define ATTN_SPLIT_MAX 16
 #define ATTN_MIN_CHUNK 64
@@ -51,5 +56,5 @@ struct AttnArgs {
 int attn_splits(int sms, int H, int n);
 // Causal GQA attention of each token over its sequence's cache 0..pos.
 void attention(const AttnArgs &a, int n, cudaStream_t st);
-// attention_init raises the kernel's shared-memory limit (once per device).
+// attention_init raises the kernels' shared-memory limit (once per device).
 cudaError_t attention_init();

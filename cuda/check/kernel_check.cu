@@ -374,7 +374,8 @@ static void rope_ref(double *v, int p, int n_rot, float base, bool neox, const f
 }
 
 // qkv_post + attention over a cache with several sequences.
-static void check_attention(orcd_ctx *c, int H, int Hkv, int hd, int n_rot, bool neox, bool extras, int n_pos, int nsplit) {
+static void check_attention(orcd_ctx *c, int H, int Hkv, int hd, int n_rot, bool neox, bool extras, int n_pos, int nsplit,
+                            bool f32 = false) {
 	const int kvd = Hkv * hd, qkvd = H * hd + 2 * kvd, n_ctx = n_pos + 8, n_seq = 2;
 	const float base = 10000.f, eps = 1e-6f;
 	// every position of sequence 1, in one batch
@@ -384,14 +385,15 @@ static void check_attention(orcd_ctx *c, int H, int Hkv, int hd, int n_rot, bool
 	std::vector<float> qn = rvec(hd, 0.5f, 1.5f), kn = rvec(hd, 0.5f, 1.5f), ff = rvec(n_rot / 2, 1.f, 8.f);
 	float *dq = dev(qkv), *dbq = dev(bq), *dbk = dev(bk), *dbv = dev(bv), *dqn = dev(qn), *dkn = dev(kn), *dff = dev(ff);
 	int *dp = dev(pos), *ds = dev(seq);
-	__half *kc, *vc;
-	CK(cudaMalloc(&kc, (size_t)n_seq * n_ctx * kvd * 2));
-	CK(cudaMalloc(&vc, (size_t)n_seq * n_ctx * kvd * 2));
+	void *kc, *vc;
+	const size_t es = f32 ? 4 : 2;
+	CK(cudaMalloc(&kc, (size_t)n_seq * n_ctx * kvd * es));
+	CK(cudaMalloc(&vc, (size_t)n_seq * n_ctx * kvd * es));
 	QKVPost a{dq, qkvd, dp, ds, extras ? dbq : nullptr, extras ? dbk : nullptr, extras ? dbv : nullptr, extras ? dqn : nullptr,
-	          extras ? dkn : nullptr, eps, extras ? dff : nullptr, n_rot, base, neox, kc, vc, n_ctx, H, Hkv, hd};
+	          extras ? dkn : nullptr, eps, extras ? dff : nullptr, n_rot, base, neox, kc, vc, n_ctx, H, Hkv, hd, f32};
 	qkv_post(a, n_pos, c->st);
 	float *dout = dev(std::vector<float>((size_t)n_pos * H * hd, NAN));
-	AttnArgs aa{dq, qkvd, dp, ds, kc, vc, dout, H * hd, n_ctx, H, Hkv, hd, 1.f / std::sqrt((float)hd), nullptr, 1};
+	AttnArgs aa{dq, qkvd, dp, ds, kc, vc, dout, H * hd, n_ctx, H, Hkv, hd, 1.f / std::sqrt((float)hd), nullptr, 1, f32};
 	attention(aa, n_pos, c->st);
 	// The decode path: the last k tokens again, split over positions.
 	const int k = std::min(n_pos, ATTN_SPLIT_N), t0 = n_pos - k;
@@ -446,11 +448,13 @@ static void check_attention(orcd_ctx *c, int H, int Hkv, int hd, int n_rot, bool
 	for (int t = 0; t < n_pos; t++)
 		for (int i = 0; i < H * hd; i++) gqs.push_back(gq[(size_t)t * qkvd + i]), rqs.push_back(r[(size_t)t * qkvd + i]);
 	report(name, gqs, rqs, 1e-5 + 6e-8 * n_pos); // a float32 angle p*theta is off by ~6e-8 p radians
-	snprintf(name, sizeof name, "attention GQA FP16 cache, %d positions", n_pos);
-	report(name, host(dout, out.size()), out, 2e-3); // K/V rounded to FP16
+	// K/V rounded to FP16, or float32 all through.
+	const double tol = f32 ? 1e-5 : 2e-3;
+	snprintf(name, sizeof name, "attention GQA %s cache, %d positions", f32 ? "F32" : "FP16", n_pos);
+	report(name, host(dout, out.size()), out, tol);
 	const int ch = std::max(ATTN_MIN_CHUNK, (n_pos + nsplit - 1) / nsplit);
 	snprintf(name, sizeof name, "  last %d tokens, %d split(s) of %d at most", k, (n_pos + ch - 1) / ch, ch);
-	report(name, host(dsplit, (size_t)k * H * hd), std::vector<double>(out.begin() + (size_t)t0 * H * hd, out.end()), 2e-3);
+	report(name, host(dsplit, (size_t)k * H * hd), std::vector<double>(out.begin() + (size_t)t0 * H * hd, out.end()), tol);
 	cudaFree(dsplit), cudaFree(sa.part);
 	cudaFree(dq), cudaFree(dbq), cudaFree(dbk), cudaFree(dbv), cudaFree(dqn), cudaFree(dkn), cudaFree(dff), cudaFree(dp), cudaFree(ds);
 	cudaFree(kc), cudaFree(vc), cudaFree(dout);
@@ -533,6 +537,8 @@ int main(int argc, char **argv) {
 	check_attention(c, 2, 1, 160, 160, true, false, 130, 3);
 	check_attention(c, 4, 1, 64, 64, false, false, 1000, ATTN_SPLIT_MAX);
 	check_attention(c, 8, 2, 32, 32, true, false, 700, 3); // chunks of 234: two tiles each
+	check_attention(c, 4, 2, 64, 64, true, true, 300, 4, true);   // F32 cache
+	check_attention(c, 2, 1, 128, 128, false, false, 200, 2, true); // F32 cache at its largest head
 	CK(cudaGetLastError());
 	if (argc > 1 && strcmp(argv[1], "checks") == 0) { // no benchmarks (the CPU emulator)
 		printf("\nkernel checks: %d failed\n", failures);

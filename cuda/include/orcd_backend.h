@@ -23,7 +23,7 @@
 extern "C" {
 #endif
 
-#define ORCD_ABI_VERSION 1
+#define ORCD_ABI_VERSION 2
 
 typedef enum {
 	ORCD_OK = 0,
@@ -46,6 +46,7 @@ typedef struct {
 	int32_t n_ctx;     /* KV positions per sequence */
 	int32_t n_seq;     /* sequences held at once */
 	int32_t max_batch; /* most tokens one orcd_forward takes */
+	int32_t kv_f32;    /* 1: F32 keys and values (head_dim <= 128), as llama.cpp's goldens; 0: F16 */
 } orcd_params;
 
 /* Tensor roles, one per field of engine.Weights / engine.Layer. */
