@@ -29,8 +29,10 @@ test:
 # there), then all of the backend's Go tests (goldens, batched prefill, CPU
 # agreement, sequences, batched = alone) on stories260K (F32: the float
 # matvecs) and a Q4_0 and a Q4_K_M fixture (the 8-bit activation matvecs,
-# Q8_0 and Q8_K), and `worker serve --engine cuda` serving three jobs at
-# once over NATS. Logic only, not speed. About three minutes.
+# Q8_0 and Q8_K), `worker serve --engine cuda` serving three jobs at once
+# over NATS, and `worker generate --engine cuda --kv-type f32` giving
+# llama.cpp's greedy tokens on the Q4_0 fixture. Logic only, not speed.
+# About four minutes.
 EMU_BUILD  := $(CURDIR)/.cache/cuda-emu
 EMU_MODELS ?= stories260K.gguf,tiny-llama-gqa-q4_0-pure.gguf,tiny-llama-gqa-q4_k_m.gguf
 cuda-emu-test:
@@ -40,7 +42,7 @@ cuda-emu-test:
 	$(EMU_BUILD)/emu/kernel_check smoke
 	ORCD_CUDA_LIB=$(EMU_BUILD)/emu/liborcd_cuda.so ORCD_CUDA_MODELS=$(EMU_MODELS) \
 		$(GO) test -count=1 -timeout 10m ./cuda
-	ORCD_CUDA_LIB=$(EMU_BUILD)/emu/liborcd_cuda.so $(GO) test -count=1 -timeout 5m ./cmd/worker -run TestServeCUDAEngine
+	ORCD_CUDA_LIB=$(EMU_BUILD)/emu/liborcd_cuda.so $(GO) test -count=1 -timeout 5m ./cmd/worker -run 'TestServeCUDAEngine|TestGenerateCUDAExact'
 
 # deploy/ (its own Go module): NATS cluster configs, permissions, TLS,
 # failover with real nats-server and worker processes, Dockerfile lint,

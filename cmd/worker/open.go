@@ -21,7 +21,8 @@ type engineOptions struct {
 	Slots     int                 // concurrent sequences
 	Context   int                 // 0 = the model's training context, capped
 	CUDALib   string              // explicit path to the CUDA library
-	KVType    gguf.Type           // the CPU backend's KV cache: F32 (zero) or F16
+	KVType    gguf.Type           // KV cache: F32 (zero) or F16
+	KVTypeSet bool                // --kv-type was given: CUDA's default is F16, not F32
 	Sched     engine.SchedOptions // zero fields: the scheduler's defaults
 }
 
@@ -92,7 +93,8 @@ func (opts engineOptions) newGenerator(b engine.Backend, tok engine.Tokenizer, n
 // sees a GPU, and the CPU otherwise; cuda without either is an error.
 func newBackend(m *engine.Model, opts engineOptions) (engine.Backend, string, error) {
 	if opts.Engine == "cuda" || ((opts.Engine == "auto" || opts.Engine == "") && cuda.Available(opts.CUDALib) == nil) {
-		b, err := cuda.Open(m, cuda.Options{LibPath: opts.CUDALib, MaxSeqs: opts.Slots, Context: opts.Context})
+		b, err := cuda.Open(m, cuda.Options{LibPath: opts.CUDALib, MaxSeqs: opts.Slots, Context: opts.Context,
+			KVF32: opts.KVTypeSet && opts.KVType == gguf.TypeF32})
 		return b, "cuda", err
 	}
 	b, err := cpu.New(m, cpu.Options{Threads: opts.Threads, MaxSeqs: opts.Slots, Context: opts.Context, KVType: opts.KVType})

@@ -44,30 +44,36 @@ func (c *countValue) Set(s string) error {
 	return nil
 }
 
-// addKVTypeFlag binds --kv-type, the CPU backend's KV cache element type.
+// addKVTypeFlag binds --kv-type, the KV cache element type.
 func addKVTypeFlag(fs *flag.FlagSet, o *engineOptions) {
-	fs.Var((*kvTypeValue)(&o.KVType), "kv-type",
-		"KV cache `type` on the CPU: f32 (the goldens' cache) or f16 (llama.cpp's default: half the memory, and faster decode at long contexts, for keys and values rounded to f16); the CUDA backend's cache is f16")
+	fs.Var(kvTypeValue{&o.KVType, &o.KVTypeSet}, "kv-type",
+		"KV cache `type`: f32 (the goldens' cache) or f16 (llama.cpp's default: half the memory, and faster decode at long contexts, for keys and values rounded to f16). "+
+			"Default f32 on the CPU, f16 on CUDA, where f32 (head_dim up to 128) makes decode llama.cpp's arithmetic step for step")
 }
 
-// kvTypeValue is a gguf.Type flag that takes f32 or f16.
-type kvTypeValue gguf.Type
+// kvTypeValue is a gguf.Type flag that takes f32 or f16, and notes that
+// it was given (the engines' defaults differ).
+type kvTypeValue struct {
+	t   *gguf.Type
+	set *bool
+}
 
-func (k *kvTypeValue) String() string {
-	if gguf.Type(*k) == gguf.TypeF16 {
+func (k kvTypeValue) String() string {
+	if k.t != nil && *k.t == gguf.TypeF16 {
 		return "f16"
 	}
 	return "f32"
 }
 
-func (k *kvTypeValue) Set(s string) error {
+func (k kvTypeValue) Set(s string) error {
 	switch strings.ToLower(s) {
 	case "f32":
-		*k = kvTypeValue(gguf.TypeF32)
+		*k.t = gguf.TypeF32
 	case "f16":
-		*k = kvTypeValue(gguf.TypeF16)
+		*k.t = gguf.TypeF16
 	default:
 		return errors.New("want f32 or f16")
 	}
+	*k.set = true
 	return nil
 }

@@ -43,13 +43,13 @@ func TestSchedFlagsParse(t *testing.T) {
 	if err != nil || g.Sched != (engine.SchedOptions{IdlePrefill: 16}) {
 		t.Fatalf("generate --idle-prefill 16: %+v %v", g.Sched, err)
 	}
-	if g.KVType != gguf.TypeF32 {
-		t.Fatalf("generate: KV cache %v by default, want F32", g.KVType)
+	if g.KVType != gguf.TypeF32 || g.KVTypeSet {
+		t.Fatalf("generate: KV cache %v (given: %v) by default, want F32 not given (CUDA then keeps F16)", g.KVType, g.KVTypeSet)
 	}
 	t.Setenv("ORCD_KV_TYPE", "F16")
 	fs, f = newServeFlags(io.Discard)
-	if err := parseWithEnv(fs, []string{"--model", "m.gguf"}); err != nil || f.eng.KVType != gguf.TypeF16 {
-		t.Fatalf("ORCD_KV_TYPE=F16: KV cache %v, %v", f.eng.KVType, err)
+	if err := parseWithEnv(fs, []string{"--model", "m.gguf"}); err != nil || f.eng.KVType != gguf.TypeF16 || !f.eng.KVTypeSet {
+		t.Fatalf("ORCD_KV_TYPE=F16: KV cache %v (given: %v), %v", f.eng.KVType, f.eng.KVTypeSet, err)
 	}
 }
 

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -44,5 +46,30 @@ func TestServeCUDAEngine(t *testing.T) {
 	}
 	if strings.Contains(w.Device, "emulator") {
 		t.Logf("device %q (the CPU emulator: logic, not speed)", w.Device)
+	}
+}
+
+// TestGenerateCUDAExact: `generate --engine cuda --kv-type f32` on a Q4_0
+// file gives llama.cpp's greedy tokens (its goldens were made with an F32
+// cache), through the 8-bit matvecs that do llama.cpp's arithmetic.
+func TestGenerateCUDAExact(t *testing.T) {
+	if os.Getenv("ORCD_CUDA_LIB") == "" {
+		t.Skip("$ORCD_CUDA_LIB is not set: this test needs liborcd_cuda.so (make cuda-emu-test builds one for the CPU emulator)")
+	}
+	g := readGoldenPrompts(t, "tiny-llama-gqa-q4_0-pure.json")
+	model := sharedFile(t, "models/tiny-llama-gqa-q4_0-pure.gguf")
+	for _, c := range g.Cases {
+		code, out, errOut := runWorker("generate", "--engine", "cuda", "--kv-type", "f32", "--model", model, // the library: $ORCD_CUDA_LIB
+			"--prompt", c.Prompt, "--temperature", "0", "--max-tokens", fmt.Sprint(len(c.GeneratedTokens)), "--ignore-eos", "--json")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		var res generateOutput
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatalf("--json output %q: %v", out, err)
+		}
+		if !equalTokens(res.PromptTokens, c.PromptTokens) || !equalTokens(res.Tokens, c.GeneratedTokens) {
+			t.Fatalf("%q: tokens %v\nllama.cpp %v", c.Prompt, res.Tokens, c.GeneratedTokens)
+		}
 	}
 }
