@@ -254,19 +254,7 @@ func TestGoldenTeacherForced(t *testing.T) {
 			nv := m.Config.NVocab
 			worst, steps, tol := 0.0, 0, decodeTol(m)
 			for _, c := range g.decodeRef(m) {
-				if err := b.ClearSeq(0); err != nil {
-					t.Fatal(err)
-				}
-				p := c.PromptTokens
-				for len(p) > 8 {
-					forward(t, b, nv, 0, len(c.PromptTokens)-len(p), p[:8], make([]bool, 8))
-					p = p[8:]
-				}
-				row := forward(t, b, nv, 0, len(c.PromptTokens)-len(p), p, lastOnly(len(p)))[0]
-				for i := range c.StepTopLogits {
-					if i > 0 {
-						row = forward(t, b, nv, 0, len(c.PromptTokens)+i-1, c.GeneratedTokens[i-1:i], nil)[0]
-					}
+				teacherForce(t, b, nv, c, func(i int, row []float32) {
 					d, top1 := topDiff(row, c.StepTopLogits[i])
 					worst = math.Max(worst, d)
 					steps++
@@ -274,10 +262,33 @@ func TestGoldenTeacherForced(t *testing.T) {
 					if d > tol || (!top1 && margin > 2*tol) {
 						t.Fatalf("%q step %d: top-10 logits differ by %.4g (tol %g), top-1 match %v (margin %.4g)", c.Prompt, i, d, tol, top1, margin)
 					}
-				}
+				})
 			}
 			t.Logf("%s: %d steps, max |logit - llama.cpp %s| over the top-10 = %.3g", name, steps, refName(g, m), worst)
 		})
+	}
+}
+
+// teacherForce feeds c's prompt on sequence 0 in batches of up to 8 tokens
+// (the matvec path), then its golden continuation token by token, and
+// hands each step's logits to step(i, row), i = 0, 1, ... (0: after the
+// prompt).
+func teacherForce(t *testing.T, b *Backend, nv int, c goldenCase, step func(i int, row []float32)) {
+	t.Helper()
+	if err := b.ClearSeq(0); err != nil {
+		t.Fatal(err)
+	}
+	p := c.PromptTokens
+	for len(p) > 8 {
+		forward(t, b, nv, 0, len(c.PromptTokens)-len(p), p[:8], make([]bool, 8))
+		p = p[8:]
+	}
+	row := forward(t, b, nv, 0, len(c.PromptTokens)-len(p), p, lastOnly(len(p)))[0]
+	for i := range c.StepTopLogits {
+		if i > 0 {
+			row = forward(t, b, nv, 0, len(c.PromptTokens)+i-1, c.GeneratedTokens[i-1:i], nil)[0]
+		}
+		step(i, row)
 	}
 }
 
@@ -592,26 +603,14 @@ func TestGoldenExactF32Cache(t *testing.T) {
 			worst, steps, exact := 0.0, 0, 0
 			var runs [][]int32
 			for _, c := range g.decodeRef(m) {
-				if err := b.ClearSeq(0); err != nil {
-					t.Fatal(err)
-				}
-				p := c.PromptTokens
-				for len(p) > 8 {
-					forward(t, b, nv, 0, len(c.PromptTokens)-len(p), p[:8], make([]bool, 8))
-					p = p[8:]
-				}
-				row := forward(t, b, nv, 0, len(c.PromptTokens)-len(p), p, lastOnly(len(p)))[0]
-				for i := range c.StepTopLogits {
-					if i > 0 {
-						row = forward(t, b, nv, 0, len(c.PromptTokens)+i-1, c.GeneratedTokens[i-1:i], nil)[0]
-					}
+				teacherForce(t, b, nv, c, func(i int, row []float32) {
 					d, _ := topDiff(row, c.StepTopLogits[i])
 					worst = math.Max(worst, d)
 					steps++
 					if d <= exactTol {
 						exact++
 					}
-				}
+				})
 				runs = append(runs, greedy(t, b, c.PromptTokens, len(c.GeneratedTokens)))
 			}
 			if worst > decodeTol(m) || exact*2 < steps {
