@@ -204,7 +204,12 @@ __global__ void __launch_bounds__(MVQ_WARPS * 32) k_mvq(MVArgs a) {
 		if (ok0) D::load(a.A, (long)r0 * a.A.nb + bi, sub, w0);
 		if (ok1) D::load(M1, (long)r1 * M1.nb + bi, sub, w1);
 #pragma unroll
-		for (int t = 0; t < N; t++) D::dot2(w0, w1, x, t, bi, sub, acc0[t], acc1[t]);
+		for (int t = 0; t < N; t++) {
+			// Both rows meet one read of the token's activations.
+			const typename D::X u = D::acts(x, t, bi, sub);
+			acc0[t] += D::dot(w0, u) * u.d;
+			acc1[t] += D::dot(w1, u) * u.d;
+		}
 	}
 	MVArgs b = a;
 	b.in_sumsq = nullptr;

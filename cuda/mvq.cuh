@@ -134,7 +134,9 @@ __device__ void quantize_acts(const float *x, int ldx, int n, const float *sumsq
 }
 
 // DecQ<T> is Dec<T>'s integer twin, over the same blocks and units: load
-// reads a unit of one row into W, dot2 adds two rows' units times token t.
+// reads a unit of one row into W, acts reads what token t's quantized
+// activations hold for that unit into X (its block scale in X::d), and dot
+// is one row's unit times them, before X::d.
 template <int T> struct DecQ {
 	static constexpr bool OK = false;
 };
@@ -152,21 +154,23 @@ template <> struct DecQ<GT_Q4_0> {
 	}
 	// Byte j holds value j (low nibble) and j+16 (high), offset by 8: the
 	// sums start at the activations' -8 x sum.
-	__device__ static float dot(const W &w, int4 xa, int4 xb, int s) {
-		const uint32_t m = 0x0F0F0F0Fu;
-		s = __dp4a((int)(w.q.x & m), xa.x, s), s = __dp4a((int)((w.q.x >> 4) & m), xb.x, s);
-		s = __dp4a((int)(w.q.y & m), xa.y, s), s = __dp4a((int)((w.q.y >> 4) & m), xb.y, s);
-		s = __dp4a((int)(w.q.z & m), xa.z, s), s = __dp4a((int)((w.q.z >> 4) & m), xb.z, s);
-		s = __dp4a((int)(w.q.w & m), xa.w, s), s = __dp4a((int)((w.q.w >> 4) & m), xb.w, s);
-		return (float)s * w.d;
-	}
-	__device__ static void dot2(const W &w0, const W &w1, const Act<ACT> &x, int t, int bi, int, float &s0, float &s1) {
+	struct X {
+		int4 a, b;
+		int off;
+		float d;
+	};
+	__device__ static X acts(const Act<ACT> &x, int t, int bi, int) {
 		const int4 *p = x.q16(t, bi * 32);
-		const int4 xa = p[0], xb = p[1];
-		const int off = x.sum(t, bi);
-		const float dx = x.scale(t, bi);
-		s0 += dot(w0, xa, xb, off) * dx;
-		s1 += dot(w1, xa, xb, off) * dx;
+		return X{p[0], p[1], x.sum(t, bi), x.scale(t, bi)};
+	}
+	__device__ static float dot(const W &w, const X &x) {
+		const uint32_t m = 0x0F0F0F0Fu;
+		int s = x.off;
+		s = __dp4a((int)(w.q.x & m), x.a.x, s), s = __dp4a((int)((w.q.x >> 4) & m), x.b.x, s);
+		s = __dp4a((int)(w.q.y & m), x.a.y, s), s = __dp4a((int)((w.q.y >> 4) & m), x.b.y, s);
+		s = __dp4a((int)(w.q.z & m), x.a.z, s), s = __dp4a((int)((w.q.z >> 4) & m), x.b.z, s);
+		s = __dp4a((int)(w.q.w & m), x.a.w, s), s = __dp4a((int)((w.q.w >> 4) & m), x.b.w, s);
+		return (float)s * w.d;
 	}
 };
 
@@ -181,19 +185,20 @@ template <> struct DecQ<GT_Q8_0> {
 		w.a = ld16(m.p0 + blk * 32), w.b = ld16(m.p0 + blk * 32 + 16);
 		w.d = h2f(ldh(m.p1 + blk * 2));
 	}
-	__device__ static float dot(const W &w, int4 xa, int4 xb) {
-		int s = __dp4a((int)w.a.x, xa.x, 0);
-		s = __dp4a((int)w.a.y, xa.y, s), s = __dp4a((int)w.a.z, xa.z, s), s = __dp4a((int)w.a.w, xa.w, s);
-		s = __dp4a((int)w.b.x, xb.x, s), s = __dp4a((int)w.b.y, xb.y, s);
-		s = __dp4a((int)w.b.z, xb.z, s), s = __dp4a((int)w.b.w, xb.w, s);
-		return (float)s * w.d;
-	}
-	__device__ static void dot2(const W &w0, const W &w1, const Act<ACT> &x, int t, int bi, int, float &s0, float &s1) {
+	struct X {
+		int4 a, b;
+		float d;
+	};
+	__device__ static X acts(const Act<ACT> &x, int t, int bi, int) {
 		const int4 *p = x.q16(t, bi * 32);
-		const int4 xa = p[0], xb = p[1];
-		const float dx = x.scale(t, bi);
-		s0 += dot(w0, xa, xb) * dx;
-		s1 += dot(w1, xa, xb) * dx;
+		return X{p[0], p[1], x.scale(t, bi)};
+	}
+	__device__ static float dot(const W &w, const X &x) {
+		int s = __dp4a((int)w.a.x, x.a.x, 0);
+		s = __dp4a((int)w.a.y, x.a.y, s), s = __dp4a((int)w.a.z, x.a.z, s), s = __dp4a((int)w.a.w, x.a.w, s);
+		s = __dp4a((int)w.b.x, x.b.x, s), s = __dp4a((int)w.b.y, x.b.y, s);
+		s = __dp4a((int)w.b.z, x.b.z, s), s = __dp4a((int)w.b.w, x.b.w, s);
+		return (float)s * w.d;
 	}
 };
 
@@ -232,23 +237,24 @@ template <> struct DecQ<GT_Q4_K> {
 		scale_min(s0, s1, s2, 2 * sub, w.sc1, w.m1);
 		scale_min(s0, s1, s2, 2 * sub + 1, w.sc2, w.m2);
 	}
-	__device__ static float dot(const W &w, const int4 *x, int bs1, int bs2) {
+	struct X {
+		int4 q[4]; // the unit's 64 quants: low-nibble half, then high
+		int bs1, bs2; // each half's quant sum
+		float d;
+	};
+	__device__ static X acts(const Act<ACT> &x, int t, int bi, int sub) {
+		const int4 *p = x.q16(t, bi * 256 + sub * 64);
+		const int g = bi * 16 + sub * 4;
+		return X{{p[0], p[1], p[2], p[3]}, x.sum(t, g) + x.sum(t, g + 1), x.sum(t, g + 2) + x.sum(t, g + 3), x.scale(t, bi)};
+	}
+	__device__ static float dot(const W &w, const X &x) {
 		const uint32_t m = 0x0F0F0F0Fu, q[8] = {w.a.x, w.a.y, w.a.z, w.a.w, w.b.x, w.b.y, w.b.z, w.b.w};
-		const int4 x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
-		const int xl[8] = {x0.x, x0.y, x0.z, x0.w, x1.x, x1.y, x1.z, x1.w};
-		const int xh[8] = {x2.x, x2.y, x2.z, x2.w, x3.x, x3.y, x3.z, x3.w};
+		const int xl[8] = {x.q[0].x, x.q[0].y, x.q[0].z, x.q[0].w, x.q[1].x, x.q[1].y, x.q[1].z, x.q[1].w};
+		const int xh[8] = {x.q[2].x, x.q[2].y, x.q[2].z, x.q[2].w, x.q[3].x, x.q[3].y, x.q[3].z, x.q[3].w};
 		int lo = 0, hi = 0;
 #pragma unroll
 		for (int i = 0; i < 8; i++) lo = __dp4a((int)(q[i] & m), xl[i], lo), hi = __dp4a((int)((q[i] >> 4) & m), xh[i], hi);
-		return w.d * (float)(w.sc1 * lo + w.sc2 * hi) - w.dmin * (float)(w.m1 * bs1 + w.m2 * bs2);
-	}
-	__device__ static void dot2(const W &w0, const W &w1, const Act<ACT> &x, int t, int bi, int sub, float &s0, float &s1) {
-		const int4 *p = x.q16(t, bi * 256 + sub * 64);
-		const int g = bi * 16 + sub * 4;
-		const int bs1 = x.sum(t, g) + x.sum(t, g + 1), bs2 = x.sum(t, g + 2) + x.sum(t, g + 3);
-		const float dx = x.scale(t, bi);
-		s0 += dot(w0, p, bs1, bs2) * dx;
-		s1 += dot(w1, p, bs1, bs2) * dx;
+		return w.d * (float)(w.sc1 * lo + w.sc2 * hi) - w.dmin * (float)(w.m1 * x.bs1 + w.m2 * x.bs2);
 	}
 };
 
@@ -281,30 +287,33 @@ template <> struct DecQ<GT_Q6_K> {
 			w.q[3][i] = ((wb >> 4) & 0x0F0F0F0Fu) | (((wc >> 6) & 0x03030303u) << 4);
 		}
 	}
-	__device__ static float dot(const W &w, const int4 *xr, const int *off) {
-		int tot = 0;
-#pragma unroll
-		for (int k = 0; k < 4; k++) {
-			int s = off[k];
-			s = __dp4a((int)w.q[k][0], xr[k].x, s), s = __dp4a((int)w.q[k][1], xr[k].y, s);
-			s = __dp4a((int)w.q[k][2], xr[k].z, s), s = __dp4a((int)w.q[k][3], xr[k].w, s);
-			tot += w.sc[k] * s;
-		}
-		return w.d * (float)tot;
-	}
-	__device__ static void dot2(const W &w0, const W &w1, const Act<ACT> &x, int t, int bi, int sub, float &s0, float &s1) {
+	struct X {
+		int4 r[4]; // run k's 16 quants
+		int off[4]; // -32 x run k's quant sum (the quants' offset)
+		float d;
+	};
+	__device__ static X acts(const Act<ACT> &x, int t, int bi, int sub) {
 		const int h = sub >> 1, lq = sub & 1;
-		int4 xr[4];
-		int off[4];
+		X u;
 #pragma unroll
 		for (int k = 0; k < 4; k++) {
 			const int at = bi * 256 + 128 * h + 32 * k + 16 * lq;
-			xr[k] = *x.q16(t, at);
-			off[k] = -32 * x.sum(t, at / 16);
+			u.r[k] = *x.q16(t, at);
+			u.off[k] = -32 * x.sum(t, at / 16);
 		}
-		const float dx = x.scale(t, bi);
-		s0 += dot(w0, xr, off) * dx;
-		s1 += dot(w1, xr, off) * dx;
+		u.d = x.scale(t, bi);
+		return u;
+	}
+	__device__ static float dot(const W &w, const X &x) {
+		int tot = 0;
+#pragma unroll
+		for (int k = 0; k < 4; k++) {
+			int s = x.off[k];
+			s = __dp4a((int)w.q[k][0], x.r[k].x, s), s = __dp4a((int)w.q[k][1], x.r[k].y, s);
+			s = __dp4a((int)w.q[k][2], x.r[k].z, s), s = __dp4a((int)w.q[k][3], x.r[k].w, s);
+			tot += w.sc[k] * s;
+		}
+		return w.d * (float)tot;
 	}
 };
 
