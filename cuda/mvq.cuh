@@ -141,6 +141,19 @@ template <int T> struct DecQ {
 	static constexpr bool OK = false;
 };
 
+// Q8Block is what a Q8_0 block of activations holds for a 32-value unit
+// (Q4_0 and Q8_0 weights): its quants, -8 x their sum (Q4_0's offset;
+// Q8_0 leaves it unread) and its scale.
+struct Q8Block {
+	int4 a, b;
+	int off;
+	float d;
+	__device__ static Q8Block at(const Act<ACT_Q8_0> &x, int t, int bi) {
+		const int4 *p = x.q16(t, bi * 32);
+		return Q8Block{p[0], p[1], x.sum(t, bi), x.scale(t, bi)};
+	}
+};
+
 template <> struct DecQ<GT_Q4_0> {
 	static constexpr bool OK = true;
 	static constexpr int ACT = ACT_Q8_0, UPB = 1;
@@ -154,15 +167,8 @@ template <> struct DecQ<GT_Q4_0> {
 	}
 	// Byte j holds value j (low nibble) and j+16 (high), offset by 8: the
 	// sums start at the activations' -8 x sum.
-	struct X {
-		int4 a, b;
-		int off;
-		float d;
-	};
-	__device__ static X acts(const Act<ACT> &x, int t, int bi, int) {
-		const int4 *p = x.q16(t, bi * 32);
-		return X{p[0], p[1], x.sum(t, bi), x.scale(t, bi)};
-	}
+	using X = Q8Block;
+	__device__ static X acts(const Act<ACT> &x, int t, int bi, int) { return Q8Block::at(x, t, bi); }
 	__device__ static float dot(const W &w, const X &x) {
 		const uint32_t m = 0x0F0F0F0Fu;
 		int s = x.off;
@@ -185,14 +191,8 @@ template <> struct DecQ<GT_Q8_0> {
 		w.a = ld16(m.p0 + blk * 32), w.b = ld16(m.p0 + blk * 32 + 16);
 		w.d = h2f(ldh(m.p1 + blk * 2));
 	}
-	struct X {
-		int4 a, b;
-		float d;
-	};
-	__device__ static X acts(const Act<ACT> &x, int t, int bi, int) {
-		const int4 *p = x.q16(t, bi * 32);
-		return X{p[0], p[1], x.scale(t, bi)};
-	}
+	using X = Q8Block;
+	__device__ static X acts(const Act<ACT> &x, int t, int bi, int) { return Q8Block::at(x, t, bi); }
 	__device__ static float dot(const W &w, const X &x) {
 		int s = __dp4a((int)w.a.x, x.a.x, 0);
 		s = __dp4a((int)w.a.y, x.a.y, s), s = __dp4a((int)w.a.z, x.a.z, s), s = __dp4a((int)w.a.w, x.a.w, s);
