@@ -37,7 +37,7 @@ static void set_err(char *err, size_t n, const char *fmt, ...) {
 }
 
 bool orcd_pdl = false, orcd_qgemm = false, orcd_mvq = true;
-int orcd_mvq_smem = MVQ_SMEM_MAX;
+int orcd_mvq_smem = MVQ_SMEM_MAX, orcd_mvq_tokens = 8;
 
 // The ABI functions get C linkage from their declarations in the header.
 
@@ -73,6 +73,8 @@ int orcd_create(int device, orcd_ctx **out, char *err, size_t errlen) {
 	orcd_qgemm = qg && strcmp(qg, "1") == 0; // likewise
 	const char *mq = getenv("ORCD_CUDA_MVQ");
 	orcd_mvq = !(mq && strcmp(mq, "0") == 0); // 8-bit activations, as the CPU backend and llama.cpp
+	const char *mt = getenv("ORCD_CUDA_MVQ_TOKENS");
+	orcd_mvq_tokens = mt && strcmp(mt, "16") == 0 ? 16 : 8; // opt-in until measured on the H100
 	orcd_ctx *c = new orcd_ctx();
 	c->dev = device;
 	if (const char *mb = getenv("ORCD_CUDA_MV_BATCH")) c->mv_batch_req = std::max(8, std::min(MV_BATCH_MAX, atoi(mb)));

@@ -265,6 +265,31 @@ static void launch_mv(const MVArgs &a, cudaStream_t st) {
 	LAUNCH(((warps + MV_WARPS - 1) / MV_WARPS, MV_WARPS * 32, 0, st), k_mv<T, N, MODE>)(b);
 }
 
+// launch_mvq16 runs 16 tokens through one k_mvq (the caller has checked
+// mvq_applies<T>(16, K)): a step of 32 sequences then reads each weight
+// twice instead of four times. There is no float twin at 16; the argmax
+// (LM head) mode stays at 8 rows, as its logits buffer.
+template <int T>
+static void launch_mvq16(const MVArgs &a, int mode, cudaStream_t st) {
+	if constexpr (DecQ<T>::OK) {
+		const int warps = mode == MV_GLU ? a.A.n_out : (a.A.n_out + 1) / 2;
+		const dim3 grid((warps + MVQ_WARPS - 1) / MVQ_WARPS);
+		const size_t smem = mvq_smem<T>(16, a.A.n_in);
+		MVArgs b = a;
+		b.prefetch = orcd_pdl;
+		switch (mode) {
+		case MV_STORE: LAUNCH((grid, MVQ_WARPS * 32, smem, st), k_mvq<T, 16, MV_STORE>)(b); break;
+		case MV_ADD: LAUNCH((grid, MVQ_WARPS * 32, smem, st), k_mvq<T, 16, MV_ADD>)(b); break;
+		default: LAUNCH((grid, MVQ_WARPS * 32, smem, st), k_mvq<T, 16, MV_GLU>)(b); break;
+		}
+	}
+}
+
+// mvq16_applies: whether n more tokens of mode go 16 at a time.
+template <int T> static bool mvq16_applies(const MVArgs &a, int n, int mode) {
+	return orcd_mvq_tokens >= 16 && n >= 16 && mode != MV_ARGMAX && mvq_applies<T>(16, a.A.n_in);
+}
+
 // mvq_init lets every k_mvq of type T use up to orcd_mvq_smem of shared
 // memory (past the 48 KB default); once per device, before any capture.
 template <int T, int N> static cudaError_t mvq_init_n() {
@@ -284,6 +309,10 @@ template <int T> static cudaError_t mvq_init() {
 		if (e == cudaSuccess) e = mvq_init_n<T, 2>();
 		if (e == cudaSuccess) e = mvq_init_n<T, 4>();
 		if (e == cudaSuccess) e = mvq_init_n<T, 8>();
+		const cudaFuncAttribute at = cudaFuncAttributeMaxDynamicSharedMemorySize;
+		if (e == cudaSuccess) e = cudaFuncSetAttribute(k_mvq<T, 16, MV_STORE>, at, orcd_mvq_smem);
+		if (e == cudaSuccess) e = cudaFuncSetAttribute(k_mvq<T, 16, MV_ADD>, at, orcd_mvq_smem);
+		if (e == cudaSuccess) e = cudaFuncSetAttribute(k_mvq<T, 16, MV_GLU>, at, orcd_mvq_smem);
 		return e;
 	}
 }
@@ -298,12 +327,14 @@ static void launch_mv_mode(const MVArgs &a, int mode, cudaStream_t st) {
 	}
 }
 
-// mv_chunks runs n <= 8 tokens as chunks of 8, 4, 2, 1 (one kernel each).
+// mv_chunks runs n tokens as chunks of 16 (where launch_mvq16 may), 8,
+// 4, 2, 1, one kernel each. A token's arithmetic is the same in any chunk.
 template <int T>
 static void mv_chunks(MVArgs a, int n, int mode, cudaStream_t st) {
 	while (n > 0) {
-		const int c = n >= 8 ? 8 : n >= 4 ? 4 : n >= 2 ? 2 : 1;
+		const int c = mvq16_applies<T>(a, n, mode) ? 16 : n >= 8 ? 8 : n >= 4 ? 4 : n >= 2 ? 2 : 1;
 		switch (c) {
+		case 16: launch_mvq16<T>(a, mode, st); break;
 		case 8: launch_mv_mode<T, 8>(a, mode, st); break;
 		case 4: launch_mv_mode<T, 4>(a, mode, st); break;
 		case 2: launch_mv_mode<T, 2>(a, mode, st); break;

@@ -59,8 +59,8 @@ __device__ __forceinline__ uint32_t pack4(const int *q) {
 template <int A>
 __device__ void quantize_acts(const float *x, int ldx, int n, const float *sumsq, int norm_n, float eps, Act<A> a) {
 	const int K = a.K, per = K / 8;
-	// Each token's scale once per block (n <= 8), in double as engine/cpu.
-	__shared__ float nsc[8];
+	// Each token's scale once per block (n <= 16), in double as engine/cpu.
+	__shared__ float nsc[16];
 	if (sumsq && threadIdx.x < n) nsc[threadIdx.x] = (float)(1.0 / sqrt((double)sumsq[threadIdx.x] / norm_n + (double)eps));
 	if (sumsq) __syncthreads();
 	// Tokens one after another, so that no item index is divided by K.

@@ -25,6 +25,11 @@ extern bool orcd_mvq;
 // runs instead.
 #define MVQ_SMEM_MAX (160 * 1024)
 extern int orcd_mvq_smem;
+// orcd_mvq_tokens: how many tokens one k_mvq takes at most, 8 or 16
+// (ORCD_CUDA_MVQ_TOKENS; 8 until the H100 says 16 is faster). At 16 a
+// 32-sequence step reads the weights twice, not four times, but each
+// thread holds twice the accumulators.
+extern int orcd_mvq_tokens;
 
 // Kernel launches and dynamic shared memory are spelled as macros so that
 // the same sources also build for the CPU emulator (emu/cuda_emu.h, which

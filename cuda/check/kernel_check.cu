@@ -322,8 +322,8 @@ static void check_qgemm(orcd_ctx *c, int type, int n_in, int n_out, int n) {
 	cudaFree(dx), cudaFree(dy), cudaFree(dy0);
 }
 
-static void check_glu_argmax(orcd_ctx *c, int type) {
-	const int n_in = 512, F = 384, n = 2;
+static void check_glu_argmax(orcd_ctx *c, int type, int n = 2) {
+	const int n_in = 512, F = 384;
 	RefMat g = make_mat(type, n_in, F), u = make_mat(type, n_in, F);
 	QMat mg = upload(c, g), mu = upload(c, u);
 	std::vector<float> x = rvec((size_t)n * n_in);
@@ -344,11 +344,11 @@ static void check_glu_argmax(orcd_ctx *c, int type) {
 	snprintf(name, sizeof name, "matvec GLU silu(gate)*up %s", tname(type));
 	report(name, host(dy, ref.size()), ref, 1e-5);
 	unsigned long long *am;
-	CK(cudaMalloc(&am, 16));
-	CK(cudaMemset(am, 0, 16));
+	CK(cudaMalloc(&am, 8 * n));
+	CK(cudaMemset(am, 0, 8 * n));
 	a.B = mg, a.amax = am;
 	mv_any(a, n, MV_ARGMAX, c->st);
-	std::vector<unsigned long long> got = host(am, 2);
+	std::vector<unsigned long long> got = host(am, n);
 	int ok = 1;
 	for (int t = 0; t < n; t++) {
 		int best = 0;
@@ -356,8 +356,10 @@ static void check_glu_argmax(orcd_ctx *c, int type) {
 			if (lg[t * F + o] > lg[t * F + best]) best = o;
 		const int row = (int)(0xffffffffu - (uint32_t)(got[t] & 0xffffffffu));
 		if (row != best) ok = 0;
-		printf("argmax %s token %d: device %d cpu %d %s\n", tname(type), t, row, best, row == best ? "OK" : "FAIL");
+		if (n <= 2 || row != best)
+			printf("argmax %s token %d: device %d cpu %d %s\n", tname(type), t, row, best, row == best ? "OK" : "FAIL");
 	}
+	if (n > 2 && ok) printf("argmax %s: %d tokens OK\n", tname(type), n);
 	failures += !ok;
 	cudaFree(dx), cudaFree(dy), cudaFree(am);
 }
@@ -497,6 +499,7 @@ int main(int argc, char **argv) {
 	}
 	if (argc > 1 && strcmp(argv[1], "smoke") == 0) { // every benchmark once, at small sizes (the emulator)
 		bench_matvec(c, GT_Q4_0, 256, 512);
+		bench_matvec_wide(c, GT_Q4_0, 64, 64, 16);
 		bench_attention(c, 300);
 		bench_qgemm(c, GT_Q4_K, 512, 128, 20);
 		CK(cudaGetLastError());
@@ -527,6 +530,12 @@ int main(int argc, char **argv) {
 		check_glu_argmax(c, t);
 	}
 	orcd_mvq = true;
+	orcd_mvq_tokens = 16; // 16 tokens a launch (then 4, 1; the argmax 8, 8, 2)
+	for (int t : {GT_Q4_0, GT_Q8_0, GT_Q4_K, GT_Q6_K}) {
+		check_matvec(c, t, 768, 130, 21);
+		check_glu_argmax(c, t, 18);
+	}
+	orcd_mvq_tokens = 8;
 	for (int t : types) check_qgemm(c, t, 768, 130, 70);
 	check_qgemm(c, GT_F16, 172, 64, 13); // a row shorter than one step, not a multiple of 16
 	check_norms(c);
@@ -551,6 +560,10 @@ int main(int argc, char **argv) {
 		bench_matvec(c, t, 2048, 8192);
 		bench_matvec(c, t, 8192, 2048);
 		bench_matvec(c, t, 2048, 8192, 8);
+	}
+	for (int t : {GT_Q4_0, GT_Q8_0, GT_Q6_K, GT_Q4_K}) {
+		bench_matvec_wide(c, t, 2048, 8192, 32);
+		bench_matvec_wide(c, t, 8192, 2048, 32);
 	}
 	bench_matvec(c, GT_Q6_K, 2048, 128256);
 	bench_matvec(c, GT_Q8_0, 2048, 128256);
