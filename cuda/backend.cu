@@ -36,7 +36,7 @@ static void set_err(char *err, size_t n, const char *fmt, ...) {
 	va_end(ap);
 }
 
-bool orcd_pdl = false, orcd_qgemm = false, orcd_mvq = true;
+bool orcd_pdl = false, orcd_qgemm = false, orcd_mvq = true, orcd_mvq_pre = true;
 int orcd_mvq_smem = MVQ_SMEM_MAX, orcd_mvq_tokens = 8;
 
 // The ABI functions get C linkage from their declarations in the header.
@@ -73,6 +73,8 @@ int orcd_create(int device, orcd_ctx **out, char *err, size_t errlen) {
 	orcd_qgemm = qg && strcmp(qg, "1") == 0; // likewise
 	const char *mq = getenv("ORCD_CUDA_MVQ");
 	orcd_mvq = !(mq && strcmp(mq, "0") == 0); // 8-bit activations, as the CPU backend and llama.cpp
+	const char *mp = getenv("ORCD_CUDA_MVQ_PRE");
+	orcd_mvq_pre = !(mp && strcmp(mp, "0") == 0); // the same quants, made once a call
 	const char *mt = getenv("ORCD_CUDA_MVQ_TOKENS");
 	orcd_mvq_tokens = mt && strcmp(mt, "16") == 0 ? 16 : 8; // opt-in until measured on the H100
 	orcd_ctx *c = new orcd_ctx();
@@ -114,6 +116,7 @@ static void budget(const orcd_params &p, uint64_t &scratch, uint64_t &kv) {
 	uint64_t maxw = std::max(std::max(qkvd * E, q * E), 2 * F * E);
 	f += (uint64_t)ATTN_SPLIT_N * p.n_head * ATTN_SPLIT_MAX * (p.head_dim + 2);
 	scratch = f * 4 + (mb * wide + maxw) * 2 + 4 * mb * 4 + 8 * 8 + (64u << 20); // + cuBLAS workspace
+	scratch += MVQ_QBUF_BYTES(std::min<uint64_t>(mb, MV_BATCH_MAX), wide);
 	kv = 2ull * p.n_layer * p.n_seq * p.n_ctx * kvd * (p.kv_f32 ? 4 : 2);
 }
 
@@ -181,6 +184,8 @@ int orcd_load_begin(orcd_ctx *c, const orcd_params *pp, uint64_t weight_bytes) {
 	if (!rc) rc = alloc(c, &c->attn_part, (uint64_t)ATTN_SPLIT_N * p.n_head * ATTN_SPLIT_MAX * (p.head_dim + 2));
 	if (!rc) rc = alloc(c, &io, 4 * mb);
 	if (!rc) rc = alloc(c, &c->d_amax, 8);
+	c->qbuf_bytes = MVQ_QBUF_BYTES(std::min<uint64_t>(mb, MV_BATCH_MAX), wide);
+	if (!rc) rc = alloc(c, &c->qbuf, c->qbuf_bytes);
 	if (rc) return rc;
 	c->d_tok = io;
 	c->d_pos = io + mb;

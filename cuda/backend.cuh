@@ -67,6 +67,8 @@ struct orcd_ctx {
 	long h_w_elems = 0;
 	int *d_tok = nullptr, *d_pos = nullptr, *d_seq = nullptr, *d_sel = nullptr;
 	unsigned long long *d_amax = nullptr;
+	unsigned char *qbuf = nullptr; // quantized matvec inputs (MVArgs::qbuf)
+	size_t qbuf_bytes = 0;
 	int32_t *pin = nullptr; // pinned staging: tokens, pos, seq, sel (4 * max_batch)
 	unsigned long long *pin_amax = nullptr;
 	std::vector<int> seq_len;

@@ -49,7 +49,9 @@ static MVArgs mv_args(const QMat &A, const float *x, int ldx, const float *ss, i
 }
 
 static int mv(orcd_ctx *c, const MVArgs &a, int n, int mode) {
-	if (!mv_any(a, n, mode, c->st)) return fail(c, ORCD_ERR_UNSUPPORTED, "no matvec kernel for type %d", a.A.type);
+	MVArgs b = a;
+	b.qbuf = c->qbuf, b.qbuf_bytes = c->qbuf_bytes;
+	if (!mv_any(b, n, mode, c->st)) return fail(c, ORCD_ERR_UNSUPPORTED, "no matvec kernel for type %d", a.A.type);
 	return ORCD_OK;
 }
 

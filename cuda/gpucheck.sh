@@ -5,10 +5,11 @@
 # tests (goldens, CPU agreement, sequences, VRAM refusal), `worker serve
 # --engine cuda` with one job, the 1B benchmark (Q4_0 and Q8_0, generated
 # here), the A/Bs of the knobs in cuda/README.md (attention split off,
-# 8-bit activations off, PDL on, tensor-core gemm on, 16-token 8-bit
-# matvecs: each checked, then timed), a per-kernel-group profile of
-# decode, batched decode (1-64 sequences), the kernel benchmarks and ncu on
-# two matvecs. About 4 minutes on an H100; every step is bounded.
+# 8-bit activations off, PDL on, tensor-core gemm on, activations
+# quantized in every block, 16-token 8-bit matvecs: each checked, then
+# timed), a per-kernel-group profile of decode, batched decode (1-64
+# sequences), the kernel benchmarks and ncu on two matvecs. About 5
+# minutes on an H100; every step is bounded.
 #
 # GPUCHECK_EMU=1 runs the same script here, without a GPU, on the CPU
 # emulator (cuda/emu): small fixtures stand in for the 1B models and ncu is
@@ -124,11 +125,13 @@ step batched decode: 1 to 64 sequences per step '(issue #8)'
 ORCD_BENCH_MODELS="$w/bench-1b-q4_0.gguf,$w/bench-1b-q8_0.gguf" timeout 120 "$w/bin/cuda.test" \
 	-test.run '^$' -test.bench '^BenchmarkCUDABatched$' -test.benchtime 1x 2>&1 | tee "$out/batched.txt"
 
-step "16 tokens a k_mvq launch (ORCD_CUDA_MVQ_TOKENS=16; A/B for batched.txt): batched greedy, batched Q4_0"
+step "A/Bs for batched.txt, Q4_0, 1, 8 and 32 sequences: each block quantizing (ORCD_CUDA_MVQ_PRE=0); 16 tokens a k_mvq launch (ORCD_CUDA_MVQ_TOKENS=16), checked first"
+ORCD_CUDA_MVQ_PRE=0 ORCD_BENCH_MODELS="$w/bench-1b-q4_0.gguf" timeout 60 "$w/bin/cuda.test" \
+	-test.run '^$' -test.bench '^BenchmarkCUDABatched$/.*/seqs=(1|8|32)$' -test.benchtime 1x 2>&1 | tee "$out/batched-nopre.txt"
 (cd "$w" && ORCD_CUDA_MVQ_TOKENS=16 timeout 60 ./bin/cuda.test -test.count=1 -test.run 'PrefillBatch|BatchedGreedy' -test.timeout 50s) 2>&1 |
 	tail -5 | tee "$out/gotest-mvq16.txt"
-ORCD_CUDA_MVQ_TOKENS=16 ORCD_BENCH_MODELS="$w/bench-1b-q4_0.gguf" timeout 90 "$w/bin/cuda.test" \
-	-test.run '^$' -test.bench '^BenchmarkCUDABatched$' -test.benchtime 1x 2>&1 | tee "$out/batched-mvq16.txt"
+ORCD_CUDA_MVQ_TOKENS=16 ORCD_BENCH_MODELS="$w/bench-1b-q4_0.gguf" timeout 60 "$w/bin/cuda.test" \
+	-test.run '^$' -test.bench '^BenchmarkCUDABatched$/.*/seqs=(1|8|32)$' -test.benchtime 1x 2>&1 | tee "$out/batched-mvq16.txt"
 
 step kernel checks
 if [ -n "$emu" ]; then

@@ -190,7 +190,8 @@ __global__ void __launch_bounds__(MVQ_WARPS * 32) k_mvq(MVArgs a) {
 	// The input is normalized before it is quantized, so mv_finish must
 	// not scale it again.
 	const Act<D::ACT> x(xq_smem, N, a.A.n_in);
-	quantize_acts<D::ACT>(a.x, a.ldx, N, a.in_sumsq, a.norm_n, a.eps, x);
+	if (a.qpre) copy_acts<D::ACT>(Act<D::ACT>(const_cast<void *>(a.qpre), a.n_pre, a.A.n_in), a.t_pre, N, x);
+	else quantize_acts<D::ACT>(a.x, a.ldx, N, a.in_sumsq, a.norm_n, a.eps, x);
 	__syncthreads();
 	float acc0[N], acc1[N];
 #pragma unroll
@@ -331,6 +332,15 @@ static void launch_mv_mode(const MVArgs &a, int mode, cudaStream_t st) {
 // 4, 2, 1, one kernel each. A token's arithmetic is the same in any chunk.
 template <int T>
 static void mv_chunks(MVArgs a, int n, int mode, cudaStream_t st) {
+	a.qpre = nullptr;
+	if constexpr (DecQ<T>::OK) {
+		constexpr int A = DecQ<T>::ACT;
+		const int K = a.A.n_in;
+		if (orcd_mvq && orcd_mvq_pre && a.qbuf && n >= MVQ_PRE_MIN && K % Act<A>::BQ == 0 && Act<A>::bytes(n, K) <= a.qbuf_bytes) {
+			LAUNCH((n, 256, 0, st), k_quantize_acts<A>)(a.x, a.ldx, a.in_sumsq, a.norm_n, a.eps, a.qbuf, n, K);
+			a.qpre = a.qbuf, a.n_pre = n, a.t_pre = 0;
+		}
+	}
 	while (n > 0) {
 		const int c = mvq16_applies<T>(a, n, mode) ? 16 : n >= 8 ? 8 : n >= 4 ? 4 : n >= 2 ? 2 : 1;
 		switch (c) {
@@ -346,6 +356,7 @@ static void mv_chunks(MVArgs a, int n, int mode, cudaStream_t st) {
 		if (a.xn_out) a.xn_out += (long)c * a.ldy;
 		if (a.sumsq_out) a.sumsq_out += c;
 		if (a.amax) a.amax += c;
+		a.t_pre += c;
 		n -= c;
 	}
 }

@@ -37,6 +37,12 @@ template <int A> struct Act {
 		d = reinterpret_cast<float *>(qs + (size_t)n * K);
 		aux = reinterpret_cast<int *>(d + (size_t)n * (K / BQ));
 	}
+	// at(t) is token t's rows alone, as a one-token layout.
+	__device__ Act at(int t) const {
+		Act r = *this;
+		r.qs += (long)t * K, r.d += (long)t * (K / BQ), r.aux += (long)t * (K / GA);
+		return r;
+	}
 	__device__ const int4 *q16(int t, int i) const { return reinterpret_cast<const int4 *>(qs + (long)t * K + i); }
 	__device__ float scale(int t, int blk) const { return d[t * (K / BQ) + blk]; }
 	__device__ int sum(int t, int g) const { return aux[t * (K / GA) + g]; }
@@ -61,7 +67,7 @@ __device__ void quantize_acts(const float *x, int ldx, int n, const float *sumsq
 	const int K = a.K, per = K / 8;
 	// Each token's scale once per block (n <= 16), in double as engine/cpu.
 	__shared__ float nsc[16];
-	if (sumsq && threadIdx.x < n) nsc[threadIdx.x] = (float)(1.0 / sqrt((double)sumsq[threadIdx.x] / norm_n + (double)eps));
+	if (sumsq && (int)threadIdx.x < n) nsc[threadIdx.x] = (float)(1.0 / sqrt((double)sumsq[threadIdx.x] / norm_n + (double)eps));
 	if (sumsq) __syncthreads();
 	// Tokens one after another, so that no item index is divided by K.
 	for (int t = 0; t < n; t++)
@@ -131,6 +137,28 @@ __device__ void quantize_acts(const float *x, int ldx, int n, const float *sumsq
 		}
 		if (ok) *reinterpret_cast<uint2 *>(a.qs + (long)t * K + j) = make_uint2(pack4(q), pack4(q + 4));
 	}
+}
+
+// k_quantize_acts: quantize_acts for n tokens into global memory laid out
+// as Act<A>(buf, n, K), one block of 256 threads a token.
+template <int A>
+__global__ void __launch_bounds__(256) k_quantize_acts(const float *x, int ldx, const float *sumsq, int norm_n, float eps, void *buf, int n, int K) {
+	pdl_enter();
+	const int t = blockIdx.x;
+	const Act<A> all(buf, n, K);
+	quantize_acts<A>(x + (long)t * ldx, ldx, 1, sumsq ? sumsq + t : nullptr, norm_n, eps, all.at(t));
+}
+
+// copy_acts fills s (n tokens) with tokens t0..t0+n-1 of g.
+template <int A>
+__device__ void copy_acts(const Act<A> &g, int t0, int n, const Act<A> &s) {
+	const int K = s.K;
+	const int4 *q = reinterpret_cast<const int4 *>(g.qs + (long)t0 * K);
+	int4 *qs = reinterpret_cast<int4 *>(s.qs);
+	for (int i = threadIdx.x; i < n * K / 16; i += blockDim.x) qs[i] = q[i];
+	const int nd = K / Act<A>::BQ, na = K / Act<A>::GA;
+	for (int i = threadIdx.x; i < n * nd; i += blockDim.x) s.d[i] = g.d[(long)t0 * nd + i];
+	for (int i = threadIdx.x; i < n * na; i += blockDim.x) s.aux[i] = g.aux[(long)t0 * na + i];
 }
 
 // DecQ<T> is Dec<T>'s integer twin, over the same blocks and units: load

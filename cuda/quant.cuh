@@ -290,9 +290,25 @@ struct MVArgs {
 	float *sumsq_out;         // ADD: += sum of y^2 per token
 	unsigned long long *amax; // ARGMAX: packed (value, ~row) per token
 	int prefetch;             // fetch the warp's rows into L2 before pdl_wait
+	void *qbuf;               // optional: MVQ_QBUF_BYTES(n, n_in) of scratch (below)
+	size_t qbuf_bytes;
+	const void *qpre;         // set by the launchers: n_pre tokens quantized
+	int n_pre, t_pre;         // into qbuf, of which this launch's start at t_pre
 };
 
-// Launchers, one per weight type (mv_<type>.cu). n <= 8.
+// A call of MVQ_PRE_MIN tokens or more with a qbuf quantizes its
+// activations once, into qbuf, and its k_mvq blocks copy them into shared
+// memory instead of each quantizing them again: at 8 tokens of 2048
+// values the quantizing (~1200 instructions a thread) outweighs the
+// matvec itself (~740), and a 32-token step repeats it in every block of
+// four launches. ORCD_CUDA_MVQ_PRE=0 turns it off (orcd_mvq_pre).
+#define MVQ_PRE_MIN 8
+extern bool orcd_mvq_pre;
+// The most bytes n tokens of K values take quantized (Q8_K's layout, the
+// larger: K int8, K/256 floats, K/16 ints a token).
+#define MVQ_QBUF_BYTES(n, K) ((size_t)(n) * (size_t)(K) * 2)
+
+// Launchers, one per weight type (mv_<type>.cu); any n, in chunks.
 #define ORCD_DECLARE_TYPE(NAME)                                                              \
 	void mv_##NAME(const MVArgs &a, int n, int mode, cudaStream_t st);                          \
 	void dequant_f16_##NAME(const QMat &m, __half *out, cudaStream_t st);                       \

@@ -65,23 +65,32 @@ static void bench_matvec(orcd_ctx *c, int type, int n_in, int n_out, int n = 1) 
 	cudaFree(dx), cudaFree(dy);
 }
 
-// bench_matvec_wide: a matvec of n tokens (a batched decode step) with
-// k_mvq taking 16 tokens a launch (ORCD_CUDA_MVQ_TOKENS=16) against 8.
+// bench_matvec_wide: a matvec of n tokens (a batched decode step), its
+// activations quantized once (as forward.cu runs it) with 8 and with 16
+// tokens a k_mvq launch (ORCD_CUDA_MVQ_TOKENS=16), against 8 a launch
+// with every block quantizing them (ORCD_CUDA_MVQ_PRE=0).
 static void bench_matvec_wide(orcd_ctx *c, int type, int n_in, int n_out, int n) {
 	RefMat r = make_mat(type, n_in, n_out);
 	QMat m = upload(c, r);
 	float *dx = dev(rvec((size_t)n * n_in)), *dy = dev(std::vector<float>((size_t)n * n_out));
 	MVArgs a{};
 	a.A = a.B = m, a.x = dx, a.ldx = n_in, a.y = dy, a.ldy = n_out;
+	a.qbuf_bytes = MVQ_QBUF_BYTES(n, n_in);
+	CK(cudaMalloc(&a.qbuf, a.qbuf_bytes));
 	const int keep = orcd_mvq_tokens;
-	orcd_mvq_tokens = 16;
-	const double us16 = 1000 * time_ms(c, 100, [&] { mv_any(a, n, MV_STORE, c->st); });
-	orcd_mvq_tokens = 8;
-	const double us8 = 1000 * time_ms(c, 100, [&] { mv_any(a, n, MV_STORE, c->st); });
-	orcd_mvq_tokens = keep;
-	printf("bench matvec %-5s [%6d x %5d] x %d: 16-token launches %8.1f us, 8-token %8.1f us (%.2fx)%s\n", tname(type), n_out, n_in, n,
-	       us16, us8, us8 / us16, mvq_used(type, 16, n_in) ? "" : " (16 not taken: shared memory)");
-	cudaFree(dx), cudaFree(dy);
+	auto run = [&](int tokens, bool pre) {
+		orcd_mvq_tokens = tokens, orcd_mvq_pre = pre;
+		const double us = 1000 * time_ms(c, 100, [&] { mv_any(a, n, MV_STORE, c->st); });
+		orcd_mvq_tokens = keep, orcd_mvq_pre = true;
+		return us;
+	};
+	const double pre8 = run(8, true), pre16 = run(16, true), each8 = run(8, false);
+	const double gbs = (double)r.raw.size() / pre8 / 1e3;
+	printf("bench matvec %-5s [%6d x %5d] x %d: quantized once %8.1f us (%6.1f GB/s), with 16-token launches %8.1f us (%.2fx); "
+	       "each block quantizing %8.1f us (%.2fx)%s\n",
+	       tname(type), n_out, n_in, n, pre8, gbs, pre16, pre8 / pre16, each8, pre8 / each8,
+	       mvq_used(type, 16, n_in) ? "" : " (16 not taken: shared memory)");
+	cudaFree(dx), cudaFree(dy), cudaFree(a.qbuf);
 }
 
 // bench_attention: one decode token's attention over n_pos positions (1B

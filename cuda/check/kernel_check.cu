@@ -209,6 +209,14 @@ static QMat upload(orcd_ctx *c, const RefMat &r) {
 	return m;
 }
 
+// With g_qbuf set, matvecs of MVQ_PRE_MIN tokens or more quantize their
+// activations once into it (forward.cu always passes one).
+static void *g_qbuf;
+static const size_t g_qbuf_bytes = MVQ_QBUF_BYTES(32, 2048);
+static const char *pre_note(int type, int n, int K) {
+	return g_qbuf && mvq_used(type, n, K) && n >= MVQ_PRE_MIN ? ", quantized once" : "";
+}
+
 static void check_matvec(orcd_ctx *c, int type, int n_in, int n_out, int n) {
 	RefMat r = make_mat(type, n_in, n_out);
 	QMat m = upload(c, r);
@@ -218,6 +226,7 @@ static void check_matvec(orcd_ctx *c, int type, int n_in, int n_out, int n) {
 	MVArgs a{};
 	a.A = a.B = m;
 	a.x = dx, a.ldx = n_in, a.in_sumsq = dss, a.norm_n = n_in, a.eps = 1e-5f, a.y = dy, a.ldy = n_out;
+	a.qbuf = g_qbuf, a.qbuf_bytes = g_qbuf_bytes;
 	mv_any(a, n, MV_STORE, c->st);
 	// The 8-bit path quantizes the normalized row (as engine/cpu does);
 	// the float path scales the result.
@@ -242,7 +251,8 @@ static void check_matvec(orcd_ctx *c, int type, int n_in, int n_out, int n) {
 	for (int t = 0; t < n && !q8; t++)
 		for (int o = 0; o < n_out; o++) ref[(size_t)t * n_out + o] /= std::sqrt(ss[t] / n_in + 1e-5);
 	char name[96];
-	snprintf(name, sizeof name, "matvec %s [%d x %d] x %d tokens%s", tname(type), n_out, n_in, n, mvq_used(type, n, n_in) ? ", 8-bit acts" : "");
+	snprintf(name, sizeof name, "matvec %s [%d x %d] x %d tokens%s%s", tname(type), n_out, n_in, n, mvq_used(type, n, n_in) ? ", 8-bit acts" : "",
+	         pre_note(type, n, n_in));
 	report(name, host(dy, ref.size()), ref, 1e-5);
 
 	// dequantize to F16 (the cuBLAS path)
@@ -281,7 +291,7 @@ static void check_matvec(orcd_ctx *c, int type, int n_in, int n_out, int n) {
 			const double v = y0[k] + raw[k];
 			yref[k] = v, xnref[k] = v * wn[o], sqref[t] += v * v;
 		}
-	snprintf(name, sizeof name, "matvec+residual %s (y, xn, sumsq)", tname(type));
+	snprintf(name, sizeof name, "matvec+residual %s (y, xn, sumsq)%s", tname(type), pre_note(type, n, n_in));
 	std::vector<float> g1 = host(dy0, yref.size()), g2 = host(dxn, yref.size()), g3 = host(dsq, n);
 	g1.insert(g1.end(), g2.begin(), g2.end());
 	yref.insert(yref.end(), xnref.begin(), xnref.end());
@@ -330,6 +340,7 @@ static void check_glu_argmax(orcd_ctx *c, int type, int n = 2) {
 	float *dx = dev(x), *dy = dev(std::vector<float>((size_t)n * F, NAN));
 	MVArgs a{};
 	a.A = mg, a.B = mu, a.x = dx, a.ldx = n_in, a.y = dy, a.ldy = F;
+	a.qbuf = g_qbuf, a.qbuf_bytes = g_qbuf_bytes;
 	mv_any(a, n, MV_GLU, c->st);
 	const std::vector<double> xr = acts_ref(type, x, n, n_in);
 	std::vector<double> ref((size_t)n * F), lg((size_t)n * F);
@@ -341,7 +352,7 @@ static void check_glu_argmax(orcd_ctx *c, int type, int n = 2) {
 			lg[t * F + o] = s1;
 		}
 	char name[96];
-	snprintf(name, sizeof name, "matvec GLU silu(gate)*up %s", tname(type));
+	snprintf(name, sizeof name, "matvec GLU silu(gate)*up %s x %d%s", tname(type), n, pre_note(type, n, n_in));
 	report(name, host(dy, ref.size()), ref, 1e-5);
 	unsigned long long *am;
 	CK(cudaMalloc(&am, 8 * n));
@@ -530,12 +541,23 @@ int main(int argc, char **argv) {
 		check_glu_argmax(c, t);
 	}
 	orcd_mvq = true;
-	orcd_mvq_tokens = 16; // 16 tokens a launch (then 4, 1; the argmax 8, 8, 2)
-	for (int t : {GT_Q4_0, GT_Q8_0, GT_Q4_K, GT_Q6_K}) {
-		check_matvec(c, t, 768, 130, 21);
-		check_glu_argmax(c, t, 18);
+	void *qbuf;
+	CK(cudaMalloc(&qbuf, g_qbuf_bytes));
+	for (void *q : {(void *)nullptr, qbuf}) { // each block quantizes, then once a call
+		g_qbuf = q;
+		for (int tokens : {8, 16}) { // 16 tokens a launch (then 4, 1; the argmax 8, 8, 2)
+			orcd_mvq_tokens = tokens;
+			for (int t : {GT_Q4_0, GT_Q8_0, GT_Q4_K, GT_Q6_K}) {
+				check_matvec(c, t, 768, 130, 21);
+				check_glu_argmax(c, t, 18);
+			}
+		}
 	}
 	orcd_mvq_tokens = 8;
+	check_matvec(c, GT_Q4_K, 2048, 40, 8); // quantized once, 8 tokens: one launch that only copies
+	check_matvec(c, GT_Q8_0, 256, 64, 5);  // under MVQ_PRE_MIN: each block quantizes
+	g_qbuf = nullptr;
+	cudaFree(qbuf);
 	for (int t : types) check_qgemm(c, t, 768, 130, 70);
 	check_qgemm(c, GT_F16, 172, 64, 13); // a row shorter than one step, not a multiple of 16
 	check_norms(c);
