@@ -190,27 +190,41 @@ __global__ void __launch_bounds__(MVQ_WARPS * 32) k_mvq(MVArgs a) {
 	// The input is normalized before it is quantized, so mv_finish must
 	// not scale it again.
 	const Act<D::ACT> x(xq_smem, N, a.A.n_in);
+	const int upr = a.A.nb * D::UPB;
+	// A row past the matrix gets zero weights (and scales): it adds 0.
+	auto load = [&](int u, typename D::W &w0, typename D::W &w1) {
+		if (ok0) D::load(a.A, (long)r0 * a.A.nb + u / D::UPB, u % D::UPB, w0);
+		if (ok1) D::load(M1, (long)r1 * M1.nb + u / D::UPB, u % D::UPB, w1);
+	};
+	// The lane's first unit is loaded before the activations are ready,
+	// so that the block's first DRAM latency passes under the quantizing
+	// (or copying) rather than after it: in a one-token decode most
+	// matvecs are a single wave of blocks, each with only a few units a
+	// lane, and that latency is a good part of each kernel.
+	typename D::W f0{}, f1{};
+	if (lane < upr) load(lane, f0, f1);
 	if (a.qpre) copy_acts<D::ACT>(Act<D::ACT>(const_cast<void *>(a.qpre), a.n_pre, a.A.n_in), a.t_pre, N, x);
 	else quantize_acts<D::ACT>(a.x, a.ldx, N, a.in_sumsq, a.norm_n, a.eps, x);
 	__syncthreads();
 	float acc0[N], acc1[N];
 #pragma unroll
 	for (int t = 0; t < N; t++) acc0[t] = acc1[t] = 0.f;
-	const int upr = a.A.nb * D::UPB;
-#pragma unroll 2
-	for (int u = lane; u < upr; u += 32) {
+	auto unit = [&](int u, const typename D::W &w0, const typename D::W &w1) {
 		const int bi = u / D::UPB, sub = u % D::UPB;
-		// A row past the matrix gets zero weights (and scales): it adds 0.
-		typename D::W w0{}, w1{};
-		if (ok0) D::load(a.A, (long)r0 * a.A.nb + bi, sub, w0);
-		if (ok1) D::load(M1, (long)r1 * M1.nb + bi, sub, w1);
 #pragma unroll
 		for (int t = 0; t < N; t++) {
 			// Both rows meet one read of the token's activations.
-			const typename D::X u = D::acts(x, t, bi, sub);
-			acc0[t] += D::dot(w0, u) * u.d;
-			acc1[t] += D::dot(w1, u) * u.d;
+			const typename D::X xu = D::acts(x, t, bi, sub);
+			acc0[t] += D::dot(w0, xu) * xu.d;
+			acc1[t] += D::dot(w1, xu) * xu.d;
 		}
+	};
+	if (lane < upr) unit(lane, f0, f1);
+#pragma unroll 2
+	for (int u = lane + 32; u < upr; u += 32) {
+		typename D::W w0{}, w1{};
+		load(u, w0, w1);
+		unit(u, w0, w1);
 	}
 	MVArgs b = a;
 	b.in_sumsq = nullptr;
