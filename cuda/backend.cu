@@ -115,7 +115,7 @@ static void budget(const orcd_params &p, uint64_t &scratch, uint64_t &kv) {
 	uint64_t f = mb * (2 * E + qkvd + q + 2 * F + F + wide) + (2 * p.n_layer + 1) * mb + 8 * E + 8 + 8 * V;
 	uint64_t maxw = std::max(std::max(qkvd * E, q * E), 2 * F * E);
 	f += (uint64_t)ATTN_SPLIT_N * p.n_head * ATTN_SPLIT_MAX * (p.head_dim + 2);
-	scratch = f * 4 + (mb * wide + maxw) * 2 + 4 * mb * 4 + 8 * 8 + (64u << 20); // + cuBLAS workspace
+	scratch = f * 4 + (mb * wide + maxw) * 2 + 4 * mb * 4 + AMAX_ROWS * 8 + (64u << 20); // + cuBLAS workspace
 	scratch += MVQ_QBUF_BYTES(std::min<uint64_t>(mb, MV_BATCH_MAX), wide);
 	kv = 2ull * p.n_layer * p.n_seq * p.n_ctx * kvd * (p.kv_f32 ? 4 : 2);
 }
@@ -183,7 +183,7 @@ int orcd_load_begin(orcd_ctx *c, const orcd_params *pp, uint64_t weight_bytes) {
 	c->attn_split = !(sp && strcmp(sp, "0") == 0);
 	if (!rc) rc = alloc(c, &c->attn_part, (uint64_t)ATTN_SPLIT_N * p.n_head * ATTN_SPLIT_MAX * (p.head_dim + 2));
 	if (!rc) rc = alloc(c, &io, 4 * mb);
-	if (!rc) rc = alloc(c, &c->d_amax, 8);
+	if (!rc) rc = alloc(c, &c->d_amax, AMAX_ROWS);
 	c->qbuf_bytes = MVQ_QBUF_BYTES(std::min<uint64_t>(mb, MV_BATCH_MAX), wide);
 	if (!rc) rc = alloc(c, &c->qbuf, c->qbuf_bytes);
 	if (rc) return rc;
@@ -192,7 +192,7 @@ int orcd_load_begin(orcd_ctx *c, const orcd_params *pp, uint64_t weight_bytes) {
 	c->d_seq = io + 2 * mb;
 	c->d_sel = io + 3 * mb;
 	e = cudaMallocHost(&c->pin, 4 * mb * sizeof(int32_t));
-	if (e == cudaSuccess) e = cudaMallocHost(&c->pin_amax, 8 * sizeof(unsigned long long));
+	if (e == cudaSuccess) e = cudaMallocHost(&c->pin_amax, AMAX_ROWS * sizeof(unsigned long long));
 	if (e != cudaSuccess) return cuda_fail(c, e, "cudaMallocHost");
 	return ORCD_OK;
 }

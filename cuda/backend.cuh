@@ -39,6 +39,8 @@ struct HostMat {
 struct Profile;
 
 #define MV_BATCH_MAX 64
+// An argmax-only step fetches its rows' argmaxes this many at a time.
+#define AMAX_ROWS 64
 
 struct orcd_ctx {
 	int dev = 0;

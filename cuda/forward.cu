@@ -182,13 +182,13 @@ static void gather_selected(orcd_ctx *c, int nsel) {
 }
 
 // head_rows enqueues the LM head with its argmax for gathered rows
-// i..i+k-1 (k <= 8) into logits rows 0..k-1.
-static int head_rows(orcd_ctx *c, int i, int k) {
+// i..i+k-1 (k <= 8) into logits rows 0..k-1 and d_amax[at..at+k).
+static int head_rows(orcd_ctx *c, int i, int k, int at = 0) {
 	const orcd_params &p = c->p;
-	cudaMemsetAsync(c->d_amax, 0, 8 * sizeof(unsigned long long), c->st);
+	cudaMemsetAsync(c->d_amax + at, 0, 8 * sizeof(unsigned long long), c->st);
 	MVArgs a = mv_args(c->have_out ? c->out : c->tok, c->xs + (size_t)i * p.n_embd, p.n_embd, c->gu + i, p.n_embd, p.rms_eps,
 	                   c->logits, p.n_vocab);
-	a.amax = c->d_amax;
+	a.amax = c->d_amax + at;
 	const int rc = mv(c, a, k, MV_ARGMAX);
 	prof_mark(c, "lm_head + argmax");
 	return rc;
@@ -254,6 +254,19 @@ int run_forward(orcd_ctx *c, int n, int nsel, float *logits, int32_t *argmax) {
 		return rc;
 	}
 	gather_selected(c, nsel);
+	if (!logits && argmax) {
+		// Argmax only: the head's 8-row chunks run back to back, their
+		// argmaxes fetched AMAX_ROWS at a time, not a sync a chunk.
+		for (int i = 0; i < nsel; i += AMAX_ROWS) {
+			const int k = std::min(AMAX_ROWS, nsel - i);
+			for (int j = 0; j < k; j += 8)
+				if ((rc = head_rows(c, i + j, std::min(8, k - j), j))) return rc;
+			if ((rc = fetch(c, k, nullptr, argmax + i))) return rc;
+			prof_collect(c);
+			if (i + AMAX_ROWS < nsel) prof_mark(c, "start");
+		}
+		return ORCD_OK;
+	}
 	// The head runs 8 rows at a time, each chunk fetched before the next.
 	for (int i = 0; i < nsel; i += 8) {
 		const int k = std::min(8, nsel - i);
