@@ -313,7 +313,8 @@ template <int T, int N> static cudaError_t mvq_init_n() {
 	cudaError_t e = cudaFuncSetAttribute(k_mvq<T, N, MV_STORE>, at, m);
 	if (e == cudaSuccess) e = cudaFuncSetAttribute(k_mvq<T, N, MV_ADD>, at, m);
 	if (e == cudaSuccess) e = cudaFuncSetAttribute(k_mvq<T, N, MV_GLU>, at, m);
-	if (e == cudaSuccess) e = cudaFuncSetAttribute(k_mvq<T, N, MV_ARGMAX>, at, m);
+	if constexpr (N <= 8) // the LM head's argmax goes 8 rows at a time
+		if (e == cudaSuccess) e = cudaFuncSetAttribute(k_mvq<T, N, MV_ARGMAX>, at, m);
 	return e;
 }
 template <int T> static cudaError_t mvq_init() {
@@ -324,10 +325,7 @@ template <int T> static cudaError_t mvq_init() {
 		if (e == cudaSuccess) e = mvq_init_n<T, 2>();
 		if (e == cudaSuccess) e = mvq_init_n<T, 4>();
 		if (e == cudaSuccess) e = mvq_init_n<T, 8>();
-		const cudaFuncAttribute at = cudaFuncAttributeMaxDynamicSharedMemorySize;
-		if (e == cudaSuccess) e = cudaFuncSetAttribute(k_mvq<T, 16, MV_STORE>, at, orcd_mvq_smem);
-		if (e == cudaSuccess) e = cudaFuncSetAttribute(k_mvq<T, 16, MV_ADD>, at, orcd_mvq_smem);
-		if (e == cudaSuccess) e = cudaFuncSetAttribute(k_mvq<T, 16, MV_GLU>, at, orcd_mvq_smem);
+		if (e == cudaSuccess) e = mvq_init_n<T, 16>();
 		return e;
 	}
 }
