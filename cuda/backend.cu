@@ -105,6 +105,12 @@ int orcd_create(int device, orcd_ctx **out, char *err, size_t errlen) {
 
 const char *orcd_last_error(orcd_ctx *c) { return c ? c->err.c_str() : "no context"; }
 
+// qbuf_bytes: the quantized matvec inputs of the widest matvec step.
+static uint64_t qbuf_bytes(const orcd_params &p) {
+	const uint64_t wide = std::max(std::max((uint64_t)p.n_embd, (uint64_t)p.n_head * p.head_dim), (uint64_t)p.n_ff);
+	return MVQ_QBUF_BYTES(std::min<uint64_t>(p.max_batch, MV_BATCH_MAX), wide);
+}
+
 // scratch_bytes: activations for max_batch tokens plus the F16 tiles of the
 // cuBLAS path; KV: keys and values (F16, or F32) for every layer, sequence,
 // position.
@@ -116,7 +122,7 @@ static void budget(const orcd_params &p, uint64_t &scratch, uint64_t &kv) {
 	uint64_t maxw = std::max(std::max(qkvd * E, q * E), 2 * F * E);
 	f += (uint64_t)ATTN_SPLIT_N * p.n_head * ATTN_SPLIT_MAX * (p.head_dim + 2);
 	scratch = f * 4 + (mb * wide + maxw) * 2 + 4 * mb * 4 + AMAX_ROWS * 8 + (64u << 20); // + cuBLAS workspace
-	scratch += MVQ_QBUF_BYTES(std::min<uint64_t>(mb, MV_BATCH_MAX), wide);
+	scratch += qbuf_bytes(p);
 	kv = 2ull * p.n_layer * p.n_seq * p.n_ctx * kvd * (p.kv_f32 ? 4 : 2);
 }
 
@@ -184,7 +190,7 @@ int orcd_load_begin(orcd_ctx *c, const orcd_params *pp, uint64_t weight_bytes) {
 	if (!rc) rc = alloc(c, &c->attn_part, (uint64_t)ATTN_SPLIT_N * p.n_head * ATTN_SPLIT_MAX * (p.head_dim + 2));
 	if (!rc) rc = alloc(c, &io, 4 * mb);
 	if (!rc) rc = alloc(c, &c->d_amax, AMAX_ROWS);
-	c->qbuf_bytes = MVQ_QBUF_BYTES(std::min<uint64_t>(mb, MV_BATCH_MAX), wide);
+	c->qbuf_bytes = qbuf_bytes(p);
 	if (!rc) rc = alloc(c, &c->qbuf, c->qbuf_bytes);
 	if (rc) return rc;
 	c->d_tok = io;
