@@ -45,8 +45,8 @@ type packGroup struct {
 }
 
 // packWeights copies the matrices that have a faster repacked layout on
-// this CPU (Q4_0, Q8_0, Q4_K, Q5_K and Q6_K in groups of eight rows, for
-// the VNNI kernels) into that layout, threads at a time, and releases the
+// this CPU (Q4_0, Q8_0, Q4_K, Q5_K and Q6_K in groups of eight rows, or
+// sixteen for Q4_0 on AVX-512 BW, for the VNNI kernels) into that layout, threads at a time, and releases the
 // mapped originals so the weights are not resident twice. llama.cpp does
 // the same at load time. The map is empty where no kernel wants a
 // repacked layout.
@@ -65,7 +65,8 @@ func packWeights(m *engine.Model, threads int, mem *weightMem) (packedWeights, e
 	// fuse adds ts as one group if they can share a matrix.
 	fuse := func(l int, gate bool, ts ...*gguf.TensorInfo) {
 		for _, t := range ts {
-			if !packable(t) || t.Type != ts[0].Type || t.Dims[0] != ts[0].Dims[0] {
+			if !packable(t) || t.Type != ts[0].Type || t.Dims[0] != ts[0].Dims[0] ||
+				kernels.PackLayout(matrixOf(t)) != kernels.PackLayout(matrixOf(ts[0])) {
 				return
 			}
 		}
@@ -172,7 +173,7 @@ func packInto(f *gguf.File, m kernels.Matrix, dst []byte) (kernels.Matrix, error
 			f.ReleaseBytes(m.Data[g*per : g1*per])
 		}
 	}
-	return kernels.Matrix{Type: m.Type, Rows: m.Rows, Cols: m.Cols, Data: dst, Layout: kernels.LayoutRows8}, nil
+	return kernels.Matrix{Type: m.Type, Rows: m.Rows, Cols: m.Cols, Data: dst, Layout: kernels.PackLayout(m)}, nil
 }
 
 // matrixOf views a 2-D tensor as a kernels.Matrix (rows of Dims[0] values).

@@ -318,6 +318,7 @@ func init() {
 		fastDots.needCorr = true
 	}
 	if hasAVX512BW && hasVNNI {
+		addRows16(&fastDots)
 		fastDots.q6_Kx8x1 = func(w []byte, a *Q8, blk0, nb int, out []float32) {
 			_ = out[7]
 			gemmQ6_Kx8x1VNNI(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*16], nb, &out[0])
@@ -400,9 +401,9 @@ func init() {
 // so that tests on an AVX-512 machine cover them end to end; it reports
 // false (and changes nothing) without AVX2. UseReference(false) switches
 // back. Like UseReference it must not be called while a MatMul runs. A
-// matrix packed before the switch stays valid (the layout does not depend
-// on the CPU); types this set has no packed kernel for (Q8_0, Q5_K) then
-// run on the Go reference of the layout.
+// matrix packed before the switch stays valid; layouts and types this set
+// has no packed kernel for (LayoutRows16, Q8_0, Q5_K) then run on the Go
+// reference of the layout.
 func UseAVX2Only() bool {
 	if !hasAVX2 {
 		return false

@@ -92,7 +92,7 @@ func share(n, ways, i int) (lo, hi int) { return n * i / ways, n * (i + 1) / way
 func (p *Pool) MatMul(out []float32, w Matrix, x []float32, nTok int) error {
 	rowBytes, err := w.Type.RowBytes(w.Cols)
 	switch {
-	case !Supported(w.Type) && !(w.Layout == LayoutRows8 && rows8Block(w.Type) > 0):
+	case !Supported(w.Type) && !(w.Layout != LayoutRows && rows8Block(w.Type) > 0):
 		return fmt.Errorf("kernels: no matmul kernel for %v weights", w.Type)
 	case err != nil:
 		return fmt.Errorf("kernels: %w", err)
@@ -106,20 +106,23 @@ func (p *Pool) MatMul(out []float32, w Matrix, x []float32, nTok int) error {
 		return fmt.Errorf("kernels: output has %d values, want %d", len(out), nTok*w.Rows)
 	case w.Layout == LayoutRows8 && (rows8Block(w.Type) == 0 || w.Rows%8 != 0 || w.Cols%rows8Cols(w.Type) != 0):
 		return fmt.Errorf("kernels: %v matrix with %d rows in the packed layout", w.Type, w.Rows)
-	case w.Layout == LayoutRows8 && len(w.Data) < PackedSize(w):
+	case w.Layout == LayoutRows16 && (w.Type != gguf.TypeQ4_0 || w.Rows%16 != 0 || w.Cols%QK8_0 != 0):
+		return fmt.Errorf("kernels: %v matrix with %d rows in the sixteen-row layout", w.Type, w.Rows)
+	case w.Layout != LayoutRows && len(w.Data) < PackedSize(w):
 		return fmt.Errorf("kernels: packed %v matrix %dx%d needs %d bytes, has %d", w.Type, w.Rows, w.Cols, PackedSize(w), len(w.Data))
-	case w.Layout > LayoutRows8:
+	case w.Layout > LayoutRows16:
 		return fmt.Errorf("kernels: unknown matrix layout %d", w.Layout)
 	}
 	p.job = job{w: w, rowBytes: rowBytes, out: out, x: x, nTok: nTok, chunk: chunkRows(w.Rows, rowBytes, nTok, p.n)}
-	if w.Layout == LayoutRows8 {
+	if w.Layout != LayoutRows {
 		if nTok <= 8 {
 			// Packed kernels take up to eight tokens in one pass over the
 			// weights, so small batches need no cache tiles: split as for
 			// one token, which balances the workers better.
 			p.job.chunk = chunkRows(w.Rows, rowBytes, 1, p.n)
 		}
-		p.job.chunk = (p.job.chunk + 7) &^ 7 // whole groups of eight rows
+		per := groupRows(w.Layout)
+		p.job.chunk = (p.job.chunk + per - 1) / per * per // whole groups
 	}
 	if w.Type == gguf.TypeF16 {
 		// ggml multiplies F16 weights with activations converted to F16.
@@ -192,7 +195,7 @@ func (j *job) quantizeBlocks(a *Q8, lo, hi int) {
 // the rows go in tiles of about tileBytes, and every token runs over a tile
 // while it is in cache, so each weight byte comes from memory once.
 func (j *job) rows(a *Q8, lo, hi int, o *[4]float32) {
-	if j.w.Layout == LayoutRows8 {
+	if j.w.Layout != LayoutRows {
 		j.packedRows(a, lo, hi)
 		return
 	}

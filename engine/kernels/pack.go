@@ -19,6 +19,8 @@ const (
 	// block of eight rows is still eight blocks' bytes, so the size is
 	// unchanged.
 	LayoutRows8
+	// LayoutRows16: see pack16.go.
+	LayoutRows16
 )
 
 // rows8Block is the bytes of one block of one row in the types Pack takes.
@@ -117,13 +119,13 @@ func Pack(m Matrix) (Matrix, error) {
 	}
 	out := make([]byte, PackedSize(m))
 	packGroups(out, m, 0, m.Rows/8)
-	return Matrix{Type: m.Type, Rows: m.Rows, Cols: m.Cols, Data: out, Layout: LayoutRows8}, nil
+	return Matrix{Type: m.Type, Rows: m.Rows, Cols: m.Cols, Data: out, Layout: PackLayout(m)}, nil
 }
 
 // PackGroups is Pack for the eight-row groups [g0, g1) of m only, into
 // dst (a whole packed matrix's bytes, len(m.Data) at least), so that a
 // caller can pack a large matrix piece by piece and let go of each piece
-// of the source as it goes.
+// of the source as it goes. The result has layout PackLayout(m).
 func PackGroups(dst []byte, m Matrix, g0, g1 int) error {
 	bb := rows8Block(m.Type)
 	switch {
@@ -141,6 +143,16 @@ func PackGroups(dst []byte, m Matrix, g0, g1 int) error {
 }
 
 func packGroups(dst []byte, m Matrix, g0, g1 int) {
+	if PackLayout(m) == LayoutRows16 {
+		packRows16Groups(dst, m, g0, g1)
+		return
+	}
+	packRows8Groups(dst, m, g0, g1)
+}
+
+// packRows8Groups writes eight-row groups [g0, g1) of m into dst in
+// LayoutRows8.
+func packRows8Groups(dst []byte, m Matrix, g0, g1 int) {
 	switch m.Type {
 	case gguf.TypeQ6_K:
 		packQ6KGroups(dst, m, g0, g1)
@@ -215,19 +227,20 @@ func refGemmRows8(w []byte, t gguf.Type, g, nb int, a *Q8, blk0 int, out []float
 // stay in L2 while the chunk's weights are reused from it.
 const packedTokTile = 32
 
-// packedRows is rows for a LayoutRows8 matrix: lo and hi are multiples
-// of eight. Eight, four, then two tokens at a time share each unpacked
-// weight block (so a small batch streams the weights once while all its
-// tokens compute); a last odd token goes alone, all through kernels with
-// the same per-token arithmetic.
+// packedRows is rows for a packed matrix: lo and hi are multiples of its
+// group's rows (8 or 16). Eight, four, then two tokens at a time share
+// each unpacked weight block (so a small batch streams the weights once
+// while all its tokens compute); a last odd token goes alone, all through
+// kernels with the same per-token arithmetic.
 func (j *job) packedRows(a *Q8, lo, hi int) {
 	w := j.w
+	per := groupRows(w.Layout)
 	nb := w.Cols / rows8Cols(w.Type)
-	gb := nb * rows8Packed(w.Type)
-	k := rows8Kernels(w.Type)
+	gb := nb * rows8Packed(w.Type) * per / 8
+	k := packedKernels(w.Type, w.Layout)
 	for t0 := 0; t0 < j.nTok; t0 += packedTokTile {
 		t1 := min(j.nTok, t0+packedTokTile)
-		for g := lo / 8; g < hi/8; g++ {
+		for g := lo / per; g < hi/per; g++ {
 			wg := w.Data[g*gb : (g+1)*gb]
 			t := t0
 			for _, xn := range [...]struct {
@@ -235,14 +248,17 @@ func (j *job) packedRows(a *Q8, lo, hi int) {
 				f func([]byte, *Q8, int, int, []float32, int)
 			}{{8, k.x8}, {4, k.x4}, {2, k.x2}} {
 				for ; xn.f != nil && t+xn.n <= t1; t += xn.n {
-					xn.f(wg, a, t*nb, nb, j.out[t*w.Rows+8*g:], w.Rows)
+					xn.f(wg, a, t*nb, nb, j.out[t*w.Rows+per*g:], w.Rows)
 				}
 			}
 			for ; t < t1; t++ {
-				out := j.out[t*w.Rows+8*g:][:8]
-				if k.x1 != nil {
+				out := j.out[t*w.Rows+per*g:][:per]
+				switch {
+				case k.x1 != nil:
 					k.x1(wg, a, t*nb, nb, out)
-				} else {
+				case per == 16:
+					refGemmRows16(w.Data, g, nb, a, t*nb, out)
+				default:
 					refRows8(w.Data, w.Type, g, nb, a, t*nb, out)
 				}
 			}

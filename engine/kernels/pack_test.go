@@ -9,30 +9,39 @@ import (
 )
 
 // TestPackLayout checks the repacked bytes against the layout's
-// definition: every row's scale and quants are where LayoutRows8 says.
+// definition: every row's scale and quants are where LayoutRows8 (or, for
+// Q4_0 in whole sixteen-row groups where the CPU has its kernels,
+// LayoutRows16) says.
 func TestPackLayout(t *testing.T) {
 	r := rand.New(rand.NewPCG(31, 32))
 	for _, typ := range packTypes {
-		w := randMatrix(t, r, typ, 16, 96)
-		p, err := Pack(w)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if p.Layout != LayoutRows8 || len(p.Data) != len(w.Data) || PackedSize(w) != len(w.Data) {
-			t.Fatalf("%v: layout %v, %d bytes; want packed, %d", typ, p.Layout, len(p.Data), len(w.Data))
-		}
-		nb, bb := w.Cols/QK8_0, rows8Block(typ)
-		for row := 0; row < w.Rows; row++ {
-			g, rr := row/8, row%8
-			for b := 0; b < nb; b++ {
-				src := w.Data[(row*nb+b)*bb:][:bb]
-				blk := p.Data[(g*nb+b)*8*bb:][:8*bb]
-				if blk[2*rr] != src[0] || blk[2*rr+1] != src[1] {
-					t.Fatalf("%v row %d block %d: scale moved wrong", typ, row, b)
-				}
-				for j := 0; j < bb-2; j++ {
-					if got := blk[16+32*(j/4)+4*rr+j%4]; got != src[2+j] {
-						t.Fatalf("%v row %d block %d byte %d: %#x, want %#x", typ, row, b, j, got, src[2+j])
+		for _, rows := range []int{16, 24} {
+			w := randMatrix(t, r, typ, rows, 96)
+			p, err := Pack(w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := LayoutRows8
+			if typ == gguf.TypeQ4_0 && rows%16 == 0 && active.q4_0x16x1 != nil {
+				want = LayoutRows16
+			}
+			if p.Layout != want || PackLayout(w) != want || len(p.Data) != len(w.Data) || PackedSize(w) != len(w.Data) {
+				t.Fatalf("%v: layout %v, %d bytes; want %v, %d", typ, p.Layout, len(p.Data), want, len(w.Data))
+			}
+			per := groupRows(p.Layout)
+			nb, bb := w.Cols/QK8_0, rows8Block(typ)
+			for row := 0; row < w.Rows; row++ {
+				g, rr := row/per, row%per
+				for b := 0; b < nb; b++ {
+					src := w.Data[(row*nb+b)*bb:][:bb]
+					blk := p.Data[(g*nb+b)*per*bb:][:per*bb]
+					if blk[2*rr] != src[0] || blk[2*rr+1] != src[1] {
+						t.Fatalf("%v row %d block %d: scale moved wrong", typ, row, b)
+					}
+					for j := 0; j < bb-2; j++ {
+						if got := blk[2*per+4*per*(j/4)+4*rr+j%4]; got != src[2+j] {
+							t.Fatalf("%v row %d block %d byte %d: %#x, want %#x", typ, row, b, j, got, src[2+j])
+						}
 					}
 				}
 			}

@@ -1,0 +1,42 @@
+package kernels
+
+//go:noescape
+func gemmQ4_0x16x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ4_0x16x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ4_0x16x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ4_0x16x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
+// addRows16 adds the sixteen-row Q4_0 kernels (LayoutRows16) to s; they
+// need AVX-512 BW (word shifts on 512-bit registers) and VNNI. Token t's
+// blocks start nb*t blocks after blk0, its sixteen results at out[t*ostride:].
+func addRows16(s *dotSet) {
+	s.q4_0x16x1 = func(w []byte, a *Q8, blk0, nb int, out []float32) {
+		_ = out[15]
+		_ = w[nb*288-1]
+		gemmQ4_0x16x1VNNI(&w[0], &a.Qs[blk0*32], &a.D[blk0], &a.Off[blk0], nb, 0, 0, &out[0], 0)
+	}
+	s.q4_0x16x2 = func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
+		_ = out[ostride+15]
+		_ = w[nb*288-1]
+		_ = a.Off[blk0+2*nb-1]
+		gemmQ4_0x16x2VNNI(&w[0], &a.Qs[blk0*32], &a.D[blk0], &a.Off[blk0], nb, nb*32, nb*4, &out[0], 4*ostride)
+	}
+	s.q4_0x16x4 = func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
+		_ = out[3*ostride+15]
+		_ = w[nb*288-1]
+		_ = a.Off[blk0+4*nb-1]
+		gemmQ4_0x16x4VNNI(&w[0], &a.Qs[blk0*32], &a.D[blk0], &a.Off[blk0], nb, nb*32, nb*4, &out[0], 4*ostride)
+	}
+	s.q4_0x16x8 = func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
+		_ = out[7*ostride+15]
+		_ = w[nb*288-1]
+		_ = a.Off[blk0+8*nb-1]
+		gemmQ4_0x16x8VNNI(&w[0], &a.Qs[blk0*32], &a.D[blk0], &a.Off[blk0], nb, nb*32, nb*4, &out[0], 4*ostride)
+	}
+}

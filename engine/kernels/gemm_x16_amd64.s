@@ -1,0 +1,204 @@
+#include "textflag.h"
+
+// Q4_0 in LayoutRows16 (pack.go), multiplied with AVX-512 VNNI on 512-bit
+// registers: one row per int32 lane as in gemm_x8_amd64.s, sixteen rows
+// per register, with the eight-row kernels' per-token arithmetic, so the
+// results are theirs bit for bit. Each activation dword broadcast from
+// memory now feeds sixteen rows. With eight tokens the eight-row kernels
+// are bound both by the vector loads (two a cycle on Zen 4: ten per token
+// and block) and by the multiply pipes; halving the loads made them 17%
+// faster from cache and 11% from memory (engine/kernels/BENCH.md).
+//
+// A block of sixteen rows is 288 bytes: the rows' f16 scales (32 bytes),
+// then chunk k (k = 0..3, 64 bytes at 32+64k) holding bytes 4k..4k+3 of
+// each row's quants, row r in dword r.
+
+// UNPACK16 loads block (SI): Z12 the sixteen weight scales, Z4..Z7 the low
+// nibbles of chunks 0..3 (values 4k..4k+3 of row r in lane r) and Z8..Z11
+// their high nibbles (values 16+4k..).
+#define UNPACK16 \
+	VCVTPH2PS (SI), Z12; \
+	VMOVDQU64 32(SI), Z4; \
+	VMOVDQU64 96(SI), Z5; \
+	VMOVDQU64 160(SI), Z6; \
+	VMOVDQU64 224(SI), Z7; \
+	VPSRLW $4, Z4, Z8; \
+	VPSRLW $4, Z5, Z9; \
+	VPSRLW $4, Z6, Z10; \
+	VPSRLW $4, Z7, Z11; \
+	VPANDD Z14, Z4, Z4; \
+	VPANDD Z14, Z5, Z5; \
+	VPANDD Z14, Z6, Z6; \
+	VPANDD Z14, Z7, Z7; \
+	VPANDD Z14, Z8, Z8; \
+	VPANDD Z14, Z9, Z9; \
+	VPANDD Z14, Z10, Z10; \
+	VPANDD Z14, Z11, Z11
+
+// TOKEN16_AT adds one token's block to acc (sixteen rows): quants from
+// q+qi, scale from d+di, offset (-8 times the block's quant sum) from
+// o+di; as TOKEN8_AT in gemm_x8_amd64.s.
+#define TOKEN16_AT(q, d, o, qi, di, acc) \
+	VPBROADCASTD (o)(di), Z16; \
+	VPXORD Z17, Z17, Z17; \
+	VPDPBUSD.BCST 0(q)(qi), Z4, Z16; \
+	VPDPBUSD.BCST 4(q)(qi), Z5, Z17; \
+	VPDPBUSD.BCST 8(q)(qi), Z6, Z16; \
+	VPDPBUSD.BCST 12(q)(qi), Z7, Z17; \
+	VPDPBUSD.BCST 16(q)(qi), Z8, Z16; \
+	VPDPBUSD.BCST 20(q)(qi), Z9, Z17; \
+	VPDPBUSD.BCST 24(q)(qi), Z10, Z16; \
+	VPDPBUSD.BCST 28(q)(qi), Z11, Z17; \
+	VPADDD Z17, Z16, Z16; \
+	VCVTDQ2PS Z16, Z16; \
+	VMULPS.BCST (d)(di), Z12, Z17; \
+	VFMADD231PS Z17, Z16, acc
+
+// Each block's 4.5 lines are prefetched 4 KiB ahead, as in gemm_x8_amd64.s.
+#define PREFETCH16 \
+	PREFETCHT0 4096(SI); \
+	PREFETCHT0 4160(SI); \
+	PREFETCHT0 4224(SI); \
+	PREFETCHT0 4288(SI); \
+	PREFETCHT0 4352(SI)
+
+#define MASK16 \
+	MOVL $0x0f0f0f0f, AX; \
+	VPBROADCASTD AX, Z14
+
+// Arguments as the eight-row kernels': token t's quants at qs+t*qstride,
+// its scales and offsets at d+t*dstride and off+t*dstride, its sixteen
+// results at out+t*ostride. The eight-token kernel addresses tokens 4..7
+// from second bases R13 (quants), R14 (scales) and R15 (offsets).
+#define X16_PROLOGUE \
+	MOVQ w+0(FP), SI; \
+	MOVQ qs+8(FP), DI; \
+	MOVQ d+16(FP), DX; \
+	MOVQ off+24(FP), BX; \
+	MOVQ nb+32(FP), CX; \
+	MOVQ qstride+40(FP), R8; \
+	MOVQ dstride+48(FP), R10; \
+	LEAQ (R8)(R8*2), R9; \
+	LEAQ (R10)(R10*2), R11; \
+	LEAQ (DI)(R8*4), R13; \
+	LEAQ (DX)(R10*4), R14; \
+	LEAQ (BX)(R10*4), R15; \
+	XORQ R12, R12; \
+	MASK16
+
+#define X16_NEXT \
+	ADDQ $288, SI; \
+	ADDQ $32, DI; \
+	ADDQ $4, DX; \
+	ADDQ $4, BX; \
+	ADDQ $32, R13; \
+	ADDQ $4, R14; \
+	ADDQ $4, R15; \
+	DECQ CX
+
+// func gemmQ4_0x16x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+TEXT ·gemmQ4_0x16x1VNNI(SB), NOSPLIT, $0-72
+	X16_PROLOGUE
+	VPXORD Z0, Z0, Z0
+
+x16x1loop:
+	PREFETCH16
+	UNPACK16
+	TOKEN16_AT(DI, DX, BX, R12*1, R12*1, Z0)
+	X16_NEXT
+	JNZ x16x1loop
+
+	MOVQ out+56(FP), AX
+	VMOVUPS Z0, (AX)
+	VZEROUPPER
+	RET
+
+// func gemmQ4_0x16x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+TEXT ·gemmQ4_0x16x2VNNI(SB), NOSPLIT, $0-72
+	X16_PROLOGUE
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+
+x16x2loop:
+	PREFETCH16
+	UNPACK16
+	TOKEN16_AT(DI, DX, BX, R12*1, R12*1, Z0)
+	TOKEN16_AT(DI, DX, BX, R8*1, R10*1, Z1)
+	X16_NEXT
+	JNZ x16x2loop
+
+	MOVQ out+56(FP), AX
+	MOVQ ostride+64(FP), R8
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, (AX)(R8*1)
+	VZEROUPPER
+	RET
+
+// func gemmQ4_0x16x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+TEXT ·gemmQ4_0x16x4VNNI(SB), NOSPLIT, $0-72
+	X16_PROLOGUE
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+
+x16x4loop:
+	PREFETCH16
+	UNPACK16
+	TOKEN16_AT(DI, DX, BX, R12*1, R12*1, Z0)
+	TOKEN16_AT(DI, DX, BX, R8*1, R10*1, Z1)
+	TOKEN16_AT(DI, DX, BX, R8*2, R10*2, Z2)
+	TOKEN16_AT(DI, DX, BX, R9*1, R11*1, Z3)
+	X16_NEXT
+	JNZ x16x4loop
+
+	MOVQ out+56(FP), AX
+	MOVQ ostride+64(FP), R8
+	LEAQ (R8)(R8*2), R9
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, (AX)(R8*1)
+	VMOVUPS Z2, (AX)(R8*2)
+	VMOVUPS Z3, (AX)(R9*1)
+	VZEROUPPER
+	RET
+
+// func gemmQ4_0x16x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+TEXT ·gemmQ4_0x16x8VNNI(SB), NOSPLIT, $0-72
+	X16_PROLOGUE
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z13, Z13, Z13
+	VPXORD Z15, Z15, Z15
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+
+x16x8loop:
+	PREFETCH16
+	UNPACK16
+	TOKEN16_AT(DI, DX, BX, R12*1, R12*1, Z0)
+	TOKEN16_AT(DI, DX, BX, R8*1, R10*1, Z1)
+	TOKEN16_AT(DI, DX, BX, R8*2, R10*2, Z2)
+	TOKEN16_AT(DI, DX, BX, R9*1, R11*1, Z3)
+	TOKEN16_AT(R13, R14, R15, R12*1, R12*1, Z13)
+	TOKEN16_AT(R13, R14, R15, R8*1, R10*1, Z15)
+	TOKEN16_AT(R13, R14, R15, R8*2, R10*2, Z18)
+	TOKEN16_AT(R13, R14, R15, R9*1, R11*1, Z19)
+	X16_NEXT
+	JNZ x16x8loop
+
+	MOVQ out+56(FP), AX
+	MOVQ ostride+64(FP), R8
+	LEAQ (R8)(R8*2), R9
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, (AX)(R8*1)
+	VMOVUPS Z2, (AX)(R8*2)
+	VMOVUPS Z3, (AX)(R9*1)
+	LEAQ (AX)(R8*4), AX
+	VMOVUPS Z13, (AX)
+	VMOVUPS Z15, (AX)(R8*1)
+	VMOVUPS Z18, (AX)(R8*2)
+	VMOVUPS Z19, (AX)(R9*1)
+	VZEROUPPER
+	RET

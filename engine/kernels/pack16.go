@@ -1,0 +1,89 @@
+package kernels
+
+import "github.com/orcd/orcd/gguf"
+
+// LayoutRows16 (Q4_0 only) is LayoutRows8 widened to sixteen rows for the
+// 512-bit kernels (gemm_x16_amd64.s): groups of sixteen rows and, block by
+// block, the sixteen rows' f16 scales (32 bytes) then chunk k (k = 0..3,
+// 64 bytes at 32+64k) holding bytes 4k..4k+3 of each row's quants, row r
+// at 4r. A block of sixteen rows is sixteen blocks' bytes, so PackedSize
+// is the same. Pack makes it for Q4_0 matrices of whole sixteen-row groups
+// when the active kernels have the sixteen-row set; a matrix packed so
+// keeps its layout across UseReference and UseAVX2Only, which run it on
+// the Go reference below.
+
+// rows16Set are the sixteen-row kernels of a type (nil where none).
+type rows16Set = rows8Set
+
+// packedKernels is the kernel set for a packed matrix's type and layout.
+func packedKernels(t gguf.Type, l Layout) rows8Set {
+	if l == LayoutRows16 {
+		if t == gguf.TypeQ4_0 {
+			return rows16Set{active.q4_0x16x1, active.q4_0x16x2, active.q4_0x16x4, active.q4_0x16x8}
+		}
+		return rows16Set{}
+	}
+	return rows8Kernels(t)
+}
+
+// groupRows is the rows per group of a packed layout.
+func groupRows(l Layout) int {
+	if l == LayoutRows16 {
+		return 16
+	}
+	return 8
+}
+
+// PackLayout is the layout Pack gives m with the kernels active now:
+// LayoutRows16 for Q4_0 matrices of whole sixteen-row groups on CPUs with
+// the 512-bit kernels, LayoutRows8 otherwise.
+func PackLayout(m Matrix) Layout {
+	if m.Type == gguf.TypeQ4_0 && m.Rows%16 == 0 && active.q4_0x16x1 != nil {
+		return LayoutRows16
+	}
+	return LayoutRows8
+}
+
+// packRows16Groups writes eight-row groups [g0, g1) of the Q4_0 matrix m
+// into dst in LayoutRows16: group g is the upper or lower half (g odd or
+// even) of sixteen-row group g/2.
+func packRows16Groups(dst []byte, m Matrix, g0, g1 int) {
+	const bb = 18
+	nb := m.Cols / QK8_0
+	rb := nb * bb
+	for g := g0; g < g1; g++ {
+		for b := 0; b < nb; b++ {
+			blk := dst[(g/2*nb+b)*16*bb:][:16*bb]
+			for r := 0; r < 8; r++ {
+				lane := 8*(g%2) + r
+				src := m.Data[(g*8+r)*rb+b*bb:][:bb]
+				blk[2*lane], blk[2*lane+1] = src[0], src[1]
+				for k := 0; k < 4; k++ {
+					copy(blk[32+64*k+4*lane:][:4], src[2+4*k:][:4])
+				}
+			}
+		}
+	}
+}
+
+// refGemmRows16 is the readable definition of the sixteen-row kernels:
+// rows [16g, 16g+16) of packed Q4_0 w times token blocks starting at blk0
+// of a, into out[0:16], with refGemmRows8's arithmetic.
+func refGemmRows16(w []byte, g, nb int, a *Q8, blk0 int, out []float32) {
+	for r := 0; r < 16; r++ {
+		var acc float32
+		for b := 0; b < nb; b++ {
+			blk := w[(g*nb+b)*16*18:][:16*18]
+			qs := a.Qs[(blk0+b)*QK8_0:][:QK8_0]
+			var s int32
+			for k := 0; k < 4; k++ {
+				for i := 0; i < 4; i++ {
+					q := blk[32+64*k+4*r+i]
+					s += (int32(q&0x0f)-8)*int32(qs[4*k+i]) + (int32(q>>4)-8)*int32(qs[16+4*k+i])
+				}
+			}
+			acc += float32(s) * (f16ToF32(le16(blk[2*r:])) * a.D[blk0+b])
+		}
+		out[r] = acc
+	}
+}

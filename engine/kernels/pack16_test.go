@@ -1,0 +1,74 @@
+package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/orcd/orcd/gguf"
+)
+
+// TestRows16 checks Q4_0 in LayoutRows16 against the same matrix in
+// LayoutRows8: bit for bit with the fast kernels (the sixteen-row kernels
+// do the eight-row ones' arithmetic per lane) and with the Go references,
+// and within float rounding between the two, for token counts that run
+// every kernel width and tail, on 1 to 3 threads. On a CPU without the
+// sixteen-row kernels the fast pass runs the Go reference of the layout.
+func TestRows16(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	defer UseReference(false)
+	for _, rows := range []int{16, 48} {
+		w := randMatrix(t, r, gguf.TypeQ4_0, rows, 3*QK8_0*4)
+		p8 := Matrix{Type: w.Type, Rows: w.Rows, Cols: w.Cols, Data: make([]byte, PackedSize(w)), Layout: LayoutRows8}
+		p16 := p8
+		p16.Data, p16.Layout = make([]byte, PackedSize(w)), LayoutRows16
+		packRows8Groups(p8.Data, w, 0, rows/8)
+		packRows16Groups(p16.Data, w, 0, rows/8)
+		for _, nTok := range []int{1, 2, 3, 4, 5, 8, 9, 13, 37} {
+			x := randVec(r, nTok*w.Cols)
+			var fast [2][]float32
+			for i, ref := range []bool{false, true} {
+				UseReference(ref)
+				for threads := 1; threads <= 3; threads++ {
+					p := NewPool(threads)
+					got8, got16 := make([]float32, nTok*rows), make([]float32, nTok*rows)
+					if err := p.MatMul(got8, p8, x, nTok); err != nil {
+						t.Fatal(err)
+					}
+					if err := p.MatMul(got16, p16, x, nTok); err != nil {
+						t.Fatal(err)
+					}
+					p.Close()
+					for j := range got8 {
+						if math.Float32bits(got8[j]) != math.Float32bits(got16[j]) {
+							t.Fatalf("rows=%d nTok=%d ref=%v threads=%d: out[%d] = %v in LayoutRows16, %v in LayoutRows8", rows, nTok, ref, threads, j, got16[j], got8[j])
+						}
+					}
+					fast[i] = got16
+				}
+			}
+			for j := range fast[0] {
+				if d := math.Abs(float64(fast[0][j] - fast[1][j])); d > 1e-5*math.Abs(float64(fast[1][j]))+1e-4 {
+					t.Fatalf("rows=%d nTok=%d: out[%d] = %v fast, %v reference", rows, nTok, j, fast[0][j], fast[1][j])
+				}
+			}
+		}
+	}
+}
+
+// TestRows16Errors: MatMul refuses a sixteen-row layout it cannot run.
+func TestRows16Errors(t *testing.T) {
+	p := NewPool(1)
+	defer p.Close()
+	x := make([]float32, 64)
+	out := make([]float32, 32)
+	for name, m := range map[string]Matrix{
+		"rows": {Type: gguf.TypeQ4_0, Rows: 8, Cols: 32, Data: make([]byte, 8*18), Layout: LayoutRows16},
+		"type": {Type: gguf.TypeQ8_0, Rows: 16, Cols: 32, Data: make([]byte, 16*34), Layout: LayoutRows16},
+		"size": {Type: gguf.TypeQ4_0, Rows: 16, Cols: 32, Data: make([]byte, 16*18-1), Layout: LayoutRows16},
+	} {
+		if err := p.MatMul(out, m, x, 1); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
