@@ -106,7 +106,7 @@ func (p *Pool) MatMul(out []float32, w Matrix, x []float32, nTok int) error {
 		return fmt.Errorf("kernels: output has %d values, want %d", len(out), nTok*w.Rows)
 	case w.Layout == LayoutRows8 && (rows8Block(w.Type) == 0 || w.Rows%8 != 0 || w.Cols%rows8Cols(w.Type) != 0):
 		return fmt.Errorf("kernels: %v matrix with %d rows in the packed layout", w.Type, w.Rows)
-	case w.Layout == LayoutRows16 && (w.Type != gguf.TypeQ4_0 || w.Rows%16 != 0 || w.Cols%QK8_0 != 0):
+	case w.Layout == LayoutRows16 && (!rows16Type(w.Type) || w.Rows%16 != 0 || w.Cols%rows8Cols(w.Type) != 0):
 		return fmt.Errorf("kernels: %v matrix with %d rows in the sixteen-row layout", w.Type, w.Rows)
 	case w.Layout != LayoutRows && len(w.Data) < PackedSize(w):
 		return fmt.Errorf("kernels: packed %v matrix %dx%d needs %d bytes, has %d", w.Type, w.Rows, w.Cols, PackedSize(w), len(w.Data))
@@ -158,7 +158,7 @@ func needsCorr(w Matrix, nTok int) bool {
 // or a pair of 32-value sub-blocks (packed Q4_K, Q5_K). Kernels that read
 // no offsets get one per block anyway; it costs nothing to size.
 func valuesPerOff(w Matrix) int {
-	if w.Layout == LayoutRows8 {
+	if w.Layout != LayoutRows {
 		switch w.Type {
 		case gguf.TypeQ6_K:
 			return 16
@@ -177,7 +177,7 @@ func (j *job) quantizeBlocks(a *Q8, lo, hi int) {
 	if a.Block == QK_K {
 		quantizeQ8KInto(a, x, lo)
 		switch {
-		case j.w.Layout != LayoutRows8:
+		case j.w.Layout == LayoutRows:
 		case j.w.Type == gguf.TypeQ6_K:
 			makeOff6(a, lo, hi)
 		case j.w.Type == gguf.TypeQ4_K || j.w.Type == gguf.TypeQ5_K:

@@ -257,7 +257,7 @@ func (j *job) packedRows(a *Q8, lo, hi int) {
 				case k.x1 != nil:
 					k.x1(wg, a, t*nb, nb, out)
 				case per == 16:
-					refGemmRows16(w.Data, g, nb, a, t*nb, out)
+					refGemmRows16(w.Data, w.Type, g, nb, a, t*nb, out)
 				default:
 					refRows8(w.Data, w.Type, g, nb, a, t*nb, out)
 				}

@@ -2,15 +2,16 @@ package kernels
 
 import "github.com/orcd/orcd/gguf"
 
-// LayoutRows16 (Q4_0 only) is LayoutRows8 widened to sixteen rows for the
-// 512-bit kernels (gemm_x16_amd64.s): groups of sixteen rows and, block by
-// block, the sixteen rows' f16 scales (32 bytes) then chunk k (k = 0..3,
-// 64 bytes at 32+64k) holding bytes 4k..4k+3 of each row's quants, row r
-// at 4r. A block of sixteen rows is sixteen blocks' bytes, so PackedSize
-// is the same. Pack makes it for Q4_0 matrices of whole sixteen-row groups
-// when the active kernels have the sixteen-row set; a matrix packed so
-// keeps its layout across UseReference and UseAVX2Only, which run it on
-// the Go reference below.
+// LayoutRows16 (Q4_0 and Q6_K) is LayoutRows8 widened to sixteen rows for
+// the 512-bit kernels (gemm_x16_amd64.s, gemm_q6k16_amd64.s). For Q4_0:
+// groups of sixteen rows and, block by block, the sixteen rows' f16 scales
+// (32 bytes) then chunk k (k = 0..3, 64 bytes at 32+64k) holding bytes
+// 4k..4k+3 of each row's quants, row r at 4r. For Q6_K: see
+// packQ6KGroupsAs. A block of sixteen rows is sixteen blocks' bytes, so
+// PackedSize is the same. Pack makes it for matrices of whole sixteen-row
+// groups when the active kernels have the sixteen-row set; a matrix packed
+// so keeps its layout across UseReference and UseAVX2Only, which run it on
+// the Go references below.
 
 // rows16Set are the sixteen-row kernels of a type (nil where none).
 type rows16Set = rows8Set
@@ -18,8 +19,11 @@ type rows16Set = rows8Set
 // packedKernels is the kernel set for a packed matrix's type and layout.
 func packedKernels(t gguf.Type, l Layout) rows8Set {
 	if l == LayoutRows16 {
-		if t == gguf.TypeQ4_0 {
+		switch t {
+		case gguf.TypeQ4_0:
 			return rows16Set{active.q4_0x16x1, active.q4_0x16x2, active.q4_0x16x4, active.q4_0x16x8}
+		case gguf.TypeQ6_K:
+			return rows16Set{active.q6_Kx16x1, active.q6_Kx16x2, active.q6_Kx16x4, active.q6_Kx16x8}
 		}
 		return rows16Set{}
 	}
@@ -35,19 +39,26 @@ func groupRows(l Layout) int {
 }
 
 // PackLayout is the layout Pack gives m with the kernels active now:
-// LayoutRows16 for Q4_0 matrices of whole sixteen-row groups on CPUs with
-// the 512-bit kernels, LayoutRows8 otherwise.
+// LayoutRows16 for Q4_0 and Q6_K matrices of whole sixteen-row groups on
+// CPUs with the 512-bit kernels, LayoutRows8 otherwise.
 func PackLayout(m Matrix) Layout {
-	if m.Type == gguf.TypeQ4_0 && m.Rows%16 == 0 && active.q4_0x16x1 != nil {
+	if m.Rows%16 == 0 && packedKernels(m.Type, LayoutRows16).x1 != nil {
 		return LayoutRows16
 	}
 	return LayoutRows8
 }
 
-// packRows16Groups writes eight-row groups [g0, g1) of the Q4_0 matrix m
-// into dst in LayoutRows16: group g is the upper or lower half (g odd or
-// even) of sixteen-row group g/2.
+// rows16Type reports whether t has a sixteen-row layout.
+func rows16Type(t gguf.Type) bool { return t == gguf.TypeQ4_0 || t == gguf.TypeQ6_K }
+
+// packRows16Groups writes eight-row groups [g0, g1) of the Q4_0 or Q6_K
+// matrix m into dst in LayoutRows16: group g is the upper or lower half (g
+// odd or even) of sixteen-row group g/2.
 func packRows16Groups(dst []byte, m Matrix, g0, g1 int) {
+	if m.Type == gguf.TypeQ6_K {
+		packQ6KGroupsAs(dst, m, g0, g1, 16)
+		return
+	}
 	const bb = 18
 	nb := m.Cols / QK8_0
 	rb := nb * bb
@@ -67,9 +78,14 @@ func packRows16Groups(dst []byte, m Matrix, g0, g1 int) {
 }
 
 // refGemmRows16 is the readable definition of the sixteen-row kernels:
-// rows [16g, 16g+16) of packed Q4_0 w times token blocks starting at blk0
-// of a, into out[0:16], with refGemmRows8's arithmetic.
-func refGemmRows16(w []byte, g, nb int, a *Q8, blk0 int, out []float32) {
+// rows [16g, 16g+16) of packed w (Q4_0 or Q6_K) times token blocks
+// starting at blk0 of a, into out[0:16], with the eight-row references'
+// arithmetic.
+func refGemmRows16(w []byte, t gguf.Type, g, nb int, a *Q8, blk0 int, out []float32) {
+	if t == gguf.TypeQ6_K {
+		refGemmQ6K(w, 16, g, nb, a, blk0, out)
+		return
+	}
 	for r := 0; r < 16; r++ {
 		var acc float32
 		for b := 0; b < nb; b++ {

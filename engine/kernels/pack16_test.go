@@ -8,7 +8,7 @@ import (
 	"github.com/orcd/orcd/gguf"
 )
 
-// TestRows16 checks Q4_0 in LayoutRows16 against the same matrix in
+// TestRows16 checks Q4_0 and Q6_K in LayoutRows16 against the same matrix in
 // LayoutRows8: bit for bit with the fast kernels (the sixteen-row kernels
 // do the eight-row ones' arithmetic per lane) and with the Go references,
 // and within float rounding between the two, for token counts that run
@@ -17,8 +17,12 @@ import (
 func TestRows16(t *testing.T) {
 	r := rand.New(rand.NewPCG(41, 42))
 	defer UseReference(false)
-	for _, rows := range []int{16, 48} {
-		w := randMatrix(t, r, gguf.TypeQ4_0, rows, 3*QK8_0*4)
+	for _, c := range []struct {
+		typ        gguf.Type
+		rows, cols int
+	}{{gguf.TypeQ4_0, 16, 12 * QK8_0}, {gguf.TypeQ4_0, 48, 12 * QK8_0}, {gguf.TypeQ6_K, 16, 2 * QK_K}, {gguf.TypeQ6_K, 48, 3 * QK_K}} {
+		rows := c.rows
+		w := randMatrix(t, r, c.typ, rows, c.cols)
 		p8 := Matrix{Type: w.Type, Rows: w.Rows, Cols: w.Cols, Data: make([]byte, PackedSize(w)), Layout: LayoutRows8}
 		p16 := p8
 		p16.Data, p16.Layout = make([]byte, PackedSize(w)), LayoutRows16
@@ -41,7 +45,7 @@ func TestRows16(t *testing.T) {
 					p.Close()
 					for j := range got8 {
 						if math.Float32bits(got8[j]) != math.Float32bits(got16[j]) {
-							t.Fatalf("rows=%d nTok=%d ref=%v threads=%d: out[%d] = %v in LayoutRows16, %v in LayoutRows8", rows, nTok, ref, threads, j, got16[j], got8[j])
+							t.Fatalf("%v rows=%d nTok=%d ref=%v threads=%d: out[%d] = %v in LayoutRows16, %v in LayoutRows8", c.typ, rows, nTok, ref, threads, j, got16[j], got8[j])
 						}
 					}
 					fast[i] = got16
@@ -49,7 +53,7 @@ func TestRows16(t *testing.T) {
 			}
 			for j := range fast[0] {
 				if d := math.Abs(float64(fast[0][j] - fast[1][j])); d > 1e-5*math.Abs(float64(fast[1][j]))+1e-4 {
-					t.Fatalf("rows=%d nTok=%d: out[%d] = %v fast, %v reference", rows, nTok, j, fast[0][j], fast[1][j])
+					t.Fatalf("%v rows=%d nTok=%d: out[%d] = %v fast, %v reference", c.typ, rows, nTok, j, fast[0][j], fast[1][j])
 				}
 			}
 		}

@@ -26,26 +26,36 @@ func q6KValues(src []byte, q *[QK_K]uint8, sc *[16]int8) {
 
 // packQ6KGroups writes eight-row groups [g0, g1) of the Q6_K matrix m
 // into dst in LayoutRows8.
-func packQ6KGroups(dst []byte, m Matrix, g0, g1 int) {
+func packQ6KGroups(dst []byte, m Matrix, g0, g1 int) { packQ6KGroupsAs(dst, m, g0, g1, 8) }
+
+// packQ6KGroupsAs writes eight-row groups [g0, g1) of the Q6_K matrix m
+// into dst in groups of per (8 or 16) rows: a block of per rows holds the
+// rows' f16 d (2*per bytes), then the sixteen groups' scales (per bytes
+// each), then per group three vectors of 4*per bytes (N0, N1, H; see
+// gemm_q6k_amd64.s). Eight-row group g is lanes 8*(g%2).. of group g/2
+// when per is 16.
+func packQ6KGroupsAs(dst []byte, m Matrix, g0, g1, per int) {
 	nb := m.Cols / QK_K
 	rb := nb * q6KBlock
+	sc0, grp0 := 2*per, 18*per // scales, then the groups' vectors
 	var q [QK_K]uint8
 	var sc [16]int8
 	for g := g0; g < g1; g++ {
 		for b := 0; b < nb; b++ {
-			blk := dst[(g*nb+b)*8*q6KBlock:][:8*q6KBlock]
+			blk := dst[(g*8/per*nb+b)*per*q6KBlock:][:per*q6KBlock]
 			for r := 0; r < 8; r++ {
+				lane := g*8%per + r
 				src := m.Data[(g*8+r)*rb+b*q6KBlock:][:q6KBlock]
 				q6KValues(src, &q, &sc)
-				blk[2*r], blk[2*r+1] = src[208], src[209]
+				blk[2*lane], blk[2*lane+1] = src[208], src[209]
 				for j := 0; j < 16; j++ {
-					blk[16+8*j+r] = byte(sc[j])
-					grp := blk[144+96*j:]
+					blk[sc0+per*j+lane] = byte(sc[j])
+					grp := blk[grp0+12*per*j:]
 					for i := 0; i < 4; i++ {
 						c0, c1, c2, c3 := q[16*j+i], q[16*j+4+i], q[16*j+8+i], q[16*j+12+i]
-						grp[4*r+i] = c0&0xf | (c2&0xf)<<4
-						grp[32+4*r+i] = c1&0xf | (c3&0xf)<<4
-						grp[64+4*r+i] = c0>>4 | (c1>>4)<<2 | (c2>>4)<<4 | (c3>>4)<<6
+						grp[4*lane+i] = c0&0xf | (c2&0xf)<<4
+						grp[4*per+4*lane+i] = c1&0xf | (c3&0xf)<<4
+						grp[8*per+4*lane+i] = c0>>4 | (c1>>4)<<2 | (c2>>4)<<4 | (c3>>4)<<6
 					}
 				}
 			}
@@ -58,17 +68,23 @@ func packQ6KGroups(dst []byte, m Matrix, g0, g1 int) {
 // into out[0:8]. The integer total per block is exact; the assembly's
 // last step is a fused multiply-add, so the two agree to float rounding.
 func refGemmQ6KRows8(w []byte, g, nb int, a *Q8, blk0 int, out []float32) {
-	for r := 0; r < 8; r++ {
+	refGemmQ6K(w, 8, g, nb, a, blk0, out)
+}
+
+// refGemmQ6K is refGemmQ6KRows8 for groups of per rows (8 or 16).
+func refGemmQ6K(w []byte, per, g, nb int, a *Q8, blk0 int, out []float32) {
+	sc0, grp0 := 2*per, 18*per
+	for r := 0; r < per; r++ {
 		var acc float32
 		for b := 0; b < nb; b++ {
-			blk := w[(g*nb+b)*8*q6KBlock:][:8*q6KBlock]
+			blk := w[(g*nb+b)*per*q6KBlock:][:per*q6KBlock]
 			ys := a.Qs[(blk0+b)*QK_K:][:QK_K]
 			var total int32
 			for j := 0; j < 16; j++ {
-				grp := blk[144+96*j:]
+				grp := blk[grp0+12*per*j:]
 				var s int32
 				for i := 0; i < 4; i++ {
-					n0, n1, h := grp[4*r+i], grp[32+4*r+i], grp[64+4*r+i]
+					n0, n1, h := grp[4*r+i], grp[4*per+4*r+i], grp[8*per+4*r+i]
 					c := [4]int32{
 						int32(n0&0xf | (h&3)<<4), int32(n1&0xf | (h>>2&3)<<4),
 						int32(n0>>4 | (h>>4&3)<<4), int32(n1>>4 | (h>>6&3)<<4),
@@ -77,7 +93,7 @@ func refGemmQ6KRows8(w []byte, g, nb int, a *Q8, blk0 int, out []float32) {
 						s += (v - 32) * int32(ys[16*j+4*k+i])
 					}
 				}
-				total += int32(int8(blk[16+8*j+r])) * s
+				total += int32(int8(blk[sc0+per*j+r])) * s
 			}
 			acc += float32(total) * (f16ToF32(le16(blk[2*r:])) * a.D[blk0+b])
 		}
