@@ -1,6 +1,6 @@
 #include "textflag.h"
 
-// Q4_0 in LayoutRows16 (pack.go), multiplied with AVX-512 VNNI on 512-bit
+// Q4_0 and Q8_0 in LayoutRows16 (pack16.go), multiplied with AVX-512 VNNI on 512-bit
 // registers: one row per int32 lane as in gemm_x8_amd64.s, sixteen rows
 // per register, with the eight-row kernels' per-token arithmetic, so the
 // results are theirs bit for bit. Each activation dword broadcast from
@@ -9,9 +9,9 @@
 // and block) and by the multiply pipes; halving the loads made them 17%
 // faster from cache and 11% from memory (engine/kernels/BENCH.md).
 //
-// A block of sixteen rows is 288 bytes: the rows' f16 scales (32 bytes),
-// then chunk k (k = 0..3, 64 bytes at 32+64k) holding bytes 4k..4k+3 of
-// each row's quants, row r in dword r.
+// A block of sixteen rows is the rows' f16 scales (32 bytes), then chunk k
+// (64 bytes at 32+64k) holding bytes 4k..4k+3 of each row's quants, row r
+// in dword r: 4 chunks (288 bytes) for Q4_0, 8 (544 bytes) for Q8_0.
 
 // UNPACK16 loads block (SI): Z12 the sixteen weight scales, Z4..Z7 the low
 // nibbles of chunks 0..3 (values 4k..4k+3 of row r in lane r) and Z8..Z11
@@ -35,11 +35,26 @@
 	VPANDD Z14, Z10, Z10; \
 	VPANDD Z14, Z11, Z11
 
+// UNPACK16_Q8_0 loads block (SI): Z12 the sixteen scales, Z4..Z11 the
+// quants flipped to unsigned (Z14 = 0x80 bytes), chunk k in Z(4+k).
+#define UNPACK16_Q8_0 \
+	VCVTPH2PS (SI), Z12; \
+	VPXORD 32(SI), Z14, Z4; \
+	VPXORD 96(SI), Z14, Z5; \
+	VPXORD 160(SI), Z14, Z6; \
+	VPXORD 224(SI), Z14, Z7; \
+	VPXORD 288(SI), Z14, Z8; \
+	VPXORD 352(SI), Z14, Z9; \
+	VPXORD 416(SI), Z14, Z10; \
+	VPXORD 480(SI), Z14, Z11
+
 // TOKEN16_AT adds one token's block to acc (sixteen rows): quants from
 // q+qi, scale from d+di, offset (-8 times the block's quant sum) from
-// o+di; as TOKEN8_AT in gemm_x8_amd64.s.
-#define TOKEN16_AT(q, d, o, qi, di, acc) \
+// o+di, which Q8_0 passes through shift (times 16: the flip's -128); as
+// TOKEN8_AT in gemm_x8_amd64.s.
+#define TOKEN16_AT(q, d, o, qi, di, acc, shift) \
 	VPBROADCASTD (o)(di), Z16; \
+	shift \
 	VPXORD Z17, Z17, Z17; \
 	VPDPBUSD.BCST 0(q)(qi), Z4, Z16; \
 	VPDPBUSD.BCST 4(q)(qi), Z5, Z17; \
@@ -54,7 +69,22 @@
 	VMULPS.BCST (d)(di), Z12, Z17; \
 	VFMADD231PS Z17, Z16, acc
 
-// Each block's 4.5 lines are prefetched 4 KiB ahead, as in gemm_x8_amd64.s.
+#define Q8_0_OFF16 VPSLLD $4, Z16, Z16;
+
+// Each block's lines (4.5 for Q4_0, 8.5 for Q8_0) are prefetched ahead as
+// in gemm_x8_amd64.s: 4 KiB for Q4_0, 8 KiB for Q8_0, whose blocks pass
+// twice as fast (from memory with four tokens: 113 vs 107 GMAC/s at 4 KiB).
+#define PREFETCH16_Q8_0 \
+	PREFETCHT0 8192(SI); \
+	PREFETCHT0 8256(SI); \
+	PREFETCHT0 8320(SI); \
+	PREFETCHT0 8384(SI); \
+	PREFETCHT0 8448(SI); \
+	PREFETCHT0 8512(SI); \
+	PREFETCHT0 8576(SI); \
+	PREFETCHT0 8640(SI); \
+	PREFETCHT0 8704(SI)
+
 #define PREFETCH16 \
 	PREFETCHT0 4096(SI); \
 	PREFETCHT0 4160(SI); \
@@ -64,6 +94,10 @@
 
 #define MASK16 \
 	MOVL $0x0f0f0f0f, AX; \
+	VPBROADCASTD AX, Z14
+
+#define FLIP16 \
+	MOVL $0x80808080, AX; \
 	VPBROADCASTD AX, Z14
 
 // Arguments as the eight-row kernels': token t's quants at qs+t*qstride,
@@ -83,11 +117,10 @@
 	LEAQ (DI)(R8*4), R13; \
 	LEAQ (DX)(R10*4), R14; \
 	LEAQ (BX)(R10*4), R15; \
-	XORQ R12, R12; \
-	MASK16
+	XORQ R12, R12
 
-#define X16_NEXT \
-	ADDQ $288, SI; \
+#define X16_NEXT(wbytes) \
+	ADDQ $wbytes, SI; \
 	ADDQ $32, DI; \
 	ADDQ $4, DX; \
 	ADDQ $4, BX; \
@@ -99,14 +132,15 @@
 // func gemmQ4_0x16x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ4_0x16x1VNNI(SB), NOSPLIT, $0-72
 	X16_PROLOGUE
+	MASK16
 	VPXORD Z0, Z0, Z0
 
-x16x1loop:
+q40x16x1loop:
 	PREFETCH16
 	UNPACK16
-	TOKEN16_AT(DI, DX, BX, R12*1, R12*1, Z0)
-	X16_NEXT
-	JNZ x16x1loop
+	TOKEN16_AT(DI, DX, BX, R12*1, R12*1, Z0, ;)
+	X16_NEXT(288)
+	JNZ q40x16x1loop
 
 	MOVQ out+56(FP), AX
 	VMOVUPS Z0, (AX)
@@ -116,19 +150,21 @@ x16x1loop:
 // func gemmQ4_0x16x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ4_0x16x2VNNI(SB), NOSPLIT, $0-72
 	X16_PROLOGUE
+	MASK16
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 
-x16x2loop:
+q40x16x2loop:
 	PREFETCH16
 	UNPACK16
-	TOKEN16_AT(DI, DX, BX, R12*1, R12*1, Z0)
-	TOKEN16_AT(DI, DX, BX, R8*1, R10*1, Z1)
-	X16_NEXT
-	JNZ x16x2loop
+	TOKEN16_AT(DI, DX, BX, R12*1, R12*1, Z0, ;)
+	TOKEN16_AT(DI, DX, BX, R8*1, R10*1, Z1, ;)
+	X16_NEXT(288)
+	JNZ q40x16x2loop
 
 	MOVQ out+56(FP), AX
 	MOVQ ostride+64(FP), R8
+	LEAQ (R8)(R8*2), R9
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, (AX)(R8*1)
 	VZEROUPPER
@@ -137,20 +173,21 @@ x16x2loop:
 // func gemmQ4_0x16x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ4_0x16x4VNNI(SB), NOSPLIT, $0-72
 	X16_PROLOGUE
+	MASK16
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-x16x4loop:
+q40x16x4loop:
 	PREFETCH16
 	UNPACK16
-	TOKEN16_AT(DI, DX, BX, R12*1, R12*1, Z0)
-	TOKEN16_AT(DI, DX, BX, R8*1, R10*1, Z1)
-	TOKEN16_AT(DI, DX, BX, R8*2, R10*2, Z2)
-	TOKEN16_AT(DI, DX, BX, R9*1, R11*1, Z3)
-	X16_NEXT
-	JNZ x16x4loop
+	TOKEN16_AT(DI, DX, BX, R12*1, R12*1, Z0, ;)
+	TOKEN16_AT(DI, DX, BX, R8*1, R10*1, Z1, ;)
+	TOKEN16_AT(DI, DX, BX, R8*2, R10*2, Z2, ;)
+	TOKEN16_AT(DI, DX, BX, R9*1, R11*1, Z3, ;)
+	X16_NEXT(288)
+	JNZ q40x16x4loop
 
 	MOVQ out+56(FP), AX
 	MOVQ ostride+64(FP), R8
@@ -165,6 +202,7 @@ x16x4loop:
 // func gemmQ4_0x16x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ4_0x16x8VNNI(SB), NOSPLIT, $0-72
 	X16_PROLOGUE
+	MASK16
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -174,19 +212,131 @@ TEXT ·gemmQ4_0x16x8VNNI(SB), NOSPLIT, $0-72
 	VPXORD Z18, Z18, Z18
 	VPXORD Z19, Z19, Z19
 
-x16x8loop:
+q40x16x8loop:
 	PREFETCH16
 	UNPACK16
-	TOKEN16_AT(DI, DX, BX, R12*1, R12*1, Z0)
-	TOKEN16_AT(DI, DX, BX, R8*1, R10*1, Z1)
-	TOKEN16_AT(DI, DX, BX, R8*2, R10*2, Z2)
-	TOKEN16_AT(DI, DX, BX, R9*1, R11*1, Z3)
-	TOKEN16_AT(R13, R14, R15, R12*1, R12*1, Z13)
-	TOKEN16_AT(R13, R14, R15, R8*1, R10*1, Z15)
-	TOKEN16_AT(R13, R14, R15, R8*2, R10*2, Z18)
-	TOKEN16_AT(R13, R14, R15, R9*1, R11*1, Z19)
-	X16_NEXT
-	JNZ x16x8loop
+	TOKEN16_AT(DI, DX, BX, R12*1, R12*1, Z0, ;)
+	TOKEN16_AT(DI, DX, BX, R8*1, R10*1, Z1, ;)
+	TOKEN16_AT(DI, DX, BX, R8*2, R10*2, Z2, ;)
+	TOKEN16_AT(DI, DX, BX, R9*1, R11*1, Z3, ;)
+	TOKEN16_AT(R13, R14, R15, R12*1, R12*1, Z13, ;)
+	TOKEN16_AT(R13, R14, R15, R8*1, R10*1, Z15, ;)
+	TOKEN16_AT(R13, R14, R15, R8*2, R10*2, Z18, ;)
+	TOKEN16_AT(R13, R14, R15, R9*1, R11*1, Z19, ;)
+	X16_NEXT(288)
+	JNZ q40x16x8loop
+
+	MOVQ out+56(FP), AX
+	MOVQ ostride+64(FP), R8
+	LEAQ (R8)(R8*2), R9
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, (AX)(R8*1)
+	VMOVUPS Z2, (AX)(R8*2)
+	VMOVUPS Z3, (AX)(R9*1)
+	LEAQ (AX)(R8*4), AX
+	VMOVUPS Z13, (AX)
+	VMOVUPS Z15, (AX)(R8*1)
+	VMOVUPS Z18, (AX)(R8*2)
+	VMOVUPS Z19, (AX)(R9*1)
+	VZEROUPPER
+	RET
+
+// func gemmQ8_0x16x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+TEXT ·gemmQ8_0x16x1VNNI(SB), NOSPLIT, $0-72
+	X16_PROLOGUE
+	FLIP16
+	VPXORD Z0, Z0, Z0
+
+q80x16x1loop:
+	PREFETCH16_Q8_0
+	UNPACK16_Q8_0
+	TOKEN16_AT(DI, DX, BX, R12*1, R12*1, Z0, Q8_0_OFF16)
+	X16_NEXT(544)
+	JNZ q80x16x1loop
+
+	MOVQ out+56(FP), AX
+	VMOVUPS Z0, (AX)
+	VZEROUPPER
+	RET
+
+// func gemmQ8_0x16x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+TEXT ·gemmQ8_0x16x2VNNI(SB), NOSPLIT, $0-72
+	X16_PROLOGUE
+	FLIP16
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+
+q80x16x2loop:
+	PREFETCH16_Q8_0
+	UNPACK16_Q8_0
+	TOKEN16_AT(DI, DX, BX, R12*1, R12*1, Z0, Q8_0_OFF16)
+	TOKEN16_AT(DI, DX, BX, R8*1, R10*1, Z1, Q8_0_OFF16)
+	X16_NEXT(544)
+	JNZ q80x16x2loop
+
+	MOVQ out+56(FP), AX
+	MOVQ ostride+64(FP), R8
+	LEAQ (R8)(R8*2), R9
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, (AX)(R8*1)
+	VZEROUPPER
+	RET
+
+// func gemmQ8_0x16x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+TEXT ·gemmQ8_0x16x4VNNI(SB), NOSPLIT, $0-72
+	X16_PROLOGUE
+	FLIP16
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+
+q80x16x4loop:
+	PREFETCH16_Q8_0
+	UNPACK16_Q8_0
+	TOKEN16_AT(DI, DX, BX, R12*1, R12*1, Z0, Q8_0_OFF16)
+	TOKEN16_AT(DI, DX, BX, R8*1, R10*1, Z1, Q8_0_OFF16)
+	TOKEN16_AT(DI, DX, BX, R8*2, R10*2, Z2, Q8_0_OFF16)
+	TOKEN16_AT(DI, DX, BX, R9*1, R11*1, Z3, Q8_0_OFF16)
+	X16_NEXT(544)
+	JNZ q80x16x4loop
+
+	MOVQ out+56(FP), AX
+	MOVQ ostride+64(FP), R8
+	LEAQ (R8)(R8*2), R9
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, (AX)(R8*1)
+	VMOVUPS Z2, (AX)(R8*2)
+	VMOVUPS Z3, (AX)(R9*1)
+	VZEROUPPER
+	RET
+
+// func gemmQ8_0x16x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+TEXT ·gemmQ8_0x16x8VNNI(SB), NOSPLIT, $0-72
+	X16_PROLOGUE
+	FLIP16
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z13, Z13, Z13
+	VPXORD Z15, Z15, Z15
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+
+q80x16x8loop:
+	PREFETCH16_Q8_0
+	UNPACK16_Q8_0
+	TOKEN16_AT(DI, DX, BX, R12*1, R12*1, Z0, Q8_0_OFF16)
+	TOKEN16_AT(DI, DX, BX, R8*1, R10*1, Z1, Q8_0_OFF16)
+	TOKEN16_AT(DI, DX, BX, R8*2, R10*2, Z2, Q8_0_OFF16)
+	TOKEN16_AT(DI, DX, BX, R9*1, R11*1, Z3, Q8_0_OFF16)
+	TOKEN16_AT(R13, R14, R15, R12*1, R12*1, Z13, Q8_0_OFF16)
+	TOKEN16_AT(R13, R14, R15, R8*1, R10*1, Z15, Q8_0_OFF16)
+	TOKEN16_AT(R13, R14, R15, R8*2, R10*2, Z18, Q8_0_OFF16)
+	TOKEN16_AT(R13, R14, R15, R9*1, R11*1, Z19, Q8_0_OFF16)
+	X16_NEXT(544)
+	JNZ q80x16x8loop
 
 	MOVQ out+56(FP), AX
 	MOVQ ostride+64(FP), R8

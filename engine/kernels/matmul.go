@@ -150,7 +150,7 @@ func (p *Pool) MatMul(out []float32, w Matrix, x []float32, nTok int) error {
 // always, the row-layout VNNI Q8_0 kernel only in batches of four tokens.
 func needsCorr(w Matrix, nTok int) bool {
 	t := w.Type
-	return active.needCorr && (t == gguf.TypeQ4_0 || t == gguf.TypeQ8_0 && (nTok >= 4 || w.Layout == LayoutRows8))
+	return active.needCorr && (t == gguf.TypeQ4_0 || t == gguf.TypeQ8_0 && (nTok >= 4 || w.Layout != LayoutRows))
 }
 
 // valuesPerOff is how many activation values share one Q8.Off entry for

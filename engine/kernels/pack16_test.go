@@ -8,7 +8,7 @@ import (
 	"github.com/orcd/orcd/gguf"
 )
 
-// TestRows16 checks Q4_0 and Q6_K in LayoutRows16 against the same matrix in
+// TestRows16 checks Q4_0, Q8_0 and Q6_K in LayoutRows16 against the same matrix in
 // LayoutRows8: bit for bit with the fast kernels (the sixteen-row kernels
 // do the eight-row ones' arithmetic per lane) and with the Go references,
 // and within float rounding between the two, for token counts that run
@@ -20,7 +20,7 @@ func TestRows16(t *testing.T) {
 	for _, c := range []struct {
 		typ        gguf.Type
 		rows, cols int
-	}{{gguf.TypeQ4_0, 16, 12 * QK8_0}, {gguf.TypeQ4_0, 48, 12 * QK8_0}, {gguf.TypeQ6_K, 16, 2 * QK_K}, {gguf.TypeQ6_K, 48, 3 * QK_K}} {
+	}{{gguf.TypeQ4_0, 16, 12 * QK8_0}, {gguf.TypeQ4_0, 48, 12 * QK8_0}, {gguf.TypeQ8_0, 16, 12 * QK8_0}, {gguf.TypeQ8_0, 48, 12 * QK8_0}, {gguf.TypeQ6_K, 16, 2 * QK_K}, {gguf.TypeQ6_K, 48, 3 * QK_K}} {
 		rows := c.rows
 		w := randMatrix(t, r, c.typ, rows, c.cols)
 		p8 := Matrix{Type: w.Type, Rows: w.Rows, Cols: w.Cols, Data: make([]byte, PackedSize(w)), Layout: LayoutRows8}
@@ -34,15 +34,18 @@ func TestRows16(t *testing.T) {
 			for i, ref := range []bool{false, true} {
 				UseReference(ref)
 				for threads := 1; threads <= 3; threads++ {
-					p := NewPool(threads)
+					// A pool each: quantized activations left in a pool
+					// by one layout's call must not feed the other's.
+					p, q := NewPool(threads), NewPool(threads)
 					got8, got16 := make([]float32, nTok*rows), make([]float32, nTok*rows)
 					if err := p.MatMul(got8, p8, x, nTok); err != nil {
 						t.Fatal(err)
 					}
-					if err := p.MatMul(got16, p16, x, nTok); err != nil {
+					if err := q.MatMul(got16, p16, x, nTok); err != nil {
 						t.Fatal(err)
 					}
 					p.Close()
+					q.Close()
 					for j := range got8 {
 						if math.Float32bits(got8[j]) != math.Float32bits(got16[j]) {
 							t.Fatalf("%v rows=%d nTok=%d ref=%v threads=%d: out[%d] = %v in LayoutRows16, %v in LayoutRows8", c.typ, rows, nTok, ref, threads, j, got16[j], got8[j])
@@ -68,7 +71,7 @@ func TestRows16Errors(t *testing.T) {
 	out := make([]float32, 32)
 	for name, m := range map[string]Matrix{
 		"rows": {Type: gguf.TypeQ4_0, Rows: 8, Cols: 32, Data: make([]byte, 8*18), Layout: LayoutRows16},
-		"type": {Type: gguf.TypeQ8_0, Rows: 16, Cols: 32, Data: make([]byte, 16*34), Layout: LayoutRows16},
+		"type": {Type: gguf.TypeQ4_K, Rows: 16, Cols: 256, Data: make([]byte, 16*144), Layout: LayoutRows16},
 		"size": {Type: gguf.TypeQ4_0, Rows: 16, Cols: 32, Data: make([]byte, 16*18-1), Layout: LayoutRows16},
 	} {
 		if err := p.MatMul(out, m, x, 1); err == nil {

@@ -9,9 +9,9 @@ import (
 )
 
 // TestPackLayout checks the repacked bytes against the layout's
-// definition: every row's scale and quants are where LayoutRows8 (or, for
-// Q4_0 in whole sixteen-row groups where the CPU has its kernels,
-// LayoutRows16) says.
+// definition: every row's scale and quants are where LayoutRows8 (or, in
+// whole sixteen-row groups where the CPU has the kernels, LayoutRows16)
+// says.
 func TestPackLayout(t *testing.T) {
 	r := rand.New(rand.NewPCG(31, 32))
 	for _, typ := range packTypes {
@@ -22,7 +22,7 @@ func TestPackLayout(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := LayoutRows8
-			if typ == gguf.TypeQ4_0 && rows%16 == 0 && active.q4_0x16x1 != nil {
+			if rows%16 == 0 && packedKernels(typ, LayoutRows16).x1 != nil {
 				want = LayoutRows16
 			}
 			if p.Layout != want || PackLayout(w) != want || len(p.Data) != len(w.Data) || PackedSize(w) != len(w.Data) {
