@@ -161,18 +161,27 @@ func packRows8Groups(dst []byte, m Matrix, g0, g1 int) {
 		packQ4KGroups(dst, m, g0, g1)
 		return
 	}
+	packChunkGroups(dst, m, g0, g1, 8)
+}
+
+// packChunkGroups writes eight-row groups [g0, g1) of the Q4_0 or Q8_0
+// matrix m into dst in groups of per (8 or 16) rows: per block, the rows'
+// f16 scales (2*per bytes), then chunk k (4*per bytes) holding bytes
+// 4k..4k+3 of each row's quants. Eight-row group g is lanes 8*(g%2).. of
+// group g/2 when per is 16.
+func packChunkGroups(dst []byte, m Matrix, g0, g1, per int) {
 	bb := rows8Block(m.Type)
 	nb := m.Cols / QK8_0
 	rb := nb * bb
-	chunks := (bb - 2) / 4
 	for g := g0; g < g1; g++ {
 		for b := 0; b < nb; b++ {
-			blk := dst[(g*nb+b)*8*bb:][:8*bb]
+			blk := dst[(g*8/per*nb+b)*per*bb:][:per*bb]
 			for r := 0; r < 8; r++ {
+				lane := g*8%per + r
 				src := m.Data[(g*8+r)*rb+b*bb:][:bb]
-				blk[2*r], blk[2*r+1] = src[0], src[1]
-				for k := 0; k < chunks; k++ {
-					copy(blk[16+32*k+4*r:][:4], src[2+4*k:][:4])
+				blk[2*lane], blk[2*lane+1] = src[0], src[1]
+				for k := 0; k < (bb-2)/4; k++ {
+					copy(blk[2*per+4*per*k+4*lane:][:4], src[2+4*k:][:4])
 				}
 			}
 		}
@@ -199,16 +208,21 @@ func refRows8(w []byte, t gguf.Type, g, nb int, a *Q8, blk0 int, out []float32) 
 // step as one fused multiply-add, so the two agree to float rounding, not
 // bit for bit.
 func refGemmRows8(w []byte, t gguf.Type, g, nb int, a *Q8, blk0 int, out []float32) {
+	refGemmChunks(w, t, 8, g, nb, a, blk0, out)
+}
+
+// refGemmChunks is refGemmRows8 for groups of per (8 or 16) rows.
+func refGemmChunks(w []byte, t gguf.Type, per, g, nb int, a *Q8, blk0 int, out []float32) {
 	bb := rows8Block(t)
-	for r := 0; r < 8; r++ {
+	for r := 0; r < per; r++ {
 		var acc float32
 		for b := 0; b < nb; b++ {
-			blk := w[(g*nb+b)*8*bb:][:8*bb]
+			blk := w[(g*nb+b)*per*bb:][:per*bb]
 			qs := a.Qs[(blk0+b)*QK8_0:][:QK8_0]
 			var s int32
 			for k := 0; k < (bb-2)/4; k++ {
 				for i := 0; i < 4; i++ {
-					q := blk[16+32*k+4*r+i]
+					q := blk[2*per+4*per*k+4*r+i]
 					if t == gguf.TypeQ8_0 {
 						s += int32(int8(q)) * int32(qs[4*k+i])
 						continue

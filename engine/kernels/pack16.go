@@ -64,22 +64,7 @@ func packRows16Groups(dst []byte, m Matrix, g0, g1 int) {
 		packQ6KGroupsAs(dst, m, g0, g1, 16)
 		return
 	}
-	bb := rows8Block(m.Type)
-	nb := m.Cols / QK8_0
-	rb := nb * bb
-	for g := g0; g < g1; g++ {
-		for b := 0; b < nb; b++ {
-			blk := dst[(g/2*nb+b)*16*bb:][:16*bb]
-			for r := 0; r < 8; r++ {
-				lane := 8*(g%2) + r
-				src := m.Data[(g*8+r)*rb+b*bb:][:bb]
-				blk[2*lane], blk[2*lane+1] = src[0], src[1]
-				for k := 0; k < (bb-2)/4; k++ {
-					copy(blk[32+64*k+4*lane:][:4], src[2+4*k:][:4])
-				}
-			}
-		}
-	}
+	packChunkGroups(dst, m, g0, g1, 16)
 }
 
 // refGemmRows16 is the readable definition of the sixteen-row kernels:
@@ -91,25 +76,5 @@ func refGemmRows16(w []byte, t gguf.Type, g, nb int, a *Q8, blk0 int, out []floa
 		refGemmQ6K(w, 16, g, nb, a, blk0, out)
 		return
 	}
-	bb := rows8Block(t)
-	for r := 0; r < 16; r++ {
-		var acc float32
-		for b := 0; b < nb; b++ {
-			blk := w[(g*nb+b)*16*bb:][:16*bb]
-			qs := a.Qs[(blk0+b)*QK8_0:][:QK8_0]
-			var s int32
-			for k := 0; k < (bb-2)/4; k++ {
-				for i := 0; i < 4; i++ {
-					q := blk[32+64*k+4*r+i]
-					if t == gguf.TypeQ8_0 {
-						s += int32(int8(q)) * int32(qs[4*k+i])
-						continue
-					}
-					s += (int32(q&0x0f)-8)*int32(qs[4*k+i]) + (int32(q>>4)-8)*int32(qs[16+4*k+i])
-				}
-			}
-			acc += float32(s) * (f16ToF32(le16(blk[2*r:])) * a.D[blk0+b])
-		}
-		out[r] = acc
-	}
+	refGemmChunks(w, t, 16, g, nb, a, blk0, out)
 }
