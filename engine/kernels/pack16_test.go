@@ -1,14 +1,16 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/orcd/orcd/gguf"
 )
 
-// TestRows16 checks Q4_0, Q8_0 and Q6_K in LayoutRows16 against the same matrix in
+// TestRows16 checks Q4_0, Q8_0, Q4_K and Q6_K in LayoutRows16 against the same matrix in
 // LayoutRows8: bit for bit with the fast kernels (the sixteen-row kernels
 // do the eight-row ones' arithmetic per lane) and with the Go references,
 // and within float rounding between the two, for token counts that run
@@ -20,7 +22,7 @@ func TestRows16(t *testing.T) {
 	for _, c := range []struct {
 		typ        gguf.Type
 		rows, cols int
-	}{{gguf.TypeQ4_0, 16, 12 * QK8_0}, {gguf.TypeQ4_0, 48, 12 * QK8_0}, {gguf.TypeQ8_0, 16, 12 * QK8_0}, {gguf.TypeQ8_0, 48, 12 * QK8_0}, {gguf.TypeQ6_K, 16, 2 * QK_K}, {gguf.TypeQ6_K, 48, 3 * QK_K}} {
+	}{{gguf.TypeQ4_0, 16, 12 * QK8_0}, {gguf.TypeQ4_0, 48, 12 * QK8_0}, {gguf.TypeQ8_0, 16, 12 * QK8_0}, {gguf.TypeQ8_0, 48, 12 * QK8_0}, {gguf.TypeQ4_K, 16, 2 * QK_K}, {gguf.TypeQ4_K, 48, 3 * QK_K}, {gguf.TypeQ6_K, 16, 2 * QK_K}, {gguf.TypeQ6_K, 48, 3 * QK_K}} {
 		rows := c.rows
 		w := randMatrix(t, r, c.typ, rows, c.cols)
 		p8 := Matrix{Type: w.Type, Rows: w.Rows, Cols: w.Cols, Data: make([]byte, PackedSize(w)), Layout: LayoutRows8}
@@ -71,11 +73,54 @@ func TestRows16Errors(t *testing.T) {
 	out := make([]float32, 32)
 	for name, m := range map[string]Matrix{
 		"rows": {Type: gguf.TypeQ4_0, Rows: 8, Cols: 32, Data: make([]byte, 8*18), Layout: LayoutRows16},
-		"type": {Type: gguf.TypeQ4_K, Rows: 16, Cols: 256, Data: make([]byte, 16*144), Layout: LayoutRows16},
+		"type": {Type: gguf.TypeQ5_K, Rows: 16, Cols: 256, Data: make([]byte, 16*176), Layout: LayoutRows16},
 		"size": {Type: gguf.TypeQ4_0, Rows: 16, Cols: 32, Data: make([]byte, 16*18-1), Layout: LayoutRows16},
 	} {
 		if err := p.MatMul(out, m, x, 1); err == nil {
 			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+// BenchmarkRows16Paired multiplies one matrix that streams from memory
+// (65536 x 2048) in both packed layouts, alternating call by call so that
+// both see the same machine state (this VM's memory speed drifts by tens
+// of percent within minutes), with 1 and 8 tokens on the pool's threads.
+// x-rows8 is the sixteen-row layout's speed over the eight-row one's.
+func BenchmarkRows16Paired(b *testing.B) {
+	r := rand.New(rand.NewPCG(43, 44))
+	p := NewPool(0)
+	defer p.Close()
+	for _, typ := range []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ8_0, gguf.TypeQ4_K, gguf.TypeQ6_K} {
+		w := randMatrix(b, r, typ, 65536, 2048)
+		p8 := Matrix{Type: w.Type, Rows: w.Rows, Cols: w.Cols, Data: make([]byte, PackedSize(w)), Layout: LayoutRows8}
+		p16 := p8
+		p16.Data, p16.Layout = make([]byte, PackedSize(w)), LayoutRows16
+		packRows8Groups(p8.Data, w, 0, w.Rows/8)
+		packRows16Groups(p16.Data, w, 0, w.Rows/8)
+		for _, nTok := range []int{1, 8} {
+			x := randVec(r, nTok*w.Cols)
+			out := make([]float32, nTok*w.Rows)
+			b.Run(fmt.Sprintf("%v/%dtok", typ, nTok), func(b *testing.B) {
+				var t8, t16 time.Duration
+				for b.Loop() {
+					for i, m := range []Matrix{p8, p16} {
+						start := time.Now()
+						if err := p.MatMul(out, m, x, nTok); err != nil {
+							b.Fatal(err)
+						}
+						if i == 0 {
+							t8 += time.Since(start)
+						} else {
+							t16 += time.Since(start)
+						}
+					}
+				}
+				macs := float64(nTok*w.Rows*w.Cols) * float64(b.N) / 1e9
+				b.ReportMetric(macs/t8.Seconds(), "rows8-GMAC/s")
+				b.ReportMetric(macs/t16.Seconds(), "rows16-GMAC/s")
+				b.ReportMetric(t8.Seconds()/t16.Seconds(), "x-rows8")
+			})
 		}
 	}
 }

@@ -16,29 +16,40 @@ const (
 
 // packQ4KGroups writes eight-row groups [g0, g1) of the Q4_K or Q5_K
 // matrix m into dst in LayoutRows8.
-func packQ4KGroups(dst []byte, m Matrix, g0, g1 int) {
+func packQ4KGroups(dst []byte, m Matrix, g0, g1 int) { packQ4KGroupsAs(dst, m, g0, g1, 8) }
+
+// packQ4KGroupsAs writes eight-row groups [g0, g1) of m into dst in groups
+// of per rows: 8 (Q4_K or Q5_K) or 16 (Q4_K only; see gemm_q4k16_amd64.s).
+// A block of per rows is 148*per bytes: d and dmin (2*per bytes each),
+// the eight sub-blocks' scales (per bytes each), the four mins pairs
+// (2*per bytes each), then per 64-value group eight chunks of 4*per bytes;
+// Q5_K's fifth bits follow. Eight-row group g is lanes 8*(g%2).. of group
+// g/2 when per is 16.
+func packQ4KGroupsAs(dst []byte, m Matrix, g0, g1, per int) {
 	q5 := m.Type == gguf.TypeQ5_K
-	bb, pb, qsOff := q4KBlock, q4KPackedBlock, 16
+	bb, pb, qsOff := q4KBlock, q4KPackedBlock*per/8, 16
 	if q5 {
 		bb, pb, qsOff = q5KBlock, q5KPackedBlock, 48
 	}
+	sc0, mn0, qs0 := 4*per, 12*per, 20*per // scales, mins pairs, quants
 	nb := m.Cols / QK_K
 	rb := nb * bb
 	for g := g0; g < g1; g++ {
 		for b := 0; b < nb; b++ {
-			blk := dst[(g*nb+b)*pb:][:pb]
+			blk := dst[(g*8/per*nb+b)*pb:][:pb]
 			for r := 0; r < 8; r++ {
+				lane := g*8%per + r
 				src := m.Data[(g*8+r)*rb+b*bb:][:bb]
-				copy(blk[2*r:2*r+2], src[0:2])       // d
-				copy(blk[16+2*r:16+2*r+2], src[2:4]) // dmin
+				copy(blk[2*lane:][:2], src[0:2])       // d
+				copy(blk[2*per+2*lane:][:2], src[2:4]) // dmin
 				for j := 0; j < 8; j++ {
 					sc, mn := q4KScaleMin(j, src[4:16])
-					blk[32+8*j+r] = sc
-					blk[96+16*(j/2)+2*r+j%2] = mn
+					blk[sc0+per*j+lane] = sc
+					blk[mn0+2*per*(j/2)+2*lane+j%2] = mn
 				}
 				for G := 0; G < 4; G++ {
 					for k := 0; k < 8; k++ {
-						copy(blk[160+256*G+32*k+4*r:][:4], src[qsOff+32*G+4*k:][:4])
+						copy(blk[qs0+32*per*G+4*per*k+4*lane:][:4], src[qsOff+32*G+4*k:][:4])
 					}
 				}
 				if q5 {
@@ -75,11 +86,17 @@ func packQ5KBits(blk, qh []byte, r int) {
 // into out[0:8]. Integer totals are exact; the assembly's float steps are
 // fused multiply-adds, so the two agree to float rounding.
 func refGemmQ4KRows8(w []byte, q5 bool, g, nb int, a *Q8, blk0 int, out []float32) {
-	pb := q4KPackedBlock
+	refGemmQ4K(w, q5, 8, g, nb, a, blk0, out)
+}
+
+// refGemmQ4K is refGemmQ4KRows8 for groups of per rows (16 for Q4_K only).
+func refGemmQ4K(w []byte, q5 bool, per, g, nb int, a *Q8, blk0 int, out []float32) {
+	pb := q4KPackedBlock * per / 8
 	if q5 {
 		pb = q5KPackedBlock
 	}
-	for r := 0; r < 8; r++ {
+	sc0, mn0, qs0 := 4*per, 12*per, 20*per
+	for r := 0; r < per; r++ {
 		var acc float32
 		for b := 0; b < nb; b++ {
 			blk := w[(g*nb+b)*pb:][:pb]
@@ -91,18 +108,18 @@ func refGemmQ4KRows8(w []byte, q5 bool, g, nb int, a *Q8, blk0 int, out []float3
 				var s int32
 				for k := 0; k < 8; k++ {
 					for i := 0; i < 4; i++ {
-						q := blk[160+256*G+32*k+4*r+i] >> shift & 0x0f
+						q := blk[qs0+32*per*G+4*per*k+4*r+i] >> shift & 0x0f
 						if q5 {
 							q |= (blk[1184+64*G+32*(k/4)+4*r+i] >> (2*(k%4) + j%2) & 1) << 4
 						}
 						s += int32(q) * int32(ys[32*j+4*k+i])
 					}
 				}
-				sumi += int32(blk[32+8*j+r]) * s
-				summ += int32(blk[96+16*(j/2)+2*r+j%2]) * (int32(bsums[2*j]) + int32(bsums[2*j+1]))
+				sumi += int32(blk[sc0+per*j+r]) * s
+				summ += int32(blk[mn0+2*per*(j/2)+2*r+j%2]) * (int32(bsums[2*j]) + int32(bsums[2*j+1]))
 			}
 			da := a.D[blk0+b]
-			acc += float32(sumi)*(f16ToF32(le16(blk[2*r:]))*da) - float32(summ)*(f16ToF32(le16(blk[16+2*r:]))*da)
+			acc += float32(sumi)*(f16ToF32(le16(blk[2*r:]))*da) - float32(summ)*(f16ToF32(le16(blk[2*per+2*r:]))*da)
 		}
 		out[r] = acc
 	}
