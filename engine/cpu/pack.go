@@ -46,7 +46,7 @@ type packGroup struct {
 
 // packWeights copies the matrices that have a faster repacked layout on
 // this CPU (Q4_0, Q8_0, Q4_K, Q5_K and Q6_K in groups of eight rows, or
-// sixteen for Q4_0 on AVX-512 BW, for the VNNI kernels) into that layout, threads at a time, and releases the
+// sixteen for all but Q5_K on AVX-512 BW, for the VNNI kernels) into that layout, threads at a time, and releases the
 // mapped originals so the weights are not resident twice. llama.cpp does
 // the same at load time. The map is empty where no kernel wants a
 // repacked layout.
