@@ -69,27 +69,28 @@ func rows8Cols(t gguf.Type) int {
 	return QK8_0
 }
 
-// rows8Kernels are the active packed kernels for weights of type t: one,
-// two, four and eight tokens at a time (nil where there is none).
-type rows8Set struct {
+// packedSet is a packed layout's kernels for one type: one, two, four and
+// eight tokens at a time (nil where there is none).
+type packedSet struct {
 	x1         func(w []byte, a *Q8, blk0, nb int, out []float32)
 	x2, x4, x8 func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int)
 }
 
-func rows8Kernels(t gguf.Type) rows8Set {
+// rows8Kernels are the active LayoutRows8 kernels for weights of type t.
+func rows8Kernels(t gguf.Type) packedSet {
 	switch t {
 	case gguf.TypeQ4_0:
-		return rows8Set{active.q4_0x8x1, active.q4_0x8x2, active.q4_0x8x4, active.q4_0x8x8}
+		return packedSet{active.q4_0x8x1, active.q4_0x8x2, active.q4_0x8x4, active.q4_0x8x8}
 	case gguf.TypeQ8_0:
-		return rows8Set{active.q8_0x8x1, active.q8_0x8x2, active.q8_0x8x4, active.q8_0x8x8}
+		return packedSet{active.q8_0x8x1, active.q8_0x8x2, active.q8_0x8x4, active.q8_0x8x8}
 	case gguf.TypeQ6_K:
-		return rows8Set{active.q6_Kx8x1, active.q6_Kx8x2, active.q6_Kx8x4, active.q6_Kx8x8}
+		return packedSet{active.q6_Kx8x1, active.q6_Kx8x2, active.q6_Kx8x4, active.q6_Kx8x8}
 	case gguf.TypeQ4_K:
-		return rows8Set{active.q4_Kx8x1, active.q4_Kx8x2, active.q4_Kx8x4, active.q4_Kx8x8}
+		return packedSet{active.q4_Kx8x1, active.q4_Kx8x2, active.q4_Kx8x4, active.q4_Kx8x8}
 	case gguf.TypeQ5_K:
-		return rows8Set{active.q5_Kx8x1, active.q5_Kx8x2, active.q5_Kx8x4, active.q5_Kx8x8}
+		return packedSet{active.q5_Kx8x1, active.q5_Kx8x2, active.q5_Kx8x4, active.q5_Kx8x8}
 	}
-	return rows8Set{}
+	return packedSet{}
 }
 
 // CanPack reports whether Pack would repack m on this CPU: Q4_0, Q8_0,

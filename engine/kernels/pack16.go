@@ -15,23 +15,20 @@ import "github.com/orcd/orcd/gguf"
 // so keeps its layout across UseReference and UseAVX2Only, which run it on
 // the Go references below.
 
-// rows16Set are the sixteen-row kernels of a type (nil where none).
-type rows16Set = rows8Set
-
 // packedKernels is the kernel set for a packed matrix's type and layout.
-func packedKernels(t gguf.Type, l Layout) rows8Set {
+func packedKernels(t gguf.Type, l Layout) packedSet {
 	if l == LayoutRows16 {
 		switch t {
 		case gguf.TypeQ4_0:
-			return rows16Set{active.q4_0x16x1, active.q4_0x16x2, active.q4_0x16x4, active.q4_0x16x8}
+			return packedSet{active.q4_0x16x1, active.q4_0x16x2, active.q4_0x16x4, active.q4_0x16x8}
 		case gguf.TypeQ8_0:
-			return rows16Set{active.q8_0x16x1, active.q8_0x16x2, active.q8_0x16x4, active.q8_0x16x8}
+			return packedSet{active.q8_0x16x1, active.q8_0x16x2, active.q8_0x16x4, active.q8_0x16x8}
 		case gguf.TypeQ4_K:
-			return rows16Set{active.q4_Kx16x1, active.q4_Kx16x2, active.q4_Kx16x4, active.q4_Kx16x8}
+			return packedSet{active.q4_Kx16x1, active.q4_Kx16x2, active.q4_Kx16x4, active.q4_Kx16x8}
 		case gguf.TypeQ6_K:
-			return rows16Set{active.q6_Kx16x1, active.q6_Kx16x2, active.q6_Kx16x4, active.q6_Kx16x8}
+			return packedSet{active.q6_Kx16x1, active.q6_Kx16x2, active.q6_Kx16x4, active.q6_Kx16x8}
 		}
-		return rows16Set{}
+		return packedSet{}
 	}
 	return rows8Kernels(t)
 }
