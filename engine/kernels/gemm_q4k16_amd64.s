@@ -1,4 +1,5 @@
 #include "textflag.h"
+#include "x16_amd64.h"
 
 // Q4_K in LayoutRows16 (pack16.go), multiplied with AVX-512 VNNI on
 // 512-bit registers: gemm_q4k_amd64.s with sixteen rows per register, so
@@ -148,7 +149,7 @@
 // func gemmQ4_Kx16x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 TEXT ·gemmQ4_Kx16x1VNNI(SB), NOSPLIT, $0-80
 	ARGS16K
-	VPXORD Z0, Z0, Z0
+	ZERO16_1
 
 q4kx16x1loop:
 	VCVTPH2PS (SI), Z12
@@ -162,15 +163,14 @@ q4kx16x1loop:
 	JNZ q4kx16x1loop
 
 	MOVQ out+64(FP), AX
-	VMOVUPS Z0, (AX)
+	STORE16_1(R13, R15)
 	VZEROUPPER
 	RET
 
 // func gemmQ4_Kx16x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 TEXT ·gemmQ4_Kx16x2VNNI(SB), NOSPLIT, $0-80
 	ARGS16K
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
+	ZERO16_2
 
 q4kx16x2loop:
 	VCVTPH2PS (SI), Z12
@@ -189,18 +189,14 @@ q4kx16x2loop:
 	MOVQ out+64(FP), AX
 	MOVQ ostride+72(FP), R13
 	LEAQ (R13)(R13*2), R15
-	VMOVUPS Z0, (AX)
-	VMOVUPS Z1, (AX)(R13*1)
+	STORE16_2(R13, R15)
 	VZEROUPPER
 	RET
 
 // func gemmQ4_Kx16x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 TEXT ·gemmQ4_Kx16x4VNNI(SB), NOSPLIT, $0-80
 	ARGS16K
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
+	ZERO16_4
 
 q4kx16x4loop:
 	VCVTPH2PS (SI), Z12
@@ -225,24 +221,14 @@ q4kx16x4loop:
 	MOVQ out+64(FP), AX
 	MOVQ ostride+72(FP), R13
 	LEAQ (R13)(R13*2), R15
-	VMOVUPS Z0, (AX)
-	VMOVUPS Z1, (AX)(R13*1)
-	VMOVUPS Z2, (AX)(R13*2)
-	VMOVUPS Z3, (AX)(R15*1)
+	STORE16_4(R13, R15)
 	VZEROUPPER
 	RET
 
 // func gemmQ4_Kx16x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 TEXT ·gemmQ4_Kx16x8VNNI(SB), NOSPLIT, $0-80
 	ARGS16K
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z28, Z28, Z28
-	VPXORD Z29, Z29, Z29
-	VPXORD Z30, Z30, Z30
-	VPXORD Z31, Z31, Z31
+	ZERO16_8
 
 q4kx16x8loop:
 	VCVTPH2PS (SI), Z12
@@ -282,14 +268,6 @@ q4kx16x8loop:
 	MOVQ out+64(FP), AX
 	MOVQ ostride+72(FP), R13
 	LEAQ (R13)(R13*2), R15
-	VMOVUPS Z0, (AX)
-	VMOVUPS Z1, (AX)(R13*1)
-	VMOVUPS Z2, (AX)(R13*2)
-	VMOVUPS Z3, (AX)(R15*1)
-	LEAQ (AX)(R13*4), AX
-	VMOVUPS Z28, (AX)
-	VMOVUPS Z29, (AX)(R13*1)
-	VMOVUPS Z30, (AX)(R13*2)
-	VMOVUPS Z31, (AX)(R15*1)
+	STORE16_8(R13, R15)
 	VZEROUPPER
 	RET

@@ -1,4 +1,5 @@
 #include "textflag.h"
+#include "x16_amd64.h"
 
 // Q6_K in LayoutRows16 (pack16.go), multiplied with AVX-512 VNNI on
 // 512-bit registers: gemm_q6k_amd64.s with sixteen rows per register, so
@@ -131,7 +132,7 @@
 // func gemmQ6_Kx16x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 TEXT ·gemmQ6_Kx16x1VNNI(SB), NOSPLIT, $0-80
 	PROLOGUE16
-	VPXORD Z0, Z0, Z0
+	ZERO16_1
 
 q6x16x1loop:
 	VCVTPH2PS (SI), Z12
@@ -149,15 +150,14 @@ q6x16x1loop:
 	JNZ q6x16x1loop
 
 	MOVQ out+64(FP), AX
-	VMOVUPS Z0, (AX)
+	STORE16_1(R13, R15)
 	VZEROUPPER
 	RET
 
 // func gemmQ6_Kx16x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 TEXT ·gemmQ6_Kx16x2VNNI(SB), NOSPLIT, $0-80
 	PROLOGUE16
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
+	ZERO16_2
 
 q6x16x2loop:
 	VCVTPH2PS (SI), Z12
@@ -179,18 +179,14 @@ q6x16x2loop:
 	MOVQ out+64(FP), AX
 	MOVQ ostride+72(FP), R13
 	LEAQ (R13)(R13*2), R15
-	VMOVUPS Z0, (AX)
-	VMOVUPS Z1, (AX)(R13*1)
+	STORE16_2(R13, R15)
 	VZEROUPPER
 	RET
 
 // func gemmQ6_Kx16x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 TEXT ·gemmQ6_Kx16x4VNNI(SB), NOSPLIT, $0-80
 	PROLOGUE16
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
+	ZERO16_4
 
 q6x16x4loop:
 	VCVTPH2PS (SI), Z12
@@ -216,24 +212,14 @@ q6x16x4loop:
 	MOVQ out+64(FP), AX
 	MOVQ ostride+72(FP), R13
 	LEAQ (R13)(R13*2), R15
-	VMOVUPS Z0, (AX)
-	VMOVUPS Z1, (AX)(R13*1)
-	VMOVUPS Z2, (AX)(R13*2)
-	VMOVUPS Z3, (AX)(R15*1)
+	STORE16_4(R13, R15)
 	VZEROUPPER
 	RET
 
 // func gemmQ6_Kx16x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 TEXT ·gemmQ6_Kx16x8VNNI(SB), NOSPLIT, $0-80
 	PROLOGUE16
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z28, Z28, Z28
-	VPXORD Z29, Z29, Z29
-	VPXORD Z30, Z30, Z30
-	VPXORD Z31, Z31, Z31
+	ZERO16_8
 
 q6x16x8loop:
 	VCVTPH2PS (SI), Z12
@@ -270,14 +256,6 @@ q6x16x8loop:
 	MOVQ out+64(FP), AX
 	MOVQ ostride+72(FP), R13
 	LEAQ (R13)(R13*2), R15
-	VMOVUPS Z0, (AX)
-	VMOVUPS Z1, (AX)(R13*1)
-	VMOVUPS Z2, (AX)(R13*2)
-	VMOVUPS Z3, (AX)(R15*1)
-	LEAQ (AX)(R13*4), AX
-	VMOVUPS Z28, (AX)
-	VMOVUPS Z29, (AX)(R13*1)
-	VMOVUPS Z30, (AX)(R13*2)
-	VMOVUPS Z31, (AX)(R15*1)
+	STORE16_8(R13, R15)
 	VZEROUPPER
 	RET
