@@ -37,6 +37,7 @@ var quants = []Quant{
 	{"Q8_0", gguf.TypeQ8_0, gguf.TypeQ8_0, 7},
 	{"Q4_0", gguf.TypeQ4_0, gguf.TypeQ6_K, 2},
 	{"Q4_K", gguf.TypeQ4_K, gguf.TypeQ6_K, 14},
+	{"F16", gguf.TypeF16, gguf.TypeF16, 1}, // ANCHORS.md's third row; -quants F16
 }
 
 //go:embed gen.go
@@ -182,9 +183,16 @@ func vocabSize(f *gguf.File) int {
 // a trained model's), and norm weights of 1. Values are random but every
 // block is valid, so llama.cpp computes on the same file without NaNs.
 func fillRandom(r *rand.Rand, t gguf.Type, b []byte) {
-	if t == gguf.TypeF32 {
+	switch t {
+	case gguf.TypeF32:
 		for i := 0; i+4 <= len(b); i += 4 {
 			binary.LittleEndian.PutUint32(b[i:], math.Float32bits(1))
+		}
+		return
+	case gguf.TypeF16: // uniform in [-a, a]: std a/sqrt(3) = 0.02
+		const a = 0.02 * 1.7320508
+		for i := 0; i+2 <= len(b); i += 2 {
+			binary.LittleEndian.PutUint16(b[i:], gguf.F32ToF16(float32(a*(2*r.Float64()-1))))
 		}
 		return
 	}

@@ -46,15 +46,16 @@ type packGroup struct {
 
 // packWeights copies the matrices that have a faster repacked layout on
 // this CPU (Q4_0, Q8_0, Q4_K, Q5_K and Q6_K in groups of eight rows, or
-// sixteen for all but Q5_K on AVX-512 BW, for the VNNI kernels) into that layout, threads at a time, and releases the
-// mapped originals so the weights are not resident twice. llama.cpp does
-// the same at load time. The map is empty where no kernel wants a
-// repacked layout.
+// sixteen for all but Q5_K on AVX-512 BW, for the VNNI kernels) into that
+// layout, and F16 matrices as they are (see copied), threads at a time,
+// and releases the mapped originals so the weights are not resident
+// twice. llama.cpp repacks at load time too. The map is empty where no
+// matrix is packed or copied.
 func packWeights(m *engine.Model, threads int, mem *weightMem) (packedWeights, error) {
 	var todo []packGroup
 	seen := map[*gguf.TensorInfo]bool{}
 	packable := func(t *gguf.TensorInfo) bool {
-		return t != nil && !seen[t] && len(t.Dims) == 2 && kernels.CanPack(matrixOf(t))
+		return t != nil && !seen[t] && len(t.Dims) == 2 && (kernels.CanPack(matrixOf(t)) || copied(t))
 	}
 	add := func(t *gguf.TensorInfo) {
 		if packable(t) {
@@ -66,7 +67,7 @@ func packWeights(m *engine.Model, threads int, mem *weightMem) (packedWeights, e
 	fuse := func(l int, gate bool, ts ...*gguf.TensorInfo) {
 		for _, t := range ts {
 			if !packable(t) || t.Type != ts[0].Type || t.Dims[0] != ts[0].Dims[0] ||
-				kernels.PackLayout(matrixOf(t)) != kernels.PackLayout(matrixOf(ts[0])) {
+				layoutOf(t) != layoutOf(ts[0]) {
 				return
 			}
 		}
@@ -118,7 +119,7 @@ func packWeights(m *engine.Model, threads int, mem *weightMem) (packedWeights, e
 func packGroupInto(f *gguf.File, g packGroup, mem *weightMem, out *packedWeights, mu *sync.Mutex) error {
 	size := 0
 	for _, t := range g.ts {
-		size += kernels.PackedSize(matrixOf(t))
+		size += packedSize(t)
 	}
 	dst, err := mem.alloc(size)
 	if err != nil {
@@ -128,8 +129,13 @@ func packGroupInto(f *gguf.File, g packGroup, mem *weightMem, out *packedWeights
 	off, rows := 0, 0
 	for i, t := range g.ts {
 		m := matrixOf(t)
-		n := kernels.PackedSize(m)
-		if views[i], err = packInto(f, m, dst[off:off+n:off+n]); err != nil {
+		n := packedSize(t)
+		if copied(t) {
+			views[i], err = copyInto(f, m, dst[off:off+n:off+n])
+		} else {
+			views[i], err = packInto(f, m, dst[off:off+n:off+n])
+		}
+		if err != nil {
 			return fmt.Errorf("cpu: repack %q: %w", t.Name, err)
 		}
 		off += n
@@ -174,6 +180,48 @@ func packInto(f *gguf.File, m kernels.Matrix, dst []byte) (kernels.Matrix, error
 		}
 	}
 	return kernels.Matrix{Type: m.Type, Rows: m.Rows, Cols: m.Cols, Data: dst, Layout: kernels.PackLayout(m)}, nil
+}
+
+// copied reports whether t is an F16 matrix, which keeps its row layout
+// but is copied like the repacked ones: into huge pages, whose TLB misses
+// a decode step streaming 2.5 GB (a 1B model) would otherwise take every
+// 4 KiB, and back to back with its layer's Q/K/V or gate/up so that those
+// share one matmul.
+func copied(t *gguf.TensorInfo) bool {
+	return t.Type == gguf.TypeF16 && len(t.Dims) == 2 && t.Dims[1] > 0 && int(t.Dims[1])%8 == 0
+}
+
+// layoutOf is the layout t gets in the packed weights.
+func layoutOf(t *gguf.TensorInfo) kernels.Layout {
+	if copied(t) {
+		return kernels.LayoutRows
+	}
+	return kernels.PackLayout(matrixOf(t))
+}
+
+// packedSize is the bytes t takes in the packed weights.
+func packedSize(t *gguf.TensorInfo) int {
+	if copied(t) {
+		return len(t.Data)
+	}
+	return kernels.PackedSize(matrixOf(t))
+}
+
+// copyInto copies m into dst piece by piece as packInto does, keeping its
+// layout.
+func copyInto(f *gguf.File, m kernels.Matrix, dst []byte) (kernels.Matrix, error) {
+	if len(dst) != len(m.Data) {
+		return kernels.Matrix{}, fmt.Errorf("copy of a %dx%d %v matrix: %d bytes for %d", m.Rows, m.Cols, m.Type, len(dst), len(m.Data))
+	}
+	for off := 0; off < len(m.Data); off += packPiece {
+		end := min(len(m.Data), off+packPiece)
+		copy(dst[off:end], m.Data[off:end])
+		if f != nil {
+			f.ReleaseBytes(m.Data[off:end])
+		}
+	}
+	m.Data = dst
+	return m, nil
 }
 
 // matrixOf views a 2-D tensor as a kernels.Matrix (rows of Dims[0] values).

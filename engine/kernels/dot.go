@@ -5,6 +5,11 @@ package kernels
 type dotSet struct {
 	q8_0, q4_0, q4_K, q6_K func(w []byte, a *Q8, blk0, nb int) float32
 	f16, f32               func(w []byte, x []float32) float32
+	// f16rows, nil where there is none, multiplies rows [0, rows) of an
+	// F16 matrix (rb bytes apart; cols a multiple of 16) by nTok tokens in
+	// register tiles, token t's results at out[t*ostride:][:rows]. A
+	// result does not depend on rows, nTok or the row's place in the tile.
+	f16rows func(w []byte, rb, rows int, x []float32, cols, nTok int, out []float32, ostride int)
 	// Four-token kernels (nil where there is none): out[t] is the dot of
 	// w with token t's blocks, which start tokBlocks*t blocks after blk0.
 	// Results equal four single-token calls (bit for bit for Q8_0, Q4_K, Q6_K).

@@ -377,6 +377,9 @@ func init() {
 			gemmQ6_Kx8x4VNNI(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*16], nb, nb*QK_K, nb*4, nb*64, &out[0], 4*ostride)
 		}
 	}
+	if hasAVX512 {
+		fastDots.f16rows = f16RowsAVX512
+	}
 	if hasAVX512BW {
 		fastDots.q6_Kx4 = func(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32) {
 			dotQ6_Kx4AVX512(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], nb, tokBlocks*QK_K, tokBlocks*4, out)

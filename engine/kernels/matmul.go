@@ -199,6 +199,10 @@ func (j *job) rows(a *Q8, lo, hi int, o *[4]float32) {
 		j.packedRows(a, lo, hi)
 		return
 	}
+	if j.w.Type == gguf.TypeF16 && active.f16rows != nil && j.w.Cols%16 == 0 {
+		j.rowsF16(lo, hi)
+		return
+	}
 	tile := max(1, tileBytes/j.rowBytes)
 	if j.nTok == 1 {
 		tile = hi - lo
@@ -215,6 +219,20 @@ func (j *job) rows(a *Q8, lo, hi int, o *[4]float32) {
 		for ; t < j.nTok; t++ {
 			j.rowsForToken(a, r0, r1, t)
 		}
+	}
+}
+
+// rowsF16 is rows for F16 weights on the tile kernels: every token runs
+// over a cache tile of rows before the next tile.
+func (j *job) rowsF16(lo, hi int) {
+	tile := max(4, tileBytes/j.rowBytes&^3)
+	if j.nTok == 1 {
+		tile = hi - lo
+	}
+	n := j.w.Cols
+	for r0 := lo; r0 < hi; r0 += tile {
+		r1 := min(hi, r0+tile)
+		active.f16rows(j.w.Data[r0*j.rowBytes:r1*j.rowBytes], j.rowBytes, r1-r0, j.x[:j.nTok*n], n, j.nTok, j.out[r0:], j.w.Rows)
 	}
 }
 
