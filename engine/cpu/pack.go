@@ -182,13 +182,14 @@ func packInto(f *gguf.File, m kernels.Matrix, dst []byte) (kernels.Matrix, error
 	return kernels.Matrix{Type: m.Type, Rows: m.Rows, Cols: m.Cols, Data: dst, Layout: kernels.PackLayout(m)}, nil
 }
 
-// copied reports whether t is an F16 matrix, which keeps its row layout
-// but is copied like the repacked ones: into huge pages, whose TLB misses
-// a decode step streaming 2.5 GB (a 1B model) would otherwise take every
-// 4 KiB, and back to back with its layer's Q/K/V or gate/up so that those
-// share one matmul.
+// copied reports whether t is an F16 (or BF16, where the kernels take it)
+// matrix, which keeps its row layout but is copied like the repacked ones:
+// into huge pages, whose TLB misses a decode step streaming 2.5 GB (a 1B
+// model) would otherwise take every 4 KiB, and back to back with its
+// layer's Q/K/V or gate/up so that those share one matmul.
 func copied(t *gguf.TensorInfo) bool {
-	return t.Type == gguf.TypeF16 && len(t.Dims) == 2 && t.Dims[1] > 0 && int(t.Dims[1])%8 == 0
+	half := t.Type == gguf.TypeF16 || t.Type == gguf.TypeBF16 && kernels.Supported(gguf.TypeBF16)
+	return half && len(t.Dims) == 2 && t.Dims[1] > 0 && int(t.Dims[1])%8 == 0
 }
 
 // layoutOf is the layout t gets in the packed weights.

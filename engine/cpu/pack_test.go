@@ -51,7 +51,7 @@ func requantized(tb testing.TB, t gguf.Type) *engine.Model {
 	return m
 }
 
-// TestPackedBackend runs each packable type (and F16, which is copied)
+// TestPackedBackend runs each packable type (and F16 and BF16, copied)
 // through whole forward passes: the repacked backend against the same
 // model's float reference (within activation-quantization noise), and a
 // batch of three sequences against each sequence alone (bit for bit: the
@@ -74,7 +74,7 @@ func TestPackedBackend(t *testing.T) {
 
 func testPackedBackend(t *testing.T) {
 	prompts := [][]int32{{1, 50, 100, 7, 300}, {2, 9}, {400, 3, 3, 60}}
-	for _, typ := range []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ8_0, gguf.TypeQ4_K, gguf.TypeQ5_K, gguf.TypeQ6_K, gguf.TypeF16} {
+	for _, typ := range []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ8_0, gguf.TypeQ4_K, gguf.TypeQ5_K, gguf.TypeQ6_K, gguf.TypeF16, gguf.TypeBF16} {
 		t.Run(typ.String(), func(t *testing.T) {
 			m := requantized(t, typ)
 			activationsQuantized = false

@@ -10,6 +10,9 @@ type dotSet struct {
 	// register tiles, token t's results at out[t*ostride:][:rows]. A
 	// result does not depend on rows, nTok or the row's place in the tile.
 	f16rows func(w []byte, rb, rows int, x []float32, cols, nTok int, out []float32, ostride int)
+	// bf16rows is f16rows for BF16 weights; without it BF16 runs on
+	// engine/cpu's reference (Supported says no).
+	bf16rows func(w []byte, rb, rows int, x []float32, cols, nTok int, out []float32, ostride int)
 	// Four-token kernels (nil where there is none): out[t] is the dot of
 	// w with token t's blocks, which start tokBlocks*t blocks after blk0.
 	// Results equal four single-token calls (bit for bit for Q8_0, Q4_K, Q6_K).

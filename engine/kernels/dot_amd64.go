@@ -378,7 +378,8 @@ func init() {
 		}
 	}
 	if hasAVX512 {
-		fastDots.f16rows = f16RowsAVX512
+		fastDots.f16rows = f16Tiles.rows
+		fastDots.bf16rows = bf16Tiles.rows
 	}
 	if hasAVX512BW {
 		fastDots.q6_Kx4 = func(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32) {

@@ -16,13 +16,19 @@ type Matrix struct {
 	Layout     Layout // LayoutRows unless repacked by Pack
 }
 
-// Supported reports whether MatMul has kernels for weights of type t.
+// Supported reports whether MatMul has kernels for weights of type t: the
+// Go references and their fast versions for F32, F16, Q8_0, Q4_0, Q4_K and
+// Q6_K, and the fast row dots of extra.go for other types where this CPU
+// has them.
 func Supported(t gguf.Type) bool {
 	switch t {
 	case gguf.TypeF32, gguf.TypeF16, gguf.TypeQ8_0, gguf.TypeQ4_0, gguf.TypeQ4_K, gguf.TypeQ6_K:
 		return true
 	}
-	return false
+	if t == gguf.TypeBF16 {
+		return active.bf16rows != nil
+	}
+	return extraDot(t) != nil
 }
 
 // tileBytes is the weight bytes a worker keeps hot in its L2 while it runs
@@ -124,10 +130,15 @@ func (p *Pool) MatMul(out []float32, w Matrix, x []float32, nTok int) error {
 		per := groupRows(w.Layout)
 		p.job.chunk = (p.job.chunk + per - 1) / per * per // whole groups
 	}
-	if w.Type == gguf.TypeF16 {
-		// ggml multiplies F16 weights with activations converted to F16.
+	if w.Type == gguf.TypeF16 || w.Type == gguf.TypeBF16 {
+		// ggml multiplies F16 (BF16) weights with activations converted
+		// to F16 (BF16).
 		p.xh = grow(p.xh, nTok*w.Cols)
-		roundF16Slice(p.xh, x[:nTok*w.Cols])
+		if w.Type == gguf.TypeF16 {
+			roundF16Slice(p.xh, x[:nTok*w.Cols])
+		} else {
+			roundBF16Slice(p.xh, x[:nTok*w.Cols])
+		}
 		p.job.x = p.xh
 	} else if w.Type != gguf.TypeF32 {
 		p.act.resize(nTok*w.Cols, actBlock(w.Type))
@@ -199,8 +210,8 @@ func (j *job) rows(a *Q8, lo, hi int, o *[4]float32) {
 		j.packedRows(a, lo, hi)
 		return
 	}
-	if j.w.Type == gguf.TypeF16 && active.f16rows != nil && j.w.Cols%16 == 0 {
-		j.rowsF16(lo, hi)
+	if f := tileRows(j.w.Type); f != nil && j.w.Cols%16 == 0 {
+		j.rowsTiled(f, lo, hi)
 		return
 	}
 	tile := max(1, tileBytes/j.rowBytes)
@@ -222,9 +233,20 @@ func (j *job) rows(a *Q8, lo, hi int, o *[4]float32) {
 	}
 }
 
-// rowsF16 is rows for F16 weights on the tile kernels: every token runs
-// over a cache tile of rows before the next tile.
-func (j *job) rowsF16(lo, hi int) {
+// tileRows is the active tile kernel for F16 or BF16 weights, nil if none.
+func tileRows(t gguf.Type) func(w []byte, rb, rows int, x []float32, cols, nTok int, out []float32, ostride int) {
+	switch t {
+	case gguf.TypeF16:
+		return active.f16rows
+	case gguf.TypeBF16:
+		return active.bf16rows
+	}
+	return nil
+}
+
+// rowsTiled is rows for F16 or BF16 weights on their tile kernels f: every
+// token runs over a cache tile of rows before the next tile.
+func (j *job) rowsTiled(f func(w []byte, rb, rows int, x []float32, cols, nTok int, out []float32, ostride int), lo, hi int) {
 	tile := max(4, tileBytes/j.rowBytes&^3)
 	if j.nTok == 1 {
 		tile = hi - lo
@@ -232,7 +254,7 @@ func (j *job) rowsF16(lo, hi int) {
 	n := j.w.Cols
 	for r0 := lo; r0 < hi; r0 += tile {
 		r1 := min(hi, r0+tile)
-		active.f16rows(j.w.Data[r0*j.rowBytes:r1*j.rowBytes], j.rowBytes, r1-r0, j.x[:j.nTok*n], n, j.nTok, j.out[r0:], j.w.Rows)
+		f(j.w.Data[r0*j.rowBytes:r1*j.rowBytes], j.rowBytes, r1-r0, j.x[:j.nTok*n], n, j.nTok, j.out[r0:], j.w.Rows)
 	}
 }
 
@@ -270,10 +292,13 @@ func (j *job) rowsForToken(a *Q8, r0, r1, t int) {
 	out := j.out[t*w.Rows : (t+1)*w.Rows]
 	var qdot func([]byte, *Q8, int, int) float32
 	switch w.Type {
-	case gguf.TypeF32, gguf.TypeF16:
+	case gguf.TypeF32, gguf.TypeF16, gguf.TypeBF16:
 		fdot := active.f32
-		if w.Type == gguf.TypeF16 {
+		switch w.Type {
+		case gguf.TypeF16:
 			fdot = active.f16
+		case gguf.TypeBF16:
+			fdot = refDotBF16
 		}
 		x := j.x[t*n : (t+1)*n]
 		for r := r0; r < r1; r++ {
@@ -288,6 +313,8 @@ func (j *job) rowsForToken(a *Q8, r0, r1, t int) {
 		qdot = active.q4_K
 	case gguf.TypeQ6_K:
 		qdot = active.q6_K
+	default:
+		qdot = extraDot(w.Type)
 	}
 	nb := n / a.Block
 	for r := r0; r < r1; r++ {

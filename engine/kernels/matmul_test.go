@@ -10,6 +10,9 @@ import (
 
 var matTypes = []gguf.Type{gguf.TypeF32, gguf.TypeF16, gguf.TypeQ8_0, gguf.TypeQ4_0, gguf.TypeQ4_K, gguf.TypeQ6_K}
 
+// extraTypes have kernels only where the CPU has them (Supported says).
+var extraTypes = []gguf.Type{gguf.TypeBF16, gguf.TypeQ2_K, gguf.TypeQ3_K, gguf.TypeQ4_1, gguf.TypeQ5_0, gguf.TypeQ5_1}
+
 // randMatrix quantizes a random float matrix with gguf's quantizers, so the
 // weights look like real ones (unlike randWeights' random bit patterns).
 func randMatrix(tb testing.TB, r *rand.Rand, t gguf.Type, rows, cols int) Matrix {
@@ -43,6 +46,11 @@ func naiveMatMul(tb testing.TB, w Matrix, x []float32, nTok int) (want, bound []
 				xq[t*w.Cols+i] = float64(roundF16(v))
 			}
 			continue
+		case w.Type == gguf.TypeBF16:
+			for i, v := range xt {
+				xq[t*w.Cols+i] = float64(roundBF16(v))
+			}
+			continue
 		case actBlock(w.Type) == QK_K:
 			QuantizeQ8_K(&a, xt)
 		default:
@@ -70,9 +78,15 @@ func naiveMatMul(tb testing.TB, w Matrix, x []float32, nTok int) (want, bound []
 
 func TestMatMulMatchesNaive(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
+	types := matTypes
+	for _, typ := range extraTypes {
+		if Supported(typ) {
+			types = append(types, typ)
+		}
+	}
 	for _, threads := range []int{1, 2, 3} {
 		p := NewPool(threads)
-		for _, typ := range matTypes {
+		for _, typ := range types {
 			for _, nTok := range []int{1, 3, 17} {
 				rows, cols := 37, 2*QK_K
 				w := randMatrix(t, r, typ, rows, cols)

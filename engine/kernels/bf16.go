@@ -1,0 +1,27 @@
+package kernels
+
+import (
+	"math"
+
+	"github.com/orcd/orcd/gguf"
+)
+
+// roundBF16 rounds f to bfloat16 precision (ties to even, NaN kept) and
+// back, as ggml converts activations for BF16 weights (GGML_FP32_TO_BF16).
+func roundBF16(f float32) float32 { return gguf.BF16ToF32(gguf.F32ToBF16(f)) }
+
+func roundBF16Slice(dst, src []float32) {
+	for i, v := range src {
+		dst[i] = roundBF16(v)
+	}
+}
+
+// refDotBF16 is the dot of a BF16 row with x (already rounded to
+// bfloat16): the fallback for rows whose length is not a multiple of 16.
+func refDotBF16(w []byte, x []float32) float32 {
+	var s float32
+	for i, v := range x {
+		s += math.Float32frombits(uint32(le16(w[2*i:]))<<16) * v
+	}
+	return s
+}

@@ -1,0 +1,40 @@
+package kernels
+
+import "github.com/orcd/orcd/gguf"
+
+// rowDot is one weight row (nb blocks of its type) against token blocks
+// [blk0, blk0+nb) of a: the signature of the row dots of the weight types
+// that have no packed kernels (Q2_K, Q3_K, Q4_1, Q5_0, Q5_1). Each type's
+// activations are quantized as ggml quantizes them for it (extraActBlock):
+// Q8_K blocks (with BSums) for the K-quants, Q8_0 blocks otherwise.
+type rowDot func(w []byte, a *Q8, blk0, nb int) float32
+
+// fastExtra holds the assembly row dots of those types, registered by the
+// files that implement them (registerExtra in a package-level var, so
+// that it runs before init). A type without one here runs on engine/cpu's
+// float reference.
+var fastExtra = map[gguf.Type]rowDot{}
+
+// refExtra holds their Go definitions, which the tests hold the assembly
+// to. They are not used for serving: engine/cpu's float reference is
+// faster than integer Go dots on every token.
+var refExtra = map[gguf.Type]rowDot{}
+
+func registerExtra(t gguf.Type, fast, ref rowDot) bool {
+	if fast != nil {
+		fastExtra[t] = fast
+	}
+	if ref != nil {
+		refExtra[t] = ref
+	}
+	return true
+}
+
+// extraDot is the row dot MatMul uses for weights of type t, nil if none
+// (or the reference kernels are selected).
+func extraDot(t gguf.Type) rowDot {
+	if activeName == "ref" {
+		return nil
+	}
+	return fastExtra[t]
+}
