@@ -70,10 +70,34 @@ func naiveMatMul(tb testing.TB, w Matrix, x []float32, nTok int) (want, bound []
 				s += p
 				b += math.Abs(p)
 			}
-			want[t*w.Rows+r], bound[t*w.Rows+r] = s, b
+			// Callers allow 1e-5 of bound: the slack goes in scaled up.
+			want[t*w.Rows+r], bound[t*w.Rows+r] = s, b+1e5*q8_1Slack(w, r, x[t*w.Cols:(t+1)*w.Cols])
 		}
 	}
 	return want, bound
+}
+
+// q8_1Slack is what ggml's q8_1 activations may cost a Q4_1 or Q5_1 row
+// (0 for other types): the block minimum meets the block's activation sum
+// stored as f16, so each block can be off by |m·D·Σq|·2^-11.
+func q8_1Slack(w Matrix, r int, x []float32) float64 {
+	if w.Type != gguf.TypeQ4_1 && w.Type != gguf.TypeQ5_1 {
+		return 0
+	}
+	var a Q8
+	QuantizeQ8_0(&a, x)
+	bs := w.Type.BlockBytes()
+	row := w.Data[r*(w.Cols/QK8_0)*bs:]
+	slack := 0.0
+	for b := 0; b < w.Cols/QK8_0; b++ {
+		m := float64(f16ToF32(le16(row[b*bs+2:])))
+		sum := 0
+		for _, q := range a.Qs[b*QK8_0 : (b+1)*QK8_0] {
+			sum += int(q)
+		}
+		slack += math.Abs(m*float64(a.D[b])*float64(sum)) / 2048
+	}
+	return slack
 }
 
 func TestMatMulMatchesNaive(t *testing.T) {

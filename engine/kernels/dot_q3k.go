@@ -1,0 +1,104 @@
+package kernels
+
+import (
+	"encoding/binary"
+	"math"
+
+	"github.com/orcd/orcd/gguf"
+)
+
+var _ = registerExtra(gguf.TypeQ3_K, nil, refDotQ3_K)
+
+// Layout of ggml's block_q3_K (110 bytes for 256 values).
+const (
+	q3kHmaskOff  = 0   // 32 bytes: bit 4j+k of byte l is the high bit of value 128j+32k+l
+	q3kQsOff     = 32  // 64 bytes: 2 low bits, value 128j+32k+l in bits 2k of byte 32j+l
+	q3kScalesOff = 96  // 12 bytes: sixteen 6-bit scales, stored plus 32
+	q3kDOff      = 108 // f16 super-block scale
+	q3kBytes     = 110
+)
+
+// refDotQ3_K is ggml_vec_dot_q3_K_q8_K as llama.cpp runs it on x86 (the
+// AVX2 branch). Its integer part is that of the generic version: value
+// q = low2 - (high bit clear ? 4 : 0), times the activation quant, times
+// (scale-32), summed exactly. The AVX2 branch keeps those sums in 8 int32
+// lanes, lane i holding bytes 4i..4i+3 of every 32-value chunk (that is
+// where vpmaddubsw+vpmaddwd leave them); per block each lane is converted
+// to float and FMAed with d = y.d*x.d, and the 8 lanes are reduced at the
+// end by hsum_float_8. The generic version's float order differs (lanes by
+// index mod 8, separate multiply and add); we follow the AVX2 one so that
+// the assembly can match this reference bit for bit.
+func refDotQ3_K(w []byte, a *Q8, blk0, nb int) float32 {
+	var acc [8]float32
+	var sc [16]int32
+	for b := 0; b < nb; b++ {
+		blk := w[b*q3kBytes : (b+1)*q3kBytes]
+		hm := blk[q3kHmaskOff : q3kHmaskOff+32]
+		qs := blk[q3kQsOff : q3kQsOff+64]
+		q3kUnpackScales(blk[q3kScalesOff:q3kScalesOff+12], &sc)
+		y := a.Qs[(blk0+b)*QK_K : (blk0+b+1)*QK_K]
+		var lane [8]int32
+		for j := 0; j < 2; j++ {
+			for k := 0; k < 4; k++ {
+				bit, shift := uint(4*j+k), uint(2*k)
+				for l := 0; l < 32; l++ {
+					q := int32(qs[32*j+l] >> shift & 3)
+					if hm[l]>>bit&1 == 0 {
+						q -= 4
+					}
+					lane[l/4] += sc[8*j+2*k+l/16] * q * int32(y[128*j+32*k+l])
+				}
+			}
+		}
+		d := a.D[blk0+b] * f16ToF32(le16(blk[q3kDOff:]))
+		for i := range acc {
+			acc[i] = q3kFMA(d, float32(lane[i]), acc[i])
+		}
+	}
+	// hsum_float_8: high half onto low half, then (0+2)+(1+3).
+	return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
+}
+
+// q3kUnpackScales unpacks the 12 scale bytes as ggml does (kmask1/kmask2 on
+// three little-endian words) and removes the +32 offset.
+func q3kUnpackScales(s []byte, out *[16]int32) {
+	const lo4, lo2 = 0x0f0f0f0f, 0x03030303
+	a0 := binary.LittleEndian.Uint32(s[0:])
+	a1 := binary.LittleEndian.Uint32(s[4:])
+	a2 := binary.LittleEndian.Uint32(s[8:])
+	aux := [4]uint32{
+		a0&lo4 | (a2>>0&lo2)<<4,
+		a1&lo4 | (a2>>2&lo2)<<4,
+		a0>>4&lo4 | (a2>>4&lo2)<<4,
+		a1>>4&lo4 | (a2>>6&lo2)<<4,
+	}
+	for i, v := range aux {
+		for k := 0; k < 4; k++ {
+			out[4*i+k] = int32(v>>(8*k)&0xff) - 32
+		}
+	}
+}
+
+// q3kFMA is a float32 fused multiply-add (vfmadd231ps), correctly rounded.
+// Go has no float32 FMA, and rounding math.FMA's float64 result to float32
+// can round twice; instead the exact product plus c is rounded to float64
+// with round-to-odd (53 >= 24+2 bits make the second rounding exact).
+func q3kFMA(a, b, c float32) float32 {
+	p := float64(float64(a) * float64(b)) // exact: 48 significant bits
+	cc := float64(c)
+	s := p + cc
+	bv := s - p
+	e := (p - (s - bv)) + (cc - bv) // Knuth's TwoSum: s+e == p+cc exactly
+	if e != 0 {
+		bits := math.Float64bits(s)
+		if bits&1 == 0 {
+			if (e > 0) == (s > 0) {
+				bits++ // true value lies further from zero than s
+			} else {
+				bits--
+			}
+			s = math.Float64frombits(bits)
+		}
+	}
+	return float32(s)
+}

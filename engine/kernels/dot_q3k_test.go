@@ -1,0 +1,188 @@
+package kernels
+
+import (
+	"math"
+	"math/big"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/orcd/orcd/gguf"
+)
+
+// q3kRandRow is nb random Q3_K blocks: every quant, hmask and scale bit
+// random, the f16 d a realistic magnitude of either sign.
+func q3kRandRow(r *rand.Rand, nb int) []byte {
+	w := make([]byte, nb*q3kBytes)
+	for i := range w {
+		w[i] = byte(r.Uint32())
+	}
+	for b := 0; b < nb; b++ {
+		h := f32ToF16((r.Float32() - 0.5) * 0.02)
+		w[b*q3kBytes+q3kDOff], w[b*q3kBytes+q3kDOff+1] = byte(h), byte(h>>8)
+	}
+	return w
+}
+
+func q3kActs(t testing.TB, r *rand.Rand, blocks int) *Q8 {
+	var a Q8
+	if err := QuantizeQ8_K(&a, randVec(r, blocks*QK_K)); err != nil {
+		t.Fatal(err)
+	}
+	return &a
+}
+
+// q3kDefinition is the float64 dot of the dequantized row and activations,
+// and Σ|products| to size the tolerance.
+func q3kDefinition(w []byte, a *Q8, blk0, nb int) (dot, abs float64) {
+	wf := make([]float32, nb*QK_K)
+	gguf.DequantizeRowQ3_K(w[:nb*q3kBytes], wf)
+	off := blk0 * QK_K
+	for i, v := range wf {
+		p := float64(v) * float64(a.Qs[off+i]) * float64(a.D[(off+i)/a.Block])
+		dot += p
+		abs += math.Abs(p)
+	}
+	return dot, abs
+}
+
+func TestExtraQ3_KReferenceMatchesDefinition(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 32))
+	for _, c := range []struct{ nb, blk0 int }{{1, 0}, {2, 0}, {5, 0}, {1, 3}, {2, 1}, {5, 2}} {
+		for rep := 0; rep < 20; rep++ {
+			w := q3kRandRow(r, c.nb)
+			a := q3kActs(t, r, c.blk0+c.nb)
+			got := refDotQ3_K(w, a, c.blk0, c.nb)
+			want, abs := q3kDefinition(w, a, c.blk0, c.nb)
+			if d := math.Abs(float64(got) - want); d > 1e-5*abs+1e-6 {
+				t.Fatalf("nb=%d blk0=%d: reference %v, definition %v (diff %g, Σ|p| %g)", c.nb, c.blk0, got, want, d, abs)
+			}
+		}
+	}
+}
+
+// TestExtraQ3_KScaleUnpack checks each of the 16 scales on its own: a block
+// whose quants are all +3 (high bits set) against unit activations puts
+// 16*3*(scale-32) in the sum of its group only.
+func TestExtraQ3_KScaleUnpack(t *testing.T) {
+	r := rand.New(rand.NewPCG(33, 34))
+	for rep := 0; rep < 50; rep++ {
+		w := q3kRandRow(r, 1)
+		var sc [16]int32
+		q3kUnpackScales(w[q3kScalesOff:q3kScalesOff+12], &sc)
+		wf := make([]float32, QK_K)
+		gguf.DequantizeRowQ3_K(w, wf)
+		d := gguf.F16ToF32(le16(w[q3kDOff:]))
+		for g := 0; g < 16; g++ {
+			for i := 16 * g; i < 16*g+16; i++ {
+				var q int32
+				j, k, l := i/128, i%128/32, i%32
+				q = int32(w[q3kQsOff+32*j+l] >> (2 * k) & 3)
+				if w[q3kHmaskOff+l]>>(4*j+k)&1 == 0 {
+					q -= 4
+				}
+				if want := d * float32(sc[g]) * float32(q); wf[i] != want {
+					t.Fatalf("value %d: dequantized %v, from our scales %v (scale %d)", i, wf[i], want, sc[g])
+				}
+			}
+		}
+	}
+}
+
+// TestExtraQ3_KFastMatchesReference holds the assembly to the reference bit
+// for bit: both keep ggml's AVX2 lanes and its FMA/reduction order.
+func TestExtraQ3_KFastMatchesReference(t *testing.T) {
+	fast := fastExtra[gguf.TypeQ3_K]
+	if fast == nil {
+		t.Log("no fast Q3_K kernel on this CPU")
+		return
+	}
+	r := rand.New(rand.NewPCG(35, 36))
+	for rep := 0; rep < 400; rep++ {
+		nb := 1 + rep%17
+		if rep%50 == 0 {
+			nb = 64
+		}
+		blk0 := rep % 4
+		w := q3kRandRow(r, nb)
+		a := q3kActs(t, r, blk0+nb)
+		if rep%25 == 1 { // extremes: all bits set or clear, large activations
+			fill := byte(0xff * (rep / 25 % 2))
+			for i := range w {
+				if i%q3kBytes < q3kDOff {
+					w[i] = fill
+				}
+			}
+			for i := range a.Qs {
+				a.Qs[i] = int8(127 - 254*(i%2))
+			}
+		}
+		want := refDotQ3_K(w, a, blk0, nb)
+		got := fast(w, a, blk0, nb)
+		if math.Float32bits(got) != math.Float32bits(want) {
+			t.Fatalf("rep %d nb=%d blk0=%d: fast %v, reference %v", rep, nb, blk0, got, want)
+		}
+	}
+}
+
+// TestExtraQ3_KFMA checks q3kFMA against exact rounding (math/big), on
+// random operands and on sums just off a float32 midpoint, where rounding
+// through float64 first would go wrong.
+func TestExtraQ3_KFMA(t *testing.T) {
+	r := rand.New(rand.NewPCG(37, 38))
+	one := float32(1 + 1.0/(1<<23))
+	for i := 0; i < 100000; i++ {
+		a := float32(r.NormFloat64())
+		b := float32(r.Int32N(1<<20) - 1<<19)
+		c := float32(r.NormFloat64() * 1e5)
+		if i%2 == 1 {
+			// a*b = ±(half an ulp of c)·(1-2^-46): the exact sum sits just
+			// inside a midpoint that float64 cannot tell apart from it.
+			c = math.Float32frombits(r.Uint32()&0x3fffffff | 0x10000000)
+			half := (math.Nextafter32(c, float32(math.Inf(1))) - c) / 2
+			a, b = one, half*(1-1.0/(1<<23))
+			if r.IntN(2) == 0 {
+				b = -b
+			}
+		}
+		got, want := q3kFMA(a, b, c), q3kFMAExact(a, b, c)
+		if math.Float32bits(got) != math.Float32bits(want) {
+			t.Fatalf("fma(%v, %v, %v) = %v, want %v", a, b, c, got, want)
+		}
+	}
+}
+
+func q3kFMAExact(a, b, c float32) float32 {
+	bf := func(f float32) *big.Float { return new(big.Float).SetPrec(400).SetFloat64(float64(f)) }
+	x := bf(a)
+	x.Mul(x, bf(b))
+	x.Add(x, bf(c))
+	f, _ := x.Float32()
+	return f
+}
+
+// BenchmarkExtraDotQ3_K streams 256 rows of 16 blocks (450 KB, in L2)
+// through the fast kernel and the reference; the metric is weight GB/s.
+func BenchmarkExtraDotQ3_K(b *testing.B) {
+	const rows, nb = 256, 16
+	r := rand.New(rand.NewPCG(39, 40))
+	w := q3kRandRow(r, rows*nb)
+	a := q3kActs(b, r, nb)
+	for _, k := range []struct {
+		name string
+		dot  rowDot
+	}{{"fast", fastExtra[gguf.TypeQ3_K]}, {"ref", refDotQ3_K}} {
+		if k.dot == nil {
+			continue
+		}
+		b.Run(k.name, func(b *testing.B) {
+			var sink float32
+			for b.Loop() {
+				for i := 0; i < rows; i++ {
+					sink += k.dot(w[i*nb*q3kBytes:], a, 0, nb)
+				}
+			}
+			b.ReportMetric(float64(rows*nb*q3kBytes)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+			_ = sink
+		})
+	}
+}
