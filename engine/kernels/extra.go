@@ -38,3 +38,27 @@ func extraDot(t gguf.Type) rowDot {
 	}
 	return fastExtra[t]
 }
+
+// quadDot is a rowDot for four tokens at once: out[t] is the dot of w
+// with token t's blocks, which start tokBlocks*t blocks after blk0. Every
+// out[t] must equal the type's rowDot on that token bit for bit: a token's
+// result may not depend on the batch it shares (engine/cpu's promise).
+type quadDot func(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32)
+
+// fastExtraQuad holds the four-token kernels of the extra types, where
+// they have one (registerExtraQuad, as registerExtra).
+var fastExtraQuad = map[gguf.Type]quadDot{}
+
+func registerExtraQuad(t gguf.Type, fast quadDot) bool {
+	fastExtraQuad[t] = fast
+	return true
+}
+
+// extraQuad is the four-token kernel MatMul uses for weights of type t,
+// nil if none.
+func extraQuad(t gguf.Type) quadDot {
+	if activeName == "ref" {
+		return nil
+	}
+	return fastExtraQuad[t]
+}

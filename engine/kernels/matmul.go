@@ -270,7 +270,7 @@ func quad(t gguf.Type) func([]byte, *Q8, int, int, int, *[4]float32) {
 	case gguf.TypeQ6_K:
 		return active.q6_Kx4
 	}
-	return nil
+	return extraQuad(t)
 }
 
 // rowsFor4Tokens is rowsForToken for tokens t..t+3 at once: every weight
