@@ -51,11 +51,12 @@ func requantized(tb testing.TB, t gguf.Type) *engine.Model {
 	return m
 }
 
-// TestPackedBackend runs each packable type (and F16 and BF16, copied)
-// through whole forward passes: the repacked backend against the same
-// model's float reference (within activation-quantization noise), and a
-// batch of three sequences against each sequence alone (bit for bit: the
-// packed kernels' arithmetic per token does not depend on the batch).
+// TestPackedBackend runs each packable type (and F16 and BF16, copied, and
+// the types that only have row dots) through whole forward passes: the
+// repacked backend against the same model's float reference (within
+// activation-quantization noise), and a batch of three sequences against
+// each sequence alone (bit for bit: the kernels' arithmetic per token does
+// not depend on the batch).
 //
 // It runs twice: with this CPU's kernels and with those of a CPU that has
 // AVX2 but no AVX-512 (kernels.UseAVX2Only), which packs fewer types.
@@ -74,7 +75,7 @@ func TestPackedBackend(t *testing.T) {
 
 func testPackedBackend(t *testing.T) {
 	prompts := [][]int32{{1, 50, 100, 7, 300}, {2, 9}, {400, 3, 3, 60}}
-	for _, typ := range []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ8_0, gguf.TypeQ4_K, gguf.TypeQ5_K, gguf.TypeQ6_K, gguf.TypeF16, gguf.TypeBF16} {
+	for _, typ := range []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ8_0, gguf.TypeQ4_K, gguf.TypeQ5_K, gguf.TypeQ6_K, gguf.TypeF16, gguf.TypeBF16, gguf.TypeQ2_K, gguf.TypeQ3_K, gguf.TypeQ4_1, gguf.TypeQ5_0, gguf.TypeQ5_1} {
 		t.Run(typ.String(), func(t *testing.T) {
 			m := requantized(t, typ)
 			activationsQuantized = false
@@ -91,7 +92,7 @@ func testPackedBackend(t *testing.T) {
 				if kernels.CanPack(kernels.Matrix{Type: typ, Rows: 8, Cols: 256}) {
 					t.Fatalf("no %v matrix was repacked", typ)
 				}
-				t.Logf("this CPU has no packed %v kernels; comparing the row-layout path", typ)
+				t.Logf("%v is not repacked on this CPU; comparing the row-layout path", typ)
 			}
 			nv := m.Config.NVocab
 			alone := make([][]float32, len(prompts))
