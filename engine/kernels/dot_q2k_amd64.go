@@ -13,3 +13,24 @@ func fastDotQ2_K(w []byte, a *Q8, blk0, nb int) float32 {
 }
 
 var _ = hasAVX2 && registerExtra(gguf.TypeQ2_K, fastDotQ2_K, nil)
+
+// dotQ2_Kx4AVX2 is dotQ2_KAVX2 for four tokens at once (nb >= 0): token t's
+// quants at qs + t*qstride bytes, its scales at d + t*dstride bytes, its
+// bsums at bsums + t*bstride bytes; out[t] is bit for bit dotQ2_KAVX2 on
+// that token.
+//
+//go:noescape
+func dotQ2_Kx4AVX2(w *byte, qs *int8, d *float32, bsums *int16, nb, qstride, dstride, bstride int, out *[4]float32)
+
+func fastDotQ2_Kx4(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32) {
+	// The assembly reads whole blocks; check the ends once here.
+	_ = w[nb*q2KBlockBytes-1]
+	end := blk0 + 3*tokBlocks + nb // one past token 3's last block
+	_ = a.Qs[end*QK_K-1]
+	_ = a.D[end-1]
+	_ = a.BSums[end*16-1]
+	dotQ2_Kx4AVX2(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.BSums[blk0*16], nb,
+		tokBlocks*QK_K, tokBlocks*4, tokBlocks*32, out)
+}
+
+var _ = hasAVX2 && registerExtraQuad(gguf.TypeQ2_K, fastDotQ2_Kx4)

@@ -7,17 +7,21 @@ import (
 )
 
 // TestExtraRegistered checks that every extra type has its Go definition,
-// and its assembly wherever the CPU runs the fast kernels, so that a file
+// and its assembly (row dot and four-token kernel) wherever the CPU runs
+// the fast kernels, so that a file
 // dropped from the build does not silently send a type back to the float
 // reference.
 func TestExtraRegistered(t *testing.T) {
 	defer UseReference(false)
-	for _, typ := range []gguf.Type{gguf.TypeQ2_K, gguf.TypeQ3_K, gguf.TypeQ4_1, gguf.TypeQ5_0, gguf.TypeQ5_1} {
+	for _, typ := range []gguf.Type{gguf.TypeQ2_K, gguf.TypeQ3_K, gguf.TypeQ5_K, gguf.TypeQ4_1, gguf.TypeQ5_0, gguf.TypeQ5_1} {
 		if refExtra[typ] == nil {
 			t.Errorf("%v has no Go definition", typ)
 		}
 		if Impl() != "ref" && extraDot(typ) == nil {
 			t.Errorf("%v has no fast row dot on this CPU (%s)", typ, Impl())
+		}
+		if Impl() != "ref" && extraQuad(typ) == nil {
+			t.Errorf("%v has no four-token kernel on this CPU (%s)", typ, Impl())
 		}
 		if !Supported(typ) && Impl() != "ref" {
 			t.Errorf("Supported(%v) is false with the %s kernels", typ, Impl())

@@ -11,7 +11,7 @@ import (
 var matTypes = []gguf.Type{gguf.TypeF32, gguf.TypeF16, gguf.TypeQ8_0, gguf.TypeQ4_0, gguf.TypeQ4_K, gguf.TypeQ6_K}
 
 // extraTypes have kernels only where the CPU has them (Supported says).
-var extraTypes = []gguf.Type{gguf.TypeBF16, gguf.TypeQ2_K, gguf.TypeQ3_K, gguf.TypeQ4_1, gguf.TypeQ5_0, gguf.TypeQ5_1}
+var extraTypes = []gguf.Type{gguf.TypeBF16, gguf.TypeQ2_K, gguf.TypeQ3_K, gguf.TypeQ5_K, gguf.TypeQ4_1, gguf.TypeQ5_0, gguf.TypeQ5_1}
 
 // randMatrix quantizes a random float matrix with gguf's quantizers, so the
 // weights look like real ones (unlike randWeights' random bit patterns).
@@ -167,7 +167,7 @@ func TestMatMulErrors(t *testing.T) {
 	out, x := make([]float32, 2), make([]float32, 32)
 	cases := map[string]func() error{
 		"type": func() error {
-			return p.MatMul(out, Matrix{Type: gguf.TypeQ5_K, Rows: 2, Cols: 256, Data: make([]byte, 400)}, x, 1)
+			return p.MatMul(out, Matrix{Type: gguf.TypeQ8_K, Rows: 2, Cols: 256, Data: make([]byte, 2*292)}, make([]float32, 256), 1)
 		},
 		"cols":   func() error { return p.MatMul(out, Matrix{Type: gguf.TypeQ4_0, Rows: 2, Cols: 33, Data: w.Data}, x, 1) },
 		"data":   func() error { return p.MatMul(out, Matrix{Type: gguf.TypeQ4_0, Rows: 3, Cols: 32, Data: w.Data}, x, 1) },
