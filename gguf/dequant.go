@@ -18,20 +18,22 @@ var littleEndian = func() bool { x := uint16(1); return *(*byte)(unsafe.Pointer(
 type RowFunc func(src []byte, dst []float32)
 
 var dequantizers = map[Type]RowFunc{
-	TypeF32:  DequantizeRowF32,
-	TypeF16:  DequantizeRowF16,
-	TypeBF16: DequantizeRowBF16,
-	TypeQ4_0: DequantizeRowQ4_0,
-	TypeQ4_1: DequantizeRowQ4_1,
-	TypeQ5_0: DequantizeRowQ5_0,
-	TypeQ5_1: DequantizeRowQ5_1,
-	TypeQ8_0: DequantizeRowQ8_0,
-	TypeQ2_K: DequantizeRowQ2_K,
-	TypeQ3_K: DequantizeRowQ3_K,
-	TypeQ4_K: DequantizeRowQ4_K,
-	TypeQ5_K: DequantizeRowQ5_K,
-	TypeQ6_K: DequantizeRowQ6_K,
-	TypeQ8_K: DequantizeRowQ8_K,
+	TypeF32:    DequantizeRowF32,
+	TypeF16:    DequantizeRowF16,
+	TypeBF16:   DequantizeRowBF16,
+	TypeQ4_0:   DequantizeRowQ4_0,
+	TypeQ4_1:   DequantizeRowQ4_1,
+	TypeQ5_0:   DequantizeRowQ5_0,
+	TypeQ5_1:   DequantizeRowQ5_1,
+	TypeQ8_0:   DequantizeRowQ8_0,
+	TypeQ2_K:   DequantizeRowQ2_K,
+	TypeQ3_K:   DequantizeRowQ3_K,
+	TypeQ4_K:   DequantizeRowQ4_K,
+	TypeQ5_K:   DequantizeRowQ5_K,
+	TypeQ6_K:   DequantizeRowQ6_K,
+	TypeQ8_K:   DequantizeRowQ8_K,
+	TypeIQ4_NL: DequantizeRowIQ4_NL,
+	TypeIQ4_XS: DequantizeRowIQ4_XS,
 }
 
 // RowDequantizer returns the row function of t, or an error naming t when

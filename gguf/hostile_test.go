@@ -117,7 +117,7 @@ func deepArray(n int) []byte {
 // Unknown-but-listed types (IQ*, TQ*, MXFP4) parse and list; only
 // dequantizing them fails.
 func TestExoticTypesParse(t *testing.T) {
-	types := []Type{TypeIQ2_XXS, TypeIQ4_NL, TypeIQ4_XS, TypeTQ1_0, TypeTQ2_0, TypeMXFP4, TypeI8, TypeF64}
+	types := []Type{TypeIQ2_XXS, TypeIQ3_S, TypeIQ1_M, TypeTQ1_0, TypeTQ2_0, TypeMXFP4, TypeI8, TypeF64}
 	var ts []TensorInfo
 	for _, typ := range types {
 		n := uint64(typ.BlockSize())
