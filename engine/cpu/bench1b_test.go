@@ -19,7 +19,7 @@ import (
 // layers, 32 heads, 8 KV heads, n_ff 8192, tied embeddings, the 128256
 // token Llama 3 vocabulary, random weights. The file (about 0.7 or 1.2
 // GiB) is generated on first use into $ORCD_BENCH_DIR (default the temp
-// dir) and reused. Set ORCD_BENCH_1B=q4_0, q4_k, q8_0, f16, bf16, q2_k, q3_k, q5_k, q5_0, q4_1 or q5_1 to run them: they take
+// dir) and reused. Set ORCD_BENCH_1B=q4_0, q4_k, q8_0, f16, bf16, q2_k, q3_k, q5_k, q5_0, q4_1, q5_1, iq4_xs or iq4_nl to run them: they take
 // minutes on two cores, which a plain `go test -bench .` should not.
 
 // llama1BShape lists the tensors of the 1B shape in file order.
@@ -46,9 +46,9 @@ func llama1BShape() []gguf.TensorInfo {
 // llama1BFile returns the path of the generated model, making it first if
 // needed. For Q4_0 and Q4_K the embedding is Q6_K, as llama-quantize does.
 func llama1BFile(b *testing.B, quant string) string {
-	typ, ok := map[string]gguf.Type{"q4_0": gguf.TypeQ4_0, "q8_0": gguf.TypeQ8_0, "q4_k": gguf.TypeQ4_K, "f16": gguf.TypeF16, "bf16": gguf.TypeBF16, "q2_k": gguf.TypeQ2_K, "q3_k": gguf.TypeQ3_K, "q5_k": gguf.TypeQ5_K, "q5_0": gguf.TypeQ5_0, "q4_1": gguf.TypeQ4_1, "q5_1": gguf.TypeQ5_1}[quant]
+	typ, ok := map[string]gguf.Type{"q4_0": gguf.TypeQ4_0, "q8_0": gguf.TypeQ8_0, "q4_k": gguf.TypeQ4_K, "f16": gguf.TypeF16, "bf16": gguf.TypeBF16, "q2_k": gguf.TypeQ2_K, "q3_k": gguf.TypeQ3_K, "q5_k": gguf.TypeQ5_K, "q5_0": gguf.TypeQ5_0, "q4_1": gguf.TypeQ4_1, "q5_1": gguf.TypeQ5_1, "iq4_xs": gguf.TypeIQ4_XS, "iq4_nl": gguf.TypeIQ4_NL}[quant]
 	if !ok {
-		b.Fatalf("ORCD_BENCH_1B=%q: want q4_0, q4_k, q8_0, f16, bf16, q2_k, q3_k, q5_k, q5_0, q4_1 or q5_1", quant)
+		b.Fatalf("ORCD_BENCH_1B=%q: want q4_0, q4_k, q8_0, f16, bf16, q2_k, q3_k, q5_k, q5_0, q4_1, q5_1, iq4_xs or iq4_nl", quant)
 	}
 	dir := os.Getenv("ORCD_BENCH_DIR")
 	if dir == "" {
@@ -136,7 +136,7 @@ func writeRandomModel(path string, meta []gguf.KV, ts []gguf.TensorInfo) error {
 				state ^= state << 17
 				x[i] = float32(a * (2*float64(state>>11)/float64(1<<53) - 1))
 			}
-			q, err := gguf.Quantize(t.Type, x)
+			q, err := quantizeForTest(t.Type, x)
 			if err != nil {
 				return err
 			}
@@ -157,7 +157,7 @@ func writeRandomModel(path string, meta []gguf.KV, ts []gguf.TensorInfo) error {
 func bench1B(b *testing.B) *Backend {
 	quant := os.Getenv("ORCD_BENCH_1B")
 	if quant == "" {
-		b.Skip("set ORCD_BENCH_1B=q4_0, q4_k, q8_0, f16, bf16, q2_k, q3_k, q5_k, q5_0, q4_1 or q5_1 to build and run the 1B-shaped model (minutes)")
+		b.Skip("set ORCD_BENCH_1B=q4_0, q4_k, q8_0, f16, bf16, q2_k, q3_k, q5_k, q5_0, q4_1, q5_1, iq4_xs or iq4_nl to build and run the 1B-shaped model (minutes)")
 	}
 	return openBackendPath(b, llama1BFile(b, quant), Options{Threads: 2, Context: 256, MaxBatch: 128})
 }
@@ -197,7 +197,7 @@ func BenchmarkLlama1BDecode(b *testing.B) {
 func BenchmarkLlama1BDecodeStep(b *testing.B) {
 	quant := os.Getenv("ORCD_BENCH_1B")
 	if quant == "" {
-		b.Skip("set ORCD_BENCH_1B=q4_0, q4_k, q8_0, f16, bf16, q2_k, q3_k, q5_k, q5_0, q4_1 or q5_1 to build and run the 1B-shaped model (minutes)")
+		b.Skip("set ORCD_BENCH_1B=q4_0, q4_k, q8_0, f16, bf16, q2_k, q3_k, q5_k, q5_0, q4_1, q5_1, iq4_xs or iq4_nl to build and run the 1B-shaped model (minutes)")
 	}
 	const seqs = 8
 	ctx, kv := 32, gguf.TypeF32

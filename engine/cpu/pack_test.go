@@ -29,7 +29,7 @@ func requantized(tb testing.TB, t gguf.Type) *engine.Model {
 			if err := gguf.Dequantize(ti.Type, ti.Data, x); err != nil {
 				tb.Fatal(err)
 			}
-			if out.Data, err = gguf.Quantize(t, x); err != nil {
+			if out.Data, err = quantizeForTest(t, x); err != nil {
 				tb.Fatal(err)
 			}
 			out.Type = t
@@ -75,7 +75,7 @@ func TestPackedBackend(t *testing.T) {
 
 func testPackedBackend(t *testing.T) {
 	prompts := [][]int32{{1, 50, 100, 7, 300}, {2, 9}, {400, 3, 3, 60}}
-	for _, typ := range []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ8_0, gguf.TypeQ4_K, gguf.TypeQ5_K, gguf.TypeQ6_K, gguf.TypeF16, gguf.TypeBF16, gguf.TypeQ2_K, gguf.TypeQ3_K, gguf.TypeQ4_1, gguf.TypeQ5_0, gguf.TypeQ5_1} {
+	for _, typ := range []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ8_0, gguf.TypeQ4_K, gguf.TypeQ5_K, gguf.TypeQ6_K, gguf.TypeF16, gguf.TypeBF16, gguf.TypeQ2_K, gguf.TypeQ3_K, gguf.TypeQ4_1, gguf.TypeQ5_0, gguf.TypeQ5_1, gguf.TypeIQ4_XS, gguf.TypeIQ4_NL} {
 		t.Run(typ.String(), func(t *testing.T) {
 			m := requantized(t, typ)
 			activationsQuantized = false
