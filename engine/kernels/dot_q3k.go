@@ -2,7 +2,6 @@ package kernels
 
 import (
 	"encoding/binary"
-	"math"
 
 	"github.com/orcd/orcd/gguf"
 )
@@ -52,7 +51,7 @@ func refDotQ3_K(w []byte, a *Q8, blk0, nb int) float32 {
 		}
 		d := a.D[blk0+b] * f16ToF32(le16(blk[q3kDOff:]))
 		for i := range acc {
-			acc[i] = q3kFMA(d, float32(lane[i]), acc[i])
+			acc[i] = fma32(d, float32(lane[i]), acc[i])
 		}
 	}
 	// hsum_float_8: high half onto low half, then (0+2)+(1+3).
@@ -77,28 +76,4 @@ func q3kUnpackScales(s []byte, out *[16]int32) {
 			out[4*i+k] = int32(v>>(8*k)&0xff) - 32
 		}
 	}
-}
-
-// q3kFMA is a float32 fused multiply-add (vfmadd231ps), correctly rounded.
-// Go has no float32 FMA, and rounding math.FMA's float64 result to float32
-// can round twice; instead the exact product plus c is rounded to float64
-// with round-to-odd (53 >= 24+2 bits make the second rounding exact).
-func q3kFMA(a, b, c float32) float32 {
-	p := float64(float64(a) * float64(b)) // exact: 48 significant bits
-	cc := float64(c)
-	s := p + cc
-	bv := s - p
-	e := (p - (s - bv)) + (cc - bv) // Knuth's TwoSum: s+e == p+cc exactly
-	if e != 0 {
-		bits := math.Float64bits(s)
-		if bits&1 == 0 {
-			if (e > 0) == (s > 0) {
-				bits++ // true value lies further from zero than s
-			} else {
-				bits--
-			}
-			s = math.Float64frombits(bits)
-		}
-	}
-	return float32(s)
 }

@@ -124,7 +124,8 @@ func TestExtraQ3_KFastMatchesReference(t *testing.T) {
 	}
 }
 
-// TestExtraQ3_KFMA checks q3kFMA against exact rounding (math/big), on
+// TestExtraQ3_KFMA checks fma32 (exp.go), which the Q3_K and Q5_K
+// references use as vfmadd231ps, against exact rounding (math/big), on
 // random operands and on sums just off a float32 midpoint, where rounding
 // through float64 first would go wrong.
 func TestExtraQ3_KFMA(t *testing.T) {
@@ -144,14 +145,14 @@ func TestExtraQ3_KFMA(t *testing.T) {
 				b = -b
 			}
 		}
-		got, want := q3kFMA(a, b, c), q3kFMAExact(a, b, c)
+		got, want := fma32(a, b, c), fma32Exact(a, b, c)
 		if math.Float32bits(got) != math.Float32bits(want) {
 			t.Fatalf("fma(%v, %v, %v) = %v, want %v", a, b, c, got, want)
 		}
 	}
 }
 
-func q3kFMAExact(a, b, c float32) float32 {
+func fma32Exact(a, b, c float32) float32 {
 	bf := func(f float32) *big.Float { return new(big.Float).SetPrec(400).SetFloat64(float64(f)) }
 	x := bf(a)
 	x.Mul(x, bf(b))

@@ -50,9 +50,9 @@ func refDotQ5_K(w []byte, a *Q8, blk0, nb int) float32 {
 		}
 		d := a.D[blk0+b] * f16ToF32(le16(blk[q5kDOff:]))
 		dmin := -a.D[blk0+b] * f16ToF32(le16(blk[q5kDminOff:]))
-		summs = q3kFMA(dmin, float32(summ), summs)
+		summs = fma32(dmin, float32(summ), summs)
 		for i := range acc {
-			acc[i] = q3kFMA(d, float32(lane[i]), acc[i])
+			acc[i] = fma32(d, float32(lane[i]), acc[i])
 		}
 	}
 	// hsum_float_8: high half onto low half, then (0+2)+(1+3).
