@@ -28,6 +28,10 @@ func randWeights(r *rand.Rand, t gguf.Type, nb int) []byte {
 			putHalf(blk[2:], r.Float32()*0.01)
 		case gguf.TypeQ6_K:
 			putHalf(blk[208:], r.Float32()*0.01)
+		case gguf.TypeIQ4_NL:
+			putHalf(blk, r.Float32()*0.0002)
+		case gguf.TypeIQ4_XS:
+			putHalf(blk, r.Float32()*0.00001)
 		}
 	}
 	return w

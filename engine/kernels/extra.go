@@ -4,8 +4,8 @@ import "github.com/orcd/orcd/gguf"
 
 // rowDot is one weight row (nb blocks of its type) against token blocks
 // [blk0, blk0+nb) of a: the signature of the row dots of the weight types
-// that have no packed kernels (Q2_K, Q3_K, Q4_1, Q5_0, Q5_1; Q5_K where it
-// is not repacked). Each type's activations are quantized as ggml
+// that have no packed kernels (Q2_K, Q3_K, Q4_1, Q5_0, Q5_1, IQ4_NL,
+// IQ4_XS; Q5_K where it is not repacked). Each type's activations are quantized as ggml
 // quantizes them for it (actBlock): Q8_K blocks (with BSums) for the
 // K-quants, Q8_0 blocks otherwise.
 type rowDot func(w []byte, a *Q8, blk0, nb int) float32

@@ -13,7 +13,7 @@ import (
 // reference.
 func TestExtraRegistered(t *testing.T) {
 	defer UseReference(false)
-	for _, typ := range []gguf.Type{gguf.TypeQ2_K, gguf.TypeQ3_K, gguf.TypeQ5_K, gguf.TypeQ4_1, gguf.TypeQ5_0, gguf.TypeQ5_1} {
+	for _, typ := range []gguf.Type{gguf.TypeQ2_K, gguf.TypeQ3_K, gguf.TypeQ5_K, gguf.TypeQ4_1, gguf.TypeQ5_0, gguf.TypeQ5_1, gguf.TypeIQ4_NL, gguf.TypeIQ4_XS} {
 		if refExtra[typ] == nil {
 			t.Errorf("%v has no Go definition", typ)
 		}

@@ -11,11 +11,15 @@ import (
 var matTypes = []gguf.Type{gguf.TypeF32, gguf.TypeF16, gguf.TypeQ8_0, gguf.TypeQ4_0, gguf.TypeQ4_K, gguf.TypeQ6_K}
 
 // extraTypes have kernels only where the CPU has them (Supported says).
-var extraTypes = []gguf.Type{gguf.TypeBF16, gguf.TypeQ2_K, gguf.TypeQ3_K, gguf.TypeQ5_K, gguf.TypeQ4_1, gguf.TypeQ5_0, gguf.TypeQ5_1}
+var extraTypes = []gguf.Type{gguf.TypeBF16, gguf.TypeQ2_K, gguf.TypeQ3_K, gguf.TypeQ5_K, gguf.TypeQ4_1, gguf.TypeQ5_0, gguf.TypeQ5_1, gguf.TypeIQ4_NL, gguf.TypeIQ4_XS}
 
 // randMatrix quantizes a random float matrix with gguf's quantizers, so the
-// weights look like real ones (unlike randWeights' random bit patterns).
+// weights look like real ones (unlike randWeights' random bit patterns);
+// the types gguf cannot quantize (IQ4_NL, IQ4_XS) get randWeights' blocks.
 func randMatrix(tb testing.TB, r *rand.Rand, t gguf.Type, rows, cols int) Matrix {
+	if !gguf.CanQuantize(t) {
+		return Matrix{Type: t, Rows: rows, Cols: cols, Data: randWeights(r, t, rows*cols/t.BlockSize())}
+	}
 	f := randVec(r, rows*cols)
 	data, err := gguf.Quantize(t, f)
 	if err != nil {
