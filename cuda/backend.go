@@ -122,7 +122,7 @@ func (b *Backend) upload(m *engine.Model) error {
 	ts := b.tensors(m)
 	var bytes uint64
 	for _, r := range ts {
-		bytes += r.t.Size
+		bytes += uploadSize(r.t)
 	}
 	p := C.orcd_params{
 		n_vocab: C.int32_t(c.NVocab), n_embd: C.int32_t(c.NEmbd), n_layer: C.int32_t(c.NLayer), n_ff: C.int32_t(c.NFF),
@@ -147,8 +147,14 @@ func (b *Backend) upload(m *engine.Model) error {
 		if len(r.t.Dims) > 1 {
 			ne1 = r.t.Dims[1]
 		}
-		rc := C.c_set_tensor(&b.lib.fns, b.ctx, r.role, C.int(r.layer), C.int32_t(r.t.Type), C.int64_t(r.t.Dims[0]),
-			C.int64_t(ne1), unsafe.Pointer(&r.t.Data[0]), C.uint64_t(r.t.Size))
+		// The library copies the bytes before orcd_set_tensor returns
+		// (upload.cu's repack), so a converted copy lives only this long.
+		data, typ, err := asDeviceType(r.t)
+		if err != nil {
+			return err
+		}
+		rc := C.c_set_tensor(&b.lib.fns, b.ctx, r.role, C.int(r.layer), C.int32_t(typ), C.int64_t(r.t.Dims[0]),
+			C.int64_t(ne1), unsafe.Pointer(&data[0]), C.uint64_t(len(data)))
 		if rc != C.ORCD_OK {
 			return b.err(rc, "uploading "+r.t.Name)
 		}

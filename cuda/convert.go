@@ -1,0 +1,64 @@
+package cuda
+
+import (
+	"fmt"
+
+	"github.com/orcd/orcd/gguf"
+)
+
+// deviceType reports whether the library has kernels for weights of type
+// t (upload.cu's layout_of); tensors of other types are converted to F16
+// on the host as they are uploaded (asDeviceType).
+func deviceType(t gguf.Type) bool {
+	switch t {
+	case gguf.TypeF32, gguf.TypeF16, gguf.TypeQ4_0, gguf.TypeQ8_0, gguf.TypeQ4_K, gguf.TypeQ6_K:
+		return true
+	}
+	return false
+}
+
+// uploadSize is the bytes t takes once uploaded: its own size, or its F16
+// size where it is converted.
+func uploadSize(t *gguf.TensorInfo) uint64 {
+	if deviceType(t.Type) {
+		return t.Size
+	}
+	return 2 * t.Elements()
+}
+
+// convertChunk is the values dequantized at a time: the float32 scratch
+// stays at 4 MiB whatever the tensor.
+const convertChunk = 1 << 20
+
+// asDeviceType returns t's data and type as the library takes them: as
+// they are for the types it has kernels for, else dequantized exactly
+// and rounded to F16 (11 significant bits, which a weight of a 2- to
+// 6-bit type reconstructs to 2^-11 or better; twice Q8_0's bytes). The
+// Q2_K, Q3_K, Q5_K, Q4_1, Q5_0, Q5_1, IQ4_NL, IQ4_XS and BF16 files of
+// llama.cpp users then run on the GPU, on the F16 kernels, instead of
+// being refused.
+func asDeviceType(t *gguf.TensorInfo) ([]byte, gguf.Type, error) {
+	if deviceType(t.Type) {
+		return t.Data, t.Type, nil
+	}
+	n := t.Elements()
+	if len(t.Dims) == 0 || n%uint64(t.Type.BlockSize()) != 0 {
+		return nil, 0, fmt.Errorf("cuda: tensor %q: %d values are not whole %v blocks", t.Name, n, t.Type)
+	}
+	out := make([]byte, 2*n)
+	bs := uint64(t.Type.BlockSize())
+	chunk := max(bs, convertChunk/bs*bs)
+	f := make([]float32, min(chunk, n))
+	for v := uint64(0); v < n; v += chunk {
+		m := min(chunk, n-v)
+		src := t.Data[v/bs*uint64(t.Type.BlockBytes()) : (v+m)/bs*uint64(t.Type.BlockBytes())]
+		if err := gguf.Dequantize(t.Type, src, f[:m]); err != nil {
+			return nil, 0, fmt.Errorf("cuda: converting %q to F16: %w", t.Name, err)
+		}
+		for i, x := range f[:m] {
+			h := gguf.F32ToF16(x)
+			out[2*(v+uint64(i))], out[2*(v+uint64(i))+1] = byte(h), byte(h>>8)
+		}
+	}
+	return out, gguf.TypeF16, nil
+}
