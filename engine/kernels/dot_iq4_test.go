@@ -1,7 +1,6 @@
 package kernels
 
 import (
-	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -44,27 +43,6 @@ func iq4Row(r *rand.Rand, t gguf.Type, nb, mode int) []byte {
 	return w
 }
 
-// iq4Acts quantizes blocks of normal values (times scale) as ggml does
-// for t. Q8_K gives every nonzero block a -128 (ggml's quantizer maps the
-// value of largest magnitude to -128), which the IQ4_XS kernel must take.
-func iq4Acts(t testing.TB, r *rand.Rand, typ gguf.Type, blocks int, scale float32) *Q8 {
-	x := randVec(r, blocks*typ.BlockSize())
-	for i := range x {
-		x[i] *= scale
-	}
-	var a Q8
-	var err error
-	if typ == gguf.TypeIQ4_XS {
-		err = QuantizeQ8_K(&a, x)
-	} else {
-		err = QuantizeQ8_0(&a, x)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &a
-}
-
 // iq4Extreme is an activation of all -127 (Q8_0) or all -128 (Q8_K)
 // quants with scale 1: against mode-1 rows, the largest lane sums.
 func iq4Extreme(typ gguf.Type, blocks int) *Q8 {
@@ -82,88 +60,45 @@ func iq4Extreme(typ gguf.Type, blocks int) *Q8 {
 	return a
 }
 
-// iq4Definition is the float64 dot of the dequantized row and activations
-// and Σ|products|.
-func iq4Definition(t testing.TB, typ gguf.Type, w []byte, a *Q8, blk0, nb int) (dot, abs float64) {
-	deq, err := gguf.RowDequantizer(typ)
-	if err != nil {
-		t.Fatal(err)
+// iq4Scales are the activation scales the tests run. Q8_K gives every
+// nonzero block a -128 (ggml's quantizer maps the value of largest
+// magnitude to -128), which the IQ4_XS kernel must take.
+var iq4Scales = []float32{1, 1e-3, 300}
+
+// iq4Case makes sweep cases of typ (sweepGen): activations at each of
+// iq4Scales in turn, rows of iq4Row's modes 0, 1 and 2 (seven cases each
+// in turn), and against half of the mode-1 rows iq4Extreme's activations.
+func iq4Case(typ gguf.Type) sweepGen {
+	return func(tb testing.TB, r *rand.Rand, rep, nb, blocks int) ([]byte, *Q8) {
+		mode := rep / 7 % 3
+		a := actsFor(tb, r, typ, blocks, iq4Scales[rep%3])
+		if mode == 1 && rep%2 == 0 {
+			a = iq4Extreme(typ, blocks)
+		}
+		return iq4Row(r, typ, nb, mode), a
 	}
-	bs := typ.BlockSize()
-	wf := make([]float32, nb*bs)
-	deq(w[:nb*typ.BlockBytes()], wf)
-	for i, v := range wf {
-		p := float64(v) * float64(a.Qs[blk0*bs+i]) * float64(a.D[blk0+i/bs])
-		dot += p
-		abs += math.Abs(p)
-	}
-	return dot, abs
 }
 
 func TestExtraIQ4ReferenceMatchesDefinition(t *testing.T) {
 	r := rand.New(rand.NewPCG(60, 61))
 	for _, typ := range iq4Types {
-		for _, nb := range []int{1, 2, 5} {
-			for mode := 0; mode < 3; mode++ {
-				const tokens = 3
-				a := iq4Acts(t, r, typ, tokens*nb, 1)
-				if mode == 1 {
-					a = iq4Extreme(typ, tokens*nb)
-				}
-				for tok := 0; tok < tokens; tok++ {
-					blk0 := tok * nb
-					w := iq4Row(r, typ, nb, mode)
-					got := float64(refExtra[typ](w, a, blk0, nb))
-					def, abs := iq4Definition(t, typ, w, a, blk0, nb)
-					if tol := 1e-5*abs + 1e-6; math.Abs(got-def) > tol {
-						t.Errorf("%v nb=%d mode=%d blk0=%d: ref %g, definition %g (tol %g)", typ, nb, mode, blk0, got, def, tol)
-					}
-				}
-			}
-		}
+		sweepDefinition(t, typ, r, 7, iq4Case(typ), nil)
 	}
 }
 
 // The assembly must equal the reference bit for bit: same int32 lanes,
-// same FMAs in the same order, same final sum.
+// same FMAs in the same order, same final sum. The rows run 1..20 IQ4_XS
+// or 1..70 IQ4_NL blocks against one of up to three tokens, with iq4Case's
+// scales, modes and extreme activations; IQ4_XS must have met -128.
 func TestExtraIQ4FastMatchesReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(62, 63))
 	for _, typ := range iq4Types {
-		fast, ref := fastExtra[typ], refExtra[typ]
-		if fast == nil {
-			t.Logf("%v: no fast kernel on this CPU", typ)
-			continue
-		}
 		maxNB := 20
 		if typ == gguf.TypeIQ4_NL {
 			maxNB = 70
 		}
-		bad, neg128 := 0, 0
-		for _, scale := range []float32{1, 1e-3, 300} {
-			for iter := 0; iter < 400; iter++ {
-				nb := 1 + r.IntN(maxNB)
-				tokens := 1 + r.IntN(3)
-				mode := r.IntN(3)
-				a := iq4Acts(t, r, typ, tokens*nb, scale)
-				if mode == 1 && iter%2 == 0 {
-					a = iq4Extreme(typ, tokens*nb)
-				}
-				blk0 := r.IntN(tokens) * nb
-				for _, q := range a.Qs[blk0*a.Block : (blk0+nb)*a.Block] {
-					if q == -128 {
-						neg128++
-					}
-				}
-				w := iq4Row(r, typ, nb, mode)
-				got, want := fast(w, a, blk0, nb), ref(w, a, blk0, nb)
-				if math.Float32bits(got) != math.Float32bits(want) {
-					if bad++; bad <= 5 {
-						t.Errorf("%v scale=%g nb=%d mode=%d blk0=%d: fast %g, ref %g", typ, scale, nb, mode, blk0, got, want)
-					}
-				}
-			}
-		}
-		if typ == gguf.TypeIQ4_XS && neg128 == 0 {
+		neg128 := sweepTokens(t, typ, r, 1200, maxNB, iq4Case(typ))
+		if typ == gguf.TypeIQ4_XS && fastExtra[typ] != nil && neg128 == 0 && !t.Failed() {
 			t.Errorf("%v: no -128 activation quant tested", typ)
 		}
 	}
@@ -172,32 +107,19 @@ func TestExtraIQ4FastMatchesReference(t *testing.T) {
 // The benchmarks run 256 rows of 16 IQ4_XS blocks (557 KB) or 64 IQ4_NL
 // blocks (295 KB), 4096 or 2048 values a row, against one token: the
 // weights stay in L2. The metric is weight GB/s.
-func BenchmarkExtraDotIQ4_XS(b *testing.B) { benchIQ4(b, gguf.TypeIQ4_XS, 16) }
-func BenchmarkExtraDotIQ4_NL(b *testing.B) { benchIQ4(b, gguf.TypeIQ4_NL, 64) }
+func BenchmarkExtraDotIQ4_XS(b *testing.B) { benchIQ4(b, gguf.TypeIQ4_XS, 16, 1) }
+func BenchmarkExtraDotIQ4_NL(b *testing.B) { benchIQ4(b, gguf.TypeIQ4_NL, 64, 1) }
 
-func benchIQ4(b *testing.B, typ gguf.Type, nb int) {
+// benchIQ4 streams the benchmarks' rows of typ against one token
+// (benchRowDots) or four (benchQuad).
+func benchIQ4(b *testing.B, typ gguf.Type, nb, tokens int) {
 	r := rand.New(rand.NewPCG(64, 65))
 	const rows = 256
-	a := iq4Acts(b, r, typ, nb, 1)
-	rb := nb * typ.BlockBytes()
+	a := actsFor(b, r, typ, tokens*nb, 1)
 	w := iq4Row(r, typ, rows*nb, 0)
-	for _, im := range []struct {
-		name string
-		dot  rowDot
-	}{{"fast", fastExtra[typ]}, {"ref", refExtra[typ]}} {
-		if im.dot == nil {
-			continue
-		}
-		b.Run(im.name, func(b *testing.B) {
-			b.SetBytes(int64(len(w)))
-			var sink float32
-			for b.Loop() {
-				for row := 0; row < rows; row++ {
-					sink += im.dot(w[row*rb:(row+1)*rb], a, 0, nb)
-				}
-			}
-			reportGBs(b, len(w))
-			_ = sink
-		})
+	if tokens == 1 {
+		benchRowDots(b, typ, w, a, rows, nb)
+	} else {
+		benchQuad(b, typ, w, a, rows, nb, quadNames)
 	}
 }

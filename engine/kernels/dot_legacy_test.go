@@ -38,39 +38,60 @@ func legacyRow(r *rand.Rand, t gguf.Type, nb int) []byte {
 	return w
 }
 
-// legacyAct quantizes blocks*32 normal values of the given scale to Q8_0;
-// scale 1e-5 puts d (and s) into f16's subnormal range.
-func legacyAct(t testing.TB, r *rand.Rand, blocks int, scale float32) *Q8 {
-	x := randVec(r, blocks*32)
-	for i := range x {
-		x[i] *= scale
-	}
+// legacyScales are the activation scales the sweeps run: 1e-5 puts d
+// (and s) into f16's subnormal range, 300 makes s large.
+var legacyScales = []float32{1, 1e-3, 1e-5, 300}
+
+// legacyAct quantizes blocks*32 normal values of the given scale to Q8_0,
+// block 1 all zero (d = 0) where there are more than two blocks.
+func legacyAct(tb testing.TB, r *rand.Rand, blocks int, scale float32) *Q8 {
+	a := actsFor(tb, r, gguf.TypeQ5_0, blocks, scale)
 	if blocks > 2 {
-		clear(x[32:64]) // an all-zero block: d = 0
+		clear(a.Qs[32:64])
+		a.D[1] = 0
+		recomputeBSums(a)
 	}
-	var a Q8
-	if err := QuantizeQ8_0(&a, x); err != nil {
-		t.Fatal(err)
-	}
-	return &a
+	return a
 }
 
-// legacyDef is the float64 dot of the dequantized row with the dequantized
-// activations, with Σ|products| and the bound on ggml's rounding of s_y to
-// f16: half an f16 ulp of each block's m·d·Σy (2^-11 relative).
-func legacyDef(t testing.TB, typ gguf.Type, w []byte, a *Q8, blk0, nb int) (dot, abs, sRound float64) {
-	deq, err := gguf.RowDequantizer(typ)
-	if err != nil {
-		t.Fatal(err)
+// legacyEdgeScales overwrites some blocks' d (and m) with f16 zero,
+// negative zero and subnormals, which the row-dot tests reach only
+// through the activations.
+func legacyEdgeScales(r *rand.Rand, typ gguf.Type, w []byte) {
+	bs := typ.BlockBytes()
+	edges := []uint16{0x0000, 0x8000, 0x0001, 0x83ff, 0x0200}
+	for b := 0; b < len(w)/bs; b++ {
+		if r.IntN(5) == 0 {
+			binary.LittleEndian.PutUint16(w[b*bs:], edges[r.IntN(len(edges))])
+		}
+		if legacyHasMin(typ) && r.IntN(5) == 0 {
+			binary.LittleEndian.PutUint16(w[b*bs+2:], edges[r.IntN(len(edges))])
+		}
 	}
-	wf := make([]float32, nb*32)
-	deq(w[:nb*typ.BlockBytes()], wf)
-	for i, v := range wf {
-		p := float64(v) * float64(a.Qs[blk0*32+i]) * float64(a.D[blk0+i/32])
-		dot += p
-		abs += math.Abs(p)
+}
+
+// legacyCase makes sweep cases of typ (sweepGen): activations at each of
+// legacyScales in turn (moving on every fourth case, so every blk0 meets
+// every scale), and in a third of the cases f16 edge scales in the row.
+func legacyCase(typ gguf.Type) sweepGen {
+	return func(tb testing.TB, r *rand.Rand, rep, nb, blocks int) ([]byte, *Q8) {
+		a := legacyAct(tb, r, blocks, legacyScales[rep/4%4])
+		w := legacyRow(r, typ, nb)
+		if rep/3%3 == 0 {
+			legacyEdgeScales(r, typ, w)
+		}
+		return w, a
 	}
-	if legacyHasMin(typ) {
+}
+
+// legacySRound bounds ggml's rounding of s_y to f16: half an f16 ulp of
+// each block's m·d·Σy (2^-11 relative), for the types with a min.
+func legacySRound(typ gguf.Type) func(w []byte, a *Q8, blk0, nb int) float64 {
+	if !legacyHasMin(typ) {
+		return nil
+	}
+	return func(w []byte, a *Q8, blk0, nb int) float64 {
+		var sRound float64
 		for b := 0; b < nb; b++ {
 			var ys int64
 			for _, q := range a.Qs[(blk0+b)*32 : (blk0+b+1)*32] {
@@ -79,88 +100,48 @@ func legacyDef(t testing.TB, typ gguf.Type, w []byte, a *Q8, blk0, nb int) (dot,
 			m := float64(f16ToF32(le16(w[b*typ.BlockBytes()+2:])))
 			sRound += math.Abs(m*float64(a.D[blk0+b])*float64(ys)) * 0x1p-11
 		}
+		return sRound
 	}
-	return dot, abs, sRound
 }
 
+// TestExtraLegacyReferenceMatchesDefinition holds the references to the
+// dequantized dot within its rounding and that of s_y, on legacyCase's
+// rows and activations.
 func TestExtraLegacyReferenceMatchesDefinition(t *testing.T) {
 	r := rand.New(rand.NewPCG(50, 51))
 	for _, typ := range legacyTypes {
-		for _, nb := range []int{1, 2, 5} {
-			const tokens = 3
-			a := legacyAct(t, r, tokens*nb, 1)
-			for tok := 0; tok < tokens; tok++ {
-				blk0 := tok * nb
-				w := legacyRow(r, typ, nb)
-				got := float64(refExtra[typ](w, a, blk0, nb))
-				def, abs, sRound := legacyDef(t, typ, w, a, blk0, nb)
-				if tol := 1e-5*abs + 1e-6 + sRound; math.Abs(got-def) > tol {
-					t.Errorf("%v nb=%d blk0=%d: ref %g, definition %g (tol %g)", typ, nb, blk0, got, def, tol)
-				}
-			}
-		}
+		sweepDefinition(t, typ, r, 8, legacyCase(typ), legacySRound(typ))
 	}
 }
 
 // The assembly must equal the reference bit for bit: same integer sums,
-// same float operations in the same order, same f16 rounding of s_y.
+// same float operations in the same order, same f16 rounding of s_y. The
+// rows run 1..40 blocks against one of up to three tokens, with every
+// activation scale, and in a third of the cases f16 edge scales.
 func TestExtraLegacyFastMatchesReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(52, 53))
 	for _, typ := range legacyTypes {
-		fast, ref := fastExtra[typ], refExtra[typ]
-		if fast == nil {
-			t.Logf("%v: no fast kernel on this CPU", typ)
-			continue
-		}
-		bad := 0
-		for _, scale := range []float32{1, 1e-3, 1e-5, 300} {
-			for iter := 0; iter < 300; iter++ {
-				nb := 1 + r.IntN(40)
-				tokens := 1 + r.IntN(3)
-				a := legacyAct(t, r, tokens*nb, scale)
-				blk0 := r.IntN(tokens) * nb
-				w := legacyRow(r, typ, nb)
-				got, want := fast(w, a, blk0, nb), ref(w, a, blk0, nb)
-				if math.Float32bits(got) != math.Float32bits(want) {
-					if bad++; bad <= 5 {
-						t.Errorf("%v scale=%g nb=%d blk0=%d: fast %g, ref %g", typ, scale, nb, blk0, got, want)
-					}
-				}
-			}
-		}
+		sweepTokens(t, typ, r, 1800, 40, legacyCase(typ))
 	}
 }
 
 // The benchmarks run 256 rows of 64 blocks (2048 values) against one
 // token: the weights (330-400 KB) stay in L2, so they measure the kernels,
 // not memory. GB/s counts weight bytes.
-func BenchmarkExtraDotQ5_0(b *testing.B) { benchLegacy(b, gguf.TypeQ5_0) }
-func BenchmarkExtraDotQ4_1(b *testing.B) { benchLegacy(b, gguf.TypeQ4_1) }
-func BenchmarkExtraDotQ5_1(b *testing.B) { benchLegacy(b, gguf.TypeQ5_1) }
+func BenchmarkExtraDotQ5_0(b *testing.B) { benchLegacy(b, gguf.TypeQ5_0, 1) }
+func BenchmarkExtraDotQ4_1(b *testing.B) { benchLegacy(b, gguf.TypeQ4_1, 1) }
+func BenchmarkExtraDotQ5_1(b *testing.B) { benchLegacy(b, gguf.TypeQ5_1, 1) }
 
-func benchLegacy(b *testing.B, typ gguf.Type) {
+// benchLegacy streams the benchmarks' rows of typ against one token
+// (benchRowDots) or four (benchQuad: "quad" and "row4").
+func benchLegacy(b *testing.B, typ gguf.Type, tokens int) {
 	r := rand.New(rand.NewPCG(54, 55))
 	const rows, nb = 256, 64
-	a := legacyAct(b, r, nb, 1)
-	rb := nb * typ.BlockBytes()
+	a := legacyAct(b, r, tokens*nb, 1)
 	w := legacyRow(r, typ, rows*nb)
-	for _, im := range []struct {
-		name string
-		dot  rowDot
-	}{{"fast", fastExtra[typ]}, {"ref", refExtra[typ]}} {
-		if im.dot == nil {
-			continue
-		}
-		b.Run(im.name, func(b *testing.B) {
-			b.SetBytes(int64(len(w)))
-			var sink float32
-			for b.Loop() {
-				for row := 0; row < rows; row++ {
-					sink += im.dot(w[row*rb:(row+1)*rb], a, 0, nb)
-				}
-			}
-			reportGBs(b, len(w))
-			_ = sink
-		})
+	if tokens == 1 {
+		benchRowDots(b, typ, w, a, rows, nb)
+	} else {
+		benchQuad(b, typ, w, a, rows, nb, [2]string{"quad", "row4"})
 	}
 }

@@ -1,7 +1,6 @@
 package kernels
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -26,28 +25,41 @@ func q2kRow(r *rand.Rand, nb int) []byte {
 	return w
 }
 
-func q2kAct(t testing.TB, r *rand.Rand, nb int) *Q8 {
+// q2kExtremeAct is n Q8_K blocks of every int8 (-128 included) with
+// bsums to match: extreme activations no quantizer makes.
+func q2kExtremeAct(r *rand.Rand, n int) *Q8 {
 	var a Q8
-	if err := QuantizeQ8_K(&a, randVec(r, nb*QK_K)); err != nil {
-		t.Fatal(err)
+	a.resize(n*QK_K, QK_K)
+	for i := range a.Qs {
+		a.Qs[i] = int8(r.Uint32())
 	}
+	for i := range a.D {
+		a.D[i] = (r.Float32()*2 - 1) * 0.05
+	}
+	recomputeBSums(&a)
 	return &a
 }
 
-// q2kDef is the float64 dot of the dequantized row and activations, and
-// Σ|products|, which bounds its rounding.
-func q2kDef(t testing.TB, w []byte, a *Q8, blk0, nb int) (dot, abs float64) {
-	wf := make([]float32, nb*QK_K)
-	if err := gguf.Dequantize(gguf.TypeQ2_K, w[:nb*q2KBlockBytes], wf); err != nil {
-		t.Fatal(err)
+// q2kCase is a sweep case (sweepGen): a random row against quantized
+// activations, or every fourth case the extreme ones; and of every 25
+// cases one with all quants and scales at their maximum, one with them all
+// zero, and one with the quants at their maximum against -128 everywhere.
+func q2kCase(tb testing.TB, r *rand.Rand, rep, nb, blocks int) ([]byte, *Q8) {
+	w := q2kRow(r, nb)
+	var a *Q8
+	if rep%4 == 3 {
+		a = q2kExtremeAct(r, blocks)
+	} else {
+		a = actsFor(tb, r, gguf.TypeQ2_K, blocks, 1)
 	}
-	off := blk0 * QK_K
-	for i, v := range wf {
-		p := float64(v) * float64(a.Qs[off+i]) * float64(a.D[(off+i)/a.Block])
-		dot += p
-		abs += math.Abs(p)
+	switch rep % 25 {
+	case 1, 2:
+		fillBlocks(w, q2KBlockBytes, 0, q2KD, byte(0xff*(rep%2)))
+	case 3:
+		fillBlocks(w, q2KBlockBytes, q2KQs, q2KD, 0xff)
+		setActs(a, func(int) int8 { return -128 })
 	}
-	return dot, abs
+	return w, a
 }
 
 // q2kAVX2Model is ggml's AVX2 ggml_vec_dot_q2_K_q8_K lane by lane: what the
@@ -109,25 +121,15 @@ func q2kScale(w []byte, a *Q8, blk0, nb int) float64 {
 
 // TestQ2_KReferenceMatchesDequantized holds refDotQ2_K's reading of the
 // block layout to gguf's dequantizer, at the start of the activation and
-// against a later token's blocks.
+// against a later token's blocks, on q2kCase's rows and activations.
 func TestQ2_KReferenceMatchesDequantized(t *testing.T) {
-	r := rand.New(rand.NewPCG(2, 1))
-	for _, nb := range []int{1, 2, 5} {
-		for _, blk0 := range []int{0, 3} {
-			w := q2kRow(r, nb)
-			a := q2kAct(t, r, blk0+nb+1)
-			got := refDotQ2_K(w, a, blk0, nb)
-			want, abs := q2kDef(t, w, a, blk0, nb)
-			if tol := 1e-5*abs + 1e-6; math.Abs(float64(got)-want) > tol {
-				t.Errorf("nb=%d blk0=%d: reference %v, dequantized %v (tol %g)", nb, blk0, got, want, tol)
-			}
-		}
-	}
+	sweepDefinition(t, gguf.TypeQ2_K, rand.New(rand.NewPCG(2, 1)), 5, q2kCase, nil)
 }
 
-// TestQ2_KFastMatchesReference runs the assembly on random rows: bit for
-// bit against the model of ggml's AVX2 lanes, and within float rounding of
-// the generic reference, whose summation order differs.
+// TestQ2_KFastMatchesReference runs the assembly on random rows, anywhere
+// in 20 token blocks: bit for bit against the model of ggml's AVX2 lanes,
+// and within float rounding of the generic reference, whose summation
+// order differs.
 func TestQ2_KFastMatchesReference(t *testing.T) {
 	fast := fastExtra[gguf.TypeQ2_K]
 	if fast == nil {
@@ -136,17 +138,8 @@ func TestQ2_KFastMatchesReference(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(2, 2))
 	const tokBlocks = 20
-	a := q2kAct(t, r, tokBlocks)
-	// Extreme activations too: every int8 including -128, bsums to match.
-	var ext Q8
-	ext.resize(tokBlocks*QK_K, QK_K)
-	for i := range ext.Qs {
-		ext.Qs[i] = int8(r.Uint32())
-	}
-	for i := range ext.D {
-		ext.D[i] = r.Float32() * 0.05
-	}
-	recomputeBSums(&ext)
+	a := actsFor(t, r, gguf.TypeQ2_K, tokBlocks, 1)
+	ext := q2kExtremeAct(r, tokBlocks)
 	var worst float64
 	for iter := 0; iter < 400; iter++ {
 		nb := []int{1, 2, 3, 5, 16}[iter%5]
@@ -154,17 +147,13 @@ func TestQ2_KFastMatchesReference(t *testing.T) {
 		w := q2kRow(r, nb)
 		act := a
 		if iter%4 == 3 {
-			act = &ext
+			act = ext
 		}
 		if iter%50 == 7 { // all quants and scales at their maximum
-			for b := 0; b < nb; b++ {
-				for i := 0; i < q2KD; i++ {
-					w[b*q2KBlockBytes+i] = 0xff
-				}
-			}
+			fillBlocks(w, q2KBlockBytes, 0, q2KD, 0xff)
 		}
 		got := fast(w, act, blk0, nb)
-		if want := q2kAVX2Model(w, act, blk0, nb); math.Float32bits(got) != math.Float32bits(want) {
+		if want := q2kAVX2Model(w, act, blk0, nb); !sameBits(got, want) {
 			t.Fatalf("iter %d nb=%d blk0=%d: fast %v, ggml AVX2 model %v", iter, nb, blk0, got, want)
 		}
 		ref := refDotQ2_K(w, act, blk0, nb)
@@ -186,25 +175,5 @@ func BenchmarkExtraDotQ2_K(b *testing.B) {
 	r := rand.New(rand.NewPCG(2, 3))
 	const rows, nb = 256, 16
 	w := q2kRow(r, rows*nb)
-	a := q2kAct(b, r, nb)
-	rb := nb * q2KBlockBytes
-	for _, k := range []struct {
-		name string
-		dot  rowDot
-	}{{"fast", fastExtra[gguf.TypeQ2_K]}, {"ref", refExtra[gguf.TypeQ2_K]}} {
-		if k.dot == nil {
-			continue
-		}
-		b.Run(fmt.Sprint(k.name), func(b *testing.B) {
-			b.SetBytes(int64(len(w)))
-			var sink float32
-			for b.Loop() {
-				for row := 0; row < rows; row++ {
-					sink += k.dot(w[row*rb:(row+1)*rb], a, 0, nb)
-				}
-			}
-			reportGBs(b, len(w))
-			_ = sink
-		})
-	}
+	benchRowDots(b, gguf.TypeQ2_K, w, actsFor(b, r, gguf.TypeQ2_K, nb, 1), rows, nb)
 }

@@ -23,41 +23,21 @@ func q3kRandRow(r *rand.Rand, nb int) []byte {
 	return w
 }
 
-func q3kActs(t testing.TB, r *rand.Rand, blocks int) *Q8 {
-	var a Q8
-	if err := QuantizeQ8_K(&a, randVec(r, blocks*QK_K)); err != nil {
-		t.Fatal(err)
+// q3kCase is a sweep case (sweepGen): a random row and activations, and
+// every 25th case (from the second) all quant, hmask and scale bits set or
+// clear against activations of ±127.
+func q3kCase(tb testing.TB, r *rand.Rand, rep, nb, blocks int) ([]byte, *Q8) {
+	w := q3kRandRow(r, nb)
+	a := actsFor(tb, r, gguf.TypeQ3_K, blocks, 1)
+	if rep%25 == 1 {
+		fillBlocks(w, q3kBytes, 0, q3kDOff, byte(0xff*(rep/25%2)))
+		setActs(a, func(i int) int8 { return int8(127 - 254*(i%2)) })
 	}
-	return &a
-}
-
-// q3kDefinition is the float64 dot of the dequantized row and activations,
-// and Σ|products| to size the tolerance.
-func q3kDefinition(w []byte, a *Q8, blk0, nb int) (dot, abs float64) {
-	wf := make([]float32, nb*QK_K)
-	gguf.DequantizeRowQ3_K(w[:nb*q3kBytes], wf)
-	off := blk0 * QK_K
-	for i, v := range wf {
-		p := float64(v) * float64(a.Qs[off+i]) * float64(a.D[(off+i)/a.Block])
-		dot += p
-		abs += math.Abs(p)
-	}
-	return dot, abs
+	return w, a
 }
 
 func TestExtraQ3_KReferenceMatchesDefinition(t *testing.T) {
-	r := rand.New(rand.NewPCG(31, 32))
-	for _, c := range []struct{ nb, blk0 int }{{1, 0}, {2, 0}, {5, 0}, {1, 3}, {2, 1}, {5, 2}} {
-		for rep := 0; rep < 20; rep++ {
-			w := q3kRandRow(r, c.nb)
-			a := q3kActs(t, r, c.blk0+c.nb)
-			got := refDotQ3_K(w, a, c.blk0, c.nb)
-			want, abs := q3kDefinition(w, a, c.blk0, c.nb)
-			if d := math.Abs(float64(got) - want); d > 1e-5*abs+1e-6 {
-				t.Fatalf("nb=%d blk0=%d: reference %v, definition %v (diff %g, Σ|p| %g)", c.nb, c.blk0, got, want, d, abs)
-			}
-		}
-	}
+	sweepDefinition(t, gguf.TypeQ3_K, rand.New(rand.NewPCG(31, 32)), 20, q3kCase, nil)
 }
 
 // TestExtraQ3_KScaleUnpack checks each of the 16 scales on its own: a block
@@ -89,39 +69,10 @@ func TestExtraQ3_KScaleUnpack(t *testing.T) {
 }
 
 // TestExtraQ3_KFastMatchesReference holds the assembly to the reference bit
-// for bit: both keep ggml's AVX2 lanes and its FMA/reduction order.
+// for bit (both keep ggml's AVX2 lanes and its FMA/reduction order) on
+// q3kCase's rows and activations.
 func TestExtraQ3_KFastMatchesReference(t *testing.T) {
-	fast := fastExtra[gguf.TypeQ3_K]
-	if fast == nil {
-		t.Log("no fast Q3_K kernel on this CPU")
-		return
-	}
-	r := rand.New(rand.NewPCG(35, 36))
-	for rep := 0; rep < 400; rep++ {
-		nb := 1 + rep%17
-		if rep%50 == 0 {
-			nb = 64
-		}
-		blk0 := rep % 4
-		w := q3kRandRow(r, nb)
-		a := q3kActs(t, r, blk0+nb)
-		if rep%25 == 1 { // extremes: all bits set or clear, large activations
-			fill := byte(0xff * (rep / 25 % 2))
-			for i := range w {
-				if i%q3kBytes < q3kDOff {
-					w[i] = fill
-				}
-			}
-			for i := range a.Qs {
-				a.Qs[i] = int8(127 - 254*(i%2))
-			}
-		}
-		want := refDotQ3_K(w, a, blk0, nb)
-		got := fast(w, a, blk0, nb)
-		if math.Float32bits(got) != math.Float32bits(want) {
-			t.Fatalf("rep %d nb=%d blk0=%d: fast %v, reference %v", rep, nb, blk0, got, want)
-		}
-	}
+	sweepRow(t, gguf.TypeQ3_K, refDotQ3_K, rand.New(rand.NewPCG(35, 36)), 400, q3kCase)
 }
 
 // TestExtraQ3_KFMA checks fma32 (exp.go), which the Q3_K and Q5_K
@@ -167,23 +118,5 @@ func BenchmarkExtraDotQ3_K(b *testing.B) {
 	const rows, nb = 256, 16
 	r := rand.New(rand.NewPCG(39, 40))
 	w := q3kRandRow(r, rows*nb)
-	a := q3kActs(b, r, nb)
-	for _, k := range []struct {
-		name string
-		dot  rowDot
-	}{{"fast", fastExtra[gguf.TypeQ3_K]}, {"ref", refDotQ3_K}} {
-		if k.dot == nil {
-			continue
-		}
-		b.Run(k.name, func(b *testing.B) {
-			var sink float32
-			for b.Loop() {
-				for i := 0; i < rows; i++ {
-					sink += k.dot(w[i*nb*q3kBytes:], a, 0, nb)
-				}
-			}
-			b.ReportMetric(float64(rows*nb*q3kBytes)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
-			_ = sink
-		})
-	}
+	benchRowDots(b, gguf.TypeQ3_K, w, actsFor(b, r, gguf.TypeQ3_K, nb, 1), rows, nb)
 }
