@@ -18,4 +18,11 @@
 // Activations are quantized once per token into a Q8 (Q8_0 blocks of 32 for
 // Q4_0/Q8_0 weights, Q8_K blocks of 256 for the k-quants), stored as
 // separate arrays so the assembly never converts the activation scale.
+//
+// Beyond those: repacked layouts (pack.go, pack16.go) for the VNNI
+// kernels; F16 and BF16 register tiles on AVX-512 (gemm_f16_amd64.s,
+// gemm_bf16_amd64.s, tile_amd64.h); and row dots plus four-token kernels
+// for Q2_K, Q3_K, Q5_K, Q4_1, Q5_0, Q5_1, IQ4_NL and IQ4_XS (dot_*.go, each
+// with its Go definition beside it), registered in extra.go. Whatever the
+// kernel, a token's result does not depend on the batch it is in.
 package kernels
