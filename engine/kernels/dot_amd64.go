@@ -256,6 +256,9 @@ var packedQ6_KAVX2 = struct {
 var avx2Dots dotSet
 
 func init() {
+	if hasAVX2 {
+		fastDots.f16rows, fastDots.bf16rows = f16TilesAVX2.rows, bf16TilesAVX2.rows
+	}
 	avx2Dots = fastDots
 	avx2Dots.q4_0x8x1, avx2Dots.q4_0x8x2, avx2Dots.q4_0x8x4 = packedQ4_0AVX2.x1, packedQ4_0AVX2.x2, packedQ4_0AVX2.x4
 	avx2Dots.q4_Kx8x1, avx2Dots.q4_Kx8x2 = packedQ4_KAVX2.x1, packedQ4_KAVX2.x2

@@ -58,3 +58,6 @@ func attnScoresFMA16(att, q *float32, k *uint16, stride, n, hd int, scale float3
 func attnMixFMA16(o, att *float32, v *uint16, stride, n, hd int) {
 	panic("kernels: no AVX2 on this architecture")
 }
+
+// hasAVX512 is false off amd64: no tile kernels.
+var hasAVX512 = false

@@ -8,23 +8,23 @@ import (
 	"github.com/orcd/orcd/gguf"
 )
 
-// refF16Lanes is the F16 tile kernels' arithmetic in Go: sixteen lane sums
-// over the row's 16-column chunks, then halves, quarters, pairs and the
-// last two added. Go has no float32 FMA, so it rounds through float64 and
-// may differ from the kernels in the last bit.
-func refF16Lanes(t gguf.Type, w []byte, x []float32) float32 {
-	var acc [16]float32
-	for c := 0; c+16 <= len(x); c += 16 {
+// refF16Lanes is the tile kernels' arithmetic in Go: lanes (16 on
+// AVX-512, 8 on AVX2) sums over the row's chunks with fma32 (a float32
+// FMA, rounded once as vfmadd231ps), then halves, ..., and the last two
+// added; so it equals the kernels bit for bit.
+func refF16Lanes(t gguf.Type, lanes int, w []byte, x []float32) float32 {
+	acc := make([]float32, lanes)
+	for c := 0; c+lanes <= len(x); c += lanes {
 		for l := range acc {
 			h := uint16(w[2*(c+l)]) | uint16(w[2*(c+l)+1])<<8
 			wv := gguf.F16ToF32(h)
 			if t == gguf.TypeBF16 {
 				wv = gguf.BF16ToF32(h)
 			}
-			acc[l] = float32(math.FMA(float64(wv), float64(x[c+l]), float64(acc[l])))
+			acc[l] = fma32(wv, x[c+l], acc[l])
 		}
 	}
-	for n := 8; n >= 1; n /= 2 {
+	for n := lanes / 2; n >= 1; n /= 2 {
 		for l := 0; l < n; l++ {
 			acc[l] += acc[l+n]
 		}
@@ -32,17 +32,28 @@ func refF16Lanes(t gguf.Type, w []byte, x []float32) float32 {
 	return acc[0]
 }
 
-// TestF16Rows checks the F16 and BF16 tile kernels against their Go
-// arithmetic, and that a result is the same bit for bit whatever the
-// batch, the thread count and so the row's place in a tile (37 rows: quads
-// and single rows).
+// TestF16Rows checks the F16 and BF16 tile kernels (AVX-512, and the AVX2
+// ones through UseAVX2Only) against their Go arithmetic bit for bit, and
+// that a result is the same whatever the batch, the thread count and so
+// the row's place in a tile (37 rows: whole tiles and single rows).
 func TestF16Rows(t *testing.T) {
-	for _, typ := range []gguf.Type{gguf.TypeF16, gguf.TypeBF16} {
-		t.Run(typ.String(), func(t *testing.T) { testTileRows(t, typ) })
+	defer UseReference(false)
+	for _, isa := range []string{"native", "avx2"} {
+		if isa == "avx2" && !UseAVX2Only() {
+			t.Log("no AVX2: the AVX2 tiles are not run")
+			continue
+		}
+		lanes := 16
+		if isa == "avx2" || !hasAVX512 {
+			lanes = 8
+		}
+		for _, typ := range []gguf.Type{gguf.TypeF16, gguf.TypeBF16} {
+			t.Run(isa+"/"+typ.String(), func(t *testing.T) { testTileRows(t, typ, lanes) })
+		}
 	}
 }
 
-func testTileRows(t *testing.T, typ gguf.Type) {
+func testTileRows(t *testing.T, typ gguf.Type, lanes int) {
 	if tileRows(typ) == nil {
 		t.Logf("no %v tile kernels on this CPU (%s)", typ, Impl())
 		return
@@ -78,8 +89,8 @@ func testTileRows(t *testing.T, typ gguf.Type) {
 		p.Close()
 		for i, got := range all {
 			tok, row := i/rows, i%rows
-			want := refF16Lanes(typ, w.Data[row*rb:(row+1)*rb], xh[tok*cols:(tok+1)*cols])
-			if d := math.Abs(float64(got - want)); d > 1e-6*math.Abs(float64(want))+1e-7 {
+			want := refF16Lanes(typ, lanes, w.Data[row*rb:(row+1)*rb], xh[tok*cols:(tok+1)*cols])
+			if math.Float32bits(got) != math.Float32bits(want) {
 				t.Fatalf("token %d row %d: kernel %v, Go %v", tok, row, got, want)
 			}
 		}
