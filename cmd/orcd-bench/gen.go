@@ -38,6 +38,16 @@ var quants = []Quant{
 	{"Q4_0", gguf.TypeQ4_0, gguf.TypeQ6_K, 2},
 	{"Q4_K", gguf.TypeQ4_K, gguf.TypeQ6_K, 14},
 	{"F16", gguf.TypeF16, gguf.TypeF16, 1}, // ANCHORS.md's third row; -quants F16
+	// Not in the default list: the other types a user may bring.
+	{"BF16", gguf.TypeBF16, gguf.TypeBF16, 32},
+	{"Q5_K", gguf.TypeQ5_K, gguf.TypeQ6_K, 16},
+	{"Q3_K", gguf.TypeQ3_K, gguf.TypeQ6_K, 11},
+	{"Q2_K", gguf.TypeQ2_K, gguf.TypeQ6_K, 10},
+	{"Q5_0", gguf.TypeQ5_0, gguf.TypeQ6_K, 8},
+	{"Q4_1", gguf.TypeQ4_1, gguf.TypeQ6_K, 3},
+	{"Q5_1", gguf.TypeQ5_1, gguf.TypeQ6_K, 9},
+	{"IQ4_NL", gguf.TypeIQ4_NL, gguf.TypeQ6_K, 25},
+	{"IQ4_XS", gguf.TypeIQ4_XS, gguf.TypeQ6_K, 30},
 }
 
 //go:embed gen.go
@@ -189,10 +199,14 @@ func fillRandom(r *rand.Rand, t gguf.Type, b []byte) {
 			binary.LittleEndian.PutUint32(b[i:], math.Float32bits(1))
 		}
 		return
-	case gguf.TypeF16: // uniform in [-a, a]: std a/sqrt(3) = 0.02
+	case gguf.TypeF16, gguf.TypeBF16: // uniform in [-a, a]: std a/sqrt(3) = 0.02
 		const a = 0.02 * 1.7320508
+		conv := gguf.F32ToF16
+		if t == gguf.TypeBF16 {
+			conv = gguf.F32ToBF16
+		}
 		for i := 0; i+2 <= len(b); i += 2 {
-			binary.LittleEndian.PutUint16(b[i:], gguf.F32ToF16(float32(a*(2*r.Float64()-1))))
+			binary.LittleEndian.PutUint16(b[i:], conv(float32(a*(2*r.Float64()-1))))
 		}
 		return
 	}
@@ -212,6 +226,26 @@ func fillRandom(r *rand.Rand, t gguf.Type, b []byte) {
 			half(o+2, 0.02/(7.5*32))
 		case gguf.TypeQ6_K: // int8 scales ~±64, (q-32) std 18.5
 			half(o+208, 0.02/(18.5*64))
+		case gguf.TypeQ5_K: // as Q4_K with 5-bit quants: std 9.2 around ~15.5·m
+			half(o, 0.02/(9.2*32))
+			half(o+2, 0.02/(15.5*32))
+		case gguf.TypeQ3_K: // 6-bit scales-32 ~±18, q in [-4,3]: std 2.3
+			half(o+108, 0.02/(2.3*18))
+		case gguf.TypeQ2_K: // 4-bit scales ~7.5, q in [0,3]: std 1.1 around ~1.5·m
+			half(o+80, 0.02/(1.1*7.5))
+			half(o+82, 0.02/(1.5*7.5))
+		case gguf.TypeQ5_0: // (q-16) uniform in [-16,15]: std 9.2·d
+			half(o, 0.02/9.2)
+		case gguf.TypeQ4_1: // d·q + m, q in [0,15], centred by m
+			half(o, 0.02/4.6)
+			half(o+2, -7.5*0.02/4.6)
+		case gguf.TypeQ5_1: // d·q + m, q in [0,31], centred by m
+			half(o, 0.02/9.2)
+			half(o+2, -15.5*0.02/9.2)
+		case gguf.TypeIQ4_NL: // codebook values: std ~65
+			half(o, 0.02/65)
+		case gguf.TypeIQ4_XS: // sub-block scales-32 ~±18, codebook std ~65
+			half(o, 0.02/(18*65))
 		}
 	}
 }
