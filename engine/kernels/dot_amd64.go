@@ -380,6 +380,7 @@ func init() {
 			gemmQ6_Kx8x4VNNI(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*16], nb, nb*QK_K, nb*4, nb*64, &out[0], 4*ostride)
 		}
 	}
+	fastDots.wide = hasAVX512BW
 	if hasAVX512 {
 		fastDots.f16rows = f16Tiles.rows
 		fastDots.bf16rows = bf16Tiles.rows

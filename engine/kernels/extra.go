@@ -63,3 +63,25 @@ func extraQuad(t gguf.Type) quadDot {
 	}
 	return fastExtraQuad[t]
 }
+
+// octDot is quadDot for eight tokens (out[t] bit for bit the row dot on
+// token t), where wider registers make that pay.
+type octDot func(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[8]float32)
+
+// fastExtraOct holds the eight-token kernels (registerExtraOct).
+var fastExtraOct = map[gguf.Type]octDot{}
+
+func registerExtraOct(t gguf.Type, fast octDot) bool {
+	fastExtraOct[t] = fast
+	return true
+}
+
+// extraOct is the eight-token kernel MatMul uses for weights of type t,
+// nil if none or the active set may not use AVX-512 (the reference, or
+// UseAVX2Only's), which the eight-token kernels need.
+func extraOct(t gguf.Type) octDot {
+	if !active.wide {
+		return nil
+	}
+	return fastExtraOct[t]
+}

@@ -205,7 +205,7 @@ func (j *job) quantizeBlocks(a *Q8, lo, hi int) {
 // rows computes output rows [lo, hi) for every token. With several tokens
 // the rows go in tiles of about tileBytes, and every token runs over a tile
 // while it is in cache, so each weight byte comes from memory once.
-func (j *job) rows(a *Q8, lo, hi int, o *[4]float32) {
+func (j *job) rows(a *Q8, lo, hi int, o *[8]float32) {
 	if j.w.Layout != LayoutRows {
 		j.packedRows(a, lo, hi)
 		return
@@ -218,13 +218,18 @@ func (j *job) rows(a *Q8, lo, hi int, o *[4]float32) {
 	if j.nTok == 1 {
 		tile = hi - lo
 	}
-	x4 := quad(j.w.Type)
+	x4, x8 := quad(j.w.Type), extraOct(j.w.Type)
 	for r0 := lo; r0 < hi; r0 += tile {
 		r1 := min(hi, r0+tile)
 		t := 0
+		if x8 != nil {
+			for ; t+8 <= j.nTok; t += 8 {
+				j.rowsFor8Tokens(x8, a, r0, r1, t, o)
+			}
+		}
 		if x4 != nil {
 			for ; t+4 <= j.nTok; t += 4 {
-				j.rowsFor4Tokens(x4, a, r0, r1, t, o)
+				j.rowsFor4Tokens(x4, a, r0, r1, t, (*[4]float32)(o[:4]))
 			}
 		}
 		for ; t < j.nTok; t++ {
@@ -281,6 +286,18 @@ func (j *job) rowsFor4Tokens(x4 func([]byte, *Q8, int, int, int, *[4]float32), a
 	nb := w.Cols / a.Block
 	for r := r0; r < r1; r++ {
 		x4(w.Data[r*rb:(r+1)*rb], a, t*nb, nb, nb, o)
+		for i, v := range o {
+			j.out[(t+i)*w.Rows+r] = v
+		}
+	}
+}
+
+// rowsFor8Tokens is rowsFor4Tokens for eight tokens.
+func (j *job) rowsFor8Tokens(x8 octDot, a *Q8, r0, r1, t int, o *[8]float32) {
+	w, rb := j.w, j.rowBytes
+	nb := w.Cols / a.Block
+	for r := r0; r < r1; r++ {
+		x8(w.Data[r*rb:(r+1)*rb], a, t*nb, nb, nb, o)
 		for i, v := range o {
 			j.out[(t+i)*w.Rows+r] = v
 		}

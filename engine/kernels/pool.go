@@ -21,7 +21,7 @@ type Pool struct {
 	job     job       // written by the caller before gen is bumped
 	act     Q8        // quantized activations of the current MatMul
 	xh      []float32 // activations rounded to f16, for F16 weights
-	quadOut []quadOut // per worker: results of a four-token kernel
+	quadOut []quadOut // per worker: results of a four- or eight-token kernel
 	// nextChunk is the next row chunk of the current MatMul to take.
 	nextChunk atomic.Int64
 	closing   atomic.Bool
@@ -33,12 +33,13 @@ type Pool struct {
 	done    chan struct{}
 }
 
-// quadOut is one worker's four-token results, alone on its cache lines:
-// unpadded, the workers' arrays shared a line that every kernel call wrote,
-// and the line's ping-pong between cores cost a fifth of a prefill.
+// quadOut is one worker's four- or eight-token results, alone on its
+// cache lines: unpadded, the workers' arrays shared a line that every
+// kernel call wrote, and the line's ping-pong between cores cost a fifth
+// of a prefill.
 type quadOut struct {
-	v [4]float32
-	_ [112]byte
+	v [8]float32
+	_ [96]byte
 }
 
 type helper struct {
