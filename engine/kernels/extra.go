@@ -2,43 +2,18 @@ package kernels
 
 import "github.com/orcd/orcd/gguf"
 
+// The weight types without packed kernels (Q2_K, Q3_K, Q4_1, Q5_0, Q5_1,
+// IQ4_NL, IQ4_XS; Q5_K where it is not repacked) have row dots, and where
+// they pay, kernels for four and eight tokens at once. Each type's
+// activations are quantized as ggml quantizes them for it (actBlock): Q8_K
+// blocks (with BSums) for the K-quants, Q8_0 blocks otherwise. The files
+// that implement them register them from package-level vars, which run
+// before init. A type without a fast row dot runs on engine/cpu's float
+// reference.
+
 // rowDot is one weight row (nb blocks of its type) against token blocks
-// [blk0, blk0+nb) of a: the signature of the row dots of the weight types
-// that have no packed kernels (Q2_K, Q3_K, Q4_1, Q5_0, Q5_1, IQ4_NL,
-// IQ4_XS; Q5_K where it is not repacked). Each type's activations are quantized as ggml
-// quantizes them for it (actBlock): Q8_K blocks (with BSums) for the
-// K-quants, Q8_0 blocks otherwise.
+// [blk0, blk0+nb) of a.
 type rowDot func(w []byte, a *Q8, blk0, nb int) float32
-
-// fastExtra holds the assembly row dots of those types, registered by the
-// files that implement them (registerExtra in a package-level var, so
-// that it runs before init). A type without one here runs on engine/cpu's
-// float reference.
-var fastExtra = map[gguf.Type]rowDot{}
-
-// refExtra holds their Go definitions, which the tests hold the assembly
-// to. They are not used for serving: engine/cpu's float reference is
-// faster than integer Go dots on every token.
-var refExtra = map[gguf.Type]rowDot{}
-
-func registerExtra(t gguf.Type, fast, ref rowDot) bool {
-	if fast != nil {
-		fastExtra[t] = fast
-	}
-	if ref != nil {
-		refExtra[t] = ref
-	}
-	return true
-}
-
-// extraDot is the row dot MatMul uses for weights of type t, nil if none
-// (or the reference kernels are selected).
-func extraDot(t gguf.Type) rowDot {
-	if activeName == "ref" {
-		return nil
-	}
-	return fastExtra[t]
-}
 
 // quadDot is a rowDot for four tokens at once: out[t] is the dot of w
 // with token t's blocks, which start tokBlocks*t blocks after blk0. Every
@@ -46,17 +21,53 @@ func extraDot(t gguf.Type) rowDot {
 // result may not depend on the batch it shares (engine/cpu's promise).
 type quadDot func(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32)
 
-// fastExtraQuad holds the four-token kernels of the extra types, where
-// they have one (registerExtraQuad, as registerExtra).
-var fastExtraQuad = map[gguf.Type]quadDot{}
+// octDot is quadDot for eight tokens, where AVX-512's registers make that
+// pay.
+type octDot func(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[8]float32)
 
-func registerExtraQuad(t gguf.Type, fast quadDot) bool {
-	fastExtraQuad[t] = fast
+// byType is one kind of kernel, by weight type.
+type byType[F any] map[gguf.Type]F
+
+func (m byType[F]) put(t gguf.Type, f F) bool {
+	m[t] = f
 	return true
 }
 
-// extraQuad is the four-token kernel MatMul uses for weights of type t,
-// nil if none.
+var (
+	fastExtra     = byType[rowDot]{}
+	fastExtraQuad = byType[quadDot]{}
+	fastExtraOct  = byType[octDot]{}
+	// refExtra holds the row dots' Go definitions, which the tests hold
+	// the assembly to. They do not serve: engine/cpu's float reference is
+	// faster than integer Go dots on every token.
+	refExtra = byType[rowDot]{}
+)
+
+func registerExtra(t gguf.Type, fast, ref rowDot) bool {
+	if fast != nil {
+		fastExtra.put(t, fast)
+	}
+	if ref != nil {
+		refExtra.put(t, ref)
+	}
+	return true
+}
+
+func registerExtraQuad(t gguf.Type, f quadDot) bool { return fastExtraQuad.put(t, f) }
+
+func registerExtraOct(t gguf.Type, f octDot) bool { return fastExtraOct.put(t, f) }
+
+// extraDot, extraQuad and extraOct are the kernels MatMul uses for
+// weights of type t, nil if none or the active set may not use them: the
+// reference set uses none, and the eight-token kernels need AVX-512
+// (active.wide), which UseAVX2Only's set does not allow.
+func extraDot(t gguf.Type) rowDot {
+	if activeName == "ref" {
+		return nil
+	}
+	return fastExtra[t]
+}
+
 func extraQuad(t gguf.Type) quadDot {
 	if activeName == "ref" {
 		return nil
@@ -64,21 +75,6 @@ func extraQuad(t gguf.Type) quadDot {
 	return fastExtraQuad[t]
 }
 
-// octDot is quadDot for eight tokens (out[t] bit for bit the row dot on
-// token t), where wider registers make that pay.
-type octDot func(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[8]float32)
-
-// fastExtraOct holds the eight-token kernels (registerExtraOct).
-var fastExtraOct = map[gguf.Type]octDot{}
-
-func registerExtraOct(t gguf.Type, fast octDot) bool {
-	fastExtraOct[t] = fast
-	return true
-}
-
-// extraOct is the eight-token kernel MatMul uses for weights of type t,
-// nil if none or the active set may not use AVX-512 (the reference, or
-// UseAVX2Only's), which the eight-token kernels need.
 func extraOct(t gguf.Type) octDot {
 	if !active.wide {
 		return nil
