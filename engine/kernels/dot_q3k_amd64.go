@@ -34,3 +34,19 @@ func fastDotQ3_Kx4(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32) {
 }
 
 var _ = hasAVX2 && registerExtraQuad(gguf.TypeQ3_K, fastDotQ3_Kx4)
+
+// dotQ3_Kx8AVX512 is dotQ3_Kx4AVX2 for eight tokens (AVX-512 BW and VNNI):
+// out[t] bit for bit dotQ3_KAVX2 on token t.
+//
+//go:noescape
+func dotQ3_Kx8AVX512(w *byte, qs *int8, d *float32, nb, qstride, dstride int, out *[8]float32)
+
+func fastDotQ3_Kx8(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[8]float32) {
+	_ = w[nb*q3kBytes-1]
+	end := blk0 + 7*tokBlocks + nb // one past token 7's last block
+	_ = a.Qs[end*QK_K-1]
+	_ = a.D[end-1]
+	dotQ3_Kx8AVX512(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], nb, tokBlocks*QK_K, tokBlocks*4, out)
+}
+
+var _ = hasAVX512BW && hasVNNI && registerExtraOct(gguf.TypeQ3_K, fastDotQ3_Kx8)

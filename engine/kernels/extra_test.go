@@ -23,6 +23,9 @@ func TestExtraRegistered(t *testing.T) {
 		if Impl() != "ref" && extraQuad(typ) == nil {
 			t.Errorf("%v has no four-token kernel on this CPU (%s)", typ, Impl())
 		}
+		if typ == gguf.TypeQ3_K && hasAVX512BW && hasVNNI && extraOct(typ) == nil {
+			t.Errorf("%v has no eight-token kernel on this CPU (%s)", typ, Impl())
+		}
 		if !Supported(typ) && Impl() != "ref" {
 			t.Errorf("Supported(%v) is false with the %s kernels", typ, Impl())
 		}

@@ -1,0 +1,110 @@
+package kernels
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/orcd/orcd/gguf"
+)
+
+// sweepOctQ3_K is sweepQuad for the eight-token kernel: every out[t] bit
+// for bit the row dot and model on token t, on reps cases of sweepShape
+// from gen with tokBlocks = nb or, every third case, nb+1..nb+5.
+func sweepOctQ3_K(t *testing.T, typ gguf.Type, model rowDot, r *rand.Rand, reps int, gen sweepGen) {
+	t.Helper()
+	oct, row := fastExtraOct[typ], fastExtra[typ]
+	if oct == nil || row == nil {
+		t.Logf("no fast eight-token %v kernel on this CPU", typ)
+		return
+	}
+	for rep := 0; rep < reps; rep++ {
+		nb, blk0 := sweepShape(rep)
+		tokBlocks := nb
+		if rep%3 == 1 {
+			tokBlocks = nb + 1 + r.IntN(5)
+		}
+		w, a := gen(t, r, rep, nb, blk0+7*tokBlocks+nb)
+		var got [8]float32
+		oct(w, a, blk0, nb, tokBlocks, &got)
+		for tok, g := range got {
+			b := blk0 + tok*tokBlocks
+			want, exact := row(w, a, b, nb), model(w, a, b, nb)
+			if !sameBits(g, want) || !sameBits(g, exact) {
+				t.Errorf("%v rep %d nb=%d blk0=%d tokBlocks=%d token %d: oct %v, row dot %v, model %v",
+					typ, rep, nb, blk0, tokBlocks, tok, g, want, exact)
+				return
+			}
+		}
+	}
+}
+
+// TestExtraOctQ3_KMatchesRowDot: q3kCase's rows (random, and every 25th all
+// bits set or clear against ±127, so -q*scale reaches -128 and 124) with
+// Q8_K activations, which include -128.
+func TestExtraOctQ3_KMatchesRowDot(t *testing.T) {
+	sweepOctQ3_K(t, gguf.TypeQ3_K, refDotQ3_K, rand.New(rand.NewPCG(45, 46)), 800, q3kCase)
+}
+
+// TestExtraOctQ3_KExtremes plants the products at the ends of the ranges
+// the kernel relies on: every scale 0 (-32) or 63 (+31), every q -4 or 3,
+// activations -128 or 127, mixed per token.
+func TestExtraOctQ3_KExtremes(t *testing.T) {
+	r := rand.New(rand.NewPCG(47, 48))
+	gen := func(tb testing.TB, r *rand.Rand, rep, nb, blocks int) ([]byte, *Q8) {
+		w := q3kRandRow(r, nb)
+		fillBlocks(w, q3kBytes, q3kScalesOff, q3kDOff, byte(0xff*(rep%2)))
+		fillBlocks(w, q3kBytes, 0, q3kScalesOff, byte(0xff*(rep/2%2)))
+		a := actsFor(tb, r, gguf.TypeQ3_K, blocks, 1)
+		setActs(a, func(i int) int8 {
+			if (i/QK_K+rep)%3 == 0 {
+				return 127
+			}
+			return -128
+		})
+		return w, a
+	}
+	sweepOctQ3_K(t, gguf.TypeQ3_K, refDotQ3_K, r, 120, gen)
+}
+
+// BenchmarkExtraOctQ3_K streams 256 rows of 16 blocks (450 KB, in L2)
+// against eight tokens: the eight-token kernel once per row ("x8"), or the
+// four-token kernel twice ("2x4"). The metric is weight GB/s, each row
+// counted once per pass.
+func BenchmarkExtraOctQ3_K(b *testing.B) {
+	const rows, nb = 256, 16
+	typ := gguf.TypeQ3_K
+	oct, quad := fastExtraOct[typ], fastExtraQuad[typ]
+	if oct == nil || quad == nil {
+		b.Skipf("no fast eight-token %v kernel on this CPU", typ)
+	}
+	r := rand.New(rand.NewPCG(49, 50))
+	w := q3kRandRow(r, rows*nb)
+	a := actsFor(b, r, typ, 8*nb, 1)
+	rb := nb * q3kBytes
+	b.Run("x8", func(b *testing.B) {
+		var out [8]float32
+		var sink float32
+		for b.Loop() {
+			for i := 0; i < rows; i++ {
+				oct(w[i*rb:(i+1)*rb], a, 0, nb, nb, &out)
+				sink += out[0]
+			}
+		}
+		reportGBs(b, rows*rb)
+		_ = sink
+	})
+	b.Run("2x4", func(b *testing.B) {
+		var out [4]float32
+		var sink float32
+		for b.Loop() {
+			for i := 0; i < rows; i++ {
+				quad(w[i*rb:(i+1)*rb], a, 0, nb, nb, &out)
+				sink += out[0]
+				quad(w[i*rb:(i+1)*rb], a, 4*nb, nb, nb, &out)
+				sink += out[0]
+			}
+		}
+		reportGBs(b, rows*rb)
+		_ = sink
+	})
+}
