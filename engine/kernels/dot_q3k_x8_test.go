@@ -7,42 +7,11 @@ import (
 	"github.com/orcd/orcd/gguf"
 )
 
-// sweepOctQ3_K is sweepQuad for the eight-token kernel: every out[t] bit
-// for bit the row dot and model on token t, on reps cases of sweepShape
-// from gen with tokBlocks = nb or, every third case, nb+1..nb+5.
-func sweepOctQ3_K(t *testing.T, typ gguf.Type, model rowDot, r *rand.Rand, reps int, gen sweepGen) {
-	t.Helper()
-	oct, row := fastExtraOct[typ], fastExtra[typ]
-	if oct == nil || row == nil {
-		t.Logf("no fast eight-token %v kernel on this CPU", typ)
-		return
-	}
-	for rep := 0; rep < reps; rep++ {
-		nb, blk0 := sweepShape(rep)
-		tokBlocks := nb
-		if rep%3 == 1 {
-			tokBlocks = nb + 1 + r.IntN(5)
-		}
-		w, a := gen(t, r, rep, nb, blk0+7*tokBlocks+nb)
-		var got [8]float32
-		oct(w, a, blk0, nb, tokBlocks, &got)
-		for tok, g := range got {
-			b := blk0 + tok*tokBlocks
-			want, exact := row(w, a, b, nb), model(w, a, b, nb)
-			if !sameBits(g, want) || !sameBits(g, exact) {
-				t.Errorf("%v rep %d nb=%d blk0=%d tokBlocks=%d token %d: oct %v, row dot %v, model %v",
-					typ, rep, nb, blk0, tokBlocks, tok, g, want, exact)
-				return
-			}
-		}
-	}
-}
-
 // TestExtraOctQ3_KMatchesRowDot: q3kCase's rows (random, and every 25th all
 // bits set or clear against ±127, so -q*scale reaches -128 and 124) with
 // Q8_K activations, which include -128.
 func TestExtraOctQ3_KMatchesRowDot(t *testing.T) {
-	sweepOctQ3_K(t, gguf.TypeQ3_K, refDotQ3_K, rand.New(rand.NewPCG(45, 46)), 800, q3kCase)
+	sweepOct(t, gguf.TypeQ3_K, refDotQ3_K, rand.New(rand.NewPCG(45, 46)), 800, q3kCase)
 }
 
 // TestExtraOctQ3_KExtremes plants the products at the ends of the ranges
@@ -63,7 +32,7 @@ func TestExtraOctQ3_KExtremes(t *testing.T) {
 		})
 		return w, a
 	}
-	sweepOctQ3_K(t, gguf.TypeQ3_K, refDotQ3_K, r, 120, gen)
+	sweepOct(t, gguf.TypeQ3_K, refDotQ3_K, r, 120, gen)
 }
 
 // BenchmarkExtraOctQ3_K streams 256 rows of 16 blocks (450 KB, in L2)

@@ -173,26 +173,53 @@ func sweepTokens(t *testing.T, typ gguf.Type, r *rand.Rand, reps, maxNB int, gen
 // tokBlocks = nb (MatMul's layout) or, every third case, nb+1..nb+5.
 func sweepQuad(t *testing.T, typ gguf.Type, model rowDot, r *rand.Rand, reps int, gen sweepGen) {
 	t.Helper()
-	quad, row := fastExtraQuad[typ], fastExtra[typ]
-	if quad == nil || row == nil {
-		t.Logf("no fast %v kernels on this CPU", typ)
+	quad := fastExtraQuad[typ]
+	if quad == nil {
+		t.Logf("no fast four-token %v kernel on this CPU", typ)
 		return
 	}
+	sweepBatch(t, typ, "quad", 4, func(w []byte, a *Q8, blk0, nb, tokBlocks int, out []float32) {
+		quad(w, a, blk0, nb, tokBlocks, (*[4]float32)(out))
+	}, model, r, reps, gen)
+}
+
+// sweepOct is sweepQuad for the eight-token kernel.
+func sweepOct(t *testing.T, typ gguf.Type, model rowDot, r *rand.Rand, reps int, gen sweepGen) {
+	t.Helper()
+	oct := fastExtraOct[typ]
+	if oct == nil {
+		t.Logf("no fast eight-token %v kernel on this CPU", typ)
+		return
+	}
+	sweepBatch(t, typ, "oct", 8, func(w []byte, a *Q8, blk0, nb, tokBlocks int, out []float32) {
+		oct(w, a, blk0, nb, tokBlocks, (*[8]float32)(out))
+	}, model, r, reps, gen)
+}
+
+// sweepBatch is sweepQuad and sweepOct: kernel computes n tokens at once.
+func sweepBatch(t *testing.T, typ gguf.Type, name string, n int, kernel func(w []byte, a *Q8, blk0, nb, tokBlocks int, out []float32),
+	model rowDot, r *rand.Rand, reps int, gen sweepGen) {
+	t.Helper()
+	row := fastExtra[typ]
+	if row == nil {
+		t.Logf("no fast %v row dot on this CPU", typ)
+		return
+	}
+	got := make([]float32, n)
 	for rep := 0; rep < reps; rep++ {
 		nb, blk0 := sweepShape(rep)
 		tokBlocks := nb
 		if rep%3 == 1 {
 			tokBlocks = nb + 1 + r.IntN(5)
 		}
-		w, a := gen(t, r, rep, nb, blk0+3*tokBlocks+nb)
-		var got [4]float32
-		quad(w, a, blk0, nb, tokBlocks, &got)
+		w, a := gen(t, r, rep, nb, blk0+(n-1)*tokBlocks+nb)
+		kernel(w, a, blk0, nb, tokBlocks, got)
 		for tok, g := range got {
 			b := blk0 + tok*tokBlocks
 			want, exact := row(w, a, b, nb), model(w, a, b, nb)
 			if !sameBits(g, want) || !sameBits(g, exact) {
-				t.Errorf("%v rep %d nb=%d blk0=%d tokBlocks=%d token %d: quad %v, row dot %v, model %v",
-					typ, rep, nb, blk0, tokBlocks, tok, g, want, exact)
+				t.Errorf("%v rep %d nb=%d blk0=%d tokBlocks=%d token %d: %s %v, row dot %v, model %v",
+					typ, rep, nb, blk0, tokBlocks, tok, name, g, want, exact)
 				return
 			}
 		}
