@@ -54,8 +54,10 @@ func DequantizeRowQ2_K(src []byte, dst []float32) {
 	}
 }
 
-// q3kScales unpacks the 16 6-bit scales of a Q3_K block, still offset by 32.
-func unpackQ3KScales(s []byte, out *[16]int8) {
+// UnpackQ3KScales unpacks the 16 6-bit scales of a Q3_K block (its 12
+// scale bytes), still offset by 32, as ggml does (kmask1/kmask2 on three
+// little-endian words). engine/kernels' Q3_K definition uses it too.
+func UnpackQ3KScales(s []byte, out *[16]int8) {
 	const kmask1, kmask2 = 0x03030303, 0x0f0f0f0f
 	a0 := binary.LittleEndian.Uint32(s[0:])
 	a1 := binary.LittleEndian.Uint32(s[4:])
@@ -82,7 +84,7 @@ func DequantizeRowQ3_K(src []byte, dst []float32) {
 	for b := 0; b < len(dst)/QK_K; b++ {
 		blk := src[b*bs : b*bs+bs]
 		dAll := f16At(blk, q3kD)
-		unpackQ3KScales(blk[q3kScales:q3kScales+12], &scales)
+		UnpackQ3KScales(blk[q3kScales:q3kScales+12], &scales)
 		hm := blk[q3kHmask : q3kHmask+32]
 		y := dst[b*QK_K : b*QK_K+QK_K]
 		is, yi := 0, 0

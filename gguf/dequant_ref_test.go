@@ -15,7 +15,7 @@ func refDequantQ3K(src []byte, dst []float32) {
 	for b := 0; b < len(dst)/QK_K; b++ {
 		blk := src[b*bs : b*bs+bs]
 		dAll := f16At(blk, q3kD)
-		unpackQ3KScales(blk[q3kScales:q3kScales+12], &scales)
+		UnpackQ3KScales(blk[q3kScales:q3kScales+12], &scales)
 		hm := blk[q3kHmask : q3kHmask+32]
 		y := dst[b*QK_K : b*QK_K+QK_K]
 		is, yi := 0, 0

@@ -1,10 +1,6 @@
 package kernels
 
-import (
-	"encoding/binary"
-
-	"github.com/orcd/orcd/gguf"
-)
+import "github.com/orcd/orcd/gguf"
 
 var _ = registerExtra(gguf.TypeQ3_K, nil, refDotQ3_K)
 
@@ -58,22 +54,12 @@ func refDotQ3_K(w []byte, a *Q8, blk0, nb int) float32 {
 	return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
 }
 
-// q3kUnpackScales unpacks the 12 scale bytes as ggml does (kmask1/kmask2 on
-// three little-endian words) and removes the +32 offset.
+// q3kUnpackScales is gguf's unpacking of the 12 scale bytes, with the +32
+// offset removed.
 func q3kUnpackScales(s []byte, out *[16]int32) {
-	const lo4, lo2 = 0x0f0f0f0f, 0x03030303
-	a0 := binary.LittleEndian.Uint32(s[0:])
-	a1 := binary.LittleEndian.Uint32(s[4:])
-	a2 := binary.LittleEndian.Uint32(s[8:])
-	aux := [4]uint32{
-		a0&lo4 | (a2>>0&lo2)<<4,
-		a1&lo4 | (a2>>2&lo2)<<4,
-		a0>>4&lo4 | (a2>>4&lo2)<<4,
-		a1>>4&lo4 | (a2>>6&lo2)<<4,
-	}
-	for i, v := range aux {
-		for k := 0; k < 4; k++ {
-			out[4*i+k] = int32(v>>(8*k)&0xff) - 32
-		}
+	var sc [16]int8
+	gguf.UnpackQ3KScales(s, &sc)
+	for i, v := range sc {
+		out[i] = int32(v) - 32
 	}
 }
