@@ -65,3 +65,14 @@ var (
 	_ = hasAVX2 && registerExtraQuad(gguf.TypeQ4_1, fastDotQ4_1x4)
 	_ = hasAVX2 && registerExtraQuad(gguf.TypeQ5_1, fastDotQ5_1x4)
 )
+
+//go:noescape
+func dotQ5_0x8AVX512(w *byte, qs *int8, d *float32, nb, qstride, dstride int, out *[8]float32)
+
+func fastDotQ5_0x8(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[8]float32) {
+	end := blk0 + 7*tokBlocks + nb // one past token 7's last block
+	_, _, _ = w[nb*22-1], a.Qs[end*32-1], a.D[end-1]
+	dotQ5_0x8AVX512(&w[0], &a.Qs[blk0*32], &a.D[blk0], nb, tokBlocks*32, tokBlocks*4, out)
+}
+
+var _ = hasAVX512BW && hasVNNI && registerExtraOct(gguf.TypeQ5_0, fastDotQ5_0x8)

@@ -1,0 +1,78 @@
+package kernels
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/orcd/orcd/gguf"
+)
+
+// Every out[t] of the eight-token Q5_0 kernel must equal the row dot on
+// token t bit for bit, and the reference: legacyCase's rows (random, f16
+// edge scales in a third) against each activation scale, with a zero
+// activation block.
+func TestExtraOctQ5_0MatchesRowDot(t *testing.T) {
+	sweepOct(t, gguf.TypeQ5_0, refExtra[gguf.TypeQ5_0], rand.New(rand.NewPCG(58, 59)), 1600, legacyCase(gguf.TypeQ5_0))
+}
+
+// TestExtraOctQ5_0Extremes plants the ends of the ranges the kernel relies
+// on: every q 0 (x = -16) or 31 (x = 15), activations ±127, mixed per
+// token and block.
+func TestExtraOctQ5_0Extremes(t *testing.T) {
+	gen := func(tb testing.TB, r *rand.Rand, rep, nb, blocks int) ([]byte, *Q8) {
+		w := legacyRow(r, gguf.TypeQ5_0, nb)
+		fillBlocks(w, 22, 2, 22, byte(0xff*(rep%2)))
+		a := legacyAct(tb, r, blocks, 1)
+		setActs(a, func(i int) int8 {
+			if (i/32+rep/2)%3 == 0 {
+				return 127
+			}
+			return -127
+		})
+		return w, a
+	}
+	sweepOct(t, gguf.TypeQ5_0, refExtra[gguf.TypeQ5_0], rand.New(rand.NewPCG(60, 61)), 200, gen)
+}
+
+// BenchmarkExtraOctQ5_0 streams 256 rows of 64 blocks (360 KB, in L2)
+// against eight tokens: the eight-token kernel once per row ("x8"), or the
+// four-token kernel twice ("2x4"). The metric is weight GB/s, each row
+// counted once per pass.
+func BenchmarkExtraOctQ5_0(b *testing.B) {
+	const rows, nb = 256, 64
+	typ := gguf.TypeQ5_0
+	oct, quad := fastExtraOct[typ], fastExtraQuad[typ]
+	if oct == nil || quad == nil {
+		b.Skipf("no fast eight-token %v kernel on this CPU", typ)
+	}
+	r := rand.New(rand.NewPCG(62, 63))
+	a := legacyAct(b, r, 8*nb, 1)
+	w := legacyRow(r, typ, rows*nb)
+	rb := nb * typ.BlockBytes()
+	b.Run("x8", func(b *testing.B) {
+		var out [8]float32
+		var sink float32
+		for b.Loop() {
+			for i := 0; i < rows; i++ {
+				oct(w[i*rb:(i+1)*rb], a, 0, nb, nb, &out)
+				sink += out[0]
+			}
+		}
+		reportGBs(b, rows*rb)
+		_ = sink
+	})
+	b.Run("2x4", func(b *testing.B) {
+		var out [4]float32
+		var sink float32
+		for b.Loop() {
+			for i := 0; i < rows; i++ {
+				quad(w[i*rb:(i+1)*rb], a, 0, nb, nb, &out)
+				sink += out[0]
+				quad(w[i*rb:(i+1)*rb], a, 4*nb, nb, nb, &out)
+				sink += out[0]
+			}
+		}
+		reportGBs(b, rows*rb)
+		_ = sink
+	})
+}
