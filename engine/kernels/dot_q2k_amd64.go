@@ -34,3 +34,21 @@ func fastDotQ2_Kx4(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32) {
 }
 
 var _ = hasAVX2 && registerExtraQuad(gguf.TypeQ2_K, fastDotQ2_Kx4)
+
+// dotQ2_Kx8AVX512 is dotQ2_Kx4AVX2 for eight tokens (AVX-512 BW and VNNI):
+// out[t] bit for bit dotQ2_KAVX2 on token t.
+//
+//go:noescape
+func dotQ2_Kx8AVX512(w *byte, qs *int8, d *float32, bsums *int16, nb, qstride, dstride, bstride int, out *[8]float32)
+
+func fastDotQ2_Kx8(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[8]float32) {
+	_ = w[nb*q2KBlockBytes-1]
+	end := blk0 + 7*tokBlocks + nb // one past token 7's last block
+	_ = a.Qs[end*QK_K-1]
+	_ = a.D[end-1]
+	_ = a.BSums[end*16-1]
+	dotQ2_Kx8AVX512(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.BSums[blk0*16], nb,
+		tokBlocks*QK_K, tokBlocks*4, tokBlocks*32, out)
+}
+
+var _ = hasAVX512BW && hasVNNI && registerExtraOct(gguf.TypeQ2_K, fastDotQ2_Kx8)

@@ -1,0 +1,79 @@
+package kernels
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/orcd/orcd/gguf"
+)
+
+// TestExtraOctQ2_KMatchesRowDot holds every out[t] of the eight-token
+// kernel to the row dot on token t and to ggml's AVX2 lane model bit for
+// bit, over sweepShape's nb and blk0, tokBlocks = nb and > nb, with
+// q2kCase's extreme blocks (all bits set: sc·q = 45) and activations
+// (-128 everywhere, every int8).
+func TestExtraOctQ2_KMatchesRowDot(t *testing.T) {
+	sweepOct(t, gguf.TypeQ2_K, q2kAVX2Model, rand.New(rand.NewPCG(2, 81)), 800, q2kCase)
+}
+
+// TestExtraOctQ2_KPerToken gives each token its own extremes (-128 or 127
+// everywhere, by token), so a token that read another's quants, scale or
+// bsums would differ.
+func TestExtraOctQ2_KPerToken(t *testing.T) {
+	gen := func(tb testing.TB, r *rand.Rand, rep, nb, blocks int) ([]byte, *Q8) {
+		w, a := q2kCase(tb, r, rep, nb, blocks)
+		if rep%2 == 0 {
+			setActs(a, func(i int) int8 {
+				if (i/QK_K+rep)%3 == 0 {
+					return 127
+				}
+				return -128
+			})
+		}
+		return w, a
+	}
+	sweepOct(t, gguf.TypeQ2_K, q2kAVX2Model, rand.New(rand.NewPCG(2, 82)), 200, gen)
+}
+
+// BenchmarkExtraOctQ2_K streams 256 rows of 16 blocks (344 KB, in L2)
+// against eight tokens: the eight-token kernel once per row ("x8"), or the
+// four-token kernel twice ("2x4"). The metric is weight GB/s, each row
+// counted once per pass.
+func BenchmarkExtraOctQ2_K(b *testing.B) {
+	const rows, nb = 256, 16
+	typ := gguf.TypeQ2_K
+	oct, quad := fastExtraOct[typ], fastExtraQuad[typ]
+	if oct == nil || quad == nil {
+		b.Skipf("no fast eight-token %v kernel on this CPU", typ)
+	}
+	r := rand.New(rand.NewPCG(2, 83))
+	w := q2kRow(r, rows*nb)
+	a := actsFor(b, r, typ, 8*nb, 1)
+	rb := nb * q2KBlockBytes
+	b.Run("x8", func(b *testing.B) {
+		var out [8]float32
+		var sink float32
+		for b.Loop() {
+			for i := 0; i < rows; i++ {
+				oct(w[i*rb:(i+1)*rb], a, 0, nb, nb, &out)
+				sink += out[0]
+			}
+		}
+		reportGBs(b, rows*rb)
+		_ = sink
+	})
+	b.Run("2x4", func(b *testing.B) {
+		var out [4]float32
+		var sink float32
+		for b.Loop() {
+			for i := 0; i < rows; i++ {
+				quad(w[i*rb:(i+1)*rb], a, 0, nb, nb, &out)
+				sink += out[0]
+				quad(w[i*rb:(i+1)*rb], a, 4*nb, nb, nb, &out)
+				sink += out[0]
+			}
+		}
+		reportGBs(b, rows*rb)
+		_ = sink
+	})
+}
