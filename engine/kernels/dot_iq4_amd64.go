@@ -54,3 +54,17 @@ var (
 	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ4_XS, fastDotIQ4_XSx4)
 	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ4_NL, fastDotIQ4_NLx4)
 )
+
+// dotIQ4_XSx8AVX512 is dotIQ4_XSx4AVX2 for eight tokens (AVX-512 BW and
+// VNNI): out[t] is bit for bit the row dot on token t.
+//
+//go:noescape
+func dotIQ4_XSx8AVX512(w *byte, qs *int8, d *float32, nb, qstride, dstride int, out *[8]float32)
+
+func fastDotIQ4_XSx8(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[8]float32) {
+	end := blk0 + 7*tokBlocks + nb // one past token 7's last block
+	_, _, _ = w[nb*iq4xsBytes-1], a.Qs[end*QK_K-1], a.D[end-1]
+	dotIQ4_XSx8AVX512(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], nb, tokBlocks*QK_K, tokBlocks*4, out)
+}
+
+var _ = hasAVX512BW && hasVNNI && registerExtraOct(gguf.TypeIQ4_XS, fastDotIQ4_XSx8)
