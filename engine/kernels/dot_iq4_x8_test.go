@@ -45,39 +45,8 @@ func TestExtraOctIQ4_XSPerToken(t *testing.T) {
 // counted once per pass.
 func BenchmarkExtraOctIQ4_XS(b *testing.B) {
 	const rows, nb = 256, 16
-	typ := gguf.TypeIQ4_XS
-	oct, quad := fastExtraOct[typ], fastExtraQuad[typ]
-	if oct == nil || quad == nil {
-		b.Skipf("no fast eight-token %v kernel on this CPU", typ)
-	}
 	r := rand.New(rand.NewPCG(66, 83))
-	a := actsFor(b, r, typ, 8*nb, 1)
-	w := iq4Row(r, typ, rows*nb, 0)
-	rb := nb * iq4xsBytes
-	b.Run("x8", func(b *testing.B) {
-		var out [8]float32
-		var sink float32
-		for b.Loop() {
-			for i := 0; i < rows; i++ {
-				oct(w[i*rb:(i+1)*rb], a, 0, nb, nb, &out)
-				sink += out[0]
-			}
-		}
-		reportGBs(b, rows*rb)
-		_ = sink
-	})
-	b.Run("2x4", func(b *testing.B) {
-		var out [4]float32
-		var sink float32
-		for b.Loop() {
-			for i := 0; i < rows; i++ {
-				quad(w[i*rb:(i+1)*rb], a, 0, nb, nb, &out)
-				sink += out[0]
-				quad(w[i*rb:(i+1)*rb], a, 4*nb, nb, nb, &out)
-				sink += out[0]
-			}
-		}
-		reportGBs(b, rows*rb)
-		_ = sink
-	})
+	a := actsFor(b, r, gguf.TypeIQ4_XS, 8*nb, 1)
+	w := iq4Row(r, gguf.TypeIQ4_XS, rows*nb, 0)
+	benchOct(b, gguf.TypeIQ4_XS, w, a, rows, nb)
 }

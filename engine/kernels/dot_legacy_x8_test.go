@@ -40,39 +40,8 @@ func TestExtraOctQ5_0Extremes(t *testing.T) {
 // counted once per pass.
 func BenchmarkExtraOctQ5_0(b *testing.B) {
 	const rows, nb = 256, 64
-	typ := gguf.TypeQ5_0
-	oct, quad := fastExtraOct[typ], fastExtraQuad[typ]
-	if oct == nil || quad == nil {
-		b.Skipf("no fast eight-token %v kernel on this CPU", typ)
-	}
 	r := rand.New(rand.NewPCG(62, 63))
 	a := legacyAct(b, r, 8*nb, 1)
-	w := legacyRow(r, typ, rows*nb)
-	rb := nb * typ.BlockBytes()
-	b.Run("x8", func(b *testing.B) {
-		var out [8]float32
-		var sink float32
-		for b.Loop() {
-			for i := 0; i < rows; i++ {
-				oct(w[i*rb:(i+1)*rb], a, 0, nb, nb, &out)
-				sink += out[0]
-			}
-		}
-		reportGBs(b, rows*rb)
-		_ = sink
-	})
-	b.Run("2x4", func(b *testing.B) {
-		var out [4]float32
-		var sink float32
-		for b.Loop() {
-			for i := 0; i < rows; i++ {
-				quad(w[i*rb:(i+1)*rb], a, 0, nb, nb, &out)
-				sink += out[0]
-				quad(w[i*rb:(i+1)*rb], a, 4*nb, nb, nb, &out)
-				sink += out[0]
-			}
-		}
-		reportGBs(b, rows*rb)
-		_ = sink
-	})
+	w := legacyRow(r, gguf.TypeQ5_0, rows*nb)
+	benchOct(b, gguf.TypeQ5_0, w, a, rows, nb)
 }

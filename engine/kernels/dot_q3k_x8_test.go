@@ -41,39 +41,8 @@ func TestExtraOctQ3_KExtremes(t *testing.T) {
 // counted once per pass.
 func BenchmarkExtraOctQ3_K(b *testing.B) {
 	const rows, nb = 256, 16
-	typ := gguf.TypeQ3_K
-	oct, quad := fastExtraOct[typ], fastExtraQuad[typ]
-	if oct == nil || quad == nil {
-		b.Skipf("no fast eight-token %v kernel on this CPU", typ)
-	}
 	r := rand.New(rand.NewPCG(49, 50))
 	w := q3kRandRow(r, rows*nb)
-	a := actsFor(b, r, typ, 8*nb, 1)
-	rb := nb * q3kBytes
-	b.Run("x8", func(b *testing.B) {
-		var out [8]float32
-		var sink float32
-		for b.Loop() {
-			for i := 0; i < rows; i++ {
-				oct(w[i*rb:(i+1)*rb], a, 0, nb, nb, &out)
-				sink += out[0]
-			}
-		}
-		reportGBs(b, rows*rb)
-		_ = sink
-	})
-	b.Run("2x4", func(b *testing.B) {
-		var out [4]float32
-		var sink float32
-		for b.Loop() {
-			for i := 0; i < rows; i++ {
-				quad(w[i*rb:(i+1)*rb], a, 0, nb, nb, &out)
-				sink += out[0]
-				quad(w[i*rb:(i+1)*rb], a, 4*nb, nb, nb, &out)
-				sink += out[0]
-			}
-		}
-		reportGBs(b, rows*rb)
-		_ = sink
-	})
+	a := actsFor(b, r, gguf.TypeQ3_K, 8*nb, 1)
+	benchOct(b, gguf.TypeQ3_K, w, a, rows, nb)
 }

@@ -289,6 +289,44 @@ func benchQuad(b *testing.B, typ gguf.Type, w []byte, a *Q8, rows, nb int, names
 	})
 }
 
+// benchOct streams rows rows of nb blocks of typ (w) against eight tokens
+// of a: the eight-token kernel once per row ("x8"), or the four-token
+// kernel twice ("2x4"). The metric is weight GB/s, each row counted once
+// per pass.
+func benchOct(b *testing.B, typ gguf.Type, w []byte, a *Q8, rows, nb int) {
+	oct, quad := fastExtraOct[typ], fastExtraQuad[typ]
+	if oct == nil || quad == nil {
+		b.Skipf("no fast eight-token %v kernel on this CPU", typ)
+	}
+	rb := nb * typ.BlockBytes()
+	b.Run("x8", func(b *testing.B) {
+		var out [8]float32
+		var sink float32
+		for b.Loop() {
+			for i := 0; i < rows; i++ {
+				oct(w[i*rb:(i+1)*rb], a, 0, nb, nb, &out)
+				sink += out[0]
+			}
+		}
+		reportGBs(b, rows*rb)
+		_ = sink
+	})
+	b.Run("2x4", func(b *testing.B) {
+		var out [4]float32
+		var sink float32
+		for b.Loop() {
+			for i := 0; i < rows; i++ {
+				quad(w[i*rb:(i+1)*rb], a, 0, nb, nb, &out)
+				sink += out[0]
+				quad(w[i*rb:(i+1)*rb], a, 4*nb, nb, nb, &out)
+				sink += out[0]
+			}
+		}
+		reportGBs(b, rows*rb)
+		_ = sink
+	})
+}
+
 // quadNames are the four-token benchmarks' sub-benchmark names (the
 // legacy types' are "quad" and "row4").
 var quadNames = [2]string{"x4", "4x1"}
