@@ -5,6 +5,8 @@ package cuda
 import (
 	"bytes"
 	"math"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -19,7 +21,7 @@ import (
 // (its float reference: exact weights, float activations).
 func TestConvertedTypes(t *testing.T) {
 	gpuLib(t)
-	for _, typ := range []gguf.Type{gguf.TypeQ3_K, gguf.TypeQ5_K, gguf.TypeQ5_0} {
+	for _, typ := range []gguf.Type{gguf.TypeQ3_K, gguf.TypeQ2_K, gguf.TypeQ5_0} {
 		t.Run(typ.String(), func(t *testing.T) {
 			m := requantizedModel(t, typ)
 			gb := openGPU(t, m, Options{Context: 64})
@@ -46,6 +48,91 @@ func TestConvertedTypes(t *testing.T) {
 			t.Logf("%v as F16: max |cuda - cpu| = %.3g over %d steps", typ, worst, len(toks))
 		})
 	}
+}
+
+// nativeRequantized are the types with kernels of their own that no
+// fixture covers: tiny-llama-gqa-f32 is requantized to each.
+var nativeRequantized = []gguf.Type{gguf.TypeQ5_K}
+
+// TestRequantizedNative runs those models against engine/cpu's kernels,
+// which quantize activations to 8 bits as the library's matvecs do: the
+// first token (attending to itself alone) must agree to exactTol, the
+// rest within q8Tol, one token at a time; then as one 8-token batch (the
+// 8-bit matvecs) and one 40-token batch (past the library's 32-token
+// matvec batches: cuBLAS, or the tensor-core gemm), within prefillTol.
+func TestRequantizedNative(t *testing.T) {
+	gpuLib(t)
+	if mvqOn() && os.Getenv("ORCD_MATMUL") != "kernels" {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestRequantizedNative$", "-test.count=1", "-test.v")
+		cmd.Env = append(os.Environ(), "ORCD_MATMUL=kernels")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("with ORCD_MATMUL=kernels: %v\n%s", err, out)
+		}
+		t.Logf("with ORCD_MATMUL=kernels:\n%s", out)
+		return
+	}
+	for _, typ := range nativeRequantized {
+		t.Run(typ.String(), func(t *testing.T) {
+			if !deviceType(typ) {
+				t.Fatalf("%v is converted to F16, not run by its own kernels", typ)
+			}
+			m := requantizedModel(t, typ)
+			gb := openGPU(t, m, Options{Context: 64})
+			cb, err := cpu.New(m, cpu.Options{Context: 64, KVType: gguf.TypeF16})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cb.Close()
+			toks := []int32{1, 403, 407, 261, 378, 79, 307, 295, 400, 17, 261, 30, 5, 99, 120, 7, 300, 301, 2, 45, 46, 47, 48, 49,
+				310, 311, 312, 313, 87, 88, 89, 90, 200, 201, 202, 203, 150, 151, 152, 153}
+			nv := m.Config.NVocab
+			tol := logitTol
+			if mvqOn() {
+				tol = q8Tol
+			}
+			var worst float64
+			same := 0
+			for i := range toks {
+				a := forward(t, gb, nv, 0, i, toks[i:i+1], nil)[0]
+				r := forward(t, cb, nv, 0, i, toks[i:i+1], nil)[0]
+				d := maxAbsDiff(a, r)
+				if i == 0 && mvqOn() && d > exactTol {
+					t.Fatalf("token 0: max |cuda - cpu| = %.4g, want <= %g (the same 8-bit arithmetic)", d, exactTol)
+				}
+				worst = math.Max(worst, d)
+				if argmax(a) == argmax(r) {
+					same++
+				}
+			}
+			if worst > tol {
+				t.Fatalf("one token a step: max |cuda - cpu| = %.4g over %d steps (tol %g)", worst, len(toks), tol)
+			}
+			// The same tokens again, as batches.
+			var bw float64
+			for _, n := range []int{8, len(toks)} {
+				gb.ClearSeq(0)
+				cb.ClearSeq(0)
+				got := forward(t, gb, nv, 0, 0, toks[:n], nil)
+				want := forward(t, cb, nv, 0, 0, toks[:n], nil)
+				for i := range got {
+					bw = math.Max(bw, maxAbsDiff(got[i], want[i]))
+				}
+			}
+			if bw > prefillTol {
+				t.Fatalf("batches of 8 and %d: max |cuda - cpu| = %.4g (tol %g)", len(toks), bw, prefillTol)
+			}
+			t.Logf("%v: one token a step max |cuda - cpu| = %.3g over %d steps (argmax equal %d/%d); batches of 8 and %d: %.3g", typ, worst, len(toks), same, len(toks), len(toks), bw)
+		})
+	}
+}
+
+func maxAbsDiff(a, b []float32) float64 {
+	var d float64
+	for j := range a {
+		d = math.Max(d, math.Abs(float64(a[j]-b[j])))
+	}
+	return d
 }
 
 // requantizedModel is tiny-llama-gqa-f32 with every matrix quantized to

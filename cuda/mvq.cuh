@@ -1,7 +1,7 @@
 // mvq.cuh: the decode matvec with 8-bit activations, the way llama.cpp and
 // engine/kernels multiply quantized weights. Each block first quantizes its
 // N input rows into shared memory, exactly as kernels.QuantizeQ8_0 (for
-// Q4_0 and Q8_0 weights) or kernels.QuantizeQ8_K (Q4_K, Q6_K) would; then
+// Q4_0 and Q8_0 weights) or kernels.QuantizeQ8_K (Q4_K, Q5_K, Q6_K) would; then
 // every block of weights meets its activations in __dp4a integer dot
 // products, scaled once per block (Q4_K: per 32 values, Q6_K: per 16).
 //
@@ -282,6 +282,39 @@ template <> struct DecQ<GT_Q4_K> {
 		int lo = 0, hi = 0;
 #pragma unroll
 		for (int i = 0; i < 8; i++) lo = __dp4a((int)(q[i] & m), xl[i], lo), hi = __dp4a((int)((q[i] >> 4) & m), xh[i], hi);
+		return w.d * (float)(w.sc1 * lo + w.sc2 * hi) - w.dmin * (float)(w.m1 * x.bs1 + w.m2 * x.bs2);
+	}
+};
+
+// Q5_K unit `sub`: Q4_K's, with quants 0..31 (the fifth bits folded in
+// at load).
+template <> struct DecQ<GT_Q5_K> {
+	static constexpr bool OK = true;
+	static constexpr int ACT = ACT_Q8_K, UPB = 4;
+	struct W {
+		uint32_t lo[8], hi[8];
+		int sc1, m1, sc2, m2;
+		float d, dmin;
+	};
+	__device__ static void load(const QMat &m, long blk, int sub, W &w) {
+		const uint4 a = ld16(m.p0 + blk * 128 + sub * 32), b = ld16(m.p0 + blk * 128 + sub * 32 + 16);
+		const uint4 h0 = ld16(m.p1 + blk * 32), h1 = ld16(m.p1 + blk * 32 + 16);
+		const uint32_t *sp = reinterpret_cast<const uint32_t *>(m.p2 + blk * 12);
+		const uint32_t s0 = __ldg(sp), s1 = __ldg(sp + 1), s2 = __ldg(sp + 2);
+		const uint32_t dm = __ldg(reinterpret_cast<const uint32_t *>(m.p3) + blk);
+		w.d = h2f(dm & 0xffff), w.dmin = h2f(dm >> 16);
+		DecQ<GT_Q4_K>::scale_min(s0, s1, s2, 2 * sub, w.sc1, w.m1);
+		DecQ<GT_Q4_K>::scale_min(s0, s1, s2, 2 * sub + 1, w.sc2, w.m2);
+		q5k_fifth(a, b, h0, h1, sub, w.lo, w.hi);
+	}
+	using X = DecQ<GT_Q4_K>::X;
+	__device__ static X acts(const Act<ACT> &x, int t, int bi, int sub) { return DecQ<GT_Q4_K>::acts(x, t, bi, sub); }
+	__device__ static float dot(const W &w, const X &x) {
+		const int xl[8] = {x.q[0].x, x.q[0].y, x.q[0].z, x.q[0].w, x.q[1].x, x.q[1].y, x.q[1].z, x.q[1].w};
+		const int xh[8] = {x.q[2].x, x.q[2].y, x.q[2].z, x.q[2].w, x.q[3].x, x.q[3].y, x.q[3].z, x.q[3].w};
+		int lo = 0, hi = 0;
+#pragma unroll
+		for (int i = 0; i < 8; i++) lo = __dp4a((int)w.lo[i], xl[i], lo), hi = __dp4a((int)w.hi[i], xh[i], hi);
 		return w.d * (float)(w.sc1 * lo + w.sc2 * hi) - w.dmin * (float)(w.m1 * x.bs1 + w.m2 * x.bs2);
 	}
 };

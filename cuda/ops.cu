@@ -11,6 +11,7 @@
 	case GT_Q4_0: FN##_q4_0(__VA_ARGS__); return true;                     \
 	case GT_Q8_0: FN##_q8_0(__VA_ARGS__); return true;                     \
 	case GT_Q4_K: FN##_q4_k(__VA_ARGS__); return true;                     \
+	case GT_Q5_K: FN##_q5_k(__VA_ARGS__); return true;                     \
 	case GT_Q6_K: FN##_q6_k(__VA_ARGS__); return true;                     \
 	default: return false;                                                 \
 	}
@@ -36,6 +37,7 @@ cudaError_t mvq_init_all() {
 	cudaError_t e = mvq_init_q4_0();
 	if (e == cudaSuccess) e = mvq_init_q8_0();
 	if (e == cudaSuccess) e = mvq_init_q4_k();
+	if (e == cudaSuccess) e = mvq_init_q5_k();
 	if (e == cudaSuccess) e = mvq_init_q6_k();
 	return e;
 }
@@ -44,6 +46,7 @@ bool mvq_used(int type, int n, int K) {
 	case GT_Q4_0: return mvq_used_q4_0(n, K);
 	case GT_Q8_0: return mvq_used_q8_0(n, K);
 	case GT_Q4_K: return mvq_used_q4_k(n, K);
+	case GT_Q5_K: return mvq_used_q5_k(n, K);
 	case GT_Q6_K: return mvq_used_q6_k(n, K);
 	default: return false;
 	}

@@ -115,6 +115,7 @@ void qgemm_f16(const QGemmArgs &a, cudaStream_t st);
 void qgemm_q4_0(const QGemmArgs &a, cudaStream_t st);
 void qgemm_q8_0(const QGemmArgs &a, cudaStream_t st);
 void qgemm_q4_k(const QGemmArgs &a, cudaStream_t st);
+void qgemm_q5_k(const QGemmArgs &a, cudaStream_t st);
 void qgemm_q6_k(const QGemmArgs &a, cudaStream_t st);
 bool qgemm_any(const QGemmArgs &a, cudaStream_t st);
 extern bool orcd_qgemm;

@@ -15,7 +15,7 @@
 // it on (backend.cu); every kernel starts with pdl_launch_next and waits
 // before touching anything an earlier kernel writes.
 extern bool orcd_pdl;
-// orcd_mvq: decode matvecs of Q4_0, Q8_0, Q4_K and Q6_K weights quantize
+// orcd_mvq: decode matvecs of Q4_0, Q8_0, Q4_K, Q5_K and Q6_K weights quantize
 // their activations to 8 bits (mvq.cuh); ORCD_CUDA_MVQ=0 turns it off,
 // for A/B runs (backend.cu).
 extern bool orcd_mvq;
@@ -89,13 +89,14 @@ __device__ __forceinline__ void pdl_enter() {
 	pdl_wait();
 }
 
-enum { GT_F32 = 0, GT_F16 = 1, GT_Q4_0 = 2, GT_Q8_0 = 8, GT_Q4_K = 12, GT_Q6_K = 14 };
+enum { GT_F32 = 0, GT_F16 = 1, GT_Q4_0 = 2, GT_Q8_0 = 8, GT_Q4_K = 12, GT_Q5_K = 13, GT_Q6_K = 14 };
 
 // QMat is one matrix: n_out rows of n_in values. nb counts decoder blocks
 // per row (BE elements each); p0..p3 are the planes, per type:
 //   F32: p0 floats         F16: p0 halves
 //   Q4_0: p0 qs[16] p1 d   Q8_0: p0 qs[32] p1 d
 //   Q4_K: p0 qs[128] p1 scales[12] p2 {d, dmin}
+//   Q5_K: p0 qs[128] p1 qh[32] p2 scales[12] p3 {d, dmin}
 //   Q6_K: p0 ql[128] p1 qh[64] p2 scales[16] p3 d
 struct QMat {
 	int type, n_in, n_out, nb;
@@ -240,6 +241,51 @@ template <> struct Dec<GT_Q4_K> {
 	__device__ static int off(int sub, int k) { return sub * 64 + k; }
 };
 
+// q5k_fifth puts the fifth bits of unit `sub` into its quant words:
+// value 64 sub + l has bit 2 sub of qh byte l, value 64 sub + 32 + l bit
+// 2 sub + 1 (ggml's dequantize_row_q5_K). Word i of lo/hi holds values
+// 4i..4i+3 of each half, 0..31.
+__device__ __forceinline__ void q5k_fifth(const uint4 &a, const uint4 &b, const uint4 &h0, const uint4 &h1, int sub, uint32_t *lo, uint32_t *hi) {
+	const uint32_t m = 0x0F0F0F0Fu, one = 0x01010101u;
+	const int s = 2 * sub;
+#pragma unroll
+	for (int i = 0; i < 8; i++) {
+		const uint32_t w = i < 4 ? word_at(a, i) : word_at(b, i - 4), qh = i < 4 ? word_at(h0, i) : word_at(h1, i - 4);
+		lo[i] = (w & m) | (((qh >> s) & one) << 4);
+		hi[i] = ((w >> 4) & m) | (((qh >> (s + 1)) & one) << 4);
+	}
+}
+
+// Q5_K unit = Q4_K's 64 values, each with a fifth bit from the qh plane.
+template <> struct Dec<GT_Q5_K> {
+	static constexpr int BE = 256, UPB = 4, UE = 64, PB0 = 128, PB1 = 32, PB2 = 12, PB3 = 4;
+	static constexpr bool RAW = false;
+	static constexpr int SG = UE;
+	__device__ static void load(const QMat &m, long blk, int sub, float *v) {
+		const uint4 a = ld16(m.p0 + blk * 128 + sub * 32), b = ld16(m.p0 + blk * 128 + sub * 32 + 16);
+		const uint4 h0 = ld16(m.p1 + blk * 32), h1 = ld16(m.p1 + blk * 32 + 16);
+		const uint32_t *sp = reinterpret_cast<const uint32_t *>(m.p2 + blk * 12);
+		uint32_t sw[3] = {__ldg(sp), __ldg(sp + 1), __ldg(sp + 2)};
+		const uint8_t *s = reinterpret_cast<const uint8_t *>(sw);
+		const uint32_t dm = __ldg(reinterpret_cast<const uint32_t *>(m.p3) + blk);
+		const float d = h2f(dm & 0xffff), dmin = h2f(dm >> 16);
+		int sc1, m1, sc2, m2;
+		Dec<GT_Q4_K>::scale_min(2 * sub, s, sc1, m1);
+		Dec<GT_Q4_K>::scale_min(2 * sub + 1, s, sc2, m2);
+		const float d1 = d * sc1, o1 = dmin * m1, d2 = d * sc2, o2 = dmin * m2;
+		uint32_t lo[8], hi[8];
+		q5k_fifth(a, b, h0, h1, sub, lo, hi);
+#pragma unroll
+		for (int i = 0; i < 8; i++)
+#pragma unroll
+			for (int k = 0; k < 4; k++) {
+				v[4 * i + k] = d1 * (bytef(lo[i], k) - MAGIC) - o1;
+				v[32 + 4 * i + k] = d2 * (bytef(hi[i], k) - MAGIC) - o2;
+			}
+	}
+	__device__ static int off(int sub, int k) { return sub * 64 + k; }
+};
+
 // Q6_K unit (h, lq) = sub: values l in [16lq, 16lq+16) of half h, from the
 // four 32-wide groups, so its 64 values are 4 runs of 16.
 template <> struct Dec<GT_Q6_K> : RawDec<Dec<GT_Q6_K>> {
@@ -320,6 +366,7 @@ ORCD_DECLARE_TYPE(f16)
 ORCD_DECLARE_TYPE(q4_0)
 ORCD_DECLARE_TYPE(q8_0)
 ORCD_DECLARE_TYPE(q4_k)
+ORCD_DECLARE_TYPE(q5_k)
 ORCD_DECLARE_TYPE(q6_k)
 
 // Dispatch by ggml type; false for a type with no kernels.

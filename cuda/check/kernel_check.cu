@@ -81,6 +81,21 @@ static void dequant_block(int type, const uint8_t *b, float *y) {
 		}
 		break;
 	}
+	case GT_Q5_K: {
+		const float d = get16(b), dmin = get16(b + 2);
+		const uint8_t *s = b + 4, *qh = b + 16, *q = b + 48;
+		for (int j = 0, is = 0; j < 256; j += 64, is += 2, q += 32) {
+			int sc[2], mn[2];
+			for (int k = 0; k < 2; k++) {
+				const int i = is + k;
+				if (i < 4) sc[k] = s[i] & 63, mn[k] = s[i + 4] & 63;
+				else sc[k] = (s[i + 4] & 15) | ((s[i - 4] >> 6) << 4), mn[k] = (s[i + 4] >> 4) | ((s[i] >> 6) << 4);
+			}
+			for (int l = 0; l < 32; l++) y[j + l] = d * sc[0] * ((q[l] & 15) + ((qh[l] >> is) & 1) * 16) - dmin * mn[0];
+			for (int l = 0; l < 32; l++) y[j + 32 + l] = d * sc[1] * ((q[l] >> 4) + ((qh[l] >> (is + 1)) & 1) * 16) - dmin * mn[1];
+		}
+		break;
+	}
 	case GT_Q6_K: {
 		const uint8_t *ql = b, *qh = b + 128;
 		const int8_t *sc = (const int8_t *)(b + 192);
@@ -112,14 +127,14 @@ static RefMat make_mat(int type, int n_in, int n_out) {
 		return m;
 	}
 	const int be = type == GT_Q4_0 || type == GT_Q8_0 ? 32 : 256;
-	const int bb = type == GT_Q4_0 ? 18 : type == GT_Q8_0 ? 34 : type == GT_Q4_K ? 144 : 210;
+	const int bb = type == GT_Q4_0 ? 18 : type == GT_Q8_0 ? 34 : type == GT_Q4_K ? 144 : type == GT_Q5_K ? 176 : 210;
 	const size_t nblk = (size_t)n_in / be * n_out;
 	m.raw.resize(nblk * bb);
 	for (auto &v : m.raw) v = (uint8_t)(rng() & 255);
 	for (size_t b = 0; b < nblk; b++) {
 		uint8_t *p = &m.raw[b * bb];
 		if (type == GT_Q4_0 || type == GT_Q8_0) put16(p, urand(0.001f, 0.02f));
-		if (type == GT_Q4_K) put16(p, urand(0.0005f, 0.002f)), put16(p + 2, urand(0.0005f, 0.002f));
+		if (type == GT_Q4_K || type == GT_Q5_K) put16(p, urand(0.0005f, 0.002f)), put16(p + 2, urand(0.0005f, 0.002f));
 		if (type == GT_Q6_K) put16(p + 208, urand(0.0005f, 0.002f));
 		dequant_block(type, p, &m.w[b * be]);
 	}
@@ -165,6 +180,7 @@ static const char *tname(int t) {
 	case GT_Q4_0: return "Q4_0";
 	case GT_Q8_0: return "Q8_0";
 	case GT_Q4_K: return "Q4_K";
+	case GT_Q5_K: return "Q5_K";
 	default: return "Q6_K";
 	}
 }
@@ -524,7 +540,7 @@ int main(int argc, char **argv) {
 		return 0;
 	}
 	printf("device: %s, %d SMs\n", c->prop.name, c->prop.multiProcessorCount);
-	const int types[] = {GT_F32, GT_F16, GT_Q4_0, GT_Q8_0, GT_Q4_K, GT_Q6_K};
+	const int types[] = {GT_F32, GT_F16, GT_Q4_0, GT_Q8_0, GT_Q4_K, GT_Q5_K, GT_Q6_K};
 	for (int t : types) {
 		check_matvec(c, t, 512, 96, 1);
 		check_matvec(c, t, 768, 130, 5);
@@ -535,7 +551,7 @@ int main(int argc, char **argv) {
 	check_matvec(c, GT_Q4_K, 256, 128, 5); check_matvec(c, GT_Q4_K, 256, 128, 1);
 	check_matvec(c, GT_Q8_0, 16640, 12, 8);  // 8 x 16640 needs 163 KB: past MVQ_SMEM_MAX, the float path
 	orcd_mvq = false; // the float path for the types that have both
-	for (int t : {GT_Q4_0, GT_Q8_0, GT_Q4_K, GT_Q6_K}) {
+	for (int t : {GT_Q4_0, GT_Q8_0, GT_Q4_K, GT_Q5_K, GT_Q6_K}) {
 		check_matvec(c, t, 512, 96, 1);
 		check_matvec(c, t, 768, 130, 5);
 		check_glu_argmax(c, t);
@@ -547,7 +563,7 @@ int main(int argc, char **argv) {
 		g_qbuf = q;
 		for (int tokens : {8, 16}) { // 16 tokens a launch (then 4, 1; the argmax 8, 8, 2)
 			orcd_mvq_tokens = tokens;
-			for (int t : {GT_Q4_0, GT_Q8_0, GT_Q4_K, GT_Q6_K}) {
+			for (int t : {GT_Q4_0, GT_Q8_0, GT_Q4_K, GT_Q5_K, GT_Q6_K}) {
 				check_matvec(c, t, 768, 130, 21);
 				check_glu_argmax(c, t, 18);
 			}
@@ -578,12 +594,12 @@ int main(int argc, char **argv) {
 	}
 	printf("\n");
 	bench_copy();
-	for (int t : {GT_Q4_0, GT_Q8_0, GT_Q6_K, GT_Q4_K, GT_F16}) {
+	for (int t : {GT_Q4_0, GT_Q8_0, GT_Q6_K, GT_Q4_K, GT_Q5_K, GT_F16}) {
 		bench_matvec(c, t, 2048, 8192);
 		bench_matvec(c, t, 8192, 2048);
 		bench_matvec(c, t, 2048, 8192, 8);
 	}
-	for (int t : {GT_Q4_0, GT_Q8_0, GT_Q6_K, GT_Q4_K}) {
+	for (int t : {GT_Q4_0, GT_Q8_0, GT_Q6_K, GT_Q4_K, GT_Q5_K}) {
 		bench_matvec_wide(c, t, 2048, 8192, 32);
 		bench_matvec_wide(c, t, 8192, 2048, 32);
 	}
