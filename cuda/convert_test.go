@@ -17,7 +17,7 @@ func TestAsDeviceType(t *testing.T) {
 	for i := range x {
 		x[i] = float32(r.NormFloat64()) * 0.02
 	}
-	for _, typ := range []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ5_K, gguf.TypeQ3_K, gguf.TypeQ5_0, gguf.TypeQ2_K, gguf.TypeBF16} {
+	for _, typ := range []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ5_K, gguf.TypeQ3_K, gguf.TypeQ4_1, gguf.TypeQ5_1, gguf.TypeBF16} {
 		data, err := gguf.Quantize(typ, x)
 		if err != nil {
 			t.Fatal(err)
@@ -46,7 +46,7 @@ func TestAsDeviceType(t *testing.T) {
 			}
 		}
 	}
-	bad := &gguf.TensorInfo{Name: "odd", Type: gguf.TypeQ3_K, Dims: []uint64{100}, Data: make([]byte, 110)}
+	bad := &gguf.TensorInfo{Name: "odd", Type: gguf.TypeQ4_1, Dims: []uint64{16}, Data: make([]byte, 20)}
 	if _, _, err := asDeviceType(bad); err == nil {
 		t.Fatal("a tensor of partial blocks was converted")
 	}

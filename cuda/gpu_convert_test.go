@@ -21,7 +21,7 @@ import (
 // (its float reference: exact weights, float activations).
 func TestConvertedTypes(t *testing.T) {
 	gpuLib(t)
-	for _, typ := range []gguf.Type{gguf.TypeQ3_K, gguf.TypeQ2_K, gguf.TypeQ5_0} {
+	for _, typ := range []gguf.Type{gguf.TypeQ4_1, gguf.TypeQ5_1, gguf.TypeBF16} {
 		t.Run(typ.String(), func(t *testing.T) {
 			m := requantizedModel(t, typ)
 			gb := openGPU(t, m, Options{Context: 64})
@@ -52,17 +52,24 @@ func TestConvertedTypes(t *testing.T) {
 
 // nativeRequantized are the types with kernels of their own that no
 // fixture covers: tiny-llama-gqa-f32 is requantized to each.
-var nativeRequantized = []gguf.Type{gguf.TypeQ5_K}
+var nativeRequantized = []gguf.Type{gguf.TypeQ5_0, gguf.TypeQ2_K, gguf.TypeQ3_K, gguf.TypeQ5_K}
 
-// TestRequantizedNative runs those models against engine/cpu's kernels,
-// which quantize activations to 8 bits as the library's matvecs do: the
-// first token (attending to itself alone) must agree to exactTol, the
-// rest within q8Tol, one token at a time; then as one 8-token batch (the
-// 8-bit matvecs) and one 40-token batch (past the library's 32-token
-// matvec batches: cuBLAS, or the tensor-core gemm), within prefillTol.
+// TestRequantizedNative runs those models against engine/cpu.
+//   - One token a step, and as one 8-token batch, against engine/cpu's
+//     kernels, which quantize activations to 8 bits as the library's
+//     matvecs do (in a child process: ORCD_MATMUL is read at start). The
+//     first token (attending to itself alone) must agree to exactTol,
+//     the rest within q8Tol.
+//   - As one 40-token batch against engine/cpu's float reference, within
+//     prefillTol: past the library's 32-token matvec batches the blocks
+//     run on cuBLAS (or the tensor-core gemm) with F16 activations; the
+//     LM head stays on the 8-bit matvecs.
 func TestRequantizedNative(t *testing.T) {
 	gpuLib(t)
-	if mvqOn() && os.Getenv("ORCD_MATMUL") != "kernels" {
+	toks := []int32{1, 403, 407, 261, 378, 79, 307, 295, 400, 17, 261, 30, 5, 99, 120, 7, 300, 301, 2, 45, 46, 47, 48, 49,
+		310, 311, 312, 313, 87, 88, 89, 90, 200, 201, 202, 203, 150, 151, 152, 153}
+	kernels := os.Getenv("ORCD_MATMUL") == "kernels"
+	if mvqOn() && !kernels {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestRequantizedNative$", "-test.count=1", "-test.v")
 		cmd.Env = append(os.Environ(), "ORCD_MATMUL=kernels")
 		out, err := cmd.CombinedOutput()
@@ -70,7 +77,6 @@ func TestRequantizedNative(t *testing.T) {
 			t.Fatalf("with ORCD_MATMUL=kernels: %v\n%s", err, out)
 		}
 		t.Logf("with ORCD_MATMUL=kernels:\n%s", out)
-		return
 	}
 	for _, typ := range nativeRequantized {
 		t.Run(typ.String(), func(t *testing.T) {
@@ -84,45 +90,57 @@ func TestRequantizedNative(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer cb.Close()
-			toks := []int32{1, 403, 407, 261, 378, 79, 307, 295, 400, 17, 261, 30, 5, 99, 120, 7, 300, 301, 2, 45, 46, 47, 48, 49,
-				310, 311, 312, 313, 87, 88, 89, 90, 200, 201, 202, 203, 150, 151, 152, 153}
 			nv := m.Config.NVocab
-			tol := logitTol
-			if mvqOn() {
-				tol = q8Tol
-			}
-			var worst float64
-			same := 0
-			for i := range toks {
-				a := forward(t, gb, nv, 0, i, toks[i:i+1], nil)[0]
-				r := forward(t, cb, nv, 0, i, toks[i:i+1], nil)[0]
-				d := maxAbsDiff(a, r)
-				if i == 0 && mvqOn() && d > exactTol {
-					t.Fatalf("token 0: max |cuda - cpu| = %.4g, want <= %g (the same 8-bit arithmetic)", d, exactTol)
-				}
-				worst = math.Max(worst, d)
-				if argmax(a) == argmax(r) {
-					same++
-				}
-			}
-			if worst > tol {
-				t.Fatalf("one token a step: max |cuda - cpu| = %.4g over %d steps (tol %g)", worst, len(toks), tol)
-			}
-			// The same tokens again, as batches.
-			var bw float64
-			for _, n := range []int{8, len(toks)} {
+			batch := func(n int) float64 {
 				gb.ClearSeq(0)
 				cb.ClearSeq(0)
-				got := forward(t, gb, nv, 0, 0, toks[:n], nil)
-				want := forward(t, cb, nv, 0, 0, toks[:n], nil)
+				got, want := forward(t, gb, nv, 0, 0, toks[:n], nil), forward(t, cb, nv, 0, 0, toks[:n], nil)
+				var d float64
 				for i := range got {
-					bw = math.Max(bw, maxAbsDiff(got[i], want[i]))
+					d = math.Max(d, maxAbsDiff(got[i], want[i]))
 				}
+				return d
 			}
-			if bw > prefillTol {
-				t.Fatalf("batches of 8 and %d: max |cuda - cpu| = %.4g (tol %g)", len(toks), bw, prefillTol)
+			if !mvqOn() || kernels {
+				tol := logitTol
+				if mvqOn() {
+					tol = q8Tol
+				}
+				var worst float64
+				same, exact := 0, 0
+				for i := range toks {
+					a := forward(t, gb, nv, 0, i, toks[i:i+1], nil)[0]
+					r := forward(t, cb, nv, 0, i, toks[i:i+1], nil)[0]
+					d := maxAbsDiff(a, r)
+					if i == 0 && mvqOn() && d > exactTol {
+						t.Fatalf("token 0: max |cuda - cpu| = %.4g, want <= %g (the same 8-bit arithmetic)", d, exactTol)
+					}
+					worst = math.Max(worst, d)
+					if d <= exactTol {
+						exact++
+					}
+					if argmax(a) == argmax(r) {
+						same++
+					}
+				}
+				// A step may see one activation round to the next 8-bit
+				// step (see q8Tol); the emulator shows at most one in 40.
+				if worst > tol || (mvqOn() && exact < len(toks)-3) {
+					t.Fatalf("one token a step: max |cuda - cpu| = %.4g over %d steps (tol %g), %d within %g (want all but 3)", worst, len(toks), tol, exact, exactTol)
+				}
+				b8 := batch(8)
+				if b8 > tol {
+					t.Fatalf("a batch of 8: max |cuda - cpu| = %.4g (tol %g)", b8, tol)
+				}
+				t.Logf("%v: one token a step max |cuda - cpu| = %.3g over %d steps, %d within %g (argmax equal %d/%d); a batch of 8: %.3g", typ, worst, len(toks), exact, exactTol, same, len(toks), b8)
 			}
-			t.Logf("%v: one token a step max |cuda - cpu| = %.3g over %d steps (argmax equal %d/%d); batches of 8 and %d: %.3g", typ, worst, len(toks), same, len(toks), len(toks), bw)
+			if !kernels {
+				b := batch(len(toks))
+				if b > prefillTol {
+					t.Fatalf("a batch of %d: max |cuda - cpu reference| = %.4g (tol %g)", len(toks), b, prefillTol)
+				}
+				t.Logf("%v: a batch of %d: max |cuda - cpu reference| = %.3g", typ, len(toks), b)
+			}
 		})
 	}
 }

@@ -230,6 +230,105 @@ template <> struct DecQ<GT_Q8_0> {
 	}
 };
 
+// Q5_0: quants 0..31 offset by 16, so the sums start at -16 x the
+// activations' sum, twice Q8Block's -8 x.
+template <> struct DecQ<GT_Q5_0> {
+	static constexpr bool OK = true;
+	static constexpr int ACT = ACT_Q8_0, UPB = 1;
+	struct W {
+		uint32_t lo[4], hi[4];
+		float d;
+	};
+	__device__ static void load(const QMat &m, long blk, int, W &w) {
+		q5_0_words(ld16(m.p0 + blk * 16), __ldg(reinterpret_cast<const uint32_t *>(m.p1) + blk), w.lo, w.hi);
+		w.d = h2f(ldh(m.p2 + blk * 2));
+	}
+	using X = Q8Block;
+	__device__ static X acts(const Act<ACT> &x, int t, int bi, int) { return Q8Block::at(x, t, bi); }
+	__device__ static float dot(const W &w, const X &x) {
+		int s = 2 * x.off;
+		s = __dp4a((int)w.lo[0], x.a.x, s), s = __dp4a((int)w.hi[0], x.b.x, s);
+		s = __dp4a((int)w.lo[1], x.a.y, s), s = __dp4a((int)w.hi[1], x.b.y, s);
+		s = __dp4a((int)w.lo[2], x.a.z, s), s = __dp4a((int)w.hi[2], x.b.z, s);
+		s = __dp4a((int)w.lo[3], x.a.w, s), s = __dp4a((int)w.hi[3], x.b.w, s);
+		return (float)s * w.d;
+	}
+};
+
+// Q8K64 is what a Q8_K block holds for a 64-value unit: its quants, the
+// sums of each 16 of them, and the block scale.
+struct Q8K64 {
+	int4 q[4];
+	int bs[4];
+	float d;
+	__device__ static Q8K64 at(const Act<ACT_Q8_K> &x, int t, int bi, int sub) {
+		const int4 *p = x.q16(t, bi * 256 + sub * 64);
+		const int g = bi * 16 + sub * 4;
+		return Q8K64{{p[0], p[1], p[2], p[3]}, {x.sum(t, g), x.sum(t, g + 1), x.sum(t, g + 2), x.sum(t, g + 3)}, x.scale(t, bi)};
+	}
+};
+// dot16: the 16 quants of run r (words 4r..4r+3 of q) times x's.
+__device__ __forceinline__ int dot16(const uint32_t *q, const int4 &x) {
+	int s = __dp4a((int)q[0], x.x, 0);
+	s = __dp4a((int)q[1], x.y, s), s = __dp4a((int)q[2], x.z, s);
+	return __dp4a((int)q[3], x.w, s);
+}
+
+// Q2_K (ggml_vec_dot_q2_K_q8_K): W x = d sum (sc & 15) q.x - dmin sum
+// (sc >> 4) sum16(x), per 16 values.
+template <> struct DecQ<GT_Q2_K> {
+	static constexpr bool OK = true;
+	static constexpr int ACT = ACT_Q8_K, UPB = 4;
+	struct W {
+		uint32_t q[16];
+		uint32_t sc;
+		float d, dmin;
+	};
+	__device__ static void load(const QMat &m, long blk, int sub, W &w) {
+		q2k_words(m, blk, sub, w.q);
+		w.sc = __ldg(reinterpret_cast<const uint32_t *>(m.p1 + blk * 16) + sub);
+		const uint32_t dm = __ldg(reinterpret_cast<const uint32_t *>(m.p2) + blk);
+		w.d = h2f(dm & 0xffff), w.dmin = h2f(dm >> 16);
+	}
+	using X = Q8K64;
+	__device__ static X acts(const Act<ACT> &x, int t, int bi, int sub) { return Q8K64::at(x, t, bi, sub); }
+	__device__ static float dot(const W &w, const X &x) {
+		int isum = 0, summs = 0;
+#pragma unroll
+		for (int r = 0; r < 4; r++) {
+			const int sc = (int)((w.sc >> (8 * r)) & 255u);
+			isum += (sc & 15) * dot16(w.q + 4 * r, x.q[r]);
+			summs += (sc >> 4) * x.bs[r];
+		}
+		return w.d * (float)isum - w.dmin * (float)summs;
+	}
+};
+
+// Q3_K (ggml_vec_dot_q3_K_q8_K): W x = d sum (sc - 32) (q - 4).x, per 16
+// values; the -4 comes from the activations' sums.
+template <> struct DecQ<GT_Q3_K> {
+	static constexpr bool OK = true;
+	static constexpr int ACT = ACT_Q8_K, UPB = 4;
+	struct W {
+		uint32_t q[16];
+		uint32_t sc;
+		float d;
+	};
+	__device__ static void load(const QMat &m, long blk, int sub, W &w) {
+		q3k_words(m, blk, sub, w.q);
+		w.sc = q3k_scales(m, blk, sub);
+		w.d = h2f(ldh(m.p3 + blk * 2));
+	}
+	using X = Q8K64;
+	__device__ static X acts(const Act<ACT> &x, int t, int bi, int sub) { return Q8K64::at(x, t, bi, sub); }
+	__device__ static float dot(const W &w, const X &x) {
+		int tot = 0;
+#pragma unroll
+		for (int r = 0; r < 4; r++) tot += ((int)((w.sc >> (8 * r)) & 255u) - 32) * (dot16(w.q + 4 * r, x.q[r]) - 4 * x.bs[r]);
+		return w.d * (float)tot;
+	}
+};
+
 // Q4_K unit `sub`: values [64 sub, 64 sub + 32) in the low nibbles of its
 // 32 quant bytes, the next 32 in the high ones, each half with a 6-bit
 // scale and min: W x = d (sc1 lo + sc2 hi) - dmin (m1 sum1 + m2 sum2).

@@ -9,6 +9,9 @@
 	case GT_F32: FN##_f32(__VA_ARGS__); return true;                       \
 	case GT_F16: FN##_f16(__VA_ARGS__); return true;                       \
 	case GT_Q4_0: FN##_q4_0(__VA_ARGS__); return true;                     \
+	case GT_Q5_0: FN##_q5_0(__VA_ARGS__); return true;                     \
+	case GT_Q2_K: FN##_q2_k(__VA_ARGS__); return true;                     \
+	case GT_Q3_K: FN##_q3_k(__VA_ARGS__); return true;                     \
 	case GT_Q8_0: FN##_q8_0(__VA_ARGS__); return true;                     \
 	case GT_Q4_K: FN##_q4_k(__VA_ARGS__); return true;                     \
 	case GT_Q5_K: FN##_q5_k(__VA_ARGS__); return true;                     \
@@ -36,6 +39,9 @@ bool embed_any(const QMat &m, const int *tok, int n, float *x, int E, cudaStream
 cudaError_t mvq_init_all() {
 	cudaError_t e = mvq_init_q4_0();
 	if (e == cudaSuccess) e = mvq_init_q8_0();
+	if (e == cudaSuccess) e = mvq_init_q5_0();
+	if (e == cudaSuccess) e = mvq_init_q2_k();
+	if (e == cudaSuccess) e = mvq_init_q3_k();
 	if (e == cudaSuccess) e = mvq_init_q4_k();
 	if (e == cudaSuccess) e = mvq_init_q5_k();
 	if (e == cudaSuccess) e = mvq_init_q6_k();
@@ -45,6 +51,9 @@ bool mvq_used(int type, int n, int K) {
 	switch (type) {
 	case GT_Q4_0: return mvq_used_q4_0(n, K);
 	case GT_Q8_0: return mvq_used_q8_0(n, K);
+	case GT_Q5_0: return mvq_used_q5_0(n, K);
+	case GT_Q2_K: return mvq_used_q2_k(n, K);
+	case GT_Q3_K: return mvq_used_q3_k(n, K);
 	case GT_Q4_K: return mvq_used_q4_k(n, K);
 	case GT_Q5_K: return mvq_used_q5_k(n, K);
 	case GT_Q6_K: return mvq_used_q6_k(n, K);

@@ -15,7 +15,7 @@
 // it on (backend.cu); every kernel starts with pdl_launch_next and waits
 // before touching anything an earlier kernel writes.
 extern bool orcd_pdl;
-// orcd_mvq: decode matvecs of Q4_0, Q8_0, Q4_K, Q5_K and Q6_K weights quantize
+// orcd_mvq: decode matvecs of quantized weights (every type but F32, F16) quantize
 // their activations to 8 bits (mvq.cuh); ORCD_CUDA_MVQ=0 turns it off,
 // for A/B runs (backend.cu).
 extern bool orcd_mvq;
@@ -89,12 +89,14 @@ __device__ __forceinline__ void pdl_enter() {
 	pdl_wait();
 }
 
-enum { GT_F32 = 0, GT_F16 = 1, GT_Q4_0 = 2, GT_Q8_0 = 8, GT_Q4_K = 12, GT_Q5_K = 13, GT_Q6_K = 14 };
+enum { GT_F32 = 0, GT_F16 = 1, GT_Q4_0 = 2, GT_Q5_0 = 6, GT_Q8_0 = 8, GT_Q2_K = 10, GT_Q3_K = 11, GT_Q4_K = 12, GT_Q5_K = 13, GT_Q6_K = 14 };
 
 // QMat is one matrix: n_out rows of n_in values. nb counts decoder blocks
 // per row (BE elements each); p0..p3 are the planes, per type:
 //   F32: p0 floats         F16: p0 halves
-//   Q4_0: p0 qs[16] p1 d   Q8_0: p0 qs[32] p1 d
+//   Q4_0: p0 qs[16] p1 d   Q8_0: p0 qs[32] p1 d   Q5_0: p0 qs[16] p1 qh[4] p2 d
+//   Q2_K: p0 qs[64] p1 scales[16] p2 {d, dmin}
+//   Q3_K: p0 qs[64] p1 hmask[32] p2 scales[12] p3 d
 //   Q4_K: p0 qs[128] p1 scales[12] p2 {d, dmin}
 //   Q5_K: p0 qs[128] p1 qh[32] p2 scales[12] p3 {d, dmin}
 //   Q6_K: p0 ql[128] p1 qh[64] p2 scales[16] p3 d
@@ -201,6 +203,127 @@ template <> struct Dec<GT_Q8_0> : RawDec<Dec<GT_Q8_0>> {
 		sc[0] = h2f(ldh(m.p1 + blk * 2));
 	}
 	__device__ static int off(int, int k) { return k; }
+};
+
+// spread4: bits 0..3 of x into bit 0 of bytes 0..3 (no carries: bit k
+// of x lands at 7m + k for the m-th term, distinct for k, m < 4).
+__device__ __forceinline__ uint32_t spread4(uint32_t x) { return ((x & 15u) * 0x00204081u) & 0x01010101u; }
+
+// q5_0_words: the 32 quants of a Q5_0 block as bytes 0..31 (the offset 16
+// still in): word i of lo holds values 4i..4i+3, of hi values 16+4i...
+__device__ __forceinline__ void q5_0_words(const uint4 &q, uint32_t qh, uint32_t *lo, uint32_t *hi) {
+#pragma unroll
+	for (int i = 0; i < 4; i++) {
+		const uint32_t w = word_at(q, i);
+		lo[i] = (w & 0x0F0F0F0Fu) | (spread4(qh >> (4 * i)) << 4);
+		hi[i] = ((w >> 4) & 0x0F0F0F0Fu) | (spread4(qh >> (16 + 4 * i)) << 4);
+	}
+}
+
+// Q5_0: Q4_0 with a fifth bit per value (bit j of qh for value j), offset 16.
+template <> struct Dec<GT_Q5_0> : RawDec<Dec<GT_Q5_0>> {
+	static constexpr int BE = 32, UPB = 1, UE = 32, PB0 = 16, PB1 = 4, PB2 = 2, PB3 = 0;
+	static constexpr bool RAW = true;
+	static constexpr int SG = 32;
+	__device__ static void load_raw(const QMat &m, long blk, int, float *v, float *sc) {
+		uint32_t lo[4], hi[4];
+		q5_0_words(ld16(m.p0 + blk * 16), __ldg(reinterpret_cast<const uint32_t *>(m.p1) + blk), lo, hi);
+#pragma unroll
+		for (int i = 0; i < 4; i++)
+#pragma unroll
+			for (int k = 0; k < 4; k++) {
+				v[4 * i + k] = bytef(lo[i], k) - (MAGIC + 16.f);
+				v[16 + 4 * i + k] = bytef(hi[i], k) - (MAGIC + 16.f);
+			}
+		sc[0] = h2f(ldh(m.p2 + blk * 2));
+	}
+	__device__ static int off(int, int k) { return k; }
+};
+
+// K-quant units of 64 values: unit u of a block is values [64u, 64u+64),
+// two runs of 32 that share their quant bytes' positions and differ in
+// the bit pair read. Q2_K and Q3_K keep a scale per 16 values: unit u's
+// four are byte r of scale word u (Q2_K: scale and min nibbles; Q3_K:
+// 6 bits, stored plus 32, unpacked from the 12 bytes as ggml does).
+
+// q2k_words: run rr of unit u is bit pair 2(u&1)+rr of the 32 quant bytes
+// of half u>>1 (each 0..3).
+__device__ __forceinline__ void q2k_words(const QMat &m, long blk, int u, uint32_t *q) {
+	const uint4 a = ld16(m.p0 + blk * 64 + 32 * (u >> 1)), b = ld16(m.p0 + blk * 64 + 32 * (u >> 1) + 16);
+#pragma unroll
+	for (int rr = 0; rr < 2; rr++) {
+		const int sh = 2 * (2 * (u & 1) + rr);
+#pragma unroll
+		for (int i = 0; i < 8; i++) q[8 * rr + i] = ((i < 4 ? word_at(a, i) : word_at(b, i - 4)) >> sh) & 0x03030303u;
+	}
+}
+
+// Q2_K: value = d (sc & 15) q - dmin (sc >> 4), q in 0..3.
+template <> struct Dec<GT_Q2_K> {
+	static constexpr int BE = 256, UPB = 4, UE = 64, PB0 = 64, PB1 = 16, PB2 = 4, PB3 = 0;
+	static constexpr bool RAW = false;
+	static constexpr int SG = UE;
+	__device__ static void load(const QMat &m, long blk, int sub, float *v) {
+		uint32_t q[16];
+		q2k_words(m, blk, sub, q);
+		const uint32_t sw = __ldg(reinterpret_cast<const uint32_t *>(m.p1 + blk * 16) + sub);
+		const uint32_t dm = __ldg(reinterpret_cast<const uint32_t *>(m.p2) + blk);
+		const float d = h2f(dm & 0xffff), dmin = h2f(dm >> 16);
+#pragma unroll
+		for (int r = 0; r < 4; r++) {
+			const uint32_t sc = (sw >> (8 * r)) & 255u;
+			const float dl = d * (float)(sc & 15u), ml = dmin * (float)(sc >> 4);
+#pragma unroll
+			for (int i = 0; i < 4; i++)
+#pragma unroll
+				for (int k = 0; k < 4; k++) v[16 * r + 4 * i + k] = dl * (bytef(q[4 * r + i], k) - MAGIC) - ml;
+		}
+	}
+	__device__ static int off(int sub, int k) { return sub * 64 + k; }
+};
+
+// q3k_words: Q2_K's runs (half u>>1 of the low bits) with the high bit
+// from hmask: bit 4(u>>1) + 2(u&1) + rr of byte l. Each quant is 0..7,
+// the value q - 4.
+__device__ __forceinline__ void q3k_words(const QMat &m, long blk, int u, uint32_t *q) {
+	const uint4 a = ld16(m.p0 + blk * 64 + 32 * (u >> 1)), b = ld16(m.p0 + blk * 64 + 32 * (u >> 1) + 16);
+	const uint4 h0 = ld16(m.p1 + blk * 32), h1 = ld16(m.p1 + blk * 32 + 16);
+#pragma unroll
+	for (int rr = 0; rr < 2; rr++) {
+		const int k = 2 * (u & 1) + rr, hb = 4 * (u >> 1) + k;
+#pragma unroll
+		for (int i = 0; i < 8; i++) {
+			const uint32_t w = i < 4 ? word_at(a, i) : word_at(b, i - 4), h = i < 4 ? word_at(h0, i) : word_at(h1, i - 4);
+			q[8 * rr + i] = ((w >> (2 * k)) & 0x03030303u) | (((h >> hb) & 0x01010101u) << 2);
+		}
+	}
+}
+// q3k_scales: unit u's four scales (ggml's unpacking of the 12 bytes,
+// word u of it), still plus 32.
+__device__ __forceinline__ uint32_t q3k_scales(const QMat &m, long blk, int u) {
+	const uint32_t *sp = reinterpret_cast<const uint32_t *>(m.p2 + blk * 12);
+	const uint32_t a = __ldg(sp + (u & 1)), t = __ldg(sp + 2);
+	return ((a >> (4 * (u >> 1))) & 0x0F0F0F0Fu) | (((t >> (2 * u)) & 0x03030303u) << 4);
+}
+
+// Q3_K: value = d (sc - 32) (q - 4).
+template <> struct Dec<GT_Q3_K> : RawDec<Dec<GT_Q3_K>> {
+	static constexpr int BE = 256, UPB = 4, UE = 64, PB0 = 64, PB1 = 32, PB2 = 12, PB3 = 2;
+	static constexpr bool RAW = true;
+	static constexpr int SG = 16;
+	__device__ static void load_raw(const QMat &m, long blk, int sub, float *v, float *sc) {
+		uint32_t q[16];
+		q3k_words(m, blk, sub, q);
+		const uint32_t sw = q3k_scales(m, blk, sub);
+		const float d = h2f(ldh(m.p3 + blk * 2));
+#pragma unroll
+		for (int r = 0; r < 4; r++) sc[r] = d * (float)((int)((sw >> (8 * r)) & 255u) - 32);
+#pragma unroll
+		for (int i = 0; i < 16; i++)
+#pragma unroll
+			for (int k = 0; k < 4; k++) v[4 * i + k] = bytef(q[i], k) - (MAGIC + 4.f);
+	}
+	__device__ static int off(int sub, int k) { return sub * 64 + k; }
 };
 
 // Q4_K unit = 64 values: 32 quant bytes, low nibbles then high nibbles,
@@ -364,7 +487,10 @@ extern bool orcd_mvq_pre;
 ORCD_DECLARE_TYPE(f32)
 ORCD_DECLARE_TYPE(f16)
 ORCD_DECLARE_TYPE(q4_0)
+ORCD_DECLARE_TYPE(q5_0)
 ORCD_DECLARE_TYPE(q8_0)
+ORCD_DECLARE_TYPE(q2_k)
+ORCD_DECLARE_TYPE(q3_k)
 ORCD_DECLARE_TYPE(q4_k)
 ORCD_DECLARE_TYPE(q5_k)
 ORCD_DECLARE_TYPE(q6_k)

@@ -81,6 +81,48 @@ static void dequant_block(int type, const uint8_t *b, float *y) {
 		}
 		break;
 	}
+	case GT_Q5_0: {
+		const float d = get16(b);
+		uint32_t qh;
+		memcpy(&qh, b + 2, 4);
+		for (int j = 0; j < 16; j++) {
+			y[j] = (int)((b[6 + j] & 15) | ((qh >> j) & 1) << 4) - 16;
+			y[j + 16] = (int)((b[6 + j] >> 4) | ((qh >> (j + 16)) & 1) << 4) - 16;
+			y[j] *= d, y[j + 16] *= d;
+		}
+		break;
+	}
+	case GT_Q2_K: { // scales[16], qs[64], d, dmin
+		const float d = get16(b + 80), dmin = get16(b + 82);
+		int is = 0;
+		for (int n = 0; n < 256; n += 128)
+			for (int sh = 0; sh < 8; sh += 2)
+				for (int half = 0; half < 2; half++, is++) {
+					const float dl = d * (b[is] & 15), ml = dmin * (b[is] >> 4);
+					for (int l = 0; l < 16; l++) {
+						const int k = 16 * half + l;
+						y[n + 16 * (sh / 2) * 2 + k] = dl * ((b[16 + n / 4 + k] >> sh) & 3) - ml;
+					}
+				}
+		break;
+	}
+	case GT_Q3_K: { // hmask[32], qs[64], scales[12], d
+		const float d = get16(b + 108);
+		const uint8_t *s = b + 96;
+		int sc[16];
+		for (int i = 0; i < 16; i++) {
+			const int lo = i < 8 ? (s[i] & 15) : (s[i - 8] >> 4);
+			const int hi = (s[8 + i % 4] >> (2 * (i / 4))) & 3;
+			sc[i] = (lo | hi << 4) - 32;
+		}
+		for (int j = 0; j < 2; j++)
+			for (int k = 0; k < 4; k++)
+				for (int l = 0; l < 32; l++) {
+					const int q = ((b[32 + 32 * j + l] >> (2 * k)) & 3) - ((b[l] >> (4 * j + k)) & 1 ? 0 : 4);
+					y[128 * j + 32 * k + l] = d * sc[8 * j + 2 * k + l / 16] * q;
+				}
+		break;
+	}
 	case GT_Q5_K: {
 		const float d = get16(b), dmin = get16(b + 2);
 		const uint8_t *s = b + 4, *qh = b + 16, *q = b + 48;
@@ -113,6 +155,10 @@ static void dequant_block(int type, const uint8_t *b, float *y) {
 	}
 }
 
+// block_elems: values per ggml block (32 for the legacy types, which
+// also take Q8_0 activations; 256 for the K-quants, with Q8_K ones).
+static int block_elems(int type) { return type == GT_Q4_0 || type == GT_Q8_0 || type == GT_Q5_0 ? 32 : 256; }
+
 static RefMat make_mat(int type, int n_in, int n_out) {
 	RefMat m{type, n_in, n_out, {}, std::vector<float>((size_t)n_in * n_out)};
 	if (type == GT_F32) {
@@ -126,14 +172,17 @@ static RefMat make_mat(int type, int n_in, int n_out) {
 		for (size_t i = 0; i < m.w.size(); i++) put16(&m.raw[2 * i], urand(-1, 1)), m.w[i] = get16(&m.raw[2 * i]);
 		return m;
 	}
-	const int be = type == GT_Q4_0 || type == GT_Q8_0 ? 32 : 256;
-	const int bb = type == GT_Q4_0 ? 18 : type == GT_Q8_0 ? 34 : type == GT_Q4_K ? 144 : type == GT_Q5_K ? 176 : 210;
+	const int be = block_elems(type);
+	const int bb = type == GT_Q4_0 ? 18 : type == GT_Q8_0 ? 34 : type == GT_Q5_0 ? 22 : type == GT_Q2_K ? 84 : type == GT_Q3_K ? 110
+	             : type == GT_Q4_K ? 144 : type == GT_Q5_K ? 176 : 210;
 	const size_t nblk = (size_t)n_in / be * n_out;
 	m.raw.resize(nblk * bb);
 	for (auto &v : m.raw) v = (uint8_t)(rng() & 255);
 	for (size_t b = 0; b < nblk; b++) {
 		uint8_t *p = &m.raw[b * bb];
-		if (type == GT_Q4_0 || type == GT_Q8_0) put16(p, urand(0.001f, 0.02f));
+		if (type == GT_Q4_0 || type == GT_Q8_0 || type == GT_Q5_0) put16(p, urand(0.001f, 0.02f));
+		if (type == GT_Q2_K) put16(p + 80, urand(0.002f, 0.01f)), put16(p + 82, urand(0.002f, 0.01f));
+		if (type == GT_Q3_K) put16(p + 108, urand(0.0005f, 0.002f));
 		if (type == GT_Q4_K || type == GT_Q5_K) put16(p, urand(0.0005f, 0.002f)), put16(p + 2, urand(0.0005f, 0.002f));
 		if (type == GT_Q6_K) put16(p + 208, urand(0.0005f, 0.002f));
 		dequant_block(type, p, &m.w[b * be]);
@@ -179,6 +228,9 @@ static const char *tname(int t) {
 	case GT_F16: return "F16";
 	case GT_Q4_0: return "Q4_0";
 	case GT_Q8_0: return "Q8_0";
+	case GT_Q5_0: return "Q5_0";
+	case GT_Q2_K: return "Q2_K";
+	case GT_Q3_K: return "Q3_K";
 	case GT_Q4_K: return "Q4_K";
 	case GT_Q5_K: return "Q5_K";
 	default: return "Q6_K";
@@ -192,7 +244,7 @@ static const char *tname(int t) {
 static std::vector<double> acts_ref(int type, const std::vector<float> &x, int n, int K) {
 	std::vector<double> out(x.begin(), x.end());
 	if (!mvq_used(type, n, K)) return out;
-	const int bq = type == GT_Q4_0 || type == GT_Q8_0 ? 32 : 256;
+	const int bq = block_elems(type);
 	for (size_t b = 0; b < x.size(); b += bq) {
 		const float *v = &x[b];
 		float amax = 0, vmax = 0;
@@ -540,7 +592,7 @@ int main(int argc, char **argv) {
 		return 0;
 	}
 	printf("device: %s, %d SMs\n", c->prop.name, c->prop.multiProcessorCount);
-	const int types[] = {GT_F32, GT_F16, GT_Q4_0, GT_Q8_0, GT_Q4_K, GT_Q5_K, GT_Q6_K};
+	const int types[] = {GT_F32, GT_F16, GT_Q4_0, GT_Q5_0, GT_Q8_0, GT_Q2_K, GT_Q3_K, GT_Q4_K, GT_Q5_K, GT_Q6_K};
 	for (int t : types) {
 		check_matvec(c, t, 512, 96, 1);
 		check_matvec(c, t, 768, 130, 5);
@@ -551,7 +603,7 @@ int main(int argc, char **argv) {
 	check_matvec(c, GT_Q4_K, 256, 128, 5); check_matvec(c, GT_Q4_K, 256, 128, 1);
 	check_matvec(c, GT_Q8_0, 16640, 12, 8);  // 8 x 16640 needs 163 KB: past MVQ_SMEM_MAX, the float path
 	orcd_mvq = false; // the float path for the types that have both
-	for (int t : {GT_Q4_0, GT_Q8_0, GT_Q4_K, GT_Q5_K, GT_Q6_K}) {
+	for (int t : {GT_Q4_0, GT_Q5_0, GT_Q8_0, GT_Q2_K, GT_Q3_K, GT_Q4_K, GT_Q5_K, GT_Q6_K}) {
 		check_matvec(c, t, 512, 96, 1);
 		check_matvec(c, t, 768, 130, 5);
 		check_glu_argmax(c, t);
@@ -563,7 +615,7 @@ int main(int argc, char **argv) {
 		g_qbuf = q;
 		for (int tokens : {8, 16}) { // 16 tokens a launch (then 4, 1; the argmax 8, 8, 2)
 			orcd_mvq_tokens = tokens;
-			for (int t : {GT_Q4_0, GT_Q8_0, GT_Q4_K, GT_Q5_K, GT_Q6_K}) {
+			for (int t : {GT_Q4_0, GT_Q5_0, GT_Q8_0, GT_Q2_K, GT_Q3_K, GT_Q4_K, GT_Q5_K, GT_Q6_K}) {
 				check_matvec(c, t, 768, 130, 21);
 				check_glu_argmax(c, t, 18);
 			}
@@ -594,7 +646,7 @@ int main(int argc, char **argv) {
 	}
 	printf("\n");
 	bench_copy();
-	for (int t : {GT_Q4_0, GT_Q8_0, GT_Q6_K, GT_Q4_K, GT_Q5_K, GT_F16}) {
+	for (int t : {GT_Q4_0, GT_Q8_0, GT_Q6_K, GT_Q4_K, GT_Q5_K, GT_Q5_0, GT_Q3_K, GT_Q2_K, GT_F16}) {
 		bench_matvec(c, t, 2048, 8192);
 		bench_matvec(c, t, 8192, 2048);
 		bench_matvec(c, t, 2048, 8192, 8);
