@@ -9,22 +9,25 @@ import (
 // quantizers turn whole blocks of float32 into a type's bytes, following
 // ggml's quantize_row_*_ref (no importance matrix), which is what
 // llama-quantize uses when it has none: quantizing the F32 fixture
-// reproduces the quantized fixtures byte for byte.
+// reproduces the quantized fixtures byte for byte. IQ4_NL and IQ4_XS are
+// the exception: valid files of comparable error (quant_iq4.go).
 var quantizers = map[Type]func(src []float32, dst []byte){
-	TypeF32:  quantizeRowF32,
-	TypeF16:  quantizeRowF16,
-	TypeBF16: quantizeRowBF16,
-	TypeQ4_0: quantizeRowQ4_0,
-	TypeQ4_1: quantizeRowQ4_1,
-	TypeQ5_0: quantizeRowQ5_0,
-	TypeQ5_1: quantizeRowQ5_1,
-	TypeQ8_0: quantizeRowQ8_0,
-	TypeQ2_K: quantizeRowQ2_K,
-	TypeQ3_K: quantizeRowQ3_K,
-	TypeQ4_K: quantizeRowQ4_K,
-	TypeQ5_K: quantizeRowQ5_K,
-	TypeQ6_K: quantizeRowQ6_K,
-	TypeQ8_K: quantizeRowQ8_K,
+	TypeF32:    quantizeRowF32,
+	TypeF16:    quantizeRowF16,
+	TypeBF16:   quantizeRowBF16,
+	TypeQ4_0:   quantizeRowQ4_0,
+	TypeQ4_1:   quantizeRowQ4_1,
+	TypeQ5_0:   quantizeRowQ5_0,
+	TypeQ5_1:   quantizeRowQ5_1,
+	TypeQ8_0:   quantizeRowQ8_0,
+	TypeQ2_K:   quantizeRowQ2_K,
+	TypeQ3_K:   quantizeRowQ3_K,
+	TypeQ4_K:   quantizeRowQ4_K,
+	TypeQ5_K:   quantizeRowQ5_K,
+	TypeQ6_K:   quantizeRowQ6_K,
+	TypeQ8_K:   quantizeRowQ8_K,
+	TypeIQ4_NL: quantizeRowIQ4_NL,
+	TypeIQ4_XS: quantizeRowIQ4_XS,
 }
 
 // CanQuantize reports whether Quantize supports t.

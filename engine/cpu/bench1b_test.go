@@ -136,7 +136,7 @@ func writeRandomModel(path string, meta []gguf.KV, ts []gguf.TensorInfo) error {
 				state ^= state << 17
 				x[i] = float32(a * (2*float64(state>>11)/float64(1<<53) - 1))
 			}
-			q, err := quantizeForTest(t.Type, x)
+			q, err := gguf.Quantize(t.Type, x)
 			if err != nil {
 				return err
 			}

@@ -29,7 +29,7 @@ func requantized(tb testing.TB, t gguf.Type) *engine.Model {
 			if err := gguf.Dequantize(ti.Type, ti.Data, x); err != nil {
 				tb.Fatal(err)
 			}
-			if out.Data, err = quantizeForTest(t, x); err != nil {
+			if out.Data, err = gguf.Quantize(t, x); err != nil {
 				tb.Fatal(err)
 			}
 			out.Type = t

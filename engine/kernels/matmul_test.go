@@ -15,7 +15,7 @@ var extraTypes = []gguf.Type{gguf.TypeBF16, gguf.TypeQ2_K, gguf.TypeQ3_K, gguf.T
 
 // randMatrix quantizes a random float matrix with gguf's quantizers, so the
 // weights look like real ones (unlike randWeights' random bit patterns);
-// the types gguf cannot quantize (IQ4_NL, IQ4_XS) get randWeights' blocks.
+// a type gguf cannot quantize would get randWeights' blocks.
 func randMatrix(tb testing.TB, r *rand.Rand, t gguf.Type, rows, cols int) Matrix {
 	if !gguf.CanQuantize(t) {
 		return Matrix{Type: t, Rows: rows, Cols: cols, Data: randWeights(r, t, rows*cols/t.BlockSize())}
