@@ -12,7 +12,7 @@ import (
 func deviceType(t gguf.Type) bool {
 	switch t {
 	case gguf.TypeF32, gguf.TypeF16, gguf.TypeQ4_0, gguf.TypeQ5_0, gguf.TypeQ8_0,
-		gguf.TypeQ2_K, gguf.TypeQ3_K, gguf.TypeQ4_K, gguf.TypeQ5_K, gguf.TypeQ6_K:
+		gguf.TypeQ2_K, gguf.TypeQ3_K, gguf.TypeQ4_K, gguf.TypeQ5_K, gguf.TypeQ6_K, gguf.TypeIQ4_NL, gguf.TypeIQ4_XS:
 		return true
 	}
 	return false
@@ -35,8 +35,8 @@ const convertChunk = 1 << 20
 // they are for the types it has kernels for, else dequantized exactly
 // and rounded to F16 (11 significant bits, which a weight of a 2- to
 // 6-bit type reconstructs to 2^-11 or better; twice Q8_0's bytes). The
-// Q4_1, Q5_1, IQ4_NL, IQ4_XS and BF16 files of llama.cpp users then run
-// on the GPU, on the F16 kernels, instead of being refused.
+// Q4_1, Q5_1 and BF16 files of llama.cpp users then run on the GPU, on
+// the F16 kernels, instead of being refused.
 func asDeviceType(t *gguf.TensorInfo) ([]byte, gguf.Type, error) {
 	if deviceType(t.Type) {
 		return t.Data, t.Type, nil

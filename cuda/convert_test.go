@@ -17,7 +17,7 @@ func TestAsDeviceType(t *testing.T) {
 	for i := range x {
 		x[i] = float32(r.NormFloat64()) * 0.02
 	}
-	for _, typ := range []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ5_K, gguf.TypeQ3_K, gguf.TypeQ4_1, gguf.TypeQ5_1, gguf.TypeBF16} {
+	for _, typ := range []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ5_K, gguf.TypeIQ4_XS, gguf.TypeQ4_1, gguf.TypeQ5_1, gguf.TypeBF16} {
 		data, err := gguf.Quantize(typ, x)
 		if err != nil {
 			t.Fatal(err)

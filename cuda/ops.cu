@@ -16,6 +16,8 @@
 	case GT_Q4_K: FN##_q4_k(__VA_ARGS__); return true;                     \
 	case GT_Q5_K: FN##_q5_k(__VA_ARGS__); return true;                     \
 	case GT_Q6_K: FN##_q6_k(__VA_ARGS__); return true;                     \
+	case GT_IQ4_NL: FN##_iq4_nl(__VA_ARGS__); return true;                 \
+	case GT_IQ4_XS: FN##_iq4_xs(__VA_ARGS__); return true;                 \
 	default: return false;                                                 \
 	}
 
@@ -45,6 +47,8 @@ cudaError_t mvq_init_all() {
 	if (e == cudaSuccess) e = mvq_init_q4_k();
 	if (e == cudaSuccess) e = mvq_init_q5_k();
 	if (e == cudaSuccess) e = mvq_init_q6_k();
+	if (e == cudaSuccess) e = mvq_init_iq4_nl();
+	if (e == cudaSuccess) e = mvq_init_iq4_xs();
 	return e;
 }
 bool mvq_used(int type, int n, int K) {
@@ -57,6 +61,8 @@ bool mvq_used(int type, int n, int K) {
 	case GT_Q4_K: return mvq_used_q4_k(n, K);
 	case GT_Q5_K: return mvq_used_q5_k(n, K);
 	case GT_Q6_K: return mvq_used_q6_k(n, K);
+	case GT_IQ4_NL: return mvq_used_iq4_nl(n, K);
+	case GT_IQ4_XS: return mvq_used_iq4_xs(n, K);
 	default: return false;
 	}
 }

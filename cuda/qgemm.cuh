@@ -120,5 +120,7 @@ void qgemm_q3_k(const QGemmArgs &a, cudaStream_t st);
 void qgemm_q4_k(const QGemmArgs &a, cudaStream_t st);
 void qgemm_q5_k(const QGemmArgs &a, cudaStream_t st);
 void qgemm_q6_k(const QGemmArgs &a, cudaStream_t st);
+void qgemm_iq4_nl(const QGemmArgs &a, cudaStream_t st);
+void qgemm_iq4_xs(const QGemmArgs &a, cudaStream_t st);
 bool qgemm_any(const QGemmArgs &a, cudaStream_t st);
 extern bool orcd_qgemm;

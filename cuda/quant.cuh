@@ -89,7 +89,7 @@ __device__ __forceinline__ void pdl_enter() {
 	pdl_wait();
 }
 
-enum { GT_F32 = 0, GT_F16 = 1, GT_Q4_0 = 2, GT_Q5_0 = 6, GT_Q8_0 = 8, GT_Q2_K = 10, GT_Q3_K = 11, GT_Q4_K = 12, GT_Q5_K = 13, GT_Q6_K = 14 };
+enum { GT_F32 = 0, GT_F16 = 1, GT_Q4_0 = 2, GT_Q5_0 = 6, GT_Q8_0 = 8, GT_Q2_K = 10, GT_Q3_K = 11, GT_Q4_K = 12, GT_Q5_K = 13, GT_Q6_K = 14, GT_IQ4_NL = 20, GT_IQ4_XS = 23 };
 
 // QMat is one matrix: n_out rows of n_in values. nb counts decoder blocks
 // per row (BE elements each); p0..p3 are the planes, per type:
@@ -97,6 +97,7 @@ enum { GT_F32 = 0, GT_F16 = 1, GT_Q4_0 = 2, GT_Q5_0 = 6, GT_Q8_0 = 8, GT_Q2_K = 
 //   Q4_0: p0 qs[16] p1 d   Q8_0: p0 qs[32] p1 d   Q5_0: p0 qs[16] p1 qh[4] p2 d
 //   Q2_K: p0 qs[64] p1 scales[16] p2 {d, dmin}
 //   Q3_K: p0 qs[64] p1 hmask[32] p2 scales[12] p3 d
+//   IQ4_NL: p0 qs[16] p1 d   IQ4_XS: p0 qs[128] p1 scales_l[4] p2 {d, scales_h}
 //   Q4_K: p0 qs[128] p1 scales[12] p2 {d, dmin}
 //   Q5_K: p0 qs[128] p1 qh[32] p2 scales[12] p3 {d, dmin}
 //   Q6_K: p0 ql[128] p1 qh[64] p2 scales[16] p3 d
@@ -326,6 +327,80 @@ template <> struct Dec<GT_Q3_K> : RawDec<Dec<GT_Q3_K>> {
 	__device__ static int off(int sub, int k) { return sub * 64 + k; }
 };
 
+// iq4_lookup: the IQ4 codebook values (gguf.KValuesIQ4NL) of the four
+// nibbles in q's bytes (each 0..15), as signed bytes: two byte permutes,
+// one over entries 0..7 and one over 8..15, and bit 3 of each nibble
+// picks between them. (prmt reads bit 3 of a selector as "replicate the
+// sign", so the selectors keep 3 bits.)
+__device__ __forceinline__ uint32_t iq4_lookup(uint32_t q) {
+	const uint32_t sel = (q & 7u) | ((q >> 4) & 0x70u) | ((q >> 8) & 0x700u) | ((q >> 12) & 0x7000u);
+	const uint32_t lo = __byte_perm(0xBFAD9881u, 0xF6EADDCFu, sel), hi = __byte_perm(0x26190D01u, 0x71594535u, sel);
+	const uint32_t big = ((q >> 3) & 0x01010101u) * 0xFFu;
+	return (hi & big) | (lo & ~big);
+}
+// sbytef: byte k of w as a signed value, as bytef's float plus 2^23 + 128.
+__device__ __forceinline__ float sbytef(uint32_t w, int k) { return bytef(w ^ 0x80808080u, k); }
+
+// iq4_words: the 32 values of a 16-byte IQ4 group, looked up: words 0..3
+// of v hold values 0..15 (low nibbles), words 4..7 values 16..31.
+__device__ __forceinline__ void iq4_words(const uint4 &q, uint32_t *v) {
+#pragma unroll
+	for (int i = 0; i < 4; i++) {
+		const uint32_t w = word_at(q, i);
+		v[i] = iq4_lookup(w & 0x0F0F0F0Fu);
+		v[4 + i] = iq4_lookup((w >> 4) & 0x0F0F0F0Fu);
+	}
+}
+
+// IQ4_NL: Q4_0's layout, each nibble a codebook entry times d.
+template <> struct Dec<GT_IQ4_NL> : RawDec<Dec<GT_IQ4_NL>> {
+	static constexpr int BE = 32, UPB = 1, UE = 32, PB0 = 16, PB1 = 2, PB2 = 0, PB3 = 0;
+	static constexpr bool RAW = true;
+	static constexpr int SG = 32;
+	__device__ static void load_raw(const QMat &m, long blk, int, float *v, float *sc) {
+		uint32_t w[8];
+		iq4_words(ld16(m.p0 + blk * 16), w);
+#pragma unroll
+		for (int i = 0; i < 8; i++)
+#pragma unroll
+			for (int k = 0; k < 4; k++) v[4 * i + k] = sbytef(w[i], k) - (MAGIC + 128.f);
+		sc[0] = h2f(ldh(m.p1 + blk * 2));
+	}
+	__device__ static int off(int, int k) { return k; }
+};
+
+// iq4xs_scales: unit u's two 6-bit scales minus 32 (sub-blocks 2u, 2u+1:
+// nibbles of scales_l[u], bits 4u.. of scales_h) and d.
+__device__ __forceinline__ void iq4xs_scales(const QMat &m, long blk, int u, int &l0, int &l1, float &d) {
+	const uint32_t sl = __ldg(m.p1 + blk * 4 + u), dh = __ldg(reinterpret_cast<const uint32_t *>(m.p2) + blk);
+	const uint32_t sh = dh >> 16;
+	d = h2f(dh & 0xffff);
+	l0 = (int)((sl & 15u) | ((sh >> (4 * u)) & 3u) << 4) - 32;
+	l1 = (int)((sl >> 4) | ((sh >> (4 * u + 2)) & 3u) << 4) - 32;
+}
+
+// IQ4_XS unit u: sub-blocks 2u and 2u+1 (IQ4_NL's nibble order each),
+// value d (ls - 32) codebook[q].
+template <> struct Dec<GT_IQ4_XS> : RawDec<Dec<GT_IQ4_XS>> {
+	static constexpr int BE = 256, UPB = 4, UE = 64, PB0 = 128, PB1 = 4, PB2 = 4, PB3 = 0;
+	static constexpr bool RAW = true;
+	static constexpr int SG = 32;
+	__device__ static void load_raw(const QMat &m, long blk, int sub, float *v, float *sc) {
+		uint32_t w[16];
+		iq4_words(ld16(m.p0 + blk * 128 + 32 * sub), w);
+		iq4_words(ld16(m.p0 + blk * 128 + 32 * sub + 16), w + 8);
+#pragma unroll
+		for (int i = 0; i < 16; i++)
+#pragma unroll
+			for (int k = 0; k < 4; k++) v[4 * i + k] = sbytef(w[i], k) - (MAGIC + 128.f);
+		int l0, l1;
+		float d;
+		iq4xs_scales(m, blk, sub, l0, l1, d);
+		sc[0] = d * (float)l0, sc[1] = d * (float)l1;
+	}
+	__device__ static int off(int sub, int k) { return sub * 64 + k; }
+};
+
 // Q4_K unit = 64 values: 32 quant bytes, low nibbles then high nibbles,
 // each half with its own 6-bit scale and min.
 template <> struct Dec<GT_Q4_K> {
@@ -494,6 +569,8 @@ ORCD_DECLARE_TYPE(q3_k)
 ORCD_DECLARE_TYPE(q4_k)
 ORCD_DECLARE_TYPE(q5_k)
 ORCD_DECLARE_TYPE(q6_k)
+ORCD_DECLARE_TYPE(iq4_nl)
+ORCD_DECLARE_TYPE(iq4_xs)
 
 // Dispatch by ggml type; false for a type with no kernels.
 bool mv_any(const MVArgs &a, int n, int mode, cudaStream_t st);

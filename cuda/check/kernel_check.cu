@@ -54,6 +54,9 @@ struct RefMat {
 	std::vector<float> w; // n_out * n_in
 };
 
+// The IQ4 codebook (ggml's kvalues_iq4nl).
+static const int kvalues_iq4[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+
 static void dequant_block(int type, const uint8_t *b, float *y) {
 	switch (type) {
 	case GT_Q4_0: {
@@ -123,6 +126,24 @@ static void dequant_block(int type, const uint8_t *b, float *y) {
 				}
 		break;
 	}
+	case GT_IQ4_NL: {
+		const float d = get16(b);
+		for (int j = 0; j < 16; j++) y[j] = d * kvalues_iq4[b[2 + j] & 15], y[j + 16] = d * kvalues_iq4[b[2 + j] >> 4];
+		break;
+	}
+	case GT_IQ4_XS: { // d, scales_h (u16), scales_l[4], qs[128]
+		const float d = get16(b);
+		const int sh = b[2] | b[3] << 8;
+		for (int ib = 0; ib < 8; ib++) {
+			const int ls = ((b[4 + ib / 2] >> (4 * (ib % 2))) & 15) | ((sh >> (2 * ib)) & 3) << 4;
+			const float dl = d * (ls - 32);
+			for (int j = 0; j < 16; j++) {
+				const uint8_t q = b[8 + 16 * ib + j];
+				y[32 * ib + j] = dl * kvalues_iq4[q & 15], y[32 * ib + j + 16] = dl * kvalues_iq4[q >> 4];
+			}
+		}
+		break;
+	}
 	case GT_Q5_K: {
 		const float d = get16(b), dmin = get16(b + 2);
 		const uint8_t *s = b + 4, *qh = b + 16, *q = b + 48;
@@ -155,9 +176,9 @@ static void dequant_block(int type, const uint8_t *b, float *y) {
 	}
 }
 
-// block_elems: values per ggml block (32 for the legacy types, which
+// block_elems: values per ggml block (32 for the legacy types and IQ4_NL, which
 // also take Q8_0 activations; 256 for the K-quants, with Q8_K ones).
-static int block_elems(int type) { return type == GT_Q4_0 || type == GT_Q8_0 || type == GT_Q5_0 ? 32 : 256; }
+static int block_elems(int type) { return type == GT_Q4_0 || type == GT_Q8_0 || type == GT_Q5_0 || type == GT_IQ4_NL ? 32 : 256; }
 
 static RefMat make_mat(int type, int n_in, int n_out) {
 	RefMat m{type, n_in, n_out, {}, std::vector<float>((size_t)n_in * n_out)};
@@ -174,7 +195,7 @@ static RefMat make_mat(int type, int n_in, int n_out) {
 	}
 	const int be = block_elems(type);
 	const int bb = type == GT_Q4_0 ? 18 : type == GT_Q8_0 ? 34 : type == GT_Q5_0 ? 22 : type == GT_Q2_K ? 84 : type == GT_Q3_K ? 110
-	             : type == GT_Q4_K ? 144 : type == GT_Q5_K ? 176 : 210;
+	             : type == GT_Q4_K ? 144 : type == GT_Q5_K ? 176 : type == GT_IQ4_NL ? 18 : type == GT_IQ4_XS ? 136 : 210;
 	const size_t nblk = (size_t)n_in / be * n_out;
 	m.raw.resize(nblk * bb);
 	for (auto &v : m.raw) v = (uint8_t)(rng() & 255);
@@ -183,6 +204,8 @@ static RefMat make_mat(int type, int n_in, int n_out) {
 		if (type == GT_Q4_0 || type == GT_Q8_0 || type == GT_Q5_0) put16(p, urand(0.001f, 0.02f));
 		if (type == GT_Q2_K) put16(p + 80, urand(0.002f, 0.01f)), put16(p + 82, urand(0.002f, 0.01f));
 		if (type == GT_Q3_K) put16(p + 108, urand(0.0005f, 0.002f));
+		if (type == GT_IQ4_NL) put16(p, urand(0.0002f, 0.002f));
+		if (type == GT_IQ4_XS) put16(p, urand(0.00002f, 0.0001f));
 		if (type == GT_Q4_K || type == GT_Q5_K) put16(p, urand(0.0005f, 0.002f)), put16(p + 2, urand(0.0005f, 0.002f));
 		if (type == GT_Q6_K) put16(p + 208, urand(0.0005f, 0.002f));
 		dequant_block(type, p, &m.w[b * be]);
@@ -231,6 +254,8 @@ static const char *tname(int t) {
 	case GT_Q5_0: return "Q5_0";
 	case GT_Q2_K: return "Q2_K";
 	case GT_Q3_K: return "Q3_K";
+	case GT_IQ4_NL: return "IQ4_NL";
+	case GT_IQ4_XS: return "IQ4_XS";
 	case GT_Q4_K: return "Q4_K";
 	case GT_Q5_K: return "Q5_K";
 	default: return "Q6_K";
@@ -592,7 +617,7 @@ int main(int argc, char **argv) {
 		return 0;
 	}
 	printf("device: %s, %d SMs\n", c->prop.name, c->prop.multiProcessorCount);
-	const int types[] = {GT_F32, GT_F16, GT_Q4_0, GT_Q5_0, GT_Q8_0, GT_Q2_K, GT_Q3_K, GT_Q4_K, GT_Q5_K, GT_Q6_K};
+	const int types[] = {GT_F32, GT_F16, GT_Q4_0, GT_Q5_0, GT_Q8_0, GT_Q2_K, GT_Q3_K, GT_Q4_K, GT_Q5_K, GT_Q6_K, GT_IQ4_NL, GT_IQ4_XS};
 	for (int t : types) {
 		check_matvec(c, t, 512, 96, 1);
 		check_matvec(c, t, 768, 130, 5);
@@ -603,7 +628,7 @@ int main(int argc, char **argv) {
 	check_matvec(c, GT_Q4_K, 256, 128, 5); check_matvec(c, GT_Q4_K, 256, 128, 1);
 	check_matvec(c, GT_Q8_0, 16640, 12, 8);  // 8 x 16640 needs 163 KB: past MVQ_SMEM_MAX, the float path
 	orcd_mvq = false; // the float path for the types that have both
-	for (int t : {GT_Q4_0, GT_Q5_0, GT_Q8_0, GT_Q2_K, GT_Q3_K, GT_Q4_K, GT_Q5_K, GT_Q6_K}) {
+	for (int t : {GT_Q4_0, GT_Q5_0, GT_Q8_0, GT_Q2_K, GT_Q3_K, GT_Q4_K, GT_Q5_K, GT_Q6_K, GT_IQ4_NL, GT_IQ4_XS}) {
 		check_matvec(c, t, 512, 96, 1);
 		check_matvec(c, t, 768, 130, 5);
 		check_glu_argmax(c, t);
@@ -615,7 +640,7 @@ int main(int argc, char **argv) {
 		g_qbuf = q;
 		for (int tokens : {8, 16}) { // 16 tokens a launch (then 4, 1; the argmax 8, 8, 2)
 			orcd_mvq_tokens = tokens;
-			for (int t : {GT_Q4_0, GT_Q5_0, GT_Q8_0, GT_Q2_K, GT_Q3_K, GT_Q4_K, GT_Q5_K, GT_Q6_K}) {
+			for (int t : {GT_Q4_0, GT_Q5_0, GT_Q8_0, GT_Q2_K, GT_Q3_K, GT_Q4_K, GT_Q5_K, GT_Q6_K, GT_IQ4_NL, GT_IQ4_XS}) {
 				check_matvec(c, t, 768, 130, 21);
 				check_glu_argmax(c, t, 18);
 			}
@@ -646,12 +671,12 @@ int main(int argc, char **argv) {
 	}
 	printf("\n");
 	bench_copy();
-	for (int t : {GT_Q4_0, GT_Q8_0, GT_Q6_K, GT_Q4_K, GT_Q5_K, GT_Q5_0, GT_Q3_K, GT_Q2_K, GT_F16}) {
+	for (int t : {GT_Q4_0, GT_Q8_0, GT_Q6_K, GT_Q4_K, GT_Q5_K, GT_Q5_0, GT_Q3_K, GT_Q2_K, GT_IQ4_XS, GT_F16}) {
 		bench_matvec(c, t, 2048, 8192);
 		bench_matvec(c, t, 8192, 2048);
 		bench_matvec(c, t, 2048, 8192, 8);
 	}
-	for (int t : {GT_Q4_0, GT_Q8_0, GT_Q6_K, GT_Q4_K, GT_Q5_K}) {
+	for (int t : {GT_Q4_0, GT_Q8_0, GT_Q6_K, GT_Q4_K, GT_Q5_K, GT_IQ4_XS}) {
 		bench_matvec_wide(c, t, 2048, 8192, 32);
 		bench_matvec_wide(c, t, 8192, 2048, 32);
 	}
