@@ -32,16 +32,25 @@ test:
 # Q8_0 and Q8_K), `worker serve --engine cuda` serving three jobs at once
 # over NATS, and `worker generate --engine cuda --kv-type f32` giving
 # llama.cpp's greedy tokens on the Q4_0 fixture. Logic only, not speed.
-# About four minutes.
+# The emulator runs a kernel on one thread, so the Go tests run as two
+# processes, EMU_SPLIT's tests and the others (-test.skip: a new test
+# lands in the second). About four minutes on two cores.
 EMU_BUILD  := $(CURDIR)/.cache/cuda-emu
 EMU_MODELS ?= stories260K.gguf,tiny-llama-gqa-q4_0-pure.gguf,tiny-llama-gqa-q4_k_m.gguf
+EMU_SPLIT  := ^(TestBatchedGreedy|TestRequantizedNative|TestConvertedTypes)$$
+EMU_ENV    := ORCD_CUDA_LIB=$(EMU_BUILD)/emu/liborcd_cuda.so ORCD_CUDA_MODELS=$(EMU_MODELS)
 cuda-emu-test:
 	$(MAKE) -C cuda -j2 emu BUILD=$(EMU_BUILD)
 	$(EMU_BUILD)/emu/selftest
 	$(EMU_BUILD)/emu/kernel_check checks
 	$(EMU_BUILD)/emu/kernel_check smoke
-	ORCD_CUDA_LIB=$(EMU_BUILD)/emu/liborcd_cuda.so ORCD_CUDA_MODELS=$(EMU_MODELS) \
-		$(GO) test -count=1 -timeout 10m ./cuda
+	$(GO) test -c -o $(EMU_BUILD)/cuda.test ./cuda
+	cd cuda && $(EMU_ENV) sh -c '\
+		$(EMU_BUILD)/cuda.test -test.count=1 -test.timeout=10m -test.v -test.run "$(EMU_SPLIT)" > $(EMU_BUILD)/gotest-1.log 2>&1 & one=$$!; \
+		$(EMU_BUILD)/cuda.test -test.count=1 -test.timeout=10m -test.v -test.skip "$(EMU_SPLIT)" > $(EMU_BUILD)/gotest-2.log 2>&1; two=$$?; \
+		wait $$one; one=$$?; \
+		grep -h -E "^(--- |ok|PASS|FAIL|panic)" $(EMU_BUILD)/gotest-1.log $(EMU_BUILD)/gotest-2.log; \
+		if [ $$one != 0 ] || [ $$two != 0 ]; then cat $(EMU_BUILD)/gotest-1.log $(EMU_BUILD)/gotest-2.log; exit 1; fi'
 	ORCD_CUDA_LIB=$(EMU_BUILD)/emu/liborcd_cuda.so $(GO) test -count=1 -timeout 5m ./cmd/worker -run 'TestServeCUDAEngine|TestGenerateCUDAExact'
 
 # deploy/ (its own Go module): NATS cluster configs, permissions, TLS,

@@ -23,13 +23,7 @@ func TestConvertedTypes(t *testing.T) {
 	gpuLib(t)
 	for _, typ := range []gguf.Type{gguf.TypeQ4_1, gguf.TypeQ5_1, gguf.TypeBF16} {
 		t.Run(typ.String(), func(t *testing.T) {
-			m := requantizedModel(t, typ)
-			gb := openGPU(t, m, Options{Context: 64})
-			cb, err := cpu.New(m, cpu.Options{Context: 64, KVType: gguf.TypeF16})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer cb.Close()
+			m, gb, cb := requantizedBackends(t, typ)
 			toks := []int32{1, 403, 407, 261, 378, 79, 307, 295}
 			nv := m.Config.NVocab
 			var worst float64
@@ -83,13 +77,7 @@ func TestRequantizedNative(t *testing.T) {
 			if !deviceType(typ) {
 				t.Fatalf("%v is converted to F16, not run by its own kernels", typ)
 			}
-			m := requantizedModel(t, typ)
-			gb := openGPU(t, m, Options{Context: 64})
-			cb, err := cpu.New(m, cpu.Options{Context: 64, KVType: gguf.TypeF16})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer cb.Close()
+			m, gb, cb := requantizedBackends(t, typ)
 			nv := m.Config.NVocab
 			batch := func(n int) float64 {
 				gb.ClearSeq(0)
@@ -107,8 +95,8 @@ func TestRequantizedNative(t *testing.T) {
 					tol = q8Tol
 				}
 				var worst float64
-				same, exact := 0, 0
-				for i := range toks {
+				same, exact, steps := 0, 0, 16
+				for i := range steps {
 					a := forward(t, gb, nv, 0, i, toks[i:i+1], nil)[0]
 					r := forward(t, cb, nv, 0, i, toks[i:i+1], nil)[0]
 					d := maxAbsDiff(a, r)
@@ -126,15 +114,15 @@ func TestRequantizedNative(t *testing.T) {
 				// Past token 0 a step may see an activation round to the
 				// next 8-bit step (see q8Tol); where that is a K or V value
 				// the cache keeps it, and the later steps differ by as much
-				// (emulator: 23 to 40 of 40 steps within exactTol, by type).
+				// (emulator, 40 steps: 23 to 40 within exactTol, by type).
 				if worst > tol {
-					t.Fatalf("one token a step: max |cuda - cpu| = %.4g over %d steps (tol %g)", worst, len(toks), tol)
+					t.Fatalf("one token a step: max |cuda - cpu| = %.4g over %d steps (tol %g)", worst, steps, tol)
 				}
 				b8 := batch(8)
 				if b8 > tol {
 					t.Fatalf("a batch of 8: max |cuda - cpu| = %.4g (tol %g)", b8, tol)
 				}
-				t.Logf("%v: one token a step max |cuda - cpu| = %.3g over %d steps, %d within %g (argmax equal %d/%d); a batch of 8: %.3g", typ, worst, len(toks), exact, exactTol, same, len(toks), b8)
+				t.Logf("%v: one token a step max |cuda - cpu| = %.3g over %d steps, %d within %g (argmax equal %d/%d); a batch of 8: %.3g", typ, worst, steps, exact, exactTol, same, steps, b8)
 			}
 			if !kernels {
 				b := batch(len(toks))
@@ -153,6 +141,19 @@ func maxAbsDiff(a, b []float32) float64 {
 		d = math.Max(d, math.Abs(float64(a[j]-b[j])))
 	}
 	return d
+}
+
+// requantizedBackends opens requantizedModel(typ) on the GPU and on the
+// CPU (an F16 cache, as the GPU's), 64 positions each.
+func requantizedBackends(t *testing.T, typ gguf.Type) (*engine.Model, *Backend, *cpu.Backend) {
+	m := requantizedModel(t, typ)
+	gb := openGPU(t, m, Options{Context: 64})
+	cb, err := cpu.New(m, cpu.Options{Context: 64, KVType: gguf.TypeF16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cb.Close() })
+	return m, gb, cb
 }
 
 // requantizedModel is tiny-llama-gqa-q8_0-pure (the F32 fixture's weights

@@ -9,14 +9,7 @@ import (
 // rmsError is the RMS of dequantize(quantize(x)) - x, relative to x's RMS.
 func rmsError(t *testing.T, typ Type, x []float32) float64 {
 	t.Helper()
-	q, err := Quantize(typ, x)
-	if err != nil {
-		t.Fatal(err)
-	}
-	y := make([]float32, len(x))
-	if err := Dequantize(typ, q, y); err != nil {
-		t.Fatal(err)
-	}
+	y := dequantized(t, typ, x)
 	var se, sx float64
 	for i := range x {
 		se += float64(y[i]-x[i]) * float64(y[i]-x[i])

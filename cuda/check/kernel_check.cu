@@ -54,6 +54,12 @@ struct RefMat {
 	std::vector<float> w; // n_out * n_in
 };
 
+// k4_scale_min: the i-th 6-bit scale and min of Q4_K/Q5_K's 12 bytes.
+static void k4_scale_min(const uint8_t *s, int i, int &sc, int &mn) {
+	if (i < 4) sc = s[i] & 63, mn = s[i + 4] & 63;
+	else sc = (s[i + 4] & 15) | ((s[i - 4] >> 6) << 4), mn = (s[i + 4] >> 4) | ((s[i] >> 6) << 4);
+}
+
 // The IQ4 codebook (ggml's kvalues_iq4nl).
 static const int kvalues_iq4[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
 
@@ -74,11 +80,7 @@ static void dequant_block(int type, const uint8_t *b, float *y) {
 		const uint8_t *s = b + 4, *q = b + 16;
 		for (int j = 0, is = 0; j < 256; j += 64, is += 2, q += 32) {
 			int sc[2], mn[2];
-			for (int k = 0; k < 2; k++) {
-				const int i = is + k;
-				if (i < 4) sc[k] = s[i] & 63, mn[k] = s[i + 4] & 63;
-				else sc[k] = (s[i + 4] & 15) | ((s[i - 4] >> 6) << 4), mn[k] = (s[i + 4] >> 4) | ((s[i] >> 6) << 4);
-			}
+			for (int k = 0; k < 2; k++) k4_scale_min(s, is + k, sc[k], mn[k]);
 			for (int l = 0; l < 32; l++) y[j + l] = d * sc[0] * (q[l] & 15) - dmin * mn[0];
 			for (int l = 0; l < 32; l++) y[j + 32 + l] = d * sc[1] * (q[l] >> 4) - dmin * mn[1];
 		}
@@ -149,11 +151,7 @@ static void dequant_block(int type, const uint8_t *b, float *y) {
 		const uint8_t *s = b + 4, *qh = b + 16, *q = b + 48;
 		for (int j = 0, is = 0; j < 256; j += 64, is += 2, q += 32) {
 			int sc[2], mn[2];
-			for (int k = 0; k < 2; k++) {
-				const int i = is + k;
-				if (i < 4) sc[k] = s[i] & 63, mn[k] = s[i + 4] & 63;
-				else sc[k] = (s[i + 4] & 15) | ((s[i - 4] >> 6) << 4), mn[k] = (s[i + 4] >> 4) | ((s[i] >> 6) << 4);
-			}
+			for (int k = 0; k < 2; k++) k4_scale_min(s, is + k, sc[k], mn[k]);
 			for (int l = 0; l < 32; l++) y[j + l] = d * sc[0] * ((q[l] & 15) + ((qh[l] >> is) & 1) * 16) - dmin * mn[0];
 			for (int l = 0; l < 32; l++) y[j + 32 + l] = d * sc[1] * ((q[l] >> 4) + ((qh[l] >> (is + 1)) & 1) * 16) - dmin * mn[1];
 		}
