@@ -327,30 +327,26 @@ template <> struct Dec<GT_Q3_K> : RawDec<Dec<GT_Q3_K>> {
 	__device__ static int off(int sub, int k) { return sub * 64 + k; }
 };
 
-// iq4_lookup: the IQ4 codebook values (gguf.KValuesIQ4NL) of the four
-// nibbles in q's bytes (each 0..15), as signed bytes: two byte permutes,
-// one over entries 0..7 and one over 8..15, and bit 3 of each nibble
-// picks between them. (prmt reads bit 3 of a selector as "replicate the
-// sign", so the selectors keep 3 bits.)
-__device__ __forceinline__ uint32_t iq4_lookup(uint32_t q) {
-	const uint32_t sel = (q & 7u) | ((q >> 4) & 0x70u) | ((q >> 8) & 0x700u) | ((q >> 12) & 0x7000u);
-	const uint32_t lo = __byte_perm(0xBFAD9881u, 0xF6EADDCFu, sel), hi = __byte_perm(0x26190D01u, 0x71594535u, sel);
-	const uint32_t big = ((q >> 3) & 0x01010101u) * 0xFFu;
-	return (hi & big) | (lo & ~big);
+// iq4_words: the 32 values of a 16-byte IQ4 group, looked up in the
+// codebook (gguf.KValuesIQ4NL) as signed bytes: words 0..3 of v hold
+// values 0..15 (low nibbles), words 4..7 values 16..31. __byte_perm takes
+// the 3 low bits of each of its selector's 4 low nibbles, so a quant word
+// is its own selector: one permute over codebook entries 0..7, one over
+// 8..15, a third picking per byte by the nibble's bit 3, for 4 nibbles
+// in their stored order; two more sort 8 of them into low and high.
+__device__ __forceinline__ void iq4_words(const uint4 &q, uint32_t *v) {
+	const uint32_t t0 = 0xBFAD9881u, t1 = 0xF6EADDCFu, t2 = 0x26190D01u, t3 = 0x71594535u;
+#pragma unroll
+	for (int i = 0; i < 4; i++) {
+		const uint32_t w = word_at(q, i), big = ((w & 0x88888888u) >> 1) | 0x32103210u;
+		const uint32_t a = __byte_perm(__byte_perm(t0, t1, w), __byte_perm(t2, t3, w), big);
+		const uint32_t b = __byte_perm(__byte_perm(t0, t1, w >> 16), __byte_perm(t2, t3, w >> 16), big >> 16);
+		v[i] = __byte_perm(a, b, 0x6420);
+		v[4 + i] = __byte_perm(a, b, 0x7531);
+	}
 }
 // sbytef: byte k of w as a signed value, as bytef's float plus 2^23 + 128.
 __device__ __forceinline__ float sbytef(uint32_t w, int k) { return bytef(w ^ 0x80808080u, k); }
-
-// iq4_words: the 32 values of a 16-byte IQ4 group, looked up: words 0..3
-// of v hold values 0..15 (low nibbles), words 4..7 values 16..31.
-__device__ __forceinline__ void iq4_words(const uint4 &q, uint32_t *v) {
-#pragma unroll
-	for (int i = 0; i < 4; i++) {
-		const uint32_t w = word_at(q, i);
-		v[i] = iq4_lookup(w & 0x0F0F0F0Fu);
-		v[4 + i] = iq4_lookup((w >> 4) & 0x0F0F0F0Fu);
-	}
-}
 
 // IQ4_NL: Q4_0's layout, each nibble a codebook entry times d.
 template <> struct Dec<GT_IQ4_NL> : RawDec<Dec<GT_IQ4_NL>> {
