@@ -8,8 +8,8 @@
 # 8-bit activations off, PDL on, tensor-core gemm on, activations
 # quantized in every block, 16-token 8-bit matvecs: each checked, then
 # timed), a per-kernel-group profile of decode, batched decode (1-64
-# sequences), the kernel benchmarks and ncu on two matvecs. About 5
-# minutes on an H100; every step is bounded.
+# sequences), the kernel benchmarks, the matvecs' SASS main loops and ncu
+# on two matvecs. About 5 minutes on an H100; every step is bounded.
 #
 # GPUCHECK_EMU=1 runs the same script here, without a GPU, on the CPU
 # emulator (cuda/emu): small fixtures stand in for the 1B models and ncu is
@@ -138,6 +138,11 @@ if [ -n "$emu" ]; then
 	(timeout 120 "$w/build/kernel_check" checks && timeout 120 "$w/build/kernel_check" smoke) 2>&1 | tee "$out/kernel_check.txt"
 else
 	timeout 120 "$w/build/kernel_check" 2>&1 | tee "$out/kernel_check.txt"
+fi
+
+step "SASS: each type's one-token 8-bit matvec main loop, instructions per weight (nvcc of this machine)"
+if [ -z "$emu" ] && command -v cuobjdump >/dev/null && command -v python3 >/dev/null; then
+	timeout 60 python3 cuda/check/sass_loop.py "$w"/build/mv_q*.o "$w"/build/mv_iq*.o 2>&1 | tee "$out/sass.txt"
 fi
 
 step ncu: one Q4_0 and one Q6_K matvec
