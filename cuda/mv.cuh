@@ -1,7 +1,7 @@
 // mv.cuh: the kernels templated on weight type, instantiated once per type
 // by the mv_<type>.cu files (so that nvcc builds them in parallel).
 #pragma once
-#include "mvq.cuh"
+#include "mvq_k.cuh"
 #include "qgemm.cuh"
 #include "quant.cuh"
 
