@@ -19,8 +19,8 @@ func rmsError(t *testing.T, typ Type, x []float32) float64 {
 }
 
 // TestQuantizeIQ4: the codebook types must beat Q4_0 on Gaussian weights
-// (as they do in llama.cpp) and stay near Q4_K; a zero block, one huge
-// value and negative-dominated blocks must round-trip sensibly.
+// (as they do in llama.cpp) and stay near Q4_K; a block with one large
+// value (either sign) must bring it back.
 func TestQuantizeIQ4(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	x := make([]float32, 64*QK_K)
@@ -37,11 +37,8 @@ func TestQuantizeIQ4(t *testing.T) {
 		t.Fatalf("IQ4_NL %.4f, IQ4_XS %.4f: far from Q4_K's %.4f", nl, xs, q4k)
 	}
 
+	// (Zero and constant blocks: TestQuantizeDegenerateBlocks.)
 	for _, typ := range []Type{TypeIQ4_NL, TypeIQ4_XS} {
-		z := make([]float32, QK_K)
-		if e := roundTrip(t, typ, z); e != 0 {
-			t.Fatalf("%v: zeros came back with error %g", typ, e)
-		}
 		// One large value per block: it must come back within the
 		// codebook's coarsest step (about 23/127 of it).
 		spike := make([]float32, QK_K)
@@ -69,12 +66,4 @@ func dequantized(t *testing.T, typ Type, x []float32) []float32 {
 		t.Fatal(err)
 	}
 	return y
-}
-
-func roundTrip(t *testing.T, typ Type, x []float32) float64 {
-	var m float64
-	for i, v := range dequantized(t, typ, x) {
-		m = math.Max(m, math.Abs(float64(v-x[i])))
-	}
-	return m
 }

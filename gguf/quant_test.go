@@ -96,15 +96,7 @@ func TestQuantizeDegenerateBlocks(t *testing.T) {
 			for i := range x {
 				x[i] = c
 			}
-			q, err := Quantize(typ, x)
-			if err != nil {
-				t.Fatal(err)
-			}
-			y := make([]float32, len(x))
-			if err := Dequantize(typ, q, y); err != nil {
-				t.Fatal(err)
-			}
-			for i, v := range y {
+			for i, v := range dequantized(t, typ, x) {
 				if math.IsNaN(float64(v)) || math.Abs(float64(v-c)) > 0.07*math.Abs(float64(c))+1e-6 {
 					t.Fatalf("%s constant %v: element %d came back as %v", typ, c, i, v)
 				}
