@@ -11,7 +11,7 @@ import (
 // on the host as they are uploaded (asDeviceType).
 func deviceType(t gguf.Type) bool {
 	switch t {
-	case gguf.TypeF32, gguf.TypeF16, gguf.TypeQ4_0, gguf.TypeQ5_0, gguf.TypeQ8_0,
+	case gguf.TypeF32, gguf.TypeF16, gguf.TypeQ4_0, gguf.TypeQ4_1, gguf.TypeQ5_0, gguf.TypeQ5_1, gguf.TypeQ8_0,
 		gguf.TypeQ2_K, gguf.TypeQ3_K, gguf.TypeQ4_K, gguf.TypeQ5_K, gguf.TypeQ6_K, gguf.TypeIQ4_NL, gguf.TypeIQ4_XS:
 		return true
 	}
@@ -34,9 +34,9 @@ const convertChunk = 1 << 20
 // asDeviceType returns t's data and type as the library takes them: as
 // they are for the types it has kernels for, else dequantized exactly
 // and rounded to F16 (11 significant bits, which a weight of a 2- to
-// 6-bit type reconstructs to 2^-11 or better; twice Q8_0's bytes). The
-// Q4_1, Q5_1 and BF16 files of llama.cpp users then run on the GPU, on
-// the F16 kernels, instead of being refused.
+// 6-bit type reconstructs to 2^-11 or better; twice Q8_0's bytes). BF16
+// files, the one type the loader reads that the library has no kernels
+// for, then run on the GPU, on the F16 kernels, instead of being refused.
 func asDeviceType(t *gguf.TensorInfo) ([]byte, gguf.Type, error) {
 	if deviceType(t.Type) {
 		return t.Data, t.Type, nil

@@ -21,7 +21,7 @@ import (
 // (its float reference: exact weights, float activations).
 func TestConvertedTypes(t *testing.T) {
 	gpuLib(t)
-	for _, typ := range []gguf.Type{gguf.TypeQ4_1, gguf.TypeQ5_1, gguf.TypeBF16} {
+	for _, typ := range []gguf.Type{gguf.TypeBF16} {
 		t.Run(typ.String(), func(t *testing.T) {
 			m, gb, cb := requantizedBackends(t, typ)
 			toks := []int32{1, 403, 407, 261, 378, 79, 307, 295}
@@ -46,7 +46,7 @@ func TestConvertedTypes(t *testing.T) {
 
 // nativeRequantized are the types with kernels of their own that no
 // fixture covers: a fixture is requantized to each.
-var nativeRequantized = []gguf.Type{gguf.TypeQ5_0, gguf.TypeQ2_K, gguf.TypeQ3_K, gguf.TypeQ5_K, gguf.TypeIQ4_NL, gguf.TypeIQ4_XS}
+var nativeRequantized = []gguf.Type{gguf.TypeQ4_1, gguf.TypeQ5_0, gguf.TypeQ5_1, gguf.TypeQ2_K, gguf.TypeQ3_K, gguf.TypeQ5_K, gguf.TypeIQ4_NL, gguf.TypeIQ4_XS}
 
 // TestRequantizedNative runs those models against engine/cpu.
 //   - One token a step, and as one 8-token batch, against engine/cpu's

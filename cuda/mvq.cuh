@@ -263,6 +263,38 @@ __device__ __forceinline__ int dot16(const uint32_t *q, const int4 &x) {
 }
 
 
+// Q8Sum is Q8Block with ggml's q8_1 sum s = f16(d Σq) (rebuilt from the
+// Q8_0 block, as engine/kernels does) for Q4_1 and Q5_1, whose mins term
+// m s is not a multiple of d: its d is 1, and dot gives the whole product.
+struct Q8Sum {
+	int4 a, b;
+	float dy, sy, d;
+	__device__ static Q8Sum at(const Act<ACT_Q8_0> &x, int t, int bi) {
+		const int4 *p = x.q16(t, bi * 32);
+		const float dy = x.scale(t, bi);
+		const int sq = -x.sum(t, bi) / 8; // aux holds -8 Σq
+		return Q8Sum{p[0], p[1], dy, __half2float(__float2half_rn((float)sq * dy)), 1.f};
+	}
+};
+
+// Q4_1 and Q5_1 (ggml_vec_dot_q4_1_q8_1, _q5_1_q8_1): (d dy) Σq.x + m s.
+template <int T> struct DecQMin {
+	static constexpr bool OK = true;
+	static constexpr int ACT = ACT_Q8_0, UPB = 1;
+	struct W {
+		uint32_t lo[4], hi[4];
+		float d, m;
+	};
+	__device__ static void load(const QMat &m, long blk, int, W &w) { Dec<T>::words(m, blk, w.lo, w.hi, w.d, w.m); }
+	using X = Q8Sum;
+	__device__ static X acts(const Act<ACT> &x, int t, int bi, int) { return Q8Sum::at(x, t, bi); }
+	__device__ static float dot(const W &w, const X &x) {
+		return (w.d * x.dy) * (float)(dot16(w.lo, x.a) + dot16(w.hi, x.b)) + w.m * x.sy;
+	}
+};
+template <> struct DecQ<GT_Q4_1> : DecQMin<GT_Q4_1> {};
+template <> struct DecQ<GT_Q5_1> : DecQMin<GT_Q5_1> {};
+
 // IQ4_NL (ggml_vec_dot_iq4_nl_q8_0): signed codebook bytes, no offset.
 template <> struct DecQ<GT_IQ4_NL> {
 	static constexpr bool OK = true;

@@ -10,6 +10,8 @@
 	case GT_F16: FN##_f16(__VA_ARGS__); return true;                       \
 	case GT_Q4_0: FN##_q4_0(__VA_ARGS__); return true;                     \
 	case GT_Q5_0: FN##_q5_0(__VA_ARGS__); return true;                     \
+	case GT_Q4_1: FN##_q4_1(__VA_ARGS__); return true;                     \
+	case GT_Q5_1: FN##_q5_1(__VA_ARGS__); return true;                     \
 	case GT_Q2_K: FN##_q2_k(__VA_ARGS__); return true;                     \
 	case GT_Q3_K: FN##_q3_k(__VA_ARGS__); return true;                     \
 	case GT_Q8_0: FN##_q8_0(__VA_ARGS__); return true;                     \
@@ -42,6 +44,8 @@ cudaError_t mvq_init_all() {
 	cudaError_t e = mvq_init_q4_0();
 	if (e == cudaSuccess) e = mvq_init_q8_0();
 	if (e == cudaSuccess) e = mvq_init_q5_0();
+	if (e == cudaSuccess) e = mvq_init_q4_1();
+	if (e == cudaSuccess) e = mvq_init_q5_1();
 	if (e == cudaSuccess) e = mvq_init_q2_k();
 	if (e == cudaSuccess) e = mvq_init_q3_k();
 	if (e == cudaSuccess) e = mvq_init_q4_k();
@@ -56,6 +60,8 @@ bool mvq_used(int type, int n, int K) {
 	case GT_Q4_0: return mvq_used_q4_0(n, K);
 	case GT_Q8_0: return mvq_used_q8_0(n, K);
 	case GT_Q5_0: return mvq_used_q5_0(n, K);
+	case GT_Q4_1: return mvq_used_q4_1(n, K);
+	case GT_Q5_1: return mvq_used_q5_1(n, K);
 	case GT_Q2_K: return mvq_used_q2_k(n, K);
 	case GT_Q3_K: return mvq_used_q3_k(n, K);
 	case GT_Q4_K: return mvq_used_q4_k(n, K);

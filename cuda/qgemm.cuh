@@ -115,6 +115,8 @@ void qgemm_f16(const QGemmArgs &a, cudaStream_t st);
 void qgemm_q4_0(const QGemmArgs &a, cudaStream_t st);
 void qgemm_q8_0(const QGemmArgs &a, cudaStream_t st);
 void qgemm_q5_0(const QGemmArgs &a, cudaStream_t st);
+void qgemm_q4_1(const QGemmArgs &a, cudaStream_t st);
+void qgemm_q5_1(const QGemmArgs &a, cudaStream_t st);
 void qgemm_q2_k(const QGemmArgs &a, cudaStream_t st);
 void qgemm_q3_k(const QGemmArgs &a, cudaStream_t st);
 void qgemm_q4_k(const QGemmArgs &a, cudaStream_t st);

@@ -89,12 +89,13 @@ __device__ __forceinline__ void pdl_enter() {
 	pdl_wait();
 }
 
-enum { GT_F32 = 0, GT_F16 = 1, GT_Q4_0 = 2, GT_Q5_0 = 6, GT_Q8_0 = 8, GT_Q2_K = 10, GT_Q3_K = 11, GT_Q4_K = 12, GT_Q5_K = 13, GT_Q6_K = 14, GT_IQ4_NL = 20, GT_IQ4_XS = 23 };
+enum { GT_F32 = 0, GT_F16 = 1, GT_Q4_0 = 2, GT_Q4_1 = 3, GT_Q5_0 = 6, GT_Q5_1 = 7, GT_Q8_0 = 8, GT_Q2_K = 10, GT_Q3_K = 11, GT_Q4_K = 12, GT_Q5_K = 13, GT_Q6_K = 14, GT_IQ4_NL = 20, GT_IQ4_XS = 23 };
 
 // QMat is one matrix: n_out rows of n_in values. nb counts decoder blocks
 // per row (BE elements each); p0..p3 are the planes, per type:
 //   F32: p0 floats         F16: p0 halves
 //   Q4_0: p0 qs[16] p1 d   Q8_0: p0 qs[32] p1 d   Q5_0: p0 qs[16] p1 qh[4] p2 d
+//   Q4_1: p0 qs[16] p1 {d, m}   Q5_1: p0 qs[16] p1 qh[4] p2 {d, m}
 //   Q2_K: p0 qs[64] p1 scales[16] p2 {d, dmin}
 //   Q3_K: p0 qs[64] p1 hmask[32] p2 scales[12] p3 d
 //   IQ4_NL: p0 qs[16] p1 d   IQ4_XS: p0 qs[128] p1 scales_l[4] p2 {d, scales_h}
@@ -241,6 +242,40 @@ template <> struct Dec<GT_Q5_0> : RawDec<Dec<GT_Q5_0>> {
 	__device__ static int off(int, int k) { return k; }
 };
 
+// Q4_1 and Q5_1: value d q + m, q unsigned (4 or 5 bits, Q5_0's layout).
+template <int T> struct DecMin {
+	static constexpr int BE = 32, UPB = 1, UE = 32, PB0 = 16, PB1 = 4, PB2 = T == GT_Q5_1 ? 4 : 0, PB3 = 0;
+	static constexpr bool RAW = false;
+	static constexpr int SG = UE;
+	// words: the quants as bytes (lo: values 0..15, hi: 16..31) and d, m.
+	__device__ static void words(const QMat &m, long blk, uint32_t *lo, uint32_t *hi, float &d, float &mn) {
+		const uint4 q = ld16(m.p0 + blk * 16);
+		const uint32_t dm = __ldg(reinterpret_cast<const uint32_t *>(T == GT_Q5_1 ? m.p2 : m.p1) + blk);
+		d = h2f(dm & 0xffff), mn = h2f(dm >> 16);
+		if constexpr (T == GT_Q5_1) {
+			q5_0_words(q, __ldg(reinterpret_cast<const uint32_t *>(m.p1) + blk), lo, hi);
+			return;
+		}
+#pragma unroll
+		for (int i = 0; i < 4; i++) lo[i] = word_at(q, i) & 0x0F0F0F0Fu, hi[i] = (word_at(q, i) >> 4) & 0x0F0F0F0Fu;
+	}
+	__device__ static void load(const QMat &m, long blk, int, float *v) {
+		uint32_t lo[4], hi[4];
+		float d, mn;
+		words(m, blk, lo, hi, d, mn);
+#pragma unroll
+		for (int i = 0; i < 4; i++)
+#pragma unroll
+			for (int k = 0; k < 4; k++) {
+				v[4 * i + k] = d * (bytef(lo[i], k) - MAGIC) + mn;
+				v[16 + 4 * i + k] = d * (bytef(hi[i], k) - MAGIC) + mn;
+			}
+	}
+	__device__ static int off(int, int k) { return k; }
+};
+template <> struct Dec<GT_Q4_1> : DecMin<GT_Q4_1> {};
+template <> struct Dec<GT_Q5_1> : DecMin<GT_Q5_1> {};
+
 // iq4_words: the 32 values of a 16-byte IQ4 group, looked up in the
 // codebook (gguf.KValuesIQ4NL) as signed bytes: words 0..3 of v hold
 // values 0..15 (low nibbles), words 4..7 values 16..31. __byte_perm takes
@@ -323,6 +358,8 @@ ORCD_DECLARE_TYPE(f32)
 ORCD_DECLARE_TYPE(f16)
 ORCD_DECLARE_TYPE(q4_0)
 ORCD_DECLARE_TYPE(q5_0)
+ORCD_DECLARE_TYPE(q4_1)
+ORCD_DECLARE_TYPE(q5_1)
 ORCD_DECLARE_TYPE(q8_0)
 ORCD_DECLARE_TYPE(q2_k)
 ORCD_DECLARE_TYPE(q3_k)

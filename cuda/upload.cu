@@ -16,6 +16,8 @@ static bool layout_of(int type, Layout &l) {
 	case GT_Q4_0: l = {32, 18, 32, {{2, 16}, {0, 2}}}; return true;
 	case GT_Q8_0: l = {32, 34, 32, {{2, 32}, {0, 2}}}; return true;
 	case GT_Q5_0: l = {32, 22, 32, {{6, 16}, {2, 4}, {0, 2}}}; return true;
+	case GT_Q4_1: l = {32, 20, 32, {{4, 16}, {0, 4}}}; return true;
+	case GT_Q5_1: l = {32, 24, 32, {{8, 16}, {4, 4}, {0, 4}}}; return true;
 	case GT_Q2_K: l = {256, 84, 256, {{16, 64}, {0, 16}, {80, 4}}}; return true;
 	case GT_Q3_K: l = {256, 110, 256, {{32, 64}, {0, 32}, {96, 12}, {108, 2}}}; return true;
 	case GT_Q4_K: l = {256, 144, 256, {{16, 128}, {4, 12}, {0, 4}}}; return true;
@@ -35,7 +37,7 @@ static long plane_stride(const Layout &l, int k) {
 static int repack(orcd_ctx *c, const char *what, const orcd_tensor *t, HostMat &h) {
 	Layout l;
 	if (!layout_of(t->type, l))
-		return fail(c, ORCD_ERR_UNSUPPORTED, "%s: tensor type %d has no CUDA kernels (F32, F16, Q4_0, Q5_0, Q8_0, Q2_K to Q6_K, IQ4_NL, IQ4_XS do)", what, t->type);
+		return fail(c, ORCD_ERR_UNSUPPORTED, "%s: tensor type %d has no CUDA kernels (F32, F16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K to Q6_K, IQ4_NL, IQ4_XS do)", what, t->type);
 	const long n_in = t->ne[0], n_out = t->ne[1];
 	if (n_in % l.dec_elems != 0)
 		return fail(c, ORCD_ERR_UNSUPPORTED, "%s: row length %ld is not a multiple of %d", what, n_in, l.dec_elems);

@@ -49,6 +49,8 @@ static const char *tname(int t) {
 	case GT_Q4_0: return "Q4_0";
 	case GT_Q8_0: return "Q8_0";
 	case GT_Q5_0: return "Q5_0";
+	case GT_Q4_1: return "Q4_1";
+	case GT_Q5_1: return "Q5_1";
 	case GT_Q2_K: return "Q2_K";
 	case GT_Q3_K: return "Q3_K";
 	case GT_IQ4_NL: return "IQ4_NL";
@@ -107,6 +109,24 @@ static const char *pre_note(int type, int n, int K) {
 	return g_qbuf && mvq_used(type, n, K) && n >= MVQ_PRE_MIN ? ", quantized once" : "";
 }
 
+// ref_dot is row o of r times one token's activations x as the kernel
+// sees them (acts_ref). With 8-bit activations, Q4_1 and Q5_1 take their
+// mins term m Σx of each block from ggml's q8_1 sum, rounded to f16: the
+// same rounding is added here.
+static double ref_dot(const RefMat &r, int o, const double *x, bool q8) {
+	double s = 0;
+	for (int i = 0; i < r.n_in; i++) s += (double)r.w[(size_t)o * r.n_in + i] * x[i];
+	if (q8 && (r.type == GT_Q4_1 || r.type == GT_Q5_1)) {
+		const int nb = r.n_in / 32, bb = r.type == GT_Q4_1 ? 20 : 24;
+		for (int b = 0; b < nb; b++) {
+			double v = 0;
+			for (int i = 0; i < 32; i++) v += x[32 * b + i];
+			s += (double)get16(&r.raw[((size_t)o * nb + b) * bb + 2]) * (f16_to_f32(f32_to_f16((float)v)) - v);
+		}
+	}
+	return s;
+}
+
 static void check_matvec(orcd_ctx *c, int type, int n_in, int n_out, int n) {
 	RefMat r = make_mat(type, n_in, n_out);
 	QMat m = upload(c, r);
@@ -130,11 +150,7 @@ static void check_matvec(orcd_ctx *c, int type, int n_in, int n_out, int n) {
 		const std::vector<double> xr = acts_ref(type, in, n, n_in);
 		std::vector<double> out((size_t)n * n_out);
 		for (int t = 0; t < n; t++)
-			for (int o = 0; o < n_out; o++) {
-				double s = 0;
-				for (int i = 0; i < n_in; i++) s += (double)r.w[(size_t)o * n_in + i] * xr[(size_t)t * n_in + i];
-				out[(size_t)t * n_out + o] = s;
-			}
+			for (int o = 0; o < n_out; o++) out[(size_t)t * n_out + o] = ref_dot(r, o, &xr[(size_t)t * n_in], q8);
 		return out;
 	};
 	std::vector<double> ref = wx(xs);
@@ -233,11 +249,11 @@ static void check_glu_argmax(orcd_ctx *c, int type, int n = 2) {
 	a.qbuf = g_qbuf, a.qbuf_bytes = g_qbuf_bytes;
 	mv_any(a, n, MV_GLU, c->st);
 	const std::vector<double> xr = acts_ref(type, x, n, n_in);
+	const bool q8 = mvq_used(type, n, n_in);
 	std::vector<double> ref((size_t)n * F), lg((size_t)n * F);
 	for (int t = 0; t < n; t++)
 		for (int o = 0; o < F; o++) {
-			double s1 = 0, s2 = 0;
-			for (int i = 0; i < n_in; i++) s1 += (double)g.w[(size_t)o * n_in + i] * xr[t * n_in + i], s2 += (double)u.w[(size_t)o * n_in + i] * xr[t * n_in + i];
+			const double s1 = ref_dot(g, o, &xr[t * n_in], q8), s2 = ref_dot(u, o, &xr[t * n_in], q8);
 			ref[t * F + o] = s1 / (1 + std::exp(-s1)) * s2;
 			lg[t * F + o] = s1;
 		}
@@ -414,7 +430,7 @@ int main(int argc, char **argv) {
 		return 0;
 	}
 	printf("device: %s, %d SMs\n", c->prop.name, c->prop.multiProcessorCount);
-	const int types[] = {GT_F32, GT_F16, GT_Q4_0, GT_Q5_0, GT_Q8_0, GT_Q2_K, GT_Q3_K, GT_Q4_K, GT_Q5_K, GT_Q6_K, GT_IQ4_NL, GT_IQ4_XS};
+	const int types[] = {GT_F32, GT_F16, GT_Q4_0, GT_Q4_1, GT_Q5_0, GT_Q5_1, GT_Q8_0, GT_Q2_K, GT_Q3_K, GT_Q4_K, GT_Q5_K, GT_Q6_K, GT_IQ4_NL, GT_IQ4_XS};
 	for (int t : types) {
 		check_matvec(c, t, 512, 96, 1);
 		check_matvec(c, t, 768, 130, 5);
@@ -425,7 +441,7 @@ int main(int argc, char **argv) {
 	check_matvec(c, GT_Q4_K, 256, 128, 5); check_matvec(c, GT_Q4_K, 256, 128, 1);
 	check_matvec(c, GT_Q8_0, 16640, 12, 8);  // 8 x 16640 needs 163 KB: past MVQ_SMEM_MAX, the float path
 	orcd_mvq = false; // the float path for the types that have both
-	for (int t : {GT_Q4_0, GT_Q5_0, GT_Q8_0, GT_Q2_K, GT_Q3_K, GT_Q4_K, GT_Q5_K, GT_Q6_K, GT_IQ4_NL, GT_IQ4_XS}) {
+	for (int t : {GT_Q4_0, GT_Q4_1, GT_Q5_0, GT_Q5_1, GT_Q8_0, GT_Q2_K, GT_Q3_K, GT_Q4_K, GT_Q5_K, GT_Q6_K, GT_IQ4_NL, GT_IQ4_XS}) {
 		check_matvec(c, t, 512, 96, 1);
 		check_matvec(c, t, 768, 130, 5);
 		check_glu_argmax(c, t);
@@ -437,7 +453,7 @@ int main(int argc, char **argv) {
 		g_qbuf = q;
 		for (int tokens : {8, 16}) { // 16 tokens a launch (then 4, 1; the argmax 8, 8, 2)
 			orcd_mvq_tokens = tokens;
-			for (int t : {GT_Q4_0, GT_Q5_0, GT_Q8_0, GT_Q2_K, GT_Q3_K, GT_Q4_K, GT_Q5_K, GT_Q6_K, GT_IQ4_NL, GT_IQ4_XS}) {
+			for (int t : {GT_Q4_0, GT_Q4_1, GT_Q5_0, GT_Q5_1, GT_Q8_0, GT_Q2_K, GT_Q3_K, GT_Q4_K, GT_Q5_K, GT_Q6_K, GT_IQ4_NL, GT_IQ4_XS}) {
 				check_matvec(c, t, 768, 130, 21);
 				check_glu_argmax(c, t, 18);
 			}
@@ -468,7 +484,7 @@ int main(int argc, char **argv) {
 	}
 	printf("\n");
 	bench_copy();
-	for (int t : {GT_Q4_0, GT_Q8_0, GT_Q6_K, GT_Q4_K, GT_Q5_K, GT_Q5_0, GT_Q3_K, GT_Q2_K, GT_IQ4_XS, GT_F16}) {
+	for (int t : {GT_Q4_0, GT_Q8_0, GT_Q6_K, GT_Q4_K, GT_Q5_K, GT_Q5_0, GT_Q3_K, GT_Q2_K, GT_IQ4_XS, GT_Q4_1, GT_F16}) {
 		bench_matvec(c, t, 2048, 8192);
 		bench_matvec(c, t, 8192, 2048);
 		bench_matvec(c, t, 2048, 8192, 8);

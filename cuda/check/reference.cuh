@@ -129,6 +129,18 @@ static void dequant_block(int type, const uint8_t *b, float *y) {
 				}
 		break;
 	}
+	case GT_Q4_1:
+	case GT_Q5_1: { // d, m, [qh], qs[16]: d q + m
+		const float d = get16(b), m = get16(b + 2);
+		uint32_t qh = 0;
+		if (type == GT_Q5_1) memcpy(&qh, b + 4, 4);
+		const uint8_t *q = b + (type == GT_Q5_1 ? 8 : 4);
+		for (int j = 0; j < 16; j++) {
+			y[j] = d * (float)((q[j] & 15) | ((qh >> j) & 1) << 4) + m;
+			y[j + 16] = d * (float)((q[j] >> 4) | ((qh >> (j + 16)) & 1) << 4) + m;
+		}
+		break;
+	}
 	case GT_IQ4_NL: {
 		const float d = get16(b);
 		for (int j = 0; j < 16; j++) y[j] = d * kvalues_iq4[b[2 + j] & 15], y[j + 16] = d * kvalues_iq4[b[2 + j] >> 4];
@@ -177,7 +189,9 @@ static void dequant_block(int type, const uint8_t *b, float *y) {
 
 // block_elems: values per ggml block (32 for the legacy types and IQ4_NL, which
 // also take Q8_0 activations; 256 for the K-quants, with Q8_K ones).
-static int block_elems(int type) { return type == GT_Q4_0 || type == GT_Q8_0 || type == GT_Q5_0 || type == GT_IQ4_NL ? 32 : 256; }
+static int block_elems(int type) {
+	return type == GT_Q4_0 || type == GT_Q4_1 || type == GT_Q5_0 || type == GT_Q5_1 || type == GT_Q8_0 || type == GT_IQ4_NL ? 32 : 256;
+}
 
 static RefMat make_mat(int type, int n_in, int n_out) {
 	RefMat m{type, n_in, n_out, {}, std::vector<float>((size_t)n_in * n_out)};
@@ -193,7 +207,7 @@ static RefMat make_mat(int type, int n_in, int n_out) {
 		return m;
 	}
 	const int be = block_elems(type);
-	const int bb = type == GT_Q4_0 ? 18 : type == GT_Q8_0 ? 34 : type == GT_Q5_0 ? 22 : type == GT_Q2_K ? 84 : type == GT_Q3_K ? 110
+	const int bb = type == GT_Q4_0 ? 18 : type == GT_Q8_0 ? 34 : type == GT_Q5_0 ? 22 : type == GT_Q4_1 ? 20 : type == GT_Q5_1 ? 24 : type == GT_Q2_K ? 84 : type == GT_Q3_K ? 110
 	             : type == GT_Q4_K ? 144 : type == GT_Q5_K ? 176 : type == GT_IQ4_NL ? 18 : type == GT_IQ4_XS ? 136 : 210;
 	const size_t nblk = (size_t)n_in / be * n_out;
 	m.raw.resize(nblk * bb);
@@ -201,6 +215,7 @@ static RefMat make_mat(int type, int n_in, int n_out) {
 	for (size_t b = 0; b < nblk; b++) {
 		uint8_t *p = &m.raw[b * bb];
 		if (type == GT_Q4_0 || type == GT_Q8_0 || type == GT_Q5_0) put16(p, urand(0.001f, 0.02f));
+		if (type == GT_Q4_1 || type == GT_Q5_1) put16(p, urand(0.001f, 0.02f)), put16(p + 2, urand(-0.2f, 0.05f));
 		if (type == GT_Q2_K) put16(p + 80, urand(0.002f, 0.01f)), put16(p + 82, urand(0.002f, 0.01f));
 		if (type == GT_Q3_K) put16(p + 108, urand(0.0005f, 0.002f));
 		if (type == GT_IQ4_NL) put16(p, urand(0.0002f, 0.002f));

@@ -76,7 +76,7 @@ typedef enum {
 
 /* A tensor as the library sees it (orcd_set_tensor's arguments). */
 typedef struct {
-	int32_t type;    /* ggml type: 0 F32, 1 F16, 2 Q4_0, 6 Q5_0, 8 Q8_0, 10 Q2_K, 11 Q3_K, 12 Q4_K, 13 Q5_K, 14 Q6_K, 20 IQ4_NL, 23 IQ4_XS */
+	int32_t type;    /* ggml type: 0 F32, 1 F16, 2 Q4_0, 3 Q4_1, 6 Q5_0, 7 Q5_1, 8 Q8_0, 10 Q2_K, 11 Q3_K, 12 Q4_K, 13 Q5_K, 14 Q6_K, 20 IQ4_NL, 23 IQ4_XS */
 	int64_t ne[2];   /* [n_in, n_out]; ne[1] = 1 for vectors */
 	const void *data;
 	uint64_t size;   /* bytes at data */
