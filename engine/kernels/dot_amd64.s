@@ -1,4 +1,5 @@
 #include "textflag.h"
+#include "k4_amd64.h"
 
 // AVX2/FMA dot products. Register conventions shared by the kernels:
 //   SI weight blocks, DI activation quants, DX activation scales (float32),
@@ -190,37 +191,12 @@ q4kloop:
 	TESTQ CX, CX
 	JEQ   q4kdone
 	// ggml's utmp trick: 12 packed bytes -> 8 scales, 8 mins (6 bits each).
-	MOVL 4(SI), R8   // u0
-	MOVL 8(SI), R9   // u1
-	MOVL 12(SI), R10 // u2
-	MOVL R10, R11
-	SHRL $4, R11
-	ANDL $0x0f0f0f0f, R11
-	MOVL R9, R12
-	SHRL $6, R12
-	ANDL $0x03030303, R12
-	SHLL $4, R12
-	ORL  R12, R11     // u3: mins 4..7
-	MOVL R9, R13
-	ANDL $0x3f3f3f3f, R13 // mins 0..3
-	ANDL $0x0f0f0f0f, R10
-	MOVL R8, R12
-	SHRL $6, R12
-	ANDL $0x03030303, R12
-	SHLL $4, R12
-	ORL  R12, R10     // scales 4..7
-	ANDL $0x3f3f3f3f, R8 // scales 0..3
-	// Pack into 64-bit registers: two 32-bit stores read back by one 64-bit
-	// load would miss store forwarding.
-	SHLQ $32, R10
-	ORQ  R10, R8
+	K4_UTMP(R8, R9, R10, R11, R12)
 	VMOVQ R8, X1
 	VPMOVZXBW X1, X1 // 8 scales as int16
 	VMOVDQU X1, 0(SP)
 	// Mins: Σ m_j·(bsums[2j]+bsums[2j+1]).
-	SHLQ $32, R11
-	ORQ  R11, R13
-	VMOVQ R13, X2
+	VMOVQ R9, X2
 	VPMOVZXBW X2, X2
 	VMOVDQU (BX), X3
 	VMOVDQU 16(BX), X4

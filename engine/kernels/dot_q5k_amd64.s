@@ -1,4 +1,5 @@
 #include "textflag.h"
+#include "k4_amd64.h"
 
 // Q5_K row dot, ggml's AVX2 scheme: each 32-value sub-block k is its low
 // (k even) or high (k odd) nibbles of 32 qs bytes plus bit k of the 32 qh
@@ -50,36 +51,13 @@ TEXT ·dotQ5_KAVX2(SB), NOSPLIT, $16-44
 
 q5kloop:
 	// ggml's utmp trick: 12 packed bytes -> 8 scales, 8 mins (6 bits each).
-	MOVL 4(SI), R8   // u0
-	MOVL 8(SI), R9   // u1
-	MOVL 12(SI), R10 // u2
-	MOVL R10, R11
-	SHRL $4, R11
-	ANDL $0x0f0f0f0f, R11
-	MOVL R9, R12
-	SHRL $6, R12
-	ANDL $0x03030303, R12
-	SHLL $4, R12
-	ORL  R12, R11         // mins 4..7
-	MOVL R9, R13
-	ANDL $0x3f3f3f3f, R13 // mins 0..3
-	ANDL $0x0f0f0f0f, R10
-	MOVL R8, R12
-	SHRL $6, R12
-	ANDL $0x03030303, R12
-	SHLL $4, R12
-	ORL  R12, R10         // scales 4..7
-	ANDL $0x3f3f3f3f, R8  // scales 0..3
-	SHLQ $32, R10
-	ORQ  R10, R8
+	K4_UTMP(R8, R9, R10, R11, R12)
 	VMOVQ R8, X1
 	VPMOVZXBW X1, X1
 	VMOVDQU X1, 0(SP)
 
 	// summs += (-y.d*dmin) · Σ m_j·(bsums[2j]+bsums[2j+1]), one FMA.
-	SHLQ $32, R11
-	ORQ  R11, R13
-	VMOVQ R13, X2
+	VMOVQ R9, X2
 	VPMOVZXBW X2, X2
 	VMOVDQU (BX), X3
 	VMOVDQU 16(BX), X4

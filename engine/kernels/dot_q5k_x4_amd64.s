@@ -1,4 +1,5 @@
 #include "textflag.h"
+#include "k4_amd64.h"
 
 // Four-token Q5_K row dot, for prefill and batched decode. Each block's
 // scales and mins are unpacked once and each sub-block's 5-bit values
@@ -89,34 +90,11 @@ TEXT ·dotQ5_Kx4AVX2(SB), NOSPLIT, $48-72
 
 q5kx4loop:
 	// Scales and mins as in dotQ5_KAVX2.
-	MOVL 4(SI), R8
-	MOVL 8(SI), R9
-	MOVL 12(SI), R10
-	MOVL R10, R11
-	SHRL $4, R11
-	ANDL $0x0f0f0f0f, R11
-	MOVL R9, R12
-	SHRL $6, R12
-	ANDL $0x03030303, R12
-	SHLL $4, R12
-	ORL  R12, R11         // mins 4..7
-	MOVL R9, R13
-	ANDL $0x3f3f3f3f, R13 // mins 0..3
-	ANDL $0x0f0f0f0f, R10
-	MOVL R8, R12
-	SHRL $6, R12
-	ANDL $0x03030303, R12
-	SHLL $4, R12
-	ORL  R12, R10         // scales 4..7
-	ANDL $0x3f3f3f3f, R8  // scales 0..3
-	SHLQ $32, R10
-	ORQ  R10, R8
+	K4_UTMP(R8, R9, R10, R11, R12)
 	VMOVQ R8, X9
 	VPMOVZXBW X9, X9
 	VMOVDQU X9, 0(SP)
-	SHLQ $32, R11
-	ORQ  R11, R13
-	VMOVQ R13, X8
+	VMOVQ R9, X8
 	VPMOVZXBW X8, X8
 
 	MOVQ qstride+40(FP), R8

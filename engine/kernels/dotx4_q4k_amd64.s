@@ -1,4 +1,5 @@
 #include "textflag.h"
+#include "k4_amd64.h"
 
 // Four-token Q4_K, for prefill (AVX2 with AVX-512VL embedded broadcasts,
 // so it runs where the VNNI kernels do). Per block the 6-bit scales and
@@ -86,32 +87,10 @@ q4kx4loop:
 	CMPQ nb+32(FP), $0
 	JEQ  q4kx4done
 	// Scales and mins as in dotQ4_KAVX2 (ggml's utmp trick).
-	MOVL 4(SI), AX   // u0
-	MOVL 8(SI), CX   // u1
-	MOVL 12(SI), R11 // u2
-	MOVL R11, R12
-	SHRL $4, R12
-	ANDL $0x0f0f0f0f, R12
-	MOVL CX, R13
-	SHRL $6, R13
-	ANDL $0x03030303, R13
-	SHLL $4, R13
-	ORL  R13, R12     // mins 4..7
-	ANDL $0x3f3f3f3f, CX // mins 0..3
-	ANDL $0x0f0f0f0f, R11
-	MOVL AX, R13
-	SHRL $6, R13
-	ANDL $0x03030303, R13
-	SHLL $4, R13
-	ORL  R13, R11     // scales 4..7
-	ANDL $0x3f3f3f3f, AX // scales 0..3
-	SHLQ $32, R11
-	ORQ  R11, AX
+	K4_UTMP(AX, CX, R11, R12, R13)
 	VMOVQ AX, X1
 	VPMOVZXBW X1, X1
 	VMOVDQU X1, 0(SP)
-	SHLQ $32, R12
-	ORQ  R12, CX
 	VMOVQ CX, X1
 	VPMOVZXBW X1, X1  // mins as int16
 	MOVWLZX 2(SI), AX
