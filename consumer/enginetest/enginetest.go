@@ -35,7 +35,7 @@ type Engine struct {
 	slots chan struct{}
 
 	mu     sync.Mutex
-	calls  map[string]int // Generate calls by prompt
+	calls  map[string][]time.Time // when Generate ran, by prompt
 	health error
 	hang   chan struct{} // closed by Unhang
 }
@@ -83,7 +83,7 @@ func (e *Engine) init() {
 			e.Default = 8
 		}
 		e.slots = make(chan struct{}, e.NSlots)
-		e.calls = map[string]int{}
+		e.calls = map[string][]time.Time{}
 		e.hang = make(chan struct{})
 	})
 }
@@ -93,7 +93,17 @@ func (e *Engine) Calls(prompt string) int {
 	e.init()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.calls[prompt]
+	return len(e.calls[prompt])
+}
+
+// CallTimes is when each Generate call for prompt began (the engine's own
+// clock, so redelivery gaps are measured where JetStream keeps them, not
+// where a client happens to receive events).
+func (e *Engine) CallTimes(prompt string) []time.Time {
+	e.init()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]time.Time(nil), e.calls[prompt]...)
 }
 
 // Generate implements engine.Engine.
@@ -106,7 +116,7 @@ func (e *Engine) Generate(ctx context.Context, req *engine.Request, emit func(en
 	}
 	defer func() { <-e.slots }()
 	e.mu.Lock()
-	e.calls[req.Prompt]++
+	e.calls[req.Prompt] = append(e.calls[req.Prompt], time.Now())
 	e.mu.Unlock()
 
 	switch req.Prompt {
