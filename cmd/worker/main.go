@@ -49,7 +49,9 @@ func usage(w io.Writer) {
 }
 
 func main() {
-	os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
+	code := runMain(os.Args[1:], os.Stdout, os.Stderr)
+	chatRenderer.Close()
+	os.Exit(code)
 }
 
 func runMain(args []string, stdout, stderr io.Writer) int {

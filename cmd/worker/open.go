@@ -141,12 +141,19 @@ func loadTokenizer(f *gguf.File) (engine.Tokenizer, error) {
 // vocab adapts tokenizer.Tokenizer to engine.Tokenizer.
 type vocab struct{ *tokenizer.Tokenizer }
 
+// chatRenderer renders the chat templates of this process in a child
+// process: a template comes from the model file, and one that recurses or
+// allocates without end would otherwise take the worker down on every
+// redelivery of the job (tokenizer.ChatRenderer). The child starts on the
+// first chat job.
+var chatRenderer = tokenizer.NewChatRenderer(tokenizer.ChatRendererOptions{})
+
 func (v vocab) ApplyChatTemplate(msgs []engine.Message, addGeneration bool) (string, error) {
 	tm := make([]tokenizer.Message, len(msgs))
 	for i, m := range msgs {
 		tm[i] = tokenizer.Message(m)
 	}
-	s, err := v.Tokenizer.ApplyChatTemplate(tm, addGeneration)
+	s, err := chatRenderer.Apply(v.Tokenizer, tm, addGeneration)
 	if errors.Is(err, tokenizer.ErrNoChatTemplate) {
 		err = fmt.Errorf("%w: %w", engine.ErrNoChatTemplate, err)
 	}
