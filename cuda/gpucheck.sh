@@ -68,7 +68,7 @@ step go tests on the fixtures
 export ORCD_CUDA_LIB="$w/build/liborcd_cuda.so" ORCD_TESTDATA="$w/testdata" ORCD_CUDA_MODELS=$(cat "$w/models.txt")
 [ -n "$emu" ] && export ORCD_CUDA_MODELS=stories260K.gguf # the whole set takes the emulator ~20 minutes
 (cd "$w" && timeout 200 ./bin/cuda.test -test.v -test.count=1 -test.timeout 190s) 2>&1 | tee "$out/gotest.txt" |
-	grep -E '^(=== RUN|--- |PASS|FAIL|ok)|gpu_test.go' | grep -v '=== RUN'
+	grep -E '^(=== RUN|--- |PASS|FAIL|ok)|gpu[a-z_]*_test.go' | grep -v '=== RUN'
 
 step worker serve --engine cuda: embedded NATS, one job, heartbeat
 # exec: $! must be the worker itself, so that the SIGINT below reaches it.
