@@ -76,13 +76,16 @@ bench:
 # make bench-batch: continuous batching on the CPU, 1B-shaped Q4_0 model,
 # 2 threads: one decode step of 1 vs 8 sequences, then 1, 2, 4, 8 and 16
 # jobs at once through the scheduler (aggregate tok/s, p50/p99 time between
-# tokens, ratio to one job measured in interleaved rounds). The model is
-# made into .cache/bench on first use (728 MB). A few minutes.
+# tokens, ratio to one job measured in interleaved rounds), then the time
+# to first token of jobs sharing a 480-token prefix with the prompt cache
+# and without. The model is made into .cache/bench on first use (728 MB).
+# A few minutes.
 BATCH_ENV := ORCD_MATMUL=kernels ORCD_BENCH_1B=q4_0 ORCD_BENCH_DIR=$(CURDIR)/.cache/bench
 bench-batch:
 	@mkdir -p .cache/bench
 	$(BATCH_ENV) $(GO) test ./engine/cpu -run '^$$' -bench 'Llama1BDecodeStep$$' -benchtime 20x
 	$(BATCH_ENV) $(GO) test ./engine -run '^$$' -bench 'BatchedDecode' -benchtime 2x -timeout 30m
+	$(BATCH_ENV) $(GO) test ./engine -run '^$$' -bench 'PromptCache' -benchtime 4x -timeout 10m
 
 # Embedded NATS + a worker on MODEL + one job, streamed back, then a clean
 # shutdown. PROMPT overrides the story's start.

@@ -29,9 +29,10 @@ type Heartbeat struct {
 	RSS             uint64    `json:"rss"` // bytes, from /proc/self/statm
 	SlotsTotal      int       `json:"slots_total"`
 	SlotsBusy       int       `json:"slots_busy"`
-	Batch           int       `json:"batch"`    // sequences in the engine's last forward pass
-	KVUsed          int       `json:"kv_used"`  // KV cache positions in use, over all slots
-	KVTotal         int       `json:"kv_total"` // KV cache positions, over all slots
+	Batch           int       `json:"batch"`     // sequences in the engine's last forward pass
+	KVUsed          int       `json:"kv_used"`   // KV cache positions in use, over all slots
+	KVTotal         int       `json:"kv_total"`  // KV cache positions, over all slots
+	KVCached        int       `json:"kv_cached"` // positions free slots keep for the prompt cache
 	JobsDone        uint64    `json:"jobs_done"`
 	JobsFailed      uint64    `json:"jobs_failed"`
 	TokensGenerated uint64    `json:"tokens_generated"`
@@ -123,7 +124,7 @@ func (w *Worker) heartbeat() *Heartbeat {
 	}
 	if s := w.stats.sample.Load(); s != nil {
 		hb.Device = s.mem.Device
-		hb.Batch, hb.KVUsed, hb.KVTotal = s.mem.BatchSeqs, s.mem.KVUsed, s.mem.KVTotal
+		hb.Batch, hb.KVUsed, hb.KVTotal, hb.KVCached = s.mem.BatchSeqs, s.mem.KVUsed, s.mem.KVTotal, s.mem.KVCached
 		if s.mem.Kind == "vram" {
 			hb.VRAMTotal, hb.VRAMUsed = s.mem.Total, s.mem.Used
 		}

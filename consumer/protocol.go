@@ -135,10 +135,13 @@ type JobEvent struct {
 	IDs []int32 `json:"ids,omitempty"`
 
 	// end
-	StopReason string   `json:"stop_reason,omitempty"`
-	TokensIn   int      `json:"tokens_in,omitempty"`
-	TokensOut  int      `json:"tokens_out,omitempty"`
-	Timings    *Timings `json:"timings,omitempty"`
+	StopReason string `json:"stop_reason,omitempty"`
+	TokensIn   int    `json:"tokens_in,omitempty"`
+	TokensOut  int    `json:"tokens_out,omitempty"`
+	// TokensCached is how many of TokensIn the worker's prompt cache
+	// supplied instead of prefilling them.
+	TokensCached int      `json:"tokens_cached,omitempty"`
+	Timings      *Timings `json:"timings,omitempty"`
 
 	// error
 	Code      string `json:"code,omitempty"`
@@ -188,14 +191,15 @@ func (e JobEvent) MarshalJSON() ([]byte, error) {
 			t = &Timings{}
 		}
 		return json.Marshal(struct {
-			Type       string   `json:"type"`
-			JobID      string   `json:"job_id"`
-			StopReason string   `json:"stop_reason"`
-			TokensIn   int      `json:"tokens_in"`
-			TokensOut  int      `json:"tokens_out"`
-			Timings    *Timings `json:"timings"`
-			Attempt    int      `json:"attempt"`
-		}{e.Type, e.JobID, e.StopReason, e.TokensIn, e.TokensOut, t, e.Attempt})
+			Type         string   `json:"type"`
+			JobID        string   `json:"job_id"`
+			StopReason   string   `json:"stop_reason"`
+			TokensIn     int      `json:"tokens_in"`
+			TokensOut    int      `json:"tokens_out"`
+			TokensCached int      `json:"tokens_cached,omitempty"`
+			Timings      *Timings `json:"timings"`
+			Attempt      int      `json:"attempt"`
+		}{e.Type, e.JobID, e.StopReason, e.TokensIn, e.TokensOut, e.TokensCached, t, e.Attempt})
 	case EventError:
 		return json.Marshal(struct {
 			Type      string `json:"type"`

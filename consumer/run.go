@@ -188,7 +188,7 @@ func (r *jobRun) endEvent(res *engine.Result, sent int) *JobEvent {
 		StopReason: string(engine.StopCancelled), TokensOut: sent, Timings: &Timings{}}
 	if res != nil {
 		ev.StopReason = string(res.StopReason)
-		ev.TokensIn, ev.TokensOut = res.PromptTokens, res.OutputTokens
+		ev.TokensIn, ev.TokensOut, ev.TokensCached = res.PromptTokens, res.OutputTokens, res.PromptCached
 		ev.Timings = &Timings{PrefillMS: ms(res.Prefill), DecodeMS: ms(res.Decode), DecodeTokS: res.DecodeTokPerSec()}
 	}
 	return ev

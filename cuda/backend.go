@@ -284,6 +284,10 @@ func (b *Backend) CopySeq(dst, src int32, n int) error {
 	return nil
 }
 
+// TruncateSeq implements engine.SeqTruncater: orcd_copy_seq of a
+// sequence onto itself copies nothing and sets its length to n.
+func (b *Backend) TruncateSeq(seq int32, n int) error { return b.CopySeq(seq, seq, n) }
+
 // MaxSeqs implements engine.Backend.
 func (b *Backend) MaxSeqs() int { return b.nseq }
 

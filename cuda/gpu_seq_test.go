@@ -113,7 +113,29 @@ func TestSequences(t *testing.T) {
 	}
 	t.Logf("Memory: %s, %d of %d bytes used, KV %d/%d", mem.Device, mem.Used, mem.Total, mem.KVUsed, mem.KVTotal)
 
+	// TruncateSeq (the prompt cache): sequence 0 drops its last position
+	// and computes it again alone, to the logits it had in the pair (a
+	// step of one token may split attention differently: float rounding).
 	ctx := context.Background()
+	if err := b.TruncateSeq(0, len(p)); err != nil || b.Memory().KVUsed != 2*len(p)+1 {
+		t.Fatalf("TruncateSeq: %v, KVUsed %d", err, b.Memory().KVUsed)
+	}
+	again := make([]float32, nv)
+	if err := b.Forward(ctx, &engine.Batch{Tokens: []int32{next}, Pos: []int32{int32(len(p))}, Seq: []int32{0}, Logits: []bool{true}}, again); err != nil {
+		t.Fatal(err)
+	}
+	worst := 0.0
+	for i := range again {
+		worst = max(worst, math.Abs(float64(again[i]-out[i])))
+	}
+	if worst > 1e-4 {
+		t.Fatalf("after TruncateSeq, position %d differs from before by up to %.3g", len(p), worst)
+	}
+	t.Logf("TruncateSeq: the recomputed position is within %.3g of the first", worst)
+	if err := b.TruncateSeq(0, len(p)+2); err == nil {
+		t.Fatal("TruncateSeq past the sequence's length: no error")
+	}
+
 	bad := &engine.Batch{Tokens: []int32{1}, Pos: []int32{0}, Seq: []int32{3}, Logits: []bool{true}}
 	if err := b.Forward(ctx, bad, out); !errors.Is(err, engine.ErrBadSeq) {
 		t.Fatalf("sequence 3 of 3: %v, want ErrBadSeq", err)

@@ -52,8 +52,9 @@ type Memory struct {
 	Total  uint64 // bytes available on the device
 	Used   uint64 // bytes in use on the device
 	// KVUsed and KVTotal count KV cache cells (token slots), summed over
-	// sequences.
-	KVUsed, KVTotal int
+	// sequences. KVCached counts the cells free slots keep for the prompt
+	// cache (not in KVUsed; a bare Backend leaves it zero).
+	KVUsed, KVTotal, KVCached int
 	// BatchSeqs and BatchTokens describe the scheduler's last forward
 	// pass: the sequences it advanced and its tokens (one per decoding
 	// sequence plus prompt chunks). Zero when idle; a bare Backend leaves
@@ -102,6 +103,14 @@ type Backend interface {
 // positions of sequence src into dst (prompt-prefix sharing).
 type SeqCopier interface {
 	CopySeq(dst, src int32, n int) error
+}
+
+// SeqTruncater is an optional Backend capability: keep the first n cached
+// positions of seq (n at most its length) and drop the rest. With it the
+// scheduler keeps a finished job's cache in its slot and serves a later
+// prompt that starts with the same tokens from it (the prompt cache).
+type SeqTruncater interface {
+	TruncateSeq(seq int32, n int) error
 }
 
 // Argmaxer is an optional Backend capability for greedy decoding: like

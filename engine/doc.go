@@ -38,6 +38,10 @@
 // and a draw seeded per job. Jobs join between steps in arrival order when
 // a slot (one KV sequence) and their KV reservation (SchedOptions.KVCells)
 // are free; one that could never fit is refused (ErrKVCacheTooSmall).
+// A slot keeps its cache when its job ends (the prompt cache, on a
+// backend that is a SeqTruncater, unless SchedOptions.NoPromptCache): a
+// new job takes the free slot whose cache shares the longest prefix with
+// its prompt and prefills only the rest (Result.PromptCached).
 // The token's bytes go through a text stream that holds back split UTF-8
 // characters and any tail that could begin a stop string, and the token
 // is queued to the job's own goroutine, which calls emit: a slow caller

@@ -64,6 +64,7 @@ func (g *Generator) Health() error { return g.b.Health() }
 func (g *Generator) Memory() Memory {
 	m := *g.sched.mem.Load()
 	m.KVUsed = int(g.sched.kvUsed.Load())
+	m.KVCached = int(g.sched.kvCached.Load())
 	if m.KVTotal == 0 {
 		m.KVTotal = g.b.MaxSeqs() * g.b.Context()
 	}
@@ -141,7 +142,7 @@ func (g *Generator) stream(ctx context.Context, q *sequence, emit func(Token) er
 			}
 			if e.hasTok {
 				if res.OutputTokens == 0 {
-					first, res.Prefill = time.Now(), e.prefill
+					first, res.Prefill, res.PromptCached = time.Now(), e.prefill, e.cached
 				}
 				res.OutputTokens++
 				out = append(out, e.tok.Text...)

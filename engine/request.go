@@ -62,6 +62,7 @@ type Token struct {
 type Result struct {
 	StopReason   StopReason
 	PromptTokens int
+	PromptCached int // of PromptTokens, those the prompt cache supplied (not prefilled)
 	OutputTokens int
 	Text         string // the whole generated text, stop string excluded
 	Prefill      time.Duration

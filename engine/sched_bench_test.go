@@ -30,20 +30,14 @@ import (
 // generates into $ORCD_BENCH_DIR (default the temp dir); run that once
 // first. The 1B case takes minutes: use -benchtime=1x.
 func BenchmarkBatchedDecode(b *testing.B) {
-	path, prompt, gen := filepath.Join(testdata, "models", "stories260K.gguf"), 16, 128
-	if q := os.Getenv("ORCD_BENCH_1B"); q != "" {
-		dir := os.Getenv("ORCD_BENCH_DIR")
-		if dir == "" {
-			dir = os.TempDir()
-		}
-		path, prompt, gen = filepath.Join(dir, "orcd-llama1b-"+q+".gguf"), 16, 32
-		if _, err := os.Stat(path); err != nil {
-			b.Fatalf("%v: run `ORCD_BENCH_1B=%s go test ./engine/cpu/ -run '^$' -bench Llama1BDecode -benchtime 1x` first to generate it", err, q)
-		}
+	path, big := benchModel(b)
+	prompt, gen := 16, 128
+	if big {
+		gen = 32
 	}
 	for _, jobs := range []int{1, 2, 4, 8, 16} {
 		b.Run(fmt.Sprintf("jobs=%d", jobs), func(b *testing.B) {
-			g, vocab := benchGenerator(b, path, jobs, prompt+gen)
+			g, vocab := benchGenerator(b, path, jobs, prompt+gen, engine.SchedOptions{})
 			var agg, single float64
 			var gaps []time.Duration
 			for i := 0; i < b.N; i++ {
@@ -68,9 +62,66 @@ func BenchmarkBatchedDecode(b *testing.B) {
 	}
 }
 
+// BenchmarkPromptCache is the time to first token of jobs whose prompts
+// share their first 480 tokens (a system prompt) and differ in the last 32,
+// one after another on one slot, with the prompt cache and without:
+// ttft-ms each, and x-nocache, the ratio of the two, in the cache=true
+// case (rounds interleaved, as in BenchmarkBatchedDecode). Same models.
+func BenchmarkPromptCache(b *testing.B) {
+	path, _ := benchModel(b)
+	const shared, own = 480, 32
+	on, _ := benchGenerator(b, path, 1, shared+own+8, engine.SchedOptions{})
+	off, vocab := benchGenerator(b, path, 1, shared+own+8, engine.SchedOptions{NoPromptCache: true})
+	system := make([]int32, shared)
+	for i := range system {
+		system[i] = int32((i*104729 + 13) % vocab)
+	}
+	job := 0
+	ttft := func(g *engine.Generator) time.Duration {
+		job++
+		toks := slices.Clone(system)
+		for i := range own {
+			toks = append(toks, int32((job*7919+i*31+7)%vocab))
+		}
+		res, err := g.Generate(context.Background(), &engine.Request{Tokens: toks, MaxTokens: 1}, func(engine.Token) error { return nil })
+		if err != nil {
+			b.Fatal(err)
+		}
+		return res.Prefill
+	}
+	ttft(on) // the first job fills the cache
+	var withCache, without time.Duration
+	for i := 0; i < b.N; i++ {
+		withCache += ttft(on)
+		without += ttft(off)
+	}
+	b.ReportMetric(ms(withCache)/float64(b.N), "ttft-ms")
+	b.ReportMetric(ms(without)/float64(b.N), "nocache-ttft-ms")
+	b.ReportMetric(float64(without)/float64(withCache), "x-nocache")
+}
+
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-func benchGenerator(b *testing.B, path string, slots, ctx int) (*engine.Generator, int) {
+// benchModel is stories260K, or with ORCD_BENCH_1B=q4_0 (or q8_0) the
+// Llama-3.2-1B-shaped file that engine/cpu's benchmarks generate into
+// $ORCD_BENCH_DIR (default the temp dir); big says which.
+func benchModel(b *testing.B) (path string, big bool) {
+	q := os.Getenv("ORCD_BENCH_1B")
+	if q == "" {
+		return filepath.Join(testdata, "models", "stories260K.gguf"), false
+	}
+	dir := os.Getenv("ORCD_BENCH_DIR")
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	path = filepath.Join(dir, "orcd-llama1b-"+q+".gguf")
+	if _, err := os.Stat(path); err != nil {
+		b.Fatalf("%v: run `ORCD_BENCH_1B=%s go test ./engine/cpu/ -run '^$' -bench Llama1BDecode -benchtime 1x` first to generate it", err, q)
+	}
+	return path, true
+}
+
+func benchGenerator(b *testing.B, path string, slots, ctx int, opts engine.SchedOptions) (*engine.Generator, int) {
 	f, err := gguf.Open(path)
 	if err != nil {
 		b.Fatalf("open %s: %v", path, err)
@@ -84,7 +135,7 @@ func benchGenerator(b *testing.B, path string, slots, ctx int) (*engine.Generato
 	if err != nil {
 		b.Fatal(err)
 	}
-	g := engine.NewGenerator(be, newPieceTokenizer(b, f), m.Config.NVocab, engine.Info{Engine: "cpu"})
+	g := engine.NewGeneratorWith(be, newPieceTokenizer(b, f), m.Config.NVocab, engine.Info{Engine: "cpu"}, opts)
 	b.Cleanup(func() { g.Close() })
 	// Page the mapped weights in before anything is timed.
 	if _, err := g.Generate(context.Background(), &engine.Request{Tokens: []int32{1}, MaxTokens: 2}, func(engine.Token) error { return nil }); err != nil {

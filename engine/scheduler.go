@@ -26,6 +26,10 @@ type SchedOptions struct {
 	// does not fit waits; one that could never fit is refused. Default:
 	// every slot's whole context (MaxSeqs × Context).
 	KVCells int
+	// NoPromptCache clears a slot when its job ends instead of keeping its
+	// cache for a later prompt that starts with the same tokens (see
+	// promptCache). The cache needs a backend that is a SeqTruncater.
+	NoPromptCache bool
 }
 
 // ErrKVCacheTooSmall: a job needs more KV cache positions than the
@@ -70,6 +74,7 @@ type scheduler struct {
 	waiting    []*sequence // FIFO of jobs waiting for a slot and KV room
 	running    []*sequence // admitted, in admission order
 	free       []int32     // free sequence ids
+	cache      *promptCache
 	kvReserved int
 	batch      Batch
 	rows       []*sequence // the sequence of each logits row of the step
@@ -80,9 +85,9 @@ type scheduler struct {
 	// Published by the loop for Memory, read from any goroutine. The
 	// backend's own report is sampled here, between steps, so that
 	// Generator.Memory never runs concurrently with a Forward.
-	kvUsed, batchSeqs, batchTokens atomic.Int64
-	mem                            atomic.Pointer[Memory]
-	memAt                          time.Time
+	kvUsed, kvCached, batchSeqs, batchTokens atomic.Int64
+	mem                                      atomic.Pointer[Memory]
+	memAt                                    time.Time
 }
 
 // memEvery is how often the loop samples the backend's memory report
@@ -93,7 +98,7 @@ func newScheduler(b Backend, tok Tokenizer, nVocab int, opts SchedOptions) *sche
 	opts.fill(b)
 	s := &scheduler{b: b, tok: tok, nVocab: nVocab, opts: opts,
 		wake: make(chan struct{}, 1), done: make(chan struct{}),
-		logits: make([]float32, b.MaxSeqs()*nVocab)}
+		logits: make([]float32, b.MaxSeqs()*nVocab), cache: newPromptCache(b, opts.NoPromptCache)}
 	for i := b.MaxSeqs() - 1; i >= 0; i-- {
 		s.free = append(s.free, int32(i))
 	}
@@ -178,7 +183,7 @@ func (s *scheduler) reap() {
 	s.waiting = deleteIf(s.waiting, func(q *sequence) bool { return q.cancelled.Load() })
 	for _, q := range s.running {
 		if q.cancelled.Load() {
-			s.leave(q, seqEvent{end: StopCancelled})
+			s.leave(q, seqEvent{end: StopCancelled}, false)
 		}
 	}
 	s.running = deleteIf(s.running, func(q *sequence) bool { return q.left })
@@ -195,27 +200,34 @@ func (s *scheduler) admit() {
 		}
 		s.waiting[0] = nil
 		s.waiting = s.waiting[1:]
-		q.slot = s.free[len(s.free)-1]
+		i, reuse := s.cache.pick(s.free, q.prompt)
+		q.slot = s.free[i]
+		s.free[i] = s.free[len(s.free)-1]
 		s.free = s.free[:len(s.free)-1]
 		s.kvReserved += q.reserve
 		q.admitted = time.Now()
-		if err := s.b.ClearSeq(q.slot); err != nil {
-			s.leave(q, seqEvent{err: err})
+		if err := s.cache.claim(s.b, q.slot, reuse); err != nil {
+			s.leave(q, seqEvent{err: err}, true)
 			continue
 		}
+		q.pos, q.cachedPrompt = reuse, reuse
+		q.fed = append(q.fed, q.prompt[:reuse]...)
 		s.running = append(s.running, q)
 	}
 }
 
 // leave ends q with its last event and gives its slot and KV room back.
-func (s *scheduler) leave(q *sequence, last seqEvent) {
+func (s *scheduler) leave(q *sequence, last seqEvent, failed bool) {
 	if !q.first.IsZero() {
 		last.decode = time.Since(q.first)
 	}
 	q.events.push(last)
 	q.left = true
 	if q.slot >= 0 {
-		_ = s.b.ClearSeq(q.slot) // frees the cells now; admit clears again before reuse
+		// A failed step leaves the cache undefined; anything else leaves
+		// it holding exactly q.fed.
+		s.cache.release(s.b, q.slot, q.fed, !failed)
+		q.fed = nil
 		s.free = append(s.free, q.slot)
 		s.kvReserved -= q.reserve
 		q.slot = -1
@@ -232,7 +244,7 @@ func (s *scheduler) step() {
 		// The KV state of the batch's sequences is undefined now, and a
 		// backend error is rarely about one sequence: end them all.
 		for _, q := range s.running {
-			s.leave(q, seqEvent{err: err})
+			s.leave(q, seqEvent{err: err}, true)
 		}
 		s.running = s.running[:0]
 		return
@@ -247,11 +259,11 @@ func (s *scheduler) step() {
 		}
 		ev, end := q.next(s.tok, s.b.Context())
 		if q.out == 0 {
-			ev.prefill = now.Sub(q.admitted)
+			ev.prefill, ev.cached = now.Sub(q.admitted), q.cachedPrompt
 		}
 		q.out++
 		if end {
-			s.leave(q, ev)
+			s.leave(q, ev, false)
 			continue
 		}
 		q.events.push(ev)
@@ -279,10 +291,11 @@ func (s *scheduler) sampleMemory(force bool) {
 func (s *scheduler) build() int {
 	b := &s.batch
 	b.Tokens, b.Pos, b.Seq, b.Logits = b.Tokens[:0], b.Pos[:0], b.Seq[:0], b.Logits[:0]
-	add := func(tok int32, pos int, seq int32, logits bool) {
+	add := func(q *sequence, tok int32, pos int, logits bool) {
+		q.fed = append(q.fed, tok)
 		b.Tokens = append(b.Tokens, tok)
 		b.Pos = append(b.Pos, int32(pos))
-		b.Seq = append(b.Seq, seq)
+		b.Seq = append(b.Seq, q.slot)
 		b.Logits = append(b.Logits, logits)
 	}
 	s.rows = s.rows[:0]
@@ -290,7 +303,7 @@ func (s *scheduler) build() int {
 	for _, q := range s.running {
 		if q.decoding() {
 			seqs++
-			add(q.sampled, q.pos, q.slot, true)
+			add(q, q.sampled, q.pos, true)
 			q.pos++
 			s.rows = append(s.rows, q)
 		}
@@ -309,7 +322,7 @@ func (s *scheduler) build() int {
 		}
 		seqs++
 		for i := q.pos; i < q.pos+n; i++ {
-			add(q.prompt[i], i, q.slot, i == len(q.prompt)-1)
+			add(q, q.prompt[i], i, i == len(q.prompt)-1)
 		}
 		q.pos += n
 		budget -= n
@@ -385,6 +398,7 @@ func (s *scheduler) publishKV() {
 		used += q.pos
 	}
 	s.kvUsed.Store(int64(used))
+	s.kvCached.Store(int64(s.cache.cached(s.free)))
 }
 
 func deleteIf(qs []*sequence, drop func(*sequence) bool) []*sequence {

@@ -44,6 +44,11 @@ func (r *recorder) Forward(ctx context.Context, b *engine.Batch, logits []float3
 	return r.Backend.Forward(ctx, b, logits)
 }
 
+// TruncateSeq passes the backend's prompt-cache capability through.
+func (r *recorder) TruncateSeq(seq int32, n int) error {
+	return r.Backend.(engine.SeqTruncater).TruncateSeq(seq, n)
+}
+
 func (r *recorder) recorded() []recordedBatch {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -222,7 +227,8 @@ func TestBatchedMatchesAlone(t *testing.T) {
 	}
 }
 
-// TestBatchedMatchesAloneKernels reruns TestBatchedMatchesAlone with the
+// TestBatchedMatchesAloneKernels reruns TestBatchedMatchesAlone (and
+// TestPromptCacheMatchesFresh, exact for the same reason) with the
 // quantized kernels (test binaries default to the float reference), in a
 // child process since the choice is made at start-up. The Q4_0 fixture
 // takes the four-token kernels, the Q4_K_M one the Q4_K/Q6_K tiles.
@@ -231,7 +237,7 @@ func TestBatchedMatchesAloneKernels(t *testing.T) {
 		t.Log("this process already runs the kernels: TestBatchedMatchesAlone covers them")
 		return
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestBatchedMatchesAlone$", "-test.count=1", "-test.v")
+	cmd := exec.Command(os.Args[0], "-test.run=^(TestBatchedMatchesAlone|TestPromptCacheMatchesFresh)$", "-test.count=1", "-test.v")
 	cmd.Env = append(os.Environ(), "ORCD_MATMUL=kernels")
 	out, err := cmd.CombinedOutput()
 	if err != nil {

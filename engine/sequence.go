@@ -22,6 +22,11 @@ type sequence struct {
 	sampler *Sampler
 	text    *textStream
 	left    bool // ended; removed from running after the step
+	// fed lists the tokens whose keys and values the slot's cache holds,
+	// position by position (what the prompt cache keeps when q ends), and
+	// cachedPrompt how many of them came from the prompt cache.
+	fed          []int32
+	cachedPrompt int
 
 	admitted, first time.Time
 
@@ -78,6 +83,7 @@ type seqEvent struct {
 	end     StopReason
 	err     error
 	prefill time.Duration // on the first token: admission to first logits
+	cached  int           // on the first token: prompt positions the prompt cache supplied
 	decode  time.Duration // on the last event: first token to the end
 }
 

@@ -37,7 +37,7 @@ func openEngine(opts engineOptions) (engine.Engine, error) {
 
 // openGenerator is openEngine that also returns the tokenizer, for
 // commands that report token ids.
-func openGenerator(opts engineOptions) (*engine.Generator, engine.Tokenizer, error) {
+func openGenerator(opts engineOptions) (*modelGenerator, engine.Tokenizer, error) {
 	switch opts.Engine {
 	case "", "auto", "cpu", "cuda":
 	case "metal":
@@ -60,7 +60,7 @@ func openGenerator(opts engineOptions) (*engine.Generator, engine.Tokenizer, err
 	return g, tok, nil
 }
 
-func newCPUGenerator(f *gguf.File, opts engineOptions) (*engine.Generator, engine.Tokenizer, error) {
+func newCPUGenerator(f *gguf.File, opts engineOptions) (*modelGenerator, engine.Tokenizer, error) {
 	m, err := engine.LoadModel(f)
 	if err != nil {
 		return nil, nil, err
@@ -79,7 +79,7 @@ func newCPUGenerator(f *gguf.File, opts engineOptions) (*engine.Generator, engin
 		Quant:  m.Quant(),
 		Engine: engineName,
 	}
-	return opts.newGenerator(withFile(b, f), tok, m.Config.NVocab, info), tok, nil
+	return &modelGenerator{opts.newGenerator(b, tok, m.Config.NVocab, info), f}, tok, nil
 }
 
 // newGenerator serves b, whichever backend newBackend chose, with the
@@ -101,32 +101,17 @@ func newBackend(m *engine.Model, opts engineOptions) (engine.Backend, string, er
 	return b, "cpu", err
 }
 
-// fileBackend closes the model's mapping after the backend, since the
-// weights live in it.
-type fileBackend struct {
-	engine.Backend
+// modelGenerator closes the model's mapping after the generator (and with
+// it the backend), since the weights live in it. It wraps the generator
+// rather than the backend so that every optional capability of the backend
+// (engine.Argmaxer, engine.SeqTruncater) stays visible to the scheduler.
+type modelGenerator struct {
+	*engine.Generator
 	f *gguf.File
 }
 
-func (b *fileBackend) Close() error {
-	return errors.Join(b.Backend.Close(), b.f.Close())
-}
-
-// argmaxFileBackend keeps the optional Argmaxer capability visible through
-// the wrapper, so that the scheduler's greedy fast path reaches a GPU.
-type argmaxFileBackend struct {
-	*fileBackend
-	engine.Argmaxer
-}
-
-// withFile wraps b so that closing it also closes f, preserving the
-// optional capabilities the scheduler looks for.
-func withFile(b engine.Backend, f *gguf.File) engine.Backend {
-	fb := &fileBackend{b, f}
-	if a, ok := b.(engine.Argmaxer); ok {
-		return &argmaxFileBackend{fb, a}
-	}
-	return fb
+func (g *modelGenerator) Close() error {
+	return errors.Join(g.Generator.Close(), g.f.Close())
 }
 
 // loadTokenizer builds the engine's tokenizer from the model's vocab.

@@ -16,6 +16,8 @@ func addSchedFlags(fs *flag.FlagSet, o *engineOptions) {
 	fs.Var((*countValue)(&o.Sched.PrefillChunk), "prefill-chunk",
 		"most prompt `tokens` one step takes while other jobs decode; bounds their time between tokens (0: 32)")
 	addIdlePrefillFlag(fs, o)
+	fs.Var(promptCacheValue{&o.Sched.NoPromptCache}, "prompt-cache",
+		"keep a slot's KV cache when its job ends, so that a later prompt starting with the same tokens (a system prompt, earlier chat turns) skips their prefill; the end event's tokens_cached counts them (false: clear slots)")
 	fs.Var((*countValue)(&o.Sched.KVCells), "kv-cells",
 		"KV cache `positions` running jobs may reserve together (prompt + max_tokens each): a job waits for room, one that never fits is refused (0: every slot's whole context)")
 }
@@ -24,6 +26,28 @@ func addSchedFlags(fs *flag.FlagSet, o *engineOptions) {
 func addIdlePrefillFlag(fs *flag.FlagSet, o *engineOptions) {
 	fs.Var((*countValue)(&o.Sched.IdlePrefill), "idle-prefill",
 		"most prompt `tokens` one step takes when no job is decoding; at least --prefill-chunk (0: 512)")
+}
+
+// promptCacheValue is --prompt-cache, a bool flag (default true) stored
+// as the engine's NoPromptCache, whose zero value is the default.
+type promptCacheValue struct{ off *bool }
+
+func (v promptCacheValue) IsBoolFlag() bool { return true }
+
+func (v promptCacheValue) String() string {
+	if v.off == nil {
+		return "true"
+	}
+	return strconv.FormatBool(!*v.off)
+}
+
+func (v promptCacheValue) Set(s string) error {
+	on, err := strconv.ParseBool(s)
+	if err != nil {
+		return errors.New("want true or false")
+	}
+	*v.off = !on
+	return nil
 }
 
 // countValue is an int flag that refuses negative values, so the error

@@ -22,10 +22,10 @@ func TestSchedFlagsParse(t *testing.T) {
 	}
 
 	fs, f = newServeFlags(io.Discard)
-	if err := parseWithEnv(fs, []string{"--model", "m.gguf", "--prefill-chunk", "8", "--idle-prefill", "0x40", "--kv-cells", "300"}); err != nil {
+	if err := parseWithEnv(fs, []string{"--model", "m.gguf", "--prefill-chunk", "8", "--idle-prefill", "0x40", "--kv-cells", "300", "--prompt-cache=false"}); err != nil {
 		t.Fatal(err)
 	}
-	if want := (engine.SchedOptions{PrefillChunk: 8, IdlePrefill: 64, KVCells: 300}); f.eng.Sched != want {
+	if want := (engine.SchedOptions{PrefillChunk: 8, IdlePrefill: 64, KVCells: 300, NoPromptCache: true}); f.eng.Sched != want {
 		t.Fatalf("flags gave %+v, want %+v", f.eng.Sched, want)
 	}
 
@@ -37,6 +37,20 @@ func TestSchedFlagsParse(t *testing.T) {
 	}
 	if want := (engine.SchedOptions{PrefillChunk: 12, KVCells: 500}); f.eng.Sched != want {
 		t.Fatalf("environment gave %+v, want %+v (the command line wins)", f.eng.Sched, want)
+	}
+
+	for env, off := range map[string]bool{"false": true, "0": true, "true": false} {
+		t.Run("ORCD_PROMPT_CACHE="+env, func(t *testing.T) {
+			t.Setenv("ORCD_PROMPT_CACHE", env)
+			fs, f := newServeFlags(io.Discard)
+			if err := parseWithEnv(fs, []string{"--model", "m.gguf"}); err != nil || f.eng.Sched.NoPromptCache != off {
+				t.Fatalf("NoPromptCache %v, %v", f.eng.Sched.NoPromptCache, err)
+			}
+		})
+	}
+	fs, f = newServeFlags(io.Discard)
+	if err := parseWithEnv(fs, []string{"--model", "m.gguf", "--prompt-cache"}); err != nil || f.eng.Sched.NoPromptCache {
+		t.Fatalf("--prompt-cache: NoPromptCache %v, %v", f.eng.Sched.NoPromptCache, err)
 	}
 
 	g, err := parseGenerateFlags([]string{"--model", "m.gguf", "--prompt", "x", "--idle-prefill", "16"}, io.Discard)
@@ -63,6 +77,7 @@ func TestSchedFlagErrors(t *testing.T) {
 		{[]string{"serve", "--model", "m.gguf", "--kv-cells", "-3"}, "-kv-cells: must be 0 or more"},
 		{[]string{"serve", "--model", "m.gguf", "--kv-cells", "lots"}, "-kv-cells: not a whole number"},
 		{[]string{"serve", "--model", "m.gguf", "--kv-type", "q8_0"}, "-kv-type: want f32 or f16"},
+		{[]string{"serve", "--model", "m.gguf", "--prompt-cache=maybe"}, "-prompt-cache: want true or false"},
 		{[]string{"generate", "--model", "m.gguf", "--prompt", "x", "--kv-type", "f8"}, "-kv-type: want f32 or f16"},
 		{[]string{"generate", "--model", "m.gguf", "--prompt", "x", "--idle-prefill", "-1"}, "-idle-prefill: must be 0 or more"},
 		// One job never has another decoding beside it.

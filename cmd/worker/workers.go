@@ -55,7 +55,7 @@ func runWorkers(args []string, stdout, stderr io.Writer) error {
 
 func printWorkers(out io.Writer, ws []consumer.Heartbeat) {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "WORKER\tMODEL\tQUANT\tENGINE\tDEVICE\tSLOTS\tBATCH\tKV\tDONE\tFAILED\tTOKENS\tTOK/S\tMEM\tUPTIME\tHEALTHY")
+	fmt.Fprintln(tw, "WORKER\tMODEL\tQUANT\tENGINE\tDEVICE\tSLOTS\tBATCH\tKV\tCACHED\tDONE\tFAILED\tTOKENS\tTOK/S\tMEM\tUPTIME\tHEALTHY")
 	for _, w := range ws {
 		mem := fmt.Sprintf("rss %s", mib(w.RSS))
 		if w.VRAMTotal > 0 {
@@ -65,8 +65,8 @@ func printWorkers(out io.Writer, ws []consumer.Heartbeat) {
 		if !w.Healthy {
 			healthy = "no: " + w.Reason
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d/%d\t%d\t%d/%d\t%d\t%d\t%d\t%.1f\t%s\t%s\t%s\n",
-			w.WorkerID, w.Model, w.Quant, w.Engine, w.Device, w.SlotsBusy, w.SlotsTotal, w.Batch, w.KVUsed, w.KVTotal, w.JobsDone, w.JobsFailed,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d/%d\t%d\t%d/%d\t%d\t%d\t%d\t%d\t%.1f\t%s\t%s\t%s\n",
+			w.WorkerID, w.Model, w.Quant, w.Engine, w.Device, w.SlotsBusy, w.SlotsTotal, w.Batch, w.KVUsed, w.KVTotal, w.KVCached, w.JobsDone, w.JobsFailed,
 			w.TokensGenerated, w.TokPerSec, mem, (time.Duration(w.UptimeS) * time.Second).String(), healthy)
 	}
 	tw.Flush()

@@ -120,6 +120,9 @@ int orcd_forward(orcd_ctx *ctx, int n, const int32_t *tokens, const int32_t *pos
                  const int32_t *seq, const uint8_t *want, float *logits, int32_t *argmax);
 
 int orcd_clear_seq(orcd_ctx *ctx, int seq);
+/* orcd_copy_seq makes dst's cache src's first n positions (n at most
+ * src's length). With dst == src it copies nothing and only truncates:
+ * the scheduler's prompt cache keeps a prefix that way. */
 int orcd_copy_seq(orcd_ctx *ctx, int dst, int src, int n);
 int orcd_memory(orcd_ctx *ctx, orcd_meminfo *m);
 void orcd_destroy(orcd_ctx *ctx);

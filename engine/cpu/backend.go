@@ -213,6 +213,20 @@ func (b *Backend) ClearSeq(seq int32) error {
 	return nil
 }
 
+// TruncateSeq implements engine.SeqTruncater: seq keeps its first n
+// positions. Attention reads a sequence's first SeqLen positions only, so
+// the rest need no clearing.
+func (b *Backend) TruncateSeq(seq int32, n int) error {
+	if seq < 0 || int(seq) >= b.opts.MaxSeqs {
+		return fmt.Errorf("cpu: sequence %d: %w", seq, engine.ErrBadSeq)
+	}
+	if n < 0 || n > b.kv.lens[seq] {
+		return fmt.Errorf("cpu: truncating sequence %d of %d positions to %d", seq, b.kv.lens[seq], n)
+	}
+	b.kv.lens[seq] = n
+	return nil
+}
+
 // SeqLen is the number of positions cached for seq.
 func (b *Backend) SeqLen(seq int32) int { return b.kv.lens[seq] }
 

@@ -1,0 +1,110 @@
+package engine
+
+// promptCache keeps what each free slot's KV cache still holds when its
+// job ends, so that a new job whose prompt starts with the same tokens
+// (a shared system prompt, the earlier turns of a conversation) skips
+// their prefill: llama.cpp's server does this per slot (cache_prompt),
+// vLLM and SGLang across requests. The scheduler's loop owns it.
+//
+// Reuse is exact: a token's keys and values do not depend on which other
+// tokens shared its forward pass (the property batching already relies
+// on), so a reused prefix holds what a fresh prefill would compute.
+type promptCache struct {
+	trunc SeqTruncater // nil when the backend cannot keep a prefix, or the cache is off
+	held  [][]int32    // per slot: the tokens at its cached positions, nil when empty
+	freed []uint64     // per slot: when its job ended, for least recently used first
+	clock uint64
+}
+
+func newPromptCache(b Backend, off bool) *promptCache {
+	c := &promptCache{held: make([][]int32, b.MaxSeqs()), freed: make([]uint64, b.MaxSeqs())}
+	if t, ok := b.(SeqTruncater); ok && !off {
+		c.trunc = t
+	}
+	return c
+}
+
+// minReuse is the shortest shared prefix worth choosing a slot for. Below
+// it (a BOS, a chat header), a job takes the slot with least to lose, so
+// that a cached conversation is not evicted to save a few tokens.
+const minReuse = 16
+
+// pick chooses among the free slots the one whose cache shares the longest
+// prefix with prompt, the least recently used among equals (a shared system
+// prompt then evicts the oldest conversation). When no slot shares
+// minReuse tokens, it takes an empty slot, else the least recently used.
+// It returns the slot's index in free and how many positions to keep:
+// never the prompt's last token, whose logits start the generation.
+func (c *promptCache) pick(free []int32, prompt []int32) (i, reuse int) {
+	if c.trunc == nil {
+		return len(free) - 1, 0
+	}
+	head := prompt[:max(len(prompt)-1, 0)]
+	best, bestLen := -1, -1
+	for j, slot := range free {
+		n := commonPrefix(c.held[slot], head)
+		if n > bestLen || (n == bestLen && c.freed[slot] < c.freed[free[best]]) {
+			best, bestLen = j, n
+		}
+	}
+	if bestLen >= minReuse {
+		return best, bestLen
+	}
+	for j, slot := range free {
+		if c.leastToLose(slot, free[best]) {
+			best = j
+		}
+	}
+	return best, commonPrefix(c.held[free[best]], head)
+}
+
+// leastToLose orders slots for eviction: empty ones first, then the least
+// recently used.
+func (c *promptCache) leastToLose(a, b int32) bool {
+	if (c.held[a] == nil) != (c.held[b] == nil) {
+		return c.held[a] == nil
+	}
+	return c.freed[a] < c.freed[b]
+}
+
+// claim readies slot for a job that keeps its first reuse positions.
+func (c *promptCache) claim(b Backend, slot int32, reuse int) error {
+	c.held[slot] = nil
+	if reuse > 0 {
+		return c.trunc.TruncateSeq(slot, reuse)
+	}
+	return b.ClearSeq(slot)
+}
+
+// release takes slot back from a job whose cache holds tokens. keep is
+// false when the cache's content is undefined (a failed forward pass) or
+// there is no cache; the slot is then cleared at once.
+func (c *promptCache) release(b Backend, slot int32, tokens []int32, keep bool) {
+	c.clock++
+	c.freed[slot] = c.clock
+	if keep && c.trunc != nil && len(tokens) > 0 {
+		c.held[slot] = tokens
+		return
+	}
+	c.held[slot] = nil
+	_ = b.ClearSeq(slot) // frees the cells now; claim clears again before reuse
+}
+
+// cached is the number of positions free slots hold for reuse.
+func (c *promptCache) cached(free []int32) int {
+	n := 0
+	for _, s := range free {
+		n += len(c.held[s])
+	}
+	return n
+}
+
+func commonPrefix(a, b []int32) int {
+	n := min(len(a), len(b))
+	for i := range n {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return n
+}
