@@ -149,8 +149,12 @@ func printRun(run *client.Run, stdout, stderr io.Writer, jsonOut bool) error {
 		case ev.Type == consumer.EventEnd:
 			fmt.Fprintln(stdout)
 			t := ev.Timings
-			fmt.Fprintf(stderr, "[%s: %s, %d prompt tokens, %d generated, prefill %.1f ms, decode %.1f tok/s]\n",
-				ev.JobID, ev.StopReason, ev.TokensIn, ev.TokensOut, t.PrefillMS, t.DecodeTokS)
+			cached := ""
+			if ev.TokensCached > 0 {
+				cached = fmt.Sprintf(" (%d from the prompt cache)", ev.TokensCached)
+			}
+			fmt.Fprintf(stderr, "[%s: %s, %d prompt tokens%s, %d generated, prefill %.1f ms, decode %.1f tok/s]\n",
+				ev.JobID, ev.StopReason, ev.TokensIn, cached, ev.TokensOut, t.PrefillMS, t.DecodeTokS)
 		case ev.Type == consumer.EventError:
 			fmt.Fprintln(stdout)
 			return &exitError{code: 1, msg: fmt.Sprintf("job %s failed: %s: %s", ev.JobID, ev.Code, ev.Message)}
