@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -19,6 +20,9 @@ type Tokenizer interface {
 	TokenToPiece(id int32, special bool) []byte
 	IsEOG(id int32) bool
 	HasChatTemplate() bool
+	// ApplyChatTemplate renders msgs. Its errors are the request's (the
+	// template refuses the conversation, or fails on it) unless they wrap
+	// ErrTemplateUnavailable.
 	ApplyChatTemplate(msgs []Message, addGeneration bool) (string, error)
 }
 
@@ -211,6 +215,9 @@ func (g *Generator) chatTokens(msgs []Message) ([]int32, error) {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidRequest, ErrNoChatTemplate)
 	}
 	text, err := g.tok.ApplyChatTemplate(msgs, true)
+	if errors.Is(err, ErrTemplateUnavailable) {
+		return nil, fmt.Errorf("rendering chat template: %w", err)
+	}
 	if err != nil {
 		return nil, invalid("rendering chat template: %v", err)
 	}

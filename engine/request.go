@@ -83,6 +83,10 @@ var (
 	ErrInvalidRequest = errors.New("invalid request")
 	ErrPromptTooLong  = errors.New("prompt does not fit in the context") // wraps ErrInvalidRequest via errors.Join at the call site
 	ErrNoChatTemplate = errors.New("model has no chat template")
+	// ErrTemplateUnavailable: the chat template could not be rendered for
+	// a reason that is not the request's (its renderer did not start). A
+	// Tokenizer wraps it so; the request may succeed on a retry.
+	ErrTemplateUnavailable = errors.New("chat template renderer unavailable")
 )
 
 // Info describes a loaded engine for heartbeats and logs.

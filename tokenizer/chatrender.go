@@ -37,6 +37,9 @@ var (
 	ErrChatRendererCrashed = errors.New("tokenizer: chat template renderer crashed")
 	// ErrChatRendererClosed: Apply after Close.
 	ErrChatRendererClosed = errors.New("tokenizer: chat renderer closed")
+	// ErrChatRendererUnavailable: the child could not be started; nothing
+	// is wrong with the template or the messages.
+	ErrChatRendererUnavailable = errors.New("tokenizer: chat template renderer unavailable")
 )
 
 // ChatRendererOptions bound a ChatRenderer's child. Zero fields take the
@@ -93,7 +96,8 @@ type renderResponse struct {
 // Apply renders t's chat template with msgs, as t.ApplyChatTemplate does,
 // but in the child. Errors: ErrNoChatTemplate; the template's own (an
 // unknown role, raise_exception, a syntax error); ErrChatRenderTimeout and
-// ErrChatRendererCrashed when the template misbehaves; ErrChatRendererClosed.
+// ErrChatRendererCrashed when the template misbehaves; ErrChatRendererClosed;
+// ErrChatRendererUnavailable when the child does not start.
 func (r *ChatRenderer) Apply(t *Tokenizer, msgs []Message, addGenerationPrompt bool) (string, error) {
 	if t.chatTemplate == "" {
 		return "", ErrNoChatTemplate
@@ -154,9 +158,12 @@ type renderChild struct {
 func startRenderChild(opts ChatRendererOptions) (*renderChild, error) {
 	path := opts.Path
 	if path == "" {
+		path = selfExe
+	}
+	if path == "" {
 		p, err := os.Executable()
 		if err != nil {
-			return nil, fmt.Errorf("tokenizer: chat renderer: finding this binary: %w", err)
+			return nil, fmt.Errorf("%w: finding this binary: %w", ErrChatRendererUnavailable, err)
 		}
 		path = p
 	}
@@ -169,14 +176,14 @@ func startRenderChild(opts ChatRendererOptions) (*renderChild, error) {
 	cmd.Stderr = c.stderr
 	var err error
 	if c.stdin, err = cmd.StdinPipe(); err != nil {
-		return nil, fmt.Errorf("tokenizer: chat renderer: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrChatRendererUnavailable, err)
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, fmt.Errorf("tokenizer: chat renderer: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrChatRendererUnavailable, err)
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("tokenizer: chat renderer: starting %s: %w", path, err)
+		return nil, fmt.Errorf("%w: starting %s: %w", ErrChatRendererUnavailable, path, err)
 	}
 	c.enc = json.NewEncoder(c.stdin)
 	go func() {

@@ -11,3 +11,8 @@ import "syscall"
 func limitMemory(n int64) error {
 	return syscall.Setrlimit(syscall.RLIMIT_DATA, &syscall.Rlimit{Cur: uint64(n), Max: uint64(n)})
 }
+
+// selfExe starts the child from the running binary's inode, which works
+// even after the file was replaced on disk (an upgrade in place), where the
+// path os.Executable reports would start the new binary or nothing.
+const selfExe = "/proc/self/exe"

@@ -10,3 +10,6 @@ func limitMemory(n int64) error {
 	debug.SetMemoryLimit(n)
 	return nil
 }
+
+// selfExe is empty: os.Executable finds the binary.
+const selfExe = ""

@@ -142,5 +142,8 @@ func (v vocab) ApplyChatTemplate(msgs []engine.Message, addGeneration bool) (str
 	if errors.Is(err, tokenizer.ErrNoChatTemplate) {
 		err = fmt.Errorf("%w: %w", engine.ErrNoChatTemplate, err)
 	}
+	if errors.Is(err, tokenizer.ErrChatRendererUnavailable) {
+		err = fmt.Errorf("%w: %w", engine.ErrTemplateUnavailable, err)
+	}
 	return s, err
 }

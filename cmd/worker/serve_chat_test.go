@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/orcd/orcd/engine"
 	"github.com/orcd/orcd/gguf"
+	"github.com/orcd/orcd/tokenizer"
 )
 
 // withChatTemplate copies stories260K with tpl as its chat template.
@@ -66,5 +70,24 @@ func TestServeChatTemplateInChild(t *testing.T) {
 		"--prompt", "Once upon a time", "--temperature", "0", "--max-tokens", "16")
 	if code != 0 || chat != prompt || len(chat) < 16 {
 		t.Fatalf("chat %q, prompt %q (exit %d: %s)", chat, prompt, code, errOut)
+	}
+}
+
+// TestChatRendererUnavailableIsTransient: when the renderer's child cannot
+// start, a chat job fails with a transient error (retried, not refused as
+// INVALID_REQUEST): nothing is wrong with the job.
+func TestChatRendererUnavailableIsTransient(t *testing.T) {
+	saved := chatRenderer
+	chatRenderer = tokenizer.NewChatRenderer(tokenizer.ChatRendererOptions{Path: "/nonexistent/worker"})
+	defer func() { chatRenderer.Close(); chatRenderer = saved }()
+	g, _, err := openGenerator(engineOptions{ModelPath: withChatTemplate(t, "{{ messages[0].content }}"), Threads: 1, Slots: 1, Context: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	_, err = g.Generate(context.Background(), &engine.Request{Messages: []engine.Message{{Role: "user", Content: "hi"}}, MaxTokens: 2},
+		func(engine.Token) error { return nil })
+	if !errors.Is(err, engine.ErrTemplateUnavailable) || errors.Is(err, engine.ErrInvalidRequest) || !strings.Contains(err.Error(), "/nonexistent/worker") {
+		t.Fatalf("err = %v, want a transient ErrTemplateUnavailable naming the binary", err)
 	}
 }
