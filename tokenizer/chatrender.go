@@ -168,6 +168,7 @@ func startRenderChild(opts ChatRendererOptions) (*renderChild, error) {
 		path = p
 	}
 	cmd := exec.Command(path)
+	cmd.Args = []string{"orcd-chat-renderer"} // what ps shows
 	cmd.Env = append(os.Environ(),
 		childEnv+"=1",
 		fmt.Sprintf("%s=%d", childMemEnv, opts.MemoryLimit),
