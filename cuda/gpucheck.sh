@@ -78,6 +78,12 @@ srv=$!
 sleep 3
 url=nats://127.0.0.1:14222
 timeout 30 "$w/bin/worker" submit --nats-url $url --model stories260K --prompt "Once upon a time" --max-tokens 48 2>&1 | tee "$out/submit.txt"
+# The prompt cache on the GPU (orcd_copy_seq truncating): the summary line
+# should say most of this prompt came from the cache.
+timeout 30 "$w/bin/worker" submit --nats-url $url --model stories260K --max-tokens 16 \
+	--prompt "Once upon a time, there was a little girl named Lily. She loved to play outside." 2>&1 | tee -a "$out/submit.txt"
+timeout 30 "$w/bin/worker" submit --nats-url $url --model stories260K --max-tokens 16 \
+	--prompt "Once upon a time, there was a little girl named Lily. She loved to play outside. One day" 2>&1 | tee -a "$out/submit.txt"
 sleep 2
 timeout 10 "$w/bin/worker" workers --nats-url $url 2>&1 | tee "$out/workers.txt"
 timeout 10 "$w/bin/worker" workers --nats-url $url --json 2>&1 | tee -a "$out/workers.txt"
