@@ -173,7 +173,9 @@ func startRenderChild(opts ChatRendererOptions) (*renderChild, error) {
 		childEnv+"=1",
 		fmt.Sprintf("%s=%d", childMemEnv, opts.MemoryLimit),
 		fmt.Sprintf("%s=%d", childOutEnv, opts.MaxOutput))
-	c := &renderChild{cmd: cmd, resps: make(chan renderResponse), stderr: &headBuffer{max: 8 << 10}, exited: make(chan struct{})}
+	// resps holds one answer: one that comes after its render timed out
+	// must not block the reader, which then sees the killed child's EOF.
+	c := &renderChild{cmd: cmd, resps: make(chan renderResponse, 1), stderr: &headBuffer{max: 8 << 10}, exited: make(chan struct{})}
 	cmd.Stderr = c.stderr
 	var err error
 	if c.stdin, err = cmd.StdinPipe(); err != nil {
