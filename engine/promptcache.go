@@ -6,9 +6,11 @@ package engine
 // their prefill: llama.cpp's server does this per slot (cache_prompt),
 // vLLM and SGLang across requests. The scheduler's loop owns it.
 //
-// Reuse is exact: a token's keys and values do not depend on which other
-// tokens shared its forward pass (the property batching already relies
-// on), so a reused prefix holds what a fresh prefill would compute.
+// Reuse is exact where batching is: when a token's keys and values do not
+// depend on which other tokens shared its forward pass (the CPU backend),
+// a reused prefix holds what a fresh prefill would compute. On CUDA a
+// prefix computed by decode steps may differ from a prefill's in float
+// rounding, as a batched row does from a lone one.
 type promptCache struct {
 	trunc SeqTruncater // nil when the backend cannot keep a prefix, or the cache is off
 	held  [][]int32    // per slot: the tokens at its cached positions, nil when empty
