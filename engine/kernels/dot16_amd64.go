@@ -37,6 +37,18 @@ func gemmQ4_Kx16x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, d
 func gemmQ4_Kx16x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 
 //go:noescape
+func gemmQ5_Kx16x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ5_Kx16x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ5_Kx16x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ5_Kx16x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
+
+//go:noescape
 func gemmQ6_Kx16x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 
 //go:noescape
@@ -48,8 +60,8 @@ func gemmQ6_Kx16x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, d
 //go:noescape
 func gemmQ6_Kx16x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 
-// addRows16 adds the sixteen-row Q4_0, Q8_0, Q4_K and Q6_K kernels (LayoutRows16) to s; they
-// need AVX-512 BW (word shifts on 512-bit registers) and VNNI. Token t's
+// addRows16 adds the sixteen-row Q4_0, Q8_0, Q4_K, Q5_K and Q6_K kernels
+// (LayoutRows16) to s; they need AVX-512 BW (word shifts on 512-bit registers) and VNNI. Token t's
 // blocks start nb*t blocks after blk0, its sixteen results at out[t*ostride:].
 func addRows16(s *dotSet) {
 	s.q4_0x16x1 = func(w []byte, a *Q8, blk0, nb int, out []float32) {
@@ -121,6 +133,30 @@ func addRows16(s *dotSet) {
 		_ = w[nb*2*q4KPackedBlock-1]
 		_ = a.Off[(blk0+8*nb)*4-1]
 		gemmQ4_Kx16x8VNNI(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*4], nb, nb*QK_K, nb*4, nb*16, &out[0], 4*ostride)
+	}
+	s.q5_Kx16x1 = func(w []byte, a *Q8, blk0, nb int, out []float32) {
+		_ = out[15]
+		_ = w[nb*2*q5KPackedBlock-1]
+		_ = a.Off[(blk0+nb)*4-1]
+		gemmQ5_Kx16x1VNNI(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*4], nb, 0, 0, 0, &out[0], 0)
+	}
+	s.q5_Kx16x2 = func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
+		_ = out[1*ostride+15]
+		_ = w[nb*2*q5KPackedBlock-1]
+		_ = a.Off[(blk0+2*nb)*4-1]
+		gemmQ5_Kx16x2VNNI(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*4], nb, nb*QK_K, nb*4, nb*16, &out[0], 4*ostride)
+	}
+	s.q5_Kx16x4 = func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
+		_ = out[3*ostride+15]
+		_ = w[nb*2*q5KPackedBlock-1]
+		_ = a.Off[(blk0+4*nb)*4-1]
+		gemmQ5_Kx16x4VNNI(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*4], nb, nb*QK_K, nb*4, nb*16, &out[0], 4*ostride)
+	}
+	s.q5_Kx16x8 = func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
+		_ = out[7*ostride+15]
+		_ = w[nb*2*q5KPackedBlock-1]
+		_ = a.Off[(blk0+8*nb)*4-1]
+		gemmQ5_Kx16x8VNNI(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*4], nb, nb*QK_K, nb*4, nb*16, &out[0], 4*ostride)
 	}
 	s.q6_Kx16x1 = func(w []byte, a *Q8, blk0, nb int, out []float32) {
 		_ = out[15]

@@ -276,7 +276,8 @@ q4kx4loop:
 	JNZ q4kx4loop
 	KSTORE_4
 
-// Eight tokens (Q4_K only: Q5_K's fifth bits leave no registers).
+// Eight tokens (Q5_K too, reloading its fifth bits per sub-block: see
+// LO5K8 below).
 // Tokens 4..7 are addressed from second bases: R14 = DI + 4*qstride for
 // the quants, AX = BX + 4*offstride for the sub-block sums, then DX +
 // 4*dstride for the scales. Each token's sub-block is one chain of eight

@@ -2,13 +2,13 @@ package kernels
 
 import "github.com/orcd/orcd/gguf"
 
-// LayoutRows16 (Q4_0, Q8_0, Q4_K and Q6_K) is LayoutRows8 widened to
-// sixteen rows for the 512-bit kernels (gemm_x16_amd64.s,
-// gemm_q4k16_amd64.s, gemm_q6k16_amd64.s).
+// LayoutRows16 (Q4_0, Q8_0, Q4_K, Q5_K and Q6_K) is LayoutRows8 widened
+// to sixteen rows for the 512-bit kernels (gemm_x16_amd64.s,
+// gemm_q4k16_amd64.s, gemm_q5k16_amd64.s, gemm_q6k16_amd64.s).
 // For Q4_0 and Q8_0: groups of sixteen rows and, block by block, the
 // sixteen rows' f16 scales (32 bytes) then chunk k (k = 0..3 for Q4_0,
 // 0..7 for Q8_0; 64 bytes at 32+64k) holding bytes 4k..4k+3 of each row's
-// quants, row r at 4r. For Q4_K and Q6_K: see packQ4KGroupsAs and
+// quants, row r at 4r. For Q4_K, Q5_K and Q6_K: see packQ4KGroupsAs and
 // packQ6KGroupsAs. A block of sixteen rows is sixteen blocks' bytes, so
 // PackedSize is the same. Pack makes it for matrices of whole sixteen-row
 // groups when the active kernels have the sixteen-row set; a matrix packed
@@ -25,6 +25,8 @@ func packedKernels(t gguf.Type, l Layout) packedSet {
 			return packedSet{active.q8_0x16x1, active.q8_0x16x2, active.q8_0x16x4, active.q8_0x16x8}
 		case gguf.TypeQ4_K:
 			return packedSet{active.q4_Kx16x1, active.q4_Kx16x2, active.q4_Kx16x4, active.q4_Kx16x8}
+		case gguf.TypeQ5_K:
+			return packedSet{active.q5_Kx16x1, active.q5_Kx16x2, active.q5_Kx16x4, active.q5_Kx16x8}
 		case gguf.TypeQ6_K:
 			return packedSet{active.q6_Kx16x1, active.q6_Kx16x2, active.q6_Kx16x4, active.q6_Kx16x8}
 		}
@@ -42,8 +44,9 @@ func groupRows(l Layout) int {
 }
 
 // PackLayout is the layout Pack gives m with the kernels active now:
-// LayoutRows16 for Q4_0, Q8_0, Q4_K and Q6_K matrices of whole sixteen-row groups on
-// CPUs with the 512-bit kernels, LayoutRows8 otherwise.
+// LayoutRows16 for Q4_0, Q8_0, Q4_K, Q5_K and Q6_K matrices of whole
+// sixteen-row groups on CPUs with the 512-bit kernels, LayoutRows8
+// otherwise.
 func PackLayout(m Matrix) Layout {
 	if m.Rows%16 == 0 && packedKernels(m.Type, LayoutRows16).x1 != nil {
 		return LayoutRows16
@@ -53,18 +56,22 @@ func PackLayout(m Matrix) Layout {
 
 // rows16Type reports whether t has a sixteen-row layout.
 func rows16Type(t gguf.Type) bool {
-	return t == gguf.TypeQ4_0 || t == gguf.TypeQ8_0 || t == gguf.TypeQ4_K || t == gguf.TypeQ6_K
+	switch t {
+	case gguf.TypeQ4_0, gguf.TypeQ8_0, gguf.TypeQ4_K, gguf.TypeQ5_K, gguf.TypeQ6_K:
+		return true
+	}
+	return false
 }
 
 // packRows16Groups writes eight-row groups [g0, g1) of the Q4_0, Q8_0,
-// Q4_K or Q6_K matrix m into dst in LayoutRows16: group g is the upper or lower half (g
-// odd or even) of sixteen-row group g/2.
+// Q4_K, Q5_K or Q6_K matrix m into dst in LayoutRows16: group g is the
+// upper or lower half (g odd or even) of sixteen-row group g/2.
 func packRows16Groups(dst []byte, m Matrix, g0, g1 int) {
 	switch m.Type {
 	case gguf.TypeQ6_K:
 		packQ6KGroupsAs(dst, m, g0, g1, 16)
 		return
-	case gguf.TypeQ4_K:
+	case gguf.TypeQ4_K, gguf.TypeQ5_K:
 		packQ4KGroupsAs(dst, m, g0, g1, 16)
 		return
 	}
@@ -72,16 +79,16 @@ func packRows16Groups(dst []byte, m Matrix, g0, g1 int) {
 }
 
 // refGemmRows16 is the readable definition of the sixteen-row kernels:
-// rows [16g, 16g+16) of packed w (Q4_0, Q8_0, Q4_K or Q6_K) times token blocks
-// starting at blk0 of a, into out[0:16], with the eight-row references'
-// arithmetic.
+// rows [16g, 16g+16) of packed w (Q4_0, Q8_0, Q4_K, Q5_K or Q6_K) times
+// token blocks starting at blk0 of a, into out[0:16], with the eight-row
+// references' arithmetic.
 func refGemmRows16(w []byte, t gguf.Type, g, nb int, a *Q8, blk0 int, out []float32) {
 	switch t {
 	case gguf.TypeQ6_K:
 		refGemmQ6K(w, 16, g, nb, a, blk0, out)
 		return
-	case gguf.TypeQ4_K:
-		refGemmQ4K(w, false, 16, g, nb, a, blk0, out)
+	case gguf.TypeQ4_K, gguf.TypeQ5_K:
+		refGemmQ4K(w, t == gguf.TypeQ5_K, 16, g, nb, a, blk0, out)
 		return
 	}
 	refGemmChunks(w, t, 16, g, nb, a, blk0, out)

@@ -1,9 +1,10 @@
 package kernels
 
-// Q4_K and Q5_K in LayoutRows8 (see gemm_q4k_amd64.s for the byte
-// layouts). Unlike the other packed types they are larger than the source:
-// the 6-bit scales and mins become bytes, 1184 bytes per eight rows' Q4_K
-// block instead of 1152 (2.8% more), 1440 for Q5_K instead of 1408 (2.3%).
+// Q4_K and Q5_K in LayoutRows8 and LayoutRows16 (see gemm_q4k_amd64.s and
+// gemm_q4k16_amd64.s for the byte layouts). Unlike the other packed types
+// they are larger than the source: the 6-bit scales and mins become bytes,
+// 1184 bytes per eight rows' Q4_K block instead of 1152 (2.8% more), 1440
+// for Q5_K instead of 1408 (2.3%); sixteen rows take twice that.
 
 import "github.com/orcd/orcd/gguf"
 
@@ -19,17 +20,17 @@ const (
 func packQ4KGroups(dst []byte, m Matrix, g0, g1 int) { packQ4KGroupsAs(dst, m, g0, g1, 8) }
 
 // packQ4KGroupsAs writes eight-row groups [g0, g1) of m into dst in groups
-// of per rows: 8 (Q4_K or Q5_K) or 16 (Q4_K only; see gemm_q4k16_amd64.s).
+// of per rows: 8 or 16 (see gemm_q4k16_amd64.s, gemm_q5k16_amd64.s).
 // A block of per rows is 148*per bytes: d and dmin (2*per bytes each),
 // the eight sub-blocks' scales (per bytes each), the four mins pairs
 // (2*per bytes each), then per 64-value group eight chunks of 4*per bytes;
-// Q5_K's fifth bits follow. Eight-row group g is lanes 8*(g%2).. of group
-// g/2 when per is 16.
+// Q5_K's fifth bits follow (32*per bytes). Eight-row group g is lanes
+// 8*(g%2).. of group g/2 when per is 16.
 func packQ4KGroupsAs(dst []byte, m Matrix, g0, g1, per int) {
 	q5 := m.Type == gguf.TypeQ5_K
 	bb, pb, qsOff := q4KBlock, q4KPackedBlock*per/8, 16
 	if q5 {
-		bb, pb, qsOff = q5KBlock, q5KPackedBlock, 48
+		bb, pb, qsOff = q5KBlock, q5KPackedBlock*per/8, 48
 	}
 	sc0, mn0, qs0 := 4*per, 12*per, 20*per // scales, mins pairs, quants
 	nb := m.Cols / QK_K
@@ -53,18 +54,19 @@ func packQ4KGroupsAs(dst []byte, m Matrix, g0, g1, per int) {
 					}
 				}
 				if q5 {
-					packQ5KBits(blk, src[16:48], r)
+					packQ5KBits(blk, src[16:48], per, lane)
 				}
 			}
 		}
 	}
 }
 
-// packQ5KBits writes row r's fifth bits (qh) into a packed Q5_K block: in
-// ggml's layout value l of sub-block j has its fifth bit at bit j of
-// qh[l]; packed, byte 4r+i of vector 1184+64G+32h holds, at bits 2k' and
-// 2k'+1, the bits of value 4k+i (k = 4h+k') of sub-blocks 2G and 2G+1.
-func packQ5KBits(blk, qh []byte, r int) {
+// packQ5KBits writes lane r's fifth bits (qh) into a packed Q5_K block of
+// per rows: in ggml's layout value l of sub-block j has its fifth bit at
+// bit j of qh[l]; packed, byte 4r+i of vector 148*per+8*per*G+4*per*h
+// holds, at bits 2k' and 2k'+1, the bits of value 4k+i (k = 4h+k') of
+// sub-blocks 2G and 2G+1 (a vector is one register of the kernels).
+func packQ5KBits(blk, qh []byte, per, r int) {
 	for G := 0; G < 4; G++ {
 		for h := 0; h < 2; h++ {
 			for i := 0; i < 4; i++ {
@@ -74,7 +76,7 @@ func packQ5KBits(blk, qh []byte, r int) {
 					v |= (qh[l] >> (2 * G) & 1) << (2 * kk)
 					v |= (qh[l] >> (2*G + 1) & 1) << (2*kk + 1)
 				}
-				blk[1184+64*G+32*h+4*r+i] = v
+				blk[148*per+8*per*G+4*per*h+4*r+i] = v
 			}
 		}
 	}
@@ -89,11 +91,11 @@ func refGemmQ4KRows8(w []byte, q5 bool, g, nb int, a *Q8, blk0 int, out []float3
 	refGemmQ4K(w, q5, 8, g, nb, a, blk0, out)
 }
 
-// refGemmQ4K is refGemmQ4KRows8 for groups of per rows (16 for Q4_K only).
+// refGemmQ4K is refGemmQ4KRows8 for groups of per (8 or 16) rows.
 func refGemmQ4K(w []byte, q5 bool, per, g, nb int, a *Q8, blk0 int, out []float32) {
 	pb := q4KPackedBlock * per / 8
 	if q5 {
-		pb = q5KPackedBlock
+		pb = q5KPackedBlock * per / 8
 	}
 	sc0, mn0, qs0 := 4*per, 12*per, 20*per
 	for r := 0; r < per; r++ {
@@ -110,7 +112,7 @@ func refGemmQ4K(w []byte, q5 bool, per, g, nb int, a *Q8, blk0 int, out []float3
 					for i := 0; i < 4; i++ {
 						q := blk[qs0+32*per*G+4*per*k+4*r+i] >> shift & 0x0f
 						if q5 {
-							q |= (blk[1184+64*G+32*(k/4)+4*r+i] >> (2*(k%4) + j%2) & 1) << 4
+							q |= (blk[148*per+8*per*G+4*per*(k/4)+4*r+i] >> (2*(k%4) + j%2) & 1) << 4
 						}
 						s += int32(q) * int32(ys[32*j+4*k+i])
 					}

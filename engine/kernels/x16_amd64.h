@@ -1,5 +1,6 @@
 // Accumulators and stores shared by the sixteen-row kernels
-// (gemm_x16_amd64.s, gemm_q4k16_amd64.s, gemm_q6k16_amd64.s): token t's
+// (gemm_x16_amd64.s, gemm_q4k16_amd64.s, gemm_q5k16_amd64.s,
+// gemm_q6k16_amd64.s): token t's
 // sixteen sums are in Z(t) for t < 4 and in Z(24+t) for tokens 4..7.
 // STORE16_n writes them to AX + t*s (s3 = 3*s), moving AX for tokens 4..7.
 
