@@ -235,6 +235,11 @@ func teacherForce(t *testing.T, b *Backend, cases []goldenCase, tol float64) flo
 // the float32 reference within logitTol, and for quantized files also with
 // llama.cpp's quantized run within its activation-quantization noise.
 func TestGoldenTeacherForced(t *testing.T) {
+	// The float path, whatever ORCD_MATMUL says: TestGoldenKernels holds
+	// the kernels to llama.cpp's quantized runs with their own tolerances.
+	saved := activationsQuantized
+	activationsQuantized = false
+	defer func() { activationsQuantized = saved }()
 	for _, path := range goldenFiles(t) {
 		g := readGolden(t, path)
 		t.Run(g.ModelFile, func(t *testing.T) {
