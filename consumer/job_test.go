@@ -83,6 +83,8 @@ func TestEventJSONFields(t *testing.T) {
 			`{"type":"token","job_id":"j","i":0,"t":"","id":5,"attempt":1}`},
 		{JobEvent{Type: EventEnd, JobID: "j", Attempt: 2, StopReason: "eos", TokensIn: 3, TokensOut: 4},
 			`{"type":"end","job_id":"j","stop_reason":"eos","tokens_in":3,"tokens_out":4,"timings":{"prefill_ms":0,"decode_ms":0,"decode_tok_s":0},"attempt":2}`},
+		{JobEvent{Type: EventEnd, JobID: "j", Attempt: 1, StopReason: "max_tokens", TokensIn: 30, TokensOut: 4, TokensCached: 29},
+			`{"type":"end","job_id":"j","stop_reason":"max_tokens","tokens_in":30,"tokens_out":4,"tokens_cached":29,"timings":{"prefill_ms":0,"decode_ms":0,"decode_tok_s":0},"attempt":1}`},
 		{JobEvent{Type: EventError, JobID: "j", Attempt: 1, Code: CodeInvalidRequest, Message: "m"},
 			`{"type":"error","job_id":"j","code":"INVALID_REQUEST","message":"m","retriable":false,"attempt":1}`},
 	}
@@ -92,7 +94,7 @@ func TestEventJSONFields(t *testing.T) {
 			t.Errorf("got %s %v\nwant %s", got, err, c.want)
 		}
 		var back JobEvent
-		if err := json.Unmarshal(got, &back); err != nil || back.Type != c.ev.Type || back.JobID != "j" {
+		if err := json.Unmarshal(got, &back); err != nil || back.Type != c.ev.Type || back.JobID != "j" || back.TokensCached != c.ev.TokensCached {
 			t.Errorf("round trip %s: %+v %v", got, back, err)
 		}
 	}
