@@ -137,3 +137,31 @@ func TestApplyChatTemplateRecoversPanics(t *testing.T) {
 		t.Fatalf("err = %v, want the recovered panic", err)
 	}
 }
+
+// BenchmarkChatRender is the sandbox's cost: the Llama 3 template of the
+// llama-bpe vocab over a three-turn chat, rendered in process and through
+// the child (one pipe round trip each).
+func BenchmarkChatRender(b *testing.B) {
+	tok := loadVocab(b, "llama-bpe")
+	msgs := []Message{{"system", "You are a helpful assistant."}, {"user", "What is the capital of France?"},
+		{"assistant", "Paris."}, {"user", strings.Repeat("And of Germany? ", 20)}}
+	b.Run("in-process", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := tok.ApplyChatTemplate(msgs, true); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("child", func(b *testing.B) {
+		r := NewChatRenderer(ChatRendererOptions{})
+		defer r.Close()
+		if _, err := r.Apply(tok, msgs, true); err != nil { // starts the child
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			if _, err := r.Apply(tok, msgs, true); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
