@@ -12,16 +12,20 @@ package engine
 // prefix computed by decode steps may differ from a prefill's in float
 // rounding, as a batched row does from a lone one.
 type promptCache struct {
-	trunc SeqTruncater // nil when the backend cannot keep a prefix, or the cache is off
-	held  [][]int32    // per slot: the tokens at its cached positions, nil when empty
-	freed []uint64     // per slot: when its job ended, for least recently used first
-	clock uint64
+	trunc  SeqTruncater // nil when the backend cannot keep a prefix, or the cache is off
+	copier SeqCopier    // nil when the backend cannot copy a prefix between slots, or the cache is off
+	held   [][]int32    // per slot: the tokens at its cached positions, nil when empty
+	freed  []uint64     // per slot: when its job ended, for least recently used first
+	clock  uint64
 }
 
 func newPromptCache(b Backend, off bool) *promptCache {
 	c := &promptCache{held: make([][]int32, b.MaxSeqs()), freed: make([]uint64, b.MaxSeqs())}
 	if t, ok := b.(SeqTruncater); ok && !off {
 		c.trunc = t
+	}
+	if cp, ok := b.(SeqCopier); ok && !off {
+		c.copier = cp
 	}
 	return c
 }
@@ -67,6 +71,47 @@ func (c *promptCache) leastToLose(a, b int32) bool {
 		return c.held[a] == nil
 	}
 	return c.freed[a] < c.freed[b]
+}
+
+// share gives q, which is still prefilling, the longest prefix of its
+// prompt that another slot holds, a running job's or a free slot's cache,
+// when that is more than q has (see consider for when): jobs that
+// arrive together with the same system prompt prefill it once, the first
+// of them (the others take their prompt chunks after it, in admission
+// order). A copy moves those positions' keys and values; prefilling them
+// would run the model over each. It runs at the start of a step, when
+// every sequence's fed matches its cache. A failed copy leaves q as it
+// was: it prefills the prefix itself.
+func (c *promptCache) share(q *sequence, running []*sequence, free []int32) {
+	if c.copier == nil || len(q.prompt) < 2 {
+		return
+	}
+	head := q.prompt[:len(q.prompt)-1]
+	src, best := int32(-1), q.pos
+	consider := func(slot int32, held []int32) {
+		n := commonPrefix(held, head)
+		// A prefix of at least minReuse positions is copied every
+		// minReuse positions while it grows (a job prefilling the same
+		// prompt), and once more when complete, whatever that adds.
+		complete := len(held) > n || n == len(head)
+		if n > best && n >= minReuse && (n-q.pos >= minReuse || complete) {
+			src, best = slot, n
+		}
+	}
+	for _, r := range running {
+		if r != q && r.slot >= 0 {
+			consider(r.slot, r.fed)
+		}
+	}
+	for _, slot := range free {
+		consider(slot, c.held[slot])
+	}
+	if src < 0 || c.copier.CopySeq(q.slot, src, best) != nil {
+		return
+	}
+	q.fed = append(q.fed[:0], q.prompt[:best]...)
+	q.cachedPrompt += best - q.pos
+	q.pos = best
 }
 
 // claim readies slot for a job that keeps its first reuse positions.

@@ -113,3 +113,46 @@ func runTurn(g *engine.Generator, req *engine.Request, cancel int) jobOutput {
 	}
 	return o
 }
+
+// TestPromptCacheSharesAcrossSlots: four jobs that arrive together with
+// the same 40-token prefix prefill it once. The first job computes it;
+// the others copy it from the first one's slot as it grows (a copy for
+// every minReuse new positions, and the rest once the first job's prompt
+// leaves the prefix), and each job's tokens are those it gets alone
+// without any cache.
+func TestPromptCacheSharesAcrossSlots(t *testing.T) {
+	cases := storiesGolden(t)
+	prefix := slices.Concat(cases[0].PromptTokens, cases[0].GeneratedTokens[:35])
+	for _, model := range []string{"stories260K.gguf", "tiny-llama-gqa-q8_0-pure.gguf"} {
+		t.Run(model, func(t *testing.T) {
+			fresh, _ := newSchedGenerator(t, model, 1, engine.SchedOptions{NoPromptCache: true})
+			g, rec := newSchedGenerator(t, model, 4, engine.SchedOptions{PrefillChunk: 3, IdlePrefill: 8})
+			var jobs []schedJob
+			for i := 1; i <= 4; i++ {
+				jobs = append(jobs, schedJob{req: engine.Request{Tokens: slices.Concat(prefix, cases[i].PromptTokens[1:]), MaxTokens: 8, IgnoreEOS: true}})
+			}
+			got := runJobs(g, jobs)
+			prompts, shared := 0, 0
+			for i, o := range got {
+				want := runTurn(fresh, &jobs[i].req, 0)
+				if o.err != nil || want.err != nil || !slices.Equal(o.ids, want.ids) || o.result.Text != want.result.Text {
+					t.Fatalf("job %d: %v %q (%v)\nalone: %v %q (%v)", i, o.ids, o.result.Text, o.err, want.ids, want.result.Text, want.err)
+				}
+				prompts += len(jobs[i].req.Tokens)
+				shared += o.result.PromptCached
+				t.Logf("job %d: %d of %d prompt tokens from another slot", i, o.result.PromptCached, len(jobs[i].req.Tokens))
+			}
+			// Every prompt token the steps carried was either prefilled or
+			// came from a copy: the recorder saw the first kind only.
+			fed := 0
+			for _, b := range rec.recorded() {
+				fed += len(b.seq)
+			}
+			// A later job may prefill one step's budget (IdlePrefill, 8)
+			// of the prefix itself before the first job's prompt leaves it.
+			if decoded := 4 * 7; fed != prompts-shared+decoded || shared < 3*(len(prefix)-8) {
+				t.Fatalf("steps carried %d tokens: %d prompt tokens, %d of them shared, %d decoded", fed, prompts, shared, decoded)
+			}
+		})
+	}
+}

@@ -64,40 +64,75 @@ func BenchmarkBatchedDecode(b *testing.B) {
 
 // BenchmarkPromptCache is the time to first token of jobs whose prompts
 // share their first 480 tokens (a system prompt) and differ in the last 32,
-// one after another on one slot, with the prompt cache and without:
-// ttft-ms each, and x-nocache, the ratio of the two, in the cache=true
-// case (rounds interleaved, as in BenchmarkBatchedDecode). Same models.
+// with the prompt cache and without, in rounds that alternate the two:
+//   - one-slot: one job after another on one slot (the slot keeps the
+//     prefix): ttft-ms, nocache-ttft-ms and their ratio x-nocache;
+//   - four-slots: four jobs at once on four slots (the first prefills the
+//     prefix, the others copy it): the time until the last of the four
+//     has its first token, and the same ratio. Each round has a prefix of
+//     its own, so that nothing is left from the round before.
+//
+// Same models as BenchmarkBatchedDecode.
 func BenchmarkPromptCache(b *testing.B) {
 	path, _ := benchModel(b)
 	const shared, own = 480, 32
-	on, _ := benchGenerator(b, path, 1, shared+own+8, engine.SchedOptions{})
-	off, vocab := benchGenerator(b, path, 1, shared+own+8, engine.SchedOptions{NoPromptCache: true})
-	system := make([]int32, shared)
-	for i := range system {
-		system[i] = int32((i*104729 + 13) % vocab)
-	}
-	job := 0
-	ttft := func(g *engine.Generator) time.Duration {
+	job, round := 0, 0
+	prompt := func(vocab int) []int32 {
 		job++
-		toks := slices.Clone(system)
+		toks := make([]int32, 0, shared+own)
+		for i := range shared {
+			toks = append(toks, int32((i*104729+round*31337+13)%vocab))
+		}
 		for i := range own {
 			toks = append(toks, int32((job*7919+i*31+7)%vocab))
 		}
-		res, err := g.Generate(context.Background(), &engine.Request{Tokens: toks, MaxTokens: 1}, func(engine.Token) error { return nil })
-		if err != nil {
-			b.Fatal(err)
+		return toks
+	}
+	// lastFirstToken starts n jobs at once and returns when the last of
+	// them had its first token, measured from the start.
+	lastFirstToken := func(g *engine.Generator, n, vocab int) time.Duration {
+		start := time.Now()
+		var mu sync.Mutex
+		var last time.Duration
+		var wg sync.WaitGroup
+		for range n {
+			toks := prompt(vocab)
+			wg.Go(func() {
+				_, err := g.Generate(context.Background(), &engine.Request{Tokens: toks, MaxTokens: 1}, func(engine.Token) error {
+					mu.Lock()
+					last = max(last, time.Since(start))
+					mu.Unlock()
+					return nil
+				})
+				if err != nil {
+					b.Error(err)
+				}
+			})
 		}
-		return res.Prefill
+		wg.Wait()
+		return last
 	}
-	ttft(on) // the first job fills the cache
-	var withCache, without time.Duration
-	for i := 0; i < b.N; i++ {
-		withCache += ttft(on)
-		without += ttft(off)
+	for _, slots := range []int{1, 4} {
+		name := map[int]string{1: "one-slot", 4: "four-slots"}[slots]
+		b.Run(name, func(b *testing.B) {
+			on, _ := benchGenerator(b, path, slots, shared+own+8, engine.SchedOptions{})
+			off, vocab := benchGenerator(b, path, slots, shared+own+8, engine.SchedOptions{NoPromptCache: true})
+			if slots == 1 {
+				lastFirstToken(on, 1, vocab) // the first job fills the slot's cache
+			}
+			var withCache, without time.Duration
+			for i := 0; i < b.N; i++ {
+				if slots > 1 {
+					round++
+				}
+				withCache += lastFirstToken(on, slots, vocab)
+				without += lastFirstToken(off, slots, vocab)
+			}
+			b.ReportMetric(ms(withCache)/float64(b.N), "ttft-ms")
+			b.ReportMetric(ms(without)/float64(b.N), "nocache-ttft-ms")
+			b.ReportMetric(float64(without)/float64(withCache), "x-nocache")
+		})
 	}
-	b.ReportMetric(ms(withCache)/float64(b.N), "ttft-ms")
-	b.ReportMetric(ms(without)/float64(b.N), "nocache-ttft-ms")
-	b.ReportMetric(float64(without)/float64(withCache), "x-nocache")
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -299,6 +299,11 @@ func (s *scheduler) build() int {
 		b.Logits = append(b.Logits, logits)
 	}
 	s.rows = s.rows[:0]
+	for _, q := range s.running {
+		if !q.decoding() && q.pos < len(q.prompt) {
+			s.cache.share(q, s.running, s.free)
+		}
+	}
 	seqs := 0
 	for _, q := range s.running {
 		if q.decoding() {

@@ -44,9 +44,14 @@ func (r *recorder) Forward(ctx context.Context, b *engine.Batch, logits []float3
 	return r.Backend.Forward(ctx, b, logits)
 }
 
-// TruncateSeq passes the backend's prompt-cache capability through.
+// TruncateSeq and CopySeq pass the backend's prompt-cache capabilities
+// through.
 func (r *recorder) TruncateSeq(seq int32, n int) error {
 	return r.Backend.(engine.SeqTruncater).TruncateSeq(seq, n)
+}
+
+func (r *recorder) CopySeq(dst, src int32, n int) error {
+	return r.Backend.(engine.SeqCopier).CopySeq(dst, src, n)
 }
 
 func (r *recorder) recorded() []recordedBatch {

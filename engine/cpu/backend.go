@@ -227,6 +227,25 @@ func (b *Backend) TruncateSeq(seq int32, n int) error {
 	return nil
 }
 
+// CopySeq implements engine.SeqCopier: dst's cache becomes the first n
+// positions of src's (the prompt cache shares a prefix another slot
+// computed).
+func (b *Backend) CopySeq(dst, src int32, n int) error {
+	for _, s := range []int32{dst, src} {
+		if s < 0 || int(s) >= b.opts.MaxSeqs {
+			return fmt.Errorf("cpu: sequence %d: %w", s, engine.ErrBadSeq)
+		}
+	}
+	if n < 0 || n > b.kv.lens[src] {
+		return fmt.Errorf("cpu: copying %d positions of sequence %d, which holds %d", n, src, b.kv.lens[src])
+	}
+	if dst != src {
+		b.kv.copySeq(int(dst), int(src), n)
+	}
+	b.kv.lens[dst] = n
+	return nil
+}
+
 // SeqLen is the number of positions cached for seq.
 func (b *Backend) SeqLen(seq int32) int { return b.kv.lens[seq] }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/orcd/orcd/engine"
+	"github.com/orcd/orcd/gguf"
 )
 
 // TestBatchMixesSequences checks that one batch holding two sequences'
@@ -151,4 +152,29 @@ func rope(x []float32, pos int, freqs []float64, neox bool) {
 	cs := make([]float32, 2*len(freqs))
 	ropeAngles(cs, pos, freqs)
 	ropeRotate(x, cs, neox)
+}
+
+// TestCopySeq: a sequence continued from a copied prefix gives the logits
+// of the original continued the same way, bit for bit, in F32 and F16
+// caches; copying more than the source holds is refused.
+func TestCopySeq(t *testing.T) {
+	a := []int32{1, 403, 407, 261, 378, 306, 488}
+	for _, kv := range []gguf.Type{gguf.TypeF32, gguf.TypeF16} {
+		b := openBackend(t, "tiny-llama-gqa-q4_k_m.gguf", Options{Threads: 2, MaxSeqs: 3, KVType: kv})
+		feed(t, b, 0, 0, a)
+		want := feed(t, b, 0, len(a), []int32{43, 22})
+		feed(t, b, 2, 0, []int32{9, 300, 301}) // stale content the copy must replace
+		if err := b.CopySeq(2, 0, len(a)); err != nil || b.SeqLen(2) != len(a) {
+			t.Fatalf("%v: CopySeq: %v, length %d", kv, err, b.SeqLen(2))
+		}
+		got := feed(t, b, 2, len(a), []int32{43, 22})
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%v: logit %d after the copy %v, original %v", kv, i, got[i], want[i])
+			}
+		}
+		if err := b.CopySeq(1, 0, len(a)+3); err == nil {
+			t.Fatalf("%v: copying %d of %d positions: no error", kv, len(a)+3, len(a)+2)
+		}
+	}
 }

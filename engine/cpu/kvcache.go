@@ -74,6 +74,24 @@ func (c *KVCache) headRows16(l, seq, h, n int) (k, v []uint16) {
 	return c.k16[l][o:end], c.v16[l][o:end]
 }
 
+// copySeq makes dst's cache the first n positions of src's: per layer
+// and KV head, one contiguous run of n rows.
+func (c *KVCache) copySeq(dst, src, n int) {
+	for l := range max(len(c.k), len(c.k16)) {
+		for h := range c.nKV {
+			d, s := c.offset(dst, h, 0), c.offset(src, h, 0)
+			if c.f16() {
+				copy(c.k16[l][d:d+n*c.hd], c.k16[l][s:s+n*c.hd])
+				copy(c.v16[l][d:d+n*c.hd], c.v16[l][s:s+n*c.hd])
+				continue
+			}
+			copy(c.k[l][d:d+n*c.hd], c.k[l][s:s+n*c.hd])
+			copy(c.v[l][d:d+n*c.hd], c.v[l][s:s+n*c.hd])
+		}
+	}
+	c.lens[dst] = n
+}
+
 // f16 reports whether the cache holds halves.
 func (c *KVCache) f16() bool { return c.k16 != nil }
 
