@@ -41,7 +41,9 @@
 // A slot keeps its cache when its job ends (the prompt cache, on a
 // backend that is a SeqTruncater, unless SchedOptions.NoPromptCache): a
 // new job takes the free slot whose cache shares the longest prefix with
-// its prompt and prefills only the rest (Result.PromptCached).
+// its prompt and prefills only the rest (Result.PromptCached); a job still
+// prefilling copies the longest prefix another slot holds (a SeqCopier),
+// so that jobs arriving together with one system prompt prefill it once.
 // The token's bytes go through a text stream that holds back split UTF-8
 // characters and any tail that could begin a stop string, and the token
 // is queued to the job's own goroutine, which calls emit: a slow caller
