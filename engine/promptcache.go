@@ -78,10 +78,11 @@ func (c *promptCache) leastToLose(a, b int32) bool {
 // when that is more than q has (see consider for when): jobs that
 // arrive together with the same system prompt prefill it once, the first
 // of them (the others take their prompt chunks after it, in admission
-// order). A copy moves those positions' keys and values; prefilling them
-// would run the model over each. It runs at the start of a step, when
-// every sequence's fed matches its cache. A failed copy leaves q as it
-// was: it prefills the prefix itself.
+// order, and share when the step's budget reaches them). A copy moves
+// those positions' keys and values; prefilling them would run the model
+// over each. It runs at the start of a step, when every sequence's fed
+// matches its cache. A failed copy leaves q as it was: it prefills the
+// prefix itself.
 func (c *promptCache) share(q *sequence, running []*sequence, free []int32) {
 	if c.copier == nil || len(q.prompt) < 2 {
 		return

@@ -299,9 +299,24 @@ func (s *scheduler) build() int {
 		b.Logits = append(b.Logits, logits)
 	}
 	s.rows = s.rows[:0]
+	budget := s.opts.IdlePrefill
 	for _, q := range s.running {
+		if q.decoding() {
+			budget = s.opts.PrefillChunk
+			break
+		}
+	}
+	// Jobs this step's prompt budget reaches take what other slots hold
+	// first, while every fed still matches its cache; a job further back
+	// shares when its turn comes, from a source then likely complete.
+	left := budget
+	for _, q := range s.running {
+		if left <= 0 {
+			break
+		}
 		if !q.decoding() && q.pos < len(q.prompt) {
 			s.cache.share(q, s.running, s.free)
+			left -= len(q.prompt) - q.pos
 		}
 	}
 	seqs := 0
@@ -312,10 +327,6 @@ func (s *scheduler) build() int {
 			q.pos++
 			s.rows = append(s.rows, q)
 		}
-	}
-	budget := s.opts.PrefillChunk
-	if len(s.rows) == 0 {
-		budget = s.opts.IdlePrefill
 	}
 	for _, q := range s.running {
 		if q.decoding() || budget == 0 {
