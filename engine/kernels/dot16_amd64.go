@@ -110,76 +110,41 @@ func addRows16(s *dotSet) {
 		_ = a.Off[blk0+8*nb-1]
 		gemmQ8_0x16x8VNNI(&w[0], &a.Qs[blk0*32], &a.D[blk0], &a.Off[blk0], nb, nb*32, nb*4, &out[0], 4*ostride)
 	}
-	s.q4_Kx16x1 = func(w []byte, a *Q8, blk0, nb int, out []float32) {
+	s.q4_Kx16x1 = k16One(gemmQ4_Kx16x1VNNI, 2*q4KPackedBlock, 4)
+	s.q4_Kx16x2 = k16Tokens(gemmQ4_Kx16x2VNNI, 2, 2*q4KPackedBlock, 4)
+	s.q4_Kx16x4 = k16Tokens(gemmQ4_Kx16x4VNNI, 4, 2*q4KPackedBlock, 4)
+	s.q4_Kx16x8 = k16Tokens(gemmQ4_Kx16x8VNNI, 8, 2*q4KPackedBlock, 4)
+	s.q5_Kx16x1 = k16One(gemmQ5_Kx16x1VNNI, 2*q5KPackedBlock, 4)
+	s.q5_Kx16x2 = k16Tokens(gemmQ5_Kx16x2VNNI, 2, 2*q5KPackedBlock, 4)
+	s.q5_Kx16x4 = k16Tokens(gemmQ5_Kx16x4VNNI, 4, 2*q5KPackedBlock, 4)
+	s.q5_Kx16x8 = k16Tokens(gemmQ5_Kx16x8VNNI, 8, 2*q5KPackedBlock, 4)
+	s.q6_Kx16x1 = k16One(gemmQ6_Kx16x1VNNI, 16*q6KBlock, 16)
+	s.q6_Kx16x2 = k16Tokens(gemmQ6_Kx16x2VNNI, 2, 16*q6KBlock, 16)
+	s.q6_Kx16x4 = k16Tokens(gemmQ6_Kx16x4VNNI, 4, 16*q6KBlock, 16)
+	s.q6_Kx16x8 = k16Tokens(gemmQ6_Kx16x8VNNI, 8, 16*q6KBlock, 16)
+}
+
+// kGemm16 is the signature of the sixteen-row K-quant kernels.
+type kGemm16 func(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
+
+// k16One and k16Tokens bind a sixteen-row K-quant kernel of one token or
+// t tokens: blockBytes is one packed block of sixteen rows, offs the
+// activation offsets (Q8.Off) a block. Their bounds checks keep the
+// assembly inside w, a and out.
+func k16One(k kGemm16, blockBytes, offs int) func(w []byte, a *Q8, blk0, nb int, out []float32) {
+	return func(w []byte, a *Q8, blk0, nb int, out []float32) {
 		_ = out[15]
-		_ = w[nb*2*q4KPackedBlock-1]
-		_ = a.Off[(blk0+nb)*4-1]
-		gemmQ4_Kx16x1VNNI(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*4], nb, 0, 0, 0, &out[0], 0)
+		_ = w[nb*blockBytes-1]
+		_ = a.Off[(blk0+nb)*offs-1]
+		k(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*offs], nb, 0, 0, 0, &out[0], 0)
 	}
-	s.q4_Kx16x2 = func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
-		_ = out[1*ostride+15]
-		_ = w[nb*2*q4KPackedBlock-1]
-		_ = a.Off[(blk0+2*nb)*4-1]
-		gemmQ4_Kx16x2VNNI(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*4], nb, nb*QK_K, nb*4, nb*16, &out[0], 4*ostride)
-	}
-	s.q4_Kx16x4 = func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
-		_ = out[3*ostride+15]
-		_ = w[nb*2*q4KPackedBlock-1]
-		_ = a.Off[(blk0+4*nb)*4-1]
-		gemmQ4_Kx16x4VNNI(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*4], nb, nb*QK_K, nb*4, nb*16, &out[0], 4*ostride)
-	}
-	s.q4_Kx16x8 = func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
-		_ = out[7*ostride+15]
-		_ = w[nb*2*q4KPackedBlock-1]
-		_ = a.Off[(blk0+8*nb)*4-1]
-		gemmQ4_Kx16x8VNNI(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*4], nb, nb*QK_K, nb*4, nb*16, &out[0], 4*ostride)
-	}
-	s.q5_Kx16x1 = func(w []byte, a *Q8, blk0, nb int, out []float32) {
-		_ = out[15]
-		_ = w[nb*2*q5KPackedBlock-1]
-		_ = a.Off[(blk0+nb)*4-1]
-		gemmQ5_Kx16x1VNNI(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*4], nb, 0, 0, 0, &out[0], 0)
-	}
-	s.q5_Kx16x2 = func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
-		_ = out[1*ostride+15]
-		_ = w[nb*2*q5KPackedBlock-1]
-		_ = a.Off[(blk0+2*nb)*4-1]
-		gemmQ5_Kx16x2VNNI(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*4], nb, nb*QK_K, nb*4, nb*16, &out[0], 4*ostride)
-	}
-	s.q5_Kx16x4 = func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
-		_ = out[3*ostride+15]
-		_ = w[nb*2*q5KPackedBlock-1]
-		_ = a.Off[(blk0+4*nb)*4-1]
-		gemmQ5_Kx16x4VNNI(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*4], nb, nb*QK_K, nb*4, nb*16, &out[0], 4*ostride)
-	}
-	s.q5_Kx16x8 = func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
-		_ = out[7*ostride+15]
-		_ = w[nb*2*q5KPackedBlock-1]
-		_ = a.Off[(blk0+8*nb)*4-1]
-		gemmQ5_Kx16x8VNNI(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*4], nb, nb*QK_K, nb*4, nb*16, &out[0], 4*ostride)
-	}
-	s.q6_Kx16x1 = func(w []byte, a *Q8, blk0, nb int, out []float32) {
-		_ = out[15]
-		_ = w[nb*16*q6KBlock-1]
-		_ = a.Off[(blk0+nb)*16-1]
-		gemmQ6_Kx16x1VNNI(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*16], nb, 0, 0, 0, &out[0], 0)
-	}
-	s.q6_Kx16x2 = func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
-		_ = out[1*ostride+15]
-		_ = w[nb*16*q6KBlock-1]
-		_ = a.Off[(blk0+2*nb)*16-1]
-		gemmQ6_Kx16x2VNNI(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*16], nb, nb*QK_K, nb*4, nb*64, &out[0], 4*ostride)
-	}
-	s.q6_Kx16x4 = func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
-		_ = out[3*ostride+15]
-		_ = w[nb*16*q6KBlock-1]
-		_ = a.Off[(blk0+4*nb)*16-1]
-		gemmQ6_Kx16x4VNNI(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*16], nb, nb*QK_K, nb*4, nb*64, &out[0], 4*ostride)
-	}
-	s.q6_Kx16x8 = func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
-		_ = out[7*ostride+15]
-		_ = w[nb*16*q6KBlock-1]
-		_ = a.Off[(blk0+8*nb)*16-1]
-		gemmQ6_Kx16x8VNNI(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*16], nb, nb*QK_K, nb*4, nb*64, &out[0], 4*ostride)
+}
+
+func k16Tokens(k kGemm16, t, blockBytes, offs int) func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
+	return func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
+		_ = out[(t-1)*ostride+15]
+		_ = w[nb*blockBytes-1]
+		_ = a.Off[(blk0+t*nb)*offs-1]
+		k(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*offs], nb, nb*QK_K, nb*4, nb*offs*4, &out[0], 4*ostride)
 	}
 }

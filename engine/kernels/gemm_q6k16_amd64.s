@@ -74,18 +74,7 @@
 // of the eight-token kernel come from second bases R14 (quants) and AX
 // (offsets, then scales).
 #define PROLOGUE16 \
-	MOVQ w+0(FP), SI; \
-	MOVQ qs+8(FP), DI; \
-	MOVQ d+16(FP), DX; \
-	MOVQ off+24(FP), BX; \
-	MOVQ nb+32(FP), CX; \
-	MOVQ qstride+40(FP), R8; \
-	MOVQ dstride+48(FP), R10; \
-	MOVQ offstride+56(FP), R13; \
-	LEAQ (R8)(R8*2), R9; \
-	LEAQ (R10)(R10*2), R11; \
-	LEAQ (R13)(R13*2), R15; \
-	XORQ R12, R12; \
+	ARGS_K16; \
 	MASKS_Q6_16
 
 #define NEXT16 \

@@ -27,3 +27,22 @@
 	VMOVUPS Z29, (AX)(s*1); \
 	VMOVUPS Z30, (AX)(s*2); \
 	VMOVUPS Z31, (AX)(s3*1)
+
+// ARGS_K16 loads the arguments of the sixteen-row K-quant kernels (Q4_K,
+// Q5_K, Q6_K): w in SI, token 0's quants, scales and offsets in DI, DX,
+// BX, nb in CX; the tokens' strides in R8 (quants), R10 (scales) and R13
+// (offsets), three times those in R9, R11 and R15; R12 zero (token 0's
+// index).
+#define ARGS_K16 \
+	MOVQ w+0(FP), SI; \
+	MOVQ qs+8(FP), DI; \
+	MOVQ d+16(FP), DX; \
+	MOVQ off+24(FP), BX; \
+	MOVQ nb+32(FP), CX; \
+	MOVQ qstride+40(FP), R8; \
+	MOVQ dstride+48(FP), R10; \
+	MOVQ offstride+56(FP), R13; \
+	LEAQ (R8)(R8*2), R9; \
+	LEAQ (R10)(R10*2), R11; \
+	LEAQ (R13)(R13*2), R15; \
+	XORQ R12, R12
