@@ -107,9 +107,11 @@ func newSchedBackend(t testing.TB, model string, slots int) (engine.Backend, *gg
 
 // schedJob is one request of a test mix; it starts once the job before it
 // has emitted `after` tokens (or has ended), so jobs join a running batch.
+// A job with cancel > 0 cancels its context once it has that many tokens.
 type schedJob struct {
-	req   engine.Request
-	after int
+	req    engine.Request
+	after  int
+	cancel int
 }
 
 type jobOutput struct {
@@ -126,14 +128,14 @@ func mixedJobs(t *testing.T) []schedJob {
 	warm := engine.SamplingParams{Temperature: 0.9, TopK: 40, TopP: 0.95, Seed: 7}
 	pen := engine.SamplingParams{Temperature: 0.7, RepeatPenalty: 1.3, Seed: 99}
 	jobs := []schedJob{
-		{engine.Request{Tokens: cases[0].PromptTokens, MaxTokens: 40, IgnoreEOS: true}, 0},
-		{engine.Request{Tokens: cases[1].PromptTokens, MaxTokens: 25, IgnoreEOS: true}, 3},
-		{engine.Request{Tokens: long, MaxTokens: 30, IgnoreEOS: true}, 1},
-		{engine.Request{Tokens: cases[2].PromptTokens, MaxTokens: 12, Sampling: warm, IgnoreEOS: true}, 5},
-		{engine.Request{Tokens: cases[3].PromptTokens, MaxTokens: 45, IgnoreEOS: true}, 2},
-		{engine.Request{Tokens: cases[4].PromptTokens, MaxTokens: 20, Sampling: pen, IgnoreEOS: true}, 0},
-		{engine.Request{Tokens: slices.Concat(cases[4].PromptTokens, cases[2].PromptTokens[1:]), MaxTokens: 33, Stop: []string{"."}}, 4},
-		{engine.Request{Tokens: cases[1].PromptTokens[:3], MaxTokens: 18, Sampling: warm, IgnoreEOS: true}, 1},
+		{engine.Request{Tokens: cases[0].PromptTokens, MaxTokens: 40, IgnoreEOS: true}, 0, 0},
+		{engine.Request{Tokens: cases[1].PromptTokens, MaxTokens: 25, IgnoreEOS: true}, 3, 0},
+		{engine.Request{Tokens: long, MaxTokens: 30, IgnoreEOS: true}, 1, 0},
+		{engine.Request{Tokens: cases[2].PromptTokens, MaxTokens: 12, Sampling: warm, IgnoreEOS: true}, 5, 0},
+		{engine.Request{Tokens: cases[3].PromptTokens, MaxTokens: 45, IgnoreEOS: true}, 2, 0},
+		{engine.Request{Tokens: cases[4].PromptTokens, MaxTokens: 20, Sampling: pen, IgnoreEOS: true}, 0, 0},
+		{engine.Request{Tokens: slices.Concat(cases[4].PromptTokens, cases[2].PromptTokens[1:]), MaxTokens: 33, Stop: []string{"."}}, 4, 0},
+		{engine.Request{Tokens: cases[1].PromptTokens[:3], MaxTokens: 18, Sampling: warm, IgnoreEOS: true}, 1, 0},
 	}
 	return jobs
 }
@@ -161,9 +163,14 @@ func runJobs(g *engine.Generator, jobs []schedJob) []jobOutput {
 					start(i + 1)
 				}
 				o := &out[i]
-				o.result, o.err = g.Generate(context.Background(), &jobs[i].req, func(tk engine.Token) error {
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				o.result, o.err = g.Generate(ctx, &jobs[i].req, func(tk engine.Token) error {
 					if o.ids = append(o.ids, tk.ID); len(o.ids) >= next {
 						start(i + 1)
+					}
+					if len(o.ids) == jobs[i].cancel {
+						cancel()
 					}
 					return nil
 				})
@@ -233,16 +240,17 @@ func TestBatchedMatchesAlone(t *testing.T) {
 }
 
 // TestBatchedMatchesAloneKernels reruns TestBatchedMatchesAlone (and
-// TestPromptCacheMatchesFresh, exact for the same reason) with the
-// quantized kernels (test binaries default to the float reference), in a
-// child process since the choice is made at start-up. The Q4_0 fixture
+// TestPromptCacheMatchesFresh and TestPromptCacheRandomMix, exact for the
+// same reason) with the quantized kernels (test binaries default to the
+// float reference), in a child process since the choice is made at
+// start-up. The Q4_0 fixture
 // takes the four-token kernels, the Q4_K_M one the Q4_K/Q6_K tiles.
 func TestBatchedMatchesAloneKernels(t *testing.T) {
 	if os.Getenv("ORCD_MATMUL") == "kernels" {
 		t.Log("this process already runs the kernels: TestBatchedMatchesAlone covers them")
 		return
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^(TestBatchedMatchesAlone|TestPromptCacheMatchesFresh)$", "-test.count=1", "-test.v")
+	cmd := exec.Command(os.Args[0], "-test.run=^(TestBatchedMatchesAlone|TestPromptCacheMatchesFresh|TestPromptCacheRandomMix)$", "-test.count=1", "-test.v")
 	cmd.Env = append(os.Environ(), "ORCD_MATMUL=kernels")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
