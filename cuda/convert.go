@@ -1,7 +1,9 @@
 package cuda
 
 import (
+	"errors"
 	"fmt"
+	"math"
 
 	"github.com/orcd/orcd/gguf"
 )
@@ -26,6 +28,10 @@ func uploadSize(t *gguf.TensorInfo) uint64 {
 	}
 	return 2 * t.Elements()
 }
+
+// ErrF16Range: a tensor converted to F16 for upload holds a finite value
+// beyond F16's range. The CPU backend (--engine cpu) runs such a file.
+var ErrF16Range = errors.New("value out of F16 range")
 
 // convertChunk is the values dequantized at a time: the float32 scratch
 // stays at 4 MiB whatever the tensor.
@@ -57,6 +63,10 @@ func asDeviceType(t *gguf.TensorInfo) ([]byte, gguf.Type, error) {
 		}
 		for i, x := range f[:m] {
 			h := gguf.F32ToF16(x)
+			if h&0x7fff == 0x7c00 && !math.IsInf(float64(x), 0) {
+				return nil, 0, fmt.Errorf("cuda: tensor %q: value %d (%g) is beyond F16's range (65504), which the GPU would hold as infinity: %w",
+					t.Name, v+uint64(i), x, ErrF16Range)
+			}
 			out[2*(v+uint64(i))], out[2*(v+uint64(i))+1] = byte(h), byte(h>>8)
 		}
 	}

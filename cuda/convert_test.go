@@ -2,6 +2,9 @@ package cuda
 
 import (
 	"encoding/binary"
+	"errors"
+	"math"
+	"strings"
 	"math/rand/v2"
 	"testing"
 
@@ -49,5 +52,27 @@ func TestAsDeviceType(t *testing.T) {
 	bad := &gguf.TensorInfo{Name: "scalar", Type: gguf.TypeBF16, Data: make([]byte, 2)}
 	if _, _, err := asDeviceType(bad); err == nil {
 		t.Fatal("a tensor without dimensions was converted")
+	}
+}
+
+// TestAsDeviceTypeRange: a BF16 value F16 cannot hold fails the
+// conversion, naming the tensor and the value; infinities, tiny values
+// and BF16's largest below 65504 (65280) pass.
+func TestAsDeviceTypeRange(t *testing.T) {
+	for _, c := range []struct {
+		x  float32
+		ok bool
+	}{{65280, true}, {-65280, true}, {float32(math.Inf(1)), true}, {1e-9, true}, {70000, false}, {-3e38, false}} {
+		x := make([]float32, 64)
+		x[37] = c.x
+		data, err := gguf.Quantize(gguf.TypeBF16, x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ti := &gguf.TensorInfo{Name: "blk.0.ffn_down.weight", Type: gguf.TypeBF16, Dims: []uint64{64, 1}, Data: data, Size: uint64(len(data))}
+		_, _, err = asDeviceType(ti)
+		if c.ok != (err == nil) || (err != nil && (!errors.Is(err, ErrF16Range) || !strings.Contains(err.Error(), "blk.0.ffn_down.weight") || !strings.Contains(err.Error(), "value 37"))) {
+			t.Fatalf("%g: %v", c.x, err)
+		}
 	}
 }
