@@ -4,8 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
-	"strings"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/orcd/orcd/gguf"
