@@ -24,7 +24,8 @@ test:
 
 # The CUDA backend's kernels and forward pass on the CPU emulator
 # (cuda/emu: the same .cu sources built by g++, no GPU or CUDA toolkit):
-# the emulator's self-test, every kernel against its CPU reference, each
+# the emulator's self-test, every kernel against its CPU reference (with
+# the threads run in order, then shuffled, so that a race shows), each
 # benchmark once at a small size (that its code runs; timings mean nothing
 # there), then all of the backend's Go tests (goldens, batched prefill, CPU
 # agreement, sequences, batched = alone) on stories260K (F32: the float
@@ -43,6 +44,9 @@ cuda-emu-test:
 	$(MAKE) -C cuda -j2 emu BUILD=$(EMU_BUILD)
 	$(EMU_BUILD)/emu/selftest
 	$(EMU_BUILD)/emu/kernel_check checks
+	ORCD_EMU_ORDER=shuffle $(EMU_BUILD)/emu/kernel_check checks > $(EMU_BUILD)/checks-shuffle.log 2>&1 || \
+		{ cat $(EMU_BUILD)/checks-shuffle.log; exit 1; }
+	@tail -1 $(EMU_BUILD)/checks-shuffle.log | sed 's/^/shuffled order: /'
 	$(EMU_BUILD)/emu/kernel_check smoke
 	$(GO) test -c -o $(EMU_BUILD)/cuda.test ./cuda
 	cd cuda && $(EMU_ENV) sh -c '\

@@ -28,7 +28,11 @@
 #define __forceinline__ inline
 #define __launch_bounds__(...)
 #define __align__(n) alignas(n)
-#define __shared__ static
+// Static shared memory lives in its own section, which the emulator fills
+// with 0xff bytes before every block, as dynamic shared memory: on a GPU
+// it starts as garbage, and a value left by the block before must not
+// hide a read of an unwritten slot.
+#define __shared__ static __attribute__((section("emu_shared")))
 // LAUNCH((grid, block, smem, stream), kernel)(args...) is the emulator's
 // spelling of kernel<<<grid, block, smem, stream>>>(args...); quant.cuh
 // gives the nvcc one.
@@ -101,6 +105,9 @@ namespace emu {
 void set_smem_limit(const void *kernel, int bytes);
 bool smem_allowed(const void *kernel, size_t bytes);
 void launch_failed(cudaError_t e);
+// set_order changes the order threads and blocks run in (ORCD_EMU_ORDER:
+// "forward", "reverse" or "shuffle"); false for another name.
+bool set_order(const char *name);
 } // namespace emu
 template <class F> cudaError_t cudaFuncSetAttribute(F f, cudaFuncAttribute, int v) {
 	if (v < 0 || v > 227 * 1024) return cudaErrorInvalidValue;

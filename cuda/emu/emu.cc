@@ -3,9 +3,20 @@
 // scheduler runs until each waits at a barrier or returns, then releases
 // every warp (or the block) whose live threads all wait. A wait that can
 // never be released is a kernel bug, reported with the kernel's place.
+//
+// A race (a thread reading shared or global memory another thread writes
+// without a barrier between them) shows as a wrong result in one order of
+// running the threads but maybe not in another. ORCD_EMU_ORDER picks the
+// order, for threads in each round and for blocks: forward (the default),
+// reverse, or shuffle (a fixed pseudo-random order per round, seeded by
+// ORCD_EMU_SEED). A kernel check that passes in all three has no such
+// race among the orders tried.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -51,6 +62,30 @@ namespace emu {
 namespace {
 
 enum State { RUN, WAIT_WARP, WAIT_BLOCK, DONE };
+enum Order { FORWARD, REVERSE, SHUFFLE };
+
+bool parse_order(const char *v, Order *o) {
+	if (!v || !*v || !strcmp(v, "forward")) *o = FORWARD;
+	else if (!strcmp(v, "reverse")) *o = REVERSE;
+	else if (!strcmp(v, "shuffle")) *o = SHUFFLE;
+	else return false;
+	return true;
+}
+
+Order order_from_env() {
+	Order o;
+	const char *v = getenv("ORCD_EMU_ORDER");
+	if (!parse_order(v, &o)) {
+		fprintf(stderr, "cuda emulator: ORCD_EMU_ORDER=%s: want forward, reverse or shuffle\n", v);
+		abort();
+	}
+	return o;
+}
+
+uint64_t seed_from_env() {
+	const char *v = getenv("ORCD_EMU_SEED");
+	return v ? strtoull(v, nullptr, 10) * 0x9E3779B97F4A7C15ull + 1 : 1;
+}
 
 struct Fiber {
 	ucontext_t ctx;
@@ -77,6 +112,9 @@ struct Machine {
 	std::map<void *, size_t> sizes;
 	std::mutex lim_mu; // cudaFuncSetAttribute may come from any thread
 	std::map<const void *, int> smem_limit;
+	Order order = order_from_env();
+	uint64_t rng = seed_from_env();
+	std::vector<int> perm; // this round's thread (or block) order
 };
 Machine &M() {
 	static Machine m;
@@ -141,17 +179,37 @@ void wait(State s) {
 	to_sched(*m.cur);
 }
 
+// order fills m.perm with 0..n-1 in the order ORCD_EMU_ORDER asks for.
+const std::vector<int> &order(int n) {
+	Machine &m = M();
+	m.perm.resize(n);
+	for (int i = 0; i < n; i++) m.perm[i] = m.order == REVERSE ? n - 1 - i : i;
+	if (m.order == SHUFFLE)
+		for (int i = n - 1; i > 0; i--) { // Fisher-Yates on xorshift64
+			m.rng ^= m.rng << 13, m.rng ^= m.rng >> 7, m.rng ^= m.rng << 17;
+			std::swap(m.perm[i], m.perm[m.rng % (uint64_t)(i + 1)]);
+		}
+	return m.perm;
+}
+
+// The linker's bounds of the emu_shared section (cuda_emu.h's __shared__);
+// weak: a module without static shared memory has no such section.
+extern "C" char __start_emu_shared[] __attribute__((weak, visibility("hidden")));
+extern "C" char __stop_emu_shared[] __attribute__((weak, visibility("hidden")));
+
 // run_block runs every thread of the current block to completion.
 void run_block() {
 	Machine &m = M();
 	const int n = m.nthreads;
+	if (__start_emu_shared) memset(__start_emu_shared, 0xff, __stop_emu_shared - __start_emu_shared);
+	std::fill(m.smem.begin(), m.smem.end(), (char)0xff);
 	for (int i = 0; i < n; i++) {
 		Fiber &f = m.fibers[i];
 		start_fiber(f);
 		f.st = RUN;
 	}
 	for (;;) {
-		for (int i = 0; i < n; i++) {
+		for (int i : order(n)) {
 			if (m.fibers[i].st != RUN) continue;
 			m.cur = &m.fibers[i];
 			m.cur_id = i;
@@ -201,19 +259,28 @@ void execute(const Cfg &c, const std::function<void()> &body) {
 		m.fibers.resize(n);
 		for (size_t i = old; i < (size_t)n; i++) m.fibers[i].stack.reset(new char[kStack]);
 	}
-	// Shared memory starts as garbage on a GPU; NaN bytes make a read of
-	// an unwritten float show.
+	// Shared memory starts as garbage on a GPU; NaN bytes (refilled before
+	// every block) make a read of an unwritten float show.
 	m.smem.assign(c.smem + 16, (char)0xff);
 	m.nthreads = (int)n;
 	m.body = &body;
 	blockDim = c.block;
 	gridDim = c.grid;
-	for (unsigned z = 0; z < c.grid.z; z++)
-		for (unsigned y = 0; y < c.grid.y; y++)
-			for (unsigned x = 0; x < c.grid.x; x++) {
-				blockIdx = dim3(x, y, z);
-				run_block();
-			}
+	const long nb = (long)c.grid.x * c.grid.y * c.grid.z;
+	if (m.order == FORWARD || nb > (1 << 24)) {
+		for (unsigned z = 0; z < c.grid.z; z++)
+			for (unsigned y = 0; y < c.grid.y; y++)
+				for (unsigned x = 0; x < c.grid.x; x++) {
+					blockIdx = dim3(x, y, z);
+					run_block();
+				}
+	} else {
+		const std::vector<int> blocks = order((int)nb); // run_block reuses m.perm
+		for (int b : blocks) {
+			blockIdx = dim3(b % c.grid.x, b / c.grid.x % c.grid.y, b / (c.grid.x * c.grid.y));
+			run_block();
+		}
+	}
 	m.body = nullptr;
 }
 
@@ -232,6 +299,10 @@ bool smem_allowed(const void *k, size_t bytes) {
 	return it != M().smem_limit.end() && bytes <= (size_t)it->second;
 }
 void launch_failed(cudaError_t e) { M().last = e; }
+bool set_order(const char *name) {
+	std::lock_guard<std::mutex> g(M().mu);
+	return parse_order(name, &M().order);
+}
 void sync_block() { wait(WAIT_BLOCK); }
 void sync_warp() { wait(WAIT_WARP); }
 int lane() { return M().cur_id & 31; }

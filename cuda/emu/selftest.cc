@@ -1,7 +1,8 @@
 // selftest: the emulator's own promises, each with a kernel that keeps or
 // breaks it: shuffles give what the hardware gives, a barrier that some
 // threads skip is reported (not hung), and a missing barrier shows as a
-// wrong result. Built and run by make -C cuda emu-selftest.
+// wrong result in each order of running threads (ORCD_EMU_ORDER). Built
+// and run by make -C cuda emu-selftest.
 #include <cstdio>
 #include <cstdlib>
 #include <sys/wait.h>
@@ -34,11 +35,23 @@ __global__ void k_shuffle_after_exit(int *out) {
 	out[threadIdx.x] = __shfl_xor_sync(0xffffffffu, (int)threadIdx.x, 1);
 }
 
-__global__ void k_missing_barrier(int *out) {
+// k_missing_barrier reads the slot of the thread after it (step 1) or
+// before it (step -1), where there is one, without a __syncthreads: in
+// forward order the first finds its neighbour's slot unwritten, in
+// reverse order the second does, shuffled both do.
+__global__ void k_missing_barrier(int *out, int step) {
 	__shared__ int s[64];
-	s[threadIdx.x] = (int)threadIdx.x + 1;
-	// no __syncthreads: thread 0 reads its neighbour's slot before it is written
-	out[threadIdx.x] = s[(threadIdx.x + 1) % 64];
+	const int t = (int)threadIdx.x, n = t + step;
+	s[t] = t + 1;
+	out[t] = n >= 0 && n < 64 ? s[n] : n + 1;
+}
+
+// racy says whether k_missing_barrier gave any thread a wrong value.
+static bool racy(int *d, int step) {
+	LAUNCH((1, 64, 0, nullptr), k_missing_barrier)(d, step);
+	bool wrong = false;
+	for (int t = 0; t < 64; t++) wrong |= d[t] != t + step + 1;
+	return wrong;
 }
 
 __global__ void k_block_sum(int *out) {
@@ -50,6 +63,14 @@ __global__ void k_block_sum(int *out) {
 		for (int i = 0; i < 64; i++) t += s[i];
 		out[blockIdx.x] = t + 1000 * (int)blockIdx.x;
 	}
+}
+
+// k_stale: only the first block writes the shared slot; a later block
+// reads what a GPU leaves there, garbage, not the first block's value.
+__global__ void k_stale(int *out) {
+	__shared__ int s[1];
+	if (blockIdx.x == 0) s[0] = 42;
+	out[blockIdx.x] = s[0];
 }
 
 __global__ void k_dyn_shared(int *out) {
@@ -93,8 +114,22 @@ int main() {
 	LAUNCH((3, 64, 0, nullptr), k_block_sum)(d);
 	expect(d[0] == 2016 && d[1] == 3016 && d[2] == 4016, "__syncthreads publishes shared memory, block by block");
 
-	LAUNCH((1, 64, 0, nullptr), k_missing_barrier)(d);
-	expect(d[0] != 2, "a missing __syncthreads shows as a wrong value");
+	emu::set_order("forward");
+	const bool fwd_after = racy(d, 1), fwd_before = racy(d, -1);
+	emu::set_order("reverse");
+	const bool rev_after = racy(d, 1), rev_before = racy(d, -1);
+	emu::set_order("shuffle");
+	const bool shuf_after = racy(d, 1), shuf_before = racy(d, -1);
+	expect(fwd_after && !fwd_before, "forward order: reading a later thread's slot shows");
+	expect(rev_before && !rev_after, "reverse order: reading an earlier thread's slot shows");
+	expect(shuf_after && shuf_before, "shuffled order: both show");
+	LAUNCH((3, 64, 0, nullptr), k_block_sum)(d);
+	expect(d[0] == 2016 && d[1] == 3016 && d[2] == 4016, "shuffled threads and blocks: __syncthreads still publishes");
+	expect(!emu::set_order("sideways"), "an unknown order is refused");
+	emu::set_order("forward");
+	LAUNCH((2, 1, 0, nullptr), k_stale)(d);
+	expect(d[0] == 42 && d[1] == -1, "static shared memory starts as 0xff bytes in every block");
+	emu::set_order(getenv("ORCD_EMU_ORDER"));
 
 	expect(aborts(k_divergent_barrier, d), "__syncwarp and __syncthreads in one warp: reported, not hung");
 	expect(aborts(k_shuffle_after_exit, d), "a shuffle in a warp one of whose lanes returned: reported");
