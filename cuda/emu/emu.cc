@@ -413,6 +413,9 @@ cudaError_t cudaMalloc(void **p, size_t n) {
 	if (n > (16ull << 30) - M().allocated) return cudaErrorMemoryAllocation;
 	*p = malloc(n ? n : 1);
 	if (!*p) return cudaErrorMemoryAllocation;
+	// cudaMalloc's memory holds whatever was there; malloc's large blocks
+	// come zeroed, which would hide a read of memory nothing wrote.
+	memset(*p, 0xff, n);
 	M().allocated += n;
 	M().sizes[*p] = n;
 	return cudaSuccess;
