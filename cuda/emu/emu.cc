@@ -11,6 +11,15 @@
 // reverse, or shuffle (a fixed pseudo-random order per round, seeded by
 // ORCD_EMU_SEED). A kernel check that passes in all three has no such
 // race among the orders tried.
+//
+// Streams are asynchronous, as on a GPU: launches, async copies and sets,
+// cuBLAS calls and graph launches queue on their stream and run when the
+// host synchronizes (cudaStreamSynchronize, cudaDeviceSynchronize,
+// cudaEventSynchronize, a blocking cudaMemcpy on the default stream,
+// cudaFree). So a host that reads a result before synchronizing, or
+// reuses a pinned buffer a queued copy still reads, gets the wrong data
+// here as it may there. A copy to pageable host memory is synchronous and
+// one from it takes its bytes at once, as CUDA does.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -112,6 +121,8 @@ struct Machine {
 	std::map<void *, size_t> sizes;
 	std::mutex lim_mu; // cudaFuncSetAttribute may come from any thread
 	std::map<const void *, int> smem_limit;
+	std::map<cudaStream_t, std::vector<std::function<void()>>> queued; // per stream, not yet run
+	std::map<uintptr_t, size_t> pinned;                                // cudaMallocHost blocks
 	Order order = order_from_env();
 	uint64_t rng = seed_from_env();
 	std::vector<int> perm; // this round's thread (or block) order
@@ -246,14 +257,15 @@ void run_block() {
 	}
 }
 
+bool valid(const Cfg &c) {
+	const long n = (long)c.block.x * c.block.y * c.block.z;
+	return n > 0 && n <= 1024 && c.grid.x && c.grid.y && c.grid.z && c.grid.y <= 65535 && c.grid.z <= 65535 &&
+	       c.smem <= 227 * 1024;
+}
+
 void execute(const Cfg &c, const std::function<void()> &body) {
 	Machine &m = M();
 	const long n = (long)c.block.x * c.block.y * c.block.z;
-	if (n <= 0 || n > 1024 || c.grid.x == 0 || c.grid.y == 0 || c.grid.z == 0 || c.grid.y > 65535 || c.grid.z > 65535 ||
-	    c.smem > 227 * 1024) {
-		m.last = cudaErrorInvalidConfiguration;
-		return;
-	}
 	if (m.fibers.size() < (size_t)n) {
 		const size_t old = m.fibers.size();
 		m.fibers.resize(n);
@@ -329,19 +341,44 @@ struct EmuStream {};
 struct EmuEvent {
 	std::chrono::steady_clock::time_point t;
 };
-struct EmuBlas {};
+
+struct EmuBlas {
+	cudaStream_t st = nullptr;
+};
 
 namespace emu {
-// enqueue runs op now, or records it while a stream is being captured.
-static void enqueue(std::function<void()> op) {
+// enqueue queues op on stream st, or records it while a stream is being
+// captured. The caller holds M().mu.
+static void enqueue(cudaStream_t st, std::function<void()> op) {
 	Machine &m = M();
 	if (m.capture) m.capture->ops.push_back(std::move(op));
-	else op();
+	else m.queued[st].push_back(std::move(op));
+}
+// drain runs what stream st has queued, in order. The caller holds M().mu.
+static void drain(cudaStream_t st) {
+	auto it = M().queued.find(st);
+	if (it == M().queued.end()) return;
+	std::vector<std::function<void()>> ops;
+	ops.swap(it->second);
+	for (auto &op : ops) op();
+}
+static void drain_all() {
+	for (auto &q : M().queued) drain(q.first);
+}
+static bool is_pinned(const void *p) {
+	auto &pin = M().pinned;
+	const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+	auto it = pin.upper_bound(a);
+	return it != pin.begin() && a < std::prev(it)->first + std::prev(it)->second;
 }
 void run(const Cfg &c, std::function<void()> body) {
 	std::lock_guard<std::mutex> g(M().mu);
+	if (!valid(c)) { // reported at launch, as on a GPU
+		M().last = cudaErrorInvalidConfiguration;
+		return;
+	}
 	Cfg cc = c;
-	enqueue([cc, body]() { execute(cc, body); });
+	enqueue(c.st, [cc, body]() { execute(cc, body); });
 }
 } // namespace emu
 
@@ -422,11 +459,15 @@ cudaError_t cudaMalloc(void **p, size_t n) {
 }
 cudaError_t cudaMallocHost(void **p, size_t n) {
 	*p = malloc(n ? n : 1);
-	return *p ? cudaSuccess : cudaErrorMemoryAllocation;
+	if (!*p) return cudaErrorMemoryAllocation;
+	std::lock_guard<std::mutex> g(M().mu);
+	M().pinned[reinterpret_cast<uintptr_t>(*p)] = n ? n : 1;
+	return cudaSuccess;
 }
 cudaError_t cudaFree(void *p) {
 	if (!p) return cudaSuccess;
 	std::lock_guard<std::mutex> g(M().mu);
+	emu::drain_all(); // cudaFree waits for the device
 	auto it = M().sizes.find(p);
 	if (it == M().sizes.end()) return cudaErrorInvalidValue;
 	M().allocated -= it->second;
@@ -435,25 +476,44 @@ cudaError_t cudaFree(void *p) {
 	return cudaSuccess;
 }
 cudaError_t cudaFreeHost(void *p) {
+	std::lock_guard<std::mutex> g(M().mu);
+	emu::drain_all();
+	if (!M().pinned.erase(reinterpret_cast<uintptr_t>(p))) return cudaErrorInvalidValue;
 	free(p);
 	return cudaSuccess;
 }
+// cudaMemcpy and cudaMemset run on the default stream, after its queued
+// work; they do not wait for streams made with cudaStreamNonBlocking (the
+// only kind the emulator makes), as on a GPU.
 cudaError_t cudaMemcpy(void *dst, const void *src, size_t n, cudaMemcpyKind) {
+	std::lock_guard<std::mutex> g(M().mu);
+	emu::drain(nullptr);
 	memmove(dst, src, n);
 	return cudaSuccess;
 }
-cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t n, cudaMemcpyKind, cudaStream_t) {
+cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t n, cudaMemcpyKind k, cudaStream_t st) {
 	std::lock_guard<std::mutex> g(M().mu);
-	emu::enqueue([dst, src, n]() { memmove(dst, src, n); });
+	if (!M().capture && k == cudaMemcpyDeviceToHost && !emu::is_pinned(dst)) {
+		emu::drain(st); // into pageable memory: returns once copied
+		memmove(dst, src, n);
+	} else if (!M().capture && k == cudaMemcpyHostToDevice && !emu::is_pinned(src)) {
+		// From pageable memory: staged before the call returns.
+		auto staged = std::make_shared<std::vector<char>>(static_cast<const char *>(src), static_cast<const char *>(src) + n);
+		emu::enqueue(st, [dst, staged]() { memcpy(dst, staged->data(), staged->size()); });
+	} else {
+		emu::enqueue(st, [dst, src, n]() { memmove(dst, src, n); });
+	}
 	return cudaSuccess;
 }
 cudaError_t cudaMemset(void *p, int v, size_t n) {
+	std::lock_guard<std::mutex> g(M().mu);
+	emu::drain(nullptr);
 	memset(p, v, n);
 	return cudaSuccess;
 }
-cudaError_t cudaMemsetAsync(void *p, int v, size_t n, cudaStream_t) {
+cudaError_t cudaMemsetAsync(void *p, int v, size_t n, cudaStream_t st) {
 	std::lock_guard<std::mutex> g(M().mu);
-	emu::enqueue([p, v, n]() { memset(p, v, n); });
+	emu::enqueue(st, [p, v, n]() { memset(p, v, n); });
 	return cudaSuccess;
 }
 cudaError_t cudaStreamCreateWithFlags(cudaStream_t *st, unsigned) {
@@ -461,11 +521,26 @@ cudaError_t cudaStreamCreateWithFlags(cudaStream_t *st, unsigned) {
 	return cudaSuccess;
 }
 cudaError_t cudaStreamDestroy(cudaStream_t st) {
+	std::lock_guard<std::mutex> g(M().mu);
+	emu::drain(st); // its work completes before it goes
+	M().queued.erase(st);
 	delete st;
 	return cudaSuccess;
 }
-cudaError_t cudaStreamSynchronize(cudaStream_t) { return cudaGetLastError(); }
-cudaError_t cudaDeviceSynchronize() { return cudaGetLastError(); }
+cudaError_t cudaStreamSynchronize(cudaStream_t st) {
+	{
+		std::lock_guard<std::mutex> g(M().mu);
+		emu::drain(st);
+	}
+	return cudaGetLastError();
+}
+cudaError_t cudaDeviceSynchronize() {
+	{
+		std::lock_guard<std::mutex> g(M().mu);
+		emu::drain_all();
+	}
+	return cudaGetLastError();
+}
 cudaError_t cudaGetLastError() {
 	std::lock_guard<std::mutex> g(M().mu);
 	const cudaError_t e = M().last;
@@ -499,11 +574,16 @@ cudaError_t cudaEventDestroy(cudaEvent_t e) {
 	delete e;
 	return cudaSuccess;
 }
-cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t) {
-	e->t = std::chrono::steady_clock::now();
+cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t st) {
+	std::lock_guard<std::mutex> g(M().mu);
+	emu::enqueue(st, [e]() { e->t = std::chrono::steady_clock::now(); });
 	return cudaSuccess;
 }
-cudaError_t cudaEventSynchronize(cudaEvent_t) { return cudaSuccess; }
+cudaError_t cudaEventSynchronize(cudaEvent_t) {
+	std::lock_guard<std::mutex> g(M().mu);
+	emu::drain_all();
+	return cudaSuccess;
+}
 cudaError_t cudaEventElapsedTime(float *ms, cudaEvent_t a, cudaEvent_t b) {
 	*ms = std::chrono::duration<float, std::milli>(b->t - a->t).count();
 	return cudaSuccess;
@@ -524,11 +604,9 @@ cudaError_t cudaGraphInstantiateWithFlags(cudaGraphExec_t *x, cudaGraph_t g, uns
 	*x = new EmuGraphExec{g->ops};
 	return cudaSuccess;
 }
-cudaError_t cudaGraphLaunch(cudaGraphExec_t x, cudaStream_t) {
-	for (auto &op : x->ops) {
-		std::lock_guard<std::mutex> g(M().mu);
-		op();
-	}
+cudaError_t cudaGraphLaunch(cudaGraphExec_t x, cudaStream_t st) {
+	std::lock_guard<std::mutex> g(M().mu);
+	for (auto &op : x->ops) emu::enqueue(st, op);
 	return cudaSuccess;
 }
 cudaError_t cudaGraphDestroy(cudaGraph_t g) {
@@ -549,13 +627,16 @@ cublasStatus_t cublasDestroy(cublasHandle_t h) {
 	delete h;
 	return CUBLAS_STATUS_SUCCESS;
 }
-cublasStatus_t cublasSetStream(cublasHandle_t, cudaStream_t) { return CUBLAS_STATUS_SUCCESS; }
+cublasStatus_t cublasSetStream(cublasHandle_t h, cudaStream_t st) {
+	h->st = st;
+	return CUBLAS_STATUS_SUCCESS;
+}
 
 static float ld(const void *p, cudaDataType t, long i) {
 	return t == CUDA_R_16F ? emu_h2f(static_cast<const uint16_t *>(p)[i]) : static_cast<const float *>(p)[i];
 }
 
-static cublasStatus_t gemm(cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k, float alpha, const void *A,
+static cublasStatus_t gemm(cudaStream_t st, cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k, float alpha, const void *A,
                            cudaDataType at, int lda, const void *B, cudaDataType bt, int ldb, float beta, float *C, int ldc) {
 	if (m < 0 || n < 0 || k < 0 || ldc < m) return CUBLAS_STATUS_INVALID_VALUE;
 	auto run = [=]() {
@@ -572,18 +653,18 @@ static cublasStatus_t gemm(cublasOperation_t ta, cublasOperation_t tb, int m, in
 			}
 	};
 	std::lock_guard<std::mutex> g(M().mu);
-	emu::enqueue(run);
+	emu::enqueue(st, run);
 	return CUBLAS_STATUS_SUCCESS;
 }
 
-cublasStatus_t cublasSgemm(cublasHandle_t, cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k, const float *alpha,
+cublasStatus_t cublasSgemm(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k, const float *alpha,
                            const float *A, int lda, const float *B, int ldb, const float *beta, float *C, int ldc) {
-	return gemm(ta, tb, m, n, k, *alpha, A, CUDA_R_32F, lda, B, CUDA_R_32F, ldb, *beta, C, ldc);
+	return gemm(h->st, ta, tb, m, n, k, *alpha, A, CUDA_R_32F, lda, B, CUDA_R_32F, ldb, *beta, C, ldc);
 }
-cublasStatus_t cublasGemmEx(cublasHandle_t, cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k, const void *alpha,
+cublasStatus_t cublasGemmEx(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k, const void *alpha,
                             const void *A, cudaDataType at, int lda, const void *B, cudaDataType bt, int ldb, const void *beta,
                             void *C, cudaDataType ct, int ldc, cublasComputeType_t, cublasGemmAlgo_t) {
 	if (ct != CUDA_R_32F) return CUBLAS_STATUS_NOT_SUPPORTED;
-	return gemm(ta, tb, m, n, k, *static_cast<const float *>(alpha), A, at, lda, B, bt, ldb, *static_cast<const float *>(beta),
+	return gemm(h->st, ta, tb, m, n, k, *static_cast<const float *>(alpha), A, at, lda, B, bt, ldb, *static_cast<const float *>(beta),
 	            static_cast<float *>(C), ldc);
 }

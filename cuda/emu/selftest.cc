@@ -49,6 +49,7 @@ __global__ void k_missing_barrier(int *out, int step) {
 // racy says whether k_missing_barrier gave any thread a wrong value.
 static bool racy(int *d, int step) {
 	LAUNCH((1, 64, 0, nullptr), k_missing_barrier)(d, step);
+	cudaDeviceSynchronize();
 	bool wrong = false;
 	for (int t = 0; t < 64; t++) wrong |= d[t] != t + step + 1;
 	return wrong;
@@ -73,6 +74,8 @@ __global__ void k_stale(int *out) {
 	out[blockIdx.x] = s[0];
 }
 
+__global__ void k_set(int *out, int v) { out[0] = v; }
+
 __global__ void k_dyn_shared(int *out) {
 	DYN_SHARED(int, s);
 	s[threadIdx.x] = 7;
@@ -89,6 +92,7 @@ static bool aborts(void (*k)(int *), int *d) {
 		if (!freopen("/dev/null", "w", stderr)) _exit(3);
 		alarm(10);
 		LAUNCH((1, 64, 0, nullptr), k)(d);
+		cudaDeviceSynchronize();
 		_exit(0);
 	}
 	int st = 0;
@@ -101,6 +105,7 @@ int main() {
 	cudaMalloc(&d, 64 * 4 * sizeof(int));
 
 	LAUNCH((1, 64, 0, nullptr), k_shuffles)(d);
+	cudaDeviceSynchronize();
 	bool ok = true;
 	for (int t = 0; t < 64; t++) {
 		const int l = t & 31, w = t >> 5, *o = d + t * 4;
@@ -112,6 +117,7 @@ int main() {
 	expect(ok, "shuffles: xor, down, indexed, xor within width 8");
 
 	LAUNCH((3, 64, 0, nullptr), k_block_sum)(d);
+	cudaDeviceSynchronize();
 	expect(d[0] == 2016 && d[1] == 3016 && d[2] == 4016, "__syncthreads publishes shared memory, block by block");
 
 	emu::set_order("forward");
@@ -124,10 +130,12 @@ int main() {
 	expect(rev_before && !rev_after, "reverse order: reading an earlier thread's slot shows");
 	expect(shuf_after && shuf_before, "shuffled order: both show");
 	LAUNCH((3, 64, 0, nullptr), k_block_sum)(d);
+	cudaDeviceSynchronize();
 	expect(d[0] == 2016 && d[1] == 3016 && d[2] == 4016, "shuffled threads and blocks: __syncthreads still publishes");
 	expect(!emu::set_order("sideways"), "an unknown order is refused");
 	emu::set_order("forward");
 	LAUNCH((2, 1, 0, nullptr), k_stale)(d);
+	cudaDeviceSynchronize();
 	expect(d[0] == 42 && d[1] == -1, "static shared memory starts as 0xff bytes in every block");
 	emu::set_order(getenv("ORCD_EMU_ORDER"));
 
@@ -143,7 +151,35 @@ int main() {
 	cudaFuncSetAttribute(k_dyn_shared, cudaFuncAttributeMaxDynamicSharedMemorySize, 64 << 10);
 	d[0] = 0;
 	LAUNCH((1, 64, 64 << 10, nullptr), k_dyn_shared)(d);
-	expect(cudaGetLastError() == cudaSuccess && d[0] == 7, "after cudaFuncSetAttribute: runs");
+	expect(cudaGetLastError() == cudaSuccess && cudaDeviceSynchronize() == cudaSuccess && d[0] == 7,
+	       "after cudaFuncSetAttribute: runs");
+
+	// Streams run asynchronously: results appear when the host synchronizes.
+	cudaStream_t st;
+	cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking);
+	d[0] = 1;
+	LAUNCH((1, 1, 0, st), k_set)(d, 2);
+	const bool before = d[0] == 1;
+	cudaMemcpy(d + 1, d, 4, cudaMemcpyDeviceToDevice); // the default stream does not wait for st
+	const bool blocking = d[1] == 1;
+	cudaStreamSynchronize(st);
+	expect(before && blocking && d[0] == 2, "a launch shows only after cudaStreamSynchronize");
+	int *pin, page[1] = {3}, back[1] = {0};
+	cudaMallocHost(reinterpret_cast<void **>(&pin), 4);
+	pin[0] = 3;
+	cudaMemcpyAsync(d, pin, 4, cudaMemcpyHostToDevice, st);
+	cudaMemcpyAsync(d + 1, page, 4, cudaMemcpyHostToDevice, st);
+	pin[0] = page[0] = 4; // too early for the pinned buffer, fine for pageable memory
+	cudaMemcpyAsync(back, d + 1, 4, cudaMemcpyDeviceToHost, st); // pageable: returns once copied
+	cudaStreamSynchronize(st);
+	expect(d[0] == 4 && d[1] == 3 && back[0] == 3, "a pinned buffer is read when the copy runs, pageable memory at once");
+	LAUNCH((1, 1, 0, st), k_set)(d, 9);
+	cudaMemcpyAsync(pin, d, 4, cudaMemcpyDeviceToHost, st);
+	const bool not_yet = pin[0] == 4;
+	cudaStreamSynchronize(st);
+	expect(not_yet && pin[0] == 9, "a copy into a pinned buffer lands at cudaStreamSynchronize");
+	cudaFreeHost(pin);
+	cudaStreamDestroy(st);
 
 	printf("emulator self-test: %d failed\n", failed);
 	return failed ? 1 : 0;
