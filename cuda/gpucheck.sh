@@ -8,8 +8,9 @@
 # 8-bit activations off, PDL on, tensor-core gemm on, activations
 # quantized in every block, 16-token 8-bit matvecs: each checked, then
 # timed), a per-kernel-group profile of decode, batched decode (1-64
-# sequences), the kernel benchmarks, the matvecs' SASS main loops and ncu
-# on two matvecs. About 5 minutes on an H100; every step is bounded.
+# sequences), the kernel benchmarks, the matvecs' SASS main loops, ncu
+# on two matvecs and compute-sanitizer on the kernel checks (last: the
+# least needed). About 5 minutes on an H100; every step is bounded.
 #
 # GPUCHECK_EMU=1 runs the same script here, without a GPU, on the CPU
 # emulator (cuda/emu): small fixtures stand in for the 1B models and ncu is
@@ -155,6 +156,15 @@ step ncu: one Q4_0 and one Q6_K matvec
 [ -n "$emu" ] || timeout 90 ncu --launch-skip 20 --launch-count 1 -k regex:k_mv --section SpeedOfLight --section Occupancy \
 	--section LaunchStats --section WarpStateStats --section MemoryWorkloadAnalysis "$w/build/kernel_check" profile 2>&1 |
 	grep -v '^==PROF==' | grep -E -v '^\s*$' | head -120
+
+step "compute-sanitizer on the kernel checks: memcheck (out of bounds), racecheck (shared memory), initcheck (unwritten reads)"
+if [ -z "$emu" ] && command -v compute-sanitizer >/dev/null; then
+	for tool in memcheck racecheck initcheck; do
+		echo "--- $tool"
+		timeout 60 compute-sanitizer --tool $tool --print-limit 5 "$w/build/kernel_check" checks 2>&1 |
+			grep -E -v ' OK$' | tail -15 | tee -a "$out/sanitizer.txt"
+	done
+fi
 
 step summary
 grep -E 'FAIL|failed' "$out/kernel_check.txt" | tail -3

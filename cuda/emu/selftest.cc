@@ -180,6 +180,7 @@ int main() {
 	expect(not_yet && pin[0] == 9, "a copy into a pinned buffer lands at cudaStreamSynchronize");
 	cudaFreeHost(pin);
 	cudaStreamDestroy(st);
+	cudaFree(d);
 
 	printf("emulator self-test: %d failed\n", failed);
 	return failed ? 1 : 0;
