@@ -35,7 +35,8 @@ test:
 # llama.cpp's greedy tokens on the Q4_0 fixture. Logic only, not speed.
 # The emulator runs a kernel on one thread, so the Go tests run as two
 # processes, EMU_SPLIT's tests and the others (-test.skip: a new test
-# lands in the second). About four minutes on two cores.
+# lands in the second), the second with the threads shuffled. About five
+# minutes on two cores.
 EMU_BUILD  := $(CURDIR)/.cache/cuda-emu
 EMU_MODELS ?= stories260K.gguf,tiny-llama-gqa-q4_0-pure.gguf,tiny-llama-gqa-q4_k_m.gguf
 EMU_SPLIT  := ^(TestBatchedGreedy|TestRequantizedNative|TestConvertedTypes)$$
@@ -51,7 +52,7 @@ cuda-emu-test:
 	$(GO) test -c -o $(EMU_BUILD)/cuda.test ./cuda
 	cd cuda && $(EMU_ENV) sh -c '\
 		$(EMU_BUILD)/cuda.test -test.count=1 -test.timeout=10m -test.v -test.run "$(EMU_SPLIT)" > $(EMU_BUILD)/gotest-1.log 2>&1 & one=$$!; \
-		$(EMU_BUILD)/cuda.test -test.count=1 -test.timeout=10m -test.v -test.skip "$(EMU_SPLIT)" > $(EMU_BUILD)/gotest-2.log 2>&1; two=$$?; \
+		ORCD_EMU_ORDER=shuffle $(EMU_BUILD)/cuda.test -test.count=1 -test.timeout=10m -test.v -test.skip "$(EMU_SPLIT)" > $(EMU_BUILD)/gotest-2.log 2>&1; two=$$?; \
 		wait $$one; one=$$?; \
 		grep -h -E "^(--- |ok|PASS|FAIL|panic)" $(EMU_BUILD)/gotest-1.log $(EMU_BUILD)/gotest-2.log; \
 		if [ $$one != 0 ] || [ $$two != 0 ]; then cat $(EMU_BUILD)/gotest-1.log $(EMU_BUILD)/gotest-2.log; exit 1; fi'
