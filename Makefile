@@ -4,6 +4,9 @@ MODEL     ?= ../shared/testdata/models/stories260K.gguf
 BIN       := bin/worker
 # Packages whose tests run again under the race detector (concurrency-heavy).
 RACE_PKGS ?= ./consumer/... ./client/
+# The engine's scheduler tests (its loop goroutine against the jobs'), under
+# the race detector too: the whole package takes ~4 minutes so, these ~45 s.
+RACE_ENGINE ?= ^(TestScheduler.*|TestGenerate.*|TestPromptCacheRandomMix|TestPromptCacheSharesAcrossSlots|TestPromptCacheMatchesFresh)$$
 CUDA_ARCH ?= sm_90
 FUZZTIME  ?= 3m
 # A count, not a duration: Go 1.26's fuzz coordinator can fail a clean
@@ -19,6 +22,7 @@ test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
 	@if [ -n "$(RACE_PKGS)" ]; then $(GO) test -count=1 -race -timeout 15m $(RACE_PKGS); fi
+	@if [ -n "$(RACE_ENGINE)" ]; then $(GO) test -count=1 -race -timeout 10m -run '$(RACE_ENGINE)' ./engine/; fi
 	$(MAKE) cuda-emu-test
 	$(MAKE) deploy-test
 
