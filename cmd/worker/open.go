@@ -69,7 +69,8 @@ func newCPUGenerator(f *gguf.File, opts engineOptions) (*modelGenerator, engine.
 	if err != nil {
 		return nil, nil, err
 	}
-	b, engineName, err := newBackend(m, opts)
+	engineName, cudaSkipped := chooseEngine(opts)
+	b, err := newBackend(m, opts, engineName)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -79,7 +80,7 @@ func newCPUGenerator(f *gguf.File, opts engineOptions) (*modelGenerator, engine.
 		Quant:  m.Quant(),
 		Engine: engineName,
 	}
-	return &modelGenerator{opts.newGenerator(b, tok, m.Config.NVocab, info), f}, tok, nil
+	return &modelGenerator{opts.newGenerator(b, tok, m.Config.NVocab, info), f, cudaSkipped}, tok, nil
 }
 
 // newGenerator serves b, whichever backend newBackend chose, with the
@@ -88,17 +89,31 @@ func (opts engineOptions) newGenerator(b engine.Backend, tok engine.Tokenizer, n
 	return engine.NewGeneratorWith(b, tok, nVocab, info, opts.Sched)
 }
 
-// newBackend starts the backend opts.Engine names. auto takes CUDA when
-// its library (--cuda-lib, $ORCD_CUDA_LIB, or beside the binary) loads and
-// sees a GPU, and the CPU otherwise; cuda without either is an error.
-func newBackend(m *engine.Model, opts engineOptions) (engine.Backend, string, error) {
-	if opts.Engine == "cuda" || ((opts.Engine == "auto" || opts.Engine == "") && cuda.Available(opts.CUDALib) == nil) {
-		b, err := cuda.Open(m, cuda.Options{LibPath: opts.CUDALib, MaxSeqs: opts.Slots, Context: opts.Context,
-			KVF32: opts.KVTypeSet && opts.KVType == gguf.TypeF32})
-		return b, "cuda", err
+// chooseEngine resolves opts.Engine to "cuda" or "cpu". auto takes CUDA
+// when its library (--cuda-lib, $ORCD_CUDA_LIB, or beside the binary)
+// loads and sees a GPU, and the CPU otherwise, returning why CUDA was not
+// taken: a user with a GPU should learn that the worker is not using it.
+func chooseEngine(opts engineOptions) (string, error) {
+	switch opts.Engine {
+	case "cuda":
+		return "cuda", nil
+	case "auto", "":
+		if err := cuda.Available(opts.CUDALib); err != nil {
+			return "cpu", err
+		}
+		return "cuda", nil
 	}
-	b, err := cpu.New(m, cpu.Options{Threads: opts.Threads, MaxSeqs: opts.Slots, Context: opts.Context, KVType: opts.KVType})
-	return b, "cpu", err
+	return "cpu", nil
+}
+
+// newBackend starts the backend chooseEngine named; cuda without a
+// library or a device is an error.
+func newBackend(m *engine.Model, opts engineOptions, name string) (engine.Backend, error) {
+	if name == "cuda" {
+		return cuda.Open(m, cuda.Options{LibPath: opts.CUDALib, MaxSeqs: opts.Slots, Context: opts.Context,
+			KVF32: opts.KVTypeSet && opts.KVType == gguf.TypeF32})
+	}
+	return cpu.New(m, cpu.Options{Threads: opts.Threads, MaxSeqs: opts.Slots, Context: opts.Context, KVType: opts.KVType})
 }
 
 // modelGenerator closes the model's mapping after the generator (and with
@@ -107,7 +122,8 @@ func newBackend(m *engine.Model, opts engineOptions) (engine.Backend, string, er
 // (engine.Argmaxer, engine.SeqTruncater) stays visible to the scheduler.
 type modelGenerator struct {
 	*engine.Generator
-	f *gguf.File
+	f           *gguf.File
+	cudaSkipped error // why --engine auto chose the CPU, nil otherwise
 }
 
 func (g *modelGenerator) Close() error {

@@ -154,7 +154,8 @@ func TestPrefillChunkReachesScheduler(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _, err := newBackend(m, fl.eng)
+	name, _ := chooseEngine(fl.eng)
+	b, err := newBackend(m, fl.eng, name)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -110,6 +110,9 @@ func serve(ctx context.Context, f *serveFlags, log *logrus.Logger, stdout, stder
 	info := eng.Info()
 	log.WithFields(logrus.Fields{"model": info.Model, "arch": info.Arch, "quant": info.Quant, "engine": info.Engine,
 		"context": info.Context, "slots": info.Slots}).Info("engine ready")
+	if g, ok := eng.(*modelGenerator); ok && g.cudaSkipped != nil {
+		log.WithField("reason", g.cudaSkipped.Error()).Info("--engine auto: CUDA not used, running on the CPU")
+	}
 
 	if f.nats.conn.URL == "" {
 		srv, cleanup, err := startEmbedded(f, log)

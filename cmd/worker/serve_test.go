@@ -144,6 +144,27 @@ func TestServeDemoRealEngine(t *testing.T) {
 	}
 }
 
+// TestServeAutoSaysWhyNotCUDA: with --engine auto and a CUDA library that
+// does not load, the worker runs on the CPU and its log says why, so that
+// a user with a GPU learns the worker is not using it.
+func TestServeAutoSaysWhyNotCUDA(t *testing.T) {
+	model := sharedFile(t, "models/stories260K.gguf")
+	lib := filepath.Join(t.TempDir(), "liborcd_cuda.so")
+	code, out, errOut := runWorker("serve", "--model", model, "--demo", "Once upon a time", "--demo-max-tokens", "4",
+		"--cuda-lib", lib, "--log-level", "info", "--data-dir", t.TempDir())
+	if code != 0 || !strings.HasPrefix(out, "Once upon a time") {
+		t.Fatalf("demo: exit %d\nstdout %q\nstderr %s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "CUDA not used") || !strings.Contains(errOut, lib) || !strings.Contains(errOut, "engine=cpu") {
+		t.Fatalf("the log does not say why CUDA was not used:\n%s", errOut)
+	}
+	code, _, errOut = runWorker("serve", "--model", model, "--demo", "x", "--demo-max-tokens", "1",
+		"--engine", "cpu", "--cuda-lib", lib, "--log-level", "info", "--data-dir", t.TempDir())
+	if code != 0 || strings.Contains(errOut, "CUDA not used") {
+		t.Fatalf("--engine cpu: exit %d, and a CUDA note in its log:\n%s", code, errOut)
+	}
+}
+
 func TestCLIUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"serve"},
