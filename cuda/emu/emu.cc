@@ -271,9 +271,8 @@ void execute(const Cfg &c, const std::function<void()> &body) {
 		m.fibers.resize(n);
 		for (size_t i = old; i < (size_t)n; i++) m.fibers[i].stack.reset(new char[kStack]);
 	}
-	// Shared memory starts as garbage on a GPU; NaN bytes (refilled before
-	// every block) make a read of an unwritten float show.
-	m.smem.assign(c.smem + 16, (char)0xff);
+	// Sized here; run_block fills it with NaN bytes before every block.
+	m.smem.resize(c.smem + 16);
 	m.nthreads = (int)n;
 	m.body = &body;
 	blockDim = c.block;
