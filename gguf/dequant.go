@@ -34,10 +34,18 @@ var dequantizers = map[Type]RowFunc{
 	TypeQ8_K:   DequantizeRowQ8_K,
 	TypeIQ4_NL: DequantizeRowIQ4_NL,
 	TypeIQ4_XS: DequantizeRowIQ4_XS,
+
+	TypeIQ2_XXS: DequantizeRowIQ2_XXS,
+	TypeIQ2_XS:  DequantizeRowIQ2_XS,
+	TypeIQ2_S:   DequantizeRowIQ2_S,
+	TypeIQ3_XXS: DequantizeRowIQ3_XXS,
+	TypeIQ3_S:   DequantizeRowIQ3_S,
+	TypeIQ1_S:   DequantizeRowIQ1_S,
+	TypeIQ1_M:   DequantizeRowIQ1_M,
 }
 
 // RowDequantizer returns the row function of t, or an error naming t when
-// this package cannot dequantize it (IQ*, TQ*, MXFP4, integer types, ...).
+// this package cannot dequantize it (TQ*, MXFP4, integer types, ...).
 func RowDequantizer(t Type) (RowFunc, error) {
 	fn, ok := dequantizers[t]
 	if !ok {
