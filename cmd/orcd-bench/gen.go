@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/orcd/orcd/gguf"
+	"github.com/orcd/orcd/gguf/gguftest"
 )
 
 // Shape is the benchmark model: Llama 3.2 1B (tied embeddings).
@@ -48,6 +49,15 @@ var quants = []Quant{
 	{"Q5_1", gguf.TypeQ5_1, gguf.TypeQ6_K, 9},
 	{"IQ4_NL", gguf.TypeIQ4_NL, gguf.TypeQ6_K, 25},
 	{"IQ4_XS", gguf.TypeIQ4_XS, gguf.TypeQ6_K, 30},
+	// The grid types, with the output-head type llama-quantize gives
+	// them when the embedding is tied (Q5_K below 3 bits, else Q6_K).
+	{"IQ3_S", gguf.TypeIQ3_S, gguf.TypeQ6_K, 26},
+	{"IQ3_XXS", gguf.TypeIQ3_XXS, gguf.TypeQ6_K, 23},
+	{"IQ2_S", gguf.TypeIQ2_S, gguf.TypeQ5_K, 28},
+	{"IQ2_XS", gguf.TypeIQ2_XS, gguf.TypeQ5_K, 20},
+	{"IQ2_XXS", gguf.TypeIQ2_XXS, gguf.TypeQ5_K, 19},
+	{"IQ1_M", gguf.TypeIQ1_M, gguf.TypeQ5_K, 31},
+	{"IQ1_S", gguf.TypeIQ1_S, gguf.TypeQ5_K, 24},
 }
 
 //go:embed gen.go
@@ -165,7 +175,9 @@ func generate(path, vocabPath string, s Shape, q Quant, progress func(float64)) 
 			if bs := uint64(typ.BlockBytes()); n < size {
 				n -= n % bs // keep chunks block-aligned
 			}
-			fillRandom(r, typ, buf[:n])
+			if err := fillRandom(r, typ, buf[:n]); err != nil {
+				return fmt.Errorf("%s: %w", t.Name, err)
+			}
 			if _, err := w.Write(buf[:n]); err != nil {
 				return err
 			}
@@ -192,13 +204,13 @@ func vocabSize(f *gguf.File) int {
 // scales chosen so that weights have a standard deviation near 0.02 (like
 // a trained model's), and norm weights of 1. Values are random but every
 // block is valid, so llama.cpp computes on the same file without NaNs.
-func fillRandom(r *rand.Rand, t gguf.Type, b []byte) {
+func fillRandom(r *rand.Rand, t gguf.Type, b []byte) error {
 	switch t {
 	case gguf.TypeF32:
 		for i := 0; i+4 <= len(b); i += 4 {
 			binary.LittleEndian.PutUint32(b[i:], math.Float32bits(1))
 		}
-		return
+		return nil
 	case gguf.TypeF16, gguf.TypeBF16: // uniform in [-a, a]: std a/sqrt(3) = 0.02
 		const a = 0.02 * 1.7320508
 		conv := gguf.F32ToF16
@@ -208,7 +220,17 @@ func fillRandom(r *rand.Rand, t gguf.Type, b []byte) {
 		for i := 0; i+2 <= len(b); i += 2 {
 			binary.LittleEndian.PutUint16(b[i:], conv(float32(a*(2*r.Float64()-1))))
 		}
-		return
+		return nil
+	}
+	switch t {
+	case gguf.TypeIQ1_S, gguf.TypeIQ1_M, gguf.TypeIQ2_XXS, gguf.TypeIQ2_XS, gguf.TypeIQ2_S, gguf.TypeIQ3_XXS, gguf.TypeIQ3_S:
+		// Random grid indices, signs and scales, scaled to std 0.02.
+		q, err := gguftest.RandomTensor(t, len(b)/t.BlockBytes()*t.BlockSize(), r.Uint64(), 0.02)
+		if err != nil {
+			return err
+		}
+		copy(b, q)
+		return nil
 	}
 	for i := 0; i+8 <= len(b); i += 8 {
 		binary.LittleEndian.PutUint64(b[i:], r.Uint64())
@@ -248,4 +270,5 @@ func fillRandom(r *rand.Rand, t gguf.Type, b []byte) {
 			half(o, 0.02/(18*65))
 		}
 	}
+	return nil
 }
