@@ -3,8 +3,9 @@ package kernels
 import "github.com/orcd/orcd/gguf"
 
 // The weight types without packed kernels (Q2_K, Q3_K, Q4_1, Q5_0, Q5_1,
-// IQ4_NL, IQ4_XS; Q5_K where it is not repacked) have row dots, and where
-// they pay, kernels for four and eight tokens at once. Each type's
+// IQ4_NL, IQ4_XS, the IQ2 and IQ3 grid types; Q5_K where it is not
+// repacked) have row dots, and where they pay, kernels for four and eight
+// tokens at once. Each type's
 // activations are quantized as ggml quantizes them for it (actBlock): Q8_K
 // blocks (with BSums) for the K-quants, Q8_0 blocks otherwise. The files
 // that implement them register them from package-level vars, which run

@@ -35,4 +35,14 @@ func TestExtraRegistered(t *testing.T) {
 		}
 		UseReference(false)
 	}
+	// The grid types have row dots only: prefill runs them a token at a
+	// time.
+	for _, typ := range gridTypes {
+		if refExtra[typ] == nil {
+			t.Errorf("%v has no Go definition", typ)
+		}
+		if hasAVX2 && Impl() != "ref" && (extraDot(typ) == nil || !Supported(typ)) {
+			t.Errorf("%v has no fast row dot on this CPU (%s)", typ, Impl())
+		}
+	}
 }

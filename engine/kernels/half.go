@@ -85,3 +85,5 @@ func F32ToF16Slice(dst []uint16, src []float32) {
 		dst[i] = f32ToF16(src[i])
 	}
 }
+
+func le32(b []byte) uint32 { return uint32(le16(b)) | uint32(le16(b[2:]))<<16 }

@@ -1,0 +1,48 @@
+package kernels
+
+import (
+	"unsafe"
+
+	"github.com/orcd/orcd/gguf"
+)
+
+// The AVX2 row dots of dot_iqgrid_amd64.s, bit for bit the Go definitions
+// of dot_iqgrid.go, on nb >= 1 blocks: w the weight blocks, qs and d the
+// activation quants and scales of the same blocks, grid and signs the
+// type's grid (gguf.IQGridBytes) and sign words (keptSigns or signBytes).
+//
+//go:noescape
+func dotIQ2_XXSAVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64) float32
+
+//go:noescape
+func dotIQ2_XSAVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64) float32
+
+//go:noescape
+func dotIQ2_SAVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64) float32
+
+//go:noescape
+func dotIQ3_XXSAVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64) float32
+
+//go:noescape
+func dotIQ3_SAVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64) float32
+
+type gridAsm func(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64) float32
+
+// gridDot wraps one of them as a rowDot; the bounds are checked once here
+// (the assembly reads whole blocks and indexes the tables only with
+// indices that fit them).
+func gridDot(f gridAsm, bs int, grid []byte, signs *uint64) rowDot {
+	g := unsafe.SliceData(grid)
+	return func(w []byte, a *Q8, blk0, nb int) float32 {
+		_, _, _ = w[nb*bs-1], a.Qs[(blk0+nb)*QK_K-1], a.D[blk0+nb-1]
+		return f(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], nb, g, signs)
+	}
+}
+
+var (
+	_ = hasAVX2 && registerExtra(gguf.TypeIQ2_XXS, gridDot(dotIQ2_XXSAVX2, iq2xxsBytes, gridIQ2XXS, &keptSigns[0]), nil)
+	_ = hasAVX2 && registerExtra(gguf.TypeIQ2_XS, gridDot(dotIQ2_XSAVX2, iq2xsBytes, gridIQ2XS, &keptSigns[0]), nil)
+	_ = hasAVX2 && registerExtra(gguf.TypeIQ2_S, gridDot(dotIQ2_SAVX2, iq2sBytes, gridIQ2S, &signBytes[0]), nil)
+	_ = hasAVX2 && registerExtra(gguf.TypeIQ3_XXS, gridDot(dotIQ3_XXSAVX2, iq3xxsBytes, gridIQ3XXS, &keptSigns[0]), nil)
+	_ = hasAVX2 && registerExtra(gguf.TypeIQ3_S, gridDot(dotIQ3_SAVX2, iq3sBytes, gridIQ3S, &signBytes[0]), nil)
+)

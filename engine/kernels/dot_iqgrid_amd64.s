@@ -1,0 +1,346 @@
+#include "textflag.h"
+
+// AVX2 row dots of the grid types against Q8_K, bit for bit refDotGrid
+// (dot_iqgrid.go) for each type.
+//
+// A group of 32 weights becomes Y1, their 32 grid magnitudes (unsigned
+// bytes: four 8-byte or eight 4-byte entries, loaded one by one and
+// inserted), and Y2, their signs as bytes of +1 or -1 (one 8-byte word a
+// run of 8, from a table indexed by the run's sign bits). With y the
+// activation quants, the products go through vpmaddubsw as |y| times
+// g*sign*sign(y): |y| <= 128 fits the unsigned operand, |g| <= 62 never
+// wraps, and a pair is at most 2*128*62 < 2^15. vpmaddwd by the group's
+// scales (Y3: words of ls0 in the low half, ls1 in the high) then gives
+// the 8 int32 lanes.
+//
+// Registers: SI weight block, DI activation quants, DX activation scales,
+// CX blocks left, R12 grid, R13 sign table, R14 the group index within
+// the block (two groups an iteration, into Y10 and Y11), AX BX R8-R11
+// scratch. Y0 the float lanes.
+
+// GRID_DOT adds the group in Y1, Y2, Y3 against the 32 quants at yoff(DI)
+// to acc.
+#define GRID_DOT(yoff, acc) \
+	VPSIGNB Y2, Y1, Y1; \
+	VMOVDQU yoff(DI), Y4; \
+	VPSIGNB Y4, Y1, Y1; \
+	VPABSB Y4, Y4; \
+	VPMADDUBSW Y1, Y4, Y1; \
+	VPMADDWD Y3, Y1, Y1; \
+	VPADDD Y1, acc, acc
+
+// LOAD4Q gathers the 8-byte entries r0..r3 of the table at tab into dst
+// (its X register dstx), with tmpx as scratch.
+#define LOAD4Q(tab, r0, r1, r2, r3, dst, dstx, tmpx) \
+	VMOVQ (tab)(r0*8), dstx; \
+	VPINSRQ $1, (tab)(r1*8), dstx, dstx; \
+	VMOVQ (tab)(r2*8), tmpx; \
+	VPINSRQ $1, (tab)(r3*8), tmpx, tmpx; \
+	VINSERTI128 $1, tmpx, dst, dst
+
+// LOAD4D gathers the 4-byte grid entries r0..r3 into x.
+#define LOAD4D(r0, r1, r2, r3, x) \
+	VMOVD (R12)(r0*4), x; \
+	VPINSRD $1, (R12)(r1*4), x, x; \
+	VPINSRD $2, (R12)(r2*4), x, x; \
+	VPINSRD $3, (R12)(r3*4), x, x
+
+// SCALE1 sets Y3 to words of 2*r+1; SCALE2 to 2*r0+1 (low half) and
+// 2*r1+1 (high half). They clobber their registers.
+#define SCALE1(r) \
+	LEAL 1(r)(r*1), r; \
+	VMOVD r, X3; \
+	VPBROADCASTW X3, Y3
+
+#define SCALE2(r0, r1) \
+	LEAL 1(r0)(r0*1), r0; \
+	LEAL 1(r1)(r1*1), r1; \
+	VMOVD r0, X3; \
+	VPBROADCASTW X3, X3; \
+	VMOVD r1, X5; \
+	VPBROADCASTW X5, X5; \
+	VINSERTI128 $1, X5, Y3, Y3
+
+// SIGNS7 gathers the sign words of the four 7-bit indices in AX (bits 0-27).
+#define SIGNS7 \
+	MOVL AX, R8; \
+	ANDL $127, R8; \
+	MOVL AX, R9; \
+	SHRL $7, R9; \
+	ANDL $127, R9; \
+	MOVL AX, R10; \
+	SHRL $14, R10; \
+	ANDL $127, R10; \
+	MOVL AX, R11; \
+	SHRL $21, R11; \
+	ANDL $127, R11; \
+	LOAD4Q(R13, R8, R9, R10, R11, Y2, X2, X5)
+
+// BLOCK_END: lanes Y10+Y11 to float, one FMA by d = x.d*y.d into Y0, and
+// on to the next block of bs bytes.
+#define BLOCK_END(bs) \
+	VPADDD Y11, Y10, Y10; \
+	VCVTDQ2PS Y10, Y10; \
+	MOVWLZX 0(SI), AX; \
+	VMOVD AX, X6; \
+	VCVTPH2PS X6, X6; \
+	VMULSS (DX), X6, X6; \
+	VBROADCASTSS X6, Y6; \
+	VFMADD231PS Y6, Y10, Y0; \
+	ADDQ $bs, SI; \
+	ADDQ $4, DX; \
+	DECQ CX
+
+// HSUM8 leaves ggml's hsum_float_8 of Y0 in X0: (lo+hi), then (0+2)+(1+3).
+#define GRID_HSUM8 \
+	VEXTRACTF128 $1, Y0, X1; \
+	VADDPS X1, X0, X0; \
+	VMOVHLPS X0, X0, X1; \
+	VADDPS X1, X0, X0; \
+	VMOVSHDUP X0, X1; \
+	VADDSS X1, X0, X0
+
+// FINISH multiplies the sum by the float whose bits are f, and returns it.
+#define FINISH(f) \
+	GRID_HSUM8; \
+	MOVL $f, AX; \
+	VMOVD AX, X1; \
+	VMULSS X1, X0, X0; \
+	VMOVSS X0, ret+48(FP); \
+	VZEROUPPER; \
+	RET
+
+#define PROLOGUE \
+	MOVQ w+0(FP), SI; \
+	MOVQ qs+8(FP), DI; \
+	MOVQ d+16(FP), DX; \
+	MOVQ nb+24(FP), CX; \
+	MOVQ grid+32(FP), R12; \
+	MOVQ signs+40(FP), R13; \
+	VXORPS Y0, Y0, Y0
+
+// IQ2_XXS group j of the pair at R14: index bytes at 2+8ib, then a u32 of
+// four 7-bit sign indices and the scale in bits 28-31.
+#define IQ2XXS_GROUP(j, acc) \
+	MOVBLZX (2+8*j)(SI)(R14*8), R8; \
+	MOVBLZX (3+8*j)(SI)(R14*8), R9; \
+	MOVBLZX (4+8*j)(SI)(R14*8), R10; \
+	MOVBLZX (5+8*j)(SI)(R14*8), R11; \
+	LOAD4Q(R12, R8, R9, R10, R11, Y1, X1, X5); \
+	MOVL (6+8*j)(SI)(R14*8), AX; \
+	SIGNS7; \
+	SHRL $28, AX; \
+	SCALE1(AX); \
+	GRID_DOT(32*j, acc)
+
+// func dotIQ2_XXSAVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64) float32
+TEXT ·dotIQ2_XXSAVX2(SB), NOSPLIT, $0-52
+	PROLOGUE
+xxsblock:
+	VPXOR Y10, Y10, Y10
+	VPXOR Y11, Y11, Y11
+	XORQ R14, R14
+xxsgroup:
+	IQ2XXS_GROUP(0, Y10)
+	IQ2XXS_GROUP(1, Y11)
+	ADDQ $64, DI
+	ADDQ $2, R14
+	CMPQ R14, $8
+	JLT xxsgroup
+	BLOCK_END(66)
+	JNZ xxsblock
+	FINISH(0x3e000000)
+
+// IQ2_XS group j: four u16 at 2+8ib (9-bit index, 7-bit sign index), a
+// scale byte at 66+ib (a nibble for each 16 weights).
+#define IQ2XS_GROUP(j, acc) \
+	MOVWLZX (2+8*j)(SI)(R14*8), R8; \
+	MOVWLZX (4+8*j)(SI)(R14*8), R9; \
+	MOVWLZX (6+8*j)(SI)(R14*8), R10; \
+	MOVWLZX (8+8*j)(SI)(R14*8), R11; \
+	ANDL $511, R8; \
+	ANDL $511, R9; \
+	ANDL $511, R10; \
+	ANDL $511, R11; \
+	LOAD4Q(R12, R8, R9, R10, R11, Y1, X1, X5); \
+	MOVWLZX (2+8*j)(SI)(R14*8), R8; \
+	MOVWLZX (4+8*j)(SI)(R14*8), R9; \
+	MOVWLZX (6+8*j)(SI)(R14*8), R10; \
+	MOVWLZX (8+8*j)(SI)(R14*8), R11; \
+	SHRL $9, R8; \
+	SHRL $9, R9; \
+	SHRL $9, R10; \
+	SHRL $9, R11; \
+	LOAD4Q(R13, R8, R9, R10, R11, Y2, X2, X5); \
+	MOVBLZX (66+j)(SI)(R14*1), AX; \
+	MOVL AX, BX; \
+	ANDL $15, AX; \
+	SHRL $4, BX; \
+	SCALE2(AX, BX); \
+	GRID_DOT(32*j, acc)
+
+// func dotIQ2_XSAVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64) float32
+TEXT ·dotIQ2_XSAVX2(SB), NOSPLIT, $0-52
+	PROLOGUE
+xsblock:
+	VPXOR Y10, Y10, Y10
+	VPXOR Y11, Y11, Y11
+	XORQ R14, R14
+xsgroup:
+	IQ2XS_GROUP(0, Y10)
+	IQ2XS_GROUP(1, Y11)
+	ADDQ $64, DI
+	ADDQ $2, R14
+	CMPQ R14, $8
+	JLT xsgroup
+	BLOCK_END(74)
+	JNZ xsblock
+	FINISH(0x3e000000)
+
+// IQ2S_INDEX sets r to run l's 10-bit index: byte l of the group's low
+// bits, and bits 2l, 2l+1 of its qh byte (in AX) as bits 8, 9.
+#define IQ2S_INDEX(j, l, shift, r, rb) \
+	MOVL AX, r; \
+	SHLL $shift, r; \
+	ANDL $0x300, r; \
+	ORB (2+4*j+l)(SI)(R14*4), rb
+
+// IQ2_S group j: low index bytes at 2+4ib, plain sign bytes at 34+4ib,
+// the high index bits at 66+ib, the scale byte at 74+ib.
+#define IQ2S_GROUP(j, acc) \
+	MOVBLZX (66+j)(SI)(R14*1), AX; \
+	IQ2S_INDEX(j, 0, 8, R8, R8B); \
+	IQ2S_INDEX(j, 1, 6, R9, R9B); \
+	IQ2S_INDEX(j, 2, 4, R10, R10B); \
+	IQ2S_INDEX(j, 3, 2, R11, R11B); \
+	LOAD4Q(R12, R8, R9, R10, R11, Y1, X1, X5); \
+	MOVBLZX (34+4*j)(SI)(R14*4), R8; \
+	MOVBLZX (35+4*j)(SI)(R14*4), R9; \
+	MOVBLZX (36+4*j)(SI)(R14*4), R10; \
+	MOVBLZX (37+4*j)(SI)(R14*4), R11; \
+	LOAD4Q(R13, R8, R9, R10, R11, Y2, X2, X5); \
+	MOVBLZX (74+j)(SI)(R14*1), AX; \
+	MOVL AX, BX; \
+	ANDL $15, AX; \
+	SHRL $4, BX; \
+	SCALE2(AX, BX); \
+	GRID_DOT(32*j, acc)
+
+// func dotIQ2_SAVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64) float32
+TEXT ·dotIQ2_SAVX2(SB), NOSPLIT, $0-52
+	PROLOGUE
+sblock:
+	VPXOR Y10, Y10, Y10
+	VPXOR Y11, Y11, Y11
+	XORQ R14, R14
+sgroup:
+	IQ2S_GROUP(0, Y10)
+	IQ2S_GROUP(1, Y11)
+	ADDQ $64, DI
+	ADDQ $2, R14
+	CMPQ R14, $8
+	JLT sgroup
+	BLOCK_END(82)
+	JNZ sblock
+	FINISH(0x3e000000)
+
+// IQ3_XXS group j: eight index bytes at 2+8ib (4 weights each), a u32 at
+// 66+4ib as IQ2_XXS's.
+#define IQ3XXS_GROUP(j, acc) \
+	MOVBLZX (2+8*j)(SI)(R14*8), R8; \
+	MOVBLZX (3+8*j)(SI)(R14*8), R9; \
+	MOVBLZX (4+8*j)(SI)(R14*8), R10; \
+	MOVBLZX (5+8*j)(SI)(R14*8), R11; \
+	LOAD4D(R8, R9, R10, R11, X1); \
+	MOVBLZX (6+8*j)(SI)(R14*8), R8; \
+	MOVBLZX (7+8*j)(SI)(R14*8), R9; \
+	MOVBLZX (8+8*j)(SI)(R14*8), R10; \
+	MOVBLZX (9+8*j)(SI)(R14*8), R11; \
+	LOAD4D(R8, R9, R10, R11, X5); \
+	VINSERTI128 $1, X5, Y1, Y1; \
+	MOVL (66+4*j)(SI)(R14*4), AX; \
+	SIGNS7; \
+	SHRL $28, AX; \
+	SCALE1(AX); \
+	GRID_DOT(32*j, acc)
+
+// func dotIQ3_XXSAVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64) float32
+TEXT ·dotIQ3_XXSAVX2(SB), NOSPLIT, $0-52
+	PROLOGUE
+x3block:
+	VPXOR Y10, Y10, Y10
+	VPXOR Y11, Y11, Y11
+	XORQ R14, R14
+x3group:
+	IQ3XXS_GROUP(0, Y10)
+	IQ3XXS_GROUP(1, Y11)
+	ADDQ $64, DI
+	ADDQ $2, R14
+	CMPQ R14, $8
+	JLT x3group
+	BLOCK_END(98)
+	JNZ x3block
+	FINISH(0x3e800000)
+
+// IQ3S_INDEX sets r to entry k's 9-bit index: byte k of the group's low
+// bits and bit k of its qh byte (in AX) as bit 8.
+#define IQ3S_INDEX(j, k, r, rb) \
+	MOVL AX, r; \
+	SHRL $k, r; \
+	ANDL $1, r; \
+	SHLL $8, r; \
+	ORB (2+8*j+k)(SI)(R14*8), rb
+
+// IQ3_S group j: low index bytes at 2+8ib, high bits at 66+ib, plain sign
+// bytes at 74+4ib; its scale, 2*nibble+1 of byte 106+ib/2, is in BX.
+#define IQ3S_GROUP(j, acc) \
+	MOVBLZX (66+j)(SI)(R14*1), AX; \
+	IQ3S_INDEX(j, 0, R8, R8B); \
+	IQ3S_INDEX(j, 1, R9, R9B); \
+	IQ3S_INDEX(j, 2, R10, R10B); \
+	IQ3S_INDEX(j, 3, R11, R11B); \
+	LOAD4D(R8, R9, R10, R11, X1); \
+	IQ3S_INDEX(j, 4, R8, R8B); \
+	IQ3S_INDEX(j, 5, R9, R9B); \
+	IQ3S_INDEX(j, 6, R10, R10B); \
+	IQ3S_INDEX(j, 7, R11, R11B); \
+	LOAD4D(R8, R9, R10, R11, X5); \
+	VINSERTI128 $1, X5, Y1, Y1; \
+	MOVBLZX (74+4*j)(SI)(R14*4), R8; \
+	MOVBLZX (75+4*j)(SI)(R14*4), R9; \
+	MOVBLZX (76+4*j)(SI)(R14*4), R10; \
+	MOVBLZX (77+4*j)(SI)(R14*4), R11; \
+	LOAD4Q(R13, R8, R9, R10, R11, Y2, X2, X5); \
+	VMOVD BX, X3; \
+	VPBROADCASTW X3, Y3; \
+	GRID_DOT(32*j, acc)
+
+// func dotIQ3_SAVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64) float32
+TEXT ·dotIQ3_SAVX2(SB), NOSPLIT, $0-52
+	PROLOGUE
+s3block:
+	VPXOR Y10, Y10, Y10
+	VPXOR Y11, Y11, Y11
+	XORQ R14, R14
+s3group:
+	// The pair's scale byte: low nibble for the even group, high for the odd.
+	MOVL R14, AX
+	SHRL $1, AX
+	MOVBLZX 106(SI)(AX*1), AX
+	MOVL AX, BX
+	ANDL $15, BX
+	LEAL 1(BX)(BX*1), BX
+	MOVL AX, R8
+	SHRL $4, R8
+	LEAL 1(R8)(R8*1), R8
+	VMOVQ R8, X7
+	IQ3S_GROUP(0, Y10)
+	VMOVQ X7, BX
+	IQ3S_GROUP(1, Y11)
+	ADDQ $64, DI
+	ADDQ $2, R14
+	CMPQ R14, $8
+	JLT s3group
+	BLOCK_END(110)
+	JNZ s3block
+	FINISH(0x3f800000)
