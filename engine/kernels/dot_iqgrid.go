@@ -2,8 +2,8 @@ package kernels
 
 import "github.com/orcd/orcd/gguf"
 
-// Row dots of the grid types IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS and IQ3_S
-// against Q8_K activations. Every 32 weights are grid points (8 or 4
+// Row dots of the grid types IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_S,
+// IQ3_XXS and IQ3_S against Q8_K activations. Every 32 weights are grid points (8 or 4
 // weights an index, gguf.IQGridBytes), each weight with a sign, and one
 // or two integer scales. The kernels decode a group to 32 signed bytes,
 // multiply them with the activation quants in 8 int32 lanes of 4 weights
@@ -21,6 +21,8 @@ var (
 	_ = registerExtra(gguf.TypeIQ2_S, nil, refDotIQ2_S)
 	_ = registerExtra(gguf.TypeIQ3_XXS, nil, refDotIQ3_XXS)
 	_ = registerExtra(gguf.TypeIQ3_S, nil, refDotIQ3_S)
+	_ = registerExtra(gguf.TypeIQ1_S, nil, refDotIQ1_S)
+	_ = registerExtra(gguf.TypeIQ1_M, nil, refDotIQ1_M)
 )
 
 const (
@@ -29,6 +31,8 @@ const (
 	iq2sBytes   = 82
 	iq3xxsBytes = 98
 	iq3sBytes   = 110
+	iq1sBytes   = 50
+	iq1mBytes   = 56
 )
 
 var (
@@ -37,6 +41,7 @@ var (
 	gridIQ2S, _   = gguf.IQGridBytes(gguf.TypeIQ2_S)
 	gridIQ3XXS, _ = gguf.IQGridBytes(gguf.TypeIQ3_XXS)
 	gridIQ3S, _   = gguf.IQGridBytes(gguf.TypeIQ3_S)
+	gridIQ1S, _   = gguf.IQGridBytes(gguf.TypeIQ1_S) // IQ1_M's too
 )
 
 // signBytes[s] is 8 bytes, byte j -1 (0xff) where bit j of s is set and
@@ -140,10 +145,66 @@ func iq3sGroup(blk []byte, ib int, q *iqGroup) {
 	q.ls1 = q.ls0
 }
 
+// The IQ1 grids hold -1, 0 and 1, and each run of 8 (IQ1_M) or 32 (IQ1_S)
+// weights adds a delta of ±1/8: a weight is (8g ± 1)/8, so the kernels
+// take the integers 8g ± 1 (at most 9 in magnitude) as the group's values
+// and 1/8 as the factor. That folds ggml's separate delta term (the
+// activations' block sums) into the same integer lanes.
+
+// put8IQ1 writes entry idx of the IQ1 grid as 8g+delta at g[off:].
+func (q *iqGroup) put8IQ1(idx int, delta int8, off int) {
+	for j := range 8 {
+		q.g[off+j] = 8*int8(gridIQ1S[8*idx+j]) + delta
+	}
+}
+
+func iq1sGroup(blk []byte, ib int, q *iqGroup) {
+	qh := int(le16(blk[34+2*ib:]))
+	delta := int8(1)
+	if qh&0x8000 != 0 {
+		delta = -1
+	}
+	for l := range 4 {
+		q.put8IQ1(int(blk[2+4*ib+l])|qh>>(3*l)&7<<8, delta, 8*l)
+	}
+	q.ls0 = int32(2*(qh>>12&7) + 1)
+	q.ls1 = q.ls0
+}
+
+func iq1mGroup(blk []byte, ib int, q *iqGroup) {
+	for l := range 4 {
+		h := int(blk[32+2*ib+l/2] >> (4 * (l % 2)))
+		delta := int8(1)
+		if h&8 != 0 {
+			delta = -1
+		}
+		q.put8IQ1(int(blk[4*ib+l])|h&7<<8, delta, 8*l)
+	}
+	sc := int32(le16(blk[48+2*(ib/2):])) >> (6 * (ib % 2))
+	q.ls0, q.ls1 = 2*(sc&7)+1, 2*(sc>>3&7)+1
+}
+
+// iq1mD is IQ1_M's f16 scale, kept in the top nibbles of its four 16-bit
+// block scales.
+func iq1mD(blk []byte) float32 {
+	var h uint16
+	for k := range 4 {
+		h |= le16(blk[48+2*k:]) >> 12 << (4 * k)
+	}
+	return f16ToF32(h)
+}
+
+func f16D(blk []byte) float32 { return f16ToF32(le16(blk)) }
+
 // refDotGrid is the row dot of nb blocks of bs bytes, each group decoded
 // by group, the sum times factor (the dequantization's constant: 1/8 for
-// IQ2, 1/4 for IQ3_XXS, 1 for IQ3_S).
+// IQ2 and IQ1, 1/4 for IQ3_XXS, 1 for IQ3_S).
 func refDotGrid(w []byte, a *Q8, blk0, nb, bs int, group func([]byte, int, *iqGroup), factor float32) float32 {
+	return refDotGridD(w, a, blk0, nb, bs, group, factor, f16D)
+}
+
+// refDotGridD is refDotGrid with the block's scale d read by dOf.
+func refDotGridD(w []byte, a *Q8, blk0, nb, bs int, group func([]byte, int, *iqGroup), factor float32, dOf func([]byte) float32) float32 {
 	var acc [8]float32
 	var q iqGroup
 	for b := 0; b < nb; b++ {
@@ -165,7 +226,7 @@ func refDotGrid(w []byte, a *Q8, blk0, nb, bs int, group func([]byte, int, *iqGr
 				lane[k] += ls * s
 			}
 		}
-		d := f16ToF32(le16(blk)) * a.D[blk0+b]
+		d := dOf(blk) * a.D[blk0+b]
 		for i := range acc {
 			acc[i] = fma32(d, float32(lane[i]), acc[i])
 		}
@@ -191,4 +252,12 @@ func refDotIQ3_XXS(w []byte, a *Q8, blk0, nb int) float32 {
 
 func refDotIQ3_S(w []byte, a *Q8, blk0, nb int) float32 {
 	return refDotGrid(w, a, blk0, nb, iq3sBytes, iq3sGroup, 1)
+}
+
+func refDotIQ1_S(w []byte, a *Q8, blk0, nb int) float32 {
+	return refDotGrid(w, a, blk0, nb, iq1sBytes, iq1sGroup, 0.125)
+}
+
+func refDotIQ1_M(w []byte, a *Q8, blk0, nb int) float32 {
+	return refDotGridD(w, a, blk0, nb, iq1mBytes, iq1mGroup, 0.125, iq1mD)
 }

@@ -26,6 +26,16 @@ func dotIQ3_XXSAVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *ui
 //go:noescape
 func dotIQ3_SAVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64) float32
 
+//go:noescape
+func dotIQ1_SAVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64) float32
+
+//go:noescape
+func dotIQ1_MAVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64) float32
+
+// deltaWords are the IQ1 kernels' delta bytes: +1s, and -1s where the
+// delta's sign bit is set.
+var deltaWords = [2]uint64{0x0101010101010101, 0xffffffffffffffff}
+
 type gridAsm func(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64) float32
 
 // gridDot wraps one of them as a rowDot; the bounds are checked once here
@@ -45,4 +55,6 @@ var (
 	_ = hasAVX2 && registerExtra(gguf.TypeIQ2_S, gridDot(dotIQ2_SAVX2, iq2sBytes, gridIQ2S, &signBytes[0]), nil)
 	_ = hasAVX2 && registerExtra(gguf.TypeIQ3_XXS, gridDot(dotIQ3_XXSAVX2, iq3xxsBytes, gridIQ3XXS, &keptSigns[0]), nil)
 	_ = hasAVX2 && registerExtra(gguf.TypeIQ3_S, gridDot(dotIQ3_SAVX2, iq3sBytes, gridIQ3S, &signBytes[0]), nil)
+	_ = hasAVX2 && registerExtra(gguf.TypeIQ1_S, gridDot(dotIQ1_SAVX2, iq1sBytes, gridIQ1S, &deltaWords[0]), nil)
+	_ = hasAVX2 && registerExtra(gguf.TypeIQ1_M, gridDot(dotIQ1_MAVX2, iq1mBytes, gridIQ1S, &deltaWords[0]), nil)
 )

@@ -79,9 +79,13 @@
 // BLOCK_END: lanes Y10+Y11 to float, one FMA by d = x.d*y.d into Y0, and
 // on to the next block of bs bytes.
 #define BLOCK_END(bs) \
+	MOVWLZX 0(SI), AX; \
+	BLOCK_END_AX(bs)
+
+// BLOCK_END_AX is BLOCK_END with the block's f16 d already in AX.
+#define BLOCK_END_AX(bs) \
 	VPADDD Y11, Y10, Y10; \
 	VCVTDQ2PS Y10, Y10; \
-	MOVWLZX 0(SI), AX; \
 	VMOVD AX, X6; \
 	VCVTPH2PS X6, X6; \
 	VMULSS (DX), X6, X6; \
@@ -344,3 +348,124 @@ s3group:
 	BLOCK_END(110)
 	JNZ s3block
 	FINISH(0x3f800000)
+
+// IQ1_DOT: the IQ1 grid bytes in Y1 (-1, 0, 1) become 8g+delta with the
+// delta bytes in Y2 (+1 or -1), then as GRID_DOT (|8g±1| <= 9).
+#define IQ1_DOT(yoff, acc) \
+	VPADDB Y1, Y1, Y1; \
+	VPADDB Y1, Y1, Y1; \
+	VPADDB Y1, Y1, Y1; \
+	VPADDB Y2, Y1, Y1; \
+	VMOVDQU yoff(DI), Y4; \
+	VPSIGNB Y4, Y1, Y1; \
+	VPABSB Y4, Y4; \
+	VPMADDUBSW Y1, Y4, Y1; \
+	VPMADDWD Y3, Y1, Y1; \
+	VPADDD Y1, acc, acc
+
+// IQ1_INDEX sets r to an 11-bit grid index: the bits of AX at mask
+// after shifting it (by sh, with op), and the low byte at addr.
+#define IQ1_INDEX(op, sh, mask, addr, r, rb) \
+	MOVL AX, r; \
+	op $sh, r; \
+	ANDL $mask, r; \
+	ORB addr, rb
+
+// IQ1_S group j: low index bytes at 2+4ib, a u16 at 34+2ib with the high
+// index bits (3 per run), the scale (bits 12-14) and the delta's sign
+// (bit 15). R13 holds the two delta words (+1s, -1s).
+#define IQ1S_GROUP(j, acc) \
+	MOVWLZX (34+2*j)(SI)(R14*2), AX; \
+	IQ1_INDEX(SHLL, 8, 0x700, (2+4*j)(SI)(R14*4), R8, R8B); \
+	IQ1_INDEX(SHLL, 5, 0x700, (3+4*j)(SI)(R14*4), R9, R9B); \
+	IQ1_INDEX(SHLL, 2, 0x700, (4+4*j)(SI)(R14*4), R10, R10B); \
+	IQ1_INDEX(SHRL, 1, 0x700, (5+4*j)(SI)(R14*4), R11, R11B); \
+	LOAD4Q(R12, R8, R9, R10, R11, Y1, X1, X5); \
+	MOVL AX, R8; \
+	SHRL $15, R8; \
+	VPBROADCASTQ (R13)(R8*8), Y2; \
+	SHRL $12, AX; \
+	ANDL $7, AX; \
+	SCALE1(AX); \
+	IQ1_DOT(32*j, acc)
+
+// func dotIQ1_SAVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64) float32
+TEXT ·dotIQ1_SAVX2(SB), NOSPLIT, $0-52
+	PROLOGUE
+i1sblock:
+	VPXOR Y10, Y10, Y10
+	VPXOR Y11, Y11, Y11
+	XORQ R14, R14
+i1sgroup:
+	IQ1S_GROUP(0, Y10)
+	IQ1S_GROUP(1, Y11)
+	ADDQ $64, DI
+	ADDQ $2, R14
+	CMPQ R14, $8
+	JLT i1sgroup
+	BLOCK_END(50)
+	JNZ i1sblock
+	FINISH(0x3e000000)
+
+// IQ1_M group j: low index bytes at 4ib, a nibble per run in the u16 at
+// 32+2ib (3 high index bits, the delta's sign), and two 3-bit scales in
+// bits 6j..6j+5 of the u16 at 48+ib (the pair's).
+#define IQ1M_GROUP(j, acc) \
+	MOVWLZX (32+2*j)(SI)(R14*2), AX; \
+	IQ1_INDEX(SHLL, 8, 0x700, (0+4*j)(SI)(R14*4), R8, R8B); \
+	IQ1_INDEX(SHLL, 4, 0x700, (1+4*j)(SI)(R14*4), R9, R9B); \
+	IQ1_INDEX(SHLL, 0, 0x700, (2+4*j)(SI)(R14*4), R10, R10B); \
+	IQ1_INDEX(SHRL, 4, 0x700, (3+4*j)(SI)(R14*4), R11, R11B); \
+	LOAD4Q(R12, R8, R9, R10, R11, Y1, X1, X5); \
+	MOVL AX, R8; \
+	SHRL $3, R8; \
+	ANDL $1, R8; \
+	MOVL AX, R9; \
+	SHRL $7, R9; \
+	ANDL $1, R9; \
+	MOVL AX, R10; \
+	SHRL $11, R10; \
+	ANDL $1, R10; \
+	MOVL AX, R11; \
+	SHRL $15, R11; \
+	LOAD4Q(R13, R8, R9, R10, R11, Y2, X2, X5); \
+	MOVWLZX 48(SI)(R14*1), BX; \
+	SHRL $(6*j), BX; \
+	MOVL BX, R8; \
+	ANDL $7, R8; \
+	SHRL $3, BX; \
+	ANDL $7, BX; \
+	SCALE2(R8, BX); \
+	IQ1_DOT(32*j, acc)
+
+// func dotIQ1_MAVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64) float32
+TEXT ·dotIQ1_MAVX2(SB), NOSPLIT, $0-52
+	PROLOGUE
+i1mblock:
+	VPXOR Y10, Y10, Y10
+	VPXOR Y11, Y11, Y11
+	XORQ R14, R14
+i1mgroup:
+	IQ1M_GROUP(0, Y10)
+	IQ1M_GROUP(1, Y11)
+	ADDQ $64, DI
+	ADDQ $2, R14
+	CMPQ R14, $8
+	JLT i1mgroup
+	// d: the top nibbles of the four block scales, lowest first.
+	MOVWLZX 48(SI), AX
+	SHRL $12, AX
+	MOVWLZX 50(SI), R8
+	SHRL $12, R8
+	SHLL $4, R8
+	ORL R8, AX
+	MOVWLZX 52(SI), R8
+	SHRL $12, R8
+	SHLL $8, R8
+	ORL R8, AX
+	MOVWLZX 54(SI), R8
+	ANDL $0xf000, R8
+	ORL R8, AX
+	BLOCK_END_AX(56)
+	JNZ i1mblock
+	FINISH(0x3e000000)

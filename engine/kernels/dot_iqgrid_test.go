@@ -8,7 +8,7 @@ import (
 	"github.com/orcd/orcd/gguf/gguftest"
 )
 
-var gridTypes = []gguf.Type{gguf.TypeIQ2_XXS, gguf.TypeIQ2_XS, gguf.TypeIQ2_S, gguf.TypeIQ3_XXS, gguf.TypeIQ3_S}
+var gridTypes = []gguf.Type{gguf.TypeIQ2_XXS, gguf.TypeIQ2_XS, gguf.TypeIQ2_S, gguf.TypeIQ3_XXS, gguf.TypeIQ3_S, gguf.TypeIQ1_S, gguf.TypeIQ1_M}
 
 // gridRow is nb random blocks of t (gguftest.RandomTensor: every index,
 // sign and scale bit random, d a realistic f16). Every fifth row has all
@@ -37,6 +37,25 @@ func gridRow(tb testing.TB, r *rand.Rand, t gguf.Type, nb, rep int) []byte {
 			fillBlocks(w, bs, 66, 98, 0xff)
 		case gguf.TypeIQ3_S:
 			fillBlocks(w, bs, 106, 110, 0xff)
+		case gguf.TypeIQ1_S:
+			// Scales 7, deltas -1/8: the largest |8g-1| = 9.
+			for b := 0; b < nb; b++ {
+				for ib := range 8 {
+					w[b*bs+35+2*ib] |= 0xf0
+				}
+			}
+		case gguf.TypeIQ1_M:
+			// Every 3-bit scale 7 and delta bit set, d's nibbles kept.
+			for b := 0; b < nb; b++ {
+				blk := w[b*bs : (b+1)*bs]
+				for i := 32; i < 48; i++ {
+					blk[i] |= 0x88
+				}
+				for k := range 4 {
+					blk[48+2*k] = 0xff
+					blk[49+2*k] |= 0x0f
+				}
+			}
 		}
 	}
 	return w
