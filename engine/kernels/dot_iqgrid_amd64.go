@@ -58,3 +58,49 @@ var (
 	_ = hasAVX2 && registerExtra(gguf.TypeIQ1_S, gridDot(dotIQ1_SAVX2, iq1sBytes, gridIQ1S, &deltaWords[0]), nil)
 	_ = hasAVX2 && registerExtra(gguf.TypeIQ1_M, gridDot(dotIQ1_MAVX2, iq1mBytes, gridIQ1S, &deltaWords[0]), nil)
 )
+
+// The four-token kernels: token t's quants and scales qstride*t and
+// dstride*t bytes after token 0's; out[t] is bit for bit the row dot on
+// token t.
+
+//go:noescape
+func dotIQ2_XXSx4AVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64, qstride, dstride int, out *[4]float32)
+
+//go:noescape
+func dotIQ2_XSx4AVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64, qstride, dstride int, out *[4]float32)
+
+//go:noescape
+func dotIQ2_Sx4AVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64, qstride, dstride int, out *[4]float32)
+
+//go:noescape
+func dotIQ3_XXSx4AVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64, qstride, dstride int, out *[4]float32)
+
+//go:noescape
+func dotIQ3_Sx4AVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64, qstride, dstride int, out *[4]float32)
+
+//go:noescape
+func dotIQ1_Sx4AVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64, qstride, dstride int, out *[4]float32)
+
+//go:noescape
+func dotIQ1_Mx4AVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64, qstride, dstride int, out *[4]float32)
+
+type gridAsm4 func(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64, qstride, dstride int, out *[4]float32)
+
+func gridQuad(f gridAsm4, bs int, grid []byte, signs *uint64) quadDot {
+	g := unsafe.SliceData(grid)
+	return func(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32) {
+		end := blk0 + 3*tokBlocks + nb // one past token 3's last block
+		_, _, _ = w[nb*bs-1], a.Qs[end*QK_K-1], a.D[end-1]
+		f(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], nb, g, signs, tokBlocks*QK_K, tokBlocks*4, out)
+	}
+}
+
+var (
+	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ2_XXS, gridQuad(dotIQ2_XXSx4AVX2, iq2xxsBytes, gridIQ2XXS, &keptSigns[0]))
+	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ2_XS, gridQuad(dotIQ2_XSx4AVX2, iq2xsBytes, gridIQ2XS, &keptSigns[0]))
+	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ2_S, gridQuad(dotIQ2_Sx4AVX2, iq2sBytes, gridIQ2S, &signBytes[0]))
+	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ3_XXS, gridQuad(dotIQ3_XXSx4AVX2, iq3xxsBytes, gridIQ3XXS, &keptSigns[0]))
+	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ3_S, gridQuad(dotIQ3_Sx4AVX2, iq3sBytes, gridIQ3S, &signBytes[0]))
+	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ1_S, gridQuad(dotIQ1_Sx4AVX2, iq1sBytes, gridIQ1S, &deltaWords[0]))
+	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ1_M, gridQuad(dotIQ1_Mx4AVX2, iq1mBytes, gridIQ1S, &deltaWords[0]))
+)

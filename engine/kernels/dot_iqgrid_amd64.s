@@ -18,16 +18,40 @@
 // the block (two groups an iteration, into Y10 and Y11), AX BX R8-R11
 // scratch. Y0 the float lanes.
 
-// GRID_DOT adds the group in Y1, Y2, Y3 against the 32 quants at yoff(DI)
-// to acc.
-#define GRID_DOT(yoff, acc) \
-	VPSIGNB Y2, Y1, Y1; \
+// SIGN_GRID applies the sign bytes in Y2 to the magnitudes in Y1: Y1 is
+// then the group's 32 signed weights (as integers).
+#define SIGN_GRID \
+	VPSIGNB Y2, Y1, Y1
+
+// DOT1 adds the group's weights (Y1, kept) times the 32 quants at
+// yoff(DI), scaled by Y3, to acc.
+#define DOT1(yoff, acc) \
 	VMOVDQU yoff(DI), Y4; \
-	VPSIGNB Y4, Y1, Y1; \
+	VPSIGNB Y4, Y1, Y5; \
 	VPABSB Y4, Y4; \
-	VPMADDUBSW Y1, Y4, Y1; \
-	VPMADDWD Y3, Y1, Y1; \
-	VPADDD Y1, acc, acc
+	VPMADDUBSW Y5, Y4, Y5; \
+	VPMADDWD Y3, Y5, Y5; \
+	VPADDD Y5, acc, acc
+
+// DOT1M is DOT1 with the quants at a memory operand.
+#define DOT1M(mem, acc) \
+	VMOVDQU mem, Y4; \
+	VPSIGNB Y4, Y1, Y5; \
+	VPABSB Y4, Y4; \
+	VPMADDUBSW Y5, Y4, Y5; \
+	VPMADDWD Y3, Y5, Y5; \
+	VPADDD Y5, acc, acc
+
+// DOT4 is DOT1 for four tokens, into Y10..Y13: token t's quants are
+// qstride*t bytes after token 0's. The group's index registers are free
+// by now.
+#define DOT4(yoff) \
+	MOVQ qstride+48(FP), R8; \
+	LEAQ (DI)(R8*2), R9; \
+	DOT1M(yoff(DI), Y10); \
+	DOT1M(yoff(DI)(R8*1), Y11); \
+	DOT1M(yoff(R9), Y12); \
+	DOT1M(yoff(R9)(R8*1), Y13)
 
 // LOAD4Q gathers the 8-byte entries r0..r3 of the table at tab into dst
 // (its X register dstx), with tmpx as scratch.
@@ -123,9 +147,68 @@
 	MOVQ signs+40(FP), R13; \
 	VXORPS Y0, Y0, Y0
 
-// IQ2_XXS group j of the pair at R14: index bytes at 2+8ib, then a u32 of
+// The four-token kernels: each group is decoded once for four tokens,
+// token t's quants and scales qstride*t and dstride*t bytes after token
+// 0's; out[t] is bit for bit the row dot on token t. Y10..Y13 hold the
+// tokens' int lanes, Y6..Y9 their float lanes.
+
+#define PROLOGUE4 \
+	PROLOGUE; \
+	VXORPS Y6, Y6, Y6; \
+	VXORPS Y7, Y7, Y7; \
+	VXORPS Y8, Y8, Y8; \
+	VXORPS Y9, Y9, Y9
+
+#define ZERO4 \
+	VPXOR Y10, Y10, Y10; \
+	VPXOR Y11, Y11, Y11; \
+	VPXOR Y12, Y12, Y12; \
+	VPXOR Y13, Y13, Y13; \
+	XORQ R14, R14
+
+// TOKEN_FMA: token lanes to float, one FMA by x.d (X14) times the token's
+// activation scale at dmem into facc.
+#define TOKEN_FMA(lanes, dmem, facc) \
+	VMULSS dmem, X14, X15; \
+	VBROADCASTSS X15, Y15; \
+	VCVTDQ2PS lanes, lanes; \
+	VFMADD231PS Y15, lanes, facc
+
+// BLOCK_END4 is BLOCK_END_AX for the four tokens.
+#define BLOCK_END4(bs) \
+	VMOVD AX, X14; \
+	VCVTPH2PS X14, X14; \
+	MOVQ dstride+56(FP), R8; \
+	LEAQ (DX)(R8*2), R9; \
+	TOKEN_FMA(Y10, (DX), Y6); \
+	TOKEN_FMA(Y11, (DX)(R8*1), Y7); \
+	TOKEN_FMA(Y12, (R9), Y8); \
+	TOKEN_FMA(Y13, (R9)(R8*1), Y9); \
+	ADDQ $bs, SI; \
+	ADDQ $4, DX; \
+	DECQ CX
+
+// STORE1 writes factor (X2) times hsum of facc to off(R8).
+#define STORE1(facc, off) \
+	VMOVAPS facc, Y0; \
+	GRID_HSUM8; \
+	VMULSS X2, X0, X0; \
+	VMOVSS X0, off(R8)
+
+#define FINISH4(f) \
+	MOVL $f, AX; \
+	VMOVD AX, X2; \
+	MOVQ out+64(FP), R8; \
+	STORE1(Y6, 0); \
+	STORE1(Y7, 4); \
+	STORE1(Y8, 8); \
+	STORE1(Y9, 12); \
+	VZEROUPPER; \
+	RET
+
+// IQ2_XXS group j of the pair at R14 (decoded into Y1, Y3): index bytes at 2+8ib, then a u32 of
 // four 7-bit sign indices and the scale in bits 28-31.
-#define IQ2XXS_GROUP(j, acc) \
+#define IQ2XXS_DECODE(j) \
 	MOVBLZX (2+8*j)(SI)(R14*8), R8; \
 	MOVBLZX (3+8*j)(SI)(R14*8), R9; \
 	MOVBLZX (4+8*j)(SI)(R14*8), R10; \
@@ -135,7 +218,7 @@
 	SIGNS7; \
 	SHRL $28, AX; \
 	SCALE1(AX); \
-	GRID_DOT(32*j, acc)
+	SIGN_GRID
 
 // func dotIQ2_XXSAVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64) float32
 TEXT ·dotIQ2_XXSAVX2(SB), NOSPLIT, $0-52
@@ -145,8 +228,10 @@ xxsblock:
 	VPXOR Y11, Y11, Y11
 	XORQ R14, R14
 xxsgroup:
-	IQ2XXS_GROUP(0, Y10)
-	IQ2XXS_GROUP(1, Y11)
+	IQ2XXS_DECODE(0)
+	DOT1(0, Y10)
+	IQ2XXS_DECODE(1)
+	DOT1(32, Y11)
 	ADDQ $64, DI
 	ADDQ $2, R14
 	CMPQ R14, $8
@@ -157,7 +242,7 @@ xxsgroup:
 
 // IQ2_XS group j: four u16 at 2+8ib (9-bit index, 7-bit sign index), a
 // scale byte at 66+ib (a nibble for each 16 weights).
-#define IQ2XS_GROUP(j, acc) \
+#define IQ2XS_DECODE(j) \
 	MOVWLZX (2+8*j)(SI)(R14*8), R8; \
 	MOVWLZX (4+8*j)(SI)(R14*8), R9; \
 	MOVWLZX (6+8*j)(SI)(R14*8), R10; \
@@ -181,7 +266,7 @@ xxsgroup:
 	ANDL $15, AX; \
 	SHRL $4, BX; \
 	SCALE2(AX, BX); \
-	GRID_DOT(32*j, acc)
+	SIGN_GRID
 
 // func dotIQ2_XSAVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64) float32
 TEXT ·dotIQ2_XSAVX2(SB), NOSPLIT, $0-52
@@ -191,8 +276,10 @@ xsblock:
 	VPXOR Y11, Y11, Y11
 	XORQ R14, R14
 xsgroup:
-	IQ2XS_GROUP(0, Y10)
-	IQ2XS_GROUP(1, Y11)
+	IQ2XS_DECODE(0)
+	DOT1(0, Y10)
+	IQ2XS_DECODE(1)
+	DOT1(32, Y11)
 	ADDQ $64, DI
 	ADDQ $2, R14
 	CMPQ R14, $8
@@ -211,7 +298,7 @@ xsgroup:
 
 // IQ2_S group j: low index bytes at 2+4ib, plain sign bytes at 34+4ib,
 // the high index bits at 66+ib, the scale byte at 74+ib.
-#define IQ2S_GROUP(j, acc) \
+#define IQ2S_DECODE(j) \
 	MOVBLZX (66+j)(SI)(R14*1), AX; \
 	IQ2S_INDEX(j, 0, 8, R8, R8B); \
 	IQ2S_INDEX(j, 1, 6, R9, R9B); \
@@ -228,7 +315,7 @@ xsgroup:
 	ANDL $15, AX; \
 	SHRL $4, BX; \
 	SCALE2(AX, BX); \
-	GRID_DOT(32*j, acc)
+	SIGN_GRID
 
 // func dotIQ2_SAVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64) float32
 TEXT ·dotIQ2_SAVX2(SB), NOSPLIT, $0-52
@@ -238,8 +325,10 @@ sblock:
 	VPXOR Y11, Y11, Y11
 	XORQ R14, R14
 sgroup:
-	IQ2S_GROUP(0, Y10)
-	IQ2S_GROUP(1, Y11)
+	IQ2S_DECODE(0)
+	DOT1(0, Y10)
+	IQ2S_DECODE(1)
+	DOT1(32, Y11)
 	ADDQ $64, DI
 	ADDQ $2, R14
 	CMPQ R14, $8
@@ -250,7 +339,7 @@ sgroup:
 
 // IQ3_XXS group j: eight index bytes at 2+8ib (4 weights each), a u32 at
 // 66+4ib as IQ2_XXS's.
-#define IQ3XXS_GROUP(j, acc) \
+#define IQ3XXS_DECODE(j) \
 	MOVBLZX (2+8*j)(SI)(R14*8), R8; \
 	MOVBLZX (3+8*j)(SI)(R14*8), R9; \
 	MOVBLZX (4+8*j)(SI)(R14*8), R10; \
@@ -266,7 +355,7 @@ sgroup:
 	SIGNS7; \
 	SHRL $28, AX; \
 	SCALE1(AX); \
-	GRID_DOT(32*j, acc)
+	SIGN_GRID
 
 // func dotIQ3_XXSAVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64) float32
 TEXT ·dotIQ3_XXSAVX2(SB), NOSPLIT, $0-52
@@ -276,8 +365,10 @@ x3block:
 	VPXOR Y11, Y11, Y11
 	XORQ R14, R14
 x3group:
-	IQ3XXS_GROUP(0, Y10)
-	IQ3XXS_GROUP(1, Y11)
+	IQ3XXS_DECODE(0)
+	DOT1(0, Y10)
+	IQ3XXS_DECODE(1)
+	DOT1(32, Y11)
 	ADDQ $64, DI
 	ADDQ $2, R14
 	CMPQ R14, $8
@@ -297,7 +388,7 @@ x3group:
 
 // IQ3_S group j: low index bytes at 2+8ib, high bits at 66+ib, plain sign
 // bytes at 74+4ib; its scale, 2*nibble+1 of byte 106+ib/2, is in BX.
-#define IQ3S_GROUP(j, acc) \
+#define IQ3S_DECODE(j) \
 	MOVBLZX (66+j)(SI)(R14*1), AX; \
 	IQ3S_INDEX(j, 0, R8, R8B); \
 	IQ3S_INDEX(j, 1, R9, R9B); \
@@ -317,7 +408,7 @@ x3group:
 	LOAD4Q(R13, R8, R9, R10, R11, Y2, X2, X5); \
 	VMOVD BX, X3; \
 	VPBROADCASTW X3, Y3; \
-	GRID_DOT(32*j, acc)
+	SIGN_GRID
 
 // func dotIQ3_SAVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64) float32
 TEXT ·dotIQ3_SAVX2(SB), NOSPLIT, $0-52
@@ -337,10 +428,12 @@ s3group:
 	MOVL AX, R8
 	SHRL $4, R8
 	LEAL 1(R8)(R8*1), R8
-	VMOVQ R8, X7
-	IQ3S_GROUP(0, Y10)
-	VMOVQ X7, BX
-	IQ3S_GROUP(1, Y11)
+	VMOVQ R8, X15
+	IQ3S_DECODE(0)
+	DOT1(0, Y10)
+	VMOVQ X15, BX
+	IQ3S_DECODE(1)
+	DOT1(32, Y11)
 	ADDQ $64, DI
 	ADDQ $2, R14
 	CMPQ R14, $8
@@ -349,19 +442,13 @@ s3group:
 	JNZ s3block
 	FINISH(0x3f800000)
 
-// IQ1_DOT: the IQ1 grid bytes in Y1 (-1, 0, 1) become 8g+delta with the
-// delta bytes in Y2 (+1 or -1), then as GRID_DOT (|8g±1| <= 9).
-#define IQ1_DOT(yoff, acc) \
+// IQ1_VALUES turns the IQ1 grid bytes in Y1 (-1, 0, 1) into 8g+delta
+// with the delta bytes in Y2 (+1 or -1): |8g±1| <= 9.
+#define IQ1_VALUES \
 	VPADDB Y1, Y1, Y1; \
 	VPADDB Y1, Y1, Y1; \
 	VPADDB Y1, Y1, Y1; \
-	VPADDB Y2, Y1, Y1; \
-	VMOVDQU yoff(DI), Y4; \
-	VPSIGNB Y4, Y1, Y1; \
-	VPABSB Y4, Y4; \
-	VPMADDUBSW Y1, Y4, Y1; \
-	VPMADDWD Y3, Y1, Y1; \
-	VPADDD Y1, acc, acc
+	VPADDB Y2, Y1, Y1
 
 // IQ1_INDEX sets r to an 11-bit grid index: the bits of AX at mask
 // after shifting it (by sh, with op), and the low byte at addr.
@@ -374,7 +461,7 @@ s3group:
 // IQ1_S group j: low index bytes at 2+4ib, a u16 at 34+2ib with the high
 // index bits (3 per run), the scale (bits 12-14) and the delta's sign
 // (bit 15). R13 holds the two delta words (+1s, -1s).
-#define IQ1S_GROUP(j, acc) \
+#define IQ1S_DECODE(j) \
 	MOVWLZX (34+2*j)(SI)(R14*2), AX; \
 	IQ1_INDEX(SHLL, 8, 0x700, (2+4*j)(SI)(R14*4), R8, R8B); \
 	IQ1_INDEX(SHLL, 5, 0x700, (3+4*j)(SI)(R14*4), R9, R9B); \
@@ -387,7 +474,7 @@ s3group:
 	SHRL $12, AX; \
 	ANDL $7, AX; \
 	SCALE1(AX); \
-	IQ1_DOT(32*j, acc)
+	IQ1_VALUES
 
 // func dotIQ1_SAVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64) float32
 TEXT ·dotIQ1_SAVX2(SB), NOSPLIT, $0-52
@@ -397,8 +484,10 @@ i1sblock:
 	VPXOR Y11, Y11, Y11
 	XORQ R14, R14
 i1sgroup:
-	IQ1S_GROUP(0, Y10)
-	IQ1S_GROUP(1, Y11)
+	IQ1S_DECODE(0)
+	DOT1(0, Y10)
+	IQ1S_DECODE(1)
+	DOT1(32, Y11)
 	ADDQ $64, DI
 	ADDQ $2, R14
 	CMPQ R14, $8
@@ -410,7 +499,7 @@ i1sgroup:
 // IQ1_M group j: low index bytes at 4ib, a nibble per run in the u16 at
 // 32+2ib (3 high index bits, the delta's sign), and two 3-bit scales in
 // bits 6j..6j+5 of the u16 at 48+ib (the pair's).
-#define IQ1M_GROUP(j, acc) \
+#define IQ1M_DECODE(j) \
 	MOVWLZX (32+2*j)(SI)(R14*2), AX; \
 	IQ1_INDEX(SHLL, 8, 0x700, (0+4*j)(SI)(R14*4), R8, R8B); \
 	IQ1_INDEX(SHLL, 4, 0x700, (1+4*j)(SI)(R14*4), R9, R9B); \
@@ -436,7 +525,7 @@ i1sgroup:
 	SHRL $3, BX; \
 	ANDL $7, BX; \
 	SCALE2(R8, BX); \
-	IQ1_DOT(32*j, acc)
+	IQ1_VALUES
 
 // func dotIQ1_MAVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64) float32
 TEXT ·dotIQ1_MAVX2(SB), NOSPLIT, $0-52
@@ -446,8 +535,10 @@ i1mblock:
 	VPXOR Y11, Y11, Y11
 	XORQ R14, R14
 i1mgroup:
-	IQ1M_GROUP(0, Y10)
-	IQ1M_GROUP(1, Y11)
+	IQ1M_DECODE(0)
+	DOT1(0, Y10)
+	IQ1M_DECODE(1)
+	DOT1(32, Y11)
 	ADDQ $64, DI
 	ADDQ $2, R14
 	CMPQ R14, $8
@@ -469,3 +560,160 @@ i1mgroup:
 	BLOCK_END_AX(56)
 	JNZ i1mblock
 	FINISH(0x3e000000)
+
+// func dotIQ2_XXSx4AVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64, qstride, dstride int, out *[4]float32)
+TEXT ·dotIQ2_XXSx4AVX2(SB), NOSPLIT, $0-72
+	PROLOGUE4
+iq2xxsx4block:
+	ZERO4
+iq2xxsx4group:
+	IQ2XXS_DECODE(0)
+	DOT4(0)
+	IQ2XXS_DECODE(1)
+	DOT4(32)
+	ADDQ $64, DI
+	ADDQ $2, R14
+	CMPQ R14, $8
+	JLT iq2xxsx4group
+	MOVWLZX 0(SI), AX
+	BLOCK_END4(66)
+	JNZ iq2xxsx4block
+	FINISH4(0x3e000000)
+
+// func dotIQ2_XSx4AVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64, qstride, dstride int, out *[4]float32)
+TEXT ·dotIQ2_XSx4AVX2(SB), NOSPLIT, $0-72
+	PROLOGUE4
+iq2xsx4block:
+	ZERO4
+iq2xsx4group:
+	IQ2XS_DECODE(0)
+	DOT4(0)
+	IQ2XS_DECODE(1)
+	DOT4(32)
+	ADDQ $64, DI
+	ADDQ $2, R14
+	CMPQ R14, $8
+	JLT iq2xsx4group
+	MOVWLZX 0(SI), AX
+	BLOCK_END4(74)
+	JNZ iq2xsx4block
+	FINISH4(0x3e000000)
+
+// func dotIQ2_Sx4AVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64, qstride, dstride int, out *[4]float32)
+TEXT ·dotIQ2_Sx4AVX2(SB), NOSPLIT, $0-72
+	PROLOGUE4
+iq2sx4block:
+	ZERO4
+iq2sx4group:
+	IQ2S_DECODE(0)
+	DOT4(0)
+	IQ2S_DECODE(1)
+	DOT4(32)
+	ADDQ $64, DI
+	ADDQ $2, R14
+	CMPQ R14, $8
+	JLT iq2sx4group
+	MOVWLZX 0(SI), AX
+	BLOCK_END4(82)
+	JNZ iq2sx4block
+	FINISH4(0x3e000000)
+
+// func dotIQ3_XXSx4AVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64, qstride, dstride int, out *[4]float32)
+TEXT ·dotIQ3_XXSx4AVX2(SB), NOSPLIT, $0-72
+	PROLOGUE4
+iq3xxsx4block:
+	ZERO4
+iq3xxsx4group:
+	IQ3XXS_DECODE(0)
+	DOT4(0)
+	IQ3XXS_DECODE(1)
+	DOT4(32)
+	ADDQ $64, DI
+	ADDQ $2, R14
+	CMPQ R14, $8
+	JLT iq3xxsx4group
+	MOVWLZX 0(SI), AX
+	BLOCK_END4(98)
+	JNZ iq3xxsx4block
+	FINISH4(0x3e800000)
+
+// func dotIQ3_Sx4AVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64, qstride, dstride int, out *[4]float32)
+TEXT ·dotIQ3_Sx4AVX2(SB), NOSPLIT, $0-72
+	PROLOGUE4
+iq3sx4block:
+	ZERO4
+iq3sx4group:
+	MOVL R14, AX
+	SHRL $1, AX
+	MOVBLZX 106(SI)(AX*1), AX
+	MOVL AX, BX
+	ANDL $15, BX
+	LEAL 1(BX)(BX*1), BX
+	MOVL AX, R8
+	SHRL $4, R8
+	LEAL 1(R8)(R8*1), R8
+	VMOVQ R8, X15
+	IQ3S_DECODE(0)
+	DOT4(0)
+	VMOVQ X15, BX
+	IQ3S_DECODE(1)
+	DOT4(32)
+	ADDQ $64, DI
+	ADDQ $2, R14
+	CMPQ R14, $8
+	JLT iq3sx4group
+	MOVWLZX 0(SI), AX
+	BLOCK_END4(110)
+	JNZ iq3sx4block
+	FINISH4(0x3f800000)
+
+// func dotIQ1_Sx4AVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64, qstride, dstride int, out *[4]float32)
+TEXT ·dotIQ1_Sx4AVX2(SB), NOSPLIT, $0-72
+	PROLOGUE4
+iq1sx4block:
+	ZERO4
+iq1sx4group:
+	IQ1S_DECODE(0)
+	DOT4(0)
+	IQ1S_DECODE(1)
+	DOT4(32)
+	ADDQ $64, DI
+	ADDQ $2, R14
+	CMPQ R14, $8
+	JLT iq1sx4group
+	MOVWLZX 0(SI), AX
+	BLOCK_END4(50)
+	JNZ iq1sx4block
+	FINISH4(0x3e000000)
+
+// func dotIQ1_Mx4AVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64, qstride, dstride int, out *[4]float32)
+TEXT ·dotIQ1_Mx4AVX2(SB), NOSPLIT, $0-72
+	PROLOGUE4
+iq1mx4block:
+	ZERO4
+iq1mx4group:
+	IQ1M_DECODE(0)
+	DOT4(0)
+	IQ1M_DECODE(1)
+	DOT4(32)
+	ADDQ $64, DI
+	ADDQ $2, R14
+	CMPQ R14, $8
+	JLT iq1mx4group
+	MOVWLZX 48(SI), AX
+	SHRL $12, AX
+	MOVWLZX 50(SI), R8
+	SHRL $12, R8
+	SHLL $4, R8
+	ORL R8, AX
+	MOVWLZX 52(SI), R8
+	SHRL $12, R8
+	SHLL $8, R8
+	ORL R8, AX
+	MOVWLZX 54(SI), R8
+	ANDL $0xf000, R8
+	ORL R8, AX
+	BLOCK_END4(56)
+	JNZ iq1mx4block
+	FINISH4(0x3e000000)
+

@@ -103,3 +103,27 @@ func BenchmarkExtraDotGrid(b *testing.B) {
 		})
 	}
 }
+
+// The same rows against four tokens: the four-token kernel against four
+// row dots.
+func BenchmarkExtraQuadGrid(b *testing.B) {
+	for _, typ := range gridTypes {
+		b.Run(typ.String(), func(b *testing.B) {
+			r := rand.New(rand.NewPCG(74, 75))
+			const rows, nb = 256, 16
+			a := actsFor(b, r, typ, 4*nb, 1)
+			w := gridRow(b, r, typ, rows*nb, 0)
+			benchQuad(b, typ, w, a, rows, nb, quadNames)
+		})
+	}
+}
+
+// The four-token kernels must give each token its row dot bit for bit,
+// whatever the other tokens (sweepQuad), with gridCase's extreme rows and
+// activations.
+func TestExtraGridQuadMatchesRow(t *testing.T) {
+	r := rand.New(rand.NewPCG(76, 77))
+	for _, typ := range gridTypes {
+		sweepQuad(t, typ, refExtra[typ], r, 150, gridCase(typ))
+	}
+}

@@ -35,14 +35,13 @@ func TestExtraRegistered(t *testing.T) {
 		}
 		UseReference(false)
 	}
-	// The grid types have row dots only: prefill runs them a token at a
-	// time.
+	// The grid types have row dots and four-token kernels on AVX2.
 	for _, typ := range gridTypes {
 		if refExtra[typ] == nil {
 			t.Errorf("%v has no Go definition", typ)
 		}
-		if hasAVX2 && Impl() != "ref" && (extraDot(typ) == nil || !Supported(typ)) {
-			t.Errorf("%v has no fast row dot on this CPU (%s)", typ, Impl())
+		if hasAVX2 && Impl() != "ref" && (extraDot(typ) == nil || extraQuad(typ) == nil || !Supported(typ)) {
+			t.Errorf("%v lacks a fast row dot or four-token kernel on this CPU (%s)", typ, Impl())
 		}
 	}
 }
