@@ -107,7 +107,7 @@ func TestDequantizeFixturesAgainstF32(t *testing.T) {
 }
 
 func TestDequantizeErrors(t *testing.T) {
-	for _, typ := range []Type{TypeIQ2_XXS, TypeIQ3_S, TypeMXFP4, TypeTQ1_0, TypeI8, TypeQ8_1, Type(99)} {
+	for _, typ := range []Type{TypeTQ2_0, TypeF64, TypeMXFP4, TypeTQ1_0, TypeI8, TypeQ8_1, Type(99)} {
 		err := Dequantize(typ, make([]byte, 1024), make([]float32, 256))
 		if err == nil || !strings.Contains(err.Error(), typ.String()) {
 			t.Errorf("Dequantize(%s) error %v does not name the type", typ, err)
