@@ -32,9 +32,48 @@ func dotIQ1_SAVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint
 //go:noescape
 func dotIQ1_MAVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64) float32
 
-// deltaWords are the IQ1 kernels' delta bytes: +1s, and -1s where the
-// delta's sign bit is set.
-var deltaWords = [2]uint64{0x0101010101010101, 0xffffffffffffffff}
+// deltaWords are IQ1_S's delta bytes: +1s, and -1s where the delta's
+// sign bit is set. iq1m holds IQ1_M's (see iq1mTables).
+var (
+	deltaWords = [2]uint64{0x0101010101010101, 0xffffffffffffffff}
+	iq1m = func() (t iq1mTables) {
+		for m := range t.deltas {
+			for i := range t.deltas[m] {
+				t.deltas[m][i] = 1
+				if m>>(i/8)&1 != 0 {
+					t.deltas[m][i] = 0xff
+				}
+			}
+		}
+		for s := range t.scales {
+			for i := range t.scales[s] {
+				t.scales[s][i] = uint16(2*(s&7) + 1)
+				if i >= 8 {
+					t.scales[s][i] = uint16(2*(s>>3) + 1)
+				}
+			}
+		}
+		return
+	}()
+	// gridIQ1S8 is the IQ1 grid times 8: the kernels add the delta to it.
+	gridIQ1S8 = func() []byte {
+		g := make([]byte, len(gridIQ1S))
+		for i, v := range gridIQ1S {
+			g[i] = byte(8 * int8(v))
+		}
+		return g
+	}()
+)
+
+// iq1mTables are IQ1_M's kernel tables, one block of memory: deltas[m]
+// the delta bytes of a group whose four runs' sign bits are m (run l's 8
+// bytes -1 where bit l is set), scales[s] the vpmaddwd words of a group
+// whose two 3-bit scales are s (2*(s&7)+1 for the first 16 weights,
+// 2*(s>>3)+1 for the rest).
+type iq1mTables struct {
+	deltas [16][32]byte
+	scales [64][16]uint16
+}
 
 type gridAsm func(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64) float32
 
@@ -55,8 +94,8 @@ var (
 	_ = hasAVX2 && registerExtra(gguf.TypeIQ2_S, gridDot(dotIQ2_SAVX2, iq2sBytes, gridIQ2S, &signBytes[0]), nil)
 	_ = hasAVX2 && registerExtra(gguf.TypeIQ3_XXS, gridDot(dotIQ3_XXSAVX2, iq3xxsBytes, gridIQ3XXS, &keptSigns[0]), nil)
 	_ = hasAVX2 && registerExtra(gguf.TypeIQ3_S, gridDot(dotIQ3_SAVX2, iq3sBytes, gridIQ3S, &signBytes[0]), nil)
-	_ = hasAVX2 && registerExtra(gguf.TypeIQ1_S, gridDot(dotIQ1_SAVX2, iq1sBytes, gridIQ1S, &deltaWords[0]), nil)
-	_ = hasAVX2 && registerExtra(gguf.TypeIQ1_M, gridDot(dotIQ1_MAVX2, iq1mBytes, gridIQ1S, &deltaWords[0]), nil)
+	_ = hasAVX2 && registerExtra(gguf.TypeIQ1_S, gridDot(dotIQ1_SAVX2, iq1sBytes, gridIQ1S8, &deltaWords[0]), nil)
+	_ = hasAVX2 && registerExtra(gguf.TypeIQ1_M, gridDot(dotIQ1_MAVX2, iq1mBytes, gridIQ1S8, (*uint64)(unsafe.Pointer(&iq1m))), nil)
 )
 
 // The four-token kernels: token t's quants and scales qstride*t and
@@ -101,6 +140,6 @@ var (
 	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ2_S, gridQuad(dotIQ2_Sx4AVX2, iq2sBytes, gridIQ2S, &signBytes[0]))
 	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ3_XXS, gridQuad(dotIQ3_XXSx4AVX2, iq3xxsBytes, gridIQ3XXS, &keptSigns[0]))
 	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ3_S, gridQuad(dotIQ3_Sx4AVX2, iq3sBytes, gridIQ3S, &signBytes[0]))
-	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ1_S, gridQuad(dotIQ1_Sx4AVX2, iq1sBytes, gridIQ1S, &deltaWords[0]))
-	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ1_M, gridQuad(dotIQ1_Mx4AVX2, iq1mBytes, gridIQ1S, &deltaWords[0]))
+	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ1_S, gridQuad(dotIQ1_Sx4AVX2, iq1sBytes, gridIQ1S8, &deltaWords[0]))
+	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ1_M, gridQuad(dotIQ1_Mx4AVX2, iq1mBytes, gridIQ1S8, (*uint64)(unsafe.Pointer(&iq1m))))
 )

@@ -442,12 +442,10 @@ s3group:
 	JNZ s3block
 	FINISH(0x3f800000)
 
-// IQ1_VALUES turns the IQ1 grid bytes in Y1 (-1, 0, 1) into 8g+delta
-// with the delta bytes in Y2 (+1 or -1): |8g±1| <= 9.
+// IQ1_VALUES adds the delta bytes in Y2 (+1 or -1) to the grid bytes in
+// Y1, read from the grid times 8 (-8, 0, 8): Y1 is then 8g+delta, at most
+// 9 in magnitude.
 #define IQ1_VALUES \
-	VPADDB Y1, Y1, Y1; \
-	VPADDB Y1, Y1, Y1; \
-	VPADDB Y1, Y1, Y1; \
 	VPADDB Y2, Y1, Y1
 
 // IQ1_INDEX sets r to an 11-bit grid index: the bits of AX at mask
@@ -498,7 +496,10 @@ i1sgroup:
 
 // IQ1_M group j: low index bytes at 4ib, a nibble per run in the u16 at
 // 32+2ib (3 high index bits, the delta's sign), and two 3-bit scales in
-// bits 6j..6j+5 of the u16 at 48+ib (the pair's).
+// bits 6j..6j+5 of the u16 at 48+ib (the pair's). The four sign bits (3,
+// 7, 11, 15) are gathered by one multiply (0x1248 moves them to bits
+// 15-18 without carries) into an index of R13's 16 delta vectors; the
+// group's 6 scale bits index the 64 scale vectors after them.
 #define IQ1M_DECODE(j) \
 	MOVWLZX (32+2*j)(SI)(R14*2), AX; \
 	IQ1_INDEX(SHLL, 8, 0x700, (0+4*j)(SI)(R14*4), R8, R8B); \
@@ -506,25 +507,16 @@ i1sgroup:
 	IQ1_INDEX(SHLL, 0, 0x700, (2+4*j)(SI)(R14*4), R10, R10B); \
 	IQ1_INDEX(SHRL, 4, 0x700, (3+4*j)(SI)(R14*4), R11, R11B); \
 	LOAD4Q(R12, R8, R9, R10, R11, Y1, X1, X5); \
-	MOVL AX, R8; \
-	SHRL $3, R8; \
-	ANDL $1, R8; \
-	MOVL AX, R9; \
-	SHRL $7, R9; \
-	ANDL $1, R9; \
-	MOVL AX, R10; \
-	SHRL $11, R10; \
-	ANDL $1, R10; \
-	MOVL AX, R11; \
-	SHRL $15, R11; \
-	LOAD4Q(R13, R8, R9, R10, R11, Y2, X2, X5); \
+	ANDL $0x8888, AX; \
+	IMULL $0x1248, AX; \
+	SHRL $10, AX; \
+	ANDL $0x1e0, AX; \
+	VMOVDQU (R13)(AX*1), Y2; \
 	MOVWLZX 48(SI)(R14*1), BX; \
+	SHLL $5, BX; \
 	SHRL $(6*j), BX; \
-	MOVL BX, R8; \
-	ANDL $7, R8; \
-	SHRL $3, BX; \
-	ANDL $7, BX; \
-	SCALE2(R8, BX); \
+	ANDL $0x7e0, BX; \
+	VMOVDQU 512(R13)(BX*1), Y3; \
 	IQ1_VALUES
 
 // func dotIQ1_MAVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64) float32
