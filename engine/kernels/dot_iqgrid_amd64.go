@@ -36,7 +36,7 @@ func dotIQ1_MAVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint
 // sign bit is set. iq1m holds IQ1_M's (see iq1mTables).
 var (
 	deltaWords = [2]uint64{0x0101010101010101, 0xffffffffffffffff}
-	iq1m = func() (t iq1mTables) {
+	iq1m       = func() (t iq1mTables) {
 		for m := range t.deltas {
 			for i := range t.deltas[m] {
 				t.deltas[m][i] = 1
