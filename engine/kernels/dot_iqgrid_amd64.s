@@ -14,9 +14,40 @@
 // the 8 int32 lanes.
 //
 // Registers: SI weight block, DI activation quants, DX activation scales,
-// CX blocks left, R12 grid, R13 sign table, R14 the group index within
+// CX blocks left, R12 grid, R13 sign table (unused by IQ3_S, which
+// expands its sign bits in registers: PLAIN_SIGNS), R14 the group index within
 // the block (two groups an iteration, into Y10 and Y11), AX BX R8-R11
 // scratch. Y0 the float lanes.
+
+// PLAIN_SIGNS sets Y2 to the sign bytes (+1, -1) of the 32 sign bits at
+// mem: each byte of the broadcast word goes to its run of 8 (vpshufb),
+// then bit i%8 of it is tested.
+#define PLAIN_SIGNS(mem) \
+	VPBROADCASTD mem, Y2; \
+	VPSHUFB iqgShuf<>(SB), Y2, Y2; \
+	VPAND iqgBits<>(SB), Y2, Y2; \
+	VPCMPEQB iqgBits<>(SB), Y2, Y2; \
+	VPOR iqgOnes<>(SB), Y2, Y2
+
+DATA iqgShuf<>+0x00(SB)/8, $0x0000000000000000
+DATA iqgShuf<>+0x08(SB)/8, $0x0101010101010101
+DATA iqgShuf<>+0x10(SB)/8, $0x0202020202020202
+DATA iqgShuf<>+0x18(SB)/8, $0x0303030303030303
+GLOBL iqgShuf<>(SB), RODATA|NOPTR, $32
+
+DATA iqgBits<>+0x00(SB)/8, $0x8040201008040201
+DATA iqgBits<>+0x08(SB)/8, $0x8040201008040201
+DATA iqgBits<>+0x10(SB)/8, $0x8040201008040201
+DATA iqgBits<>+0x18(SB)/8, $0x8040201008040201
+GLOBL iqgBits<>(SB), RODATA|NOPTR, $32
+
+DATA iqgOnes<>+0x00(SB)/8, $0x0101010101010101
+DATA iqgOnes<>+0x08(SB)/8, $0x0101010101010101
+DATA iqgOnes<>+0x10(SB)/8, $0x0101010101010101
+DATA iqgOnes<>+0x18(SB)/8, $0x0101010101010101
+GLOBL iqgOnes<>(SB), RODATA|NOPTR, $32
+
+
 
 // SIGN_GRID applies the sign bytes in Y2 to the magnitudes in Y1: Y1 is
 // then the group's 32 signed weights (as integers).
@@ -401,11 +432,7 @@ x3group:
 	IQ3S_INDEX(j, 7, R11, R11B); \
 	LOAD4D(R8, R9, R10, R11, X5); \
 	VINSERTI128 $1, X5, Y1, Y1; \
-	MOVBLZX (74+4*j)(SI)(R14*4), R8; \
-	MOVBLZX (75+4*j)(SI)(R14*4), R9; \
-	MOVBLZX (76+4*j)(SI)(R14*4), R10; \
-	MOVBLZX (77+4*j)(SI)(R14*4), R11; \
-	LOAD4Q(R13, R8, R9, R10, R11, Y2, X2, X5); \
+	PLAIN_SIGNS((74+4*j)(SI)(R14*4)); \
 	VMOVD BX, X3; \
 	VPBROADCASTW X3, Y3; \
 	SIGN_GRID
