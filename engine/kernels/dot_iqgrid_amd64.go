@@ -75,6 +75,34 @@ type iq1mTables struct {
 	scales [64][16]uint16
 }
 
+// gridTables are the sign words and scale vectors of IQ2_XS (signs
+// keptSigns) and IQ2_S (signBytes), one block of memory: scales[b] the
+// vpmaddwd words of a scale byte b (2*(b&15)+1 for a group's first 16
+// weights, 2*(b>>4)+1 for the rest).
+type gridTables struct {
+	signs  [256]uint64
+	scales [256][16]uint16
+}
+
+func newGridTables(signs []uint64) *gridTables {
+	t := new(gridTables)
+	copy(t.signs[:], signs)
+	for b := range t.scales {
+		for i := range t.scales[b] {
+			t.scales[b][i] = uint16(2*(b&15) + 1)
+			if i >= 8 {
+				t.scales[b][i] = uint16(2*(b>>4) + 1)
+			}
+		}
+	}
+	return t
+}
+
+var (
+	iq2xsTables = newGridTables(keptSigns[:])
+	iq2sTables  = newGridTables(signBytes[:])
+)
+
 type gridAsm func(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64) float32
 
 // gridDot wraps one of them as a rowDot; the bounds are checked once here
@@ -90,8 +118,8 @@ func gridDot(f gridAsm, bs int, grid []byte, signs *uint64) rowDot {
 
 var (
 	_ = hasAVX2 && registerExtra(gguf.TypeIQ2_XXS, gridDot(dotIQ2_XXSAVX2, iq2xxsBytes, gridIQ2XXS, &keptSigns[0]), nil)
-	_ = hasAVX2 && registerExtra(gguf.TypeIQ2_XS, gridDot(dotIQ2_XSAVX2, iq2xsBytes, gridIQ2XS, &keptSigns[0]), nil)
-	_ = hasAVX2 && registerExtra(gguf.TypeIQ2_S, gridDot(dotIQ2_SAVX2, iq2sBytes, gridIQ2S, &signBytes[0]), nil)
+	_ = hasAVX2 && registerExtra(gguf.TypeIQ2_XS, gridDot(dotIQ2_XSAVX2, iq2xsBytes, gridIQ2XS, &iq2xsTables.signs[0]), nil)
+	_ = hasAVX2 && registerExtra(gguf.TypeIQ2_S, gridDot(dotIQ2_SAVX2, iq2sBytes, gridIQ2S, &iq2sTables.signs[0]), nil)
 	_ = hasAVX2 && registerExtra(gguf.TypeIQ3_XXS, gridDot(dotIQ3_XXSAVX2, iq3xxsBytes, gridIQ3XXS, &keptSigns[0]), nil)
 	_ = hasAVX2 && registerExtra(gguf.TypeIQ3_S, gridDot(dotIQ3_SAVX2, iq3sBytes, gridIQ3S, &signBytes[0]), nil)
 	_ = hasAVX2 && registerExtra(gguf.TypeIQ1_S, gridDot(dotIQ1_SAVX2, iq1sBytes, gridIQ1S8, &deltaWords[0]), nil)
@@ -136,8 +164,8 @@ func gridQuad(f gridAsm4, bs int, grid []byte, signs *uint64) quadDot {
 
 var (
 	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ2_XXS, gridQuad(dotIQ2_XXSx4AVX2, iq2xxsBytes, gridIQ2XXS, &keptSigns[0]))
-	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ2_XS, gridQuad(dotIQ2_XSx4AVX2, iq2xsBytes, gridIQ2XS, &keptSigns[0]))
-	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ2_S, gridQuad(dotIQ2_Sx4AVX2, iq2sBytes, gridIQ2S, &signBytes[0]))
+	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ2_XS, gridQuad(dotIQ2_XSx4AVX2, iq2xsBytes, gridIQ2XS, &iq2xsTables.signs[0]))
+	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ2_S, gridQuad(dotIQ2_Sx4AVX2, iq2sBytes, gridIQ2S, &iq2sTables.signs[0]))
 	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ3_XXS, gridQuad(dotIQ3_XXSx4AVX2, iq3xxsBytes, gridIQ3XXS, &keptSigns[0]))
 	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ3_S, gridQuad(dotIQ3_Sx4AVX2, iq3sBytes, gridIQ3S, &signBytes[0]))
 	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ1_S, gridQuad(dotIQ1_Sx4AVX2, iq1sBytes, gridIQ1S8, &deltaWords[0]))

@@ -14,7 +14,8 @@
 // the 8 int32 lanes.
 //
 // Registers: SI weight block, DI activation quants, DX activation scales,
-// CX blocks left, R12 grid, R13 sign table (unused by IQ3_S, which
+// CX blocks left, R12 grid, R13 sign table (IQ2_XS and IQ2_S: a
+// gridTables, whose scale vectors follow the signs; unused by IQ3_S, which
 // expands its sign bits in registers: PLAIN_SIGNS), R14 the group index within
 // the block (two groups an iteration, into Y10 and Y11), AX BX R8-R11
 // scratch. Y0 the float lanes.
@@ -293,10 +294,8 @@ xxsgroup:
 	SHRL $9, R11; \
 	LOAD4Q(R13, R8, R9, R10, R11, Y2, X2, X5); \
 	MOVBLZX (66+j)(SI)(R14*1), AX; \
-	MOVL AX, BX; \
-	ANDL $15, AX; \
-	SHRL $4, BX; \
-	SCALE2(AX, BX); \
+	SHLL $5, AX; \
+	VMOVDQU 2048(R13)(AX*1), Y3; \
 	SIGN_GRID
 
 // func dotIQ2_XSAVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64) float32
@@ -342,10 +341,8 @@ xsgroup:
 	MOVBLZX (37+4*j)(SI)(R14*4), R11; \
 	LOAD4Q(R13, R8, R9, R10, R11, Y2, X2, X5); \
 	MOVBLZX (74+j)(SI)(R14*1), AX; \
-	MOVL AX, BX; \
-	ANDL $15, AX; \
-	SHRL $4, BX; \
-	SCALE2(AX, BX); \
+	SHLL $5, AX; \
+	VMOVDQU 2048(R13)(AX*1), Y3; \
 	SIGN_GRID
 
 // func dotIQ2_SAVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64) float32
