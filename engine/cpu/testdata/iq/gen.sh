@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Regenerates the IQ files and goldens here with llama.cpp itself (the
+# sources ollama vendors, compiled by cmd/orcd-bench/llamacpp/build.sh).
+# Not run by CI, which only reads the committed outputs (TestIQGolden).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../../../.." && pwd)
+build=$root/.cache/llamacpp
+ver=${OLLAMA_VERSION:-v0.12.6}
+bash "$root/cmd/orcd-bench/llamacpp/build.sh" "$build" >/dev/null
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+(cd "$tmp" && go mod init x >/dev/null 2>&1 && go mod download -json "github.com/ollama/ollama@$ver" >dl.json)
+O=$(sed -n 's/.*"Dir": "\(.*\)",*/\1/p' "$tmp/dl.json")
+G=$O/ml/backend/ggml/ggml
+L=$O/llama/llama.cpp
+g++ -std=c++17 -O2 -fopenmp -w -DOLLAMA_VERSION="\"$ver\"" -I"$G/include" -I"$L/include" -c "$here/iqgolden.cpp" -o "$tmp/iqgolden.o"
+g++ -fopenmp -o "$tmp/iqgolden" "$tmp/iqgolden.o" $(ls "$build"/obj/*.o | grep -v -- '-bench.cpp.o') -lpthread -lm
+# llama_ftype numbers: IQ2_XS 20, IQ3_S 26, IQ1_M 31.
+"$tmp/iqgolden" "$root/../shared/testdata/models/tiny-llama-gqa-f32.gguf" "$here" IQ2_XS=20 IQ3_S=26 IQ1_M=31 2>"$tmp/log" || { tail -30 "$tmp/log"; exit 1; }
+grep "wrote" "$tmp/log"
