@@ -46,6 +46,55 @@ func TestConvertedTypes(t *testing.T) {
 	}
 }
 
+// TestConvertedIQFiles runs the IQ1_M, IQ2_XS and IQ3_S files that
+// llama.cpp quantized (engine/cpu/testdata/iq), converted to F16 on upload,
+// against the CPU backend's float reference on the same file.
+func TestConvertedIQFiles(t *testing.T) {
+	gpuLib(t)
+	// In the repository, or where cuda/gpuprep.sh packs them ($ORCD_TESTDATA/iq).
+	dir := "../engine/cpu/testdata/iq"
+	if d := os.Getenv("ORCD_TESTDATA"); d != "" {
+		dir = filepath.Join(d, "iq")
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.gguf"))
+	if err != nil || len(files) != 3 {
+		t.Fatalf("want the 3 IQ files in %s, found %d (%v)", dir, len(files), err)
+	}
+	for _, path := range files {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			f, err := gguf.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { f.Close() })
+			m, err := engine.LoadModel(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gb := openGPU(t, m, Options{Context: 64})
+			cb, err := cpu.New(m, cpu.Options{Context: 64, KVType: gguf.TypeF16})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { cb.Close() })
+			toks := []int32{1, 403, 407, 261, 378, 79, 135, 392}
+			nv := m.Config.NVocab
+			var worst float64
+			for i := range toks {
+				a := forward(t, gb, nv, 0, i, toks[i:i+1], nil)[0]
+				r := forward(t, cb, nv, 0, i, toks[i:i+1], nil)[0]
+				for j := range a {
+					worst = math.Max(worst, math.Abs(float64(a[j]-r[j])))
+				}
+			}
+			if worst > logitTol {
+				t.Fatalf("max |cuda - cpu| = %.4g over %d steps (tol %g)", worst, len(toks), logitTol)
+			}
+			t.Logf("max |cuda - cpu| = %.3g over %d steps", worst, len(toks))
+		})
+	}
+}
+
 // nativeRequantized are the types with kernels of their own that no
 // fixture covers: a fixture is requantized to each.
 var nativeRequantized = []gguf.Type{gguf.TypeQ4_1, gguf.TypeQ5_0, gguf.TypeQ5_1, gguf.TypeQ2_K, gguf.TypeQ3_K, gguf.TypeQ5_K, gguf.TypeIQ4_NL, gguf.TypeIQ4_XS}
