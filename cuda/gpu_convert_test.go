@@ -26,24 +26,29 @@ func TestConvertedTypes(t *testing.T) {
 	for _, typ := range []gguf.Type{gguf.TypeBF16, gguf.TypeIQ1_S, gguf.TypeIQ1_M, gguf.TypeIQ2_XXS, gguf.TypeIQ2_XS, gguf.TypeIQ2_S, gguf.TypeIQ3_XXS, gguf.TypeIQ3_S} {
 		t.Run(typ.String(), func(t *testing.T) {
 			m, gb, cb := requantizedBackends(t, typ)
-			toks := []int32{1, 403, 407, 261, 378, 79, 307, 295}
-			nv := m.Config.NVocab
-			var worst float64
-			for i := range toks {
-				a := forward(t, gb, nv, 0, i, toks[i:i+1], nil)[0]
-				r := forward(t, cb, nv, 0, i, toks[i:i+1], nil)[0]
-				for j := range a {
-					worst = math.Max(worst, math.Abs(float64(a[j]-r[j])))
-				}
-			}
-			// Weights rounded to F16 (2^-12 on average) are all that
-			// differs besides float order.
-			if worst > logitTol {
-				t.Fatalf("max |cuda - cpu| = %.4g over %d steps (tol %g)", worst, len(toks), logitTol)
-			}
-			t.Logf("%v as F16: max |cuda - cpu| = %.3g over %d steps", typ, worst, len(toks))
+			agreeStepwise(t, m, gb, cb, []int32{1, 403, 407, 261, 378, 79, 307, 295})
 		})
 	}
+}
+
+// agreeStepwise feeds toks one a step to the GPU and CPU backends and
+// holds every step's logits within logitTol: weights rounded to F16
+// (2^-12 on average) are all that differs besides float order.
+func agreeStepwise(t *testing.T, m *engine.Model, gb *Backend, cb *cpu.Backend, toks []int32) {
+	t.Helper()
+	nv := m.Config.NVocab
+	var worst float64
+	for i := range toks {
+		a := forward(t, gb, nv, 0, i, toks[i:i+1], nil)[0]
+		r := forward(t, cb, nv, 0, i, toks[i:i+1], nil)[0]
+		for j := range a {
+			worst = math.Max(worst, math.Abs(float64(a[j]-r[j])))
+		}
+	}
+	if worst > logitTol {
+		t.Fatalf("max |cuda - cpu| = %.4g over %d steps (tol %g)", worst, len(toks), logitTol)
+	}
+	t.Logf("as F16: max |cuda - cpu| = %.3g over %d steps", worst, len(toks))
 }
 
 // TestConvertedIQFiles runs the IQ1_M, IQ2_XS and IQ3_S files that
@@ -77,20 +82,7 @@ func TestConvertedIQFiles(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { cb.Close() })
-			toks := []int32{1, 403, 407, 261, 378, 79, 135, 392}
-			nv := m.Config.NVocab
-			var worst float64
-			for i := range toks {
-				a := forward(t, gb, nv, 0, i, toks[i:i+1], nil)[0]
-				r := forward(t, cb, nv, 0, i, toks[i:i+1], nil)[0]
-				for j := range a {
-					worst = math.Max(worst, math.Abs(float64(a[j]-r[j])))
-				}
-			}
-			if worst > logitTol {
-				t.Fatalf("max |cuda - cpu| = %.4g over %d steps (tol %g)", worst, len(toks), logitTol)
-			}
-			t.Logf("max |cuda - cpu| = %.3g over %d steps", worst, len(toks))
+			agreeStepwise(t, m, gb, cb, []int32{1, 403, 407, 261, 378, 79, 135, 392})
 		})
 	}
 }

@@ -1,7 +1,6 @@
 package cpu
 
 import (
-	"bytes"
 	"hash/fnv"
 	"math"
 	"path/filepath"
@@ -53,22 +52,7 @@ func randomTyped(tb testing.TB, t gguf.Type) (typed, f32 *engine.Model) {
 		}
 		a, b = append(a, ta), append(b, tf)
 	}
-	load := func(ts []gguf.TensorInfo) *engine.Model {
-		var buf bytes.Buffer
-		if err := gguf.Write(&buf, f.Metadata, ts); err != nil {
-			tb.Fatal(err)
-		}
-		mf, err := gguf.NewFileBytes(buf.Bytes())
-		if err != nil {
-			tb.Fatal(err)
-		}
-		m, err := engine.LoadModel(mf)
-		if err != nil {
-			tb.Fatalf("%v model: %v", t, err)
-		}
-		return m
-	}
-	return load(a), load(b)
+	return loadInMemory(tb, f.Metadata, a), loadInMemory(tb, f.Metadata, b)
 }
 
 // TestIQModels runs whole forward passes on models whose matrices are IQ

@@ -36,8 +36,15 @@ func requantized(tb testing.TB, t gguf.Type) *engine.Model {
 		}
 		tensors = append(tensors, out)
 	}
+	return loadInMemory(tb, f.Metadata, tensors)
+}
+
+// loadInMemory writes a GGUF file of meta and tensors into memory and
+// loads it.
+func loadInMemory(tb testing.TB, meta []gguf.KV, tensors []gguf.TensorInfo) *engine.Model {
+	tb.Helper()
 	var buf bytes.Buffer
-	if err := gguf.Write(&buf, f.Metadata, tensors); err != nil {
+	if err := gguf.Write(&buf, meta, tensors); err != nil {
 		tb.Fatal(err)
 	}
 	mf, err := gguf.NewFileBytes(buf.Bytes())

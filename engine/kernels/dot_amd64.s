@@ -1,5 +1,6 @@
 #include "textflag.h"
 #include "k4_amd64.h"
+#include "hsum_amd64.h"
 
 // AVX2/FMA dot products. Register conventions shared by the kernels:
 //   SI weight blocks, DI activation quants, DX activation scales (float32),
@@ -18,14 +19,8 @@
 	VBROADCASTSS xtmp, ytmp
 
 // HSUM reduces the 8 floats of Y0 into the low lane of X0 in the order of
-// ggml's hsum_float_8: (lo+hi), then lanes (0+2)+(1+3).
-#define HSUM \
-	VEXTRACTF128 $1, Y0, X1; \
-	VADDPS  X1, X0, X0; \
-	VMOVHLPS X0, X0, X1; \
-	VADDPS  X1, X0, X0; \
-	VMOVSHDUP X0, X1; \
-	VADDSS  X1, X0, X0
+// ggml's hsum_float_8.
+#define HSUM HSUM_FLOAT8(Y0, X0, X1)
 
 // HSUM_HADD is the reduction of ggml's GGML_F32x8_REDUCE (F16/F32 dots).
 // Q4_K uses it too: with it our Q4_K files reproduce llama.cpp's logits to

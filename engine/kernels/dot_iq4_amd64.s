@@ -1,4 +1,5 @@
 #include "textflag.h"
+#include "hsum_amd64.h"
 
 // AVX2 row dots of IQ4_XS (against Q8_K) and IQ4_NL (against Q8_0), bit
 // for bit refDotIQ4_XS and refDotIQ4_NL (dot_iq4.go).
@@ -55,14 +56,8 @@ GLOBL iq4W32<>(SB), RODATA|NOPTR, $16
 	VPAND Y14, Y1, Y1; \
 	VPSHUFB Y1, Y15, Y1
 
-// HSUM8 leaves ggml's hsum_float_8 of Y0 in X0: (lo+hi), then (0+2)+(1+3).
-#define HSUM8 \
-	VEXTRACTF128 $1, Y0, X1; \
-	VADDPS X1, X0, X0; \
-	VMOVHLPS X0, X0, X1; \
-	VADDPS X1, X0, X0; \
-	VMOVSHDUP X0, X1; \
-	VADDSS X1, X0, X0
+// HSUM8 leaves ggml's hsum_float_8 of Y0 in X0.
+#define HSUM8 HSUM_FLOAT8(Y0, X0, X1)
 
 // IQ4XS_SCALES stores the eight ls-32 of the block at SI as int16 at 0(SP).
 #define IQ4XS_SCALES \

@@ -1,4 +1,5 @@
 #include "textflag.h"
+#include "hsum_amd64.h"
 
 // Four-token IQ4_XS and IQ4_NL row dots, for prefill and batched decode.
 // Each block's codebook values (and IQ4_XS scales, IQ4_NL |x|) are built
@@ -54,13 +55,7 @@ GLOBL iq4x4W32<>(SB), RODATA|NOPTR, $16
 	VPSHUFB v, Y15, v
 
 // X4_HSUM8: hsum_float_8 of facc into its low lane, as the row dot.
-#define X4_HSUM8(facc, xfacc, t1) \
-	VEXTRACTF128 $1, facc, t1; \
-	VADDPS t1, xfacc, xfacc; \
-	VMOVHLPS xfacc, xfacc, t1; \
-	VADDPS t1, xfacc, xfacc; \
-	VMOVSHDUP xfacc, t1; \
-	VADDSS t1, xfacc, xfacc
+#define X4_HSUM8(facc, xfacc, t1) HSUM_FLOAT8(facc, xfacc, t1)
 
 // IQ4_XS: Y0-Y3 float accumulators of tokens 0-3, Y4-Y7 their int32
 // block sums, Y8 the sub-block's values, Y9 its scale, Y10-Y12 temporary,

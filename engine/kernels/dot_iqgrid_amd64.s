@@ -1,4 +1,5 @@
 #include "textflag.h"
+#include "hsum_amd64.h"
 
 // AVX2 row dots of the grid types against Q8_K, bit for bit refDotGrid
 // (dot_iqgrid.go) for each type.
@@ -151,14 +152,8 @@ GLOBL iqgOnes<>(SB), RODATA|NOPTR, $32
 	ADDQ $4, DX; \
 	DECQ CX
 
-// HSUM8 leaves ggml's hsum_float_8 of Y0 in X0: (lo+hi), then (0+2)+(1+3).
-#define GRID_HSUM8 \
-	VEXTRACTF128 $1, Y0, X1; \
-	VADDPS X1, X0, X0; \
-	VMOVHLPS X0, X0, X1; \
-	VADDPS X1, X0, X0; \
-	VMOVSHDUP X0, X1; \
-	VADDSS X1, X0, X0
+// GRID_HSUM8 leaves ggml's hsum_float_8 of Y0 in X0.
+#define GRID_HSUM8 HSUM_FLOAT8(Y0, X0, X1)
 
 // FINISH multiplies the sum by the float whose bits are f, and returns it.
 #define FINISH(f) \
