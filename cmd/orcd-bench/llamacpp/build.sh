@@ -9,10 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-$(cd "$here/../../.." && pwd)/.cache/llamacpp}
 ver=${OLLAMA_VERSION:-v0.12.6}
 mkdir -p "$out/obj"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-(cd "$tmp" && go mod init x >/dev/null 2>&1 && go mod download -json "github.com/ollama/ollama@$ver" >dl.json)
-O=$(sed -n 's/.*"Dir": "\(.*\)",*/\1/p' "$tmp/dl.json")
+O=$("$here/ollamasrc.sh")
 G=$O/ml/backend/ggml/ggml
 L=$O/llama/llama.cpp
 printf '#define GGML_VERSION "ollama-%s"\n#define GGML_COMMIT "ollama-%s"\n' "$ver" "$ver" >"$out/version.h"

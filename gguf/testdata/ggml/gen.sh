@@ -9,8 +9,7 @@ gguf=$(cd "$here/../.." && pwd)
 ver=${OLLAMA_VERSION:-v0.12.6}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-(cd "$tmp" && go mod init x >/dev/null 2>&1 && go mod download -json "github.com/ollama/ollama@$ver" >dl.json)
-dir=$(sed -n 's/.*"Dir": "\(.*\)",*/\1/p' "$tmp/dl.json")
+dir=$("$gguf/../cmd/orcd-bench/llamacpp/ollamasrc.sh")
 g="$dir/ml/backend/ggml/ggml"
 cat >"$tmp/stubs.c" <<'C'
 #include <stdlib.h>

@@ -10,8 +10,7 @@ ver=${OLLAMA_VERSION:-v0.12.6}
 bash "$root/cmd/orcd-bench/llamacpp/build.sh" "$build" >/dev/null
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-(cd "$tmp" && go mod init x >/dev/null 2>&1 && go mod download -json "github.com/ollama/ollama@$ver" >dl.json)
-O=$(sed -n 's/.*"Dir": "\(.*\)",*/\1/p' "$tmp/dl.json")
+O=$("$root/cmd/orcd-bench/llamacpp/ollamasrc.sh")
 G=$O/ml/backend/ggml/ggml
 L=$O/llama/llama.cpp
 g++ -std=c++17 -O2 -fopenmp -w -DOLLAMA_VERSION="\"$ver\"" -I"$G/include" -I"$L/include" -c "$here/iqgolden.cpp" -o "$tmp/iqgolden.o"
