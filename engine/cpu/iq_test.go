@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"context"
 	"hash/fnv"
 	"math"
 	"path/filepath"
@@ -58,9 +59,9 @@ func randomTyped(tb testing.TB, t gguf.Type) (typed, f32 *engine.Model) {
 // TestIQModels runs whole forward passes on models whose matrices are IQ
 // blocks. On the float reference they must give the logits of the same
 // weights held as F32, bit for bit: the dequantized weights are the same
-// floats. With the kernels on, they must stay within the 8-bit
-// activations' noise of that (today the kernels have no IQ row dots, so
-// these types take the reference there too).
+// floats. With the kernels on (engine/kernels' grid-type row dots and
+// four-token kernels), they must stay within the 8-bit activations' noise
+// of that, and a sequence batched with others must get its logits alone.
 func TestIQModels(t *testing.T) {
 	saved := activationsQuantized
 	defer func() { activationsQuantized = saved }()
@@ -77,7 +78,8 @@ func TestIQModels(t *testing.T) {
 				}
 			}
 			activationsQuantized = true
-			fast := lastLogits(t, newBackend(t, iq), 0, prompt)
+			kb := newBackend(t, iq)
+			fast := lastLogits(t, kb, 0, prompt)
 			worst := 0.0
 			for i := range want {
 				worst = math.Max(worst, math.Abs(float64(fast[i]-want[i])))
@@ -86,13 +88,37 @@ func TestIQModels(t *testing.T) {
 			if worst > 0.1 {
 				t.Errorf("%v: kernel-path logits differ from the float reference by %.3g", typ, worst)
 			}
+			// Batched with two other sequences (the four-token kernels
+			// take tokens of all three), a sequence's logits are its
+			// logits alone, bit for bit.
+			prompts := [][]int32{prompt, {2, 9, 4, 4, 17}, {400, 3, 3, 60, 5, 6, 7}}
+			var batch engine.Batch
+			for s, p := range prompts {
+				kb.ClearSeq(int32(s))
+				for i, tok := range p {
+					batch.Tokens = append(batch.Tokens, tok)
+					batch.Pos = append(batch.Pos, int32(i))
+					batch.Seq = append(batch.Seq, int32(s))
+					batch.Logits = append(batch.Logits, i == len(p)-1)
+				}
+			}
+			nv := iq.Config.NVocab
+			logits := make([]float32, len(prompts)*nv)
+			if err := kb.Forward(context.Background(), &batch, logits); err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range fast {
+				if math.Float32bits(v) != math.Float32bits(logits[i]) {
+					t.Fatalf("%v: logit %d is %v alone, %v in a batch of three sequences", typ, i, v, logits[i])
+				}
+			}
 		})
 	}
 }
 
 func newBackend(t *testing.T, m *engine.Model) *Backend {
 	t.Helper()
-	b, err := New(m, Options{Threads: 2, MaxSeqs: 1, Context: 32})
+	b, err := New(m, Options{Threads: 2, MaxSeqs: 3, Context: 32})
 	if err != nil {
 		t.Fatal(err)
 	}
