@@ -404,9 +404,8 @@ x3group:
 // bits and bit k of its qh byte (in AX) as bit 8.
 #define IQ3S_INDEX(j, k, r, rb) \
 	MOVL AX, r; \
-	SHRL $k, r; \
-	ANDL $1, r; \
-	SHLL $8, r; \
+	SHLL $(8-k), r; \
+	ANDL $256, r; \
 	ORB (2+8*j+k)(SI)(R14*8), rb
 
 // IQ3_S group j: low index bytes at 2+8ib, high bits at 66+ib, plain sign
