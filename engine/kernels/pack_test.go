@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"encoding/binary"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -216,6 +217,50 @@ func TestQuantizeQ8_0Fast(t *testing.T) {
 		for i := b * QK8_0; i < (b+1)*QK8_0; i++ {
 			if fast.Qs[i] != ref.Qs[i] {
 				t.Fatalf("block %d value %d (%v): quant %d, want %d", b, i%QK8_0, x[i], fast.Qs[i], ref.Qs[i])
+			}
+		}
+	}
+}
+
+// TestQuantizeQ8_KMatchesGGML: the activation quantizer for the k-quant
+// and IQ dots writes what gguf's Q8_K quantizer writes, which
+// gguf/ggml_vectors_test.go holds to ggml's quantize_row_q8_K_ref byte for
+// byte: the scale, the quants and the 16 group sums of every super-block.
+func TestQuantizeQ8_KMatchesGGML(t *testing.T) {
+	r := rand.New(rand.NewPCG(39, 40))
+	x := randVec(r, 16*QK_K)
+	for i := range x {
+		switch b := i / QK_K; {
+		case b == 1:
+			x[i] = 0
+		case b == 2:
+			x[i] *= 1e-30
+		case b == 3:
+			x[i] = float32(i%9-4) * 63.5 / 127 // products land on .5
+		}
+	}
+	var a Q8
+	if err := QuantizeQ8_K(&a, x); err != nil {
+		t.Fatal(err)
+	}
+	want, err := gguf.Quantize(gguf.TypeQ8_K, x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const bs = 4 + QK_K + 32
+	for b := range a.D {
+		blk := want[b*bs : (b+1)*bs]
+		if d := math.Float32frombits(binary.LittleEndian.Uint32(blk)); math.Float32bits(d) != math.Float32bits(a.D[b]) {
+			t.Fatalf("block %d: scale %v, gguf %v", b, a.D[b], d)
+		}
+		for i := range QK_K {
+			if a.Qs[b*QK_K+i] != int8(blk[4+i]) {
+				t.Fatalf("block %d quant %d: %d, gguf %d", b, i, a.Qs[b*QK_K+i], int8(blk[4+i]))
+			}
+		}
+		for g := range 16 {
+			if s := int16(binary.LittleEndian.Uint16(blk[4+QK_K+2*g:])); s != a.BSums[b*16+g] {
+				t.Fatalf("block %d sum %d: %d, gguf %d", b, g, a.BSums[b*16+g], s)
 			}
 		}
 	}

@@ -167,20 +167,24 @@ static void vectors(void) {
         const size_t bs = ggml_type_size(t);
         put32((uint32_t)t);
 
-        // 1. ggml's quantizer on the test input (Q8_K has none in
-        //    ggml_quantize_chunk; it is an activation type).
+        // 1. ggml's quantizer on the test input. Q8_K, the activation
+        //    type of the k-quant and IQ dots, is not in
+        //    ggml_quantize_chunk: its reference quantizer is called.
+        input(t, x);
+        int imat = ggml_quantize_requires_imatrix(t);
+        size_t nq;
         if (t == GGML_TYPE_Q8_K) {
-            put32(0);
+            quantize_row_q8_K_ref(x, (block_q8_K *)q, N);
+            nq = N / QK_K * sizeof(block_q8_K);
+            dequantize_row_q8_K((const block_q8_K *)q, y, N);
         } else {
-            input(t, x);
-            int imat = ggml_quantize_requires_imatrix(t);
-            size_t nq = ggml_quantize_chunk(t, x, q, 0, ROWS, PER_ROW, imat ? ones : NULL);
+            nq = ggml_quantize_chunk(t, x, q, 0, ROWS, PER_ROW, imat ? ones : NULL);
             tr->to_float(q, y, N);
-            put32(N); put32((uint32_t)nq); put32((uint32_t)imat);
-            put64(fnv(x, sizeof x));
-            fwrite(q, 1, nq, stdout);
-            fwrite(y, 4, N, stdout);
         }
+        put32(N); put32((uint32_t)nq); put32((uint32_t)imat);
+        put64(fnv(x, sizeof x));
+        fwrite(q, 1, nq, stdout);
+        fwrite(y, 4, N, stdout);
 
         // 2. ggml's dequantizer on random blocks: one hash per block.
         rng = 0xB10C0000ull + (uint64_t)t;
