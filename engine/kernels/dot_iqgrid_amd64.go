@@ -171,3 +171,48 @@ var (
 	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ1_S, gridQuad(dotIQ1_Sx4AVX2, iq1sBytes, gridIQ1S8, &deltaWords[0]))
 	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ1_M, gridQuad(dotIQ1_Mx4AVX2, iq1mBytes, gridIQ1S8, (*uint64)(unsafe.Pointer(&iq1m))))
 )
+
+// The eight-token kernels, as the four-token ones (AVX2; MatMul uses them
+// where the active kernel set allows eight-token kernels, extraOct).
+
+//go:noescape
+func dotIQ2_XXSx8AVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64, qstride, dstride int, out *[8]float32)
+
+//go:noescape
+func dotIQ2_XSx8AVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64, qstride, dstride int, out *[8]float32)
+
+//go:noescape
+func dotIQ2_Sx8AVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64, qstride, dstride int, out *[8]float32)
+
+//go:noescape
+func dotIQ3_XXSx8AVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64, qstride, dstride int, out *[8]float32)
+
+//go:noescape
+func dotIQ3_Sx8AVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64, qstride, dstride int, out *[8]float32)
+
+//go:noescape
+func dotIQ1_Sx8AVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64, qstride, dstride int, out *[8]float32)
+
+//go:noescape
+func dotIQ1_Mx8AVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64, qstride, dstride int, out *[8]float32)
+
+type gridAsm8 func(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64, qstride, dstride int, out *[8]float32)
+
+func gridOct(f gridAsm8, bs int, grid []byte, signs *uint64) octDot {
+	g := unsafe.SliceData(grid)
+	return func(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[8]float32) {
+		end := blk0 + 7*tokBlocks + nb // one past token 7's last block
+		_, _, _ = w[nb*bs-1], a.Qs[end*QK_K-1], a.D[end-1]
+		f(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], nb, g, signs, tokBlocks*QK_K, tokBlocks*4, out)
+	}
+}
+
+var (
+	_ = hasAVX2 && registerExtraOct(gguf.TypeIQ2_XXS, gridOct(dotIQ2_XXSx8AVX2, iq2xxsBytes, gridIQ2XXS, &keptSigns[0]))
+	_ = hasAVX2 && registerExtraOct(gguf.TypeIQ2_XS, gridOct(dotIQ2_XSx8AVX2, iq2xsBytes, gridIQ2XS, &iq2xsTables.signs[0]))
+	_ = hasAVX2 && registerExtraOct(gguf.TypeIQ2_S, gridOct(dotIQ2_Sx8AVX2, iq2sBytes, gridIQ2S, &iq2sTables.signs[0]))
+	_ = hasAVX2 && registerExtraOct(gguf.TypeIQ3_XXS, gridOct(dotIQ3_XXSx8AVX2, iq3xxsBytes, gridIQ3XXS, &keptSigns[0]))
+	_ = hasAVX2 && registerExtraOct(gguf.TypeIQ3_S, gridOct(dotIQ3_Sx8AVX2, iq3sBytes, gridIQ3S, &signBytes[0]))
+	_ = hasAVX2 && registerExtraOct(gguf.TypeIQ1_S, gridOct(dotIQ1_Sx8AVX2, iq1sBytes, gridIQ1S8, &deltaWords[0]))
+	_ = hasAVX2 && registerExtraOct(gguf.TypeIQ1_M, gridOct(dotIQ1_Mx8AVX2, iq1mBytes, gridIQ1S8, (*uint64)(unsafe.Pointer(&iq1m))))
+)

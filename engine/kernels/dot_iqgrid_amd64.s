@@ -233,6 +233,95 @@ GLOBL iqgOnes<>(SB), RODATA|NOPTR, $32
 	VZEROUPPER; \
 	RET
 
+// The eight-token kernels: as the four-token ones, with the eight
+// tokens' int lanes in Y6..Y13 and their float lanes in the frame (there
+// are not registers enough for both on AVX2), 32 bytes a token.
+
+#define PROLOGUE8 \
+	PROLOGUE; \
+	VXORPS Y14, Y14, Y14; \
+	VMOVUPS Y14, 0(SP); \
+	VMOVUPS Y14, 32(SP); \
+	VMOVUPS Y14, 64(SP); \
+	VMOVUPS Y14, 96(SP); \
+	VMOVUPS Y14, 128(SP); \
+	VMOVUPS Y14, 160(SP); \
+	VMOVUPS Y14, 192(SP); \
+	VMOVUPS Y14, 224(SP)
+
+#define ZERO8 \
+	VPXOR Y6, Y6, Y6; \
+	VPXOR Y7, Y7, Y7; \
+	VPXOR Y8, Y8, Y8; \
+	VPXOR Y9, Y9, Y9; \
+	ZERO4
+
+// DOT8 is DOT4 for eight tokens, into Y6..Y13.
+#define DOT8(yoff) \
+	MOVQ qstride+48(FP), R8; \
+	LEAQ (DI)(R8*2), R9; \
+	LEAQ (DI)(R8*4), R10; \
+	LEAQ (R9)(R8*4), R11; \
+	DOT1M(yoff(DI), Y6); \
+	DOT1M(yoff(DI)(R8*1), Y7); \
+	DOT1M(yoff(R9), Y8); \
+	DOT1M(yoff(R9)(R8*1), Y9); \
+	DOT1M(yoff(R10), Y10); \
+	DOT1M(yoff(R10)(R8*1), Y11); \
+	DOT1M(yoff(R11), Y12); \
+	DOT1M(yoff(R11)(R8*1), Y13)
+
+// TOKEN_FMA8 is TOKEN_FMA with the float lanes at off(SP).
+#define TOKEN_FMA8(lanes, dmem, off) \
+	VMULSS dmem, X14, X15; \
+	VBROADCASTSS X15, Y15; \
+	VCVTDQ2PS lanes, lanes; \
+	VMOVUPS off(SP), Y0; \
+	VFMADD231PS Y15, lanes, Y0; \
+	VMOVUPS Y0, off(SP)
+
+#define BLOCK_END8(bs) \
+	VMOVD AX, X14; \
+	VCVTPH2PS X14, X14; \
+	MOVQ dstride+56(FP), R8; \
+	LEAQ (DX)(R8*2), R9; \
+	LEAQ (DX)(R8*4), R10; \
+	LEAQ (R9)(R8*4), R11; \
+	TOKEN_FMA8(Y6, (DX), 0); \
+	TOKEN_FMA8(Y7, (DX)(R8*1), 32); \
+	TOKEN_FMA8(Y8, (R9), 64); \
+	TOKEN_FMA8(Y9, (R9)(R8*1), 96); \
+	TOKEN_FMA8(Y10, (R10), 128); \
+	TOKEN_FMA8(Y11, (R10)(R8*1), 160); \
+	TOKEN_FMA8(Y12, (R11), 192); \
+	TOKEN_FMA8(Y13, (R11)(R8*1), 224); \
+	ADDQ $bs, SI; \
+	ADDQ $4, DX; \
+	DECQ CX
+
+// STORE8 writes factor (X2) times hsum of the float lanes at off(SP) to
+// out[off/32].
+#define STORE8(off) \
+	VMOVUPS off(SP), Y0; \
+	GRID_HSUM8; \
+	VMULSS X2, X0, X0; \
+	VMOVSS X0, (off/8)(R8)
+
+#define FINISH8(f) \
+	MOVL $f, AX; \
+	VMOVD AX, X2; \
+	MOVQ out+64(FP), R8; \
+	STORE8(0); \
+	STORE8(32); \
+	STORE8(64); \
+	STORE8(96); \
+	STORE8(128); \
+	STORE8(160); \
+	STORE8(192); \
+	STORE8(224); \
+	VZEROUPPER; \
+	RET
+
 // IQ2_XXS group j of the pair at R14 (decoded into Y1, Y3): index bytes at 2+8ib, then a u32 of
 // four 7-bit sign indices and the scale in bits 28-31.
 #define IQ2XXS_DECODE(j) \
@@ -726,4 +815,160 @@ iq1mx4group:
 	BLOCK_END4(56)
 	JNZ iq1mx4block
 	FINISH4(0x3e000000)
+
+// func dotIQ2_XXSx8AVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64, qstride, dstride int, out *[8]float32)
+TEXT ·dotIQ2_XXSx8AVX2(SB), NOSPLIT, $256-72
+	PROLOGUE8
+iq2xxsx8block:
+	ZERO8
+iq2xxsx8group:
+	IQ2XXS_DECODE(0)
+	DOT8(0)
+	IQ2XXS_DECODE(1)
+	DOT8(32)
+	ADDQ $64, DI
+	ADDQ $2, R14
+	CMPQ R14, $8
+	JLT iq2xxsx8group
+	MOVWLZX 0(SI), AX
+	BLOCK_END8(66)
+	JNZ iq2xxsx8block
+	FINISH8(0x3e000000)
+
+// func dotIQ2_XSx8AVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64, qstride, dstride int, out *[8]float32)
+TEXT ·dotIQ2_XSx8AVX2(SB), NOSPLIT, $256-72
+	PROLOGUE8
+iq2xsx8block:
+	ZERO8
+iq2xsx8group:
+	IQ2XS_DECODE(0)
+	DOT8(0)
+	IQ2XS_DECODE(1)
+	DOT8(32)
+	ADDQ $64, DI
+	ADDQ $2, R14
+	CMPQ R14, $8
+	JLT iq2xsx8group
+	MOVWLZX 0(SI), AX
+	BLOCK_END8(74)
+	JNZ iq2xsx8block
+	FINISH8(0x3e000000)
+
+// func dotIQ2_Sx8AVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64, qstride, dstride int, out *[8]float32)
+TEXT ·dotIQ2_Sx8AVX2(SB), NOSPLIT, $256-72
+	PROLOGUE8
+iq2sx8block:
+	ZERO8
+iq2sx8group:
+	IQ2S_DECODE(0)
+	DOT8(0)
+	IQ2S_DECODE(1)
+	DOT8(32)
+	ADDQ $64, DI
+	ADDQ $2, R14
+	CMPQ R14, $8
+	JLT iq2sx8group
+	MOVWLZX 0(SI), AX
+	BLOCK_END8(82)
+	JNZ iq2sx8block
+	FINISH8(0x3e000000)
+
+// func dotIQ3_XXSx8AVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64, qstride, dstride int, out *[8]float32)
+TEXT ·dotIQ3_XXSx8AVX2(SB), NOSPLIT, $256-72
+	PROLOGUE8
+iq3xxsx8block:
+	ZERO8
+iq3xxsx8group:
+	IQ3XXS_DECODE(0)
+	DOT8(0)
+	IQ3XXS_DECODE(1)
+	DOT8(32)
+	ADDQ $64, DI
+	ADDQ $2, R14
+	CMPQ R14, $8
+	JLT iq3xxsx8group
+	MOVWLZX 0(SI), AX
+	BLOCK_END8(98)
+	JNZ iq3xxsx8block
+	FINISH8(0x3e800000)
+
+// func dotIQ3_Sx8AVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64, qstride, dstride int, out *[8]float32)
+TEXT ·dotIQ3_Sx8AVX2(SB), NOSPLIT, $256-72
+	PROLOGUE8
+iq3sx8block:
+	ZERO8
+iq3sx8group:
+	MOVL R14, AX
+	SHRL $1, AX
+	MOVBLZX 106(SI)(AX*1), AX
+	MOVL AX, BX
+	ANDL $15, BX
+	LEAL 1(BX)(BX*1), BX
+	MOVL AX, R8
+	SHRL $4, R8
+	LEAL 1(R8)(R8*1), R8
+	VMOVQ R8, X15
+	IQ3S_DECODE(0)
+	DOT8(0)
+	VMOVQ X15, BX
+	IQ3S_DECODE(1)
+	DOT8(32)
+	ADDQ $64, DI
+	ADDQ $2, R14
+	CMPQ R14, $8
+	JLT iq3sx8group
+	MOVWLZX 0(SI), AX
+	BLOCK_END8(110)
+	JNZ iq3sx8block
+	FINISH8(0x3f800000)
+
+// func dotIQ1_Sx8AVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64, qstride, dstride int, out *[8]float32)
+TEXT ·dotIQ1_Sx8AVX2(SB), NOSPLIT, $256-72
+	PROLOGUE8
+iq1sx8block:
+	ZERO8
+iq1sx8group:
+	IQ1S_DECODE(0)
+	DOT8(0)
+	IQ1S_DECODE(1)
+	DOT8(32)
+	ADDQ $64, DI
+	ADDQ $2, R14
+	CMPQ R14, $8
+	JLT iq1sx8group
+	MOVWLZX 0(SI), AX
+	BLOCK_END8(50)
+	JNZ iq1sx8block
+	FINISH8(0x3e000000)
+
+// func dotIQ1_Mx8AVX2(w *byte, qs *int8, d *float32, nb int, grid *byte, signs *uint64, qstride, dstride int, out *[8]float32)
+TEXT ·dotIQ1_Mx8AVX2(SB), NOSPLIT, $256-72
+	PROLOGUE8
+iq1mx8block:
+	ZERO8
+iq1mx8group:
+	IQ1M_DECODE(0)
+	DOT8(0)
+	IQ1M_DECODE(1)
+	DOT8(32)
+	ADDQ $64, DI
+	ADDQ $2, R14
+	CMPQ R14, $8
+	JLT iq1mx8group
+	MOVWLZX 48(SI), AX
+	SHRL $12, AX
+	MOVWLZX 50(SI), R8
+	SHRL $12, R8
+	SHLL $4, R8
+	ORL R8, AX
+	MOVWLZX 52(SI), R8
+	SHRL $12, R8
+	SHLL $8, R8
+	ORL R8, AX
+	MOVWLZX 54(SI), R8
+	ANDL $0xf000, R8
+	ORL R8, AX
+	BLOCK_END8(56)
+	JNZ iq1mx8block
+	FINISH8(0x3e000000)
 

@@ -127,3 +127,25 @@ func TestExtraGridQuadMatchesRow(t *testing.T) {
 		sweepQuad(t, typ, refExtra[typ], r, 150, gridCase(typ))
 	}
 }
+
+// The eight-token kernels likewise.
+func TestExtraGridOctMatchesRow(t *testing.T) {
+	r := rand.New(rand.NewPCG(78, 79))
+	for _, typ := range gridTypes {
+		sweepOct(t, typ, refExtra[typ], r, 100, gridCase(typ))
+	}
+}
+
+// The same rows against eight tokens: the eight-token kernel against two
+// four-token calls.
+func BenchmarkExtraOctGrid(b *testing.B) {
+	for _, typ := range gridTypes {
+		b.Run(typ.String(), func(b *testing.B) {
+			r := rand.New(rand.NewPCG(74, 75))
+			const rows, nb = 256, 16
+			a := actsFor(b, r, typ, 8*nb, 1)
+			w := gridRow(b, r, typ, rows*nb, 0)
+			benchOct(b, typ, w, a, rows, nb)
+		})
+	}
+}

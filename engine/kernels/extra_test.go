@@ -35,13 +35,17 @@ func TestExtraRegistered(t *testing.T) {
 		}
 		UseReference(false)
 	}
-	// The grid types have row dots and four-token kernels on AVX2.
+	// The grid types have row dots and four- and eight-token kernels on
+	// AVX2 (the eight-token ones used where the kernel set is wide).
 	for _, typ := range gridTypes {
 		if refExtra[typ] == nil {
 			t.Errorf("%v has no Go definition", typ)
 		}
 		if hasAVX2 && Impl() != "ref" && (extraDot(typ) == nil || extraQuad(typ) == nil || !Supported(typ)) {
 			t.Errorf("%v lacks a fast row dot or four-token kernel on this CPU (%s)", typ, Impl())
+		}
+		if hasAVX2 && active.wide && extraOct(typ) == nil {
+			t.Errorf("%v has no eight-token kernel on this CPU (%s)", typ, Impl())
 		}
 	}
 }
