@@ -5,7 +5,7 @@ package kernels
 // Other architectures run the pure-Go references.
 var fastDots = refDots
 
-var hasAVX2, hasVNNI = false, false
+var hasAVX2, hasVNNI, hasAVX512BW = false, false, false
 
 func useFast() { active = refDots; activeName = "ref" }
 
