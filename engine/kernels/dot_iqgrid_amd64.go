@@ -116,16 +116,6 @@ func gridDot(f gridAsm, bs int, grid []byte, signs *uint64) rowDot {
 	}
 }
 
-var (
-	_ = hasAVX2 && registerExtra(gguf.TypeIQ2_XXS, gridDot(dotIQ2_XXSAVX2, iq2xxsBytes, gridIQ2XXS, &keptSigns[0]), nil)
-	_ = hasAVX2 && registerExtra(gguf.TypeIQ2_XS, gridDot(dotIQ2_XSAVX2, iq2xsBytes, gridIQ2XS, &iq2xsTables.signs[0]), nil)
-	_ = hasAVX2 && registerExtra(gguf.TypeIQ2_S, gridDot(dotIQ2_SAVX2, iq2sBytes, gridIQ2S, &iq2sTables.signs[0]), nil)
-	_ = hasAVX2 && registerExtra(gguf.TypeIQ3_XXS, gridDot(dotIQ3_XXSAVX2, iq3xxsBytes, gridIQ3XXS, &keptSigns[0]), nil)
-	_ = hasAVX2 && registerExtra(gguf.TypeIQ3_S, gridDot(dotIQ3_SAVX2, iq3sBytes, gridIQ3S, &signBytes[0]), nil)
-	_ = hasAVX2 && registerExtra(gguf.TypeIQ1_S, gridDot(dotIQ1_SAVX2, iq1sBytes, gridIQ1S8, &deltaWords[0]), nil)
-	_ = hasAVX2 && registerExtra(gguf.TypeIQ1_M, gridDot(dotIQ1_MAVX2, iq1mBytes, gridIQ1S8, (*uint64)(unsafe.Pointer(&iq1m))), nil)
-)
-
 // The four-token kernels: token t's quants and scales qstride*t and
 // dstride*t bytes after token 0's; out[t] is bit for bit the row dot on
 // token t.
@@ -162,16 +152,6 @@ func gridQuad(f gridAsm4, bs int, grid []byte, signs *uint64) quadDot {
 	}
 }
 
-var (
-	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ2_XXS, gridQuad(dotIQ2_XXSx4AVX2, iq2xxsBytes, gridIQ2XXS, &keptSigns[0]))
-	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ2_XS, gridQuad(dotIQ2_XSx4AVX2, iq2xsBytes, gridIQ2XS, &iq2xsTables.signs[0]))
-	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ2_S, gridQuad(dotIQ2_Sx4AVX2, iq2sBytes, gridIQ2S, &iq2sTables.signs[0]))
-	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ3_XXS, gridQuad(dotIQ3_XXSx4AVX2, iq3xxsBytes, gridIQ3XXS, &keptSigns[0]))
-	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ3_S, gridQuad(dotIQ3_Sx4AVX2, iq3sBytes, gridIQ3S, &signBytes[0]))
-	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ1_S, gridQuad(dotIQ1_Sx4AVX2, iq1sBytes, gridIQ1S8, &deltaWords[0]))
-	_ = hasAVX2 && registerExtraQuad(gguf.TypeIQ1_M, gridQuad(dotIQ1_Mx4AVX2, iq1mBytes, gridIQ1S8, (*uint64)(unsafe.Pointer(&iq1m))))
-)
-
 // The eight-token kernels, as the four-token ones (AVX2; MatMul uses them
 // where the active kernel set allows eight-token kernels, extraOct).
 
@@ -207,12 +187,33 @@ func gridOct(f gridAsm8, bs int, grid []byte, signs *uint64) octDot {
 	}
 }
 
-var (
-	_ = hasAVX2 && registerExtraOct(gguf.TypeIQ2_XXS, gridOct(dotIQ2_XXSx8AVX2, iq2xxsBytes, gridIQ2XXS, &keptSigns[0]))
-	_ = hasAVX2 && registerExtraOct(gguf.TypeIQ2_XS, gridOct(dotIQ2_XSx8AVX2, iq2xsBytes, gridIQ2XS, &iq2xsTables.signs[0]))
-	_ = hasAVX2 && registerExtraOct(gguf.TypeIQ2_S, gridOct(dotIQ2_Sx8AVX2, iq2sBytes, gridIQ2S, &iq2sTables.signs[0]))
-	_ = hasAVX2 && registerExtraOct(gguf.TypeIQ3_XXS, gridOct(dotIQ3_XXSx8AVX2, iq3xxsBytes, gridIQ3XXS, &keptSigns[0]))
-	_ = hasAVX2 && registerExtraOct(gguf.TypeIQ3_S, gridOct(dotIQ3_Sx8AVX2, iq3sBytes, gridIQ3S, &signBytes[0]))
-	_ = hasAVX2 && registerExtraOct(gguf.TypeIQ1_S, gridOct(dotIQ1_Sx8AVX2, iq1sBytes, gridIQ1S8, &deltaWords[0]))
-	_ = hasAVX2 && registerExtraOct(gguf.TypeIQ1_M, gridOct(dotIQ1_Mx8AVX2, iq1mBytes, gridIQ1S8, (*uint64)(unsafe.Pointer(&iq1m))))
-)
+// gridKernels are each grid type's three kernels, its block size, grid
+// and table (sign words, or what takes their place: see the assembly).
+var gridKernels = []struct {
+	t     gguf.Type
+	row   gridAsm
+	x4    gridAsm4
+	x8    gridAsm8
+	bs    int
+	grid  []byte
+	table *uint64
+}{
+	{gguf.TypeIQ2_XXS, dotIQ2_XXSAVX2, dotIQ2_XXSx4AVX2, dotIQ2_XXSx8AVX2, iq2xxsBytes, gridIQ2XXS, &keptSigns[0]},
+	{gguf.TypeIQ2_XS, dotIQ2_XSAVX2, dotIQ2_XSx4AVX2, dotIQ2_XSx8AVX2, iq2xsBytes, gridIQ2XS, &iq2xsTables.signs[0]},
+	{gguf.TypeIQ2_S, dotIQ2_SAVX2, dotIQ2_Sx4AVX2, dotIQ2_Sx8AVX2, iq2sBytes, gridIQ2S, &iq2sTables.signs[0]},
+	{gguf.TypeIQ3_XXS, dotIQ3_XXSAVX2, dotIQ3_XXSx4AVX2, dotIQ3_XXSx8AVX2, iq3xxsBytes, gridIQ3XXS, &keptSigns[0]},
+	{gguf.TypeIQ3_S, dotIQ3_SAVX2, dotIQ3_Sx4AVX2, dotIQ3_Sx8AVX2, iq3sBytes, gridIQ3S, &signBytes[0]},
+	{gguf.TypeIQ1_S, dotIQ1_SAVX2, dotIQ1_Sx4AVX2, dotIQ1_Sx8AVX2, iq1sBytes, gridIQ1S8, &deltaWords[0]},
+	{gguf.TypeIQ1_M, dotIQ1_MAVX2, dotIQ1_Mx4AVX2, dotIQ1_Mx8AVX2, iq1mBytes, gridIQ1S8, (*uint64)(unsafe.Pointer(&iq1m))},
+}
+
+var _ = hasAVX2 && registerGridKernels()
+
+func registerGridKernels() bool {
+	for _, k := range gridKernels {
+		registerExtra(k.t, gridDot(k.row, k.bs, k.grid, k.table), nil)
+		registerExtraQuad(k.t, gridQuad(k.x4, k.bs, k.grid, k.table))
+		registerExtraOct(k.t, gridOct(k.x8, k.bs, k.grid, k.table))
+	}
+	return true
+}

@@ -147,20 +147,7 @@ i1mgroup:
 	ADDQ $2, R14
 	CMPQ R14, $8
 	JLT i1mgroup
-	// d: the top nibbles of the four block scales, lowest first.
-	MOVWLZX 48(SI), AX
-	SHRL $12, AX
-	MOVWLZX 50(SI), R8
-	SHRL $12, R8
-	SHLL $4, R8
-	ORL R8, AX
-	MOVWLZX 52(SI), R8
-	SHRL $12, R8
-	SHLL $8, R8
-	ORL R8, AX
-	MOVWLZX 54(SI), R8
-	ANDL $0xf000, R8
-	ORL R8, AX
+	IQ1M_D
 	BLOCK_END_AX(56)
 	JNZ i1mblock
 	FINISH(0x3e000000)

@@ -493,3 +493,20 @@ GLOBL iqgOnes<>(SB), RODATA|NOPTR, $32
 	ANDL $0x7e0, BX; \
 	VMOVDQU 512(R13)(BX*1), Y3; \
 	IQ1_VALUES
+
+// IQ1M_D sets AX to IQ1_M's f16 d: the top nibbles of the block's four
+// 16-bit scales, lowest first.
+#define IQ1M_D \
+	MOVWLZX 48(SI), AX; \
+	SHRL $12, AX; \
+	MOVWLZX 50(SI), R8; \
+	SHRL $12, R8; \
+	SHLL $4, R8; \
+	ORL R8, AX; \
+	MOVWLZX 52(SI), R8; \
+	SHRL $12, R8; \
+	SHLL $8, R8; \
+	ORL R8, AX; \
+	MOVWLZX 54(SI), R8; \
+	ANDL $0xf000, R8; \
+	ORL R8, AX
