@@ -89,17 +89,7 @@ s3block:
 	VPXOR Y11, Y11, Y11
 	XORQ R14, R14
 s3group:
-	// The pair's scale byte: low nibble for the even group, high for the odd.
-	MOVL R14, AX
-	SHRL $1, AX
-	MOVBLZX 106(SI)(AX*1), AX
-	MOVL AX, BX
-	ANDL $15, BX
-	LEAL 1(BX)(BX*1), BX
-	MOVL AX, R8
-	SHRL $4, R8
-	LEAL 1(R8)(R8*1), R8
-	VMOVQ R8, X15
+	IQ3S_PAIR_SCALES
 	IQ3S_DECODE(0)
 	DOT1(0, Y10)
 	VMOVQ X15, BX

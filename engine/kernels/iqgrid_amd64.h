@@ -510,3 +510,18 @@ GLOBL iqgOnes<>(SB), RODATA|NOPTR, $32
 	MOVWLZX 54(SI), R8; \
 	ANDL $0xf000, R8; \
 	ORL R8, AX
+
+// IQ3S_PAIR_SCALES reads the scale byte of the IQ3_S group pair at R14
+// (byte 106+ib/2): BX gets 2*low nibble+1 (the even group's scale), X15
+// keeps 2*high nibble+1 for the odd group (VMOVQ X15, BX before it).
+#define IQ3S_PAIR_SCALES \
+	MOVL R14, AX; \
+	SHRL $1, AX; \
+	MOVBLZX 106(SI)(AX*1), AX; \
+	MOVL AX, BX; \
+	ANDL $15, BX; \
+	LEAL 1(BX)(BX*1), BX; \
+	MOVL AX, R8; \
+	SHRL $4, R8; \
+	LEAL 1(R8)(R8*1), R8; \
+	VMOVQ R8, X15
