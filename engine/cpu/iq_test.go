@@ -92,19 +92,10 @@ func TestIQModels(t *testing.T) {
 			// take tokens of all three), a sequence's logits are its
 			// logits alone, bit for bit.
 			prompts := [][]int32{prompt, {2, 9, 4, 4, 17}, {400, 3, 3, 60, 5, 6, 7}}
-			var batch engine.Batch
-			for s, p := range prompts {
-				kb.ClearSeq(int32(s))
-				for i, tok := range p {
-					batch.Tokens = append(batch.Tokens, tok)
-					batch.Pos = append(batch.Pos, int32(i))
-					batch.Seq = append(batch.Seq, int32(s))
-					batch.Logits = append(batch.Logits, i == len(p)-1)
-				}
-			}
+			batch := promptsBatch(kb, prompts)
 			nv := iq.Config.NVocab
 			logits := make([]float32, len(prompts)*nv)
-			if err := kb.Forward(context.Background(), &batch, logits); err != nil {
+			if err := kb.Forward(context.Background(), batch, logits); err != nil {
 				t.Fatal(err)
 			}
 			for i, v := range fast {

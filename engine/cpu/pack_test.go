@@ -121,18 +121,9 @@ func testPackedBackend(t *testing.T) {
 				t.Errorf("%v: packed logits differ from the float reference by %.3g (activation quantization noise is under 0.1)", typ, worst)
 			}
 			// All three prompts in one batch.
-			var batch engine.Batch
-			for s, p := range prompts {
-				packed.ClearSeq(int32(s))
-				for i, tok := range p {
-					batch.Tokens = append(batch.Tokens, tok)
-					batch.Pos = append(batch.Pos, int32(i))
-					batch.Seq = append(batch.Seq, int32(s))
-					batch.Logits = append(batch.Logits, i == len(p)-1)
-				}
-			}
+			batch := promptsBatch(packed, prompts)
 			logits := make([]float32, len(prompts)*nv)
-			if err := packed.Forward(context.Background(), &batch, logits); err != nil {
+			if err := packed.Forward(context.Background(), batch, logits); err != nil {
 				t.Fatal(err)
 			}
 			for s := range prompts {
@@ -222,4 +213,21 @@ func TestCloseFreesPacked(t *testing.T) {
 	if err := b.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
 	}
+}
+
+// promptsBatch clears sequences 0..len(prompts)-1 of b and returns one
+// batch holding prompt s as sequence s from position 0, with the logits of
+// each prompt's last token.
+func promptsBatch(b *Backend, prompts [][]int32) *engine.Batch {
+	var batch engine.Batch
+	for s, p := range prompts {
+		b.ClearSeq(int32(s))
+		for i, tok := range p {
+			batch.Tokens = append(batch.Tokens, tok)
+			batch.Pos = append(batch.Pos, int32(i))
+			batch.Seq = append(batch.Seq, int32(s))
+			batch.Logits = append(batch.Logits, i == len(p)-1)
+		}
+	}
+	return &batch
 }
