@@ -172,6 +172,7 @@ inline int __dp4a(unsigned a, int b, int c) {
 	for (int i = 0; i < 4; i++) c += (int)(uint8_t)(a >> (8 * i)) * (int)(int8_t)(b >> (8 * i));
 	return c;
 }
+inline int __popc(unsigned x) { return __builtin_popcount(x); }
 inline float __expf(float x) { return expf(x); }
 inline float __logf(float x) { return logf(x); }
 inline float __fdividef(float a, float b) { return a / b; }

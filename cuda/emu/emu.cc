@@ -1,7 +1,8 @@
 // emu.cc: the CPU side of cuda_emu.h. A launch runs its blocks one after
-// another; the threads of a block are fibers (ucontext) that a round-robin
-// scheduler runs until each waits at a barrier or returns, then releases
-// every warp (or the block) whose live threads all wait. A wait that can
+// another; the threads of a block are fibers that run in rounds, each
+// until it waits at a barrier or returns (then passing the CPU to the
+// round's next thread); between rounds the scheduler releases every warp
+// (or the block) whose live threads all wait. A wait that can
 // never be released is a kernel bug, reported with the kernel's place.
 //
 // A race (a thread reading shared or global memory another thread writes
@@ -100,8 +101,6 @@ struct Fiber {
 	ucontext_t ctx;
 	void *sp = nullptr; // saved stack pointer (fast switch)
 	std::unique_ptr<char[]> stack;
-	State st = DONE;
-	uint64_t slot = 0; // the value this lane offers to a shuffle
 };
 
 constexpr size_t kStack = 256 << 10;
@@ -109,6 +108,14 @@ constexpr size_t kStack = 256 << 10;
 struct Machine {
 	std::mutex mu; // one launch at a time (cgo callers may come from several threads)
 	std::vector<Fiber> fibers;
+	// Per thread, apart from the fibers (a ucontext_t each, ~1 KB): the
+	// scheduler scans every thread's state each round, and every shuffle
+	// is a round.
+	std::vector<State> st;
+	// The values each lane offers to its shuffles, in two buffers used
+	// by turns (par: which one a lane's next shuffle takes).
+	std::vector<uint64_t> slot[2];
+	std::vector<uint8_t> par;
 	ucontext_t sched;
 	void *sched_sp = nullptr;
 	Fiber *cur = nullptr;
@@ -126,6 +133,7 @@ struct Machine {
 	Order order = order_from_env();
 	uint64_t rng = seed_from_env();
 	std::vector<int> perm; // this round's thread (or block) order
+	int pos = 0;           // where in perm the running thread is
 };
 Machine &M() {
 	static Machine m;
@@ -141,15 +149,15 @@ void set_thread(int id) {
 void entry() {
 	Machine &m = M();
 	(*m.body)();
-	m.cur->st = DONE;
+	m.st[m.cur_id] = DONE;
 	// uc_link returns to the scheduler
 }
 
 #ifdef EMU_FAST_SWITCH
+void hand_off();
 [[noreturn]] void trampoline() {
 	entry();
-	Machine &m = M();
-	emu_ctx_switch(&m.cur->sp, m.sched_sp);
+	hand_off();
 	__builtin_unreachable();
 }
 // start_fiber lays out f's stack as emu_ctx_switch leaves a stack: six
@@ -183,12 +191,7 @@ void to_sched(Fiber &f) { swapcontext(&f.ctx, &M().sched); }
 	abort();
 }
 
-void wait(State s) {
-	Machine &m = M();
-	if (!m.cur) die("a barrier outside a kernel");
-	m.cur->st = s;
-	to_sched(*m.cur);
-}
+void wait(State s);
 
 // order fills m.perm with 0..n-1 in the order ORCD_EMU_ORDER asks for.
 const std::vector<int> &order(int n) {
@@ -198,9 +201,55 @@ const std::vector<int> &order(int n) {
 	if (m.order == SHUFFLE)
 		for (int i = n - 1; i > 0; i--) { // Fisher-Yates on xorshift64
 			m.rng ^= m.rng << 13, m.rng ^= m.rng >> 7, m.rng ^= m.rng << 17;
-			std::swap(m.perm[i], m.perm[m.rng % (uint64_t)(i + 1)]);
+			// Lemire's multiply-shift instead of a 64-bit division: a
+			// round (each shuffle of a warp) draws one per thread.
+			std::swap(m.perm[i], m.perm[(int)(((m.rng >> 32) * (uint64_t)(i + 1)) >> 32)]);
 		}
 	return m.perm;
+}
+
+// enter makes thread perm[at] the running one.
+void enter(int at) {
+	Machine &m = M();
+	const int i = m.perm[at];
+	m.pos = at;
+	m.cur = &m.fibers[i];
+	m.cur_id = i;
+	set_thread(i);
+}
+// next_run is the position in perm after `after` of the next thread the
+// round runs, or n.
+int next_run(int after, int n) {
+	Machine &m = M();
+	int at = after + 1;
+	while (at < n && m.st[m.perm[at]] != RUN) at++;
+	return at;
+}
+
+// hand_off ends the running thread's turn in this round (it waits, or has
+// returned): it resumes the round's next thread itself, or the scheduler
+// after the last. Going from fiber to fiber, not through the scheduler,
+// halves the switches, and a switch (its return mispredicted) is most
+// of the emulator's time in shuffle-heavy kernels.
+void hand_off() {
+	Machine &m = M();
+	Fiber &from = *m.cur;
+#ifdef EMU_FAST_SWITCH
+	const int at = next_run(m.pos, m.nthreads);
+	if (at < m.nthreads) {
+		enter(at);
+		emu_ctx_switch(&from.sp, m.cur->sp);
+		return;
+	}
+#endif
+	to_sched(from);
+}
+
+void wait(State s) {
+	Machine &m = M();
+	if (!m.cur) die("a barrier outside a kernel");
+	m.st[m.cur_id] = s;
+	hand_off();
 }
 
 // The linker's bounds of the emu_shared section (cuda_emu.h's __shared__);
@@ -217,23 +266,31 @@ void run_block() {
 	for (int i = 0; i < n; i++) {
 		Fiber &f = m.fibers[i];
 		start_fiber(f);
-		f.st = RUN;
+		m.st[i] = RUN;
+		m.par[i] = 0;
 	}
 	for (;;) {
-		for (int i : order(n)) {
-			if (m.fibers[i].st != RUN) continue;
-			m.cur = &m.fibers[i];
-			m.cur_id = i;
-			set_thread(i);
+		order(n);
+#ifdef EMU_FAST_SWITCH
+		// The round's threads pass the CPU on among themselves (hand_off).
+		const int first = next_run(-1, n);
+		if (first < n) {
+			enter(first);
 			to_fiber(*m.cur);
 		}
+#else
+		for (int at = next_run(-1, n); at < n; at = next_run(at, n)) {
+			enter(at);
+			to_fiber(*m.cur);
+		}
+#endif
 		m.cur = nullptr;
 		bool live = false, released = false, all_block = true;
 		for (int w = 0; w * 32 < n; w++) {
 			const int lo = w * 32, hi = std::min(n, lo + 32);
 			int waiting = 0, alive = 0, done = 0;
 			for (int i = lo; i < hi; i++) {
-				const State s = m.fibers[i].st;
+				const State s = m.st[i];
 				if (s == DONE) done++;
 				else alive++;
 				if (s == WAIT_WARP) waiting++;
@@ -242,7 +299,7 @@ void run_block() {
 			if (alive) live = true;
 			if (alive && waiting == alive) {
 				if (done) die("__syncwarp or a shuffle in a warp some of whose threads have returned");
-				for (int i = lo; i < hi; i++) m.fibers[i].st = RUN;
+				for (int i = lo; i < hi; i++) m.st[i] = RUN;
 				released = true;
 			}
 		}
@@ -250,7 +307,7 @@ void run_block() {
 		if (released) continue;
 		if (all_block) {
 			for (int i = 0; i < n; i++)
-				if (m.fibers[i].st == WAIT_BLOCK) m.fibers[i].st = RUN;
+				if (m.st[i] == WAIT_BLOCK) m.st[i] = RUN;
 			continue;
 		}
 		die("deadlock: threads wait at different barriers (__syncthreads in divergent code?)");
@@ -270,6 +327,8 @@ void execute(const Cfg &c, const std::function<void()> &body) {
 		const size_t old = m.fibers.size();
 		m.fibers.resize(n);
 		for (size_t i = old; i < (size_t)n; i++) m.fibers[i].stack.reset(new char[kStack]);
+		m.st.resize(n, DONE);
+		m.slot[0].resize(n), m.slot[1].resize(n), m.par.resize(n);
 	}
 	// Sized here; run_block fills it with NaN bytes before every block.
 	m.smem.resize(c.smem + 16);
@@ -319,13 +378,15 @@ void sync_warp() { wait(WAIT_WARP); }
 int lane() { return M().cur_id & 31; }
 uint64_t exchange(uint64_t v, int src) {
 	Machine &m = M();
-	const int me = m.cur_id, base = me & ~31;
-	m.fibers[me].slot = v;
+	const int me = m.cur_id, base = me & ~31, p = m.par[me];
+	m.par[me] ^= 1;
+	m.slot[p][me] = v;
 	wait(WAIT_WARP);
+	// One barrier, not two: a lane's next shuffle writes the other
+	// buffer, and the one after that (this buffer again) waits until
+	// every lane has posted the next, so has read this one.
 	const int s = base + (src & 31);
-	const uint64_t r = s < m.nthreads ? m.fibers[s].slot : v;
-	wait(WAIT_WARP); // nobody overwrites a slot before every lane has read
-	return r;
+	return s < m.nthreads ? m.slot[p][s] : v;
 }
 
 } // namespace emu
