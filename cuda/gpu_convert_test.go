@@ -16,15 +16,17 @@ import (
 	"github.com/orcd/orcd/gguf/gguftest"
 )
 
-// TestConvertedTypes runs models whose matrices have types the library
-// has no kernels for (a fixture requantized by gguf, or random blocks
-// for the IQ1-IQ3 types, which gguf has no quantizer for), which it
+// TestConvertedTypes runs a model whose matrices have a type the library
+// has no kernels for (BF16, a fixture requantized by gguf), which it
 // takes as F16 (asDeviceType), against the CPU backend on the same file
 // (its float reference: exact weights, float activations).
 func TestConvertedTypes(t *testing.T) {
 	gpuLib(t)
-	for _, typ := range []gguf.Type{gguf.TypeBF16, gguf.TypeIQ1_S, gguf.TypeIQ1_M, gguf.TypeIQ2_XXS, gguf.TypeIQ2_XS, gguf.TypeIQ2_S, gguf.TypeIQ3_XXS, gguf.TypeIQ3_S} {
+	for _, typ := range []gguf.Type{gguf.TypeBF16} {
 		t.Run(typ.String(), func(t *testing.T) {
+			if deviceType(typ) {
+				t.Fatalf("%v has kernels of its own: it is not converted", typ)
+			}
 			m, gb, cb := requantizedBackends(t, typ)
 			agreeStepwise(t, m, gb, cb, []int32{1, 403, 407, 261, 378, 79, 307, 295})
 		})
@@ -51,10 +53,30 @@ func agreeStepwise(t *testing.T, m *engine.Model, gb *Backend, cb *cpu.Backend, 
 	t.Logf("as F16: max |cuda - cpu| = %.3g over %d steps", worst, len(toks))
 }
 
-// TestConvertedIQFiles runs the IQ1_M, IQ2_XS and IQ3_S files that
-// llama.cpp quantized (engine/cpu/testdata/iq), converted to F16 on upload,
-// against the CPU backend's float reference on the same file.
-func TestConvertedIQFiles(t *testing.T) {
+// nativeRequantized are the types with kernels of their own that no
+// fixture covers: a fixture is requantized to each (the grid types,
+// which gguf has no quantizer for, to random blocks).
+var nativeRequantized = []gguf.Type{gguf.TypeQ4_1, gguf.TypeQ5_0, gguf.TypeQ5_1, gguf.TypeQ2_K, gguf.TypeQ3_K, gguf.TypeQ5_K, gguf.TypeIQ4_NL, gguf.TypeIQ4_XS,
+	gguf.TypeIQ1_S, gguf.TypeIQ1_M, gguf.TypeIQ2_XXS, gguf.TypeIQ2_XS, gguf.TypeIQ2_S, gguf.TypeIQ3_XXS, gguf.TypeIQ3_S}
+
+// TestRequantizedNative runs those models against engine/cpu (agreesNative).
+func TestRequantizedNative(t *testing.T) {
+	gpuLib(t)
+	kernels := withKernelsChild(t)
+	for _, typ := range nativeRequantized {
+		t.Run(typ.String(), func(t *testing.T) {
+			if !deviceType(typ) {
+				t.Fatalf("%v is converted to F16, not run by its own kernels", typ)
+			}
+			agreesNative(t, requantizedModel(t, typ), kernels)
+		})
+	}
+}
+
+// TestIQFiles runs the IQ1_M, IQ2_XS and IQ3_S files that llama.cpp
+// quantized (engine/cpu/testdata/iq) on the grid types' kernels against
+// engine/cpu (agreesNative).
+func TestIQFiles(t *testing.T) {
 	gpuLib(t)
 	// In the repository, or where cuda/gpuprep.sh packs them ($ORCD_TESTDATA/iq).
 	dir := "../engine/cpu/testdata/iq"
@@ -65,6 +87,7 @@ func TestConvertedIQFiles(t *testing.T) {
 	if err != nil || len(files) != 3 {
 		t.Fatalf("want the 3 IQ files in %s, found %d (%v)", dir, len(files), err)
 	}
+	kernels := withKernelsChild(t)
 	for _, path := range files {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			f, err := gguf.Open(path)
@@ -76,38 +99,26 @@ func TestConvertedIQFiles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			gb := openGPU(t, m, Options{Context: 64})
-			cb, err := cpu.New(m, cpu.Options{Context: 64, KVType: gguf.TypeF16})
-			if err != nil {
-				t.Fatal(err)
+			for _, ti := range f.Tensors {
+				if len(ti.Dims) == 2 && !deviceType(ti.Type) {
+					t.Fatalf("%s is %v: converted to F16, not run by its own kernels", ti.Name, ti.Type)
+				}
 			}
-			t.Cleanup(func() { cb.Close() })
-			agreeStepwise(t, m, gb, cb, []int32{1, 403, 407, 261, 378, 79, 135, 392})
+			agreesNative(t, m, kernels)
 		})
 	}
 }
 
-// nativeRequantized are the types with kernels of their own that no
-// fixture covers: a fixture is requantized to each.
-var nativeRequantized = []gguf.Type{gguf.TypeQ4_1, gguf.TypeQ5_0, gguf.TypeQ5_1, gguf.TypeQ2_K, gguf.TypeQ3_K, gguf.TypeQ5_K, gguf.TypeIQ4_NL, gguf.TypeIQ4_XS}
-
-// TestRequantizedNative runs those models against engine/cpu.
-//   - One token a step, and as one 8-token batch, against engine/cpu's
-//     kernels, which quantize activations to 8 bits as the library's
-//     matvecs do (in a child process: ORCD_MATMUL is read at start). The
-//     first token (attending to itself alone) must agree to exactTol,
-//     the rest within q8Tol.
-//   - As one 40-token batch against engine/cpu's float reference, within
-//     prefillTol: past the library's 32-token matvec batches the blocks
-//     run on cuBLAS (or the tensor-core gemm) with F16 activations; the
-//     LM head stays on the 8-bit matvecs.
-func TestRequantizedNative(t *testing.T) {
-	gpuLib(t)
-	toks := []int32{1, 403, 407, 261, 378, 79, 307, 295, 400, 17, 261, 30, 5, 99, 120, 7, 300, 301, 2, 45, 46, 47, 48, 49,
-		310, 311, 312, 313, 87, 88, 89, 90, 200, 201, 202, 203, 150, 151, 152, 153}
+// withKernelsChild reports whether this process compares against
+// engine/cpu's kernels (ORCD_MATMUL=kernels). Where the library's matvecs
+// quantize activations to 8 bits and it does not, it first runs the
+// calling test again in a child process with ORCD_MATMUL=kernels (read at
+// start), which engine/cpu then does too.
+func withKernelsChild(t *testing.T) bool {
+	t.Helper()
 	kernels := os.Getenv("ORCD_MATMUL") == "kernels"
 	if mvqOn() && !kernels {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestRequantizedNative$", "-test.count=1", "-test.v")
+		cmd := exec.Command(os.Args[0], "-test.run=^"+t.Name()+"$", "-test.count=1", "-test.v")
 		cmd.Env = append(os.Environ(), "ORCD_MATMUL=kernels")
 		out, err := cmd.CombinedOutput()
 		if err != nil {
@@ -115,66 +126,81 @@ func TestRequantizedNative(t *testing.T) {
 		}
 		t.Logf("with ORCD_MATMUL=kernels:\n%s", out)
 	}
-	for _, typ := range nativeRequantized {
-		t.Run(typ.String(), func(t *testing.T) {
-			if !deviceType(typ) {
-				t.Fatalf("%v is converted to F16, not run by its own kernels", typ)
+	return kernels
+}
+
+// agreesNative holds model m on the GPU against engine/cpu (an F16 cache
+// each, 64 positions):
+//   - With kernels (engine/cpu's kernels quantize activations to 8 bits
+//     as the library's matvecs do): one token a step, and as one 8-token
+//     batch. The first token (attending to itself alone) must agree to
+//     exactTol, the rest within q8Tol.
+//   - Without: as one 40-token batch against engine/cpu's float
+//     reference, within prefillTol: past the library's 32-token matvec
+//     batches the blocks run on cuBLAS (or the tensor-core gemm) with F16
+//     activations; the LM head stays on the 8-bit matvecs.
+func agreesNative(t *testing.T, m *engine.Model, kernels bool) {
+	t.Helper()
+	toks := []int32{1, 403, 407, 261, 378, 79, 307, 295, 400, 17, 261, 30, 5, 99, 120, 7, 300, 301, 2, 45, 46, 47, 48, 49,
+		310, 311, 312, 313, 87, 88, 89, 90, 200, 201, 202, 203, 150, 151, 152, 153}
+	gb := openGPU(t, m, Options{Context: 64})
+	cb, err := cpu.New(m, cpu.Options{Context: 64, KVType: gguf.TypeF16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cb.Close() })
+	nv := m.Config.NVocab
+	batch := func(n int) float64 {
+		gb.ClearSeq(0)
+		cb.ClearSeq(0)
+		got, want := forward(t, gb, nv, 0, 0, toks[:n], nil), forward(t, cb, nv, 0, 0, toks[:n], nil)
+		var d float64
+		for i := range got {
+			d = math.Max(d, maxAbsDiff(got[i], want[i]))
+		}
+		return d
+	}
+	if !mvqOn() || kernels {
+		tol := logitTol
+		if mvqOn() {
+			tol = q8Tol
+		}
+		var worst float64
+		same, exact, steps := 0, 0, 16
+		for i := range steps {
+			a := forward(t, gb, nv, 0, i, toks[i:i+1], nil)[0]
+			r := forward(t, cb, nv, 0, i, toks[i:i+1], nil)[0]
+			d := maxAbsDiff(a, r)
+			if i == 0 && mvqOn() && d > exactTol {
+				t.Fatalf("token 0: max |cuda - cpu| = %.4g, want <= %g (the same 8-bit arithmetic)", d, exactTol)
 			}
-			m, gb, cb := requantizedBackends(t, typ)
-			nv := m.Config.NVocab
-			batch := func(n int) float64 {
-				gb.ClearSeq(0)
-				cb.ClearSeq(0)
-				got, want := forward(t, gb, nv, 0, 0, toks[:n], nil), forward(t, cb, nv, 0, 0, toks[:n], nil)
-				var d float64
-				for i := range got {
-					d = math.Max(d, maxAbsDiff(got[i], want[i]))
-				}
-				return d
+			worst = math.Max(worst, d)
+			if d <= exactTol {
+				exact++
 			}
-			if !mvqOn() || kernels {
-				tol := logitTol
-				if mvqOn() {
-					tol = q8Tol
-				}
-				var worst float64
-				same, exact, steps := 0, 0, 16
-				for i := range steps {
-					a := forward(t, gb, nv, 0, i, toks[i:i+1], nil)[0]
-					r := forward(t, cb, nv, 0, i, toks[i:i+1], nil)[0]
-					d := maxAbsDiff(a, r)
-					if i == 0 && mvqOn() && d > exactTol {
-						t.Fatalf("token 0: max |cuda - cpu| = %.4g, want <= %g (the same 8-bit arithmetic)", d, exactTol)
-					}
-					worst = math.Max(worst, d)
-					if d <= exactTol {
-						exact++
-					}
-					if argmax(a) == argmax(r) {
-						same++
-					}
-				}
-				// Past token 0 a step may see an activation round to the
-				// next 8-bit step (see q8Tol); where that is a K or V value
-				// the cache keeps it, and the later steps differ by as much
-				// (emulator, 40 steps: 23 to 40 within exactTol, by type).
-				if worst > tol {
-					t.Fatalf("one token a step: max |cuda - cpu| = %.4g over %d steps (tol %g)", worst, steps, tol)
-				}
-				b8 := batch(8)
-				if b8 > tol {
-					t.Fatalf("a batch of 8: max |cuda - cpu| = %.4g (tol %g)", b8, tol)
-				}
-				t.Logf("%v: one token a step max |cuda - cpu| = %.3g over %d steps, %d within %g (argmax equal %d/%d); a batch of 8: %.3g", typ, worst, steps, exact, exactTol, same, steps, b8)
+			if argmax(a) == argmax(r) {
+				same++
 			}
-			if !kernels {
-				b := batch(len(toks))
-				if b > prefillTol {
-					t.Fatalf("a batch of %d: max |cuda - cpu reference| = %.4g (tol %g)", len(toks), b, prefillTol)
-				}
-				t.Logf("%v: a batch of %d: max |cuda - cpu reference| = %.3g", typ, len(toks), b)
-			}
-		})
+		}
+		// Past token 0 a step may see an activation round to the
+		// next 8-bit step (see q8Tol); where that is a K or V value
+		// the cache keeps it, and the later steps differ by as much
+		// (emulator, 40 steps: 23 to 40 within exactTol, by type).
+		if worst > tol {
+			t.Fatalf("one token a step: max |cuda - cpu| = %.4g over %d steps (tol %g)", worst, steps, tol)
+		}
+		b8 := batch(8)
+		if b8 > tol {
+			t.Fatalf("a batch of 8: max |cuda - cpu| = %.4g (tol %g)", b8, tol)
+		}
+		t.Logf("one token a step max |cuda - cpu| = %.3g over %d steps, %d within %g (argmax equal %d/%d); a batch of 8: %.3g", worst, steps, exact, exactTol, same, steps, b8)
+	}
+	if !kernels {
+		b := batch(len(toks))
+		if b > prefillTol {
+			t.Fatalf("a batch of %d: max |cuda - cpu reference| = %.4g (tol %g)", len(toks), b, prefillTol)
+		}
+		t.Logf("a batch of %d: max |cuda - cpu reference| = %.3g", len(toks), b)
 	}
 }
 

@@ -20,6 +20,13 @@
 	case GT_Q6_K: FN##_q6_k(__VA_ARGS__); return true;                     \
 	case GT_IQ4_NL: FN##_iq4_nl(__VA_ARGS__); return true;                 \
 	case GT_IQ4_XS: FN##_iq4_xs(__VA_ARGS__); return true;                 \
+	case GT_IQ2_XXS: FN##_iq2_xxs(__VA_ARGS__); return true;               \
+	case GT_IQ2_XS: FN##_iq2_xs(__VA_ARGS__); return true;                 \
+	case GT_IQ2_S: FN##_iq2_s(__VA_ARGS__); return true;                   \
+	case GT_IQ3_XXS: FN##_iq3_xxs(__VA_ARGS__); return true;               \
+	case GT_IQ3_S: FN##_iq3_s(__VA_ARGS__); return true;                   \
+	case GT_IQ1_S: FN##_iq1_s(__VA_ARGS__); return true;                   \
+	case GT_IQ1_M: FN##_iq1_m(__VA_ARGS__); return true;                   \
 	default: return false;                                                 \
 	}
 
@@ -53,6 +60,13 @@ cudaError_t mvq_init_all() {
 	if (e == cudaSuccess) e = mvq_init_q6_k();
 	if (e == cudaSuccess) e = mvq_init_iq4_nl();
 	if (e == cudaSuccess) e = mvq_init_iq4_xs();
+	if (e == cudaSuccess) e = mvq_init_iq2_xxs();
+	if (e == cudaSuccess) e = mvq_init_iq2_xs();
+	if (e == cudaSuccess) e = mvq_init_iq2_s();
+	if (e == cudaSuccess) e = mvq_init_iq3_xxs();
+	if (e == cudaSuccess) e = mvq_init_iq3_s();
+	if (e == cudaSuccess) e = mvq_init_iq1_s();
+	if (e == cudaSuccess) e = mvq_init_iq1_m();
 	return e;
 }
 bool mvq_used(int type, int n, int K) {
@@ -69,6 +83,13 @@ bool mvq_used(int type, int n, int K) {
 	case GT_Q6_K: return mvq_used_q6_k(n, K);
 	case GT_IQ4_NL: return mvq_used_iq4_nl(n, K);
 	case GT_IQ4_XS: return mvq_used_iq4_xs(n, K);
+	case GT_IQ2_XXS: return mvq_used_iq2_xxs(n, K);
+	case GT_IQ2_XS: return mvq_used_iq2_xs(n, K);
+	case GT_IQ2_S: return mvq_used_iq2_s(n, K);
+	case GT_IQ3_XXS: return mvq_used_iq3_xxs(n, K);
+	case GT_IQ3_S: return mvq_used_iq3_s(n, K);
+	case GT_IQ1_S: return mvq_used_iq1_s(n, K);
+	case GT_IQ1_M: return mvq_used_iq1_m(n, K);
 	default: return false;
 	}
 }

@@ -89,7 +89,8 @@ __device__ __forceinline__ void pdl_enter() {
 	pdl_wait();
 }
 
-enum { GT_F32 = 0, GT_F16 = 1, GT_Q4_0 = 2, GT_Q4_1 = 3, GT_Q5_0 = 6, GT_Q5_1 = 7, GT_Q8_0 = 8, GT_Q2_K = 10, GT_Q3_K = 11, GT_Q4_K = 12, GT_Q5_K = 13, GT_Q6_K = 14, GT_IQ4_NL = 20, GT_IQ4_XS = 23 };
+enum { GT_F32 = 0, GT_F16 = 1, GT_Q4_0 = 2, GT_Q4_1 = 3, GT_Q5_0 = 6, GT_Q5_1 = 7, GT_Q8_0 = 8, GT_Q2_K = 10, GT_Q3_K = 11, GT_Q4_K = 12, GT_Q5_K = 13, GT_Q6_K = 14, GT_IQ4_NL = 20, GT_IQ4_XS = 23,
+       GT_IQ2_XXS = 16, GT_IQ2_XS = 17, GT_IQ3_XXS = 18, GT_IQ1_S = 19, GT_IQ3_S = 21, GT_IQ2_S = 22, GT_IQ1_M = 29 };
 
 // QMat is one matrix: n_out rows of n_in values. nb counts decoder blocks
 // per row (BE elements each); p0..p3 are the planes, per type:
@@ -102,6 +103,7 @@ enum { GT_F32 = 0, GT_F16 = 1, GT_Q4_0 = 2, GT_Q4_1 = 3, GT_Q5_0 = 6, GT_Q5_1 = 
 //   Q4_K: p0 qs[128] p1 scales[12] p2 {d, dmin}
 //   Q5_K: p0 qs[128] p1 qh[32] p2 scales[12] p3 {d, dmin}
 //   Q6_K: p0 ql[128] p1 qh[64] p2 scales[16] p3 d
+//   IQ1, IQ2, IQ3: see quant_iq.cuh
 struct QMat {
 	int type, n_in, n_out, nb;
 	const uint8_t *p0, *p1, *p2, *p3;
@@ -368,6 +370,13 @@ ORCD_DECLARE_TYPE(q5_k)
 ORCD_DECLARE_TYPE(q6_k)
 ORCD_DECLARE_TYPE(iq4_nl)
 ORCD_DECLARE_TYPE(iq4_xs)
+ORCD_DECLARE_TYPE(iq2_xxs)
+ORCD_DECLARE_TYPE(iq2_xs)
+ORCD_DECLARE_TYPE(iq2_s)
+ORCD_DECLARE_TYPE(iq3_xxs)
+ORCD_DECLARE_TYPE(iq3_s)
+ORCD_DECLARE_TYPE(iq1_s)
+ORCD_DECLARE_TYPE(iq1_m)
 
 // Dispatch by ggml type; false for a type with no kernels.
 bool mv_any(const MVArgs &a, int n, int mode, cudaStream_t st);

@@ -25,6 +25,14 @@ static bool layout_of(int type, Layout &l) {
 	case GT_IQ4_NL: l = {32, 18, 32, {{2, 16}, {0, 2}}}; return true;
 	case GT_IQ4_XS: l = {256, 136, 256, {{8, 128}, {4, 4}, {0, 4}}}; return true;
 	case GT_Q6_K: l = {256, 210, 256, {{0, 128}, {128, 64}, {192, 16}, {208, 2}}}; return true;
+	// The grid types (quant_iq.cuh).
+	case GT_IQ2_XXS: l = {256, 66, 256, {{2, 64}, {0, 2}}}; return true;
+	case GT_IQ2_XS: l = {256, 74, 256, {{2, 64}, {66, 8}, {0, 2}}}; return true;
+	case GT_IQ2_S: l = {256, 82, 256, {{2, 64}, {66, 16}, {0, 2}}}; return true;
+	case GT_IQ3_XXS: l = {256, 98, 256, {{2, 64}, {66, 32}, {0, 2}}}; return true;
+	case GT_IQ3_S: l = {256, 110, 256, {{2, 64}, {74, 36}, {66, 8}, {0, 2}}}; return true;
+	case GT_IQ1_S: l = {256, 50, 256, {{2, 32}, {34, 16}, {0, 2}}}; return true;
+	case GT_IQ1_M: l = {256, 56, 256, {{0, 32}, {32, 16}, {48, 8}}}; return true;
 	default: return false;
 	}
 }
@@ -37,7 +45,7 @@ static long plane_stride(const Layout &l, int k) {
 static int repack(orcd_ctx *c, const char *what, const orcd_tensor *t, HostMat &h) {
 	Layout l;
 	if (!layout_of(t->type, l))
-		return fail(c, ORCD_ERR_UNSUPPORTED, "%s: tensor type %d has no CUDA kernels (F32, F16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K to Q6_K, IQ4_NL, IQ4_XS do)", what, t->type);
+		return fail(c, ORCD_ERR_UNSUPPORTED, "%s: tensor type %d has no CUDA kernels (F32, F16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K to Q6_K, IQ4_NL, IQ4_XS and the IQ1 to IQ3 grid types do)", what, t->type);
 	const long n_in = t->ne[0], n_out = t->ne[1];
 	if (n_in % l.dec_elems != 0)
 		return fail(c, ORCD_ERR_UNSUPPORTED, "%s: row length %ld is not a multiple of %d", what, n_in, l.dec_elems);

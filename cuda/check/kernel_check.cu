@@ -57,6 +57,13 @@ static const char *tname(int t) {
 	case GT_IQ4_XS: return "IQ4_XS";
 	case GT_Q4_K: return "Q4_K";
 	case GT_Q5_K: return "Q5_K";
+	case GT_IQ2_XXS: return "IQ2_XXS";
+	case GT_IQ2_XS: return "IQ2_XS";
+	case GT_IQ2_S: return "IQ2_S";
+	case GT_IQ3_XXS: return "IQ3_XXS";
+	case GT_IQ3_S: return "IQ3_S";
+	case GT_IQ1_S: return "IQ1_S";
+	case GT_IQ1_M: return "IQ1_M";
 	default: return "Q6_K";
 	}
 }
@@ -430,7 +437,11 @@ int main(int argc, char **argv) {
 		return 0;
 	}
 	printf("device: %s, %d SMs\n", c->prop.name, c->prop.multiProcessorCount);
-	const int types[] = {GT_F32, GT_F16, GT_Q4_0, GT_Q4_1, GT_Q5_0, GT_Q5_1, GT_Q8_0, GT_Q2_K, GT_Q3_K, GT_Q4_K, GT_Q5_K, GT_Q6_K, GT_IQ4_NL, GT_IQ4_XS};
+	// The quantized types (each with both matvec paths), then all of them.
+	const int qtypes[] = {GT_Q4_0, GT_Q4_1, GT_Q5_0, GT_Q5_1, GT_Q8_0, GT_Q2_K, GT_Q3_K, GT_Q4_K, GT_Q5_K, GT_Q6_K, GT_IQ4_NL, GT_IQ4_XS,
+	                      GT_IQ2_XXS, GT_IQ2_XS, GT_IQ2_S, GT_IQ3_XXS, GT_IQ3_S, GT_IQ1_S, GT_IQ1_M};
+	std::vector<int> types = {GT_F32, GT_F16};
+	types.insert(types.end(), std::begin(qtypes), std::end(qtypes));
 	for (int t : types) {
 		check_matvec(c, t, 512, 96, 1);
 		check_matvec(c, t, 768, 130, 5);
@@ -441,7 +452,7 @@ int main(int argc, char **argv) {
 	check_matvec(c, GT_Q4_K, 256, 128, 5); check_matvec(c, GT_Q4_K, 256, 128, 1);
 	check_matvec(c, GT_Q8_0, 16640, 12, 8);  // 8 x 16640 needs 163 KB: past MVQ_SMEM_MAX, the float path
 	orcd_mvq = false; // the float path for the types that have both
-	for (int t : {GT_Q4_0, GT_Q4_1, GT_Q5_0, GT_Q5_1, GT_Q8_0, GT_Q2_K, GT_Q3_K, GT_Q4_K, GT_Q5_K, GT_Q6_K, GT_IQ4_NL, GT_IQ4_XS}) {
+	for (int t : qtypes) {
 		check_matvec(c, t, 512, 96, 1);
 		check_matvec(c, t, 768, 130, 5);
 		check_glu_argmax(c, t);
@@ -453,7 +464,7 @@ int main(int argc, char **argv) {
 		g_qbuf = q;
 		for (int tokens : {8, 16}) { // 16 tokens a launch (then 4, 1; the argmax 8, 8, 2)
 			orcd_mvq_tokens = tokens;
-			for (int t : {GT_Q4_0, GT_Q4_1, GT_Q5_0, GT_Q5_1, GT_Q8_0, GT_Q2_K, GT_Q3_K, GT_Q4_K, GT_Q5_K, GT_Q6_K, GT_IQ4_NL, GT_IQ4_XS}) {
+			for (int t : qtypes) {
 				check_matvec(c, t, 768, 130, 21);
 				check_glu_argmax(c, t, 18);
 			}
@@ -488,6 +499,10 @@ int main(int argc, char **argv) {
 		bench_matvec(c, t, 2048, 8192);
 		bench_matvec(c, t, 8192, 2048);
 		bench_matvec(c, t, 2048, 8192, 8);
+	}
+	for (int t : {GT_IQ2_XXS, GT_IQ2_XS, GT_IQ2_S, GT_IQ3_XXS, GT_IQ3_S, GT_IQ1_S, GT_IQ1_M}) {
+		bench_matvec(c, t, 2048, 8192);
+		bench_matvec(c, t, 8192, 2048);
 	}
 	for (int t : {GT_Q4_0, GT_Q8_0, GT_Q6_K, GT_Q4_K, GT_Q5_K, GT_IQ4_XS}) {
 		bench_matvec_wide(c, t, 2048, 8192, 32);

@@ -61,11 +61,16 @@ static void k4_scale_min(const uint8_t *s, int i, int &sc, int &mn) {
 	else sc = (s[i + 4] & 15) | ((s[i - 4] >> 6) << 4), mn = (s[i + 4] >> 4) | ((s[i] >> 6) << 4);
 }
 
+#include "reference_iq.cuh"
+
 // The IQ4 codebook (ggml's kvalues_iq4nl).
 static const int kvalues_iq4[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
 
 static void dequant_block(int type, const uint8_t *b, float *y) {
 	switch (type) {
+	case GT_IQ2_XXS: case GT_IQ2_XS: case GT_IQ2_S: case GT_IQ3_XXS: case GT_IQ3_S: case GT_IQ1_S: case GT_IQ1_M:
+		dequant_iq_block(type, b, y);
+		break;
 	case GT_Q4_0: {
 		const float d = get16(b);
 		for (int j = 0; j < 16; j++) y[j] = ((b[2 + j] & 15) - 8) * d, y[j + 16] = ((b[2 + j] >> 4) - 8) * d;
@@ -208,7 +213,7 @@ static RefMat make_mat(int type, int n_in, int n_out) {
 	}
 	const int be = block_elems(type);
 	const int bb = type == GT_Q4_0 ? 18 : type == GT_Q8_0 ? 34 : type == GT_Q5_0 ? 22 : type == GT_Q4_1 ? 20 : type == GT_Q5_1 ? 24 : type == GT_Q2_K ? 84 : type == GT_Q3_K ? 110
-	             : type == GT_Q4_K ? 144 : type == GT_Q5_K ? 176 : type == GT_IQ4_NL ? 18 : type == GT_IQ4_XS ? 136 : 210;
+	             : type == GT_Q4_K ? 144 : type == GT_Q5_K ? 176 : type == GT_IQ4_NL ? 18 : type == GT_IQ4_XS ? 136 : is_iq_grid(type) ? iq_block_bytes(type) : 210;
 	const size_t nblk = (size_t)n_in / be * n_out;
 	m.raw.resize(nblk * bb);
 	for (auto &v : m.raw) v = (uint8_t)(rng() & 255);
@@ -222,6 +227,7 @@ static RefMat make_mat(int type, int n_in, int n_out) {
 		if (type == GT_IQ4_XS) put16(p, urand(0.00002f, 0.0001f));
 		if (type == GT_Q4_K || type == GT_Q5_K) put16(p, urand(0.0005f, 0.002f)), put16(p + 2, urand(0.0005f, 0.002f));
 		if (type == GT_Q6_K) put16(p + 208, urand(0.0005f, 0.002f));
+		if (is_iq_grid(type)) iq_random_block(type, p, urand);
 		dequant_block(type, p, &m.w[b * be]);
 	}
 	return m;
