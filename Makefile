@@ -39,7 +39,7 @@ test:
 # llama.cpp's greedy tokens on the Q4_0 fixture. Logic only, not speed.
 # The emulator runs a kernel on one thread, so the Go tests run as two
 # processes, EMU_SPLIT's tests and the others (-test.skip: a new test
-# lands in the second), the second with the threads shuffled. About five
+# lands in the second), the second with the threads shuffled. About three
 # minutes on two cores.
 EMU_BUILD  := $(CURDIR)/.cache/cuda-emu
 EMU_MODELS ?= stories260K.gguf,tiny-llama-gqa-q4_0-pure.gguf,tiny-llama-gqa-q4_k_m.gguf
