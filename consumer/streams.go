@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/cenkalti/backoff/v4"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -151,25 +153,63 @@ func createOrUpdateKeyValue(ctx context.Context, js jetstream.JetStream, cfg jet
 	return kv, err
 }
 
-// LookupResources binds to resources that a worker already created.
+// LookupResources binds to resources that a worker already created. Each
+// lookup is one JetStream API request, sent again (lookupAttempt) when no
+// reply comes or no server answers, until ctx ends; an answer, such as
+// jetstream.ErrStreamNotFound, returns at once.
 func LookupResources(ctx context.Context, js jetstream.JetStream, s Subjects) (*Resources, error) {
 	var r Resources
 	var err error
-	if r.Jobs, err = js.Stream(ctx, s.JobsStream()); err != nil {
+	stream := func(name string) (jetstream.Stream, error) {
+		return retryLookup(ctx, func(ctx context.Context) (jetstream.Stream, error) { return js.Stream(ctx, name) })
+	}
+	if r.Jobs, err = stream(s.JobsStream()); err != nil {
 		return nil, fmt.Errorf("jobs stream %s (is a worker running?): %w", s.JobsStream(), err)
 	}
-	if r.Events, err = js.Stream(ctx, s.EventsStream()); err != nil {
+	if r.Events, err = stream(s.EventsStream()); err != nil {
 		return nil, fmt.Errorf("events stream %s: %w", s.EventsStream(), err)
 	}
 	for _, b := range []struct {
 		name string
 		dst  *jetstream.KeyValue
 	}{{s.CancelBucket(), &r.Cancel}, {s.StateBucket(), &r.State}, {s.WorkersBucket(), &r.Workers}} {
-		if *b.dst, err = js.KeyValue(ctx, b.name); err != nil {
+		*b.dst, err = retryLookup(ctx, func(ctx context.Context) (jetstream.KeyValue, error) { return js.KeyValue(ctx, b.name) })
+		if err != nil {
 			return nil, fmt.Errorf("bucket %s: %w", b.name, err)
 		}
 	}
 	return &r, nil
+}
+
+// lookupAttempt bounds one request of retryLookup. A request's reply can
+// be lost while a cluster's routes are re-established (seen in deploy's
+// TestPermissions: a stream lookup waited out its whole minute); sending
+// it again gets an answer.
+var lookupAttempt = 5 * time.Second
+
+// retryLookup runs op with a deadline of lookupAttempt (or ctx's, if
+// sooner) until it returns anything but a timeout or nats.ErrNoResponders,
+// with backoff between tries, or ctx ends.
+func retryLookup[T any](ctx context.Context, op func(context.Context) (T, error)) (T, error) {
+	var last error
+	try := func() (T, error) {
+		actx, cancel := context.WithTimeout(ctx, lookupAttempt)
+		defer cancel()
+		v, err := op(actx)
+		if err == nil || ctx.Err() != nil {
+			return v, err
+		}
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrNoResponders) || errors.Is(err, nats.ErrTimeout) {
+			last = err
+			return v, err
+		}
+		return v, backoff.Permanent(err)
+	}
+	v, err := backoff.RetryWithData(try, backoff.WithContext(newBackoff(100*time.Millisecond, time.Second), ctx))
+	if err != nil && ctx.Err() != nil && last != nil {
+		err = fmt.Errorf("%w (retried after: %v)", err, last)
+	}
+	return v, err
 }
 
 // ErrQueueFull is returned when the jobs stream is at its bound and

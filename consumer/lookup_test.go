@@ -1,0 +1,84 @@
+package consumer_test
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/orcd/orcd/consumer"
+)
+
+// lossyJS loses the replies of its first `lose` stream and bucket
+// lookups: each waits until its context ends, as a request does whose
+// reply a cluster dropped while its routes were re-established.
+type lossyJS struct {
+	jetstream.JetStream
+	lose, calls atomic.Int32
+}
+
+func (l *lossyJS) lost(ctx context.Context) bool {
+	l.calls.Add(1)
+	if l.lose.Add(-1) < 0 {
+		return false
+	}
+	<-ctx.Done()
+	return true
+}
+
+func (l *lossyJS) Stream(ctx context.Context, name string) (jetstream.Stream, error) {
+	if l.lost(ctx) {
+		return nil, ctx.Err()
+	}
+	return l.JetStream.Stream(ctx, name)
+}
+
+func (l *lossyJS) KeyValue(ctx context.Context, bucket string) (jetstream.KeyValue, error) {
+	if l.lost(ctx) {
+		return nil, ctx.Err()
+	}
+	return l.JetStream.KeyValue(ctx, bucket)
+}
+
+// TestLookupResourcesResendsLostRequests: a lookup whose reply is lost is
+// sent again instead of waiting out the caller's context; an answer (the
+// stream does not exist) returns at once.
+func TestLookupResourcesResendsLostRequests(t *testing.T) {
+	withServer(t, func(e *env) {
+		defer consumer.SetLookupAttempt(50 * time.Millisecond)()
+		js, err := jetstream.New(e.conn())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		s := consumer.NewSubjects("")
+		if _, err := consumer.EnsureResources(ctx, js, s, consumer.StreamConfig{}, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		l := &lossyJS{JetStream: js}
+		l.lose.Store(4) // the jobs stream's first three tries and the events stream's first
+		res, err := consumer.LookupResources(ctx, l, s)
+		if err != nil {
+			t.Fatalf("with 4 lost replies: %v", err)
+		}
+		if res.Jobs == nil || res.Events == nil || res.Cancel == nil || res.State == nil || res.Workers == nil {
+			t.Fatalf("resources missing: %+v", res)
+		}
+		if got := l.calls.Load(); got != 9 {
+			t.Errorf("%d lookups, want 5 answered and 4 lost", got)
+		}
+
+		// A prefix no worker created: the server's answer is final.
+		_, err = consumer.LookupResources(ctx, js, consumer.NewSubjects("nobody"))
+		if !errors.Is(err, jetstream.ErrStreamNotFound) {
+			t.Fatalf("lookup of missing streams: %v, want ErrStreamNotFound", err)
+		}
+		if ctx.Err() != nil {
+			t.Fatal("the missing stream's lookup retried until the context ended")
+		}
+	})
+}
