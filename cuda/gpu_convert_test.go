@@ -4,10 +4,12 @@ package cuda
 
 import (
 	"bytes"
+	"encoding/json"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/orcd/orcd/engine"
@@ -75,7 +77,8 @@ func TestRequantizedNative(t *testing.T) {
 
 // TestIQFiles runs the IQ1_M, IQ2_XS and IQ3_S files that llama.cpp
 // quantized (engine/cpu/testdata/iq) on the grid types' kernels against
-// engine/cpu (agreesNative).
+// engine/cpu (agreesNative), and, with the 8-bit matvecs and an F32 cache,
+// against llama.cpp's own runs on them (iqAgreesWithLlamaCpp).
 func TestIQFiles(t *testing.T) {
 	gpuLib(t)
 	// In the repository, or where cuda/gpuprep.sh packs them ($ORCD_TESTDATA/iq).
@@ -105,8 +108,45 @@ func TestIQFiles(t *testing.T) {
 				}
 			}
 			agreesNative(t, m, kernels)
+			if mvqOn() && !kernels {
+				iqAgreesWithLlamaCpp(t, m, strings.TrimSuffix(path, ".gguf")+".json")
+			}
 		})
 	}
+}
+
+// iqGoldenTol is engine/cpu's for the same files (iq_golden_test.go): its
+// kernels come within 0.034 of llama.cpp's run on them; llama.cpp's run on
+// the file and on its dequantized weights differ by 0.067.
+const iqGoldenTol = 0.05
+
+// iqAgreesWithLlamaCpp teacher-forces the golden's prompts and
+// continuations (llama.cpp's greedy run on the IQ file) and holds every
+// step's top-10 logits within iqGoldenTol.
+func iqAgreesWithLlamaCpp(t *testing.T, m *engine.Model, goldenPath string) {
+	t.Helper()
+	b, err := os.ReadFile(goldenPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g golden
+	if err := json.Unmarshal(b, &g); err != nil || len(g.Cases) == 0 {
+		t.Fatalf("%s: no cases (%v)", goldenPath, err)
+	}
+	gb := openGPU(t, m, Options{Context: 512, KVF32: true})
+	var worst float64
+	steps := 0
+	for _, c := range g.Cases {
+		teacherForce(t, gb, m.Config.NVocab, c, func(i int, row []float32) {
+			d, _ := topDiff(row, c.StepTopLogits[i])
+			worst = math.Max(worst, d)
+			steps++
+		})
+	}
+	if worst > iqGoldenTol {
+		t.Fatalf("max |logit - llama.cpp's| = %.4g over %d steps (tol %g)", worst, steps, iqGoldenTol)
+	}
+	t.Logf("vs llama.cpp on the file: max |logit diff| %.3g over %d steps (tol %g)", worst, steps, iqGoldenTol)
 }
 
 // withKernelsChild reports whether this process compares against
