@@ -4,7 +4,7 @@
 # cuda/gpuprep.sh. Builds liborcd_cuda.so, runs the kernel checks, the Go
 # tests (goldens, CPU agreement, sequences, VRAM refusal), `worker serve
 # --engine cuda` with one job, the 1B benchmark (Q4_0 and Q8_0, generated
-# here), the A/Bs of the knobs in cuda/README.md (attention split off,
+# here; IQ2_XXS decode), the A/Bs of the knobs in cuda/README.md (attention split off,
 # 8-bit activations off, PDL on, tensor-core gemm on, activations
 # quantized in every block, 16-token 8-bit matvecs: each checked, then
 # timed), a per-kernel-group profile of decode, batched decode (1-64
@@ -58,17 +58,20 @@ cp "$w/build/liborcd_cuda.so" "$w/bin/" # beside the worker binary
 step benchmark models: generating in the background
 if [ -n "$emu" ]; then # small stand-ins under the same names
 	(cp "$w/testdata/models/tiny-llama-gqa-q4_0-pure.gguf" "$w/bench-1b-q4_0.gguf" &&
-		cp "$w/testdata/models/tiny-llama-gqa-q8_0-pure.gguf" "$w/bench-1b-q8_0.gguf") > "$out/benchgen.txt" 2>&1 &
+		cp "$w/testdata/models/tiny-llama-gqa-q8_0-pure.gguf" "$w/bench-1b-q8_0.gguf" &&
+		cp "$w/testdata/iq/tiny-llama-gqa-iq2_xs-pure.gguf" "$w/bench-1b-iq2_xxs.gguf") > "$out/benchgen.txt" 2>&1 &
 else
-	("$w/bin/benchgen" -type q4_0 -out "$w/bench-1b-q4_0.gguf" && "$w/bin/benchgen" -type q8_0 -out "$w/bench-1b-q8_0.gguf") \
-		> "$out/benchgen.txt" 2>&1 &
+	("$w/bin/benchgen" -type q4_0 -out "$w/bench-1b-q4_0.gguf" && "$w/bin/benchgen" -type q8_0 -out "$w/bench-1b-q8_0.gguf" &&
+		"$w/bin/benchgen" -type iq2_xxs -out "$w/bench-1b-iq2_xxs.gguf") > "$out/benchgen.txt" 2>&1 &
 fi
 gen=$!
 
 step go tests on the fixtures
 export ORCD_CUDA_LIB="$w/build/liborcd_cuda.so" ORCD_TESTDATA="$w/testdata" ORCD_CUDA_MODELS=$(cat "$w/models.txt")
 [ -n "$emu" ] && export ORCD_CUDA_MODELS=stories260K.gguf # the whole set takes the emulator ~20 minutes
-(cd "$w" && timeout 200 ./bin/cuda.test -test.v -test.count=1 -test.timeout 190s) 2>&1 | tee "$out/gotest.txt" |
+# TestIQGridHeader compares cuda/iq_grids.cuh with gguf's grids: a source
+# check, which make test runs; the test binary runs in $w, without sources.
+(cd "$w" && timeout 200 ./bin/cuda.test -test.v -test.count=1 -test.timeout 190s -test.skip '^TestIQGridHeader$') 2>&1 | tee "$out/gotest.txt" |
 	grep -E '^(=== RUN|--- |PASS|FAIL|ok)|gpu[a-z_]*_test.go' | grep -v '=== RUN'
 
 step worker serve --engine cuda: embedded NATS, one job, heartbeat
@@ -98,6 +101,9 @@ wait $gen
 cat "$out/benchgen.txt"
 ORCD_BENCH_MODELS="$w/bench-1b-q4_0.gguf,$w/bench-1b-q8_0.gguf" timeout 150 "$w/bin/cuda.test" \
 	-test.run '^$' -test.bench '^BenchmarkCUDA$' -test.benchtime 2x 2>&1 | tee "$out/bench.txt"
+# The grid types' kernels (quant_iq.cuh): the 1B shape with IQ2_XXS layers.
+ORCD_BENCH_MODELS="$w/bench-1b-iq2_xxs.gguf" timeout 60 "$w/bin/cuda.test" \
+	-test.run '^$' -test.bench '^BenchmarkCUDA$/./decode128$' -test.benchtime 2x 2>&1 | tee "$out/bench-iq2_xxs.txt"
 
 step "attention split off (A/B for the line above): Q4_0 decode"
 ORCD_CUDA_ATTN_SPLIT=0 ORCD_BENCH_MODELS="$w/bench-1b-q4_0.gguf" timeout 60 "$w/bin/cuda.test" \

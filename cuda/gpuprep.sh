@@ -20,7 +20,7 @@ for m in $models; do
 	cp "$shared/golden/${m%.gguf}.json" "$stage/testdata/golden/"
 done
 mkdir -p "$stage/testdata/iq" # llama.cpp's IQ files, for TestIQFiles
-cp engine/cpu/testdata/iq/*.gguf "$stage/testdata/iq/"
+cp engine/cpu/testdata/iq/*.gguf engine/cpu/testdata/iq/*.json "$stage/testdata/iq/"
 echo "$models" | tr ' ' '\n' | grep . | paste -sd, > "$stage/models.txt"
 tar -C "$stage" -cf - . | xz -T2 -2 > cuda/.gpu/carry.tar.xz
 rm -rf "$stage"

@@ -7,6 +7,7 @@
 //
 //	benchgen -type q4_0 -out bench-q4_0.gguf   # layers Q4_0, embedding/head Q6_K
 //	benchgen -type q8_0 -out bench-q8_0.gguf   # everything Q8_0
+//	benchgen -type iq2_xxs -out bench-iq2_xxs.gguf # layers IQ2_XXS, embedding/head Q6_K
 package main
 
 import (
@@ -28,7 +29,7 @@ type shape struct {
 
 func main() {
 	var s shape
-	typ := flag.String("type", "q4_0", "q4_0 (embedding Q6_K) or q8_0")
+	typ := flag.String("type", "q4_0", "q4_0 or iq2_xxs (embedding Q6_K), or q8_0")
 	out := flag.String("out", "", "output file")
 	flag.IntVar(&s.embd, "embd", 2048, "n_embd")
 	flag.IntVar(&s.layers, "layers", 16, "layers")
@@ -54,8 +55,10 @@ func run(typ, out string, s shape) error {
 		mat, emb, fileType = gguf.TypeQ4_0, gguf.TypeQ6_K, 2
 	case "q8_0":
 		mat, emb, fileType = gguf.TypeQ8_0, gguf.TypeQ8_0, 7
+	case "iq2_xxs":
+		mat, emb, fileType = gguf.TypeIQ2_XXS, gguf.TypeQ6_K, 19
 	default:
-		return fmt.Errorf("unknown -type %q (q4_0, q8_0)", typ)
+		return fmt.Errorf("unknown -type %q (q4_0, q8_0, iq2_xxs)", typ)
 	}
 	hd := s.embd / s.heads
 	meta := []gguf.KV{
@@ -125,6 +128,8 @@ func randomTensor(rng *rand.ChaCha8, t gguf.TensorInfo) []byte {
 		case gguf.TypeQ4_0:
 			binary.LittleEndian.PutUint16(blk, gguf.F32ToF16(0.002))
 		case gguf.TypeQ8_0:
+			binary.LittleEndian.PutUint16(blk, gguf.F32ToF16(0.0002))
+		case gguf.TypeIQ2_XXS: // values up to d*31/8*43
 			binary.LittleEndian.PutUint16(blk, gguf.F32ToF16(0.0002))
 		case gguf.TypeQ6_K:
 			for j := 192; j < 208; j++ {
