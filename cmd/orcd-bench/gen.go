@@ -42,6 +42,7 @@ var quants = []Quant{
 	// Not in the default list: the other types a user may bring.
 	{"BF16", gguf.TypeBF16, gguf.TypeBF16, 32},
 	{"Q5_K", gguf.TypeQ5_K, gguf.TypeQ6_K, 16},
+	{"Q6_K", gguf.TypeQ6_K, gguf.TypeQ6_K, 18},
 	{"Q3_K", gguf.TypeQ3_K, gguf.TypeQ6_K, 11},
 	{"Q2_K", gguf.TypeQ2_K, gguf.TypeQ6_K, 10},
 	{"Q5_0", gguf.TypeQ5_0, gguf.TypeQ6_K, 8},

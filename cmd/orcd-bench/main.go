@@ -42,7 +42,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.cache, "cache", ".cache/bench", "directory for generated models and saved results")
 	fs.StringVar(&o.vocab, "vocab", "../shared/testdata/vocab/ggml-vocab-llama-bpe.gguf", "GGUF file whose tokenizer the models carry")
-	fs.StringVar(&o.quants, "quants", "Q8_0,Q4_0,Q4_K", "comma-separated model quantizations: Q8_0, Q4_0, Q4_K, F16, BF16, Q5_K, Q3_K, Q2_K, Q5_0, Q4_1, Q5_1, IQ4_NL, IQ4_XS, IQ3_S, IQ3_XXS, IQ2_S, IQ2_XS, IQ2_XXS, IQ1_M, IQ1_S")
+	fs.StringVar(&o.quants, "quants", "Q8_0,Q4_0,Q4_K", "comma-separated model quantizations: Q8_0, Q4_0, Q4_K, F16, BF16, Q5_K, Q6_K, Q3_K, Q2_K, Q5_0, Q4_1, Q5_1, IQ4_NL, IQ4_XS, IQ3_S, IQ3_XXS, IQ2_S, IQ2_XS, IQ2_XXS, IQ1_M, IQ1_S")
 	fs.IntVar(&o.threads, "threads", 2, "CPU threads")
 	fs.IntVar(&o.prompt, "prompt", 512, "prompt tokens (prefill, one batch)")
 	fs.IntVar(&o.gen, "gen", 128, "generated tokens (decode)")

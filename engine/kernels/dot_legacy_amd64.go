@@ -11,15 +11,47 @@ func dotQ4_1AVX2(w *byte, qs *int8, d *float32, nb int) float32
 //go:noescape
 func dotQ5_1AVX2(w *byte, qs *int8, d *float32, nb int) float32
 
+//go:noescape
+func dotQ5_0VNNI(w *byte, qs *int8, d *float32, off *int32, nb int) float32
+
+//go:noescape
+func dotQ4_1VNNI(w *byte, qs *int8, d *float32, s1 *float32, nb int) float32
+
+//go:noescape
+func dotQ5_1VNNI(w *byte, qs *int8, d *float32, s1 *float32, nb int) float32
+
+// legacyWide reports whether the legacy row dots take their AVX-512 VNNI
+// forms (dot_legacy_vnni_amd64.s), which read the per-block sums that
+// makeSums leaves in Q8.Off and Q8.S1: with the AVX-512 set active, not
+// under UseAVX2Only.
+func legacyWide() bool { return active.wide && hasAVX512BW && hasVNNI }
+
+// sumsCheck bound-checks the sums the VNNI forms read.
+func sumsCheck(a *Q8, blk0, nb int) {
+	_, _ = a.Off[blk0+nb-1], a.S1[blk0+nb-1]
+}
+
 func fastDotQ5_0(w []byte, a *Q8, blk0, nb int) float32 {
+	if legacyWide() {
+		sumsCheck(a, blk0, nb)
+		return dotQ5_0VNNI(&w[0], &a.Qs[blk0*32], &a.D[blk0], &a.Off[blk0], nb)
+	}
 	return dotQ5_0AVX2(&w[0], &a.Qs[blk0*32], &a.D[blk0], nb)
 }
 
 func fastDotQ4_1(w []byte, a *Q8, blk0, nb int) float32 {
+	if legacyWide() {
+		sumsCheck(a, blk0, nb)
+		return dotQ4_1VNNI(&w[0], &a.Qs[blk0*32], &a.D[blk0], &a.S1[blk0], nb)
+	}
 	return dotQ4_1AVX2(&w[0], &a.Qs[blk0*32], &a.D[blk0], nb)
 }
 
 func fastDotQ5_1(w []byte, a *Q8, blk0, nb int) float32 {
+	if legacyWide() {
+		sumsCheck(a, blk0, nb)
+		return dotQ5_1VNNI(&w[0], &a.Qs[blk0*32], &a.D[blk0], &a.S1[blk0], nb)
+	}
 	return dotQ5_1AVX2(&w[0], &a.Qs[blk0*32], &a.D[blk0], nb)
 }
 

@@ -61,3 +61,6 @@ func attnMixFMA16(o, att *float32, v *uint16, stride, n, hd int) {
 
 // hasAVX512 is false off amd64: no tile kernels.
 var hasAVX512 = false
+
+// legacyWide: no AVX-512 VNNI forms of the legacy row dots here.
+func legacyWide() bool { return false }

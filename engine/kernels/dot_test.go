@@ -250,6 +250,7 @@ func FuzzFastDot(f *testing.F) {
 func recomputeBSums(a *Q8) {
 	if a.Block != QK_K {
 		makeCorr(a, 0, len(a.D))
+		makeSums(a, 0, len(a.D))
 		return
 	}
 	for g := range a.BSums {

@@ -146,6 +146,9 @@ func (p *Pool) MatMul(out []float32, w Matrix, x []float32, nTok int) error {
 			p.act.Corr = grow(p.act.Corr, nTok*w.Cols/4)
 		}
 		p.act.Off = grow(p.act.Off, nTok*w.Cols/valuesPerOff(w))
+		if needsSums(w) {
+			p.act.S1 = grow(p.act.S1, nTok*w.Cols/QK8_0)
+		}
 		p.job.quantize = true
 		p.run()
 		p.job.quantize = false
@@ -162,6 +165,13 @@ func (p *Pool) MatMul(out []float32, w Matrix, x []float32, nTok int) error {
 func needsCorr(w Matrix, nTok int) bool {
 	t := w.Type
 	return active.needCorr && (t == gguf.TypeQ4_0 || t == gguf.TypeQ8_0 && (nTok >= 4 || w.Layout != LayoutRows))
+}
+
+// needsSums reports whether the row dots for w read Q8.Off and Q8.S1 as
+// makeSums leaves them: the legacy types' VNNI kernels (legacyWide).
+func needsSums(w Matrix) bool {
+	t := w.Type
+	return legacyWide() && w.Layout == LayoutRows && (t == gguf.TypeQ5_0 || t == gguf.TypeQ4_1 || t == gguf.TypeQ5_1)
 }
 
 // valuesPerOff is how many activation values share one Q8.Off entry for
@@ -199,6 +209,9 @@ func (j *job) quantizeBlocks(a *Q8, lo, hi int) {
 	quantizeQ8_0Into(a, x, lo)
 	if needsCorr(j.w, j.nTok) {
 		makeCorr(a, lo, hi)
+	}
+	if needsSums(j.w) {
+		makeSums(a, lo, hi)
 	}
 }
 

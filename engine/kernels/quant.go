@@ -31,7 +31,12 @@ type Q8 struct {
 	// Off is, alongside Corr, -8 times the sum of each Q8_0 block's
 	// quants: the nibbles' offset for the packed Q4_0 kernels, whose lanes
 	// are rows rather than groups of four values.
-	Off   []int32
+	Off []int32
+	// S1 is, for Q8_0 blocks when the legacy VNNI kernels ask for it
+	// (needsSums), ggml's q8_1 sum s_y = f16(d·Σ quants) of each block
+	// (q8_1Sum), made once per token instead of in every row; Off then
+	// holds -8·Σ quants, as for Q4_0.
+	S1    []float32
 	Block int // QK8_0 or QK_K
 }
 
@@ -71,6 +76,8 @@ func QuantizeQ8_0(dst *Q8, x []float32) error {
 	dst.Corr = grow(dst.Corr, len(x)/4)
 	dst.Off = grow(dst.Off, len(x)/QK8_0)
 	makeCorr(dst, 0, len(x)/QK8_0)
+	dst.S1 = grow(dst.S1, len(x)/QK8_0)
+	makeSums(dst, 0, len(x)/QK8_0)
 	return nil
 }
 
@@ -173,6 +180,20 @@ func actBlock(t gguf.Type) int {
 		return QK_K
 	}
 	return QK8_0
+}
+
+// makeSums fills a.Off and a.S1 for Q8_0 blocks [lo, hi): the per-block
+// activation terms of the legacy VNNI row dots (Q5_0's offset, Q4_1 and
+// Q5_1's s_y), exactly as the references compute them per row.
+func makeSums(a *Q8, lo, hi int) {
+	for b := lo; b < hi; b++ {
+		var s int32
+		for _, q := range a.Qs[b*QK8_0 : (b+1)*QK8_0] {
+			s += int32(q)
+		}
+		a.Off[b] = -8 * s
+		a.S1[b] = roundF16(float32(s) * a.D[b])
+	}
 }
 
 // makeCorr fills a.Corr and a.Off for Q8_0 blocks [lo, hi).
