@@ -68,3 +68,22 @@ func fastDotIQ4_XSx8(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[8]float32) 
 }
 
 var _ = hasAVX512BW && hasVNNI && registerExtraOct(gguf.TypeIQ4_XS, fastDotIQ4_XSx8)
+
+//go:noescape
+func dotIQ4_NLx8AVX512(w *byte, qs *int8, d *float32, nb, qstride, dstride int, out *[8]float32)
+
+// fastDotIQ4_NLx8 runs the eight-token kernel on an even number of blocks
+// (its accumulators pair them as the row dot does); an odd count, where
+// the row dot's scalar tail comes in, takes the four-token kernel twice.
+func fastDotIQ4_NLx8(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[8]float32) {
+	if nb%2 != 0 {
+		fastDotIQ4_NLx4(w, a, blk0, nb, tokBlocks, (*[4]float32)(out[:4]))
+		fastDotIQ4_NLx4(w, a, blk0+4*tokBlocks, nb, tokBlocks, (*[4]float32)(out[4:]))
+		return
+	}
+	end := blk0 + 7*tokBlocks + nb // one past token 7's last block
+	_, _, _ = w[nb*iq4nlBytes-1], a.Qs[end*32-1], a.D[end-1]
+	dotIQ4_NLx8AVX512(&w[0], &a.Qs[blk0*32], &a.D[blk0], nb, tokBlocks*32, tokBlocks*4, out)
+}
+
+var _ = hasAVX512BW && hasVNNI && registerExtraOct(gguf.TypeIQ4_NL, fastDotIQ4_NLx8)

@@ -16,6 +16,13 @@ func TestExtraOctIQ4_XSMatchesRowDot(t *testing.T) {
 	sweepOct(t, typ, refExtra[typ], rand.New(rand.NewPCG(66, 81)), 800, iq4Case(typ))
 }
 
+// TestExtraOctIQ4_NLMatchesRowDot is the same for IQ4_NL, whose kernel
+// pairs blocks (odd counts go to the four-token kernel).
+func TestExtraOctIQ4_NLMatchesRowDot(t *testing.T) {
+	typ := gguf.TypeIQ4_NL
+	sweepOct(t, typ, refExtra[typ], rand.New(rand.NewPCG(66, 84)), 800, iq4Case(typ))
+}
+
 // TestExtraOctIQ4_XSPerToken gives each token its own extremes (-128 or
 // 127 everywhere, by token), so a token that read another's quants or
 // scale would differ.
@@ -49,4 +56,13 @@ func BenchmarkExtraOctIQ4_XS(b *testing.B) {
 	a := actsFor(b, r, gguf.TypeIQ4_XS, 8*nb, 1)
 	w := iq4Row(r, gguf.TypeIQ4_XS, rows*nb, 0)
 	benchOct(b, gguf.TypeIQ4_XS, w, a, rows, nb)
+}
+
+// BenchmarkExtraOctIQ4_NL is the same for IQ4_NL: 256 rows of 64 blocks.
+func BenchmarkExtraOctIQ4_NL(b *testing.B) {
+	const rows, nb = 256, 64
+	r := rand.New(rand.NewPCG(66, 85))
+	a := actsFor(b, r, gguf.TypeIQ4_NL, 8*nb, 1)
+	w := iq4Row(r, gguf.TypeIQ4_NL, rows*nb, 0)
+	benchOct(b, gguf.TypeIQ4_NL, w, a, rows, nb)
 }
