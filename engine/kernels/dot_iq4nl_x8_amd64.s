@@ -1,4 +1,5 @@
 #include "textflag.h"
+#include "hsum_amd64.h"
 
 // Eight-token IQ4_NL row dot (AVX-512 BW + VL + VNNI), for an even number
 // of blocks (the wrapper sends odd counts to the four-token kernel).
@@ -78,15 +79,10 @@ GLOBL iq4nlx8Flip<>(SB), RODATA|NOPTR, $32
 	ADDQ R10, DX
 
 // NL8_OUT: out[t] = hsum_float_8 of token t's accum1+accum2 (in acc;
-// X8 and X9 are free by then).
+// X8 is free by then).
 #define NL8_OUT(acc, xacc, t) \
-	VEXTRACTF128 $1, acc, X9; \
-	VADDPS       X9, xacc, X9; \
-	VMOVHLPS     X9, X9, X8; \
-	VADDPS       X8, X9, X9; \
-	VMOVSHDUP    X9, X8; \
-	VADDSS       X8, X9, X9; \
-	VMOVSS       X9, (4*t)(AX)
+	HSUM_FLOAT8(acc, xacc, X8); \
+	VMOVSS xacc, (4*t)(AX)
 
 // func dotIQ4_NLx8AVX512(w *byte, qs *int8, d *float32, nb, qstride, dstride int, out *[8]float32)
 TEXT ·dotIQ4_NLx8AVX512(SB), NOSPLIT, $0-56

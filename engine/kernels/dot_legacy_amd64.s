@@ -1,4 +1,5 @@
 #include "textflag.h"
+#include "chain4_amd64.h"
 
 // AVX2 row dots of Q5_0, Q4_1 and Q5_1 against Q8_0 activations, bit for
 // bit the references in dot_legacy.go. Each block's integer sums are exact
@@ -105,16 +106,6 @@ GLOBL legacyDeint<>(SB), RODATA|NOPTR, $32
 	VPAND Y10, Y2, Y2; \
 	VPOR Y2, Y1, Y1; \
 	MINS_DOTS(yoff, p, r)
-
-// CHAIN4 adds the four floats of X<t> to X0 one by one, in order.
-#define CHAIN4(t) \
-	VADDSS t, X0, X0; \
-	VMOVSHDUP t, X1; \
-	VADDSS X1, X0, X0; \
-	VPERMILPS $0xaa, t, X1; \
-	VADDSS X1, X0, X0; \
-	VPERMILPS $0xff, t, X1; \
-	VADDSS X1, X0, X0
 
 // HSUM_I32 leaves the sum of the 8 int32 of Y<v> in every lane of X<v>.
 #define HSUM_I32(v, xv, xt) \

@@ -1,4 +1,5 @@
 #include "textflag.h"
+#include "chain4_amd64.h"
 
 // One-token row dots of Q5_0, Q4_1 and Q5_1 (AVX-512 BW/VL + VNNI), bit
 // for bit the AVX2 ones (dot_legacy_amd64.s) and so the references: the
@@ -62,16 +63,6 @@ GLOBL legacyVNNIDeint<>(SB), RODATA|NOPTR, $32
 	VEXTRACTI128 $1, Y4, X5; \
 	VPADDD       X5, X4, X4
 
-// LV_CHAIN4 adds the four floats of X<t> to X0 one by one, in order.
-#define LV_CHAIN4(t) \
-	VADDSS    t, X0, X0; \
-	VMOVSHDUP t, X1; \
-	VADDSS    X1, X0, X0; \
-	VPERMILPS $0xaa, t, X1; \
-	VADDSS    X1, X0, X0; \
-	VPERMILPS $0xff, t, X1; \
-	VADDSS    X1, X0, X0
-
 // LV_MINS4 finishes four Q4_1/Q5_1 blocks of bs bytes from X4 (int sums):
 // with the blocks' (d, m) deinterleaved to [d0..3 | m0..3] and multiplied
 // by [dy0..3 | s_y0..3], t = (d·dy)·sumi + m·s_y per block.
@@ -91,7 +82,7 @@ GLOBL legacyVNNIDeint<>(SB), RODATA|NOPTR, $32
 	VMULPS        X4, X7, X8; \
 	VEXTRACTF128  $1, Y7, X9; \
 	VADDPS        X9, X8, X8; \
-	LV_CHAIN4(X8)
+	CHAIN4(X8)
 
 // LV_MINS1 finishes one Q4_1/Q5_1 block from Y4.
 #define LV_MINS1 \
@@ -149,7 +140,7 @@ lq50quad:
 	VCVTPH2PS X5, X5
 	VMULPS    (DX), X5, X5
 	VMULPS    X4, X5, X5
-	LV_CHAIN4(X5)
+	CHAIN4(X5)
 	ADDQ      $88, SI
 	ADDQ      $128, DI
 	ADDQ      $16, DX
