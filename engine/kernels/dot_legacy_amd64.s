@@ -1,5 +1,5 @@
 #include "textflag.h"
-#include "chain4_amd64.h"
+#include "legacy_amd64.h"
 
 // AVX2 row dots of Q5_0, Q4_1 and Q5_1 against Q8_0 activations, bit for
 // bit the references in dot_legacy.go. Each block's integer sums are exact
@@ -194,16 +194,7 @@ q50quad:
 	VPHADDD Y5, Y4, Y4
 	VEXTRACTI128 $1, Y4, X5
 	VPADDD X5, X4, X4
-	VCVTDQ2PS X4, X4
-	MOVWLZX 0(SI), AX
-	VMOVD AX, X5
-	VPINSRW $1, 22(SI), X5, X5
-	VPINSRW $2, 44(SI), X5, X5
-	VPINSRW $3, 66(SI), X5, X5
-	VCVTPH2PS X5, X5
-	VMULPS (DX), X5, X5
-	VMULPS X4, X5, X5
-	CHAIN4(X5)
+	Q5_0_FLOATS4
 	ADDQ $88, SI
 	ADDQ $128, DI
 	ADDQ $16, DX
