@@ -108,3 +108,38 @@ func fastDotQ5_0x8(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[8]float32) {
 }
 
 var _ = hasAVX512BW && hasVNNI && registerExtraOct(gguf.TypeQ5_0, fastDotQ5_0x8)
+
+//go:noescape
+func dotQ4_1x8AVX512(w *byte, qs *int8, d, s1 *float32, nb, qstride, dstride int, out *[8]float32)
+
+//go:noescape
+func dotQ5_1x8AVX512(w *byte, qs *int8, d, s1 *float32, nb, qstride, dstride int, out *[8]float32)
+
+// minsX8 runs an eight-token Q4_1/Q5_1 kernel, which reads Q8.S1 (made
+// where legacyWide, as the one-token VNNI row dots need it); without it,
+// the four-token kernel twice.
+func minsX8(k func(w *byte, qs *int8, d, s1 *float32, nb, qstride, dstride int, out *[8]float32),
+	quad func(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32), bs int,
+	w []byte, a *Q8, blk0, nb, tokBlocks int, out *[8]float32) {
+	if !legacyWide() {
+		quad(w, a, blk0, nb, tokBlocks, (*[4]float32)(out[:4]))
+		quad(w, a, blk0+4*tokBlocks, nb, tokBlocks, (*[4]float32)(out[4:]))
+		return
+	}
+	end := blk0 + 7*tokBlocks + nb // one past token 7's last block
+	_, _, _, _ = w[nb*bs-1], a.Qs[end*32-1], a.D[end-1], a.S1[end-1]
+	k(&w[0], &a.Qs[blk0*32], &a.D[blk0], &a.S1[blk0], nb, tokBlocks*32, tokBlocks*4, out)
+}
+
+func fastDotQ4_1x8(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[8]float32) {
+	minsX8(dotQ4_1x8AVX512, fastDotQ4_1x4, 20, w, a, blk0, nb, tokBlocks, out)
+}
+
+func fastDotQ5_1x8(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[8]float32) {
+	minsX8(dotQ5_1x8AVX512, fastDotQ5_1x4, 24, w, a, blk0, nb, tokBlocks, out)
+}
+
+var (
+	_ = hasAVX512BW && hasVNNI && registerExtraOct(gguf.TypeQ4_1, fastDotQ4_1x8)
+	_ = hasAVX512BW && hasVNNI && registerExtraOct(gguf.TypeQ5_1, fastDotQ5_1x8)
+)

@@ -15,6 +15,14 @@ func TestExtraOctQ5_0MatchesRowDot(t *testing.T) {
 	sweepOct(t, gguf.TypeQ5_0, refExtra[gguf.TypeQ5_0], rand.New(rand.NewPCG(58, 59)), 1600, legacyCase(gguf.TypeQ5_0))
 }
 
+// The same for the eight-token Q4_1 and Q5_1 kernels, which also take
+// each token's s_y (Q8.S1).
+func TestExtraOctMinsMatchesRowDot(t *testing.T) {
+	for i, typ := range []gguf.Type{gguf.TypeQ4_1, gguf.TypeQ5_1} {
+		sweepOct(t, typ, refExtra[typ], rand.New(rand.NewPCG(64, uint64(i))), 1600, legacyCase(typ))
+	}
+}
+
 // TestExtraOctQ5_0Extremes plants the ends of the ranges the kernel relies
 // on: every q 0 (x = -16) or 31 (x = 15), activations ±127, mixed per
 // token and block.
@@ -44,4 +52,17 @@ func BenchmarkExtraOctQ5_0(b *testing.B) {
 	a := legacyAct(b, r, 8*nb, 1)
 	w := legacyRow(r, gguf.TypeQ5_0, rows*nb)
 	benchOct(b, gguf.TypeQ5_0, w, a, rows, nb)
+}
+
+// BenchmarkExtraOctQ4_1 and BenchmarkExtraOctQ5_1 are BenchmarkExtraOctQ5_0
+// for the types with mins.
+func BenchmarkExtraOctQ4_1(b *testing.B) { benchOctLegacy(b, gguf.TypeQ4_1) }
+func BenchmarkExtraOctQ5_1(b *testing.B) { benchOctLegacy(b, gguf.TypeQ5_1) }
+
+func benchOctLegacy(b *testing.B, typ gguf.Type) {
+	const rows, nb = 256, 64
+	r := rand.New(rand.NewPCG(62, 64))
+	a := legacyAct(b, r, 8*nb, 1)
+	w := legacyRow(r, typ, rows*nb)
+	benchOct(b, typ, w, a, rows, nb)
 }

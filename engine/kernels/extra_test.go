@@ -23,7 +23,7 @@ func TestExtraRegistered(t *testing.T) {
 		if Impl() != "ref" && extraQuad(typ) == nil {
 			t.Errorf("%v has no four-token kernel on this CPU (%s)", typ, Impl())
 		}
-		if (typ == gguf.TypeQ2_K || typ == gguf.TypeQ3_K || typ == gguf.TypeQ5_0 || typ == gguf.TypeIQ4_XS || typ == gguf.TypeIQ4_NL) && hasAVX512BW && hasVNNI && extraOct(typ) == nil {
+		if (typ == gguf.TypeQ2_K || typ == gguf.TypeQ3_K || typ == gguf.TypeQ5_0 || typ == gguf.TypeQ4_1 || typ == gguf.TypeQ5_1 || typ == gguf.TypeIQ4_XS || typ == gguf.TypeIQ4_NL) && hasAVX512BW && hasVNNI && extraOct(typ) == nil {
 			t.Errorf("%v has no eight-token kernel on this CPU (%s)", typ, Impl())
 		}
 		if !Supported(typ) && Impl() != "ref" {
