@@ -30,15 +30,15 @@ DATA legacyShuf<>+0x18(SB)/8, $0x0303030303030303
 GLOBL legacyShuf<>(SB), RODATA|NOPTR, $32
 
 // vpermps index taking [d0 m0 d1 m1 d2 m2 d3 m3] to [d0..d3 | m0..m3].
-DATA legacyDeint<>+0x00(SB)/4, $0
-DATA legacyDeint<>+0x04(SB)/4, $2
-DATA legacyDeint<>+0x08(SB)/4, $4
-DATA legacyDeint<>+0x0c(SB)/4, $6
-DATA legacyDeint<>+0x10(SB)/4, $1
-DATA legacyDeint<>+0x14(SB)/4, $3
-DATA legacyDeint<>+0x18(SB)/4, $5
-DATA legacyDeint<>+0x1c(SB)/4, $7
-GLOBL legacyDeint<>(SB), RODATA|NOPTR, $32
+DATA ·legacyDeintIdx+0x00(SB)/4, $0
+DATA ·legacyDeintIdx+0x04(SB)/4, $2
+DATA ·legacyDeintIdx+0x08(SB)/4, $4
+DATA ·legacyDeintIdx+0x0c(SB)/4, $6
+DATA ·legacyDeintIdx+0x10(SB)/4, $1
+DATA ·legacyDeintIdx+0x14(SB)/4, $3
+DATA ·legacyDeintIdx+0x18(SB)/4, $5
+DATA ·legacyDeintIdx+0x1c(SB)/4, $7
+GLOBL ·legacyDeintIdx(SB), RODATA|NOPTR, $32
 
 #define BCAST_BYTE(v, y) \
 	MOVL $v, AX; \
@@ -130,14 +130,7 @@ GLOBL legacyDeint<>(SB), RODATA|NOPTR, $32
 	VPERM2I128 $0x31, Y5, Y4, Y7; \
 	VPADDD Y7, Y6, Y6; \
 	VCVTDQ2PS Y6, Y6; \
-	MOVL 0(SI), AX; \
-	VMOVD AX, X7; \
-	VPINSRD $1, bs(SI), X7, X7; \
-	VPINSRD $2, (2*bs)(SI), X7, X7; \
-	VPINSRD $3, (3*bs)(SI), X7, X7; \
-	VCVTPH2PS X7, Y7; \
-	VMOVDQU legacyDeint<>(SB), Y8; \
-	VPERMPS Y7, Y8, Y7; \
+	DM4(bs); \
 	VBROADCASTI128 (DX), Y8; \
 	VMULPS Y6, Y8, Y9; \
 	VCVTPS2PH $0, Y9, X9; \

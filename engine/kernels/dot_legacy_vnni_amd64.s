@@ -19,15 +19,6 @@
 // four blocks' int32 lanes, Y8..Y13 scratch, Y14 bytes 0x0f, Y17 bytes
 // 0x10.
 
-DATA legacyVNNIDeint<>+0x00(SB)/4, $0
-DATA legacyVNNIDeint<>+0x04(SB)/4, $2
-DATA legacyVNNIDeint<>+0x08(SB)/4, $4
-DATA legacyVNNIDeint<>+0x0c(SB)/4, $6
-DATA legacyVNNIDeint<>+0x10(SB)/4, $1
-DATA legacyVNNIDeint<>+0x14(SB)/4, $3
-DATA legacyVNNIDeint<>+0x18(SB)/4, $5
-DATA legacyVNNIDeint<>+0x1c(SB)/4, $7
-GLOBL legacyVNNIDeint<>(SB), RODATA|NOPTR, $32
 
 #define LV_CONSTS \
 	VXORPS X0, X0, X0; \
@@ -68,14 +59,7 @@ GLOBL legacyVNNIDeint<>(SB), RODATA|NOPTR, $32
 // by [dy0..3 | s_y0..3], t = (d·dy)·sumi + m·s_y per block.
 #define LV_MINS4(bs) \
 	VCVTDQ2PS     X4, X4; \
-	MOVL          0(SI), AX; \
-	VMOVD         AX, X7; \
-	VPINSRD       $1, bs(SI), X7, X7; \
-	VPINSRD       $2, (2*bs)(SI), X7, X7; \
-	VPINSRD       $3, (3*bs)(SI), X7, X7; \
-	VCVTPH2PS     X7, Y7; \
-	VMOVDQU       legacyVNNIDeint<>(SB), Y8; \
-	VPERMPS       Y7, Y8, Y7; \
+	DM4(bs); \
 	VMOVUPS       (DX), X8; \
 	VINSERTF128   $1, (R8), Y8, Y8; \
 	VMULPS        Y8, Y7, Y7; \

@@ -28,3 +28,16 @@
 	VMULPS    (DX), X5, X5; \
 	VMULPS    X4, X5, X5; \
 	CHAIN4(X5)
+
+// DM4 leaves in Y7 the (d, m) scales of four Q4_1/Q5_1 blocks of bs bytes
+// at SI, deinterleaved to [d0..3 | m0..3] (the table is
+// dot_legacy_amd64.s's). Y8 and AX are scratch.
+#define DM4(bs) \
+	MOVL      0(SI), AX; \
+	VMOVD     AX, X7; \
+	VPINSRD   $1, bs(SI), X7, X7; \
+	VPINSRD   $2, (2*bs)(SI), X7, X7; \
+	VPINSRD   $3, (3*bs)(SI), X7, X7; \
+	VCVTPH2PS X7, Y7; \
+	VMOVDQU   ·legacyDeintIdx(SB), Y8; \
+	VPERMPS   Y7, Y8, Y7
