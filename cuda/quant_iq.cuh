@@ -9,7 +9,8 @@
 // (dot_iqgrid.go). Dec (the float kernels) and DecQ (the 8-bit matvec)
 // then share that one decoder: a value is factor * ls * q.
 //
-// A mv_<type>.cu includes this header once; each gets the tables it uses.
+// Each mv_iq*.cu includes this header, so each has its own static copy of
+// the tables (33 KB of device memory a file, where the compiler keeps them).
 #pragma once
 #include "mvq_k.cuh"
 #include "iq_grids.cuh"
