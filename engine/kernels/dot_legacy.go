@@ -28,13 +28,19 @@ var (
 )
 
 // q8_1Sum is s_y of activation block b: f16(d * Σ quants), as a float.
-func q8_1Sum(a *Q8, b int) float32 {
+func q8_1Sum(a *Q8, b int) float32 { return q8_1SumOf(q8BlockSum(a, b), a.D[b]) }
+
+// q8BlockSum is Σ quants of Q8_0 block b.
+func q8BlockSum(a *Q8, b int) int32 {
 	var s int32
 	for _, q := range a.Qs[b*32 : b*32+32] {
 		s += int32(q)
 	}
-	return roundF16(float32(s) * a.D[b])
+	return s
 }
+
+// q8_1SumOf is s_y from a block's quant sum and scale.
+func q8_1SumOf(s int32, d float32) float32 { return roundF16(float32(s) * d) }
 
 // refDotQ5_0: block = f16 d, u32 qh, 16 nibble bytes (22 bytes). Value j
 // is the low nibble of byte j with bit j of qh as its fifth bit, value

@@ -107,15 +107,6 @@ GLOBL ·legacyDeintIdx(SB), RODATA|NOPTR, $32
 	VPOR Y2, Y1, Y1; \
 	MINS_DOTS(yoff, p, r)
 
-// HSUM_I32 leaves the sum of the 8 int32 of Y<v> in every lane of X<v>.
-#define HSUM_I32(v, xv, xt) \
-	VEXTRACTI128 $1, v, xt; \
-	VPADDD xt, xv, xv; \
-	VPSHUFD $0x4e, xv, xt; \
-	VPADDD xt, xv, xv; \
-	VPSHUFD $0xb1, xv, xt; \
-	VPADDD xt, xv, xv
-
 // MINS_QUAD finishes four Q4_1/Q5_1 blocks of bs bytes: Y4/Y5 hold the
 // pair sums P01/R01 and Y6,Y7,Y8,Y9 the raw P2,R2,P3,R3. With
 // F = [sumi0..3 | ysum0..3] and the scales deinterleaved to
@@ -199,13 +190,7 @@ q50one:
 	JEQ   q50done
 	Q5_0_BLOCK(0, 0, Y4)
 	HSUM_I32(Y4, X4, X5)
-	VCVTDQ2PS X4, X4
-	MOVWLZX 0(SI), AX
-	VMOVD AX, X5
-	VCVTPH2PS X5, X5
-	VMULSS (DX), X5, X5
-	VMULSS X4, X5, X5
-	VADDSS X5, X0, X0
+	Q5_0_FLOAT1
 	ADDQ $22, SI
 	ADDQ $32, DI
 	ADDQ $4, DX

@@ -70,10 +70,7 @@
 
 // LV_MINS1 finishes one Q4_1/Q5_1 block from Y4.
 #define LV_MINS1 \
-	VEXTRACTI128 $1, Y4, X5; \
-	VPADDD       X5, X4, X4; \
-	VPHADDD      X4, X4, X4; \
-	VPHADDD      X4, X4, X4; \
+	HSUM_I32(Y4, X4, X5); \
 	VCVTDQ2PS    X4, X4; \
 	MOVWLZX      2(SI), AX; \
 	VMOVD        AX, X6; \
@@ -129,21 +126,12 @@ lq50one:
 	LV_NIBBLES(6)
 	LV_FIFTH(2)
 	LV_DOT(0, Y4)
-	VEXTRACTI128 $1, Y4, X5
-	VPADDD       X5, X4, X4
-	VPHADDD      X4, X4, X4
-	VPHADDD      X4, X4, X4
+	HSUM_I32(Y4, X4, X5)
 	MOVL         (R8), AX
 	SHLL         $1, AX
 	VMOVD        AX, X5
 	VPADDD       X5, X4, X4
-	VCVTDQ2PS    X4, X4
-	MOVWLZX      0(SI), AX
-	VMOVD        AX, X5
-	VCVTPH2PS    X5, X5
-	VMULSS       (DX), X5, X5
-	VMULSS       X4, X5, X5
-	VADDSS       X5, X0, X0
+	Q5_0_FLOAT1
 	ADDQ         $22, SI
 	ADDQ         $32, DI
 	ADDQ         $4, DX

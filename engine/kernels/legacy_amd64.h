@@ -41,3 +41,23 @@
 	VCVTPH2PS X7, Y7; \
 	VMOVDQU   ·legacyDeintIdx(SB), Y8; \
 	VPERMPS   Y7, Y8, Y7
+
+// HSUM_I32 leaves the sum of the 8 int32 of Y<v> in every lane of X<v>.
+#define HSUM_I32(v, xv, xt) \
+	VEXTRACTI128 $1, v, xt; \
+	VPADDD xt, xv, xv; \
+	VPSHUFD $0x4e, xv, xt; \
+	VPADDD xt, xv, xv; \
+	VPSHUFD $0xb1, xv, xt; \
+	VPADDD xt, xv, xv
+
+// Q5_0_FLOAT1 finishes one Q5_0 block from its int32 sum in X4:
+// sumf += (d·dy)·sumi. X5 and AX are scratch.
+#define Q5_0_FLOAT1 \
+	VCVTDQ2PS X4, X4; \
+	MOVWLZX   0(SI), AX; \
+	VMOVD     AX, X5; \
+	VCVTPH2PS X5, X5; \
+	VMULSS    (DX), X5, X5; \
+	VMULSS    X4, X5, X5; \
+	VADDSS    X5, X0, X0

@@ -187,12 +187,9 @@ func actBlock(t gguf.Type) int {
 // Q5_1's s_y), exactly as the references compute them per row.
 func makeSums(a *Q8, lo, hi int) {
 	for b := lo; b < hi; b++ {
-		var s int32
-		for _, q := range a.Qs[b*QK8_0 : (b+1)*QK8_0] {
-			s += int32(q)
-		}
+		s := q8BlockSum(a, b)
 		a.Off[b] = -8 * s
-		a.S1[b] = roundF16(float32(s) * a.D[b])
+		a.S1[b] = q8_1SumOf(s, a.D[b])
 	}
 }
 
