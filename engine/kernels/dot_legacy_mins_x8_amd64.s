@@ -140,6 +140,33 @@ GLOBL minsx8Const<>(SB), RODATA|NOPTR, $8
 	ADDQ $(4*n), R13; \
 	ADDQ $(4*n), BX
 
+// MX8_QUAD: four blocks of bs bytes, unpacked by W (MX8_W4 or MX8_W5),
+// then the pointers past them.
+#define MX8_QUAD(W, bs) \
+	MX8_FOUR; \
+	W(0); \
+	MX8_SUMI(0); \
+	MX8_ACC(0, Y12, Y20); \
+	W(bs); \
+	MX8_SUMI(32); \
+	MX8_ACC(bs, Y13, Y21); \
+	W(2*bs); \
+	MX8_SUMI(64); \
+	MX8_ACC(2*bs, Y14, Y22); \
+	W(3*bs); \
+	MX8_SUMI(96); \
+	MX8_ACC(3*bs, Y15, Y23); \
+	MX8_STEP(bs, 4)
+
+// MX8_SINGLE: one block of bs bytes, unpacked by W.
+#define MX8_SINGLE(W, bs) \
+	W(0); \
+	MX8_SUMI(0); \
+	MX8_ONE(DX, R14, Y12, X12); \
+	MX8_ONE(R13, BX, Y20, X20); \
+	MX8_ACC(0, Y12, Y20); \
+	MX8_STEP(bs, 1)
+
 #define MX8_DONE \
 	MOVQ    out+56(FP), AX; \
 	VMOVUPS Y8, (AX); \
@@ -153,32 +180,14 @@ TEXT ·dotQ4_1x8AVX512(SB), NOSPLIT, $0-64
 q41x8quad:
 	CMPQ CX, $4
 	JLT  q41x8one
-	MX8_FOUR
-	MX8_W4(0)
-	MX8_SUMI(0)
-	MX8_ACC(0, Y12, Y20)
-	MX8_W4(20)
-	MX8_SUMI(32)
-	MX8_ACC(20, Y13, Y21)
-	MX8_W4(40)
-	MX8_SUMI(64)
-	MX8_ACC(40, Y14, Y22)
-	MX8_W4(60)
-	MX8_SUMI(96)
-	MX8_ACC(60, Y15, Y23)
-	MX8_STEP(20, 4)
+	MX8_QUAD(MX8_W4, 20)
 	SUBQ $4, CX
 	JMP  q41x8quad
 
 q41x8one:
 	TESTQ CX, CX
 	JEQ   q41x8done
-	MX8_W4(0)
-	MX8_SUMI(0)
-	MX8_ONE(DX, R14, Y12, X12)
-	MX8_ONE(R13, BX, Y20, X20)
-	MX8_ACC(0, Y12, Y20)
-	MX8_STEP(20, 1)
+	MX8_SINGLE(MX8_W4, 20)
 	DECQ CX
 	JMP  q41x8one
 
@@ -192,32 +201,14 @@ TEXT ·dotQ5_1x8AVX512(SB), NOSPLIT, $0-64
 q51x8quad:
 	CMPQ CX, $4
 	JLT  q51x8one
-	MX8_FOUR
-	MX8_W5(0)
-	MX8_SUMI(0)
-	MX8_ACC(0, Y12, Y20)
-	MX8_W5(24)
-	MX8_SUMI(32)
-	MX8_ACC(24, Y13, Y21)
-	MX8_W5(48)
-	MX8_SUMI(64)
-	MX8_ACC(48, Y14, Y22)
-	MX8_W5(72)
-	MX8_SUMI(96)
-	MX8_ACC(72, Y15, Y23)
-	MX8_STEP(24, 4)
+	MX8_QUAD(MX8_W5, 24)
 	SUBQ $4, CX
 	JMP  q51x8quad
 
 q51x8one:
 	TESTQ CX, CX
 	JEQ   q51x8done
-	MX8_W5(0)
-	MX8_SUMI(0)
-	MX8_ONE(DX, R14, Y12, X12)
-	MX8_ONE(R13, BX, Y20, X20)
-	MX8_ACC(0, Y12, Y20)
-	MX8_STEP(24, 1)
+	MX8_SINGLE(MX8_W5, 24)
 	DECQ CX
 	JMP  q51x8one
 

@@ -46,6 +46,38 @@
 	VPXORD   acc, acc, acc; \
 	VPDPBUSD yoff(DI), Y9, acc
 
+// LV_W50, LV_W41, LV_W51: Y9 = the unsigned quants of the Q5_0, Q4_1 or
+// Q5_1 block at off(SI).
+#define LV_W50(off) \
+	LV_NIBBLES(off+6); \
+	LV_FIFTH(off+2)
+
+#define LV_W41(off) \
+	LV_NIBBLES(off+4)
+
+#define LV_W51(off) \
+	LV_NIBBLES(off+8); \
+	LV_FIFTH(off+4)
+
+// LV_DOTS4: X4 = the int32 sums of four blocks of bs bytes, unpacked by W.
+#define LV_DOTS4(W, bs) \
+	W(0); \
+	LV_DOT(0, Y4); \
+	W(bs); \
+	LV_DOT(32, Y5); \
+	W(2*bs); \
+	LV_DOT(64, Y6); \
+	W(3*bs); \
+	LV_DOT(96, Y7); \
+	LV_REDUCE
+
+// LV_STEP moves the pointers past n blocks of bs bytes.
+#define LV_STEP(bs, n) \
+	ADDQ $(bs*n), SI; \
+	ADDQ $(32*n), DI; \
+	ADDQ $(4*n), DX; \
+	ADDQ $(4*n), R8
+
 // LV_REDUCE: X4 = the four blocks' sums (Y4..Y7), as floats.
 #define LV_REDUCE \
 	VPHADDD      Y5, Y4, Y4; \
@@ -96,35 +128,19 @@ TEXT ·dotQ5_0VNNI(SB), NOSPLIT, $0-44
 lq50quad:
 	CMPQ CX, $4
 	JLT  lq50one
-	LV_NIBBLES(6)
-	LV_FIFTH(2)
-	LV_DOT(0, Y4)
-	LV_NIBBLES(28)
-	LV_FIFTH(24)
-	LV_DOT(32, Y5)
-	LV_NIBBLES(50)
-	LV_FIFTH(46)
-	LV_DOT(64, Y6)
-	LV_NIBBLES(72)
-	LV_FIFTH(68)
-	LV_DOT(96, Y7)
-	LV_REDUCE
+	LV_DOTS4(LV_W50, 22)
 	VMOVDQU   (R8), X5
 	VPSLLD    $1, X5, X5
 	VPADDD    X5, X4, X4
 	Q5_0_FLOATS4
-	ADDQ      $88, SI
-	ADDQ      $128, DI
-	ADDQ      $16, DX
-	ADDQ      $16, R8
+	LV_STEP(22, 4)
 	SUBQ      $4, CX
 	JMP       lq50quad
 
 lq50one:
 	TESTQ        CX, CX
 	JEQ          lq50done
-	LV_NIBBLES(6)
-	LV_FIFTH(2)
+	LV_W50(0)
 	LV_DOT(0, Y4)
 	HSUM_I32(Y4, X4, X5)
 	MOVL         (R8), AX
@@ -132,10 +148,7 @@ lq50one:
 	VMOVD        AX, X5
 	VPADDD       X5, X4, X4
 	Q5_0_FLOAT1
-	ADDQ         $22, SI
-	ADDQ         $32, DI
-	ADDQ         $4, DX
-	ADDQ         $4, R8
+	LV_STEP(22, 1)
 	DECQ         CX
 	JMP          lq50one
 
@@ -156,33 +169,19 @@ TEXT ·dotQ4_1VNNI(SB), NOSPLIT, $0-44
 lq41quad:
 	CMPQ CX, $4
 	JLT  lq41one
-	LV_NIBBLES(4)
-	LV_DOT(0, Y4)
-	LV_NIBBLES(24)
-	LV_DOT(32, Y5)
-	LV_NIBBLES(44)
-	LV_DOT(64, Y6)
-	LV_NIBBLES(64)
-	LV_DOT(96, Y7)
-	LV_REDUCE
+	LV_DOTS4(LV_W41, 20)
 	LV_MINS4(20)
-	ADDQ $80, SI
-	ADDQ $128, DI
-	ADDQ $16, DX
-	ADDQ $16, R8
+	LV_STEP(20, 4)
 	SUBQ $4, CX
 	JMP  lq41quad
 
 lq41one:
 	TESTQ CX, CX
 	JEQ   lq41done
-	LV_NIBBLES(4)
+	LV_W41(0)
 	LV_DOT(0, Y4)
 	LV_MINS1
-	ADDQ  $20, SI
-	ADDQ  $32, DI
-	ADDQ  $4, DX
-	ADDQ  $4, R8
+	LV_STEP(20, 1)
 	DECQ  CX
 	JMP   lq41one
 
@@ -203,38 +202,19 @@ TEXT ·dotQ5_1VNNI(SB), NOSPLIT, $0-44
 lq51quad:
 	CMPQ CX, $4
 	JLT  lq51one
-	LV_NIBBLES(8)
-	LV_FIFTH(4)
-	LV_DOT(0, Y4)
-	LV_NIBBLES(32)
-	LV_FIFTH(28)
-	LV_DOT(32, Y5)
-	LV_NIBBLES(56)
-	LV_FIFTH(52)
-	LV_DOT(64, Y6)
-	LV_NIBBLES(80)
-	LV_FIFTH(76)
-	LV_DOT(96, Y7)
-	LV_REDUCE
+	LV_DOTS4(LV_W51, 24)
 	LV_MINS4(24)
-	ADDQ $96, SI
-	ADDQ $128, DI
-	ADDQ $16, DX
-	ADDQ $16, R8
+	LV_STEP(24, 4)
 	SUBQ $4, CX
 	JMP  lq51quad
 
 lq51one:
 	TESTQ CX, CX
 	JEQ   lq51done
-	LV_NIBBLES(8)
-	LV_FIFTH(4)
+	LV_W51(0)
 	LV_DOT(0, Y4)
 	LV_MINS1
-	ADDQ  $24, SI
-	ADDQ  $32, DI
-	ADDQ  $4, DX
-	ADDQ  $4, R8
+	LV_STEP(24, 1)
 	DECQ  CX
 	JMP   lq51one
 
