@@ -306,3 +306,112 @@ q80x16x8loop:
 	STORE16_8(R8, R9)
 	VZEROUPPER
 	RET
+
+// IQ4_NL in LayoutRows16: Q4_0's bytes with codebook nibbles, as in
+// gemm_x8_amd64.s: vpshufb turns the unpacked nibbles into codebook+128
+// (Z15 holds the table in every 128-bit lane) and each token's lanes start
+// from -128 times its block sum. Per lane, the eight-row kernels'
+// arithmetic.
+DATA iq4nlU16<>+0x00(SB)/8, $0x766a5d4f3f2d1801
+DATA iq4nlU16<>+0x08(SB)/8, $0xf1d9c5b5a6998d81
+GLOBL iq4nlU16<>(SB), RODATA|NOPTR, $16
+
+#define IQ4NL_TABLE16 VBROADCASTI32X4 iq4nlU16<>(SB), Z15
+
+#define LOOKUP16 \
+	VPSHUFB Z4, Z15, Z4; \
+	VPSHUFB Z5, Z15, Z5; \
+	VPSHUFB Z6, Z15, Z6; \
+	VPSHUFB Z7, Z15, Z7; \
+	VPSHUFB Z8, Z15, Z8; \
+	VPSHUFB Z9, Z15, Z9; \
+	VPSHUFB Z10, Z15, Z10; \
+	VPSHUFB Z11, Z15, Z11
+
+// func gemmIQ4_NLx16x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+TEXT ·gemmIQ4_NLx16x1VNNI(SB), NOSPLIT, $0-72
+	X16_PROLOGUE
+	MASK16
+	IQ4NL_TABLE16
+	ZERO16_1
+
+nl16x1loop:
+	PREFETCH16
+	UNPACK16
+	LOOKUP16
+	TOKS16_1(Q8_0_OFF16)
+	X16_NEXT(288)
+	JNZ nl16x1loop
+
+	MOVQ out+56(FP), AX
+	MOVQ ostride+64(FP), R8
+	LEAQ (R8)(R8*2), R9
+	STORE16_1(R8, R9)
+	VZEROUPPER
+	RET
+
+// func gemmIQ4_NLx16x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+TEXT ·gemmIQ4_NLx16x2VNNI(SB), NOSPLIT, $0-72
+	X16_PROLOGUE
+	MASK16
+	IQ4NL_TABLE16
+	ZERO16_2
+
+nl16x2loop:
+	PREFETCH16
+	UNPACK16
+	LOOKUP16
+	TOKS16_2(Q8_0_OFF16)
+	X16_NEXT(288)
+	JNZ nl16x2loop
+
+	MOVQ out+56(FP), AX
+	MOVQ ostride+64(FP), R8
+	LEAQ (R8)(R8*2), R9
+	STORE16_2(R8, R9)
+	VZEROUPPER
+	RET
+
+// func gemmIQ4_NLx16x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+TEXT ·gemmIQ4_NLx16x4VNNI(SB), NOSPLIT, $0-72
+	X16_PROLOGUE
+	MASK16
+	IQ4NL_TABLE16
+	ZERO16_4
+
+nl16x4loop:
+	PREFETCH16
+	UNPACK16
+	LOOKUP16
+	TOKS16_4(Q8_0_OFF16)
+	X16_NEXT(288)
+	JNZ nl16x4loop
+
+	MOVQ out+56(FP), AX
+	MOVQ ostride+64(FP), R8
+	LEAQ (R8)(R8*2), R9
+	STORE16_4(R8, R9)
+	VZEROUPPER
+	RET
+
+// func gemmIQ4_NLx16x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+TEXT ·gemmIQ4_NLx16x8VNNI(SB), NOSPLIT, $0-72
+	X16_PROLOGUE
+	MASK16
+	IQ4NL_TABLE16
+	ZERO16_8
+
+nl16x8loop:
+	PREFETCH16
+	UNPACK16
+	LOOKUP16
+	TOKS16_8(Q8_0_OFF16)
+	X16_NEXT(288)
+	JNZ nl16x8loop
+
+	MOVQ out+56(FP), AX
+	MOVQ ostride+64(FP), R8
+	LEAQ (R8)(R8*2), R9
+	STORE16_8(R8, R9)
+	VZEROUPPER
+	RET

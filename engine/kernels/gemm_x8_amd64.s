@@ -364,3 +364,95 @@ q2loop:
 	NEXT_BLOCK(272)
 	JNZ  q2loop
 	X2_EPILOGUE
+
+// IQ4_NL in LayoutRows8: Q4_0's bytes, but a nibble q stands for the
+// codebook value gguf.KValuesIQ4NL[q]. The nibbles unpack as Q4_0's and
+// one vpshufb per register turns them into codebook+128, the unsigned
+// operand vpdpbusd wants; each token's lanes then start from -128 times
+// its block sum, as Q8_0's (Q8_0_OFF). The int32 dot is exact, and the
+// float steps are the Q4_0 kernels'. Y20 holds the table.
+DATA iq4nlU8<>+0x00(SB)/8, $0x766a5d4f3f2d1801
+DATA iq4nlU8<>+0x08(SB)/8, $0xf1d9c5b5a6998d81
+GLOBL iq4nlU8<>(SB), RODATA|NOPTR, $16
+
+#define IQ4NL_TABLE8 VBROADCASTI32X4 iq4nlU8<>(SB), Y20
+
+#define LOOKUP8 \
+	VPSHUFB Y4, Y20, Y4; \
+	VPSHUFB Y5, Y20, Y5; \
+	VPSHUFB Y6, Y20, Y6; \
+	VPSHUFB Y7, Y20, Y7; \
+	VPSHUFB Y8, Y20, Y8; \
+	VPSHUFB Y9, Y20, Y9; \
+	VPSHUFB Y10, Y20, Y10; \
+	VPSHUFB Y11, Y20, Y11
+
+#define PREFETCH8_Q4 \
+	PREFETCHT0 4096(SI); \
+	PREFETCHT0 4160(SI); \
+	PREFETCHT0 4224(SI)
+
+// func gemmIQ4_NLx8x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb int, out *float32)
+TEXT ·gemmIQ4_NLx8x1VNNI(SB), NOSPLIT, $0-48
+	X1_PROLOGUE
+	NIBBLE_MASK
+	IQ4NL_TABLE8
+
+nl1loop:
+	PREFETCH8_Q4
+	UNPACK8
+	LOOKUP8
+	TOKEN8(R12*1, R12*1, Y0, Q8_0_OFF)
+	NEXT_BLOCK(144)
+	JNZ  nl1loop
+
+	X1_EPILOGUE
+
+// func gemmIQ4_NLx8x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+TEXT ·gemmIQ4_NLx8x2VNNI(SB), NOSPLIT, $0-72
+	X2_PROLOGUE
+	NIBBLE_MASK
+	IQ4NL_TABLE8
+
+nl2loop:
+	PREFETCH8_Q4
+	UNPACK8
+	LOOKUP8
+	TOKEN8(R12*1, R12*1, Y0, Q8_0_OFF)
+	TOKEN8(R8*1, R10*1, Y1, Q8_0_OFF)
+	NEXT_BLOCK(144)
+	JNZ  nl2loop
+	X2_EPILOGUE
+
+// func gemmIQ4_NLx8x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+TEXT ·gemmIQ4_NLx8x4VNNI(SB), NOSPLIT, $0-72
+	X4_PROLOGUE
+	NIBBLE_MASK
+	IQ4NL_TABLE8
+
+nl4loop:
+	PREFETCH8_Q4
+	UNPACK8
+	LOOKUP8
+	TOKEN8(R12*1, R12*1, Y0, Q8_0_OFF)
+	TOKEN8(R8*1, R10*1, Y1, Q8_0_OFF)
+	TOKEN8(R8*2, R10*2, Y2, Q8_0_OFF)
+	TOKEN8(R9*1, R11*1, Y3, Q8_0_OFF)
+	NEXT_BLOCK(144)
+	JNZ  nl4loop
+	X4_EPILOGUE
+
+// func gemmIQ4_NLx8x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+TEXT ·gemmIQ4_NLx8x8VNNI(SB), NOSPLIT, $0-72
+	X8_PROLOGUE
+	NIBBLE_MASK
+	IQ4NL_TABLE8
+
+nl8loop:
+	PREFETCH8_Q4
+	UNPACK8
+	LOOKUP8
+	X8_TOKENS(Q8_0_OFF)
+	X8_NEXT(144)
+	JNZ nl8loop
+	X8_EPILOGUE

@@ -12,10 +12,10 @@ type Layout uint8
 const (
 	// LayoutRows is GGUF's: each row's blocks back to back.
 	LayoutRows Layout = iota
-	// LayoutRows8 is Q4_0 or Q8_0 repacked by Pack: groups of eight rows,
+	// LayoutRows8 is Q4_0, IQ4_NL or Q8_0 repacked by Pack: groups of eight rows,
 	// and within a group, block by block, the eight rows' f16 scales (16
 	// bytes) then their quants interleaved four bytes at a time: chunk k
-	// holds bytes 4k..4k+3 of rows 0..7 (Q4_0 has 4 chunks, Q8_0 8). A
+	// holds bytes 4k..4k+3 of rows 0..7 (Q4_0 and IQ4_NL have 4 chunks, Q8_0 8). A
 	// block of eight rows is still eight blocks' bytes, so the size is
 	// unchanged.
 	LayoutRows8
@@ -26,7 +26,7 @@ const (
 // rows8Block is the bytes of one block of one row in the types Pack takes.
 func rows8Block(t gguf.Type) int {
 	switch t {
-	case gguf.TypeQ4_0:
+	case gguf.TypeQ4_0, gguf.TypeIQ4_NL:
 		return 18
 	case gguf.TypeQ8_0:
 		return 34
@@ -83,6 +83,8 @@ func rows8Kernels(t gguf.Type) packedSet {
 		return packedSet{active.q4_0x8x1, active.q4_0x8x2, active.q4_0x8x4, active.q4_0x8x8}
 	case gguf.TypeQ8_0:
 		return packedSet{active.q8_0x8x1, active.q8_0x8x2, active.q8_0x8x4, active.q8_0x8x8}
+	case gguf.TypeIQ4_NL:
+		return packedSet{active.iq4_nlx8x1, active.iq4_nlx8x2, active.iq4_nlx8x4, active.iq4_nlx8x8}
 	case gguf.TypeQ6_K:
 		return packedSet{active.q6_Kx8x1, active.q6_Kx8x2, active.q6_Kx8x4, active.q6_Kx8x8}
 	case gguf.TypeQ4_K:
@@ -94,13 +96,13 @@ func rows8Kernels(t gguf.Type) packedSet {
 }
 
 // CanPack reports whether Pack would repack m on this CPU: Q4_0, Q8_0,
-// Q4_K, Q5_K or Q6_K weights with whole groups of eight rows, and the VNNI kernels that
+// Q4_K, Q5_K, Q6_K or IQ4_NL weights with whole groups of eight rows, and the VNNI kernels that
 // read the packed layout.
 func CanPack(m Matrix) bool {
 	return rows8Kernels(m.Type).x1 != nil && m.Layout == LayoutRows && m.Rows%8 == 0 && m.Rows > 0 && m.Cols%rows8Cols(m.Type) == 0
 }
 
-// Pack copies a Q4_0, Q8_0, Q4_K, Q5_K or Q6_K matrix into LayoutRows8, which the VNNI
+// Pack copies a Q4_0, Q8_0, Q4_K, Q5_K, Q6_K or IQ4_NL matrix into LayoutRows8, which the VNNI
 // kernels multiply with each int32 lane holding one row: eight rows per
 // instruction, no per-row unpacking and no horizontal sums. llama.cpp
 // repacks Q4_0 on x86 at load time in the same spirit (with its own
@@ -108,7 +110,7 @@ func CanPack(m Matrix) bool {
 func Pack(m Matrix) (Matrix, error) {
 	bb := rows8Block(m.Type)
 	if bb == 0 || m.Layout != LayoutRows {
-		return Matrix{}, fmt.Errorf("kernels: pack: want a Q4_0, Q8_0, Q4_K, Q5_K or Q6_K matrix in row layout, have %v", m.Type)
+		return Matrix{}, fmt.Errorf("kernels: pack: want a Q4_0, Q8_0, Q4_K, Q5_K, Q6_K or IQ4_NL matrix in row layout, have %v", m.Type)
 	}
 	if m.Rows%8 != 0 || m.Cols%rows8Cols(m.Type) != 0 || m.Rows <= 0 {
 		return Matrix{}, fmt.Errorf("kernels: pack: %dx%d %v matrix is not whole groups of 8 rows and 32 columns", m.Rows, m.Cols, m.Type)
@@ -165,7 +167,7 @@ func packRows8Groups(dst []byte, m Matrix, g0, g1 int) {
 	packChunkGroups(dst, m, g0, g1, 8)
 }
 
-// packChunkGroups writes eight-row groups [g0, g1) of the Q4_0 or Q8_0
+// packChunkGroups writes eight-row groups [g0, g1) of the Q4_0, IQ4_NL or Q8_0
 // matrix m into dst in groups of per (8 or 16) rows: per block, the rows'
 // f16 scales (2*per bytes), then chunk k (4*per bytes) holding bytes
 // 4k..4k+3 of each row's quants. Eight-row group g is lanes 8*(g%2).. of
@@ -224,8 +226,12 @@ func refGemmChunks(w []byte, t gguf.Type, per, g, nb int, a *Q8, blk0 int, out [
 			for k := 0; k < (bb-2)/4; k++ {
 				for i := 0; i < 4; i++ {
 					q := blk[2*per+4*per*k+4*r+i]
-					if t == gguf.TypeQ8_0 {
+					switch t {
+					case gguf.TypeQ8_0:
 						s += int32(int8(q)) * int32(qs[4*k+i])
+						continue
+					case gguf.TypeIQ4_NL:
+						s += int32(gguf.KValuesIQ4NL[q&0x0f])*int32(qs[4*k+i]) + int32(gguf.KValuesIQ4NL[q>>4])*int32(qs[16+4*k+i])
 						continue
 					}
 					s += (int32(q&0x0f)-8)*int32(qs[4*k+i]) + (int32(q>>4)-8)*int32(qs[16+4*k+i])

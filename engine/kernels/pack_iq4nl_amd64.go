@@ -1,0 +1,72 @@
+package kernels
+
+// IQ4_NL repacked as Q4_0 is (LayoutRows8 and LayoutRows16: the same
+// 18-byte blocks), multiplied by gemm_x8_amd64.s and gemm_x16_amd64.s
+// with a codebook lookup after the nibble unpack. Prefill was 0.81x
+// llama.cpp's with the row-layout kernels, whose per-row horizontal sums
+// Q4_0's packed kernels do not pay (engine/kernels/BENCH.md).
+
+//go:noescape
+func gemmIQ4_NLx8x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb int, out *float32)
+
+//go:noescape
+func gemmIQ4_NLx8x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmIQ4_NLx8x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmIQ4_NLx8x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmIQ4_NLx16x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmIQ4_NLx16x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmIQ4_NLx16x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmIQ4_NLx16x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
+// legacyGemm is the signature of the packed Q4_0-shaped kernels of two
+// or more tokens.
+type legacyGemm func(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
+// legacyTokens binds such a kernel of n tokens over groups of per rows
+// (blocks of bb bytes per row): token t's blocks start nb*t blocks after
+// blk0, its results at out[t*ostride:].
+func legacyTokens(f legacyGemm, n, per, bb int) func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
+	return func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
+		_ = out[(n-1)*ostride+per-1]
+		_ = w[nb*per*bb-1]
+		_ = a.Off[blk0+n*nb-1]
+		_ = a.Qs[(blk0+n*nb)*QK8_0-1]
+		_ = a.D[blk0+n*nb-1]
+		f(&w[0], &a.Qs[blk0*QK8_0], &a.D[blk0], &a.Off[blk0], nb, nb*QK8_0, nb*4, &out[0], 4*ostride)
+	}
+}
+
+// addIQ4NLPacked adds the packed IQ4_NL kernels to s; they need AVX-512
+// BW (vpshufb on the upper registers) and VNNI.
+func addIQ4NLPacked(s *dotSet) {
+	s.iq4_nlx8x1 = func(w []byte, a *Q8, blk0, nb int, out []float32) {
+		_ = out[7]
+		_ = w[nb*8*18-1]
+		_ = a.Off[blk0+nb-1]
+		gemmIQ4_NLx8x1VNNI(&w[0], &a.Qs[blk0*QK8_0], &a.D[blk0], &a.Off[blk0], nb, &out[0])
+	}
+	s.iq4_nlx8x2 = legacyTokens(gemmIQ4_NLx8x2VNNI, 2, 8, 18)
+	s.iq4_nlx8x4 = legacyTokens(gemmIQ4_NLx8x4VNNI, 4, 8, 18)
+	s.iq4_nlx8x8 = legacyTokens(gemmIQ4_NLx8x8VNNI, 8, 8, 18)
+	s.iq4_nlx16x1 = func(w []byte, a *Q8, blk0, nb int, out []float32) {
+		_ = out[15]
+		_ = w[nb*16*18-1]
+		_ = a.Off[blk0+nb-1]
+		gemmIQ4_NLx16x1VNNI(&w[0], &a.Qs[blk0*QK8_0], &a.D[blk0], &a.Off[blk0], nb, 0, 0, &out[0], 0)
+	}
+	s.iq4_nlx16x2 = legacyTokens(gemmIQ4_NLx16x2VNNI, 2, 16, 18)
+	s.iq4_nlx16x4 = legacyTokens(gemmIQ4_NLx16x4VNNI, 4, 16, 18)
+	s.iq4_nlx16x8 = legacyTokens(gemmIQ4_NLx16x8VNNI, 8, 16, 18)
+}
