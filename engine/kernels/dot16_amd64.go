@@ -60,7 +60,7 @@ func gemmQ6_Kx16x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, d
 //go:noescape
 func gemmQ6_Kx16x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 
-// addRows16 adds the sixteen-row Q4_0, Q8_0, Q4_K, Q5_K, Q6_K and IQ4_NL kernels
+// addRows16 adds the sixteen-row Q4_0, Q8_0, Q4_K, Q5_K and Q6_K kernels
 // (LayoutRows16) to s; they need AVX-512 BW (word shifts on 512-bit registers) and VNNI. Token t's
 // blocks start nb*t blocks after blk0, its sixteen results at out[t*ostride:].
 func addRows16(s *dotSet) {

@@ -322,7 +322,7 @@ func init() {
 	}
 	if hasAVX512BW && hasVNNI {
 		addRows16(&fastDots)
-		addIQ4NLPacked(&fastDots)
+		addLegacyPacked(&fastDots)
 		fastDots.q6_Kx8x1 = func(w []byte, a *Q8, blk0, nb int, out []float32) {
 			_ = out[7]
 			gemmQ6_Kx8x1VNNI(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*16], nb, &out[0])

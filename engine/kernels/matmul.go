@@ -161,12 +161,12 @@ func (p *Pool) MatMul(out []float32, w Matrix, x []float32, nTok int) error {
 
 // needsCorr reports whether the kernels for a matmul of w over nTok
 // tokens read Q8.Corr or Q8.Off: the VNNI Q4_0 kernels and packed Q8_0
-// and IQ4_NL always, the row-layout VNNI Q8_0 kernel only in batches of
+// IQ4_NL and Q5_0 always, the row-layout VNNI Q8_0 kernel only in batches of
 // four tokens.
 func needsCorr(w Matrix, nTok int) bool {
 	t := w.Type
 	packed := w.Layout != LayoutRows
-	return active.needCorr && (t == gguf.TypeQ4_0 || t == gguf.TypeQ8_0 && (nTok >= 4 || packed) || t == gguf.TypeIQ4_NL && packed)
+	return active.needCorr && (t == gguf.TypeQ4_0 || t == gguf.TypeQ8_0 && (nTok >= 4 || packed) || (t == gguf.TypeIQ4_NL || t == gguf.TypeQ5_0) && packed)
 }
 
 // needsSums reports whether the row dots for w read Q8.Off and Q8.S1 as

@@ -30,6 +30,8 @@ func rows8Block(t gguf.Type) int {
 		return 18
 	case gguf.TypeQ8_0:
 		return 34
+	case gguf.TypeQ5_0:
+		return q5_0Block
 	case gguf.TypeQ6_K:
 		return q6KBlock
 	case gguf.TypeQ4_K:
@@ -85,6 +87,8 @@ func rows8Kernels(t gguf.Type) packedSet {
 		return packedSet{active.q8_0x8x1, active.q8_0x8x2, active.q8_0x8x4, active.q8_0x8x8}
 	case gguf.TypeIQ4_NL:
 		return packedSet{active.iq4_nlx8x1, active.iq4_nlx8x2, active.iq4_nlx8x4, active.iq4_nlx8x8}
+	case gguf.TypeQ5_0:
+		return packedSet{active.q5_0x8x1, active.q5_0x8x2, active.q5_0x8x4, active.q5_0x8x8}
 	case gguf.TypeQ6_K:
 		return packedSet{active.q6_Kx8x1, active.q6_Kx8x2, active.q6_Kx8x4, active.q6_Kx8x8}
 	case gguf.TypeQ4_K:
@@ -96,13 +100,13 @@ func rows8Kernels(t gguf.Type) packedSet {
 }
 
 // CanPack reports whether Pack would repack m on this CPU: Q4_0, Q8_0,
-// Q4_K, Q5_K, Q6_K or IQ4_NL weights with whole groups of eight rows, and the VNNI kernels that
+// Q4_K, Q5_K, Q6_K, IQ4_NL or Q5_0 weights with whole groups of eight rows, and the VNNI kernels that
 // read the packed layout.
 func CanPack(m Matrix) bool {
 	return rows8Kernels(m.Type).x1 != nil && m.Layout == LayoutRows && m.Rows%8 == 0 && m.Rows > 0 && m.Cols%rows8Cols(m.Type) == 0
 }
 
-// Pack copies a Q4_0, Q8_0, Q4_K, Q5_K, Q6_K or IQ4_NL matrix into LayoutRows8, which the VNNI
+// Pack copies a Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_NL or Q5_0 matrix into LayoutRows8, which the VNNI
 // kernels multiply with each int32 lane holding one row: eight rows per
 // instruction, no per-row unpacking and no horizontal sums. llama.cpp
 // repacks Q4_0 on x86 at load time in the same spirit (with its own
@@ -110,7 +114,7 @@ func CanPack(m Matrix) bool {
 func Pack(m Matrix) (Matrix, error) {
 	bb := rows8Block(m.Type)
 	if bb == 0 || m.Layout != LayoutRows {
-		return Matrix{}, fmt.Errorf("kernels: pack: want a Q4_0, Q8_0, Q4_K, Q5_K, Q6_K or IQ4_NL matrix in row layout, have %v", m.Type)
+		return Matrix{}, fmt.Errorf("kernels: pack: want a Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_NL or Q5_0 matrix in row layout, have %v", m.Type)
 	}
 	if m.Rows%8 != 0 || m.Cols%rows8Cols(m.Type) != 0 || m.Rows <= 0 {
 		return Matrix{}, fmt.Errorf("kernels: pack: %dx%d %v matrix is not whole groups of 8 rows and 32 columns", m.Rows, m.Cols, m.Type)
@@ -163,6 +167,9 @@ func packRows8Groups(dst []byte, m Matrix, g0, g1 int) {
 	case gguf.TypeQ4_K, gguf.TypeQ5_K:
 		packQ4KGroups(dst, m, g0, g1)
 		return
+	case gguf.TypeQ5_0:
+		packQ5_0Groups(dst, m, g0, g1, 8)
+		return
 	}
 	packChunkGroups(dst, m, g0, g1, 8)
 }
@@ -199,6 +206,9 @@ func refRows8(w []byte, t gguf.Type, g, nb int, a *Q8, blk0 int, out []float32) 
 		return
 	case gguf.TypeQ4_K, gguf.TypeQ5_K:
 		refGemmQ4KRows8(w, t == gguf.TypeQ5_K, g, nb, a, blk0, out)
+		return
+	case gguf.TypeQ5_0:
+		refGemmQ5_0(w, 8, g, nb, a, blk0, out)
 		return
 	}
 	refGemmRows8(w, t, g, nb, a, blk0, out)

@@ -1,10 +1,12 @@
 package kernels
 
 // IQ4_NL repacked as Q4_0 is (LayoutRows8 and LayoutRows16: the same
-// 18-byte blocks), multiplied by gemm_x8_amd64.s and gemm_x16_amd64.s
-// with a codebook lookup after the nibble unpack. Prefill was 0.81x
-// llama.cpp's with the row-layout kernels, whose per-row horizontal sums
-// Q4_0's packed kernels do not pay (engine/kernels/BENCH.md).
+// 18-byte blocks) and Q5_0 repacked with its fifth bits reordered
+// (pack_q5_0.go), multiplied by gemm_legacy_amd64.s: Q4_0's packed kernels
+// with a codebook lookup or the fifth bits after the nibble unpack. With
+// the row-layout kernels, whose per-row horizontal sums the packed ones do
+// not pay, their prefill was 0.81x and 0.98x llama.cpp's
+// (engine/kernels/BENCH.md).
 
 //go:noescape
 func gemmIQ4_NLx8x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb int, out *float32)
@@ -30,6 +32,30 @@ func gemmIQ4_NLx16x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride,
 //go:noescape
 func gemmIQ4_NLx16x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 
+//go:noescape
+func gemmQ5_0x8x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb int, out *float32)
+
+//go:noescape
+func gemmQ5_0x8x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ5_0x8x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ5_0x8x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ5_0x16x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ5_0x16x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ5_0x16x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ5_0x16x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
 // legacyGemm is the signature of the packed Q4_0-shaped kernels of two
 // or more tokens.
 type legacyGemm func(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
@@ -48,9 +74,9 @@ func legacyTokens(f legacyGemm, n, per, bb int) func(w []byte, a *Q8, blk0, nb i
 	}
 }
 
-// addIQ4NLPacked adds the packed IQ4_NL kernels to s; they need AVX-512
-// BW (vpshufb on the upper registers) and VNNI.
-func addIQ4NLPacked(s *dotSet) {
+// addLegacyPacked adds the packed IQ4_NL and Q5_0 kernels to s; they need
+// AVX-512 BW (vpshufb on the upper registers) and VNNI.
+func addLegacyPacked(s *dotSet) {
 	s.iq4_nlx8x1 = func(w []byte, a *Q8, blk0, nb int, out []float32) {
 		_ = out[7]
 		_ = w[nb*8*18-1]
@@ -69,4 +95,22 @@ func addIQ4NLPacked(s *dotSet) {
 	s.iq4_nlx16x2 = legacyTokens(gemmIQ4_NLx16x2VNNI, 2, 16, 18)
 	s.iq4_nlx16x4 = legacyTokens(gemmIQ4_NLx16x4VNNI, 4, 16, 18)
 	s.iq4_nlx16x8 = legacyTokens(gemmIQ4_NLx16x8VNNI, 8, 16, 18)
+	s.q5_0x8x1 = func(w []byte, a *Q8, blk0, nb int, out []float32) {
+		_ = out[7]
+		_ = w[nb*8*q5_0Block-1]
+		_ = a.Off[blk0+nb-1]
+		gemmQ5_0x8x1VNNI(&w[0], &a.Qs[blk0*QK8_0], &a.D[blk0], &a.Off[blk0], nb, &out[0])
+	}
+	s.q5_0x8x2 = legacyTokens(gemmQ5_0x8x2VNNI, 2, 8, q5_0Block)
+	s.q5_0x8x4 = legacyTokens(gemmQ5_0x8x4VNNI, 4, 8, q5_0Block)
+	s.q5_0x8x8 = legacyTokens(gemmQ5_0x8x8VNNI, 8, 8, q5_0Block)
+	s.q5_0x16x1 = func(w []byte, a *Q8, blk0, nb int, out []float32) {
+		_ = out[15]
+		_ = w[nb*16*q5_0Block-1]
+		_ = a.Off[blk0+nb-1]
+		gemmQ5_0x16x1VNNI(&w[0], &a.Qs[blk0*QK8_0], &a.D[blk0], &a.Off[blk0], nb, 0, 0, &out[0], 0)
+	}
+	s.q5_0x16x2 = legacyTokens(gemmQ5_0x16x2VNNI, 2, 16, q5_0Block)
+	s.q5_0x16x4 = legacyTokens(gemmQ5_0x16x4VNNI, 4, 16, q5_0Block)
+	s.q5_0x16x8 = legacyTokens(gemmQ5_0x16x8VNNI, 8, 16, q5_0Block)
 }
