@@ -212,7 +212,7 @@ nl16x8loop:
 	VZEROUPPER
 	RET
 
-// Q5_0 in LayoutRows8/16 (pack_q5_0.go): per block, the rows' f16 scales,
+// Q5_0 in LayoutRows8/16 (pack_legacy.go): per block, the rows' f16 scales,
 // then each row's fifth bits as one dword F (bit 8i+c is the fifth bit of
 // byte i of chunk c: chunk c < 4 holds values 4c..4c+3 in its low
 // nibbles, chunk c >= 4 values 16+4(c-4).. in the high ones), then the

@@ -169,11 +169,15 @@ func needsCorr(w Matrix, nTok int) bool {
 	return active.needCorr && (t == gguf.TypeQ4_0 || t == gguf.TypeQ8_0 && (nTok >= 4 || packed) || (t == gguf.TypeIQ4_NL || t == gguf.TypeQ5_0) && packed)
 }
 
-// needsSums reports whether the row dots for w read Q8.Off and Q8.S1 as
-// makeSums leaves them: the legacy types' VNNI kernels (legacyWide).
+// needsSums reports whether the kernels for w read Q8.Off and Q8.S1 as
+// makeSums leaves them: the legacy types' VNNI row dots (legacyWide) and
+// the packed Q4_1 and Q5_1 kernels (S1 only).
 func needsSums(w Matrix) bool {
 	t := w.Type
-	return legacyWide() && w.Layout == LayoutRows && (t == gguf.TypeQ5_0 || t == gguf.TypeQ4_1 || t == gguf.TypeQ5_1)
+	if w.Layout != LayoutRows {
+		return (t == gguf.TypeQ4_1 || t == gguf.TypeQ5_1) && packedKernels(t, w.Layout).x1 != nil
+	}
+	return legacyWide() && (t == gguf.TypeQ5_0 || t == gguf.TypeQ4_1 || t == gguf.TypeQ5_1)
 }
 
 // valuesPerOff is how many activation values share one Q8.Off entry for

@@ -30,8 +30,9 @@ func rows8Block(t gguf.Type) int {
 		return 18
 	case gguf.TypeQ8_0:
 		return 34
-	case gguf.TypeQ5_0:
-		return q5_0Block
+	case gguf.TypeQ5_0, gguf.TypeQ4_1, gguf.TypeQ5_1:
+		s, _ := legacyShapeOf(t)
+		return s.bb
 	case gguf.TypeQ6_K:
 		return q6KBlock
 	case gguf.TypeQ4_K:
@@ -89,6 +90,10 @@ func rows8Kernels(t gguf.Type) packedSet {
 		return packedSet{active.iq4_nlx8x1, active.iq4_nlx8x2, active.iq4_nlx8x4, active.iq4_nlx8x8}
 	case gguf.TypeQ5_0:
 		return packedSet{active.q5_0x8x1, active.q5_0x8x2, active.q5_0x8x4, active.q5_0x8x8}
+	case gguf.TypeQ4_1:
+		return packedSet{active.q4_1x8x1, active.q4_1x8x2, active.q4_1x8x4, active.q4_1x8x8}
+	case gguf.TypeQ5_1:
+		return packedSet{active.q5_1x8x1, active.q5_1x8x2, active.q5_1x8x4, active.q5_1x8x8}
 	case gguf.TypeQ6_K:
 		return packedSet{active.q6_Kx8x1, active.q6_Kx8x2, active.q6_Kx8x4, active.q6_Kx8x8}
 	case gguf.TypeQ4_K:
@@ -106,7 +111,7 @@ func CanPack(m Matrix) bool {
 	return rows8Kernels(m.Type).x1 != nil && m.Layout == LayoutRows && m.Rows%8 == 0 && m.Rows > 0 && m.Cols%rows8Cols(m.Type) == 0
 }
 
-// Pack copies a Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_NL or Q5_0 matrix into LayoutRows8, which the VNNI
+// Pack copies a Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_NL, Q5_0, Q4_1 or Q5_1 matrix into LayoutRows8, which the VNNI
 // kernels multiply with each int32 lane holding one row: eight rows per
 // instruction, no per-row unpacking and no horizontal sums. llama.cpp
 // repacks Q4_0 on x86 at load time in the same spirit (with its own
@@ -114,7 +119,7 @@ func CanPack(m Matrix) bool {
 func Pack(m Matrix) (Matrix, error) {
 	bb := rows8Block(m.Type)
 	if bb == 0 || m.Layout != LayoutRows {
-		return Matrix{}, fmt.Errorf("kernels: pack: want a Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_NL or Q5_0 matrix in row layout, have %v", m.Type)
+		return Matrix{}, fmt.Errorf("kernels: pack: want a Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_NL, Q5_0, Q4_1 or Q5_1 matrix in row layout, have %v", m.Type)
 	}
 	if m.Rows%8 != 0 || m.Cols%rows8Cols(m.Type) != 0 || m.Rows <= 0 {
 		return Matrix{}, fmt.Errorf("kernels: pack: %dx%d %v matrix is not whole groups of 8 rows and 32 columns", m.Rows, m.Cols, m.Type)
@@ -167,8 +172,8 @@ func packRows8Groups(dst []byte, m Matrix, g0, g1 int) {
 	case gguf.TypeQ4_K, gguf.TypeQ5_K:
 		packQ4KGroups(dst, m, g0, g1)
 		return
-	case gguf.TypeQ5_0:
-		packQ5_0Groups(dst, m, g0, g1, 8)
+	case gguf.TypeQ5_0, gguf.TypeQ4_1, gguf.TypeQ5_1:
+		packLegacyGroups(dst, m, g0, g1, 8)
 		return
 	}
 	packChunkGroups(dst, m, g0, g1, 8)
@@ -207,8 +212,8 @@ func refRows8(w []byte, t gguf.Type, g, nb int, a *Q8, blk0 int, out []float32) 
 	case gguf.TypeQ4_K, gguf.TypeQ5_K:
 		refGemmQ4KRows8(w, t == gguf.TypeQ5_K, g, nb, a, blk0, out)
 		return
-	case gguf.TypeQ5_0:
-		refGemmQ5_0(w, 8, g, nb, a, blk0, out)
+	case gguf.TypeQ5_0, gguf.TypeQ4_1, gguf.TypeQ5_1:
+		refGemmLegacy(w, t, 8, g, nb, a, blk0, out)
 		return
 	}
 	refGemmRows8(w, t, g, nb, a, blk0, out)

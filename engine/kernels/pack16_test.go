@@ -23,7 +23,7 @@ func TestRows16(t *testing.T) {
 	for _, c := range []struct {
 		typ        gguf.Type
 		rows, cols int
-	}{{gguf.TypeQ4_0, 16, 12 * QK8_0}, {gguf.TypeQ4_0, 48, 12 * QK8_0}, {gguf.TypeQ8_0, 16, 12 * QK8_0}, {gguf.TypeQ8_0, 48, 12 * QK8_0}, {gguf.TypeQ4_K, 16, 2 * QK_K}, {gguf.TypeQ4_K, 48, 3 * QK_K}, {gguf.TypeQ5_K, 16, 2 * QK_K}, {gguf.TypeQ5_K, 48, 3 * QK_K}, {gguf.TypeQ6_K, 16, 2 * QK_K}, {gguf.TypeQ6_K, 48, 3 * QK_K}, {gguf.TypeIQ4_NL, 16, 12 * QK8_0}, {gguf.TypeIQ4_NL, 48, 12 * QK8_0}, {gguf.TypeQ5_0, 16, 12 * QK8_0}, {gguf.TypeQ5_0, 48, 12 * QK8_0}} {
+	}{{gguf.TypeQ4_0, 16, 12 * QK8_0}, {gguf.TypeQ4_0, 48, 12 * QK8_0}, {gguf.TypeQ8_0, 16, 12 * QK8_0}, {gguf.TypeQ8_0, 48, 12 * QK8_0}, {gguf.TypeQ4_K, 16, 2 * QK_K}, {gguf.TypeQ4_K, 48, 3 * QK_K}, {gguf.TypeQ5_K, 16, 2 * QK_K}, {gguf.TypeQ5_K, 48, 3 * QK_K}, {gguf.TypeQ6_K, 16, 2 * QK_K}, {gguf.TypeQ6_K, 48, 3 * QK_K}, {gguf.TypeIQ4_NL, 16, 12 * QK8_0}, {gguf.TypeIQ4_NL, 48, 12 * QK8_0}, {gguf.TypeQ5_0, 16, 12 * QK8_0}, {gguf.TypeQ5_0, 48, 12 * QK8_0}, {gguf.TypeQ4_1, 16, 12 * QK8_0}, {gguf.TypeQ4_1, 48, 12 * QK8_0}, {gguf.TypeQ5_1, 16, 12 * QK8_0}, {gguf.TypeQ5_1, 48, 12 * QK8_0}} {
 		rows := c.rows
 		w := randMatrix(t, r, c.typ, rows, c.cols)
 		p8 := Matrix{Type: w.Type, Rows: w.Rows, Cols: w.Cols, Data: make([]byte, PackedSize(w)), Layout: LayoutRows8}
