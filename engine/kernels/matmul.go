@@ -189,7 +189,7 @@ func valuesPerOff(w Matrix) int {
 		switch w.Type {
 		case gguf.TypeQ6_K:
 			return 16
-		case gguf.TypeQ4_K, gguf.TypeQ5_K:
+		case gguf.TypeQ4_K, gguf.TypeQ5_K, gguf.TypeIQ4_XS:
 			return 64
 		}
 	}
@@ -207,7 +207,7 @@ func (j *job) quantizeBlocks(a *Q8, lo, hi int) {
 		case j.w.Layout == LayoutRows:
 		case j.w.Type == gguf.TypeQ6_K:
 			makeOff6(a, lo, hi)
-		case j.w.Type == gguf.TypeQ4_K || j.w.Type == gguf.TypeQ5_K:
+		case j.w.Type == gguf.TypeQ4_K || j.w.Type == gguf.TypeQ5_K || j.w.Type == gguf.TypeIQ4_XS:
 			makeOffQ4K(a, lo, hi)
 		}
 		return
