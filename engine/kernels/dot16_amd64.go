@@ -72,7 +72,19 @@ func gemmIQ4_XSx16x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride,
 //go:noescape
 func gemmIQ4_XSx16x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 
-// addRows16 adds the sixteen-row Q4_0, Q8_0, Q4_K, Q5_K, Q6_K and IQ4_XS kernels
+//go:noescape
+func gemmQ2_Kx16x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ2_Kx16x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ2_Kx16x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ2_Kx16x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
+
+// addRows16 adds the sixteen-row Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_XS and Q2_K kernels
 // (LayoutRows16) to s; they need AVX-512 BW (word shifts on 512-bit registers) and VNNI. Token t's
 // blocks start nb*t blocks after blk0, its sixteen results at out[t*ostride:].
 func addRows16(s *dotSet) {
@@ -138,6 +150,10 @@ func addRows16(s *dotSet) {
 	s.iq4_xsx16x2 = k16Tokens(gemmIQ4_XSx16x2VNNI, 2, 2*iq4xsPackedBlock8, 4)
 	s.iq4_xsx16x4 = k16Tokens(gemmIQ4_XSx16x4VNNI, 4, 2*iq4xsPackedBlock8, 4)
 	s.iq4_xsx16x8 = k16Tokens(gemmIQ4_XSx16x8VNNI, 8, 2*iq4xsPackedBlock8, 4)
+	s.q2_Kx16x1 = k16One(gemmQ2_Kx16x1VNNI, 16*q2KPackedRow, 8)
+	s.q2_Kx16x2 = k16Tokens(gemmQ2_Kx16x2VNNI, 2, 16*q2KPackedRow, 8)
+	s.q2_Kx16x4 = k16Tokens(gemmQ2_Kx16x4VNNI, 4, 16*q2KPackedRow, 8)
+	s.q2_Kx16x8 = k16Tokens(gemmQ2_Kx16x8VNNI, 8, 16*q2KPackedRow, 8)
 }
 
 // kGemm16 is the signature of the sixteen-row K-quant kernels.

@@ -191,6 +191,8 @@ func valuesPerOff(w Matrix) int {
 			return 16
 		case gguf.TypeQ4_K, gguf.TypeQ5_K, gguf.TypeIQ4_XS:
 			return 64
+		case gguf.TypeQ2_K:
+			return 32
 		}
 	}
 	return QK8_0
@@ -209,6 +211,8 @@ func (j *job) quantizeBlocks(a *Q8, lo, hi int) {
 			makeOff6(a, lo, hi)
 		case j.w.Type == gguf.TypeQ4_K || j.w.Type == gguf.TypeQ5_K || j.w.Type == gguf.TypeIQ4_XS:
 			makeOffQ4K(a, lo, hi)
+		case j.w.Type == gguf.TypeQ2_K:
+			makeOffQ2K(a, lo, hi)
 		}
 		return
 	}

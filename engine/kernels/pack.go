@@ -41,6 +41,8 @@ func rows8Block(t gguf.Type) int {
 		return q5KBlock
 	case gguf.TypeIQ4_XS:
 		return iq4xsBlock
+	case gguf.TypeQ2_K:
+		return q2KBlockBytes
 	}
 	return 0
 }
@@ -70,7 +72,7 @@ func PackedSize(m Matrix) int {
 // rows8Cols is the values per block (and so the column multiple) of a type
 // Pack takes.
 func rows8Cols(t gguf.Type) int {
-	if t == gguf.TypeQ6_K || t == gguf.TypeQ4_K || t == gguf.TypeQ5_K || t == gguf.TypeIQ4_XS {
+	if t == gguf.TypeQ6_K || t == gguf.TypeQ4_K || t == gguf.TypeQ5_K || t == gguf.TypeIQ4_XS || t == gguf.TypeQ2_K {
 		return QK_K
 	}
 	return QK8_0
@@ -109,14 +111,15 @@ func rows8Kernels(t gguf.Type) packedSet {
 }
 
 // CanPack reports whether Pack would repack m on this CPU: a type with a
-// packed layout, whole groups of eight rows (sixteen for IQ4_XS), and
+// packed layout, whole groups of eight rows (sixteen for IQ4_XS and
+// Q2_K), and
 // kernels for the layout PackLayout gives it.
 func CanPack(m Matrix) bool {
 	return m.Layout == LayoutRows && rows8Block(m.Type) > 0 && m.Rows%8 == 0 && m.Rows > 0 && m.Cols%rows8Cols(m.Type) == 0 &&
 		packedKernels(m.Type, PackLayout(m)).x1 != nil
 }
 
-// Pack copies a Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_NL, Q5_0, Q4_1, Q5_1 or IQ4_XS matrix into LayoutRows8, which the VNNI
+// Pack copies a Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_NL, Q5_0, Q4_1, Q5_1, IQ4_XS or Q2_K matrix into LayoutRows8, which the VNNI
 // kernels multiply with each int32 lane holding one row: eight rows per
 // instruction, no per-row unpacking and no horizontal sums. llama.cpp
 // repacks Q4_0 on x86 at load time in the same spirit (with its own
@@ -124,7 +127,7 @@ func CanPack(m Matrix) bool {
 func Pack(m Matrix) (Matrix, error) {
 	bb := rows8Block(m.Type)
 	if bb == 0 || m.Layout != LayoutRows {
-		return Matrix{}, fmt.Errorf("kernels: pack: want a Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_NL, Q5_0, Q4_1, Q5_1 or IQ4_XS matrix in row layout, have %v", m.Type)
+		return Matrix{}, fmt.Errorf("kernels: pack: want a Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_NL, Q5_0, Q4_1, Q5_1, IQ4_XS or Q2_K matrix in row layout, have %v", m.Type)
 	}
 	if m.Rows%8 != 0 || m.Cols%rows8Cols(m.Type) != 0 || m.Rows <= 0 {
 		return Matrix{}, fmt.Errorf("kernels: pack: %dx%d %v matrix is not whole groups of 8 rows and 32 columns", m.Rows, m.Cols, m.Type)
@@ -183,6 +186,9 @@ func packRows8Groups(dst []byte, m Matrix, g0, g1 int) {
 	case gguf.TypeIQ4_XS:
 		packIQ4XSGroups(dst, m, g0, g1, 8)
 		return
+	case gguf.TypeQ2_K:
+		packQ2KGroups(dst, m, g0, g1, 8)
+		return
 	}
 	packChunkGroups(dst, m, g0, g1, 8)
 }
@@ -225,6 +231,9 @@ func refRows8(w []byte, t gguf.Type, g, nb int, a *Q8, blk0 int, out []float32) 
 		return
 	case gguf.TypeIQ4_XS:
 		refGemmIQ4XS(w, 8, g, nb, a, blk0, out)
+		return
+	case gguf.TypeQ2_K:
+		refGemmQ2K(w, 8, g, nb, a, blk0, out)
 		return
 	}
 	refGemmRows8(w, t, g, nb, a, blk0, out)

@@ -54,7 +54,7 @@ var packTypes = []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ8_0, gguf.TypeIQ4_NL}
 
 // packMatTypes are the types with packed kernels; the K-quants' layouts
 // are not the byte interleave TestPackLayout checks, so MatMul checks them.
-var packMatTypes = []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ8_0, gguf.TypeQ4_K, gguf.TypeQ5_K, gguf.TypeQ6_K, gguf.TypeIQ4_NL, gguf.TypeQ5_0, gguf.TypeQ4_1, gguf.TypeQ5_1, gguf.TypeIQ4_XS}
+var packMatTypes = []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ8_0, gguf.TypeQ4_K, gguf.TypeQ5_K, gguf.TypeQ6_K, gguf.TypeIQ4_NL, gguf.TypeQ5_0, gguf.TypeQ4_1, gguf.TypeQ5_1, gguf.TypeIQ4_XS, gguf.TypeQ2_K}
 
 func TestPackErrors(t *testing.T) {
 	cases := map[string]Matrix{
