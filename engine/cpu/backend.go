@@ -1,6 +1,6 @@
 // Package cpu is the pure-Go CPU backend: weights stay quantized, in the
 // GGUF mapping or, where engine/kernels reads a repacked layout faster
-// (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_NL, Q5_0, Q4_1, Q5_1, IQ4_XS and Q2_K on AVX-512 VNNI), in a copy made at load
+// (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_NL, Q5_0, Q4_1, Q5_1, IQ4_XS, Q2_K and Q3_K on AVX-512 VNNI), in a copy made at load
 // whose mapped original is released (pack.go).
 package cpu
 

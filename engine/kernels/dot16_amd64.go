@@ -84,7 +84,19 @@ func gemmQ2_Kx16x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, d
 //go:noescape
 func gemmQ2_Kx16x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 
-// addRows16 adds the sixteen-row Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_XS and Q2_K kernels
+//go:noescape
+func gemmQ3_Kx16x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ3_Kx16x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ3_Kx16x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ3_Kx16x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
+
+// addRows16 adds the sixteen-row Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_XS, Q2_K and Q3_K kernels
 // (LayoutRows16) to s; they need AVX-512 BW (word shifts on 512-bit registers) and VNNI. Token t's
 // blocks start nb*t blocks after blk0, its sixteen results at out[t*ostride:].
 func addRows16(s *dotSet) {
@@ -154,6 +166,10 @@ func addRows16(s *dotSet) {
 	s.q2_Kx16x2 = k16Tokens(gemmQ2_Kx16x2VNNI, 2, 16*q2KPackedRow, 8)
 	s.q2_Kx16x4 = k16Tokens(gemmQ2_Kx16x4VNNI, 4, 16*q2KPackedRow, 8)
 	s.q2_Kx16x8 = k16Tokens(gemmQ2_Kx16x8VNNI, 8, 16*q2KPackedRow, 8)
+	s.q3_Kx16x1 = k16One(gemmQ3_Kx16x1VNNI, 16*q3KPackedRow, 16)
+	s.q3_Kx16x2 = k16Tokens(gemmQ3_Kx16x2VNNI, 2, 16*q3KPackedRow, 16)
+	s.q3_Kx16x4 = k16Tokens(gemmQ3_Kx16x4VNNI, 4, 16*q3KPackedRow, 16)
+	s.q3_Kx16x8 = k16Tokens(gemmQ3_Kx16x8VNNI, 8, 16*q3KPackedRow, 16)
 }
 
 // kGemm16 is the signature of the sixteen-row K-quant kernels.

@@ -187,7 +187,7 @@ func needsSums(w Matrix) bool {
 func valuesPerOff(w Matrix) int {
 	if w.Layout != LayoutRows {
 		switch w.Type {
-		case gguf.TypeQ6_K:
+		case gguf.TypeQ6_K, gguf.TypeQ3_K:
 			return 16
 		case gguf.TypeQ4_K, gguf.TypeQ5_K, gguf.TypeIQ4_XS:
 			return 64
@@ -213,6 +213,8 @@ func (j *job) quantizeBlocks(a *Q8, lo, hi int) {
 			makeOffQ4K(a, lo, hi)
 		case j.w.Type == gguf.TypeQ2_K:
 			makeOffQ2K(a, lo, hi)
+		case j.w.Type == gguf.TypeQ3_K:
+			makeOff3(a, lo, hi)
 		}
 		return
 	}

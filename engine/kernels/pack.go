@@ -43,6 +43,8 @@ func rows8Block(t gguf.Type) int {
 		return iq4xsBlock
 	case gguf.TypeQ2_K:
 		return q2KBlockBytes
+	case gguf.TypeQ3_K:
+		return q3kBytes
 	}
 	return 0
 }
@@ -57,6 +59,8 @@ func rows8Packed(t gguf.Type) int {
 		return q5KPackedBlock
 	case gguf.TypeIQ4_XS:
 		return iq4xsPackedBlock8
+	case gguf.TypeQ3_K:
+		return 8 * q3KPackedRow
 	}
 	return 8 * rows8Block(t)
 }
@@ -72,7 +76,7 @@ func PackedSize(m Matrix) int {
 // rows8Cols is the values per block (and so the column multiple) of a type
 // Pack takes.
 func rows8Cols(t gguf.Type) int {
-	if t == gguf.TypeQ6_K || t == gguf.TypeQ4_K || t == gguf.TypeQ5_K || t == gguf.TypeIQ4_XS || t == gguf.TypeQ2_K {
+	if t == gguf.TypeQ6_K || t == gguf.TypeQ4_K || t == gguf.TypeQ5_K || t == gguf.TypeIQ4_XS || t == gguf.TypeQ2_K || t == gguf.TypeQ3_K {
 		return QK_K
 	}
 	return QK8_0
@@ -111,15 +115,15 @@ func rows8Kernels(t gguf.Type) packedSet {
 }
 
 // CanPack reports whether Pack would repack m on this CPU: a type with a
-// packed layout, whole groups of eight rows (sixteen for IQ4_XS and
-// Q2_K), and
+// packed layout, whole groups of eight rows (sixteen for IQ4_XS, Q2_K
+// and Q3_K), and
 // kernels for the layout PackLayout gives it.
 func CanPack(m Matrix) bool {
 	return m.Layout == LayoutRows && rows8Block(m.Type) > 0 && m.Rows%8 == 0 && m.Rows > 0 && m.Cols%rows8Cols(m.Type) == 0 &&
 		packedKernels(m.Type, PackLayout(m)).x1 != nil
 }
 
-// Pack copies a Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_NL, Q5_0, Q4_1, Q5_1, IQ4_XS or Q2_K matrix into LayoutRows8, which the VNNI
+// Pack copies a Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_NL, Q5_0, Q4_1, Q5_1, IQ4_XS, Q2_K or Q3_K matrix into LayoutRows8, which the VNNI
 // kernels multiply with each int32 lane holding one row: eight rows per
 // instruction, no per-row unpacking and no horizontal sums. llama.cpp
 // repacks Q4_0 on x86 at load time in the same spirit (with its own
@@ -127,7 +131,7 @@ func CanPack(m Matrix) bool {
 func Pack(m Matrix) (Matrix, error) {
 	bb := rows8Block(m.Type)
 	if bb == 0 || m.Layout != LayoutRows {
-		return Matrix{}, fmt.Errorf("kernels: pack: want a Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_NL, Q5_0, Q4_1, Q5_1, IQ4_XS or Q2_K matrix in row layout, have %v", m.Type)
+		return Matrix{}, fmt.Errorf("kernels: pack: want a Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_NL, Q5_0, Q4_1, Q5_1, IQ4_XS, Q2_K or Q3_K matrix in row layout, have %v", m.Type)
 	}
 	if m.Rows%8 != 0 || m.Cols%rows8Cols(m.Type) != 0 || m.Rows <= 0 {
 		return Matrix{}, fmt.Errorf("kernels: pack: %dx%d %v matrix is not whole groups of 8 rows and 32 columns", m.Rows, m.Cols, m.Type)
@@ -189,6 +193,9 @@ func packRows8Groups(dst []byte, m Matrix, g0, g1 int) {
 	case gguf.TypeQ2_K:
 		packQ2KGroups(dst, m, g0, g1, 8)
 		return
+	case gguf.TypeQ3_K:
+		packQ3KGroups(dst, m, g0, g1, 8)
+		return
 	}
 	packChunkGroups(dst, m, g0, g1, 8)
 }
@@ -234,6 +241,9 @@ func refRows8(w []byte, t gguf.Type, g, nb int, a *Q8, blk0 int, out []float32) 
 		return
 	case gguf.TypeQ2_K:
 		refGemmQ2K(w, 8, g, nb, a, blk0, out)
+		return
+	case gguf.TypeQ3_K:
+		refGemmQ3K(w, 8, g, nb, a, blk0, out)
 		return
 	}
 	refGemmRows8(w, t, g, nb, a, blk0, out)

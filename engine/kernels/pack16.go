@@ -2,14 +2,15 @@ package kernels
 
 import "github.com/orcd/orcd/gguf"
 
-// LayoutRows16 (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_NL, Q5_0, Q4_1, Q5_1, IQ4_XS and Q2_K) is LayoutRows8 widened
+// LayoutRows16 (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_NL, Q5_0, Q4_1, Q5_1, IQ4_XS, Q2_K and Q3_K) is LayoutRows8 widened
 // to sixteen rows for the 512-bit kernels (gemm_x16_amd64.s,
 // gemm_q4k16_amd64.s, gemm_q5k16_amd64.s, gemm_q6k16_amd64.s).
 // For Q4_0, IQ4_NL (the same block bytes) and Q8_0: groups of sixteen rows and, block by block, the
 // sixteen rows' f16 scales (32 bytes) then chunk k (k = 0..3 for Q4_0,
 // 0..7 for Q8_0; 64 bytes at 32+64k) holding bytes 4k..4k+3 of each row's
 // quants, row r at 4r. For Q5_0, Q4_1 and Q5_1: see pack_legacy.go; for IQ4_XS,
-// pack_iq4xs.go; for Q2_K, pack_q2k.go; for Q4_K, Q5_K and
+// pack_iq4xs.go; for Q2_K and Q3_K, pack_q2k.go and
+// pack_q3k.go; for Q4_K, Q5_K and
 // Q6_K: see packQ4KGroupsAs and packQ6KGroupsAs. A block of sixteen rows is sixteen blocks' bytes, so
 // PackedSize is the same. Pack makes it for matrices of whole sixteen-row
 // groups when the active kernels have the sixteen-row set; a matrix packed
@@ -36,6 +37,8 @@ func packedKernels(t gguf.Type, l Layout) packedSet {
 			return packedSet{active.iq4_xsx16x1, active.iq4_xsx16x2, active.iq4_xsx16x4, active.iq4_xsx16x8}
 		case gguf.TypeQ2_K:
 			return packedSet{active.q2_Kx16x1, active.q2_Kx16x2, active.q2_Kx16x4, active.q2_Kx16x8}
+		case gguf.TypeQ3_K:
+			return packedSet{active.q3_Kx16x1, active.q3_Kx16x2, active.q3_Kx16x4, active.q3_Kx16x8}
 		case gguf.TypeQ4_K:
 			return packedSet{active.q4_Kx16x1, active.q4_Kx16x2, active.q4_Kx16x4, active.q4_Kx16x8}
 		case gguf.TypeQ5_K:
@@ -57,7 +60,7 @@ func groupRows(l Layout) int {
 }
 
 // PackLayout is the layout Pack gives m with the kernels active now:
-// LayoutRows16 for Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_NL, Q5_0, Q4_1, Q5_1, IQ4_XS and Q2_K matrices of whole
+// LayoutRows16 for Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_NL, Q5_0, Q4_1, Q5_1, IQ4_XS, Q2_K and Q3_K matrices of whole
 // sixteen-row groups on CPUs with the 512-bit kernels, LayoutRows8
 // otherwise.
 func PackLayout(m Matrix) Layout {
@@ -70,7 +73,7 @@ func PackLayout(m Matrix) Layout {
 // rows16Type reports whether t has a sixteen-row layout.
 func rows16Type(t gguf.Type) bool {
 	switch t {
-	case gguf.TypeQ4_0, gguf.TypeQ8_0, gguf.TypeQ4_K, gguf.TypeQ5_K, gguf.TypeQ6_K, gguf.TypeIQ4_NL, gguf.TypeQ5_0, gguf.TypeQ4_1, gguf.TypeQ5_1, gguf.TypeIQ4_XS, gguf.TypeQ2_K:
+	case gguf.TypeQ4_0, gguf.TypeQ8_0, gguf.TypeQ4_K, gguf.TypeQ5_K, gguf.TypeQ6_K, gguf.TypeIQ4_NL, gguf.TypeQ5_0, gguf.TypeQ4_1, gguf.TypeQ5_1, gguf.TypeIQ4_XS, gguf.TypeQ2_K, gguf.TypeQ3_K:
 		return true
 	}
 	return false
@@ -96,12 +99,15 @@ func packRows16Groups(dst []byte, m Matrix, g0, g1 int) {
 	case gguf.TypeQ2_K:
 		packQ2KGroups(dst, m, g0, g1, 16)
 		return
+	case gguf.TypeQ3_K:
+		packQ3KGroups(dst, m, g0, g1, 16)
+		return
 	}
 	packChunkGroups(dst, m, g0, g1, 16)
 }
 
 // refGemmRows16 is the readable definition of the sixteen-row kernels:
-// rows [16g, 16g+16) of packed w (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_NL, Q5_0, Q4_1, Q5_1, IQ4_XS or Q2_K) times
+// rows [16g, 16g+16) of packed w (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_NL, Q5_0, Q4_1, Q5_1, IQ4_XS, Q2_K or Q3_K) times
 // token blocks starting at blk0 of a, into out[0:16], with the eight-row
 // references' arithmetic.
 func refGemmRows16(w []byte, t gguf.Type, g, nb int, a *Q8, blk0 int, out []float32) {
@@ -120,6 +126,9 @@ func refGemmRows16(w []byte, t gguf.Type, g, nb int, a *Q8, blk0 int, out []floa
 		return
 	case gguf.TypeQ2_K:
 		refGemmQ2K(w, 16, g, nb, a, blk0, out)
+		return
+	case gguf.TypeQ3_K:
+		refGemmQ3K(w, 16, g, nb, a, blk0, out)
 		return
 	}
 	refGemmChunks(w, t, 16, g, nb, a, blk0, out)

@@ -1,0 +1,108 @@
+package kernels
+
+// Q3_K in LayoutRows16 (and, for the Go reference only, LayoutRows8),
+// 114 bytes a row against the source's 110 (the scales become bytes). A
+// packed block of per rows:
+//
+//	[0, 2*per)                the rows' f16 d
+//	[2*per + per*j)           group j's scale minus 32, int8, row order
+//	[18*per + 12*per*p)       for the pair of 16-value groups 2p, 2p+1:
+//	                          L of group 2p, L of group 2p+1, then H
+//	                          (4*per bytes each, row r at 4r)
+//
+// L holds a group's low two bits, value 4m+i at bits 2m of byte i; H the
+// pair's high bits, value 4m+i of group 2p at bit m of byte i, of group
+// 2p+1 at bit 4+m. The kernels (gemm_q3k16_amd64.s) merge them into the
+// unsigned 3-bit u = low + 4·high of each value, whose weight is u-4.
+const (
+	q3KPackedRow = 114
+	q3KGroups    = 18 // byte offset of the groups, per row of a group
+)
+
+// q3KValue is value v's 3-bit u (0..7, weight u-4) and v's group scale
+// index of a GGUF Q3_K block (dot_q3k.go's layout).
+func q3KValue(blk []byte, v int) byte {
+	n, t, l := v/128, v%128/32, v%32
+	lo := blk[q3kQsOff+32*n+l] >> (2 * t) & 3
+	hi := blk[q3kHmaskOff+l] >> (4*n + t) & 1
+	return lo | hi<<2
+}
+
+// packQ3KGroups writes eight-row groups [g0, g1) of the Q3_K matrix m into
+// dst in groups of per (8 or 16) rows. Eight-row group g is lanes
+// 8*(g%2).. of group g/2 when per is 16.
+func packQ3KGroups(dst []byte, m Matrix, g0, g1, per int) {
+	nb := m.Cols / QK_K
+	rb := nb * q3kBytes
+	pb := q3KPackedRow * per
+	var sc [16]int32
+	for g := g0; g < g1; g++ {
+		for b := 0; b < nb; b++ {
+			blk := dst[(g*8/per*nb+b)*pb:][:pb]
+			for r := 0; r < 8; r++ {
+				lane := g*8%per + r
+				src := m.Data[(g*8+r)*rb+b*q3kBytes:][:q3kBytes]
+				copy(blk[2*lane:][:2], src[q3kDOff:][:2])
+				q3kUnpackScales(src[q3kScalesOff:q3kScalesOff+12], &sc)
+				for j := 0; j < 16; j++ {
+					blk[2*per+per*j+lane] = byte(int8(sc[j]))
+				}
+				for p := 0; p < 8; p++ {
+					pair := blk[q3KGroups*per+12*per*p:]
+					for i := 0; i < 4; i++ {
+						var l0, l1, h byte
+						for mm := 0; mm < 4; mm++ {
+							u0, u1 := q3KValue(src, 32*p+4*mm+i), q3KValue(src, 32*p+16+4*mm+i)
+							l0 |= (u0 & 3) << (2 * mm)
+							l1 |= (u1 & 3) << (2 * mm)
+							h |= (u0>>2)<<mm | (u1>>2)<<(4+mm)
+						}
+						pair[4*lane+i] = l0
+						pair[4*per+4*lane+i] = l1
+						pair[8*per+4*lane+i] = h
+					}
+				}
+			}
+		}
+	}
+}
+
+// refGemmQ3K is the readable definition of the packed Q3_K kernels: rows
+// [per*g, per*g+per) of packed w times Q8_K token blocks from blk0 of a,
+// into out[0:per]. Per block, the exact int32 Σ scale·Σ (u-4)·y, times
+// d*d_y, accumulated in float32 (the assembly fuses the last step, so the
+// two agree to float rounding).
+func refGemmQ3K(w []byte, per, g, nb int, a *Q8, blk0 int, out []float32) {
+	pb := q3KPackedRow * per
+	for r := 0; r < per; r++ {
+		var acc float32
+		for b := 0; b < nb; b++ {
+			blk := w[(g*nb+b)*pb:][:pb]
+			ys := a.Qs[(blk0+b)*QK_K:][:QK_K]
+			var sumi int32
+			for j := 0; j < 16; j++ {
+				pair := blk[q3KGroups*per+12*per*(j/2):]
+				var s int32
+				for mm := 0; mm < 4; mm++ {
+					for i := 0; i < 4; i++ {
+						lo := pair[4*per*(j%2)+4*r+i] >> (2 * mm) & 3
+						hi := pair[8*per+4*r+i] >> (4*(j%2) + mm) & 1
+						s += (int32(lo|hi<<2) - 4) * int32(ys[16*j+4*mm+i])
+					}
+				}
+				sumi += int32(int8(blk[2*per+per*j+r])) * s
+			}
+			acc += float32(sumi) * (f16ToF32(le16(blk[2*r:])) * a.D[blk0+b])
+		}
+		out[r] = acc
+	}
+}
+
+// makeOff3 fills a.Off for Q8_K blocks [lo, hi): -4 times each 16-value
+// group's quant sum, where the packed Q3_K kernels start a group's lanes
+// (the values' offset).
+func makeOff3(a *Q8, lo, hi int) {
+	for i := lo * 16; i < hi*16; i++ {
+		a.Off[i] = -4 * int32(a.BSums[i])
+	}
+}
