@@ -105,11 +105,12 @@ func gemmQ5_1x16x4VNNI(w *byte, qs *int8, d *float32, off *float32, nb, qstride,
 //go:noescape
 func gemmQ5_1x16x8VNNI(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
 
-// legacyGemm is the signature of the packed Q4_0-shaped kernels of two
-// or more tokens.
+// legacyGemm is the signature of the packed Q4_0-shaped kernels but the
+// eight-row one-token ones.
 type legacyGemm func(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 
-// legacyTokens binds such a kernel of n tokens over groups of per rows
+// legacyTokens binds such a kernel of n tokens (or a sixteen-row one of
+// one token, through one16) over groups of per rows
 // (blocks of bb bytes per row): token t's blocks start nb*t blocks after
 // blk0, its results at out[t*ostride:].
 func legacyTokens(f legacyGemm, n, per, bb int) func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
@@ -127,8 +128,7 @@ func legacyTokens(f legacyGemm, n, per, bb int) func(w []byte, a *Q8, blk0, nb i
 // tokens' Q8.S1 where the others read Q8.Off.
 type minsGemm func(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
 
-// minsTokens is legacyTokens for a minsGemm kernel; n = 1 takes the
-// sixteen-row kernel of one token.
+// minsTokens is legacyTokens for a minsGemm kernel.
 func minsTokens(f minsGemm, n, per, bb int) func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
 	return func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
 		_ = out[(n-1)*ostride+per-1]
@@ -140,52 +140,51 @@ func minsTokens(f minsGemm, n, per, bb int) func(w []byte, a *Q8, blk0, nb int, 
 	}
 }
 
+// legacyOne8 binds an eight-row one-token IQ4_NL or Q5_0 kernel.
+func legacyOne8(f func(w *byte, qs *int8, d *float32, off *int32, nb int, out *float32), bb int) func(w []byte, a *Q8, blk0, nb int, out []float32) {
+	return func(w []byte, a *Q8, blk0, nb int, out []float32) {
+		_ = out[7]
+		_ = w[nb*8*bb-1]
+		_ = a.Off[blk0+nb-1]
+		_ = a.Qs[(blk0+nb)*QK8_0-1]
+		_ = a.D[blk0+nb-1]
+		f(&w[0], &a.Qs[blk0*QK8_0], &a.D[blk0], &a.Off[blk0], nb, &out[0])
+	}
+}
+
+// one16 is a one-token kernel of a set from its token-count form (n = 1).
+func one16(f func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int)) func(w []byte, a *Q8, blk0, nb int, out []float32) {
+	return func(w []byte, a *Q8, blk0, nb int, out []float32) { f(w, a, blk0, nb, out, 0) }
+}
+
 // minsOne8 binds an eight-row one-token Q4_1 or Q5_1 kernel.
 func minsOne8(f func(w *byte, qs *int8, d *float32, off *float32, nb int, out *float32), bb int) func(w []byte, a *Q8, blk0, nb int, out []float32) {
 	return func(w []byte, a *Q8, blk0, nb int, out []float32) {
 		_ = out[7]
 		_ = w[nb*8*bb-1]
 		_ = a.S1[blk0+nb-1]
+		_ = a.Qs[(blk0+nb)*QK8_0-1]
+		_ = a.D[blk0+nb-1]
 		f(&w[0], &a.Qs[blk0*QK8_0], &a.D[blk0], &a.S1[blk0], nb, &out[0])
 	}
 }
 
-// addLegacyPacked adds the packed IQ4_NL, Q5_0, Q4_1 and Q5_1 kernels to s; they need
-// AVX-512 BW (vpshufb on the upper registers) and VNNI.
+// addLegacyPacked adds the packed IQ4_NL, Q5_0, Q4_1 and Q5_1 kernels to
+// s; they need AVX-512 BW (vpshufb on the upper registers) and VNNI.
 func addLegacyPacked(s *dotSet) {
-	s.iq4_nlx8x1 = func(w []byte, a *Q8, blk0, nb int, out []float32) {
-		_ = out[7]
-		_ = w[nb*8*18-1]
-		_ = a.Off[blk0+nb-1]
-		gemmIQ4_NLx8x1VNNI(&w[0], &a.Qs[blk0*QK8_0], &a.D[blk0], &a.Off[blk0], nb, &out[0])
-	}
+	s.iq4_nlx8x1 = legacyOne8(gemmIQ4_NLx8x1VNNI, 18)
 	s.iq4_nlx8x2 = legacyTokens(gemmIQ4_NLx8x2VNNI, 2, 8, 18)
 	s.iq4_nlx8x4 = legacyTokens(gemmIQ4_NLx8x4VNNI, 4, 8, 18)
 	s.iq4_nlx8x8 = legacyTokens(gemmIQ4_NLx8x8VNNI, 8, 8, 18)
-	s.iq4_nlx16x1 = func(w []byte, a *Q8, blk0, nb int, out []float32) {
-		_ = out[15]
-		_ = w[nb*16*18-1]
-		_ = a.Off[blk0+nb-1]
-		gemmIQ4_NLx16x1VNNI(&w[0], &a.Qs[blk0*QK8_0], &a.D[blk0], &a.Off[blk0], nb, 0, 0, &out[0], 0)
-	}
+	s.iq4_nlx16x1 = one16(legacyTokens(gemmIQ4_NLx16x1VNNI, 1, 16, 18))
 	s.iq4_nlx16x2 = legacyTokens(gemmIQ4_NLx16x2VNNI, 2, 16, 18)
 	s.iq4_nlx16x4 = legacyTokens(gemmIQ4_NLx16x4VNNI, 4, 16, 18)
 	s.iq4_nlx16x8 = legacyTokens(gemmIQ4_NLx16x8VNNI, 8, 16, 18)
-	s.q5_0x8x1 = func(w []byte, a *Q8, blk0, nb int, out []float32) {
-		_ = out[7]
-		_ = w[nb*8*22-1]
-		_ = a.Off[blk0+nb-1]
-		gemmQ5_0x8x1VNNI(&w[0], &a.Qs[blk0*QK8_0], &a.D[blk0], &a.Off[blk0], nb, &out[0])
-	}
+	s.q5_0x8x1 = legacyOne8(gemmQ5_0x8x1VNNI, 22)
 	s.q5_0x8x2 = legacyTokens(gemmQ5_0x8x2VNNI, 2, 8, 22)
 	s.q5_0x8x4 = legacyTokens(gemmQ5_0x8x4VNNI, 4, 8, 22)
 	s.q5_0x8x8 = legacyTokens(gemmQ5_0x8x8VNNI, 8, 8, 22)
-	s.q5_0x16x1 = func(w []byte, a *Q8, blk0, nb int, out []float32) {
-		_ = out[15]
-		_ = w[nb*16*22-1]
-		_ = a.Off[blk0+nb-1]
-		gemmQ5_0x16x1VNNI(&w[0], &a.Qs[blk0*QK8_0], &a.D[blk0], &a.Off[blk0], nb, 0, 0, &out[0], 0)
-	}
+	s.q5_0x16x1 = one16(legacyTokens(gemmQ5_0x16x1VNNI, 1, 16, 22))
 	s.q5_0x16x2 = legacyTokens(gemmQ5_0x16x2VNNI, 2, 16, 22)
 	s.q5_0x16x4 = legacyTokens(gemmQ5_0x16x4VNNI, 4, 16, 22)
 	s.q5_0x16x8 = legacyTokens(gemmQ5_0x16x8VNNI, 8, 16, 22)
@@ -193,8 +192,7 @@ func addLegacyPacked(s *dotSet) {
 	s.q4_1x8x2 = minsTokens(gemmQ4_1x8x2VNNI, 2, 8, 20)
 	s.q4_1x8x4 = minsTokens(gemmQ4_1x8x4VNNI, 4, 8, 20)
 	s.q4_1x8x8 = minsTokens(gemmQ4_1x8x8VNNI, 8, 8, 20)
-	one16Q4_1 := minsTokens(gemmQ4_1x16x1VNNI, 1, 16, 20)
-	s.q4_1x16x1 = func(w []byte, a *Q8, blk0, nb int, out []float32) { one16Q4_1(w, a, blk0, nb, out, 0) }
+	s.q4_1x16x1 = one16(minsTokens(gemmQ4_1x16x1VNNI, 1, 16, 20))
 	s.q4_1x16x2 = minsTokens(gemmQ4_1x16x2VNNI, 2, 16, 20)
 	s.q4_1x16x4 = minsTokens(gemmQ4_1x16x4VNNI, 4, 16, 20)
 	s.q4_1x16x8 = minsTokens(gemmQ4_1x16x8VNNI, 8, 16, 20)
@@ -202,8 +200,7 @@ func addLegacyPacked(s *dotSet) {
 	s.q5_1x8x2 = minsTokens(gemmQ5_1x8x2VNNI, 2, 8, 24)
 	s.q5_1x8x4 = minsTokens(gemmQ5_1x8x4VNNI, 4, 8, 24)
 	s.q5_1x8x8 = minsTokens(gemmQ5_1x8x8VNNI, 8, 8, 24)
-	one16Q5_1 := minsTokens(gemmQ5_1x16x1VNNI, 1, 16, 24)
-	s.q5_1x16x1 = func(w []byte, a *Q8, blk0, nb int, out []float32) { one16Q5_1(w, a, blk0, nb, out, 0) }
+	s.q5_1x16x1 = one16(minsTokens(gemmQ5_1x16x1VNNI, 1, 16, 24))
 	s.q5_1x16x2 = minsTokens(gemmQ5_1x16x2VNNI, 2, 16, 24)
 	s.q5_1x16x4 = minsTokens(gemmQ5_1x16x4VNNI, 4, 16, 24)
 	s.q5_1x16x8 = minsTokens(gemmQ5_1x16x8VNNI, 8, 16, 24)
