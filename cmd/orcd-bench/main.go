@@ -21,6 +21,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/orcd/orcd/engine/kernels"
 )
 
 func main() {
@@ -32,7 +34,7 @@ func main() {
 
 type options struct {
 	cache, vocab, quants, one string
-	cpuprofile                string
+	cpuprofile, isa           string
 	threads, prompt, gen      int
 }
 
@@ -48,11 +50,21 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.gen, "gen", 128, "generated tokens (decode)")
 	fs.StringVar(&o.one, "one", "", "internal: measure this model file and print JSON")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "with -one: write a CPU profile of the measurement here")
+	fs.StringVar(&o.isa, "isa", "native", "CPU kernels: native (the fastest this CPU runs) or avx2 (those of a CPU with AVX2 but no AVX-512, to measure one on this machine)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if o.threads < 1 || o.prompt < 1 || o.gen < 1 {
 		return errors.New("-threads, -prompt and -gen must be positive")
+	}
+	switch o.isa {
+	case "native":
+	case "avx2":
+		if !kernels.UseAVX2Only() {
+			return errors.New("-isa avx2: this CPU has no AVX2")
+		}
+	default:
+		return fmt.Errorf("-isa %q: want native or avx2", o.isa)
 	}
 	if o.one != "" {
 		runtime.GOMAXPROCS(o.threads)
@@ -142,7 +154,7 @@ func measureChild(o options, path string) (Result, error) {
 		return Result{}, err
 	}
 	cmd := exec.Command(exe, "-one", path, "-threads", fmt.Sprint(o.threads),
-		"-prompt", fmt.Sprint(o.prompt), "-gen", fmt.Sprint(o.gen))
+		"-prompt", fmt.Sprint(o.prompt), "-gen", fmt.Sprint(o.gen), "-isa", o.isa)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {

@@ -3,7 +3,8 @@
 # that ollama vendors, fetched through the Go module proxy, for a CPU
 # baseline on this machine: -O3 -march=native, OpenMP, the CPU repack
 # buffers and llamafile's sgemm, as llama.cpp's CMake build defaults. Not
-# part of make test. Usage: build.sh [output dir] (default .cache/llamacpp).
+# part of make test. Usage: [MARCH=haswell] build.sh [output dir] (default
+# .cache/llamacpp; MARCH=haswell builds an AVX2-only baseline).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-$(cd "$here/../../.." && pwd)/.cache/llamacpp}
@@ -13,7 +14,7 @@ O=$("$here/ollamasrc.sh")
 G=$O/ml/backend/ggml/ggml
 L=$O/llama/llama.cpp
 printf '#define GGML_VERSION "ollama-%s"\n#define GGML_COMMIT "ollama-%s"\n' "$ver" "$ver" >"$out/version.h"
-flags="-O3 -march=native -DNDEBUG -fopenmp -DGGML_USE_CPU -DGGML_USE_OPENMP -DGGML_USE_CPU_REPACK -DGGML_USE_LLAMAFILE -D_GNU_SOURCE -include $out/version.h -I$G/include -I$G/src -I$G/src/ggml-cpu -I$L/include -I$L/src -w"
+flags="-O3 -march=${MARCH:-native} -DNDEBUG -fopenmp -DGGML_USE_CPU -DGGML_USE_OPENMP -DGGML_USE_CPU_REPACK -DGGML_USE_LLAMAFILE -D_GNU_SOURCE -include $out/version.h -I$G/include -I$G/src -I$G/src/ggml-cpu -I$L/include -I$L/src -w"
 srcs="$G/src/ggml.c $G/src/ggml.cpp $G/src/ggml-alloc.c $G/src/ggml-backend.cpp $G/src/ggml-backend-reg.cpp
 $G/src/ggml-opt.cpp $G/src/ggml-quants.c $G/src/ggml-threading.cpp $G/src/gguf.cpp
 $(ls $G/src/ggml-cpu/{ggml-cpu.c,ggml-cpu.cpp,ops.cpp,vec.cpp,quants.c,repack.cpp,traits.cpp,binary-ops.cpp,unary-ops.cpp,hbm.cpp})

@@ -3,12 +3,17 @@
 # model, llamacpp-bench then orcd-bench -one, same threads, prompt and
 # decode length; the best of the rounds per side, and the ratios, as a
 # markdown table. Needs build.sh's binary and make bench's models.
-# Usage: compare.sh "q4_0 iq2_xxs ..." [rounds] [prompt] [gen] [threads]
+# Usage: [ISA=avx2] compare.sh "q4_0 iq2_xxs ..." [rounds] [prompt] [gen] [threads]
+# ISA=avx2 compares the kernels of a CPU with AVX2 but no AVX-512: orcd's
+# (orcd-bench -isa avx2) against llama.cpp built by MARCH=haswell build.sh
+# .cache/llamacpp-avx2.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 quants=${1:-"q4_0 q8_0 q4_k"}
 rounds=${2:-2} prompt=${3:-128} gen=${4:-64} threads=${5:-2}
+isa=${ISA:-native}
 llama=.cache/llamacpp/llamacpp-bench
+[ "$isa" = native ] || llama=.cache/llamacpp-$isa/llamacpp-bench
 go build -o bin/orcd-bench ./cmd/orcd-bench
 declare -A lp lt op ot
 num() { sed -n "s/.*\"$1\": *\([0-9.]*\).*/\1/p"; }
@@ -17,7 +22,7 @@ for r in $(seq "$rounds"); do
 	for q in $quants; do
 		f=$(ls .cache/bench/llama-1b-random-"$q"-*.gguf | head -1)
 		l=$($llama "$f" "$threads" "$prompt" "$gen" 1 2>/dev/null | tail -1)
-		o=$(./bin/orcd-bench -one "$f" -threads "$threads" -prompt "$prompt" -gen "$gen" 2>/dev/null | tail -1 | sed 's/,/, /g')
+		o=$(./bin/orcd-bench -one "$f" -isa "$isa" -threads "$threads" -prompt "$prompt" -gen "$gen" 2>/dev/null | tail -1 | sed 's/,/, /g')
 		lp[$q]=$(best "${lp[$q]:-}" "$(echo "$l" | num pp)")
 		lt[$q]=$(best "${lt[$q]:-}" "$(echo "$l" | num tg)")
 		op[$q]=$(best "${op[$q]:-}" "$(echo "$o" | num prefill_tok_s)")
