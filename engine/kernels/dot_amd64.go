@@ -263,6 +263,7 @@ func init() {
 	avx2Dots.q4_0x8x1, avx2Dots.q4_0x8x2, avx2Dots.q4_0x8x4 = packedQ4_0AVX2.x1, packedQ4_0AVX2.x2, packedQ4_0AVX2.x4
 	avx2Dots.q4_Kx8x1, avx2Dots.q4_Kx8x2 = packedQ4_KAVX2.x1, packedQ4_KAVX2.x2
 	avx2Dots.q6_Kx8x1, avx2Dots.q6_Kx8x2 = packedQ6_KAVX2.x1, packedQ6_KAVX2.x2
+	addLegacyPackedAVX2(&avx2Dots)
 	avx2Dots.needCorr = true // Q8.Off for the packed kernels
 	if hasAVX2 && !hasVNNI {
 		fastDots = avx2Dots

@@ -10,14 +10,14 @@ import (
 )
 
 // avx2PackedTypes are the types an AVX2-only CPU packs.
-var avx2PackedTypes = []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ4_K, gguf.TypeQ6_K}
+var avx2PackedTypes = []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ4_K, gguf.TypeQ6_K, gguf.TypeQ5_0, gguf.TypeQ4_1, gguf.TypeQ5_1}
 
 // TestPackedAVX2 runs packed matmuls with the kernels of a CPU that has
 // AVX2 but no AVX-512 (UseAVX2Only) against the naive definition and,
 // where this CPU has VNNI, against its kernels bit for bit: the integer
 // lanes are equal and the float steps the same. Seven tokens take every
-// kernel width the AVX2 sets have (4+2+1 for Q4_0, 2+2+2+1 for the
-// K-quants).
+// kernel width the AVX2 sets have (4+2+1 for Q4_0 and the legacy types,
+// 2+2+2+1 for the K-quants).
 func TestPackedAVX2(t *testing.T) {
 	if !UseAVX2Only() {
 		t.Log("no AVX2: these kernels are never used on this CPU")
@@ -59,7 +59,8 @@ func TestPackedAVX2(t *testing.T) {
 // BenchmarkPackedAVX2 compares, on one CPU, an AVX2-only CPU's kernels for
 // each type it packs: packed, one and two tokens at a time, against the
 // row-layout one-token kernel it ran before packing (cache-resident, 128
-// rows of 2048). tok-rows/s counts token-row products.
+// rows of 2048), all under UseAVX2Only. tok-rows/s counts token-row
+// products.
 func BenchmarkPackedAVX2(b *testing.B) {
 	if !hasAVX2 {
 		b.Fatal("no AVX2 on this CPU")
@@ -85,10 +86,12 @@ func BenchmarkPackedAVX2(b *testing.B) {
 		case gguf.TypeQ6_K:
 			a.Off = make([]int32, 2*nb*16)
 			makeOff6(&a, 0, 2*nb)
+		case gguf.TypeQ5_0, gguf.TypeQ4_1, gguf.TypeQ5_1:
+			a.Off, a.S1 = make([]int32, 2*nb), make([]float32, 2*nb)
+			makeSums(&a, 0, 2*nb)
 		}
 		UseAVX2Only()
 		k := rows8Kernels(typ)
-		UseReference(false)
 		gb, rb := nb*rows8Packed(typ), nb*rows8Block(typ)
 		out := make([]float32, 2*rows)
 		run := func(name string, tokRows int, f func()) {
@@ -109,7 +112,13 @@ func BenchmarkPackedAVX2(b *testing.B) {
 				k.x2(w.Data[g*gb:(g+1)*gb], &a, 0, nb, out[8*g:], rows)
 			}
 		})
-		dot := dotOf(avx2Dots, typ)
+		var dot rowDot
+		switch typ {
+		case gguf.TypeQ4_0, gguf.TypeQ4_K, gguf.TypeQ6_K:
+			dot = dotOf(avx2Dots, typ)
+		default:
+			dot = fastExtra[typ] // the AVX2 row dot while UseAVX2Only holds
+		}
 		run("rows-x1", rows, func() {
 			for row := 0; row < rows; row++ {
 				out[row] = dot(plain.Data[row*rb:(row+1)*rb], &a, 0, nb)

@@ -105,12 +105,39 @@ func gemmQ5_1x16x4VNNI(w *byte, qs *int8, d *float32, off *float32, nb, qstride,
 //go:noescape
 func gemmQ5_1x16x8VNNI(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
 
+//go:noescape
+func gemmQ5_0x8x1AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ5_0x8x2AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ5_0x8x4AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ4_1x8x1AVX2(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ4_1x8x2AVX2(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ4_1x8x4AVX2(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ5_1x8x1AVX2(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ5_1x8x2AVX2(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ5_1x8x4AVX2(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
+
 // legacyGemm is the signature of the packed Q4_0-shaped kernels but the
 // eight-row one-token ones.
 type legacyGemm func(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 
-// legacyTokens binds such a kernel of n tokens (or a sixteen-row one of
-// one token, through one16) over groups of per rows
+// legacyTokens binds such a kernel of n tokens (or one of one token,
+// through oneTok) over groups of per rows
 // (blocks of bb bytes per row): token t's blocks start nb*t blocks after
 // blk0, its results at out[t*ostride:].
 func legacyTokens(f legacyGemm, n, per, bb int) func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
@@ -152,8 +179,8 @@ func legacyOne8(f func(w *byte, qs *int8, d *float32, off *int32, nb int, out *f
 	}
 }
 
-// one16 is a one-token kernel of a set from its token-count form (n = 1).
-func one16(f func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int)) func(w []byte, a *Q8, blk0, nb int, out []float32) {
+// oneTok is a one-token kernel of a set from its token-count form (n = 1).
+func oneTok(f func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int)) func(w []byte, a *Q8, blk0, nb int, out []float32) {
 	return func(w []byte, a *Q8, blk0, nb int, out []float32) { f(w, a, blk0, nb, out, 0) }
 }
 
@@ -176,7 +203,7 @@ func addLegacyPacked(s *dotSet) {
 	s.iq4_nlx8x2 = legacyTokens(gemmIQ4_NLx8x2VNNI, 2, 8, 18)
 	s.iq4_nlx8x4 = legacyTokens(gemmIQ4_NLx8x4VNNI, 4, 8, 18)
 	s.iq4_nlx8x8 = legacyTokens(gemmIQ4_NLx8x8VNNI, 8, 8, 18)
-	s.iq4_nlx16x1 = one16(legacyTokens(gemmIQ4_NLx16x1VNNI, 1, 16, 18))
+	s.iq4_nlx16x1 = oneTok(legacyTokens(gemmIQ4_NLx16x1VNNI, 1, 16, 18))
 	s.iq4_nlx16x2 = legacyTokens(gemmIQ4_NLx16x2VNNI, 2, 16, 18)
 	s.iq4_nlx16x4 = legacyTokens(gemmIQ4_NLx16x4VNNI, 4, 16, 18)
 	s.iq4_nlx16x8 = legacyTokens(gemmIQ4_NLx16x8VNNI, 8, 16, 18)
@@ -184,7 +211,7 @@ func addLegacyPacked(s *dotSet) {
 	s.q5_0x8x2 = legacyTokens(gemmQ5_0x8x2VNNI, 2, 8, 22)
 	s.q5_0x8x4 = legacyTokens(gemmQ5_0x8x4VNNI, 4, 8, 22)
 	s.q5_0x8x8 = legacyTokens(gemmQ5_0x8x8VNNI, 8, 8, 22)
-	s.q5_0x16x1 = one16(legacyTokens(gemmQ5_0x16x1VNNI, 1, 16, 22))
+	s.q5_0x16x1 = oneTok(legacyTokens(gemmQ5_0x16x1VNNI, 1, 16, 22))
 	s.q5_0x16x2 = legacyTokens(gemmQ5_0x16x2VNNI, 2, 16, 22)
 	s.q5_0x16x4 = legacyTokens(gemmQ5_0x16x4VNNI, 4, 16, 22)
 	s.q5_0x16x8 = legacyTokens(gemmQ5_0x16x8VNNI, 8, 16, 22)
@@ -192,7 +219,7 @@ func addLegacyPacked(s *dotSet) {
 	s.q4_1x8x2 = minsTokens(gemmQ4_1x8x2VNNI, 2, 8, 20)
 	s.q4_1x8x4 = minsTokens(gemmQ4_1x8x4VNNI, 4, 8, 20)
 	s.q4_1x8x8 = minsTokens(gemmQ4_1x8x8VNNI, 8, 8, 20)
-	s.q4_1x16x1 = one16(minsTokens(gemmQ4_1x16x1VNNI, 1, 16, 20))
+	s.q4_1x16x1 = oneTok(minsTokens(gemmQ4_1x16x1VNNI, 1, 16, 20))
 	s.q4_1x16x2 = minsTokens(gemmQ4_1x16x2VNNI, 2, 16, 20)
 	s.q4_1x16x4 = minsTokens(gemmQ4_1x16x4VNNI, 4, 16, 20)
 	s.q4_1x16x8 = minsTokens(gemmQ4_1x16x8VNNI, 8, 16, 20)
@@ -200,8 +227,23 @@ func addLegacyPacked(s *dotSet) {
 	s.q5_1x8x2 = minsTokens(gemmQ5_1x8x2VNNI, 2, 8, 24)
 	s.q5_1x8x4 = minsTokens(gemmQ5_1x8x4VNNI, 4, 8, 24)
 	s.q5_1x8x8 = minsTokens(gemmQ5_1x8x8VNNI, 8, 8, 24)
-	s.q5_1x16x1 = one16(minsTokens(gemmQ5_1x16x1VNNI, 1, 16, 24))
+	s.q5_1x16x1 = oneTok(minsTokens(gemmQ5_1x16x1VNNI, 1, 16, 24))
 	s.q5_1x16x2 = minsTokens(gemmQ5_1x16x2VNNI, 2, 16, 24)
 	s.q5_1x16x4 = minsTokens(gemmQ5_1x16x4VNNI, 4, 16, 24)
 	s.q5_1x16x8 = minsTokens(gemmQ5_1x16x8VNNI, 8, 16, 24)
+}
+
+// addLegacyPackedAVX2 adds the eight-row packed Q5_0, Q4_1 and Q5_1
+// kernels of CPUs with AVX2 but not AVX-512 (gemm_legacy_avx2_amd64.s;
+// one, two and four tokens, bit for bit the VNNI ones).
+func addLegacyPackedAVX2(s *dotSet) {
+	s.q5_0x8x1 = oneTok(legacyTokens(gemmQ5_0x8x1AVX2, 1, 8, 22))
+	s.q5_0x8x2 = legacyTokens(gemmQ5_0x8x2AVX2, 2, 8, 22)
+	s.q5_0x8x4 = legacyTokens(gemmQ5_0x8x4AVX2, 4, 8, 22)
+	s.q4_1x8x1 = oneTok(minsTokens(gemmQ4_1x8x1AVX2, 1, 8, 20))
+	s.q4_1x8x2 = minsTokens(gemmQ4_1x8x2AVX2, 2, 8, 20)
+	s.q4_1x8x4 = minsTokens(gemmQ4_1x8x4AVX2, 4, 8, 20)
+	s.q5_1x8x1 = oneTok(minsTokens(gemmQ5_1x8x1AVX2, 1, 8, 24))
+	s.q5_1x8x2 = minsTokens(gemmQ5_1x8x2AVX2, 2, 8, 24)
+	s.q5_1x8x4 = minsTokens(gemmQ5_1x8x4AVX2, 4, 8, 24)
 }

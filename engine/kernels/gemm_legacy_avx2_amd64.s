@@ -1,0 +1,459 @@
+#include "textflag.h"
+
+// Packed Q5_0, Q4_1 and Q5_1 (pack_legacy.go, LayoutRows8) on AVX2 alone,
+// for CPUs without AVX-512: gemm_legacy_amd64.s and gemm_mins_amd64.s with
+// vpdpbusd emulated as in gemm_x8_avx2_amd64.s (vpmaddubsw of the
+// unsigned quants with a token's broadcast activation dword, int16 sums,
+// vpmaddwd by ones). A pair is at most 2*31*127 = 7874, so the 5-bit
+// types sum four steps in int16 (31496) before widening, the 4-bit one
+// all eight (2*15*127*8 = 30480). The int32 lanes are then the VNNI
+// kernels' and the float steps the same, so the results are theirs bit
+// for bit.
+//
+// Registers: Y0..Y3 the tokens' sums, Y4..Y11 the block's quants (as
+// UNPACK8), Y12 the scales, Y13 and Y14 int sums, Y15 scratch.
+
+DATA lnib<>+0x00(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA lnib<>+0x08(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA lnib<>+0x10(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA lnib<>+0x18(SB)/8, $0x0f0f0f0f0f0f0f0f
+GLOBL lnib<>(SB), RODATA|NOPTR, $32
+
+DATA lfifth<>+0x00(SB)/8, $0x1010101010101010
+DATA lfifth<>+0x08(SB)/8, $0x1010101010101010
+DATA lfifth<>+0x10(SB)/8, $0x1010101010101010
+DATA lfifth<>+0x18(SB)/8, $0x1010101010101010
+GLOBL lfifth<>(SB), RODATA|NOPTR, $32
+
+DATA lones<>+0x00(SB)/8, $0x0001000100010001
+DATA lones<>+0x08(SB)/8, $0x0001000100010001
+DATA lones<>+0x10(SB)/8, $0x0001000100010001
+DATA lones<>+0x18(SB)/8, $0x0001000100010001
+GLOBL lones<>(SB), RODATA|NOPTR, $32
+
+// UNPACK_AVX2_T: block (SI)'s scales in Y12 and quants in Y4..Y11, the
+// fifth bits (F, see pack_legacy.go) or-ed in where the type has them.
+#define UNPACK_AVX2_Q5_0 \
+	VCVTPH2PS (SI), Y12; \
+	VMOVDQU 48(SI), Y4; \
+	VMOVDQU 80(SI), Y5; \
+	VMOVDQU 112(SI), Y6; \
+	VMOVDQU 144(SI), Y7; \
+	VPSRLW $4, Y4, Y8; \
+	VPSRLW $4, Y5, Y9; \
+	VPSRLW $4, Y6, Y10; \
+	VPSRLW $4, Y7, Y11; \
+	VPAND lnib<>(SB), Y4, Y4; \
+	VPAND lnib<>(SB), Y5, Y5; \
+	VPAND lnib<>(SB), Y6, Y6; \
+	VPAND lnib<>(SB), Y7, Y7; \
+	VPAND lnib<>(SB), Y8, Y8; \
+	VPAND lnib<>(SB), Y9, Y9; \
+	VPAND lnib<>(SB), Y10, Y10; \
+	VPAND lnib<>(SB), Y11, Y11; \
+	VMOVDQU 16(SI), Y14; \
+	VPSLLD $4, Y14, Y15; \
+	VPAND lfifth<>(SB), Y15, Y15; \
+	VPOR Y15, Y4, Y4; \
+	VPSLLD $3, Y14, Y15; \
+	VPAND lfifth<>(SB), Y15, Y15; \
+	VPOR Y15, Y5, Y5; \
+	VPSLLD $2, Y14, Y15; \
+	VPAND lfifth<>(SB), Y15, Y15; \
+	VPOR Y15, Y6, Y6; \
+	VPSLLD $1, Y14, Y15; \
+	VPAND lfifth<>(SB), Y15, Y15; \
+	VPOR Y15, Y7, Y7; \
+	VPAND lfifth<>(SB), Y14, Y15; \
+	VPOR Y15, Y8, Y8; \
+	VPSRLD $1, Y14, Y15; \
+	VPAND lfifth<>(SB), Y15, Y15; \
+	VPOR Y15, Y9, Y9; \
+	VPSRLD $2, Y14, Y15; \
+	VPAND lfifth<>(SB), Y15, Y15; \
+	VPOR Y15, Y10, Y10; \
+	VPSRLD $3, Y14, Y15; \
+	VPAND lfifth<>(SB), Y15, Y15; \
+	VPOR Y15, Y11, Y11
+
+#define UNPACK_AVX2_Q4_1 \
+	VCVTPH2PS (SI), Y12; \
+	VMOVDQU 32(SI), Y4; \
+	VMOVDQU 64(SI), Y5; \
+	VMOVDQU 96(SI), Y6; \
+	VMOVDQU 128(SI), Y7; \
+	VPSRLW $4, Y4, Y8; \
+	VPSRLW $4, Y5, Y9; \
+	VPSRLW $4, Y6, Y10; \
+	VPSRLW $4, Y7, Y11; \
+	VPAND lnib<>(SB), Y4, Y4; \
+	VPAND lnib<>(SB), Y5, Y5; \
+	VPAND lnib<>(SB), Y6, Y6; \
+	VPAND lnib<>(SB), Y7, Y7; \
+	VPAND lnib<>(SB), Y8, Y8; \
+	VPAND lnib<>(SB), Y9, Y9; \
+	VPAND lnib<>(SB), Y10, Y10; \
+	VPAND lnib<>(SB), Y11, Y11
+
+#define UNPACK_AVX2_Q5_1 \
+	VCVTPH2PS (SI), Y12; \
+	VMOVDQU 64(SI), Y4; \
+	VMOVDQU 96(SI), Y5; \
+	VMOVDQU 128(SI), Y6; \
+	VMOVDQU 160(SI), Y7; \
+	VPSRLW $4, Y4, Y8; \
+	VPSRLW $4, Y5, Y9; \
+	VPSRLW $4, Y6, Y10; \
+	VPSRLW $4, Y7, Y11; \
+	VPAND lnib<>(SB), Y4, Y4; \
+	VPAND lnib<>(SB), Y5, Y5; \
+	VPAND lnib<>(SB), Y6, Y6; \
+	VPAND lnib<>(SB), Y7, Y7; \
+	VPAND lnib<>(SB), Y8, Y8; \
+	VPAND lnib<>(SB), Y9, Y9; \
+	VPAND lnib<>(SB), Y10, Y10; \
+	VPAND lnib<>(SB), Y11, Y11; \
+	VMOVDQU 32(SI), Y14; \
+	VPSLLD $4, Y14, Y15; \
+	VPAND lfifth<>(SB), Y15, Y15; \
+	VPOR Y15, Y4, Y4; \
+	VPSLLD $3, Y14, Y15; \
+	VPAND lfifth<>(SB), Y15, Y15; \
+	VPOR Y15, Y5, Y5; \
+	VPSLLD $2, Y14, Y15; \
+	VPAND lfifth<>(SB), Y15, Y15; \
+	VPOR Y15, Y6, Y6; \
+	VPSLLD $1, Y14, Y15; \
+	VPAND lfifth<>(SB), Y15, Y15; \
+	VPOR Y15, Y7, Y7; \
+	VPAND lfifth<>(SB), Y14, Y15; \
+	VPOR Y15, Y8, Y8; \
+	VPSRLD $1, Y14, Y15; \
+	VPAND lfifth<>(SB), Y15, Y15; \
+	VPOR Y15, Y9, Y9; \
+	VPSRLD $2, Y14, Y15; \
+	VPAND lfifth<>(SB), Y15, Y15; \
+	VPOR Y15, Y10, Y10; \
+	VPSRLD $3, Y14, Y15; \
+	VPAND lfifth<>(SB), Y15, Y15; \
+	VPOR Y15, Y11, Y11
+
+#define LSTEP(o, qi, wt, acc) \
+	VPBROADCASTD o(DI)(qi), Y15; \
+	VPMADDUBSW Y15, wt, Y15; \
+	VPADDW Y15, acc, acc
+
+// DOT4_AVX2(qi): Y14 the token's int32 lanes of the block, 4-bit quants.
+#define DOT4_AVX2(qi) \
+	VPBROADCASTD 0(DI)(qi), Y15; \
+	VPMADDUBSW Y15, Y4, Y14; \
+	LSTEP(4, qi, Y5, Y14); \
+	LSTEP(8, qi, Y6, Y14); \
+	LSTEP(12, qi, Y7, Y14); \
+	LSTEP(16, qi, Y8, Y14); \
+	LSTEP(20, qi, Y9, Y14); \
+	LSTEP(24, qi, Y10, Y14); \
+	LSTEP(28, qi, Y11, Y14); \
+	VPMADDWD lones<>(SB), Y14, Y14
+
+// DOT5_AVX2(qi): the same for 5-bit quants, in two int16 halves.
+#define DOT5_AVX2(qi) \
+	VPBROADCASTD 0(DI)(qi), Y15; \
+	VPMADDUBSW Y15, Y4, Y14; \
+	LSTEP(4, qi, Y5, Y14); \
+	LSTEP(8, qi, Y6, Y14); \
+	LSTEP(12, qi, Y7, Y14); \
+	VPBROADCASTD 16(DI)(qi), Y15; \
+	VPMADDUBSW Y15, Y8, Y13; \
+	LSTEP(20, qi, Y9, Y13); \
+	LSTEP(24, qi, Y10, Y13); \
+	LSTEP(28, qi, Y11, Y13); \
+	VPMADDWD lones<>(SB), Y14, Y14; \
+	VPMADDWD lones<>(SB), Y13, Y13; \
+	VPADDD Y13, Y14, Y14
+
+// SCALE_AVX2: acc += float(Y14) * (scales * the token's d).
+#define SCALE_AVX2(di, acc) \
+	VCVTDQ2PS Y14, Y14; \
+	VBROADCASTSS (DX)(di), Y15; \
+	VMULPS Y15, Y12, Y15; \
+	VFMADD231PS Y15, Y14, acc
+
+// TOKEN_AVX2_Q5_0: lanes from -16 times the block sum (Q8.Off << 1).
+#define TOKEN_AVX2_Q5_0(qi, di, acc) \
+	DOT5_AVX2(qi); \
+	VPBROADCASTD (BX)(di), Y15; \
+	VPSLLD $1, Y15, Y15; \
+	VPADDD Y15, Y14, Y14; \
+	SCALE_AVX2(di, acc)
+
+// MINS_AVX2: acc += the rows' mins * the token's s_y (Q8.S1 at BX).
+#define MINS_AVX2(di, acc) \
+	VCVTPH2PS 16(SI), Y15; \
+	VBROADCASTSS (BX)(di), Y14; \
+	VFMADD231PS Y14, Y15, acc
+
+#define TOKEN_AVX2_Q4_1(qi, di, acc) \
+	DOT4_AVX2(qi); \
+	SCALE_AVX2(di, acc); \
+	MINS_AVX2(di, acc)
+
+#define TOKEN_AVX2_Q5_1(qi, di, acc) \
+	DOT5_AVX2(qi); \
+	SCALE_AVX2(di, acc); \
+	MINS_AVX2(di, acc)
+
+#define ARGS_LAVX2 \
+	MOVQ w+0(FP), SI; \
+	MOVQ qs+8(FP), DI; \
+	MOVQ d+16(FP), DX; \
+	MOVQ off+24(FP), BX; \
+	MOVQ nb+32(FP), CX; \
+	MOVQ qstride+40(FP), R8; \
+	MOVQ dstride+48(FP), R10; \
+	LEAQ (R8)(R8*2), R9; \
+	LEAQ (R10)(R10*2), R11; \
+	XORQ R12, R12
+
+#define PREFETCH_LAVX2 \
+	PREFETCHT0 4096(SI); \
+	PREFETCHT0 4160(SI); \
+	PREFETCHT0 4224(SI); \
+	PREFETCHT0 4288(SI)
+
+// func gemmQ5_0x8x1AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+TEXT ·gemmQ5_0x8x1AVX2(SB), NOSPLIT, $0-72
+	ARGS_LAVX2
+	VXORPS Y0, Y0, Y0
+
+q50a1loop:
+	PREFETCH_LAVX2
+	UNPACK_AVX2_Q5_0
+	TOKEN_AVX2_Q5_0(R12*1, R12*1, Y0)
+	ADDQ $176, SI
+	ADDQ $32, DI
+	ADDQ $4, DX
+	ADDQ $4, BX
+	DECQ CX
+	JNZ q50a1loop
+
+	MOVQ out+56(FP), AX
+	MOVQ ostride+64(FP), R13
+	VMOVUPS Y0, (AX)
+	VZEROUPPER
+	RET
+
+// func gemmQ5_0x8x2AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+TEXT ·gemmQ5_0x8x2AVX2(SB), NOSPLIT, $0-72
+	ARGS_LAVX2
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+
+q50a2loop:
+	PREFETCH_LAVX2
+	UNPACK_AVX2_Q5_0
+	TOKEN_AVX2_Q5_0(R12*1, R12*1, Y0)
+	TOKEN_AVX2_Q5_0(R8*1, R10*1, Y1)
+	ADDQ $176, SI
+	ADDQ $32, DI
+	ADDQ $4, DX
+	ADDQ $4, BX
+	DECQ CX
+	JNZ q50a2loop
+
+	MOVQ out+56(FP), AX
+	MOVQ ostride+64(FP), R13
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, (AX)(R13*1)
+	VZEROUPPER
+	RET
+
+// func gemmQ5_0x8x4AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+TEXT ·gemmQ5_0x8x4AVX2(SB), NOSPLIT, $0-72
+	ARGS_LAVX2
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+q50a4loop:
+	PREFETCH_LAVX2
+	UNPACK_AVX2_Q5_0
+	TOKEN_AVX2_Q5_0(R12*1, R12*1, Y0)
+	TOKEN_AVX2_Q5_0(R8*1, R10*1, Y1)
+	TOKEN_AVX2_Q5_0(R8*2, R10*2, Y2)
+	TOKEN_AVX2_Q5_0(R9*1, R11*1, Y3)
+	ADDQ $176, SI
+	ADDQ $32, DI
+	ADDQ $4, DX
+	ADDQ $4, BX
+	DECQ CX
+	JNZ q50a4loop
+
+	MOVQ out+56(FP), AX
+	MOVQ ostride+64(FP), R13
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, (AX)(R13*1)
+	VMOVUPS Y2, (AX)(R13*2)
+	LEAQ (R13)(R13*2), R13
+	VMOVUPS Y3, (AX)(R13*1)
+	VZEROUPPER
+	RET
+
+// func gemmQ4_1x8x1AVX2(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
+TEXT ·gemmQ4_1x8x1AVX2(SB), NOSPLIT, $0-72
+	ARGS_LAVX2
+	VXORPS Y0, Y0, Y0
+
+q41a1loop:
+	PREFETCH_LAVX2
+	UNPACK_AVX2_Q4_1
+	TOKEN_AVX2_Q4_1(R12*1, R12*1, Y0)
+	ADDQ $160, SI
+	ADDQ $32, DI
+	ADDQ $4, DX
+	ADDQ $4, BX
+	DECQ CX
+	JNZ q41a1loop
+
+	MOVQ out+56(FP), AX
+	MOVQ ostride+64(FP), R13
+	VMOVUPS Y0, (AX)
+	VZEROUPPER
+	RET
+
+// func gemmQ4_1x8x2AVX2(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
+TEXT ·gemmQ4_1x8x2AVX2(SB), NOSPLIT, $0-72
+	ARGS_LAVX2
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+
+q41a2loop:
+	PREFETCH_LAVX2
+	UNPACK_AVX2_Q4_1
+	TOKEN_AVX2_Q4_1(R12*1, R12*1, Y0)
+	TOKEN_AVX2_Q4_1(R8*1, R10*1, Y1)
+	ADDQ $160, SI
+	ADDQ $32, DI
+	ADDQ $4, DX
+	ADDQ $4, BX
+	DECQ CX
+	JNZ q41a2loop
+
+	MOVQ out+56(FP), AX
+	MOVQ ostride+64(FP), R13
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, (AX)(R13*1)
+	VZEROUPPER
+	RET
+
+// func gemmQ4_1x8x4AVX2(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
+TEXT ·gemmQ4_1x8x4AVX2(SB), NOSPLIT, $0-72
+	ARGS_LAVX2
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+q41a4loop:
+	PREFETCH_LAVX2
+	UNPACK_AVX2_Q4_1
+	TOKEN_AVX2_Q4_1(R12*1, R12*1, Y0)
+	TOKEN_AVX2_Q4_1(R8*1, R10*1, Y1)
+	TOKEN_AVX2_Q4_1(R8*2, R10*2, Y2)
+	TOKEN_AVX2_Q4_1(R9*1, R11*1, Y3)
+	ADDQ $160, SI
+	ADDQ $32, DI
+	ADDQ $4, DX
+	ADDQ $4, BX
+	DECQ CX
+	JNZ q41a4loop
+
+	MOVQ out+56(FP), AX
+	MOVQ ostride+64(FP), R13
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, (AX)(R13*1)
+	VMOVUPS Y2, (AX)(R13*2)
+	LEAQ (R13)(R13*2), R13
+	VMOVUPS Y3, (AX)(R13*1)
+	VZEROUPPER
+	RET
+
+// func gemmQ5_1x8x1AVX2(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
+TEXT ·gemmQ5_1x8x1AVX2(SB), NOSPLIT, $0-72
+	ARGS_LAVX2
+	VXORPS Y0, Y0, Y0
+
+q51a1loop:
+	PREFETCH_LAVX2
+	UNPACK_AVX2_Q5_1
+	TOKEN_AVX2_Q5_1(R12*1, R12*1, Y0)
+	ADDQ $192, SI
+	ADDQ $32, DI
+	ADDQ $4, DX
+	ADDQ $4, BX
+	DECQ CX
+	JNZ q51a1loop
+
+	MOVQ out+56(FP), AX
+	MOVQ ostride+64(FP), R13
+	VMOVUPS Y0, (AX)
+	VZEROUPPER
+	RET
+
+// func gemmQ5_1x8x2AVX2(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
+TEXT ·gemmQ5_1x8x2AVX2(SB), NOSPLIT, $0-72
+	ARGS_LAVX2
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+
+q51a2loop:
+	PREFETCH_LAVX2
+	UNPACK_AVX2_Q5_1
+	TOKEN_AVX2_Q5_1(R12*1, R12*1, Y0)
+	TOKEN_AVX2_Q5_1(R8*1, R10*1, Y1)
+	ADDQ $192, SI
+	ADDQ $32, DI
+	ADDQ $4, DX
+	ADDQ $4, BX
+	DECQ CX
+	JNZ q51a2loop
+
+	MOVQ out+56(FP), AX
+	MOVQ ostride+64(FP), R13
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, (AX)(R13*1)
+	VZEROUPPER
+	RET
+
+// func gemmQ5_1x8x4AVX2(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
+TEXT ·gemmQ5_1x8x4AVX2(SB), NOSPLIT, $0-72
+	ARGS_LAVX2
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+q51a4loop:
+	PREFETCH_LAVX2
+	UNPACK_AVX2_Q5_1
+	TOKEN_AVX2_Q5_1(R12*1, R12*1, Y0)
+	TOKEN_AVX2_Q5_1(R8*1, R10*1, Y1)
+	TOKEN_AVX2_Q5_1(R8*2, R10*2, Y2)
+	TOKEN_AVX2_Q5_1(R9*1, R11*1, Y3)
+	ADDQ $192, SI
+	ADDQ $32, DI
+	ADDQ $4, DX
+	ADDQ $4, BX
+	DECQ CX
+	JNZ q51a4loop
+
+	MOVQ out+56(FP), AX
+	MOVQ ostride+64(FP), R13
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, (AX)(R13*1)
+	VMOVUPS Y2, (AX)(R13*2)
+	LEAQ (R13)(R13*2), R13
+	VMOVUPS Y3, (AX)(R13*1)
+	VZEROUPPER
+	RET
