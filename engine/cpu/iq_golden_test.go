@@ -3,6 +3,8 @@ package cpu
 import (
 	"path/filepath"
 	"testing"
+
+	"github.com/orcd/orcd/engine/kernels"
 )
 
 // testdata/iq holds files that llama.cpp itself quantized to IQ1_M, IQ2_XS
@@ -11,20 +13,36 @@ import (
 // them; the shared goldens have no IQ files). Between them they cover the
 // three kernel families: IQ1 (deltas, no scale field), IQ2 (8-wide grid,
 // kept sign bits, per-16 scales) and IQ3 (4-wide grid, plain sign bits).
+// testdata/quant holds the same for Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, IQ4_NL
+// and IQ4_XS, the types engine/kernels repacks beyond those the shared
+// goldens have (testdata/quant/gen.sh).
 
 // iqGoldenTol bounds the kernel path against llama.cpp's own run on the
-// IQ file: both quantize activations to Q8_K, but sum in other orders.
-// Measured: IQ1_M 9.6e-7, IQ2_XS 0.0069, IQ3_S 0.034; llama.cpp's own two
-// runs (IQ file, dequantized copy) differ by up to 0.067, so a kernel
-// that read a weight wrong, or took the float path, would not pass.
+// file: both quantize activations (to Q8_0 or Q8_K), but sum in other
+// orders. Measured on the IQ files: IQ1_M 9.6e-7, IQ2_XS 0.0069, IQ3_S
+// 0.034; llama.cpp's own two runs (IQ file, dequantized copy) differ by
+// up to 0.067, so a kernel that read a weight wrong, or took the float
+// path, would not pass.
 const iqGoldenTol = 0.05
 
-func TestIQGolden(t *testing.T) {
+func TestIQGolden(t *testing.T) { testLlamaQuantized(t, "testdata/iq", 3, false) }
+
+// TestQuantGolden also requires the packed kernels to run the files where
+// this CPU packs their type: they are the path under test.
+func TestQuantGolden(t *testing.T) { testLlamaQuantized(t, "testdata/quant", 7, true) }
+
+// testLlamaQuantized checks the want files in dir: the float path against
+// llama.cpp's run on the dequantized copy (within logitTol, and its greedy
+// tokens), and the kernel path against llama.cpp's run on the file
+// (within iqGoldenTol) with this CPU's kernels and with those of a CPU
+// that has AVX2 but no AVX-512. With packed, a type this CPU repacks must
+// have been repacked.
+func testLlamaQuantized(t *testing.T, dir string, want int, packed bool) {
 	saved := activationsQuantized
 	defer func() { activationsQuantized = saved }()
-	files, err := filepath.Glob("testdata/iq/*.json")
-	if err != nil || len(files) != 3 {
-		t.Fatalf("want 3 goldens in testdata/iq, found %d (%v)", len(files), err)
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil || len(files) != want {
+		t.Fatalf("want %d goldens in %s, found %d (%v)", want, dir, len(files), err)
 	}
 	for _, path := range files {
 		g := readGolden(t, path)
@@ -32,7 +50,7 @@ func TestIQGolden(t *testing.T) {
 			if g.Deq == nil {
 				t.Fatal("no dequantized_f32_reference")
 			}
-			model := filepath.Join("testdata/iq", g.ModelFile)
+			model := filepath.Join(dir, g.ModelFile)
 			// The float path: exactly the dequantized weights, so
 			// llama.cpp's run on the F32 copy within logitTol.
 			activationsQuantized = false
@@ -53,11 +71,22 @@ func TestIQGolden(t *testing.T) {
 					logits = feed(t, b, 0, len(c.PromptTokens)+step, []int32{want})
 				}
 			}
-			// The kernel path against llama.cpp's run on the IQ file.
+			// The kernel path against llama.cpp's run on the file.
 			activationsQuantized = true
-			k := openBackendPath(t, model, Options{Threads: 2})
-			worst = teacherForce(t, k, g.Cases, iqGoldenTol)
-			t.Logf("kernel path vs llama.cpp on the IQ file: max |logit diff| %.3g (tolerance %g)", worst, iqGoldenTol)
+			defer kernels.UseReference(false)
+			for _, isa := range []string{"native", "avx2"} {
+				if isa == "avx2" && !kernels.UseAVX2Only() {
+					continue
+				}
+				k := openBackendPath(t, model, Options{Threads: 2})
+				typ := k.m.Weights.Layers[0].Wq.Type
+				if packed && kernels.CanPack(kernels.Matrix{Type: typ, Rows: 16, Cols: 256}) && !packsType(k, typ) {
+					t.Fatalf("%s: no %v matrix was repacked", isa, typ)
+				}
+				worst = teacherForce(t, k, g.Cases, iqGoldenTol)
+				t.Logf("%s kernel path (%v repacked: %v) vs llama.cpp on the file: max |logit diff| %.3g (tolerance %g)", isa, typ, packsType(k, typ), worst, iqGoldenTol)
+				kernels.UseReference(false)
+			}
 		})
 	}
 }
