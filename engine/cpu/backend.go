@@ -94,7 +94,7 @@ func New(m *engine.Model, opts Options) (*Backend, error) {
 		headKV = opts.Context * c.HeadDim
 	}
 	b := &Backend{
-		m: m, c: c, norms: norms, opts: opts, device: cpuName(),
+		m: m, c: c, norms: norms, opts: opts, device: deviceName(),
 		ropeFreqs: ropeFreqs(c.NRot, c.RopeBase, norms.ropeFreqs),
 		kv:        newKVCache(c.NLayer, opts.MaxSeqs, opts.Context, c.NHeadKV, c.HeadDim, f16KV),
 		st:        newState(c, opts.MaxBatch),

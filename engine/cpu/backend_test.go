@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/orcd/orcd/engine"
+	"github.com/orcd/orcd/engine/kernels"
 	"github.com/orcd/orcd/gguf"
 )
 
@@ -175,6 +177,25 @@ func TestCopySeq(t *testing.T) {
 		}
 		if err := b.CopySeq(1, 0, len(a)+3); err == nil {
 			t.Fatalf("%v: copying %d of %d positions: no error", kv, len(a)+3, len(a)+2)
+		}
+	}
+}
+
+// TestDeviceNamesKernels: the heartbeat's device names the path the
+// backend runs, so that a worker on the float reference or the AVX2-only
+// kernels can be told from one on the fastest.
+func TestDeviceNamesKernels(t *testing.T) {
+	saved := activationsQuantized
+	defer func() { activationsQuantized = saved }()
+	for _, quantized := range []bool{false, true} {
+		activationsQuantized = quantized
+		b := openBackend(t, "tiny-llama-gqa-q4_0-pure.gguf", Options{Threads: 1, Context: 16})
+		want := "(float reference)"
+		if quantized {
+			want = "(" + kernels.Impl() + " kernels)"
+		}
+		if d := b.Memory().Device; !strings.HasSuffix(d, want) {
+			t.Errorf("activations quantized %v: device %q, want it to end in %q", quantized, d, want)
 		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"os"
 	"strconv"
+
+	"github.com/orcd/orcd/engine/kernels"
 )
 
 // procKB reads a "Name:   1234 kB" line from a /proc file; 0 if absent
@@ -42,6 +44,17 @@ func residentBytes() uint64 { return procKB("/proc/self/status", "VmRSS") }
 func totalRAM() uint64 { return procKB("/proc/meminfo", "MemTotal") }
 
 // cpuName is the CPU model, for Memory().Device.
+// deviceName is the CPU's model name and the kernel set the backend runs
+// on it ("avx2+avx512vnni", "avx2", "ref"; "float reference" under
+// ORCD_MATMUL=reference), so that a heartbeat tells a worker on a slow
+// path from one on the fast.
+func deviceName() string {
+	if !activationsQuantized {
+		return cpuName() + " (float reference)"
+	}
+	return cpuName() + " (" + kernels.Impl() + " kernels)"
+}
+
 func cpuName() string {
 	b, err := os.ReadFile("/proc/cpuinfo")
 	if err != nil {
