@@ -19,9 +19,11 @@
 // Q4_0/Q8_0 weights, Q8_K blocks of 256 for the k-quants), stored as
 // separate arrays so the assembly never converts the activation scale.
 //
-// Beyond those: repacked layouts (pack.go, pack16.go) for the VNNI
-// kernels; F16 and BF16 register tiles on AVX-512 (gemm_f16_amd64.s,
-// gemm_bf16_amd64.s, tile_amd64.h); and row dots plus four-token kernels
+// Beyond those: repacked layouts (pack.go, pack16.go; pack_legacy.go for
+// IQ4_NL, Q5_0, Q4_1 and Q5_1, pack_iq4xs.go, pack_q2k.go, pack_q3k.go),
+// whose kernels hold one weight row per int32 lane; F16 and BF16 register
+// tiles on AVX-512 (gemm_f16_amd64.s, gemm_bf16_amd64.s, tile_amd64.h);
+// and row dots plus four-token kernels
 // for Q2_K, Q3_K, Q5_K, Q4_1, Q5_0, Q5_1, IQ4_NL and IQ4_XS (dot_*.go, each
 // with its Go definition beside it), registered in extra.go. Whatever the
 // kernel, a token's result does not depend on the batch it is in.
