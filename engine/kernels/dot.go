@@ -13,6 +13,9 @@ type dotSet struct {
 	// bf16rows is f16rows for BF16 weights; without it BF16 runs on
 	// engine/cpu's reference (Supported says no).
 	bf16rows func(w []byte, rb, rows int, x []float32, cols, nTok int, out []float32, ostride int)
+	// bf16DP: bf16rows runs rows of a multiple of 32 columns on the
+	// vdpbf16ps tiles (bf16dp_amd64.go), whose lanes add column pairs.
+	bf16DP bool
 	// Four-token kernels (nil where there is none): out[t] is the dot of
 	// w with token t's blocks, which start tokBlocks*t blocks after blk0.
 	// Results equal four single-token calls (bit for bit for Q8_0, Q4_K, Q6_K).

@@ -386,6 +386,9 @@ func init() {
 	if hasAVX512 {
 		fastDots.f16rows = f16Tiles.rows
 		fastDots.bf16rows = bf16Tiles.rows
+		if hasAVX512BF16 {
+			fastDots.bf16rows, fastDots.bf16DP = bf16DPRows, true
+		}
 	}
 	if hasAVX512BW {
 		fastDots.q6_Kx4 = func(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32) {

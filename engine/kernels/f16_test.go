@@ -53,6 +53,35 @@ func TestF16Rows(t *testing.T) {
 	}
 }
 
+// refBF16DPLanes is the vdpbf16ps tiles' arithmetic in Go: sixteen lanes,
+// lane i adding, per 32-column chunk, column 2i+1's product and then
+// column 2i's, each with fma32 (a bfloat16 product is exact in float32,
+// so vdpbf16ps rounds each addition once), denormal inputs and results
+// flushed to zero as the instruction does; then refF16Lanes's sums.
+func refBF16DPLanes(w []byte, x []float32) float32 {
+	flush := func(f float32) float32 {
+		if b := math.Float32bits(f); b&0x7f800000 == 0 {
+			return math.Float32frombits(b & 0x80000000)
+		}
+		return f
+	}
+	var acc [16]float32
+	for c := 0; c+32 <= len(x); c += 32 {
+		for l := range acc {
+			for _, col := range [2]int{c + 2*l + 1, c + 2*l} {
+				wv := gguf.BF16ToF32(uint16(w[2*col]) | uint16(w[2*col+1])<<8)
+				acc[l] = flush(fma32(flush(wv), flush(x[col]), acc[l]))
+			}
+		}
+	}
+	for n := 8; n >= 1; n /= 2 {
+		for l := 0; l < n; l++ {
+			acc[l] += acc[l+n]
+		}
+	}
+	return acc[0]
+}
+
 func testTileRows(t *testing.T, typ gguf.Type, lanes int) {
 	if tileRows(typ) == nil {
 		t.Logf("no %v tile kernels on this CPU (%s)", typ, Impl())
@@ -90,6 +119,9 @@ func testTileRows(t *testing.T, typ gguf.Type, lanes int) {
 		for i, got := range all {
 			tok, row := i/rows, i%rows
 			want := refF16Lanes(typ, lanes, w.Data[row*rb:(row+1)*rb], xh[tok*cols:(tok+1)*cols])
+			if typ == gguf.TypeBF16 && active.bf16DP && cols%32 == 0 {
+				want = refBF16DPLanes(w.Data[row*rb:(row+1)*rb], xh[tok*cols:(tok+1)*cols])
+			}
 			if math.Float32bits(got) != math.Float32bits(want) {
 				t.Fatalf("token %d row %d: kernel %v, Go %v", tok, row, got, want)
 			}
