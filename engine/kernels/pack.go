@@ -12,12 +12,13 @@ type Layout uint8
 const (
 	// LayoutRows is GGUF's: each row's blocks back to back.
 	LayoutRows Layout = iota
-	// LayoutRows8 is Q4_0, IQ4_NL or Q8_0 repacked by Pack: groups of eight rows,
-	// and within a group, block by block, the eight rows' f16 scales (16
-	// bytes) then their quants interleaved four bytes at a time: chunk k
-	// holds bytes 4k..4k+3 of rows 0..7 (Q4_0 and IQ4_NL have 4 chunks, Q8_0 8). A
-	// block of eight rows is still eight blocks' bytes, so the size is
-	// unchanged.
+	// LayoutRows8 is a matrix repacked by Pack in groups of eight rows.
+	// For Q4_0, IQ4_NL and Q8_0: within a group, block by block, the eight
+	// rows' f16 scales (16 bytes) then their quants interleaved four bytes
+	// at a time: chunk k holds bytes 4k..4k+3 of rows 0..7 (Q4_0 and
+	// IQ4_NL have 4 chunks, Q8_0 8). A block of eight rows is still eight
+	// blocks' bytes, so the size is unchanged. The other types' layouts
+	// are in their pack_*.go files.
 	LayoutRows8
 	// LayoutRows16: see pack16.go.
 	LayoutRows16

@@ -86,7 +86,7 @@ func TestPackErrors(t *testing.T) {
 	}
 }
 
-// TestPackedMatMul checks MatMul on packed Q4_0 and Q8_0 against the naive
+// TestPackedMatMul checks MatMul on every packed type against the naive
 // definition and against the unpacked kernels, for token counts that
 // exercise the four-token kernel, the one-token tail and the token tiles,
 // with fast and reference kernels.
