@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"math"
+	"unsafe"
 
 	"github.com/orcd/orcd/gguf"
 )
@@ -9,6 +10,17 @@ import (
 // roundBF16 rounds f to bfloat16 precision (ties to even, NaN kept) and
 // back, as ggml converts activations for BF16 weights (GGML_FP32_TO_BF16).
 func roundBF16(f float32) float32 { return gguf.BF16ToF32(gguf.F32ToBF16(f)) }
+
+// packBF16 writes src as bfloat16 (rounded as roundBF16) into dst's
+// memory two to a word, src[2i] low: the layout vdpbf16ps reads. dst
+// needs len(src)/2 words.
+func packBF16(dst, src []float32) {
+	b := unsafe.Slice((*uint16)(unsafe.Pointer(unsafe.SliceData(dst))), len(src))
+	_ = dst[len(src)/2-1]
+	for i, v := range src {
+		b[i] = gguf.F32ToBF16(v)
+	}
+}
 
 func roundBF16Slice(dst, src []float32) {
 	for i, v := range src {

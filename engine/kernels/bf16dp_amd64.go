@@ -31,11 +31,13 @@ var bf16DPTiles = tileKernels{
 		tok int
 		f   quadKernel
 	}{{6, gemmBF16DPx4x6}, {4, gemmBF16DPx4x4}, {2, gemmBF16DPx4x2}, {1, gemmBF16DPx4x1}},
-	one: gemmBF16DPx1x1,
+	one:   gemmBF16DPx1x1,
+	pairs: true,
 }
 
 // bf16DPRows is dotSet.bf16rows on the vdpbf16ps tiles for rows whose
-// length is a multiple of 32, and on bf16Tiles for the others: a matrix
+// length is a multiple of 32 (x then packed by packBF16), and on
+// bf16Tiles for the others (x rounded to bfloat16 values): a matrix
 // always takes the same path, so a token's result does not depend on its
 // batch.
 func bf16DPRows(w []byte, rb, rows int, x []float32, cols, nTok int, out []float32, ostride int) {

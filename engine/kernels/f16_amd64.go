@@ -84,6 +84,9 @@ type tileKernels struct {
 		f   quadKernel
 	}
 	one func(w *byte, x *float32, n int, out *float32)
+	// pairs: x holds the tokens' activations as bfloat16 pairs (packBF16),
+	// cols/2 float32-sized words a token.
+	pairs bool
 }
 
 var (
@@ -125,8 +128,12 @@ var (
 // bytes apart) against nTok tokens of x (cols values each, cols a
 // multiple of k.width), token t's results at out[t*ostride:][:rows].
 func (k *tileKernels) rows(w []byte, rb, rows int, x []float32, cols, nTok int, out []float32, ostride int) {
+	xw := cols // x's words a token
+	if k.pairs {
+		xw = cols / 2
+	}
 	_ = w[(rows-1)*rb+2*cols-1]
-	_ = x[nTok*cols-1]
+	_ = x[nTok*xw-1]
 	_ = out[(nTok-1)*ostride+rows-1]
 	n := cols / k.width
 	if nTok == 1 {
@@ -147,11 +154,11 @@ func (k *tileKernels) rows(w []byte, rb, rows int, x []float32, cols, nTok int, 
 		}
 		r := 0
 		for ; r+k.per <= rows; r += k.per {
-			q.f(&w[r*rb], rb, &x[t*cols], 4*cols, n, &out[t*ostride+r], 4*ostride)
+			q.f(&w[r*rb], rb, &x[t*xw], 4*xw, n, &out[t*ostride+r], 4*ostride)
 		}
 		for ; r < rows; r++ {
 			for i := t; i < t+q.tok; i++ {
-				k.one(&w[r*rb], &x[i*cols], n, &out[i*ostride+r])
+				k.one(&w[r*rb], &x[i*xw], n, &out[i*ostride+r])
 			}
 		}
 		t += q.tok

@@ -113,19 +113,16 @@ bf16x1x1done:
 
 // With AVX-512 BF16 (vdpbf16ps), on rows whose length is a multiple of
 // 32: a chunk is 32 columns, a row's 64 bytes taken as they are, and a
-// token's 32 activations (already bfloat16 values) packed by one
-// vcvtne2ps2bf16; vdpbf16ps then adds, in each of sixteen float32 lanes,
-// the products of columns 2i+1 and 2i, each rounded once (a bfloat16
-// product is exact in float32) with denormals flushed, as llama.cpp's
-// BF16 dot does on such CPUs. Half the instructions of widening and FMA.
-// Lanes, their sums and the stores are the tiles' (tile_amd64.h).
+// token's 32 activations, packed as bfloat16 pairs once per matmul
+// (packBF16); vdpbf16ps then adds, in each of sixteen float32 lanes, the
+// products of columns 2i+1 and 2i, each rounded once (a bfloat16 product
+// is exact in float32) with denormals flushed, as llama.cpp's BF16 dot
+// does on such CPUs. Half the instructions of widening and FMA. Lanes,
+// their sums and the stores are the tiles' (tile_amd64.h).
 //
-// Go's assembler has neither instruction, so they are spelled out in
-// bytes (EVEX.512.0F38.W0, register operands only; checked with objdump):
-// CVT_DP is vcvtne2ps2bf16 zmm28, zmm29, zmm30 (columns 0..15 from Z30,
-// 16..31 from Z29), DP_k_w is vdpbf16ps zmm k, zmm28, zmm w.
-
-#define CVT_DP BYTE $0x62; BYTE $0x02; BYTE $0x17; BYTE $0x40; BYTE $0x72; BYTE $0xe6
+// Go's assembler does not know vdpbf16ps, so it is spelled out in bytes
+// (EVEX.512.F3.0F38.W0 52, register operands only; checked with objdump):
+// DP_k_w is vdpbf16ps zmm k, zmm28, zmm w.
 
 #define DP_0_24 BYTE $0x62; BYTE $0x92; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xc0
 #define DP_0_25 BYTE $0x62; BYTE $0x92; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xc1
@@ -232,81 +229,78 @@ bf16x1x1done:
 	VMOVDQU64 (SI)(R8*2), Z26; \
 	VMOVDQU64 (SI)(R9*1), Z27
 
-// PACK_DP packs the token's 32-column chunk at lo (columns 0..15) and hi
-// (16..31) into Z28.
-#define PACK_DP(lo, hi) \
-	VMOVUPS lo, Z30; \
-	VMOVUPS hi, Z29; \
-	CVT_DP
+// LOADX_DP loads a token's 32-column chunk, already bfloat16 pairs
+// (packBF16), into Z28.
+#define LOADX_DP(addr) VMOVDQU64 addr, Z28
 
 #define TOKSDP_1 \
-	PACK_DP((DI), 64(DI)); \
+	LOADX_DP((DI)); \
 	DP_0_24; \
 	DP_1_25; \
 	DP_2_26; \
 	DP_3_27
 
 #define TOKSDP_2 \
-	PACK_DP((DI), 64(DI)); \
+	LOADX_DP((DI)); \
 	DP_0_24; \
 	DP_1_25; \
 	DP_2_26; \
 	DP_3_27; \
-	PACK_DP((DI)(R10*1), 64(DI)(R10*1)); \
+	LOADX_DP((DI)(R10*1)); \
 	DP_4_24; \
 	DP_5_25; \
 	DP_6_26; \
 	DP_7_27
 
 #define TOKSDP_4 \
-	PACK_DP((DI), 64(DI)); \
+	LOADX_DP((DI)); \
 	DP_0_24; \
 	DP_1_25; \
 	DP_2_26; \
 	DP_3_27; \
-	PACK_DP((DI)(R10*1), 64(DI)(R10*1)); \
+	LOADX_DP((DI)(R10*1)); \
 	DP_4_24; \
 	DP_5_25; \
 	DP_6_26; \
 	DP_7_27; \
-	PACK_DP((DI)(R10*2), 64(DI)(R10*2)); \
+	LOADX_DP((DI)(R10*2)); \
 	DP_8_24; \
 	DP_9_25; \
 	DP_10_26; \
 	DP_11_27; \
-	PACK_DP((DI)(R11*1), 64(DI)(R11*1)); \
+	LOADX_DP((DI)(R11*1)); \
 	DP_12_24; \
 	DP_13_25; \
 	DP_14_26; \
 	DP_15_27
 
 #define TOKSDP_6 \
-	PACK_DP((DI), 64(DI)); \
+	LOADX_DP((DI)); \
 	DP_0_24; \
 	DP_1_25; \
 	DP_2_26; \
 	DP_3_27; \
-	PACK_DP((DI)(R10*1), 64(DI)(R10*1)); \
+	LOADX_DP((DI)(R10*1)); \
 	DP_4_24; \
 	DP_5_25; \
 	DP_6_26; \
 	DP_7_27; \
-	PACK_DP((DI)(R10*2), 64(DI)(R10*2)); \
+	LOADX_DP((DI)(R10*2)); \
 	DP_8_24; \
 	DP_9_25; \
 	DP_10_26; \
 	DP_11_27; \
-	PACK_DP((DI)(R11*1), 64(DI)(R11*1)); \
+	LOADX_DP((DI)(R11*1)); \
 	DP_12_24; \
 	DP_13_25; \
 	DP_14_26; \
 	DP_15_27; \
-	PACK_DP((R13), 64(R13)); \
+	LOADX_DP((R13)); \
 	DP_16_24; \
 	DP_17_25; \
 	DP_18_26; \
 	DP_19_27; \
-	PACK_DP((R13)(R10*1), 64(R13)(R10*1)); \
+	LOADX_DP((R13)(R10*1)); \
 	DP_20_24; \
 	DP_21_25; \
 	DP_22_26; \
@@ -322,8 +316,8 @@ bf16x1x1done:
 
 #define NEXT_DP \
 	ADDQ $64, SI; \
-	ADDQ $128, DI; \
-	ADDQ $128, R13; \
+	ADDQ $64, DI; \
+	ADDQ $64, R13; \
 	DECQ CX
 
 // func gemmBF16DPx4x1(w *byte, rb int, x *float32, xs, n int, out *float32, os int)
@@ -398,10 +392,10 @@ TEXT ·gemmBF16DPx1x1(SB), NOSPLIT, $0-32
 bf16dpx1x1loop:
 	PREFETCHT0 4096(SI)
 	VMOVDQU64 (SI), Z24
-	PACK_DP((DI), 64(DI))
+	LOADX_DP((DI))
 	DP1_0_24
 	ADDQ $64, SI
-	ADDQ $128, DI
+	ADDQ $64, DI
 	DECQ CX
 	JNZ  bf16dpx1x1loop
 

@@ -134,9 +134,12 @@ func (p *Pool) MatMul(out []float32, w Matrix, x []float32, nTok int) error {
 		// ggml multiplies F16 (BF16) weights with activations converted
 		// to F16 (BF16).
 		p.xh = grow(p.xh, nTok*w.Cols)
-		if w.Type == gguf.TypeF16 {
+		switch {
+		case w.Type == gguf.TypeF16:
 			roundF16Slice(p.xh, x[:nTok*w.Cols])
-		} else {
+		case active.bf16DP && w.Cols%32 == 0:
+			packBF16(p.xh, x[:nTok*w.Cols]) // for the vdpbf16ps tiles
+		default:
 			roundBF16Slice(p.xh, x[:nTok*w.Cols])
 		}
 		p.job.x = p.xh
