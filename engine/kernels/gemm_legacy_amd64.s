@@ -40,68 +40,19 @@ GLOBL iq4nlU8<>(SB), RODATA|NOPTR, $16
 
 // func gemmIQ4_NLx8x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb int, out *float32)
 TEXT ·gemmIQ4_NLx8x1VNNI(SB), NOSPLIT, $0-48
-	X1_PROLOGUE
-	NIBBLE_MASK
-	IQ4NL_TABLE8
-
-nl1loop:
-	PREFETCH8_Q4
-	UNPACK8
-	LOOKUP8
-	TOKEN8(R12*1, R12*1, Y0, Q8_0_OFF)
-	NEXT_BLOCK(144)
-	JNZ  nl1loop
-
-	X1_EPILOGUE
+	KERNEL8(X1_PROLOGUE, NIBBLE_MASK; IQ4NL_TABLE8, PREFETCH8_Q4, UNPACK8; LOOKUP8, TOKS8_1(Q8_0_OFF), NEXT_BLOCK(144), X1_EPILOGUE, iq4nlx8x1loop)
 
 // func gemmIQ4_NLx8x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmIQ4_NLx8x2VNNI(SB), NOSPLIT, $0-72
-	X2_PROLOGUE
-	NIBBLE_MASK
-	IQ4NL_TABLE8
-
-nl2loop:
-	PREFETCH8_Q4
-	UNPACK8
-	LOOKUP8
-	TOKEN8(R12*1, R12*1, Y0, Q8_0_OFF)
-	TOKEN8(R8*1, R10*1, Y1, Q8_0_OFF)
-	NEXT_BLOCK(144)
-	JNZ  nl2loop
-	X2_EPILOGUE
+	KERNEL8(X2_PROLOGUE, NIBBLE_MASK; IQ4NL_TABLE8, PREFETCH8_Q4, UNPACK8; LOOKUP8, TOKS8_2(Q8_0_OFF), NEXT_BLOCK(144), X2_EPILOGUE, iq4nlx8x2loop)
 
 // func gemmIQ4_NLx8x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmIQ4_NLx8x4VNNI(SB), NOSPLIT, $0-72
-	X4_PROLOGUE
-	NIBBLE_MASK
-	IQ4NL_TABLE8
-
-nl4loop:
-	PREFETCH8_Q4
-	UNPACK8
-	LOOKUP8
-	TOKEN8(R12*1, R12*1, Y0, Q8_0_OFF)
-	TOKEN8(R8*1, R10*1, Y1, Q8_0_OFF)
-	TOKEN8(R8*2, R10*2, Y2, Q8_0_OFF)
-	TOKEN8(R9*1, R11*1, Y3, Q8_0_OFF)
-	NEXT_BLOCK(144)
-	JNZ  nl4loop
-	X4_EPILOGUE
+	KERNEL8(X4_PROLOGUE, NIBBLE_MASK; IQ4NL_TABLE8, PREFETCH8_Q4, UNPACK8; LOOKUP8, TOKS8_4(Q8_0_OFF), NEXT_BLOCK(144), X4_EPILOGUE, iq4nlx8x4loop)
 
 // func gemmIQ4_NLx8x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmIQ4_NLx8x8VNNI(SB), NOSPLIT, $0-72
-	X8_PROLOGUE
-	NIBBLE_MASK
-	IQ4NL_TABLE8
-
-nl8loop:
-	PREFETCH8_Q4
-	UNPACK8
-	LOOKUP8
-	X8_TOKENS(Q8_0_OFF)
-	X8_NEXT(144)
-	JNZ nl8loop
-	X8_EPILOGUE
+	KERNEL8(X8_PROLOGUE, NIBBLE_MASK; IQ4NL_TABLE8, PREFETCH8_Q4, UNPACK8; LOOKUP8, X8_TOKENS(Q8_0_OFF), X8_NEXT(144), X8_EPILOGUE, iq4nlx8x8loop)
 
 // IQ4_NL in LayoutRows16: Q4_0's bytes with codebook nibbles, as in
 // gemm_x8_amd64.s: vpshufb turns the unpacked nibbles into codebook+128
@@ -126,91 +77,19 @@ GLOBL iq4nlU16<>(SB), RODATA|NOPTR, $16
 
 // func gemmIQ4_NLx16x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmIQ4_NLx16x1VNNI(SB), NOSPLIT, $0-72
-	X16_PROLOGUE
-	MASK16
-	IQ4NL_TABLE16
-	ZERO16_1
-
-nl16x1loop:
-	PREFETCH16
-	UNPACK16
-	LOOKUP16
-	TOKS16_1(Q8_0_OFF16)
-	X16_NEXT(288)
-	JNZ nl16x1loop
-
-	MOVQ out+56(FP), AX
-	MOVQ ostride+64(FP), R8
-	LEAQ (R8)(R8*2), R9
-	STORE16_1(R8, R9)
-	VZEROUPPER
-	RET
+	KERNEL16(MASK16; IQ4NL_TABLE16, ZERO16_1, PREFETCH16, UNPACK16; LOOKUP16, TOKS16_1(Q8_0_OFF16), 288, STORE16R_1, iq4nlx16x1loop)
 
 // func gemmIQ4_NLx16x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmIQ4_NLx16x2VNNI(SB), NOSPLIT, $0-72
-	X16_PROLOGUE
-	MASK16
-	IQ4NL_TABLE16
-	ZERO16_2
-
-nl16x2loop:
-	PREFETCH16
-	UNPACK16
-	LOOKUP16
-	TOKS16_2(Q8_0_OFF16)
-	X16_NEXT(288)
-	JNZ nl16x2loop
-
-	MOVQ out+56(FP), AX
-	MOVQ ostride+64(FP), R8
-	LEAQ (R8)(R8*2), R9
-	STORE16_2(R8, R9)
-	VZEROUPPER
-	RET
+	KERNEL16(MASK16; IQ4NL_TABLE16, ZERO16_2, PREFETCH16, UNPACK16; LOOKUP16, TOKS16_2(Q8_0_OFF16), 288, STORE16R_2, iq4nlx16x2loop)
 
 // func gemmIQ4_NLx16x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmIQ4_NLx16x4VNNI(SB), NOSPLIT, $0-72
-	X16_PROLOGUE
-	MASK16
-	IQ4NL_TABLE16
-	ZERO16_4
-
-nl16x4loop:
-	PREFETCH16
-	UNPACK16
-	LOOKUP16
-	TOKS16_4(Q8_0_OFF16)
-	X16_NEXT(288)
-	JNZ nl16x4loop
-
-	MOVQ out+56(FP), AX
-	MOVQ ostride+64(FP), R8
-	LEAQ (R8)(R8*2), R9
-	STORE16_4(R8, R9)
-	VZEROUPPER
-	RET
+	KERNEL16(MASK16; IQ4NL_TABLE16, ZERO16_4, PREFETCH16, UNPACK16; LOOKUP16, TOKS16_4(Q8_0_OFF16), 288, STORE16R_4, iq4nlx16x4loop)
 
 // func gemmIQ4_NLx16x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmIQ4_NLx16x8VNNI(SB), NOSPLIT, $0-72
-	X16_PROLOGUE
-	MASK16
-	IQ4NL_TABLE16
-	ZERO16_8
-
-nl16x8loop:
-	PREFETCH16
-	UNPACK16
-	LOOKUP16
-	TOKS16_8(Q8_0_OFF16)
-	X16_NEXT(288)
-	JNZ nl16x8loop
-
-	MOVQ out+56(FP), AX
-	MOVQ ostride+64(FP), R8
-	LEAQ (R8)(R8*2), R9
-	STORE16_8(R8, R9)
-	VZEROUPPER
-	RET
+	KERNEL16(MASK16; IQ4NL_TABLE16, ZERO16_8, PREFETCH16, UNPACK16; LOOKUP16, TOKS16_8(Q8_0_OFF16), 288, STORE16R_8, iq4nlx16x8loop)
 
 // Q5_0 in LayoutRows8/16 (pack_legacy.go): per block, the rows' f16 scales,
 // then each row's fifth bits as one dword F (bit 8i+c is the fifth bit of
@@ -325,144 +204,32 @@ nl16x8loop:
 
 // func gemmQ5_0x8x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb int, out *float32)
 TEXT ·gemmQ5_0x8x1VNNI(SB), NOSPLIT, $0-48
-	X1_PROLOGUE
-	NIBBLE_MASK
-	FIFTH_MASK8
-
-q5x8x1loop:
-	PREFETCH8_Q5
-	UNPACK8_Q5_0
-	TOKEN8(R12*1, R12*1, Y0, Q5_0_OFF)
-	NEXT_BLOCK(176)
-	JNZ  q5x8x1loop
-	X1_EPILOGUE
+	KERNEL8(X1_PROLOGUE, NIBBLE_MASK; FIFTH_MASK8, PREFETCH8_Q5, UNPACK8_Q5_0, TOKS8_1(Q5_0_OFF), NEXT_BLOCK(176), X1_EPILOGUE, q50x8x1loop)
 
 // func gemmQ5_0x8x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ5_0x8x2VNNI(SB), NOSPLIT, $0-72
-	X2_PROLOGUE
-	NIBBLE_MASK
-	FIFTH_MASK8
-
-q5x8x2loop:
-	PREFETCH8_Q5
-	UNPACK8_Q5_0
-	TOKEN8(R12*1, R12*1, Y0, Q5_0_OFF)
-	TOKEN8(R8*1, R10*1, Y1, Q5_0_OFF)
-	NEXT_BLOCK(176)
-	JNZ  q5x8x2loop
-	X2_EPILOGUE
+	KERNEL8(X2_PROLOGUE, NIBBLE_MASK; FIFTH_MASK8, PREFETCH8_Q5, UNPACK8_Q5_0, TOKS8_2(Q5_0_OFF), NEXT_BLOCK(176), X2_EPILOGUE, q50x8x2loop)
 
 // func gemmQ5_0x8x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ5_0x8x4VNNI(SB), NOSPLIT, $0-72
-	X4_PROLOGUE
-	NIBBLE_MASK
-	FIFTH_MASK8
-
-q5x8x4loop:
-	PREFETCH8_Q5
-	UNPACK8_Q5_0
-	TOKEN8(R12*1, R12*1, Y0, Q5_0_OFF)
-	TOKEN8(R8*1, R10*1, Y1, Q5_0_OFF)
-	TOKEN8(R8*2, R10*2, Y2, Q5_0_OFF)
-	TOKEN8(R9*1, R11*1, Y3, Q5_0_OFF)
-	NEXT_BLOCK(176)
-	JNZ  q5x8x4loop
-	X4_EPILOGUE
+	KERNEL8(X4_PROLOGUE, NIBBLE_MASK; FIFTH_MASK8, PREFETCH8_Q5, UNPACK8_Q5_0, TOKS8_4(Q5_0_OFF), NEXT_BLOCK(176), X4_EPILOGUE, q50x8x4loop)
 
 // func gemmQ5_0x8x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ5_0x8x8VNNI(SB), NOSPLIT, $0-72
-	X8_PROLOGUE
-	NIBBLE_MASK
-	FIFTH_MASK8
-
-q5x8x8loop:
-	PREFETCH8_Q5
-	UNPACK8_Q5_0
-	X8_TOKENS(Q5_0_OFF)
-	X8_NEXT(176)
-	JNZ q5x8x8loop
-	X8_EPILOGUE
+	KERNEL8(X8_PROLOGUE, NIBBLE_MASK; FIFTH_MASK8, PREFETCH8_Q5, UNPACK8_Q5_0, X8_TOKENS(Q5_0_OFF), X8_NEXT(176), X8_EPILOGUE, q50x8x8loop)
 
 // func gemmQ5_0x16x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ5_0x16x1VNNI(SB), NOSPLIT, $0-72
-	X16_PROLOGUE
-	MASK16
-	FIFTH_MASK16
-	ZERO16_1
-
-q5x16x1loop:
-	PREFETCH16_Q5
-	UNPACK16_Q5_0
-	TOKS16_1(Q5_0_OFF16)
-	X16_NEXT(352)
-	JNZ q5x16x1loop
-
-	MOVQ out+56(FP), AX
-	MOVQ ostride+64(FP), R8
-	LEAQ (R8)(R8*2), R9
-	STORE16_1(R8, R9)
-	VZEROUPPER
-	RET
+	KERNEL16(MASK16; FIFTH_MASK16, ZERO16_1, PREFETCH16_Q5, UNPACK16_Q5_0, TOKS16_1(Q5_0_OFF16), 352, STORE16R_1, q50x16x1loop)
 
 // func gemmQ5_0x16x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ5_0x16x2VNNI(SB), NOSPLIT, $0-72
-	X16_PROLOGUE
-	MASK16
-	FIFTH_MASK16
-	ZERO16_2
-
-q5x16x2loop:
-	PREFETCH16_Q5
-	UNPACK16_Q5_0
-	TOKS16_2(Q5_0_OFF16)
-	X16_NEXT(352)
-	JNZ q5x16x2loop
-
-	MOVQ out+56(FP), AX
-	MOVQ ostride+64(FP), R8
-	LEAQ (R8)(R8*2), R9
-	STORE16_2(R8, R9)
-	VZEROUPPER
-	RET
+	KERNEL16(MASK16; FIFTH_MASK16, ZERO16_2, PREFETCH16_Q5, UNPACK16_Q5_0, TOKS16_2(Q5_0_OFF16), 352, STORE16R_2, q50x16x2loop)
 
 // func gemmQ5_0x16x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ5_0x16x4VNNI(SB), NOSPLIT, $0-72
-	X16_PROLOGUE
-	MASK16
-	FIFTH_MASK16
-	ZERO16_4
-
-q5x16x4loop:
-	PREFETCH16_Q5
-	UNPACK16_Q5_0
-	TOKS16_4(Q5_0_OFF16)
-	X16_NEXT(352)
-	JNZ q5x16x4loop
-
-	MOVQ out+56(FP), AX
-	MOVQ ostride+64(FP), R8
-	LEAQ (R8)(R8*2), R9
-	STORE16_4(R8, R9)
-	VZEROUPPER
-	RET
+	KERNEL16(MASK16; FIFTH_MASK16, ZERO16_4, PREFETCH16_Q5, UNPACK16_Q5_0, TOKS16_4(Q5_0_OFF16), 352, STORE16R_4, q50x16x4loop)
 
 // func gemmQ5_0x16x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ5_0x16x8VNNI(SB), NOSPLIT, $0-72
-	X16_PROLOGUE
-	MASK16
-	FIFTH_MASK16
-	ZERO16_8
-
-q5x16x8loop:
-	PREFETCH16_Q5
-	UNPACK16_Q5_0
-	TOKS16_8(Q5_0_OFF16)
-	X16_NEXT(352)
-	JNZ q5x16x8loop
-
-	MOVQ out+56(FP), AX
-	MOVQ ostride+64(FP), R8
-	LEAQ (R8)(R8*2), R9
-	STORE16_8(R8, R9)
-	VZEROUPPER
-	RET
+	KERNEL16(MASK16; FIFTH_MASK16, ZERO16_8, PREFETCH16_Q5, UNPACK16_Q5_0, TOKS16_8(Q5_0_OFF16), 352, STORE16R_8, q50x16x8loop)

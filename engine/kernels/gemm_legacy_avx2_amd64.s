@@ -221,239 +221,71 @@ GLOBL lones<>(SB), RODATA|NOPTR, $32
 	PREFETCHT0 4224(SI); \
 	PREFETCHT0 4288(SI)
 
+// The n-token kernels' bodies: zero n sums, then per block unpack (UNPACK)
+// and each token's step (TOKEN), bb bytes a block; store the n sums.
+#define ZERO_LAVX2_1 VXORPS Y0, Y0, Y0
+#define ZERO_LAVX2_2 ZERO_LAVX2_1; VXORPS Y1, Y1, Y1
+#define ZERO_LAVX2_4 ZERO_LAVX2_2; VXORPS Y2, Y2, Y2; VXORPS Y3, Y3, Y3
+
+#define TOKS_LAVX2_1(TOKEN) TOKEN(R12*1, R12*1, Y0)
+#define TOKS_LAVX2_2(TOKEN) TOKS_LAVX2_1(TOKEN); TOKEN(R8*1, R10*1, Y1)
+#define TOKS_LAVX2_4(TOKEN) TOKS_LAVX2_2(TOKEN); TOKEN(R8*2, R10*2, Y2); TOKEN(R9*1, R11*1, Y3)
+
+#define STORE_LAVX2_1 VMOVUPS Y0, (AX)
+#define STORE_LAVX2_2 STORE_LAVX2_1; VMOVUPS Y1, (AX)(R13*1)
+#define STORE_LAVX2_4 STORE_LAVX2_2; VMOVUPS Y2, (AX)(R13*2); LEAQ (R13)(R13*2), R13; VMOVUPS Y3, (AX)(R13*1)
+
+#define KERNEL_LAVX2(ZERO, UNPACK, TOKS, bb, STORE, loop) \
+	ARGS_LAVX2; \
+	ZERO; \
+loop: \
+	PREFETCH_LAVX2; \
+	UNPACK; \
+	TOKS; \
+	ADDQ $bb, SI; \
+	ADDQ $32, DI; \
+	ADDQ $4, DX; \
+	ADDQ $4, BX; \
+	DECQ CX; \
+	JNZ loop; \
+	MOVQ out+56(FP), AX; \
+	MOVQ ostride+64(FP), R13; \
+	STORE; \
+	VZEROUPPER; \
+	RET
+
 // func gemmQ5_0x8x1AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ5_0x8x1AVX2(SB), NOSPLIT, $0-72
-	ARGS_LAVX2
-	VXORPS Y0, Y0, Y0
-
-q50a1loop:
-	PREFETCH_LAVX2
-	UNPACK_AVX2_Q5_0
-	TOKEN_AVX2_Q5_0(R12*1, R12*1, Y0)
-	ADDQ $176, SI
-	ADDQ $32, DI
-	ADDQ $4, DX
-	ADDQ $4, BX
-	DECQ CX
-	JNZ q50a1loop
-
-	MOVQ out+56(FP), AX
-	MOVQ ostride+64(FP), R13
-	VMOVUPS Y0, (AX)
-	VZEROUPPER
-	RET
+	KERNEL_LAVX2(ZERO_LAVX2_1, UNPACK_AVX2_Q5_0, TOKS_LAVX2_1(TOKEN_AVX2_Q5_0), 176, STORE_LAVX2_1, q50a1loop)
 
 // func gemmQ5_0x8x2AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ5_0x8x2AVX2(SB), NOSPLIT, $0-72
-	ARGS_LAVX2
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-
-q50a2loop:
-	PREFETCH_LAVX2
-	UNPACK_AVX2_Q5_0
-	TOKEN_AVX2_Q5_0(R12*1, R12*1, Y0)
-	TOKEN_AVX2_Q5_0(R8*1, R10*1, Y1)
-	ADDQ $176, SI
-	ADDQ $32, DI
-	ADDQ $4, DX
-	ADDQ $4, BX
-	DECQ CX
-	JNZ q50a2loop
-
-	MOVQ out+56(FP), AX
-	MOVQ ostride+64(FP), R13
-	VMOVUPS Y0, (AX)
-	VMOVUPS Y1, (AX)(R13*1)
-	VZEROUPPER
-	RET
+	KERNEL_LAVX2(ZERO_LAVX2_2, UNPACK_AVX2_Q5_0, TOKS_LAVX2_2(TOKEN_AVX2_Q5_0), 176, STORE_LAVX2_2, q50a2loop)
 
 // func gemmQ5_0x8x4AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ5_0x8x4AVX2(SB), NOSPLIT, $0-72
-	ARGS_LAVX2
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-
-q50a4loop:
-	PREFETCH_LAVX2
-	UNPACK_AVX2_Q5_0
-	TOKEN_AVX2_Q5_0(R12*1, R12*1, Y0)
-	TOKEN_AVX2_Q5_0(R8*1, R10*1, Y1)
-	TOKEN_AVX2_Q5_0(R8*2, R10*2, Y2)
-	TOKEN_AVX2_Q5_0(R9*1, R11*1, Y3)
-	ADDQ $176, SI
-	ADDQ $32, DI
-	ADDQ $4, DX
-	ADDQ $4, BX
-	DECQ CX
-	JNZ q50a4loop
-
-	MOVQ out+56(FP), AX
-	MOVQ ostride+64(FP), R13
-	VMOVUPS Y0, (AX)
-	VMOVUPS Y1, (AX)(R13*1)
-	VMOVUPS Y2, (AX)(R13*2)
-	LEAQ (R13)(R13*2), R13
-	VMOVUPS Y3, (AX)(R13*1)
-	VZEROUPPER
-	RET
+	KERNEL_LAVX2(ZERO_LAVX2_4, UNPACK_AVX2_Q5_0, TOKS_LAVX2_4(TOKEN_AVX2_Q5_0), 176, STORE_LAVX2_4, q50a4loop)
 
 // func gemmQ4_1x8x1AVX2(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ4_1x8x1AVX2(SB), NOSPLIT, $0-72
-	ARGS_LAVX2
-	VXORPS Y0, Y0, Y0
-
-q41a1loop:
-	PREFETCH_LAVX2
-	UNPACK_AVX2_Q4_1
-	TOKEN_AVX2_Q4_1(R12*1, R12*1, Y0)
-	ADDQ $160, SI
-	ADDQ $32, DI
-	ADDQ $4, DX
-	ADDQ $4, BX
-	DECQ CX
-	JNZ q41a1loop
-
-	MOVQ out+56(FP), AX
-	MOVQ ostride+64(FP), R13
-	VMOVUPS Y0, (AX)
-	VZEROUPPER
-	RET
+	KERNEL_LAVX2(ZERO_LAVX2_1, UNPACK_AVX2_Q4_1, TOKS_LAVX2_1(TOKEN_AVX2_Q4_1), 160, STORE_LAVX2_1, q41a1loop)
 
 // func gemmQ4_1x8x2AVX2(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ4_1x8x2AVX2(SB), NOSPLIT, $0-72
-	ARGS_LAVX2
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-
-q41a2loop:
-	PREFETCH_LAVX2
-	UNPACK_AVX2_Q4_1
-	TOKEN_AVX2_Q4_1(R12*1, R12*1, Y0)
-	TOKEN_AVX2_Q4_1(R8*1, R10*1, Y1)
-	ADDQ $160, SI
-	ADDQ $32, DI
-	ADDQ $4, DX
-	ADDQ $4, BX
-	DECQ CX
-	JNZ q41a2loop
-
-	MOVQ out+56(FP), AX
-	MOVQ ostride+64(FP), R13
-	VMOVUPS Y0, (AX)
-	VMOVUPS Y1, (AX)(R13*1)
-	VZEROUPPER
-	RET
+	KERNEL_LAVX2(ZERO_LAVX2_2, UNPACK_AVX2_Q4_1, TOKS_LAVX2_2(TOKEN_AVX2_Q4_1), 160, STORE_LAVX2_2, q41a2loop)
 
 // func gemmQ4_1x8x4AVX2(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ4_1x8x4AVX2(SB), NOSPLIT, $0-72
-	ARGS_LAVX2
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-
-q41a4loop:
-	PREFETCH_LAVX2
-	UNPACK_AVX2_Q4_1
-	TOKEN_AVX2_Q4_1(R12*1, R12*1, Y0)
-	TOKEN_AVX2_Q4_1(R8*1, R10*1, Y1)
-	TOKEN_AVX2_Q4_1(R8*2, R10*2, Y2)
-	TOKEN_AVX2_Q4_1(R9*1, R11*1, Y3)
-	ADDQ $160, SI
-	ADDQ $32, DI
-	ADDQ $4, DX
-	ADDQ $4, BX
-	DECQ CX
-	JNZ q41a4loop
-
-	MOVQ out+56(FP), AX
-	MOVQ ostride+64(FP), R13
-	VMOVUPS Y0, (AX)
-	VMOVUPS Y1, (AX)(R13*1)
-	VMOVUPS Y2, (AX)(R13*2)
-	LEAQ (R13)(R13*2), R13
-	VMOVUPS Y3, (AX)(R13*1)
-	VZEROUPPER
-	RET
+	KERNEL_LAVX2(ZERO_LAVX2_4, UNPACK_AVX2_Q4_1, TOKS_LAVX2_4(TOKEN_AVX2_Q4_1), 160, STORE_LAVX2_4, q41a4loop)
 
 // func gemmQ5_1x8x1AVX2(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ5_1x8x1AVX2(SB), NOSPLIT, $0-72
-	ARGS_LAVX2
-	VXORPS Y0, Y0, Y0
-
-q51a1loop:
-	PREFETCH_LAVX2
-	UNPACK_AVX2_Q5_1
-	TOKEN_AVX2_Q5_1(R12*1, R12*1, Y0)
-	ADDQ $192, SI
-	ADDQ $32, DI
-	ADDQ $4, DX
-	ADDQ $4, BX
-	DECQ CX
-	JNZ q51a1loop
-
-	MOVQ out+56(FP), AX
-	MOVQ ostride+64(FP), R13
-	VMOVUPS Y0, (AX)
-	VZEROUPPER
-	RET
+	KERNEL_LAVX2(ZERO_LAVX2_1, UNPACK_AVX2_Q5_1, TOKS_LAVX2_1(TOKEN_AVX2_Q5_1), 192, STORE_LAVX2_1, q51a1loop)
 
 // func gemmQ5_1x8x2AVX2(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ5_1x8x2AVX2(SB), NOSPLIT, $0-72
-	ARGS_LAVX2
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-
-q51a2loop:
-	PREFETCH_LAVX2
-	UNPACK_AVX2_Q5_1
-	TOKEN_AVX2_Q5_1(R12*1, R12*1, Y0)
-	TOKEN_AVX2_Q5_1(R8*1, R10*1, Y1)
-	ADDQ $192, SI
-	ADDQ $32, DI
-	ADDQ $4, DX
-	ADDQ $4, BX
-	DECQ CX
-	JNZ q51a2loop
-
-	MOVQ out+56(FP), AX
-	MOVQ ostride+64(FP), R13
-	VMOVUPS Y0, (AX)
-	VMOVUPS Y1, (AX)(R13*1)
-	VZEROUPPER
-	RET
+	KERNEL_LAVX2(ZERO_LAVX2_2, UNPACK_AVX2_Q5_1, TOKS_LAVX2_2(TOKEN_AVX2_Q5_1), 192, STORE_LAVX2_2, q51a2loop)
 
 // func gemmQ5_1x8x4AVX2(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ5_1x8x4AVX2(SB), NOSPLIT, $0-72
-	ARGS_LAVX2
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-
-q51a4loop:
-	PREFETCH_LAVX2
-	UNPACK_AVX2_Q5_1
-	TOKEN_AVX2_Q5_1(R12*1, R12*1, Y0)
-	TOKEN_AVX2_Q5_1(R8*1, R10*1, Y1)
-	TOKEN_AVX2_Q5_1(R8*2, R10*2, Y2)
-	TOKEN_AVX2_Q5_1(R9*1, R11*1, Y3)
-	ADDQ $192, SI
-	ADDQ $32, DI
-	ADDQ $4, DX
-	ADDQ $4, BX
-	DECQ CX
-	JNZ q51a4loop
-
-	MOVQ out+56(FP), AX
-	MOVQ ostride+64(FP), R13
-	VMOVUPS Y0, (AX)
-	VMOVUPS Y1, (AX)(R13*1)
-	VMOVUPS Y2, (AX)(R13*2)
-	LEAQ (R13)(R13*2), R13
-	VMOVUPS Y3, (AX)(R13*1)
-	VZEROUPPER
-	RET
+	KERNEL_LAVX2(ZERO_LAVX2_4, UNPACK_AVX2_Q5_1, TOKS_LAVX2_4(TOKEN_AVX2_Q5_1), 192, STORE_LAVX2_4, q51a4loop)

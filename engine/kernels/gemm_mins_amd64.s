@@ -51,6 +51,10 @@
 
 #define TOKEN8M(qi, di, acc) TOKEN8M_AT(DI, DX, BX, qi, di, acc)
 
+#define TOKSM8_1 TOKEN8M(R12*1, R12*1, Y0)
+#define TOKSM8_2 TOKSM8_1; TOKEN8M(R8*1, R10*1, Y1)
+#define TOKSM8_4 TOKSM8_2; TOKEN8M(R8*2, R10*2, Y2); TOKEN8M(R9*1, R11*1, Y3)
+
 #define X8M_TOKENS \
 	TOKEN8M_AT(DI, DX, BX, R12*1, R12*1, Y0); \
 	TOKEN8M_AT(DI, DX, BX, R8*1, R10*1, Y1); \
@@ -216,280 +220,64 @@
 
 // func gemmQ4_1x8x1VNNI(w *byte, qs *int8, d *float32, off *float32, nb int, out *float32)
 TEXT ·gemmQ4_1x8x1VNNI(SB), NOSPLIT, $0-48
-	X1_PROLOGUE
-	NIBBLE_MASK
-
-q41x8x1loop:
-	PREFETCH_M8
-	UNPACK8_Q4_1
-	TOKEN8M(R12*1, R12*1, Y0)
-	NEXT_BLOCK(160)
-	JNZ q41x8x1loop
-	X1_EPILOGUE
+	KERNEL8(X1_PROLOGUE, NIBBLE_MASK, PREFETCH_M8, UNPACK8_Q4_1, TOKSM8_1, NEXT_BLOCK(160), X1_EPILOGUE, q41x8x1loop)
 
 // func gemmQ4_1x8x2VNNI(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ4_1x8x2VNNI(SB), NOSPLIT, $0-72
-	X2_PROLOGUE
-	NIBBLE_MASK
-
-q41x8x2loop:
-	PREFETCH_M8
-	UNPACK8_Q4_1
-	TOKEN8M(R12*1, R12*1, Y0)
-	TOKEN8M(R8*1, R10*1, Y1)
-	NEXT_BLOCK(160)
-	JNZ q41x8x2loop
-	X2_EPILOGUE
+	KERNEL8(X2_PROLOGUE, NIBBLE_MASK, PREFETCH_M8, UNPACK8_Q4_1, TOKSM8_2, NEXT_BLOCK(160), X2_EPILOGUE, q41x8x2loop)
 
 // func gemmQ4_1x8x4VNNI(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ4_1x8x4VNNI(SB), NOSPLIT, $0-72
-	X4_PROLOGUE
-	NIBBLE_MASK
-
-q41x8x4loop:
-	PREFETCH_M8
-	UNPACK8_Q4_1
-	TOKEN8M(R12*1, R12*1, Y0)
-	TOKEN8M(R8*1, R10*1, Y1)
-	TOKEN8M(R8*2, R10*2, Y2)
-	TOKEN8M(R9*1, R11*1, Y3)
-	NEXT_BLOCK(160)
-	JNZ q41x8x4loop
-	X4_EPILOGUE
+	KERNEL8(X4_PROLOGUE, NIBBLE_MASK, PREFETCH_M8, UNPACK8_Q4_1, TOKSM8_4, NEXT_BLOCK(160), X4_EPILOGUE, q41x8x4loop)
 
 // func gemmQ4_1x8x8VNNI(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ4_1x8x8VNNI(SB), NOSPLIT, $0-72
-	X8_PROLOGUE
-	NIBBLE_MASK
-
-q41x8x8loop:
-	PREFETCH_M8
-	UNPACK8_Q4_1
-	X8M_TOKENS
-	X8_NEXT(160)
-	JNZ q41x8x8loop
-	X8_EPILOGUE
+	KERNEL8(X8_PROLOGUE, NIBBLE_MASK, PREFETCH_M8, UNPACK8_Q4_1, X8M_TOKENS, X8_NEXT(160), X8_EPILOGUE, q41x8x8loop)
 
 // func gemmQ4_1x16x1VNNI(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ4_1x16x1VNNI(SB), NOSPLIT, $0-72
-	X16_PROLOGUE
-	MASK16
-	ZERO16_1
-
-q41x16x1loop:
-	PREFETCH_M16
-	UNPACK16_Q4_1
-	TOKS16M_1
-	X16_NEXT(320)
-	JNZ q41x16x1loop
-
-	MOVQ out+56(FP), AX
-	MOVQ ostride+64(FP), R8
-	LEAQ (R8)(R8*2), R9
-	STORE16_1(R8, R9)
-	VZEROUPPER
-	RET
+	KERNEL16(MASK16, ZERO16_1, PREFETCH_M16, UNPACK16_Q4_1, TOKS16M_1, 320, STORE16R_1, q41x16x1loop)
 
 // func gemmQ4_1x16x2VNNI(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ4_1x16x2VNNI(SB), NOSPLIT, $0-72
-	X16_PROLOGUE
-	MASK16
-	ZERO16_2
-
-q41x16x2loop:
-	PREFETCH_M16
-	UNPACK16_Q4_1
-	TOKS16M_2
-	X16_NEXT(320)
-	JNZ q41x16x2loop
-
-	MOVQ out+56(FP), AX
-	MOVQ ostride+64(FP), R8
-	LEAQ (R8)(R8*2), R9
-	STORE16_2(R8, R9)
-	VZEROUPPER
-	RET
+	KERNEL16(MASK16, ZERO16_2, PREFETCH_M16, UNPACK16_Q4_1, TOKS16M_2, 320, STORE16R_2, q41x16x2loop)
 
 // func gemmQ4_1x16x4VNNI(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ4_1x16x4VNNI(SB), NOSPLIT, $0-72
-	X16_PROLOGUE
-	MASK16
-	ZERO16_4
-
-q41x16x4loop:
-	PREFETCH_M16
-	UNPACK16_Q4_1
-	TOKS16M_4
-	X16_NEXT(320)
-	JNZ q41x16x4loop
-
-	MOVQ out+56(FP), AX
-	MOVQ ostride+64(FP), R8
-	LEAQ (R8)(R8*2), R9
-	STORE16_4(R8, R9)
-	VZEROUPPER
-	RET
+	KERNEL16(MASK16, ZERO16_4, PREFETCH_M16, UNPACK16_Q4_1, TOKS16M_4, 320, STORE16R_4, q41x16x4loop)
 
 // func gemmQ4_1x16x8VNNI(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ4_1x16x8VNNI(SB), NOSPLIT, $0-72
-	X16_PROLOGUE
-	MASK16
-	ZERO16_8
-
-q41x16x8loop:
-	PREFETCH_M16
-	UNPACK16_Q4_1
-	TOKS16M_8
-	X16_NEXT(320)
-	JNZ q41x16x8loop
-
-	MOVQ out+56(FP), AX
-	MOVQ ostride+64(FP), R8
-	LEAQ (R8)(R8*2), R9
-	STORE16_8(R8, R9)
-	VZEROUPPER
-	RET
+	KERNEL16(MASK16, ZERO16_8, PREFETCH_M16, UNPACK16_Q4_1, TOKS16M_8, 320, STORE16R_8, q41x16x8loop)
 
 // func gemmQ5_1x8x1VNNI(w *byte, qs *int8, d *float32, off *float32, nb int, out *float32)
 TEXT ·gemmQ5_1x8x1VNNI(SB), NOSPLIT, $0-48
-	X1_PROLOGUE
-	NIBBLE_MASK
-	FIFTH_MASK8
-
-q51x8x1loop:
-	PREFETCH_M8
-	UNPACK8_Q5_1
-	TOKEN8M(R12*1, R12*1, Y0)
-	NEXT_BLOCK(192)
-	JNZ q51x8x1loop
-	X1_EPILOGUE
+	KERNEL8(X1_PROLOGUE, NIBBLE_MASK; FIFTH_MASK8, PREFETCH_M8, UNPACK8_Q5_1, TOKSM8_1, NEXT_BLOCK(192), X1_EPILOGUE, q51x8x1loop)
 
 // func gemmQ5_1x8x2VNNI(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ5_1x8x2VNNI(SB), NOSPLIT, $0-72
-	X2_PROLOGUE
-	NIBBLE_MASK
-	FIFTH_MASK8
-
-q51x8x2loop:
-	PREFETCH_M8
-	UNPACK8_Q5_1
-	TOKEN8M(R12*1, R12*1, Y0)
-	TOKEN8M(R8*1, R10*1, Y1)
-	NEXT_BLOCK(192)
-	JNZ q51x8x2loop
-	X2_EPILOGUE
+	KERNEL8(X2_PROLOGUE, NIBBLE_MASK; FIFTH_MASK8, PREFETCH_M8, UNPACK8_Q5_1, TOKSM8_2, NEXT_BLOCK(192), X2_EPILOGUE, q51x8x2loop)
 
 // func gemmQ5_1x8x4VNNI(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ5_1x8x4VNNI(SB), NOSPLIT, $0-72
-	X4_PROLOGUE
-	NIBBLE_MASK
-	FIFTH_MASK8
-
-q51x8x4loop:
-	PREFETCH_M8
-	UNPACK8_Q5_1
-	TOKEN8M(R12*1, R12*1, Y0)
-	TOKEN8M(R8*1, R10*1, Y1)
-	TOKEN8M(R8*2, R10*2, Y2)
-	TOKEN8M(R9*1, R11*1, Y3)
-	NEXT_BLOCK(192)
-	JNZ q51x8x4loop
-	X4_EPILOGUE
+	KERNEL8(X4_PROLOGUE, NIBBLE_MASK; FIFTH_MASK8, PREFETCH_M8, UNPACK8_Q5_1, TOKSM8_4, NEXT_BLOCK(192), X4_EPILOGUE, q51x8x4loop)
 
 // func gemmQ5_1x8x8VNNI(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ5_1x8x8VNNI(SB), NOSPLIT, $0-72
-	X8_PROLOGUE
-	NIBBLE_MASK
-	FIFTH_MASK8
-
-q51x8x8loop:
-	PREFETCH_M8
-	UNPACK8_Q5_1
-	X8M_TOKENS
-	X8_NEXT(192)
-	JNZ q51x8x8loop
-	X8_EPILOGUE
+	KERNEL8(X8_PROLOGUE, NIBBLE_MASK; FIFTH_MASK8, PREFETCH_M8, UNPACK8_Q5_1, X8M_TOKENS, X8_NEXT(192), X8_EPILOGUE, q51x8x8loop)
 
 // func gemmQ5_1x16x1VNNI(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ5_1x16x1VNNI(SB), NOSPLIT, $0-72
-	X16_PROLOGUE
-	MASK16
-	FIFTH_MASK16
-	ZERO16_1
-
-q51x16x1loop:
-	PREFETCH_M16
-	UNPACK16_Q5_1
-	TOKS16M_1
-	X16_NEXT(384)
-	JNZ q51x16x1loop
-
-	MOVQ out+56(FP), AX
-	MOVQ ostride+64(FP), R8
-	LEAQ (R8)(R8*2), R9
-	STORE16_1(R8, R9)
-	VZEROUPPER
-	RET
+	KERNEL16(MASK16; FIFTH_MASK16, ZERO16_1, PREFETCH_M16, UNPACK16_Q5_1, TOKS16M_1, 384, STORE16R_1, q51x16x1loop)
 
 // func gemmQ5_1x16x2VNNI(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ5_1x16x2VNNI(SB), NOSPLIT, $0-72
-	X16_PROLOGUE
-	MASK16
-	FIFTH_MASK16
-	ZERO16_2
-
-q51x16x2loop:
-	PREFETCH_M16
-	UNPACK16_Q5_1
-	TOKS16M_2
-	X16_NEXT(384)
-	JNZ q51x16x2loop
-
-	MOVQ out+56(FP), AX
-	MOVQ ostride+64(FP), R8
-	LEAQ (R8)(R8*2), R9
-	STORE16_2(R8, R9)
-	VZEROUPPER
-	RET
+	KERNEL16(MASK16; FIFTH_MASK16, ZERO16_2, PREFETCH_M16, UNPACK16_Q5_1, TOKS16M_2, 384, STORE16R_2, q51x16x2loop)
 
 // func gemmQ5_1x16x4VNNI(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ5_1x16x4VNNI(SB), NOSPLIT, $0-72
-	X16_PROLOGUE
-	MASK16
-	FIFTH_MASK16
-	ZERO16_4
-
-q51x16x4loop:
-	PREFETCH_M16
-	UNPACK16_Q5_1
-	TOKS16M_4
-	X16_NEXT(384)
-	JNZ q51x16x4loop
-
-	MOVQ out+56(FP), AX
-	MOVQ ostride+64(FP), R8
-	LEAQ (R8)(R8*2), R9
-	STORE16_4(R8, R9)
-	VZEROUPPER
-	RET
+	KERNEL16(MASK16; FIFTH_MASK16, ZERO16_4, PREFETCH_M16, UNPACK16_Q5_1, TOKS16M_4, 384, STORE16R_4, q51x16x4loop)
 
 // func gemmQ5_1x16x8VNNI(w *byte, qs *int8, d *float32, off *float32, nb, qstride, dstride int, out *float32, ostride int)
 TEXT ·gemmQ5_1x16x8VNNI(SB), NOSPLIT, $0-72
-	X16_PROLOGUE
-	MASK16
-	FIFTH_MASK16
-	ZERO16_8
-
-q51x16x8loop:
-	PREFETCH_M16
-	UNPACK16_Q5_1
-	TOKS16M_8
-	X16_NEXT(384)
-	JNZ q51x16x8loop
-
-	MOVQ out+56(FP), AX
-	MOVQ ostride+64(FP), R8
-	LEAQ (R8)(R8*2), R9
-	STORE16_8(R8, R9)
-	VZEROUPPER
-	RET
+	KERNEL16(MASK16; FIFTH_MASK16, ZERO16_8, PREFETCH_M16, UNPACK16_Q5_1, TOKS16M_8, 384, STORE16R_8, q51x16x8loop)

@@ -137,3 +137,30 @@
 	TOKEN16_AT(R13, R14, R15, R8*1, R10*1, Z29, shift); \
 	TOKEN16_AT(R13, R14, R15, R8*2, R10*2, Z30, shift); \
 	TOKEN16_AT(R13, R14, R15, R9*1, R11*1, Z31, shift)
+
+// STORE16R_n stores n tokens' sums, AX the output, R8 and R9 one and three
+// token strides.
+#define STORE16R_1 STORE16_1(R8, R9)
+#define STORE16R_2 STORE16_2(R8, R9)
+#define STORE16R_4 STORE16_4(R8, R9)
+#define STORE16R_8 STORE16_8(R8, R9)
+
+// KERNEL16 is the body of a sixteen-row kernel: the arguments, SETUP (its
+// constants), ZERO (the n sums), then per block PF, UNPACK and TOKS, bb
+// bytes a block, then STORE (STORE16R_n); loop names the label.
+#define KERNEL16(SETUP, ZERO, PF, UNPACK, TOKS, bb, STORE, loop) \
+	X16_PROLOGUE; \
+	SETUP; \
+	ZERO; \
+loop: \
+	PF; \
+	UNPACK; \
+	TOKS; \
+	X16_NEXT(bb); \
+	JNZ loop; \
+	MOVQ out+56(FP), AX; \
+	MOVQ ostride+64(FP), R8; \
+	LEAQ (R8)(R8*2), R9; \
+	STORE; \
+	VZEROUPPER; \
+	RET

@@ -205,3 +205,22 @@
 	VMOVUPS Y19, (AX)(R9*1); \
 	VZEROUPPER; \
 	RET
+
+// TOKS8_n(shift) runs the block for the first n tokens (TOKEN8).
+#define TOKS8_1(shift) TOKEN8(R12*1, R12*1, Y0, shift)
+#define TOKS8_2(shift) TOKS8_1(shift); TOKEN8(R8*1, R10*1, Y1, shift)
+#define TOKS8_4(shift) TOKS8_2(shift); TOKEN8(R8*2, R10*2, Y2, shift); TOKEN8(R9*1, R11*1, Y3, shift)
+
+// KERNEL8 is the body of an eight-row kernel: PRO (X1..X8_PROLOGUE),
+// SETUP (its constants), then per block PF, UNPACK, TOKS and NEXT (which
+// counts CX down), then EPI (the stores and RET); loop names the label.
+#define KERNEL8(PRO, SETUP, PF, UNPACK, TOKS, NEXT, EPI, loop) \
+	PRO; \
+	SETUP; \
+loop: \
+	PF; \
+	UNPACK; \
+	TOKS; \
+	NEXT; \
+	JNZ loop; \
+	EPI
