@@ -177,28 +177,27 @@ func packGroups(dst []byte, m Matrix, g0, g1 int) {
 
 // packRows8Groups writes eight-row groups [g0, g1) of m into dst in
 // LayoutRows8.
-func packRows8Groups(dst []byte, m Matrix, g0, g1 int) {
+func packRows8Groups(dst []byte, m Matrix, g0, g1 int) { packGroupsAs(dst, m, g0, g1, 8) }
+
+// packGroupsAs writes eight-row groups [g0, g1) of m into dst in groups of
+// per (8 or 16) rows, in its type's layout.
+func packGroupsAs(dst []byte, m Matrix, g0, g1, per int) {
 	switch m.Type {
 	case gguf.TypeQ6_K:
-		packQ6KGroups(dst, m, g0, g1)
-		return
+		packQ6KGroupsAs(dst, m, g0, g1, per)
 	case gguf.TypeQ4_K, gguf.TypeQ5_K:
-		packQ4KGroups(dst, m, g0, g1)
-		return
+		packQ4KGroupsAs(dst, m, g0, g1, per)
 	case gguf.TypeQ5_0, gguf.TypeQ4_1, gguf.TypeQ5_1:
-		packLegacyGroups(dst, m, g0, g1, 8)
-		return
+		packLegacyGroups(dst, m, g0, g1, per)
 	case gguf.TypeIQ4_XS:
-		packIQ4XSGroups(dst, m, g0, g1, 8)
-		return
+		packIQ4XSGroups(dst, m, g0, g1, per)
 	case gguf.TypeQ2_K:
-		packQ2KGroups(dst, m, g0, g1, 8)
-		return
+		packQ2KGroups(dst, m, g0, g1, per)
 	case gguf.TypeQ3_K:
-		packQ3KGroups(dst, m, g0, g1, 8)
-		return
+		packQ3KGroups(dst, m, g0, g1, per)
+	default:
+		packChunkGroups(dst, m, g0, g1, per)
 	}
-	packChunkGroups(dst, m, g0, g1, 8)
 }
 
 // packChunkGroups writes eight-row groups [g0, g1) of the Q4_0, IQ4_NL or Q8_0
@@ -225,42 +224,34 @@ func packChunkGroups(dst []byte, m Matrix, g0, g1, per int) {
 	}
 }
 
-// refRows8 is the reference packed kernel for weights of type t.
-func refRows8(w []byte, t gguf.Type, g, nb int, a *Q8, blk0 int, out []float32) {
+// refPacked is the reference packed kernel for weights of type t in
+// groups of per (8 or 16) rows: rows [per*g, per*g+per) of w times token
+// blocks starting at blk0 of a, into out[0:per].
+func refPacked(w []byte, t gguf.Type, per, g, nb int, a *Q8, blk0 int, out []float32) {
 	switch t {
 	case gguf.TypeQ6_K:
-		refGemmQ6KRows8(w, g, nb, a, blk0, out)
-		return
+		refGemmQ6K(w, per, g, nb, a, blk0, out)
 	case gguf.TypeQ4_K, gguf.TypeQ5_K:
-		refGemmQ4KRows8(w, t == gguf.TypeQ5_K, g, nb, a, blk0, out)
-		return
+		refGemmQ4K(w, t == gguf.TypeQ5_K, per, g, nb, a, blk0, out)
 	case gguf.TypeQ5_0, gguf.TypeQ4_1, gguf.TypeQ5_1:
-		refGemmLegacy(w, t, 8, g, nb, a, blk0, out)
-		return
+		refGemmLegacy(w, t, per, g, nb, a, blk0, out)
 	case gguf.TypeIQ4_XS:
-		refGemmIQ4XS(w, 8, g, nb, a, blk0, out)
-		return
+		refGemmIQ4XS(w, per, g, nb, a, blk0, out)
 	case gguf.TypeQ2_K:
-		refGemmQ2K(w, 8, g, nb, a, blk0, out)
-		return
+		refGemmQ2K(w, per, g, nb, a, blk0, out)
 	case gguf.TypeQ3_K:
-		refGemmQ3K(w, 8, g, nb, a, blk0, out)
-		return
+		refGemmQ3K(w, per, g, nb, a, blk0, out)
+	default:
+		refGemmChunks(w, t, per, g, nb, a, blk0, out)
 	}
-	refGemmRows8(w, t, g, nb, a, blk0, out)
 }
 
-// refGemmRows8 is the readable definition of the packed kernels: rows
-// [8g, 8g+8) of packed w times token blocks starting at blk0 of a, into
-// out[0:8]. Per block, the exact integer dot is scaled by the product of
-// the two scales and accumulated in float32; the assembly does the last
-// step as one fused multiply-add, so the two agree to float rounding, not
-// bit for bit.
-func refGemmRows8(w []byte, t gguf.Type, g, nb int, a *Q8, blk0 int, out []float32) {
-	refGemmChunks(w, t, 8, g, nb, a, blk0, out)
-}
-
-// refGemmChunks is refGemmRows8 for groups of per (8 or 16) rows.
+// refGemmChunks is the readable definition of the packed Q4_0, IQ4_NL and
+// Q8_0 kernels: rows [per*g, per*g+per) of packed w times token blocks
+// starting at blk0 of a, into out[0:per]. Per block, the exact integer
+// dot is scaled by the product of the two scales and accumulated in
+// float32; the assembly does the last step as one fused multiply-add, so
+// the two agree to float rounding, not bit for bit.
 func refGemmChunks(w []byte, t gguf.Type, per, g, nb int, a *Q8, blk0 int, out []float32) {
 	bb := rows8Block(t)
 	for r := 0; r < per; r++ {
@@ -320,13 +311,10 @@ func (j *job) packedRows(a *Q8, lo, hi int) {
 			}
 			for ; t < t1; t++ {
 				out := j.out[t*w.Rows+per*g:][:per]
-				switch {
-				case k.x1 != nil:
+				if k.x1 != nil {
 					k.x1(wg, a, t*nb, nb, out)
-				case per == 16:
-					refGemmRows16(w.Data, w.Type, g, nb, a, t*nb, out)
-				default:
-					refRows8(w.Data, w.Type, g, nb, a, t*nb, out)
+				} else {
+					refPacked(w.Data, w.Type, per, g, nb, a, t*nb, out)
 				}
 			}
 		}

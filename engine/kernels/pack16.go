@@ -15,7 +15,7 @@ import "github.com/orcd/orcd/gguf"
 // PackedSize is the same. Pack makes it for matrices of whole sixteen-row
 // groups when the active kernels have the sixteen-row set; a matrix packed
 // so keeps its layout across UseReference and UseAVX2Only, which run it on
-// the Go references below.
+// the Go references (refPacked).
 
 // packedKernels is the kernel set for a packed matrix's type and layout.
 func packedKernels(t gguf.Type, l Layout) packedSet {
@@ -79,57 +79,7 @@ func rows16Type(t gguf.Type) bool {
 	return false
 }
 
-// packRows16Groups writes eight-row groups [g0, g1) of the Q4_0, Q8_0,
-// Q4_K, Q5_K or Q6_K matrix m into dst in LayoutRows16: group g is the
-// upper or lower half (g odd or even) of sixteen-row group g/2.
-func packRows16Groups(dst []byte, m Matrix, g0, g1 int) {
-	switch m.Type {
-	case gguf.TypeQ6_K:
-		packQ6KGroupsAs(dst, m, g0, g1, 16)
-		return
-	case gguf.TypeQ4_K, gguf.TypeQ5_K:
-		packQ4KGroupsAs(dst, m, g0, g1, 16)
-		return
-	case gguf.TypeQ5_0, gguf.TypeQ4_1, gguf.TypeQ5_1:
-		packLegacyGroups(dst, m, g0, g1, 16)
-		return
-	case gguf.TypeIQ4_XS:
-		packIQ4XSGroups(dst, m, g0, g1, 16)
-		return
-	case gguf.TypeQ2_K:
-		packQ2KGroups(dst, m, g0, g1, 16)
-		return
-	case gguf.TypeQ3_K:
-		packQ3KGroups(dst, m, g0, g1, 16)
-		return
-	}
-	packChunkGroups(dst, m, g0, g1, 16)
-}
-
-// refGemmRows16 is the readable definition of the sixteen-row kernels:
-// rows [16g, 16g+16) of packed w (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_NL, Q5_0, Q4_1, Q5_1, IQ4_XS, Q2_K or Q3_K) times
-// token blocks starting at blk0 of a, into out[0:16], with the eight-row
-// references' arithmetic.
-func refGemmRows16(w []byte, t gguf.Type, g, nb int, a *Q8, blk0 int, out []float32) {
-	switch t {
-	case gguf.TypeQ6_K:
-		refGemmQ6K(w, 16, g, nb, a, blk0, out)
-		return
-	case gguf.TypeQ4_K, gguf.TypeQ5_K:
-		refGemmQ4K(w, t == gguf.TypeQ5_K, 16, g, nb, a, blk0, out)
-		return
-	case gguf.TypeQ5_0, gguf.TypeQ4_1, gguf.TypeQ5_1:
-		refGemmLegacy(w, t, 16, g, nb, a, blk0, out)
-		return
-	case gguf.TypeIQ4_XS:
-		refGemmIQ4XS(w, 16, g, nb, a, blk0, out)
-		return
-	case gguf.TypeQ2_K:
-		refGemmQ2K(w, 16, g, nb, a, blk0, out)
-		return
-	case gguf.TypeQ3_K:
-		refGemmQ3K(w, 16, g, nb, a, blk0, out)
-		return
-	}
-	refGemmChunks(w, t, 16, g, nb, a, blk0, out)
-}
+// packRows16Groups writes eight-row groups [g0, g1) of m into dst in
+// LayoutRows16: group g is the upper or lower half (g odd or even) of
+// sixteen-row group g/2.
+func packRows16Groups(dst []byte, m Matrix, g0, g1 int) { packGroupsAs(dst, m, g0, g1, 16) }

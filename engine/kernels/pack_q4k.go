@@ -15,10 +15,6 @@ const (
 	q5KPackedBlock = 1440 // bytes of one packed Q5_K block of eight rows
 )
 
-// packQ4KGroups writes eight-row groups [g0, g1) of the Q4_K or Q5_K
-// matrix m into dst in LayoutRows8.
-func packQ4KGroups(dst []byte, m Matrix, g0, g1 int) { packQ4KGroupsAs(dst, m, g0, g1, 8) }
-
 // packQ4KGroupsAs writes eight-row groups [g0, g1) of m into dst in groups
 // of per rows: 8 or 16 (see gemm_q4k16_amd64.s, gemm_q5k16_amd64.s).
 // A block of per rows is 148*per bytes: d and dmin (2*per bytes each),
@@ -82,16 +78,11 @@ func packQ5KBits(blk, qh []byte, per, r int) {
 	}
 }
 
-// refGemmQ4KRows8 is the readable definition of the packed Q4_K (and, with
-// q5, Q5_K) kernels:
-// rows [8g, 8g+8) of packed w times the token's Q8_K blocks from blk0,
-// into out[0:8]. Integer totals are exact; the assembly's float steps are
-// fused multiply-adds, so the two agree to float rounding.
-func refGemmQ4KRows8(w []byte, q5 bool, g, nb int, a *Q8, blk0 int, out []float32) {
-	refGemmQ4K(w, q5, 8, g, nb, a, blk0, out)
-}
-
-// refGemmQ4K is refGemmQ4KRows8 for groups of per (8 or 16) rows.
+// refGemmQ4K is the readable definition of the packed Q4_K (and, with q5,
+// Q5_K) kernels: rows [per*g, per*g+per) of packed w times the token's
+// Q8_K blocks from blk0, into out[0:per]. Integer totals are exact; the
+// assembly's float steps are fused multiply-adds, so the two agree to
+// float rounding.
 func refGemmQ4K(w []byte, q5 bool, per, g, nb int, a *Q8, blk0 int, out []float32) {
 	pb := q4KPackedBlock * per / 8
 	if q5 {

@@ -24,10 +24,6 @@ func q6KValues(src []byte, q *[QK_K]uint8, sc *[16]int8) {
 	}
 }
 
-// packQ6KGroups writes eight-row groups [g0, g1) of the Q6_K matrix m
-// into dst in LayoutRows8.
-func packQ6KGroups(dst []byte, m Matrix, g0, g1 int) { packQ6KGroupsAs(dst, m, g0, g1, 8) }
-
 // packQ6KGroupsAs writes eight-row groups [g0, g1) of the Q6_K matrix m
 // into dst in groups of per (8 or 16) rows: a block of per rows holds the
 // rows' f16 d (2*per bytes), then the sixteen groups' scales (per bytes
@@ -63,15 +59,10 @@ func packQ6KGroupsAs(dst []byte, m Matrix, g0, g1, per int) {
 	}
 }
 
-// refGemmQ6KRows8 is the readable definition of the packed Q6_K kernels:
-// rows [8g, 8g+8) of packed w times the token's Q8_K blocks from blk0,
-// into out[0:8]. The integer total per block is exact; the assembly's
+// refGemmQ6K is the readable definition of the packed Q6_K kernels: rows
+// [per*g, per*g+per) of packed w times the token's Q8_K blocks from blk0,
+// into out[0:per]. The integer total per block is exact; the assembly's
 // last step is a fused multiply-add, so the two agree to float rounding.
-func refGemmQ6KRows8(w []byte, g, nb int, a *Q8, blk0 int, out []float32) {
-	refGemmQ6K(w, 8, g, nb, a, blk0, out)
-}
-
-// refGemmQ6K is refGemmQ6KRows8 for groups of per rows (8 or 16).
 func refGemmQ6K(w []byte, per, g, nb int, a *Q8, blk0 int, out []float32) {
 	sc0, grp0 := 2*per, 18*per
 	for r := 0; r < per; r++ {
