@@ -13,9 +13,9 @@ import (
 // them; the shared goldens have no IQ files). Between them they cover the
 // three kernel families: IQ1 (deltas, no scale field), IQ2 (8-wide grid,
 // kept sign bits, per-16 scales) and IQ3 (4-wide grid, plain sign bits).
-// testdata/quant holds the same for Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, IQ4_NL
-// and IQ4_XS, the types engine/kernels repacks beyond those the shared
-// goldens have (testdata/quant/gen.sh).
+// testdata/quant holds the same for Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, IQ3_XXS,
+// IQ4_NL and IQ4_XS, the types engine/kernels repacks beyond those the
+// shared goldens have (testdata/quant/gen.sh).
 
 // iqGoldenTol bounds the kernel path against llama.cpp's own run on the
 // file: both quantize activations (to Q8_0 or Q8_K), but sum in other
@@ -25,11 +25,13 @@ import (
 // path, would not pass.
 const iqGoldenTol = 0.05
 
-func TestIQGolden(t *testing.T) { testLlamaQuantized(t, "testdata/iq", 3, false) }
+// IQ3_S is re-encoded for the packed kernels where the CPU has them
+// (kernels/pack_iq3.go), so it must have been.
+func TestIQGolden(t *testing.T) { testLlamaQuantized(t, "testdata/iq", 3, true) }
 
 // TestQuantGolden also requires the packed kernels to run the files where
 // this CPU packs their type: they are the path under test.
-func TestQuantGolden(t *testing.T) { testLlamaQuantized(t, "testdata/quant", 7, true) }
+func TestQuantGolden(t *testing.T) { testLlamaQuantized(t, "testdata/quant", 8, true) }
 
 // testLlamaQuantized checks the want files in dir: the float path against
 // llama.cpp's run on the dequantized copy (within logitTol, and its greedy

@@ -19,10 +19,6 @@
 // 16, row r at 4r) at 160+256j+64k. Registers as k16_amd64.h's, with Z13
 // the codebook table (no dmin).
 
-DATA iq4xsU16<>+0x00(SB)/8, $0x766a5d4f3f2d1801
-DATA iq4xsU16<>+0x08(SB)/8, $0xf1d9c5b5a6998d81
-GLOBL iq4xsU16<>(SB), RODATA|NOPTR, $16
-
 // XS_UNPACK(j) loads sub-block j's codebook values +128 into Z4..Z11
 // (values 4k.. in Z(4+k), 16+4k.. in Z(8+k)) and its scales into Z15.
 #define XS_UNPACK(j) \
@@ -112,12 +108,15 @@ GLOBL iq4xsU16<>(SB), RODATA|NOPTR, $16
 	ADDQ $16, BX; \
 	DECQ CX
 
+// The codebook+128 (16 bytes, xsTable) is the last argument: IQ4_NL's for
+// IQ4_XS, the grid levels for re-encoded IQ3_S and IQ3_XXS (pack_iq3.go).
 #define XS_ARGS \
 	ARGS16K; \
-	VBROADCASTI32X4 iq4xsU16<>(SB), Z13
+	MOVQ cb+80(FP), AX; \
+	VBROADCASTI32X4 (AX), Z13
 
-// func gemmIQ4_XSx16x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
-TEXT ·gemmIQ4_XSx16x1VNNI(SB), NOSPLIT, $0-80
+// func gemmIQ4_XSx16x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte)
+TEXT ·gemmIQ4_XSx16x1VNNI(SB), NOSPLIT, $0-88
 	XS_ARGS
 	ZERO16_1
 
@@ -132,8 +131,8 @@ xsx1loop:
 	JNZ xsx1loop
 	KEND16_1
 
-// func gemmIQ4_XSx16x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
-TEXT ·gemmIQ4_XSx16x2VNNI(SB), NOSPLIT, $0-80
+// func gemmIQ4_XSx16x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte)
+TEXT ·gemmIQ4_XSx16x2VNNI(SB), NOSPLIT, $0-88
 	XS_ARGS
 	ZERO16_2
 
@@ -151,8 +150,8 @@ xsx2loop:
 	JNZ xsx2loop
 	KEND16_N(STORE16_2)
 
-// func gemmIQ4_XSx16x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
-TEXT ·gemmIQ4_XSx16x4VNNI(SB), NOSPLIT, $0-80
+// func gemmIQ4_XSx16x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte)
+TEXT ·gemmIQ4_XSx16x4VNNI(SB), NOSPLIT, $0-88
 	XS_ARGS
 	ZERO16_4
 
@@ -178,8 +177,8 @@ xsx4loop:
 
 // Eight tokens: the corrections need the weights' registers, so they come
 // after the sub-blocks (integer sums: the order changes no result).
-// func gemmIQ4_XSx16x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
-TEXT ·gemmIQ4_XSx16x8VNNI(SB), NOSPLIT, $0-80
+// func gemmIQ4_XSx16x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte)
+TEXT ·gemmIQ4_XSx16x8VNNI(SB), NOSPLIT, $0-88
 	XS_ARGS
 	ZERO16_8
 

@@ -192,7 +192,7 @@ func valuesPerOff(w Matrix) int {
 		switch w.Type {
 		case gguf.TypeQ6_K, gguf.TypeQ3_K:
 			return 16
-		case gguf.TypeQ4_K, gguf.TypeQ5_K, gguf.TypeIQ4_XS:
+		case gguf.TypeQ4_K, gguf.TypeQ5_K, gguf.TypeIQ4_XS, gguf.TypeIQ3_S, gguf.TypeIQ3_XXS:
 			return 64
 		case gguf.TypeQ2_K:
 			return 32
@@ -212,7 +212,7 @@ func (j *job) quantizeBlocks(a *Q8, lo, hi int) {
 		case j.w.Layout == LayoutRows:
 		case j.w.Type == gguf.TypeQ6_K:
 			makeOff6(a, lo, hi)
-		case j.w.Type == gguf.TypeQ4_K || j.w.Type == gguf.TypeQ5_K || j.w.Type == gguf.TypeIQ4_XS:
+		case j.w.Type == gguf.TypeQ4_K || j.w.Type == gguf.TypeQ5_K || xsCodebook(j.w.Type) != nil:
 			makeOffQ4K(a, lo, hi)
 		case j.w.Type == gguf.TypeQ2_K:
 			makeOffQ2K(a, lo, hi)

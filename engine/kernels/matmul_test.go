@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/orcd/orcd/gguf"
+	"github.com/orcd/orcd/gguf/gguftest"
 )
 
 var matTypes = []gguf.Type{gguf.TypeF32, gguf.TypeF16, gguf.TypeQ8_0, gguf.TypeQ4_0, gguf.TypeQ4_K, gguf.TypeQ6_K}
@@ -17,6 +18,13 @@ var extraTypes = []gguf.Type{gguf.TypeBF16, gguf.TypeQ2_K, gguf.TypeQ3_K, gguf.T
 // weights look like real ones (unlike randWeights' random bit patterns);
 // a type gguf cannot quantize would get randWeights' blocks.
 func randMatrix(tb testing.TB, r *rand.Rand, t gguf.Type, rows, cols int) Matrix {
+	if xsCodebook(t) != nil && t != gguf.TypeIQ4_XS { // IQ3: no quantizer here
+		data, err := gguftest.RandomTensor(t, rows*cols, r.Uint64(), 0.02)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return Matrix{Type: t, Rows: rows, Cols: cols, Data: data}
+	}
 	if !gguf.CanQuantize(t) {
 		return Matrix{Type: t, Rows: rows, Cols: cols, Data: randWeights(r, t, rows*cols/t.BlockSize())}
 	}

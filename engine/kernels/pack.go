@@ -42,6 +42,10 @@ func rows8Block(t gguf.Type) int {
 		return q5KBlock
 	case gguf.TypeIQ4_XS:
 		return iq4xsBlock
+	case gguf.TypeIQ3_S:
+		return iq3sBytes
+	case gguf.TypeIQ3_XXS:
+		return iq3xxsBytes
 	case gguf.TypeQ2_K:
 		return q2KBlockBytes
 	case gguf.TypeQ3_K:
@@ -58,7 +62,7 @@ func rows8Packed(t gguf.Type) int {
 		return q4KPackedBlock
 	case gguf.TypeQ5_K:
 		return q5KPackedBlock
-	case gguf.TypeIQ4_XS:
+	case gguf.TypeIQ4_XS, gguf.TypeIQ3_S, gguf.TypeIQ3_XXS:
 		return iq4xsPackedBlock8
 	case gguf.TypeQ3_K:
 		return 8 * q3KPackedRow
@@ -77,7 +81,7 @@ func PackedSize(m Matrix) int {
 // rows8Cols is the values per block (and so the column multiple) of a type
 // Pack takes.
 func rows8Cols(t gguf.Type) int {
-	if t == gguf.TypeQ6_K || t == gguf.TypeQ4_K || t == gguf.TypeQ5_K || t == gguf.TypeIQ4_XS || t == gguf.TypeQ2_K || t == gguf.TypeQ3_K {
+	if t == gguf.TypeQ6_K || t == gguf.TypeQ4_K || t == gguf.TypeQ5_K || xsCodebook(t) != nil || t == gguf.TypeQ2_K || t == gguf.TypeQ3_K {
 		return QK_K
 	}
 	return QK8_0
@@ -191,6 +195,8 @@ func packGroupsAs(dst []byte, m Matrix, g0, g1, per int) {
 		packLegacyGroups(dst, m, g0, g1, per)
 	case gguf.TypeIQ4_XS:
 		packIQ4XSGroups(dst, m, g0, g1, per)
+	case gguf.TypeIQ3_S, gguf.TypeIQ3_XXS:
+		packIQ3Groups(dst, m, g0, g1, per)
 	case gguf.TypeQ2_K:
 		packQ2KGroups(dst, m, g0, g1, per)
 	case gguf.TypeQ3_K:
@@ -235,8 +241,8 @@ func refPacked(w []byte, t gguf.Type, per, g, nb int, a *Q8, blk0 int, out []flo
 		refGemmQ4K(w, t == gguf.TypeQ5_K, per, g, nb, a, blk0, out)
 	case gguf.TypeQ5_0, gguf.TypeQ4_1, gguf.TypeQ5_1:
 		refGemmLegacy(w, t, per, g, nb, a, blk0, out)
-	case gguf.TypeIQ4_XS:
-		refGemmIQ4XS(w, per, g, nb, a, blk0, out)
+	case gguf.TypeIQ4_XS, gguf.TypeIQ3_S, gguf.TypeIQ3_XXS:
+		refGemmIQ4XS(w, t, per, g, nb, a, blk0, out)
 	case gguf.TypeQ2_K:
 		refGemmQ2K(w, per, g, nb, a, blk0, out)
 	case gguf.TypeQ3_K:

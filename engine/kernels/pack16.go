@@ -35,6 +35,10 @@ func packedKernels(t gguf.Type, l Layout) packedSet {
 			return packedSet{active.q5_1x16x1, active.q5_1x16x2, active.q5_1x16x4, active.q5_1x16x8}
 		case gguf.TypeIQ4_XS:
 			return packedSet{active.iq4_xsx16x1, active.iq4_xsx16x2, active.iq4_xsx16x4, active.iq4_xsx16x8}
+		case gguf.TypeIQ3_S:
+			return packedSet{active.iq3_sx16x1, active.iq3_sx16x2, active.iq3_sx16x4, active.iq3_sx16x8}
+		case gguf.TypeIQ3_XXS:
+			return packedSet{active.iq3_xxsx16x1, active.iq3_xxsx16x2, active.iq3_xxsx16x4, active.iq3_xxsx16x8}
 		case gguf.TypeQ2_K:
 			return packedSet{active.q2_Kx16x1, active.q2_Kx16x2, active.q2_Kx16x4, active.q2_Kx16x8}
 		case gguf.TypeQ3_K:
@@ -73,7 +77,7 @@ func PackLayout(m Matrix) Layout {
 // rows16Type reports whether t has a sixteen-row layout.
 func rows16Type(t gguf.Type) bool {
 	switch t {
-	case gguf.TypeQ4_0, gguf.TypeQ8_0, gguf.TypeQ4_K, gguf.TypeQ5_K, gguf.TypeQ6_K, gguf.TypeIQ4_NL, gguf.TypeQ5_0, gguf.TypeQ4_1, gguf.TypeQ5_1, gguf.TypeIQ4_XS, gguf.TypeQ2_K, gguf.TypeQ3_K:
+	case gguf.TypeQ4_0, gguf.TypeQ8_0, gguf.TypeQ4_K, gguf.TypeQ5_K, gguf.TypeQ6_K, gguf.TypeIQ4_NL, gguf.TypeQ5_0, gguf.TypeQ4_1, gguf.TypeQ5_1, gguf.TypeIQ4_XS, gguf.TypeQ2_K, gguf.TypeQ3_K, gguf.TypeIQ3_S, gguf.TypeIQ3_XXS:
 		return true
 	}
 	return false

@@ -48,13 +48,15 @@ func packIQ4XSGroups(dst []byte, m Matrix, g0, g1, per int) {
 	}
 }
 
-// refGemmIQ4XS is the readable definition of the packed IQ4_XS kernels:
+// refGemmIQ4XS is the readable definition of the packed IQ4_XS kernels
+// (and so of packed IQ3_S and IQ3_XXS, t's codebook and factor):
 // rows [per*g, per*g+per) of packed w times Q8_K token blocks from blk0
 // of a, into out[0:per]. Per block, the exact int32 sum over sub-blocks of
 // scale times the dot of codebook values with the token's quants, times
 // d*d_y, accumulated in float32 (the assembly fuses the last step, so the
-// two agree to float rounding).
-func refGemmIQ4XS(w []byte, per, g, nb int, a *Q8, blk0 int, out []float32) {
+// two agree to float rounding), and the sum times the type's factor.
+func refGemmIQ4XS(w []byte, t gguf.Type, per, g, nb int, a *Q8, blk0 int, out []float32) {
+	cb, factor := xsCodebook(t), xsFactor(t)
 	pb := 138 * per
 	for r := 0; r < per; r++ {
 		var acc float32
@@ -67,13 +69,13 @@ func refGemmIQ4XS(w []byte, per, g, nb int, a *Q8, blk0 int, out []float32) {
 				for k := 0; k < 4; k++ {
 					for i := 0; i < 4; i++ {
 						q := blk[10*per+16*per*j+4*per*k+4*r+i]
-						s += int32(gguf.KValuesIQ4NL[q&0x0f])*int32(ys[32*j+4*k+i]) + int32(gguf.KValuesIQ4NL[q>>4])*int32(ys[32*j+16+4*k+i])
+						s += int32(cb[q&0x0f])*int32(ys[32*j+4*k+i]) + int32(cb[q>>4])*int32(ys[32*j+16+4*k+i])
 					}
 				}
 				sumi += int32(int8(blk[2*per+per*j+r])) * s
 			}
 			acc += float32(sumi) * (f16ToF32(le16(blk[2*r:])) * a.D[blk0+b])
 		}
-		out[r] = acc
+		out[r] = acc * factor
 	}
 }
