@@ -213,7 +213,7 @@ func xs16Set(t gguf.Type) (x1 func(w []byte, a *Q8, blk0, nb int, out []float32)
 		_ = w[nb*bb-1]
 		_ = a.Off[(blk0+nb)*offs-1]
 		gemmIQ4_XSx16x1VNNI(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*offs], nb, 0, 0, 0, &out[0], 0, &tab[0])
-		scaleOut(out, 1, 0, factor)
+		scaleOut(out, 16, 1, 0, factor)
 	}
 	tokens := func(k func(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte), t int) func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
 		return func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
@@ -221,19 +221,19 @@ func xs16Set(t gguf.Type) (x1 func(w []byte, a *Q8, blk0, nb int, out []float32)
 			_ = w[nb*bb-1]
 			_ = a.Off[(blk0+t*nb)*offs-1]
 			k(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*offs], nb, nb*QK_K, nb*4, nb*offs*4, &out[0], 4*ostride, &tab[0])
-			scaleOut(out, t, ostride, factor)
+			scaleOut(out, 16, t, ostride, factor)
 		}
 	}
 	return x1, tokens(gemmIQ4_XSx16x2VNNI, 2), tokens(gemmIQ4_XSx16x4VNNI, 4), tokens(gemmIQ4_XSx16x8VNNI, 8)
 }
 
-// scaleOut multiplies the sixteen results of each of t tokens by f.
-func scaleOut(out []float32, t, ostride int, f float32) {
+// scaleOut multiplies the rows results of each of t tokens by f.
+func scaleOut(out []float32, rows, t, ostride int, f float32) {
 	if f == 1 {
 		return
 	}
 	for i := range t {
-		for r := range 16 {
+		for r := range rows {
 			out[i*ostride+r] *= f
 		}
 	}

@@ -264,6 +264,7 @@ func init() {
 	avx2Dots.q4_Kx8x1, avx2Dots.q4_Kx8x2 = packedQ4_KAVX2.x1, packedQ4_KAVX2.x2
 	avx2Dots.q6_Kx8x1, avx2Dots.q6_Kx8x2 = packedQ6_KAVX2.x1, packedQ6_KAVX2.x2
 	addLegacyPackedAVX2(&avx2Dots)
+	addXSAVX2(&avx2Dots)
 	avx2Dots.needCorr = true // Q8.Off for the packed kernels
 	if hasAVX2 && !hasVNNI {
 		fastDots = avx2Dots
@@ -323,6 +324,7 @@ func init() {
 	}
 	if hasAVX512BW && hasVNNI {
 		addRows16(&fastDots)
+		addXSAVX2(&fastDots) // IQ3 matrices of an odd number of eight-row groups
 		addLegacyPacked(&fastDots)
 		fastDots.q6_Kx8x1 = func(w []byte, a *Q8, blk0, nb int, out []float32) {
 			_ = out[7]

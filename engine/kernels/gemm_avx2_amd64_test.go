@@ -126,3 +126,56 @@ func BenchmarkPackedAVX2(b *testing.B) {
 		})
 	}
 }
+
+// TestXSAVX2 holds the eight-row AVX2 kernels of re-encoded IQ3_S and
+// IQ3_XXS to the naive definition and, where this CPU has them, to the
+// sixteen-row VNNI kernels bit for bit: each packs its own layout of the
+// same matrix. Seven tokens take the four-, two- and one-token kernels.
+func TestXSAVX2(t *testing.T) {
+	if !UseAVX2Only() {
+		t.Log("no AVX2: these kernels are never used on this CPU")
+		return
+	}
+	defer UseReference(false)
+	r := rand.New(rand.NewPCG(43, 44))
+	p := NewPool(2)
+	defer p.Close()
+	const rows, nTok = 32, 7
+	for _, typ := range []gguf.Type{gguf.TypeIQ3_S, gguf.TypeIQ3_XXS} {
+		m := randMatrix(t, r, typ, rows, 3*QK_K)
+		x := randVec(r, nTok*m.Cols)
+		run := func(avx2 bool) ([]float32, Layout) {
+			if avx2 {
+				UseAVX2Only()
+			} else {
+				UseReference(false)
+			}
+			if !CanPack(m) {
+				t.Fatalf("%v (avx2 %v): CanPack false", typ, avx2)
+			}
+			w, err := Pack(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := make([]float32, nTok*rows)
+			if err := p.MatMul(out, w, x, nTok); err != nil {
+				t.Fatal(err)
+			}
+			return out, w.Layout
+		}
+		avx2, l := run(true)
+		if l != LayoutRows8 {
+			t.Fatalf("%v: AVX2 packs layout %v", typ, l)
+		}
+		native, nl := run(false)
+		want, bound := naiveMatMul(t, m, x, nTok)
+		for i, v := range avx2 {
+			if d := math.Abs(float64(v) - want[i]); d > 1e-5*bound[i]+1e-6 {
+				t.Fatalf("%v: out[%d] = %v, want %v", typ, i, v, want[i])
+			}
+			if nl == LayoutRows16 && math.Float32bits(v) != math.Float32bits(native[i]) {
+				t.Fatalf("%v: out[%d] = %v with AVX2, %v with VNNI", typ, i, v, native[i])
+			}
+		}
+	}
+}
