@@ -23,6 +23,7 @@ type engineOptions struct {
 	CUDALib   string              // explicit path to the CUDA library
 	KVType    gguf.Type           // KV cache: F32 (zero) or F16
 	KVTypeSet bool                // --kv-type was given: CUDA's default is F16, not F32
+	NoRepack  bool                // CPU: weights stay in the file's layout
 	Sched     engine.SchedOptions // zero fields: the scheduler's defaults
 }
 
@@ -113,7 +114,7 @@ func newBackend(m *engine.Model, opts engineOptions, name string) (engine.Backen
 		return cuda.Open(m, cuda.Options{LibPath: opts.CUDALib, MaxSeqs: opts.Slots, Context: opts.Context,
 			KVF32: opts.KVTypeSet && opts.KVType == gguf.TypeF32})
 	}
-	return cpu.New(m, cpu.Options{Threads: opts.Threads, MaxSeqs: opts.Slots, Context: opts.Context, KVType: opts.KVType})
+	return cpu.New(m, cpu.Options{Threads: opts.Threads, MaxSeqs: opts.Slots, Context: opts.Context, KVType: opts.KVType, KeepLayout: opts.NoRepack})
 }
 
 // modelGenerator closes the model's mapping after the generator (and with

@@ -205,3 +205,22 @@ func TestPrefillChunkReachesScheduler(t *testing.T) {
 		t.Fatalf("B's prefill beside A: at most %d tokens a step over %d steps; want %d over at least %d", most, shared, chunk, want)
 	}
 }
+
+// TestNoRepack: --no-repack and ORCD_NO_REPACK set the option that
+// newBackend hands the CPU backend as KeepLayout (engine/cpu's
+// TestKeepLayout checks what that does).
+func TestNoRepack(t *testing.T) {
+	g, err := parseGenerateFlags([]string{"--model", "m.gguf", "--prompt", "x"}, io.Discard)
+	if err != nil || g.NoRepack {
+		t.Fatalf("generate: NoRepack %v by default, %v", g.NoRepack, err)
+	}
+	g, err = parseGenerateFlags([]string{"--model", "m.gguf", "--prompt", "x", "--no-repack"}, io.Discard)
+	if err != nil || !g.NoRepack {
+		t.Fatalf("generate --no-repack: NoRepack %v, %v", g.NoRepack, err)
+	}
+	t.Setenv("ORCD_NO_REPACK", "true")
+	fs, f := newServeFlags(io.Discard)
+	if err := parseWithEnv(fs, []string{"--model", "m.gguf"}); err != nil || !f.eng.NoRepack {
+		t.Fatalf("ORCD_NO_REPACK=true: NoRepack %v, %v", f.eng.NoRepack, err)
+	}
+}

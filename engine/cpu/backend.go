@@ -23,8 +23,9 @@ type Options struct {
 	Context  int // positions per sequence; 0 = min(training context, 4096)
 	MaxBatch int // tokens per internal forward chunk; 0 = 512
 	// KeepLayout skips repacking weights into the layouts the CPU's
-	// kernels read fastest (for A/B benchmarks; outputs are the same to
-	// float rounding).
+	// kernels read fastest: slower, but the weights stay in the mapped
+	// file, which matters where repacking grows them (IQ3_S and IQ3_XXS,
+	// kernels/pack_iq3.go). Outputs are the same to float rounding.
 	KeepLayout bool
 	// KVType is the KV cache's element type: gguf.TypeF32 (the zero
 	// value; what the goldens use) or gguf.TypeF16 (llama.cpp's default:
@@ -94,7 +95,7 @@ func New(m *engine.Model, opts Options) (*Backend, error) {
 		headKV = opts.Context * c.HeadDim
 	}
 	b := &Backend{
-		m: m, c: c, norms: norms, opts: opts, device: deviceName(),
+		m: m, c: c, norms: norms, opts: opts, device: deviceName(opts.KeepLayout),
 		ropeFreqs: ropeFreqs(c.NRot, c.RopeBase, norms.ropeFreqs),
 		kv:        newKVCache(c.NLayer, opts.MaxSeqs, opts.Context, c.NHeadKV, c.HeadDim, f16KV),
 		st:        newState(c, opts.MaxBatch),

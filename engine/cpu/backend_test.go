@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -196,6 +197,46 @@ func TestDeviceNamesKernels(t *testing.T) {
 		}
 		if d := b.Memory().Device; !strings.HasSuffix(d, want) {
 			t.Errorf("activations quantized %v: device %q, want it to end in %q", quantized, d, want)
+		}
+	}
+}
+
+// TestKeepLayout: with KeepLayout (the worker's --no-repack) nothing is
+// repacked, the heartbeat's device says so, and the output is the
+// repacked backend's to activation rounding. The IQ3_S file is the case
+// that matters: its repacked form is larger than the file's.
+func TestKeepLayout(t *testing.T) {
+	saved := activationsQuantized
+	defer func() { activationsQuantized = saved }()
+	activationsQuantized = true
+	f, err := gguf.Open(filepath.Join("testdata", "iq", "tiny-llama-gqa-iq3_s-pure.gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := engine.LoadModel(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logits [2][]float32
+	for i, keep := range []bool{false, true} {
+		b, err := New(m, Options{Threads: 2, Context: 16, KeepLayout: keep})
+		if err != nil {
+			t.Fatal(err)
+		}
+		packed := len(b.packed.m) > 0
+		if keep && packed || !keep && !packed && kernels.CanPack(kernels.Matrix{Type: gguf.TypeIQ3_S, Rows: 16, Cols: 256}) {
+			t.Errorf("KeepLayout %v: %d matrices repacked", keep, len(b.packed.m))
+		}
+		if d := b.Memory().Device; keep != strings.HasSuffix(d, "weights not repacked)") {
+			t.Errorf("KeepLayout %v: device %q", keep, d)
+		}
+		logits[i] = lastLogits(t, b, 0, []int32{1, 403, 407, 261, 378})
+		b.Close()
+	}
+	for i := range logits[0] {
+		if d := math.Abs(float64(logits[0][i] - logits[1][i])); d > 1e-3 {
+			t.Fatalf("logit %d: %v repacked, %v kept", i, logits[0][i], logits[1][i])
 		}
 	}
 }

@@ -48,9 +48,12 @@ func totalRAM() uint64 { return procKB("/proc/meminfo", "MemTotal") }
 // on it ("avx2+avx512vnni", "avx2", "ref"; "float reference" under
 // ORCD_MATMUL=reference), so that a heartbeat tells a worker on a slow
 // path from one on the fast.
-func deviceName() string {
-	if !activationsQuantized {
+func deviceName(keepLayout bool) string {
+	switch {
+	case !activationsQuantized:
 		return cpuName() + " (float reference)"
+	case keepLayout:
+		return cpuName() + " (" + kernels.Impl() + " kernels, weights not repacked)"
 	}
 	return cpuName() + " (" + kernels.Impl() + " kernels)"
 }

@@ -26,7 +26,7 @@ type dotSet struct {
 	q4_0x8x1, q8_0x8x1, q6_Kx8x1, q4_Kx8x1, q5_Kx8x1, iq4_nlx8x1, q5_0x8x1, q4_1x8x1, q5_1x8x1, iq3_sx8x1, iq3_xxsx8x1 func(w []byte, a *Q8, blk0, nb int, out []float32)
 	q4_0x8x2, q8_0x8x2, q6_Kx8x2, q4_Kx8x2, q5_Kx8x2, iq4_nlx8x2, q5_0x8x2, q4_1x8x2, q5_1x8x2, iq3_sx8x2, iq3_xxsx8x2 func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int)
 	q4_0x8x4, q8_0x8x4, q6_Kx8x4, q4_Kx8x4, q5_Kx8x4, iq4_nlx8x4, q5_0x8x4, q4_1x8x4, q5_1x8x4, iq3_sx8x4, iq3_xxsx8x4 func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int)
-	q4_0x8x8, q8_0x8x8, q6_Kx8x8, q4_Kx8x8, q5_Kx8x8, iq4_nlx8x8, q5_0x8x8, q4_1x8x8, q5_1x8x8 func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) // eight tokens
+	q4_0x8x8, q8_0x8x8, q6_Kx8x8, q4_Kx8x8, q5_Kx8x8, iq4_nlx8x8, q5_0x8x8, q4_1x8x8, q5_1x8x8                         func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) // eight tokens
 	// Sixteen-row (LayoutRows16) kernels: as above with sixteen results
 	// per token.
 	q4_0x16x1, q8_0x16x1, q4_Kx16x1, q5_Kx16x1, q6_Kx16x1, iq4_nlx16x1, q5_0x16x1, q4_1x16x1, q5_1x16x1, iq4_xsx16x1, q2_Kx16x1, q3_Kx16x1, iq3_sx16x1, iq3_xxsx16x1 func(w []byte, a *Q8, blk0, nb int, out []float32)
