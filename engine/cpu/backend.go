@@ -27,6 +27,11 @@ type Options struct {
 	// file, which matters where repacking grows them (IQ3_S and IQ3_XXS,
 	// kernels/pack_iq3.go). Outputs are the same to float rounding.
 	KeepLayout bool
+	// MemoryLimit bounds repacking that grows weights (IQ3_S and IQ3_XXS
+	// re-encoded, kernels/pack_iq3.go): when the model plus the growth
+	// would pass 90% of it, those matrices keep the file's layout.
+	// 0 means the machine's memory or the cgroup's limit, if lower.
+	MemoryLimit uint64
 	// KVType is the KV cache's element type: gguf.TypeF32 (the zero
 	// value; what the goldens use) or gguf.TypeF16 (llama.cpp's default:
 	// half the memory, keys and values rounded to f16).
@@ -95,7 +100,7 @@ func New(m *engine.Model, opts Options) (*Backend, error) {
 		headKV = opts.Context * c.HeadDim
 	}
 	b := &Backend{
-		m: m, c: c, norms: norms, opts: opts, device: deviceName(opts.KeepLayout),
+		m: m, c: c, norms: norms, opts: opts, device: deviceName(opts.KeepLayout, nil),
 		ropeFreqs: ropeFreqs(c.NRot, c.RopeBase, norms.ropeFreqs),
 		kv:        newKVCache(c.NLayer, opts.MaxSeqs, opts.Context, c.NHeadKV, c.HeadDim, f16KV),
 		st:        newState(c, opts.MaxBatch),
@@ -104,10 +109,15 @@ func New(m *engine.Model, opts Options) (*Backend, error) {
 	}
 	if activationsQuantized && !opts.KeepLayout {
 		b.mem = new(weightMem)
-		if b.packed, err = packWeights(m, opts.Threads, b.mem); err != nil {
+		limit := opts.MemoryLimit
+		if limit == 0 {
+			limit = memoryLimit()
+		}
+		if b.packed, err = packWeights(m, opts.Threads, b.mem, limit); err != nil {
 			b.mem.free()
 			return nil, err
 		}
+		b.device = deviceName(false, b.packed.kept)
 		runtime.AddCleanup(b, (*weightMem).free, b.mem) // a backend dropped unclosed
 	}
 	return b, nil

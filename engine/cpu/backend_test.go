@@ -240,3 +240,47 @@ func TestKeepLayout(t *testing.T) {
 		}
 	}
 }
+
+// TestRepackMemoryLimit: IQ3_S grows when repacked, so under a memory
+// limit the model plus the growth would pass it keeps the file's layout,
+// and the heartbeat's device says why; under a large limit it is
+// repacked.
+func TestRepackMemoryLimit(t *testing.T) {
+	saved := activationsQuantized
+	defer func() { activationsQuantized = saved }()
+	activationsQuantized = true
+	if !kernels.CanPack(kernels.Matrix{Type: gguf.TypeIQ3_S, Rows: 16, Cols: 256}) {
+		t.Log("this CPU does not repack IQ3_S: nothing to limit")
+		return
+	}
+	f, err := gguf.Open(filepath.Join("testdata", "iq", "tiny-llama-gqa-iq3_s-pure.gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := engine.LoadModel(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := modelBytes(m)
+	g := growth(m)[gguf.TypeIQ3_S]
+	if g < size/5 {
+		t.Fatalf("IQ3_S grows by %d bytes of %d, want about a quarter", g, size)
+	}
+	for _, c := range []struct {
+		limit  uint64
+		packed bool
+	}{{(size + g) * 2, true}, {size + g/2, false}} {
+		b, err := New(m, Options{Threads: 1, Context: 16, MemoryLimit: c.limit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := packsType(b, gguf.TypeIQ3_S); got != c.packed {
+			t.Errorf("limit %d (model %d + %d): IQ3_S repacked %v, want %v", c.limit, size, g, got, c.packed)
+		}
+		if d := b.Memory().Device; c.packed == strings.HasSuffix(d, "IQ3_S not repacked: memory)") {
+			t.Errorf("limit %d: device %q", c.limit, d)
+		}
+		b.Close()
+	}
+}

@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/orcd/orcd/engine/kernels"
+	"github.com/orcd/orcd/gguf"
 )
 
 // procKB reads a "Name:   1234 kB" line from a /proc file; 0 if absent
@@ -43,17 +45,44 @@ func residentBytes() uint64 { return procKB("/proc/self/status", "VmRSS") }
 // totalRAM is the machine's memory.
 func totalRAM() uint64 { return procKB("/proc/meminfo", "MemTotal") }
 
+// memoryLimit is what this process may hold: the machine's memory, or the
+// cgroup's limit where that is lower (a container's, a Kubernetes pod's);
+// 0 where neither can be read.
+func memoryLimit() uint64 {
+	limit := totalRAM()
+	for _, p := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		n, err := strconv.ParseUint(string(bytes.TrimSpace(b)), 10, 64) // "max": no limit
+		if err == nil && n > 0 && (limit == 0 || n < limit) {
+			limit = n
+		}
+	}
+	return limit
+}
+
 // cpuName is the CPU model, for Memory().Device.
 // deviceName is the CPU's model name and the kernel set the backend runs
 // on it ("avx2+avx512vnni", "avx2", "ref"; "float reference" under
 // ORCD_MATMUL=reference), so that a heartbeat tells a worker on a slow
 // path from one on the fast.
-func deviceName(keepLayout bool) string {
+//
+// kept names the types left in the file's layout because repacking
+// would have grown them past the memory limit (see packWeights).
+func deviceName(keepLayout bool, kept []gguf.Type) string {
 	switch {
 	case !activationsQuantized:
 		return cpuName() + " (float reference)"
 	case keepLayout:
 		return cpuName() + " (" + kernels.Impl() + " kernels, weights not repacked)"
+	case len(kept) > 0:
+		names := make([]string, len(kept))
+		for i, t := range kept {
+			names[i] = t.String()
+		}
+		return cpuName() + " (" + kernels.Impl() + " kernels, " + strings.Join(names, ", ") + " not repacked: memory)"
 	}
 	return cpuName() + " (" + kernels.Impl() + " kernels)"
 }

@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/orcd/orcd/engine"
@@ -19,6 +20,9 @@ type packedWeights struct {
 	// makes one pass over the threads instead of three (or two). Zero
 	// where the layer's matrices differ.
 	fused []fusedLayer
+	// kept is the types whose repacked form is larger than the file's
+	// and that stayed in the file's layout for lack of memory.
+	kept []gguf.Type
 }
 
 type fusedLayer struct{ qkv, gateUp kernels.Matrix }
@@ -51,11 +55,31 @@ type packGroup struct {
 // and releases the mapped originals so the weights are not resident
 // twice. llama.cpp repacks at load time too. The map is empty where no
 // matrix is packed or copied.
-func packWeights(m *engine.Model, threads int, mem *weightMem) (packedWeights, error) {
+//
+// Where a type's packed form is larger than the file's (IQ3_S, IQ3_XXS),
+// it is repacked only if the model plus that growth stays under 90% of
+// limit (0: no limit): a model that fits in memory as the file is must
+// not stop fitting because it was made faster.
+func packWeights(m *engine.Model, threads int, mem *weightMem, limit uint64) (packedWeights, error) {
 	var todo []packGroup
 	seen := map[*gguf.TensorInfo]bool{}
+	grows := growth(m)
+	var kept []gguf.Type
+	if limit > 0 && len(grows) > 0 {
+		total := modelBytes(m)
+		for _, g := range grows {
+			total += g
+		}
+		if total > limit/10*9 {
+			for t := range grows {
+				kept = append(kept, t)
+			}
+			slices.Sort(kept)
+		}
+	}
 	packable := func(t *gguf.TensorInfo) bool {
-		return t != nil && !seen[t] && len(t.Dims) == 2 && (kernels.CanPack(matrixOf(t)) || copied(t))
+		return t != nil && !seen[t] && len(t.Dims) == 2 && !slices.Contains(kept, t.Type) &&
+			(kernels.CanPack(matrixOf(t)) || copied(t))
 	}
 	add := func(t *gguf.TensorInfo) {
 		if packable(t) {
@@ -87,7 +111,7 @@ func packWeights(m *engine.Model, threads int, mem *weightMem) (packedWeights, e
 	}
 	add(w.Output)
 
-	out := packedWeights{m: make(map[*gguf.TensorInfo]kernels.Matrix, len(seen)), fused: make([]fusedLayer, len(w.Layers))}
+	out := packedWeights{m: make(map[*gguf.TensorInfo]kernels.Matrix, len(seen)), fused: make([]fusedLayer, len(w.Layers)), kept: kept}
 	var (
 		mu    sync.Mutex
 		first error
@@ -112,6 +136,54 @@ func packWeights(m *engine.Model, threads int, mem *weightMem) (packedWeights, e
 	close(next)
 	wg.Wait()
 	return out, first
+}
+
+// growth is, per type, the bytes that repacking m's weight matrices of
+// that type adds beyond 5% of their size in the file: none for the types
+// packed at about their size.
+func growth(m *engine.Model) map[gguf.Type]uint64 {
+	g := map[gguf.Type]uint64{}
+	for _, t := range matrices(m) {
+		if copied(t) || !kernels.CanPack(matrixOf(t)) {
+			continue
+		}
+		if n, src := uint64(packedSize(t)), uint64(len(t.Data)); n > src+src/20 {
+			g[t.Type] += n - src
+		}
+	}
+	return g
+}
+
+// modelBytes is the bytes of m's weight matrices and embeddings.
+func modelBytes(m *engine.Model) uint64 {
+	n := uint64(0)
+	for _, t := range matrices(m) {
+		n += uint64(len(t.Data))
+	}
+	if e := m.Weights.TokEmbd; e != nil && e != m.Weights.Output {
+		n += uint64(len(e.Data))
+	}
+	return n
+}
+
+// matrices is m's 2-D weights that packWeights considers, each once.
+func matrices(m *engine.Model) []*gguf.TensorInfo {
+	var ts []*gguf.TensorInfo
+	seen := map[*gguf.TensorInfo]bool{}
+	add := func(t *gguf.TensorInfo) {
+		if t != nil && !seen[t] && len(t.Dims) == 2 {
+			seen[t] = true
+			ts = append(ts, t)
+		}
+	}
+	for i := range m.Weights.Layers {
+		y := &m.Weights.Layers[i]
+		for _, t := range []*gguf.TensorInfo{y.Wq, y.Wk, y.Wv, y.Wqkv, y.Wo, y.Gate, y.Up, y.GateUp, y.Down} {
+			add(t)
+		}
+	}
+	add(m.Weights.Output)
+	return ts
 }
 
 // packGroupInto packs g's matrices into one allocation from mem and
