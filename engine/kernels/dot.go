@@ -1,5 +1,7 @@
 package kernels
 
+import "github.com/orcd/orcd/gguf"
+
 // dotSet is one implementation of every kernel. Quantized kernels take nb
 // weight blocks from w and the activation blocks starting at block blk0 of a.
 type dotSet struct {
@@ -23,16 +25,20 @@ type dotSet struct {
 	// Packed (LayoutRows8) kernels, nil in the reference set: eight rows
 	// of one group against one token (out[0:8]) or four tokens (token t's
 	// eight results at out[t*ostride:]), tokens nb blocks apart.
-	q4_0x8x1, q8_0x8x1, q6_Kx8x1, q4_Kx8x1, q5_Kx8x1, iq4_nlx8x1, q5_0x8x1, q4_1x8x1, q5_1x8x1, iq3_sx8x1, iq3_xxsx8x1 func(w []byte, a *Q8, blk0, nb int, out []float32)
-	q4_0x8x2, q8_0x8x2, q6_Kx8x2, q4_Kx8x2, q5_Kx8x2, iq4_nlx8x2, q5_0x8x2, q4_1x8x2, q5_1x8x2, iq3_sx8x2, iq3_xxsx8x2 func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int)
-	q4_0x8x4, q8_0x8x4, q6_Kx8x4, q4_Kx8x4, q5_Kx8x4, iq4_nlx8x4, q5_0x8x4, q4_1x8x4, q5_1x8x4, iq3_sx8x4, iq3_xxsx8x4 func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int)
-	q4_0x8x8, q8_0x8x8, q6_Kx8x8, q4_Kx8x8, q5_Kx8x8, iq4_nlx8x8, q5_0x8x8, q4_1x8x8, q5_1x8x8                         func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) // eight tokens
+	q4_0x8x1, q8_0x8x1, q6_Kx8x1, q4_Kx8x1, q5_Kx8x1, iq4_nlx8x1, q5_0x8x1, q4_1x8x1, q5_1x8x1 func(w []byte, a *Q8, blk0, nb int, out []float32)
+	q4_0x8x2, q8_0x8x2, q6_Kx8x2, q4_Kx8x2, q5_Kx8x2, iq4_nlx8x2, q5_0x8x2, q4_1x8x2, q5_1x8x2 func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int)
+	q4_0x8x4, q8_0x8x4, q6_Kx8x4, q4_Kx8x4, q5_Kx8x4, iq4_nlx8x4, q5_0x8x4, q4_1x8x4, q5_1x8x4 func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int)
+	q4_0x8x8, q8_0x8x8, q6_Kx8x8, q4_Kx8x8, q5_Kx8x8, iq4_nlx8x8, q5_0x8x8, q4_1x8x8, q5_1x8x8 func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) // eight tokens
 	// Sixteen-row (LayoutRows16) kernels: as above with sixteen results
 	// per token.
-	q4_0x16x1, q8_0x16x1, q4_Kx16x1, q5_Kx16x1, q6_Kx16x1, iq4_nlx16x1, q5_0x16x1, q4_1x16x1, q5_1x16x1, iq4_xsx16x1, q2_Kx16x1, q3_Kx16x1, iq3_sx16x1, iq3_xxsx16x1 func(w []byte, a *Q8, blk0, nb int, out []float32)
-	q4_0x16x2, q8_0x16x2, q4_Kx16x2, q5_Kx16x2, q6_Kx16x2, iq4_nlx16x2, q5_0x16x2, q4_1x16x2, q5_1x16x2, iq4_xsx16x2, q2_Kx16x2, q3_Kx16x2, iq3_sx16x2, iq3_xxsx16x2 func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int)
-	q4_0x16x4, q8_0x16x4, q4_Kx16x4, q5_Kx16x4, q6_Kx16x4, iq4_nlx16x4, q5_0x16x4, q4_1x16x4, q5_1x16x4, iq4_xsx16x4, q2_Kx16x4, q3_Kx16x4, iq3_sx16x4, iq3_xxsx16x4 func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int)
-	q4_0x16x8, q8_0x16x8, q4_Kx16x8, q5_Kx16x8, q6_Kx16x8, iq4_nlx16x8, q5_0x16x8, q4_1x16x8, q5_1x16x8, iq4_xsx16x8, q2_Kx16x8, q3_Kx16x8, iq3_sx16x8, iq3_xxsx16x8 func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int)
+	q4_0x16x1, q8_0x16x1, q4_Kx16x1, q5_Kx16x1, q6_Kx16x1, iq4_nlx16x1, q5_0x16x1, q4_1x16x1, q5_1x16x1, iq4_xsx16x1, q2_Kx16x1, q3_Kx16x1 func(w []byte, a *Q8, blk0, nb int, out []float32)
+	q4_0x16x2, q8_0x16x2, q4_Kx16x2, q5_Kx16x2, q6_Kx16x2, iq4_nlx16x2, q5_0x16x2, q4_1x16x2, q5_1x16x2, iq4_xsx16x2, q2_Kx16x2, q3_Kx16x2 func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int)
+	q4_0x16x4, q8_0x16x4, q4_Kx16x4, q5_Kx16x4, q6_Kx16x4, iq4_nlx16x4, q5_0x16x4, q4_1x16x4, q5_1x16x4, iq4_xsx16x4, q2_Kx16x4, q3_Kx16x4 func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int)
+	q4_0x16x8, q8_0x16x8, q4_Kx16x8, q5_Kx16x8, q6_Kx16x8, iq4_nlx16x8, q5_0x16x8, q4_1x16x8, q5_1x16x8, iq4_xsx16x8, q2_Kx16x8, q3_Kx16x8 func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int)
+	// reenc8 and reenc16 are the eight- and sixteen-row kernels of the
+	// types that Pack re-encodes into another type's layout (IQ3_S and
+	// IQ3_XXS into IQ4_XS's, pack_iq3.go), by type; nil where none.
+	reenc8, reenc16 map[gguf.Type]packedSet
 	// wide: the set may run AVX-512 kernels (extra.go's eight-token ones).
 	wide bool
 	// needCorr: the Q4_0 kernels and the Q8_0 four-token kernel read

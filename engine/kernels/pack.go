@@ -115,12 +115,8 @@ func rows8Kernels(t gguf.Type) packedSet {
 		return packedSet{active.q4_Kx8x1, active.q4_Kx8x2, active.q4_Kx8x4, active.q4_Kx8x8}
 	case gguf.TypeQ5_K:
 		return packedSet{active.q5_Kx8x1, active.q5_Kx8x2, active.q5_Kx8x4, active.q5_Kx8x8}
-	case gguf.TypeIQ3_S:
-		return packedSet{active.iq3_sx8x1, active.iq3_sx8x2, active.iq3_sx8x4, nil}
-	case gguf.TypeIQ3_XXS:
-		return packedSet{active.iq3_xxsx8x1, active.iq3_xxsx8x2, active.iq3_xxsx8x4, nil}
 	}
-	return packedSet{}
+	return active.reenc8[t]
 }
 
 // CanPack reports whether Pack would repack m on this CPU: a type with a

@@ -35,10 +35,6 @@ func packedKernels(t gguf.Type, l Layout) packedSet {
 			return packedSet{active.q5_1x16x1, active.q5_1x16x2, active.q5_1x16x4, active.q5_1x16x8}
 		case gguf.TypeIQ4_XS:
 			return packedSet{active.iq4_xsx16x1, active.iq4_xsx16x2, active.iq4_xsx16x4, active.iq4_xsx16x8}
-		case gguf.TypeIQ3_S:
-			return packedSet{active.iq3_sx16x1, active.iq3_sx16x2, active.iq3_sx16x4, active.iq3_sx16x8}
-		case gguf.TypeIQ3_XXS:
-			return packedSet{active.iq3_xxsx16x1, active.iq3_xxsx16x2, active.iq3_xxsx16x4, active.iq3_xxsx16x8}
 		case gguf.TypeQ2_K:
 			return packedSet{active.q2_Kx16x1, active.q2_Kx16x2, active.q2_Kx16x4, active.q2_Kx16x8}
 		case gguf.TypeQ3_K:
@@ -50,7 +46,7 @@ func packedKernels(t gguf.Type, l Layout) packedSet {
 		case gguf.TypeQ6_K:
 			return packedSet{active.q6_Kx16x1, active.q6_Kx16x2, active.q6_Kx16x4, active.q6_Kx16x8}
 		}
-		return packedSet{}
+		return active.reenc16[t]
 	}
 	return rows8Kernels(t)
 }

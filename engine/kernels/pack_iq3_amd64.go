@@ -24,10 +24,19 @@ func xsBiasShift(t gguf.Type) int {
 	return 4 // IQ3_S: ±15 -> 1..31
 }
 
-// addXSAVX2 adds the eight-row IQ3_S and IQ3_XXS kernels to s.
+// addXSAVX2 adds the eight-row IQ3_S and IQ3_XXS kernels to s (a new
+// map: the sets share none).
 func addXSAVX2(s *dotSet) {
-	s.iq3_sx8x1, s.iq3_sx8x2, s.iq3_sx8x4 = xs8AVX2Set(gguf.TypeIQ3_S)
-	s.iq3_xxsx8x1, s.iq3_xxsx8x2, s.iq3_xxsx8x4 = xs8AVX2Set(gguf.TypeIQ3_XXS)
+	m := map[gguf.Type]packedSet{}
+	for t, k := range s.reenc8 {
+		m[t] = k
+	}
+	for _, t := range []gguf.Type{gguf.TypeIQ3_S, gguf.TypeIQ3_XXS} {
+		var k packedSet
+		k.x1, k.x2, k.x4 = xs8AVX2Set(t)
+		m[t] = k
+	}
+	s.reenc8 = m
 }
 
 func xs8AVX2Set(t gguf.Type) (x1 func(w []byte, a *Q8, blk0, nb int, out []float32), x2, x4 func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int)) {
