@@ -167,6 +167,9 @@ func addRows16(s *dotSet) {
 		k.x1, k.x2, k.x4, k.x8 = xs16Set(t)
 		s.reenc16[t] = k
 	}
+	for _, t := range grid3Types {
+		s.reenc16[t] = grid3x16Set(t)
+	}
 	s.q2_Kx16x1 = k16One(gemmQ2_Kx16x1VNNI, 16*q2KPackedRow, 8)
 	s.q2_Kx16x2 = k16Tokens(gemmQ2_Kx16x2VNNI, 2, 16*q2KPackedRow, 8)
 	s.q2_Kx16x4 = k16Tokens(gemmQ2_Kx16x4VNNI, 4, 16*q2KPackedRow, 8)

@@ -186,13 +186,7 @@ func iq1mGroup(blk []byte, ib int, q *iqGroup) {
 
 // iq1mD is IQ1_M's f16 scale, kept in the top nibbles of its four 16-bit
 // block scales.
-func iq1mD(blk []byte) float32 {
-	var h uint16
-	for k := range 4 {
-		h |= le16(blk[48+2*k:]) >> 12 << (4 * k)
-	}
-	return f16ToF32(h)
-}
+func iq1mD(blk []byte) float32 { return f16ToF32(iq1mDBits(blk)) }
 
 func f16D(blk []byte) float32 { return f16ToF32(le16(blk)) }
 

@@ -153,86 +153,139 @@
 	VZEROUPPER; \
 	RET
 
+// The types re-encoded into this layout (pack_grid3.go) look each value
+// index up in their codebook + bias (Z15, from the cb argument) after the
+// merge: Q3L_PAIR_n is Q3_PAIR_n with that step.
+#define Q3_LOOK \
+	VPSHUFB Z4, Z15, Z4; \
+	VPSHUFB Z5, Z15, Z5; \
+	VPSHUFB Z6, Z15, Z6; \
+	VPSHUFB Z7, Z15, Z7
+
+#define Q3L_PAIR(TOKS, p, j, k) \
+	Q3_PF(p); \
+	Q3_UNPACK_0(p); \
+	Q3_LOOK; \
+	TOKS(j); \
+	Q3_UNPACK_1(p); \
+	Q3_LOOK; \
+	TOKS(k)
+#define Q3L_PAIR_1(p, j, k) Q3L_PAIR(Q3_TOKS_1, p, j, k)
+#define Q3L_PAIR_2(p, j, k) Q3L_PAIR(Q3_TOKS_2, p, j, k)
+#define Q3L_PAIR_4(p, j, k) Q3L_PAIR(Q3_TOKS_4, p, j, k)
+#define Q3L_PAIR_8(p, j, k) Q3L_PAIR(Q3_TOKS_8, p, j, k)
+
+#define Q3L_ARGS \
+	Q3_ARGS; \
+	MOVQ cb+80(FP), AX; \
+	VBROADCASTI32X4 (AX), Z15
+
+// Q3_BODY_n is the n-token kernel's body: the arguments (ARGS), per block
+// the sixteen groups in pairs (PAIR), one fused multiply-add per token.
+#define Q3_BODY_1(ARGS, PAIR, loop) \
+	ARGS; \
+	ZERO16_1; \
+loop: \
+	VCVTPH2PS (SI), Z12; \
+	VPXORD Z16, Z16, Z16; \
+	Q3_GROUPS(PAIR); \
+	Q3_FIN(DX, R12*1, Z16, Z0); \
+	Q3_NEXT; \
+	JNZ loop; \
+	MOVQ out+64(FP), AX; \
+	STORE16_1(R13, R15); \
+	VZEROUPPER; \
+	RET
+
+#define Q3_BODY_2(ARGS, PAIR, loop) \
+	ARGS; \
+	ZERO16_2; \
+loop: \
+	VCVTPH2PS (SI), Z12; \
+	VPXORD Z16, Z16, Z16; \
+	VPXORD Z17, Z17, Z17; \
+	Q3_GROUPS(PAIR); \
+	Q3_FIN(DX, R12*1, Z16, Z0); \
+	Q3_FIN(DX, R10*1, Z17, Z1); \
+	Q3_NEXT; \
+	JNZ loop; \
+	Q3_END_N(STORE16_2)
+
+#define Q3_BODY_4(ARGS, PAIR, loop) \
+	ARGS; \
+	ZERO16_4; \
+loop: \
+	VCVTPH2PS (SI), Z12; \
+	VPXORD Z16, Z16, Z16; \
+	VPXORD Z17, Z17, Z17; \
+	VPXORD Z18, Z18, Z18; \
+	VPXORD Z19, Z19, Z19; \
+	Q3_GROUPS(PAIR); \
+	Q3_FIN(DX, R12*1, Z16, Z0); \
+	Q3_FIN(DX, R10*1, Z17, Z1); \
+	Q3_FIN(DX, R10*2, Z18, Z2); \
+	Q3_FIN(DX, R11*1, Z19, Z3); \
+	Q3_NEXT; \
+	JNZ loop; \
+	Q3_END_N(STORE16_4)
+
+#define Q3_BODY_8(ARGS, PAIR, loop) \
+	ARGS; \
+	ZERO16_8; \
+loop: \
+	VCVTPH2PS (SI), Z12; \
+	LEAQ (DI)(R8*4), R14; \
+	LEAQ (BX)(R13*4), AX; \
+	VPXORD Z16, Z16, Z16; \
+	VPXORD Z17, Z17, Z17; \
+	VPXORD Z18, Z18, Z18; \
+	VPXORD Z19, Z19, Z19; \
+	VPXORD Z24, Z24, Z24; \
+	VPXORD Z25, Z25, Z25; \
+	VPXORD Z26, Z26, Z26; \
+	VPXORD Z27, Z27, Z27; \
+	Q3_GROUPS(PAIR); \
+	LEAQ (DX)(R10*4), AX; \
+	Q3_FIN(DX, R12*1, Z16, Z0); \
+	Q3_FIN(DX, R10*1, Z17, Z1); \
+	Q3_FIN(DX, R10*2, Z18, Z2); \
+	Q3_FIN(DX, R11*1, Z19, Z3); \
+	Q3_FIN(AX, R12*1, Z24, Z28); \
+	Q3_FIN(AX, R10*1, Z25, Z29); \
+	Q3_FIN(AX, R10*2, Z26, Z30); \
+	Q3_FIN(AX, R11*1, Z27, Z31); \
+	Q3_NEXT; \
+	JNZ loop; \
+	Q3_END_N(STORE16_8)
+
 // func gemmQ3_Kx16x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 TEXT ·gemmQ3_Kx16x1VNNI(SB), NOSPLIT, $0-80
-	Q3_ARGS
-	ZERO16_1
+	Q3_BODY_1(Q3_ARGS, Q3_PAIR_1, q3x1loop)
 
-q3x1loop:
-	VCVTPH2PS (SI), Z12
-	VPXORD Z16, Z16, Z16
-	Q3_GROUPS(Q3_PAIR_1)
-	Q3_FIN(DX, R12*1, Z16, Z0)
-	Q3_NEXT
-	JNZ q3x1loop
-	MOVQ out+64(FP), AX
-	STORE16_1(R13, R15)
-	VZEROUPPER
-	RET
+// func gemmQ3Lx16x1VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte)
+TEXT ·gemmQ3Lx16x1VNNI(SB), NOSPLIT, $0-88
+	Q3_BODY_1(Q3L_ARGS, Q3L_PAIR_1, q3lx1loop)
 
 // func gemmQ3_Kx16x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 TEXT ·gemmQ3_Kx16x2VNNI(SB), NOSPLIT, $0-80
-	Q3_ARGS
-	ZERO16_2
+	Q3_BODY_2(Q3_ARGS, Q3_PAIR_2, q3x2loop)
 
-q3x2loop:
-	VCVTPH2PS (SI), Z12
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	Q3_GROUPS(Q3_PAIR_2)
-	Q3_FIN(DX, R12*1, Z16, Z0)
-	Q3_FIN(DX, R10*1, Z17, Z1)
-	Q3_NEXT
-	JNZ q3x2loop
-	Q3_END_N(STORE16_2)
+// func gemmQ3Lx16x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte)
+TEXT ·gemmQ3Lx16x2VNNI(SB), NOSPLIT, $0-88
+	Q3_BODY_2(Q3L_ARGS, Q3L_PAIR_2, q3lx2loop)
 
 // func gemmQ3_Kx16x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 TEXT ·gemmQ3_Kx16x4VNNI(SB), NOSPLIT, $0-80
-	Q3_ARGS
-	ZERO16_4
+	Q3_BODY_4(Q3_ARGS, Q3_PAIR_4, q3x4loop)
 
-q3x4loop:
-	VCVTPH2PS (SI), Z12
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	VPXORD Z18, Z18, Z18
-	VPXORD Z19, Z19, Z19
-	Q3_GROUPS(Q3_PAIR_4)
-	Q3_FIN(DX, R12*1, Z16, Z0)
-	Q3_FIN(DX, R10*1, Z17, Z1)
-	Q3_FIN(DX, R10*2, Z18, Z2)
-	Q3_FIN(DX, R11*1, Z19, Z3)
-	Q3_NEXT
-	JNZ q3x4loop
-	Q3_END_N(STORE16_4)
+// func gemmQ3Lx16x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte)
+TEXT ·gemmQ3Lx16x4VNNI(SB), NOSPLIT, $0-88
+	Q3_BODY_4(Q3L_ARGS, Q3L_PAIR_4, q3lx4loop)
 
 // func gemmQ3_Kx16x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 TEXT ·gemmQ3_Kx16x8VNNI(SB), NOSPLIT, $0-80
-	Q3_ARGS
-	ZERO16_8
+	Q3_BODY_8(Q3_ARGS, Q3_PAIR_8, q3x8loop)
 
-q3x8loop:
-	VCVTPH2PS (SI), Z12
-	LEAQ (DI)(R8*4), R14
-	LEAQ (BX)(R13*4), AX
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	VPXORD Z18, Z18, Z18
-	VPXORD Z19, Z19, Z19
-	VPXORD Z24, Z24, Z24
-	VPXORD Z25, Z25, Z25
-	VPXORD Z26, Z26, Z26
-	VPXORD Z27, Z27, Z27
-	Q3_GROUPS(Q3_PAIR_8)
-	LEAQ (DX)(R10*4), AX
-	Q3_FIN(DX, R12*1, Z16, Z0)
-	Q3_FIN(DX, R10*1, Z17, Z1)
-	Q3_FIN(DX, R10*2, Z18, Z2)
-	Q3_FIN(DX, R11*1, Z19, Z3)
-	Q3_FIN(AX, R12*1, Z24, Z28)
-	Q3_FIN(AX, R10*1, Z25, Z29)
-	Q3_FIN(AX, R10*2, Z26, Z30)
-	Q3_FIN(AX, R11*1, Z27, Z31)
-	Q3_NEXT
-	JNZ q3x8loop
-	Q3_END_N(STORE16_8)
+// func gemmQ3Lx16x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte)
+TEXT ·gemmQ3Lx16x8VNNI(SB), NOSPLIT, $0-88
+	Q3_BODY_8(Q3L_ARGS, Q3L_PAIR_8, q3lx8loop)

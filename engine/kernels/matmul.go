@@ -190,7 +190,7 @@ func needsSums(w Matrix) bool {
 func valuesPerOff(w Matrix) int {
 	if w.Layout != LayoutRows {
 		switch w.Type {
-		case gguf.TypeQ6_K, gguf.TypeQ3_K:
+		case gguf.TypeQ6_K, gguf.TypeQ3_K, gguf.TypeIQ2_XXS, gguf.TypeIQ2_XS, gguf.TypeIQ2_S, gguf.TypeIQ1_S, gguf.TypeIQ1_M:
 			return 16
 		case gguf.TypeQ4_K, gguf.TypeQ5_K, gguf.TypeIQ4_XS, gguf.TypeIQ3_S, gguf.TypeIQ3_XXS:
 			return 64
@@ -216,8 +216,8 @@ func (j *job) quantizeBlocks(a *Q8, lo, hi int) {
 			makeOffQ4K(a, lo, hi)
 		case j.w.Type == gguf.TypeQ2_K:
 			makeOffQ2K(a, lo, hi)
-		case j.w.Type == gguf.TypeQ3_K:
-			makeOff3(a, lo, hi)
+		case grid3Codebook(j.w.Type) != nil:
+			makeOff3(a, lo, hi, grid3Bias(j.w.Type))
 		}
 		return
 	}

@@ -18,7 +18,7 @@ var extraTypes = []gguf.Type{gguf.TypeBF16, gguf.TypeQ2_K, gguf.TypeQ3_K, gguf.T
 // weights look like real ones (unlike randWeights' random bit patterns);
 // a type gguf cannot quantize would get randWeights' blocks.
 func randMatrix(tb testing.TB, r *rand.Rand, t gguf.Type, rows, cols int) Matrix {
-	if xsCodebook(t) != nil && t != gguf.TypeIQ4_XS { // IQ3: no quantizer here
+	if g, _ := gguf.IQGridBytes(t); g != nil { // the grid types: no quantizer here
 		data, err := gguftest.RandomTensor(t, rows*cols, r.Uint64(), 0.02)
 		if err != nil {
 			tb.Fatal(err)

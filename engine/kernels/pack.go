@@ -51,6 +51,10 @@ func rows8Block(t gguf.Type) int {
 	case gguf.TypeQ3_K:
 		return q3kBytes
 	}
+	if grid3Reencoded(t) {
+		bs, _, _, _ := grid3Source(t)
+		return bs
+	}
 	return 0
 }
 
@@ -67,6 +71,9 @@ func rows8Packed(t gguf.Type) int {
 	case gguf.TypeQ3_K:
 		return 8 * q3KPackedRow
 	}
+	if grid3Reencoded(t) {
+		return 8 * q3KPackedRow
+	}
 	return 8 * rows8Block(t)
 }
 
@@ -81,7 +88,7 @@ func PackedSize(m Matrix) int {
 // rows8Cols is the values per block (and so the column multiple) of a type
 // Pack takes.
 func rows8Cols(t gguf.Type) int {
-	if t == gguf.TypeQ6_K || t == gguf.TypeQ4_K || t == gguf.TypeQ5_K || xsCodebook(t) != nil || t == gguf.TypeQ2_K || t == gguf.TypeQ3_K {
+	if t == gguf.TypeQ6_K || t == gguf.TypeQ4_K || t == gguf.TypeQ5_K || xsCodebook(t) != nil || t == gguf.TypeQ2_K || grid3Codebook(t) != nil {
 		return QK_K
 	}
 	return QK8_0
@@ -201,6 +208,8 @@ func packGroupsAs(dst []byte, m Matrix, g0, g1, per int) {
 		packQ2KGroups(dst, m, g0, g1, per)
 	case gguf.TypeQ3_K:
 		packQ3KGroups(dst, m, g0, g1, per)
+	case gguf.TypeIQ2_XXS, gguf.TypeIQ2_XS, gguf.TypeIQ2_S, gguf.TypeIQ1_S, gguf.TypeIQ1_M:
+		packGrid3Groups(dst, m, g0, g1, per)
 	default:
 		packChunkGroups(dst, m, g0, g1, per)
 	}
@@ -245,8 +254,8 @@ func refPacked(w []byte, t gguf.Type, per, g, nb int, a *Q8, blk0 int, out []flo
 		refGemmIQ4XS(w, t, per, g, nb, a, blk0, out)
 	case gguf.TypeQ2_K:
 		refGemmQ2K(w, per, g, nb, a, blk0, out)
-	case gguf.TypeQ3_K:
-		refGemmQ3K(w, per, g, nb, a, blk0, out)
+	case gguf.TypeQ3_K, gguf.TypeIQ2_XXS, gguf.TypeIQ2_XS, gguf.TypeIQ2_S, gguf.TypeIQ1_S, gguf.TypeIQ1_M:
+		refGemmQ3K(w, t, per, g, nb, a, blk0, out)
 	default:
 		refGemmChunks(w, t, per, g, nb, a, blk0, out)
 	}

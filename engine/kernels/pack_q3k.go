@@ -1,5 +1,7 @@
 package kernels
 
+import "github.com/orcd/orcd/gguf"
+
 // Q3_K in LayoutRows16 (and, for the Go reference only, LayoutRows8),
 // 114 bytes a row against the source's 110 (the scales become bytes). A
 // packed block of per rows:
@@ -32,18 +34,34 @@ func q3KValue(blk []byte, v int) byte {
 // dst in groups of per (8 or 16) rows. Eight-row group g is lanes
 // 8*(g%2).. of group g/2 when per is 16.
 func packQ3KGroups(dst []byte, m Matrix, g0, g1, per int) {
+	packQ3Layout(dst, m, g0, g1, per, q3kBytes, func(src []byte, d *[2]byte, sc *[16]int32, u *[QK_K]byte) {
+		copy(d[:], src[q3kDOff:][:2])
+		q3kUnpackScales(src[q3kScalesOff:q3kScalesOff+12], sc)
+		for v := range u {
+			u[v] = q3KValue(src, v)
+		}
+	})
+}
+
+// packQ3Layout writes eight-row groups [g0, g1) of m (blocks of bs bytes)
+// into dst in packed Q3_K layout, groups of per rows: decode gives each
+// source block's d, sixteen group scales and 256 3-bit values.
+func packQ3Layout(dst []byte, m Matrix, g0, g1, per, bs int, decode func(src []byte, d *[2]byte, sc *[16]int32, u *[QK_K]byte)) {
 	nb := m.Cols / QK_K
-	rb := nb * q3kBytes
+	rb := nb * bs
 	pb := q3KPackedRow * per
-	var sc [16]int32
+	var (
+		d  [2]byte
+		sc [16]int32
+		u  [QK_K]byte
+	)
 	for g := g0; g < g1; g++ {
 		for b := 0; b < nb; b++ {
 			blk := dst[(g*8/per*nb+b)*pb:][:pb]
 			for r := 0; r < 8; r++ {
 				lane := g*8%per + r
-				src := m.Data[(g*8+r)*rb+b*q3kBytes:][:q3kBytes]
-				copy(blk[2*lane:][:2], src[q3kDOff:][:2])
-				q3kUnpackScales(src[q3kScalesOff:q3kScalesOff+12], &sc)
+				decode(m.Data[(g*8+r)*rb+b*bs:][:bs], &d, &sc, &u)
+				copy(blk[2*lane:][:2], d[:])
 				for j := 0; j < 16; j++ {
 					blk[2*per+per*j+lane] = byte(int8(sc[j]))
 				}
@@ -52,7 +70,7 @@ func packQ3KGroups(dst []byte, m Matrix, g0, g1, per int) {
 					for i := 0; i < 4; i++ {
 						var l0, l1, h byte
 						for mm := 0; mm < 4; mm++ {
-							u0, u1 := q3KValue(src, 32*p+4*mm+i), q3KValue(src, 32*p+16+4*mm+i)
+							u0, u1 := u[32*p+4*mm+i], u[32*p+16+4*mm+i]
 							l0 |= (u0 & 3) << (2 * mm)
 							l1 |= (u1 & 3) << (2 * mm)
 							h |= (u0>>2)<<mm | (u1>>2)<<(4+mm)
@@ -67,12 +85,15 @@ func packQ3KGroups(dst []byte, m Matrix, g0, g1, per int) {
 	}
 }
 
-// refGemmQ3K is the readable definition of the packed Q3_K kernels: rows
-// [per*g, per*g+per) of packed w times Q8_K token blocks from blk0 of a,
-// into out[0:per]. Per block, the exact int32 Σ scale·Σ (u-4)·y, times
-// d*d_y, accumulated in float32 (the assembly fuses the last step, so the
-// two agree to float rounding).
-func refGemmQ3K(w []byte, per, g, nb int, a *Q8, blk0 int, out []float32) {
+// refGemmQ3K is the readable definition of the packed Q3_K kernels (and
+// of the types re-encoded into its layout, pack_grid3.go, with t's
+// codebook and factor): rows [per*g, per*g+per) of packed w times Q8_K
+// token blocks from blk0 of a, into out[0:per]. Per block, the exact int32
+// Σ scale·Σ cb[u]·y (Q3_K: cb[u] = u-4), times d*d_y, accumulated in
+// float32 (the assembly fuses the last step, so the two agree to float
+// rounding), and the sum times the factor.
+func refGemmQ3K(w []byte, t gguf.Type, per, g, nb int, a *Q8, blk0 int, out []float32) {
+	cb, factor := grid3Codebook(t), grid3Factor(t)
 	pb := q3KPackedRow * per
 	for r := 0; r < per; r++ {
 		var acc float32
@@ -87,22 +108,23 @@ func refGemmQ3K(w []byte, per, g, nb int, a *Q8, blk0 int, out []float32) {
 					for i := 0; i < 4; i++ {
 						lo := pair[4*per*(j%2)+4*r+i] >> (2 * mm) & 3
 						hi := pair[8*per+4*r+i] >> (4*(j%2) + mm) & 1
-						s += (int32(lo|hi<<2) - 4) * int32(ys[16*j+4*mm+i])
+						s += int32(cb[lo|hi<<2]) * int32(ys[16*j+4*mm+i])
 					}
 				}
 				sumi += int32(int8(blk[2*per+per*j+r])) * s
 			}
 			acc += float32(sumi) * (f16ToF32(le16(blk[2*r:])) * a.D[blk0+b])
 		}
-		out[r] = acc
+		out[r] = acc * factor
 	}
 }
 
-// makeOff3 fills a.Off for Q8_K blocks [lo, hi): -4 times each 16-value
-// group's quant sum, where the packed Q3_K kernels start a group's lanes
-// (the values' offset).
-func makeOff3(a *Q8, lo, hi int) {
+// makeOff3 fills a.Off for Q8_K blocks [lo, hi): -bias times each
+// 16-value group's quant sum, where the packed Q3_K kernels start a
+// group's lanes (the values' offset: 4 for Q3_K, grid3Bias for the types
+// re-encoded into its layout).
+func makeOff3(a *Q8, lo, hi int, bias int32) {
 	for i := lo * 16; i < hi*16; i++ {
-		a.Off[i] = -4 * int32(a.BSums[i])
+		a.Off[i] = -bias * int32(a.BSums[i])
 	}
 }

@@ -54,11 +54,12 @@ var packTypes = []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ8_0, gguf.TypeIQ4_NL}
 
 // packMatTypes are the types with packed kernels; the K-quants' layouts
 // are not the byte interleave TestPackLayout checks, so MatMul checks them.
-var packMatTypes = []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ8_0, gguf.TypeQ4_K, gguf.TypeQ5_K, gguf.TypeQ6_K, gguf.TypeIQ4_NL, gguf.TypeQ5_0, gguf.TypeQ4_1, gguf.TypeQ5_1, gguf.TypeIQ4_XS, gguf.TypeQ2_K, gguf.TypeQ3_K, gguf.TypeIQ3_S, gguf.TypeIQ3_XXS}
+var packMatTypes = []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ8_0, gguf.TypeQ4_K, gguf.TypeQ5_K, gguf.TypeQ6_K, gguf.TypeIQ4_NL, gguf.TypeQ5_0, gguf.TypeQ4_1, gguf.TypeQ5_1, gguf.TypeIQ4_XS, gguf.TypeQ2_K, gguf.TypeQ3_K, gguf.TypeIQ3_S, gguf.TypeIQ3_XXS,
+	gguf.TypeIQ2_XXS, gguf.TypeIQ2_XS, gguf.TypeIQ2_S, gguf.TypeIQ1_S, gguf.TypeIQ1_M}
 
 func TestPackErrors(t *testing.T) {
 	cases := map[string]Matrix{
-		"type":   {Type: gguf.TypeIQ2_XXS, Rows: 8, Cols: 256, Data: make([]byte, 8*66)},
+		"type":   {Type: gguf.TypeTQ1_0, Rows: 8, Cols: 256, Data: make([]byte, 8*54)},
 		"rows":   {Type: gguf.TypeQ4_0, Rows: 7, Cols: 32, Data: make([]byte, 7*18)},
 		"cols":   {Type: gguf.TypeQ4_0, Rows: 8, Cols: 33, Data: make([]byte, 8*18)},
 		"short":  {Type: gguf.TypeQ4_0, Rows: 8, Cols: 32, Data: make([]byte, 8*18-1)},
