@@ -8,8 +8,8 @@ import (
 	"github.com/orcd/orcd/engine/kernels"
 )
 
-// testdata/iq holds files that llama.cpp itself quantized to IQ1_M, IQ2_XS
-// and IQ3_S (tiny-llama-gqa-f32, every matrix in the type) and its greedy
+// testdata/iq holds files that llama.cpp itself quantized to IQ1_S, IQ1_M,
+// IQ2_XXS, IQ2_XS, IQ2_S and IQ3_S (tiny-llama-gqa-f32, every matrix in the type) and its greedy
 // runs on them, in the goldens' format (testdata/iq/gen.sh regenerates
 // them; the shared goldens have no IQ files). Between them they cover the
 // three kernel families: IQ1 (deltas, no scale field), IQ2 (8-wide grid,
@@ -30,7 +30,7 @@ const iqGoldenTol = 0.05
 
 // The IQ types are re-encoded for the packed kernels where the CPU has
 // them (kernels/pack_iq3.go, pack_grid3.go), so they must have been.
-func TestIQGolden(t *testing.T) { testLlamaQuantized(t, "testdata/iq", 3, true) }
+func TestIQGolden(t *testing.T) { testLlamaQuantized(t, "testdata/iq", 6, true) }
 
 // TestQuantGolden also requires the packed kernels to run the files where
 // this CPU packs their type: they are the path under test.

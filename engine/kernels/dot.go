@@ -35,10 +35,11 @@ type dotSet struct {
 	q4_0x16x2, q8_0x16x2, q4_Kx16x2, q5_Kx16x2, q6_Kx16x2, iq4_nlx16x2, q5_0x16x2, q4_1x16x2, q5_1x16x2, iq4_xsx16x2, q2_Kx16x2, q3_Kx16x2 func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int)
 	q4_0x16x4, q8_0x16x4, q4_Kx16x4, q5_Kx16x4, q6_Kx16x4, iq4_nlx16x4, q5_0x16x4, q4_1x16x4, q5_1x16x4, iq4_xsx16x4, q2_Kx16x4, q3_Kx16x4 func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int)
 	q4_0x16x8, q8_0x16x8, q4_Kx16x8, q5_Kx16x8, q6_Kx16x8, iq4_nlx16x8, q5_0x16x8, q4_1x16x8, q5_1x16x8, iq4_xsx16x8, q2_Kx16x8, q3_Kx16x8 func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int)
-	// reenc8 and reenc16 are the eight- and sixteen-row kernels of the
-	// types that Pack re-encodes into another type's layout (IQ3_S and
-	// IQ3_XXS into IQ4_XS's, pack_iq3.go), by type; nil where none.
-	reenc8, reenc16 map[gguf.Type]packedSet
+	// typed8 and typed16 are more eight- and sixteen-row kernels, by
+	// type: those of the types Pack re-encodes into another type's layout
+	// (IQ3_S and IQ3_XXS into IQ4_XS's, pack_iq3.go; the IQ2 and IQ1 types
+	// into Q3_K's, pack_grid3.go) and Q3_K's AVX2 ones. Nil where none.
+	typed8, typed16 map[gguf.Type]packedSet
 	// wide: the set may run AVX-512 kernels (extra.go's eight-token ones).
 	wide bool
 	// needCorr: the Q4_0 kernels and the Q8_0 four-token kernel read

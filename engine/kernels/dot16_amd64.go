@@ -161,14 +161,14 @@ func addRows16(s *dotSet) {
 	s.q6_Kx16x4 = k16Tokens(gemmQ6_Kx16x4VNNI, 4, 16*q6KBlock, 16)
 	s.q6_Kx16x8 = k16Tokens(gemmQ6_Kx16x8VNNI, 8, 16*q6KBlock, 16)
 	s.iq4_xsx16x1, s.iq4_xsx16x2, s.iq4_xsx16x4, s.iq4_xsx16x8 = xs16Set(gguf.TypeIQ4_XS)
-	s.reenc16 = map[gguf.Type]packedSet{}
+	s.typed16 = map[gguf.Type]packedSet{}
 	for _, t := range []gguf.Type{gguf.TypeIQ3_S, gguf.TypeIQ3_XXS} {
 		var k packedSet
 		k.x1, k.x2, k.x4, k.x8 = xs16Set(t)
-		s.reenc16[t] = k
+		s.typed16[t] = k
 	}
 	for _, t := range grid3Types {
-		s.reenc16[t] = grid3x16Set(t)
+		s.typed16[t] = grid3x16Set(t)
 	}
 	s.q2_Kx16x1 = k16One(gemmQ2_Kx16x1VNNI, 16*q2KPackedRow, 8)
 	s.q2_Kx16x2 = k16Tokens(gemmQ2_Kx16x2VNNI, 2, 16*q2KPackedRow, 8)

@@ -10,7 +10,7 @@ import (
 )
 
 // avx2PackedTypes are the types an AVX2-only CPU packs.
-var avx2PackedTypes = []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ4_K, gguf.TypeQ6_K, gguf.TypeQ5_0, gguf.TypeQ4_1, gguf.TypeQ5_1}
+var avx2PackedTypes = []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ4_K, gguf.TypeQ6_K, gguf.TypeQ5_0, gguf.TypeQ4_1, gguf.TypeQ5_1, gguf.TypeQ3_K}
 
 // TestPackedAVX2 runs packed matmuls with the kernels of a CPU that has
 // AVX2 but no AVX-512 (UseAVX2Only) against the naive definition and,
@@ -127,8 +127,8 @@ func BenchmarkPackedAVX2(b *testing.B) {
 	}
 }
 
-// TestXSAVX2 holds the eight-row AVX2 kernels of re-encoded IQ3_S and
-// IQ3_XXS to the naive definition and, where this CPU has them, to the
+// TestXSAVX2 holds the eight-row AVX2 kernels of the re-encoded types
+// (IQ3 in IQ4_XS's layout, IQ2 and IQ1 in Q3_K's) to the naive definition and, where this CPU has them, to the
 // sixteen-row VNNI kernels bit for bit: each packs its own layout of the
 // same matrix. Seven tokens take the four-, two- and one-token kernels.
 func TestXSAVX2(t *testing.T) {
@@ -141,7 +141,7 @@ func TestXSAVX2(t *testing.T) {
 	p := NewPool(2)
 	defer p.Close()
 	const rows, nTok = 32, 7
-	for _, typ := range []gguf.Type{gguf.TypeIQ3_S, gguf.TypeIQ3_XXS} {
+	for _, typ := range []gguf.Type{gguf.TypeQ3_K, gguf.TypeIQ3_S, gguf.TypeIQ3_XXS, gguf.TypeIQ2_XXS, gguf.TypeIQ2_XS, gguf.TypeIQ2_S, gguf.TypeIQ1_S, gguf.TypeIQ1_M} {
 		m := randMatrix(t, r, typ, rows, 3*QK_K)
 		x := randVec(r, nTok*m.Cols)
 		run := func(avx2 bool) ([]float32, Layout) {

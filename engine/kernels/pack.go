@@ -123,7 +123,7 @@ func rows8Kernels(t gguf.Type) packedSet {
 	case gguf.TypeQ5_K:
 		return packedSet{active.q5_Kx8x1, active.q5_Kx8x2, active.q5_Kx8x4, active.q5_Kx8x8}
 	}
-	return active.reenc8[t]
+	return active.typed8[t]
 }
 
 // CanPack reports whether Pack would repack m on this CPU: a type with a

@@ -46,7 +46,7 @@ func packedKernels(t gguf.Type, l Layout) packedSet {
 		case gguf.TypeQ6_K:
 			return packedSet{active.q6_Kx16x1, active.q6_Kx16x2, active.q6_Kx16x4, active.q6_Kx16x8}
 		}
-		return active.reenc16[t]
+		return active.typed16[t]
 	}
 	return rows8Kernels(t)
 }

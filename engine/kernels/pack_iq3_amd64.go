@@ -24,11 +24,13 @@ func xsBiasShift(t gguf.Type) int {
 	return 4 // IQ3_S: ±15 -> 1..31
 }
 
-// addXSAVX2 adds the eight-row IQ3_S and IQ3_XXS kernels to s (a new
-// map: the sets share none).
+// addXSAVX2 adds the eight-row kernels of the re-encoded types (IQ3_S and
+// IQ3_XXS here, the IQ2 and IQ1 types in pack_grid3_amd64.go) and packed
+// Q3_K's (the same kernels, with Q3_K's identity codebook) to s, in a new
+// map: the sets share none.
 func addXSAVX2(s *dotSet) {
 	m := map[gguf.Type]packedSet{}
-	for t, k := range s.reenc8 {
+	for t, k := range s.typed8 {
 		m[t] = k
 	}
 	for _, t := range []gguf.Type{gguf.TypeIQ3_S, gguf.TypeIQ3_XXS} {
@@ -36,7 +38,10 @@ func addXSAVX2(s *dotSet) {
 		k.x1, k.x2, k.x4 = xs8AVX2Set(t)
 		m[t] = k
 	}
-	s.reenc8 = m
+	for _, t := range append([]gguf.Type{gguf.TypeQ3_K}, grid3Types...) {
+		m[t] = grid3x8AVX2Set(t)
+	}
+	s.typed8 = m
 }
 
 func xs8AVX2Set(t gguf.Type) (x1 func(w []byte, a *Q8, blk0, nb int, out []float32), x2, x4 func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int)) {

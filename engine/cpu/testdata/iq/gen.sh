@@ -4,13 +4,13 @@
 # cmd/orcd-bench/llamacpp/build.sh). Not run by CI, which only reads the
 # committed outputs (TestIQGolden, TestQuantGolden).
 # Usage: gen.sh [outdir TYPE=llama_ftype ...]; with no arguments, the IQ
-# files here (IQ2_XS 20, IQ3_S 26, IQ1_M 31). ../quant/gen.sh makes the
-# others.
+# files here (IQ2_XXS 19, IQ2_XS 20, IQ1_S 24, IQ3_S 26, IQ2_S 29 (IQ2_M: IQ2_S tensors; 28 makes IQ2_XS), IQ1_M
+# 31). ../quant/gen.sh makes the others.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../../.." && pwd)
 out=$here
-specs=(IQ2_XS=20 IQ3_S=26 IQ1_M=31)
+specs=(IQ2_XXS=19 IQ2_XS=20 IQ1_S=24 IQ3_S=26 IQ2_S=29 IQ1_M=31)
 if [ $# -gt 0 ]; then
 	out=$(cd "$1" && pwd)
 	shift
