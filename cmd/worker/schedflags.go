@@ -73,7 +73,7 @@ func (c *countValue) Set(s string) error {
 func addKVTypeFlag(fs *flag.FlagSet, o *engineOptions) {
 	fs.BoolVar(&o.NoRepack, "no-repack", false,
 		"CPU: keep the weights as the file has them instead of repacking them for the kernels at load "+
-			"(as llama.cpp's --no-repack): slower, and for IQ3_S and IQ3_XXS files about 20% less memory (without it they are repacked only where memory allows)")
+			"(as llama.cpp's --no-repack): slower, and for the IQ1, IQ2 and IQ3 types less memory (without it they are repacked only where memory allows)")
 	fs.Var(kvTypeValue{&o.KVType, &o.KVTypeSet}, "kv-type",
 		"KV cache `type`: f32 (the goldens' cache) or f16 (llama.cpp's default: half the memory, and faster decode at long contexts, for keys and values rounded to f16). "+
 			"Default f32 on the CPU, f16 on CUDA, where f32 (head_dim up to 128) makes decode llama.cpp's arithmetic step for step")

@@ -49,8 +49,8 @@ type packGroup struct {
 }
 
 // packWeights copies the matrices that have a faster repacked layout on
-// this CPU (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_NL, Q5_0, Q4_1, Q5_1, IQ4_XS, Q2_K and Q3_K in groups of eight rows, or
-// sixteen for all but Q5_K on AVX-512 BW, for the VNNI kernels) into that
+// this CPU (kernels.CanPack: most quantized types, in groups of eight or
+// sixteen rows; the grid types re-encoded) into that
 // layout, and F16 matrices as they are (see copied), threads at a time,
 // and releases the mapped originals so the weights are not resident
 // twice. llama.cpp repacks at load time too. The map is empty where no

@@ -21,7 +21,8 @@
 //
 // Beyond those: repacked layouts (pack.go, pack16.go; pack_legacy.go for
 // IQ4_NL, Q5_0, Q4_1 and Q5_1, pack_iq4xs.go, pack_q2k.go, pack_q3k.go),
-// whose kernels hold one weight row per int32 lane; F16 and BF16 register
+// whose kernels hold one weight row per int32 lane, and the grid types
+// re-encoded exactly into two of them (pack_iq3.go, pack_grid3.go); F16 and BF16 register
 // tiles on AVX-512 (gemm_f16_amd64.s, gemm_bf16_amd64.s, tile_amd64.h);
 // and row dots plus four-token kernels
 // for Q2_K, Q3_K, Q5_K, Q4_1, Q5_0, Q5_1, IQ4_NL and IQ4_XS (dot_*.go, each

@@ -127,15 +127,16 @@ func rows8Kernels(t gguf.Type) packedSet {
 }
 
 // CanPack reports whether Pack would repack m on this CPU: a type with a
-// packed layout, whole groups of eight rows (sixteen for IQ4_XS, Q2_K
-// and Q3_K), and
-// kernels for the layout PackLayout gives it.
+// packed layout, whole groups of eight rows, and kernels for the layout
+// PackLayout gives it.
 func CanPack(m Matrix) bool {
 	return m.Layout == LayoutRows && rows8Block(m.Type) > 0 && m.Rows%8 == 0 && m.Rows > 0 && m.Cols%rows8Cols(m.Type) == 0 &&
 		packedKernels(m.Type, PackLayout(m)).x1 != nil
 }
 
-// Pack copies a Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_NL, Q5_0, Q4_1, Q5_1, IQ4_XS, Q2_K or Q3_K matrix into LayoutRows8, which the VNNI
+// Pack copies a Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_NL, Q5_0, Q4_1, Q5_1,
+// IQ4_XS, Q2_K or Q3_K matrix into LayoutRows8 (or re-encodes a grid type's
+// into IQ4_XS's or Q3_K's: pack_iq3.go, pack_grid3.go), which the VNNI
 // kernels multiply with each int32 lane holding one row: eight rows per
 // instruction, no per-row unpacking and no horizontal sums. llama.cpp
 // repacks Q4_0 on x86 at load time in the same spirit (with its own

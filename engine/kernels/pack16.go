@@ -2,7 +2,9 @@ package kernels
 
 import "github.com/orcd/orcd/gguf"
 
-// LayoutRows16 (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_NL, Q5_0, Q4_1, Q5_1, IQ4_XS, Q2_K and Q3_K) is LayoutRows8 widened
+// LayoutRows16 (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_NL, Q5_0, Q4_1, Q5_1,
+// IQ4_XS, Q2_K and Q3_K, and the grid types re-encoded into IQ4_XS's and
+// Q3_K's: pack_iq3.go, pack_grid3.go) is LayoutRows8 widened
 // to sixteen rows for the 512-bit kernels (gemm_x16_amd64.s,
 // gemm_q4k16_amd64.s, gemm_q5k16_amd64.s, gemm_q6k16_amd64.s).
 // For Q4_0, IQ4_NL (the same block bytes) and Q8_0: groups of sixteen rows and, block by block, the
@@ -60,7 +62,7 @@ func groupRows(l Layout) int {
 }
 
 // PackLayout is the layout Pack gives m with the kernels active now:
-// LayoutRows16 for Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_NL, Q5_0, Q4_1, Q5_1, IQ4_XS, Q2_K and Q3_K matrices of whole
+// LayoutRows16 for the packed types' matrices (rows16Type) of whole
 // sixteen-row groups on CPUs with the 512-bit kernels, LayoutRows8
 // otherwise.
 func PackLayout(m Matrix) Layout {
