@@ -87,8 +87,8 @@ func TestIQFiles(t *testing.T) {
 		dir = filepath.Join(d, "iq")
 	}
 	files, err := filepath.Glob(filepath.Join(dir, "*.gguf"))
-	if err != nil || len(files) != 3 {
-		t.Fatalf("want the 3 IQ files in %s, found %d (%v)", dir, len(files), err)
+	if err != nil || len(files) != 6 {
+		t.Fatalf("want the 6 IQ files in %s, found %d (%v)", dir, len(files), err)
 	}
 	kernels := withKernelsChild(t)
 	for _, path := range files {
