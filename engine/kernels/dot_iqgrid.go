@@ -74,26 +74,18 @@ type iqGroup struct {
 // put8 writes 8 grid bytes (entry idx of an 8-wide grid) with signs s
 // (a signBytes word) at g[off:].
 func (q *iqGroup) put8(grid []byte, idx int, s uint64, off int) {
+	e := grid[8*idx:][:8]
 	for j := range 8 {
-		v := int8(grid[8*idx+j])
-		if s>>(8*j)&0xff == 0xff {
-			v = -v
-		}
-		q.g[off+j] = v
+		q.g[off+j] = int8(e[j]) * int8(s>>(8*j)) // the sign byte is 1 or -1: no branch
 	}
 }
 
 // put4x2 writes two 4-wide grid entries with one sign word at g[off:].
 func (q *iqGroup) put4x2(grid []byte, i0, i1 int, s uint64, off int) {
+	e0, e1 := grid[4*i0:][:4], grid[4*i1:][:4]
 	for j := range 4 {
-		v0, v1 := int8(grid[4*i0+j]), int8(grid[4*i1+j])
-		if s>>(8*j)&0xff == 0xff {
-			v0 = -v0
-		}
-		if s>>(8*(j+4))&0xff == 0xff {
-			v1 = -v1
-		}
-		q.g[off+j], q.g[off+4+j] = v0, v1
+		q.g[off+j] = int8(e0[j]) * int8(s>>(8*j))
+		q.g[off+4+j] = int8(e1[j]) * int8(s>>(8*(j+4)))
 	}
 }
 

@@ -1,6 +1,10 @@
 package kernels
 
-import "github.com/orcd/orcd/gguf"
+import (
+	"encoding/binary"
+
+	"github.com/orcd/orcd/gguf"
+)
 
 // Q3_K in LayoutRows16 (and, for the Go reference only, LayoutRows8),
 // 114 bytes a row against the source's 110 (the scales become bytes). A
@@ -67,22 +71,29 @@ func packQ3Layout(dst []byte, m Matrix, g0, g1, per, bs int, decode func(src []b
 				}
 				for p := 0; p < 8; p++ {
 					pair := blk[q3KGroups*per+12*per*p:]
-					for i := 0; i < 4; i++ {
-						var l0, l1, h byte
-						for mm := 0; mm < 4; mm++ {
-							u0, u1 := u[32*p+4*mm+i], u[32*p+16+4*mm+i]
-							l0 |= (u0 & 3) << (2 * mm)
-							l1 |= (u1 & 3) << (2 * mm)
-							h |= (u0>>2)<<mm | (u1>>2)<<(4+mm)
-						}
-						pair[4*lane+i] = l0
-						pair[4*per+4*lane+i] = l1
-						pair[8*per+4*lane+i] = h
-					}
+					l0, h0 := q3Planes(u[32*p:])
+					l1, h1 := q3Planes(u[32*p+16:])
+					binary.LittleEndian.PutUint32(pair[4*lane:], l0)
+					binary.LittleEndian.PutUint32(pair[4*per+4*lane:], l1)
+					binary.LittleEndian.PutUint32(pair[8*per+4*lane:], h0|h1<<4)
 				}
 			}
 		}
 	}
+}
+
+// q3Planes is a 16-value group's L dword (value 4m+i's low two bits at bit
+// 2m of byte i) and H bits (its high bit at bit m of byte i), from the
+// values u[0:16], eight at a time in a word: byte 4m+i of the group is
+// byte 4(m%2)+i of word m/2.
+func q3Planes(u []byte) (l, h uint32) {
+	w0, w1 := binary.LittleEndian.Uint64(u), binary.LittleEndian.Uint64(u[8:])
+	const lo2, bit2 = 0x0303030303030303, 0x0404040404040404
+	a, b := w0&lo2, w1&lo2 // values 0..7 and 8..15, low bits
+	l = uint32(a) | uint32(a>>32)<<2 | uint32(b)<<4 | uint32(b>>32)<<6
+	a, b = w0&bit2>>2, w1&bit2>>2 // high bits, at bit 0 of each byte
+	h = uint32(a) | uint32(a>>32)<<1 | uint32(b)<<2 | uint32(b>>32)<<3
+	return l, h
 }
 
 // refGemmQ3K is the readable definition of the packed Q3_K kernels (and
