@@ -209,15 +209,7 @@ func TestKeepLayout(t *testing.T) {
 	saved := activationsQuantized
 	defer func() { activationsQuantized = saved }()
 	activationsQuantized = true
-	f, err := gguf.Open(filepath.Join("testdata", "iq", "tiny-llama-gqa-iq3_s-pure.gguf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	m, err := engine.LoadModel(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := iq3sModel(t)
 	var logits [2][]float32
 	for i, keep := range []bool{false, true} {
 		b, err := New(m, Options{Threads: 2, Context: 16, KeepLayout: keep})
@@ -253,15 +245,7 @@ func TestRepackMemoryLimit(t *testing.T) {
 		t.Log("this CPU does not repack IQ3_S: nothing to limit")
 		return
 	}
-	f, err := gguf.Open(filepath.Join("testdata", "iq", "tiny-llama-gqa-iq3_s-pure.gguf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	m, err := engine.LoadModel(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := iq3sModel(t)
 	size := modelBytes(m)
 	g := growth(m)[gguf.TypeIQ3_S]
 	if g < size/5 {
@@ -283,4 +267,19 @@ func TestRepackMemoryLimit(t *testing.T) {
 		}
 		b.Close()
 	}
+}
+
+// iq3sModel is llama.cpp's IQ3_S file (testdata/iq), whose matrices grow
+// when repacked.
+func iq3sModel(t *testing.T) *engine.Model {
+	f, err := gguf.Open(filepath.Join("testdata", "iq", "tiny-llama-gqa-iq3_s-pure.gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	m, err := engine.LoadModel(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

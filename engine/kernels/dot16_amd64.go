@@ -160,12 +160,11 @@ func addRows16(s *dotSet) {
 	s.q6_Kx16x2 = k16Tokens(gemmQ6_Kx16x2VNNI, 2, 16*q6KBlock, 16)
 	s.q6_Kx16x4 = k16Tokens(gemmQ6_Kx16x4VNNI, 4, 16*q6KBlock, 16)
 	s.q6_Kx16x8 = k16Tokens(gemmQ6_Kx16x8VNNI, 8, 16*q6KBlock, 16)
-	s.iq4_xsx16x1, s.iq4_xsx16x2, s.iq4_xsx16x4, s.iq4_xsx16x8 = xs16Set(gguf.TypeIQ4_XS)
+	xs := xs16Set(gguf.TypeIQ4_XS)
+	s.iq4_xsx16x1, s.iq4_xsx16x2, s.iq4_xsx16x4, s.iq4_xsx16x8 = xs.x1, xs.x2, xs.x4, xs.x8
 	s.typed16 = map[gguf.Type]packedSet{}
 	for _, t := range []gguf.Type{gguf.TypeIQ3_S, gguf.TypeIQ3_XXS} {
-		var k packedSet
-		k.x1, k.x2, k.x4, k.x8 = xs16Set(t)
-		s.typed16[t] = k
+		s.typed16[t] = xs16Set(t)
 	}
 	for _, t := range grid3Types {
 		s.typed16[t] = grid3x16Set(t)
@@ -207,41 +206,8 @@ func k16Tokens(k kGemm16, t, blockBytes, offs int) func(w []byte, a *Q8, blk0, n
 
 // xs16Set is the sixteen-row kernels of a type in packed IQ4_XS layout
 // (IQ4_XS, IQ3_S, IQ3_XXS): gemm_iq4xs16_amd64.s with the type's
-// codebook+128 table, the results times its factor (exact: a power of 2).
-func xs16Set(t gguf.Type) (x1 func(w []byte, a *Q8, blk0, nb int, out []float32), x2, x4, x8 func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int)) {
-	tab := new([16]byte)
-	for i, v := range xsCodebook(t) {
-		tab[i] = byte(int(v) + 128)
-	}
-	factor := xsFactor(t)
-	const bb, offs = 2 * iq4xsPackedBlock8, 4
-	x1 = func(w []byte, a *Q8, blk0, nb int, out []float32) {
-		_ = out[15]
-		_ = w[nb*bb-1]
-		_ = a.Off[(blk0+nb)*offs-1]
-		gemmIQ4_XSx16x1VNNI(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*offs], nb, 0, 0, 0, &out[0], 0, &tab[0])
-		scaleOut(out, 16, 1, 0, factor)
-	}
-	tokens := func(k func(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte), t int) func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
-		return func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
-			_ = out[(t-1)*ostride+15]
-			_ = w[nb*bb-1]
-			_ = a.Off[(blk0+t*nb)*offs-1]
-			k(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*offs], nb, nb*QK_K, nb*4, nb*offs*4, &out[0], 4*ostride, &tab[0])
-			scaleOut(out, 16, t, ostride, factor)
-		}
-	}
-	return x1, tokens(gemmIQ4_XSx16x2VNNI, 2), tokens(gemmIQ4_XSx16x4VNNI, 4), tokens(gemmIQ4_XSx16x8VNNI, 8)
-}
-
-// scaleOut multiplies the rows results of each of t tokens by f.
-func scaleOut(out []float32, rows, t, ostride int, f float32) {
-	if f == 1 {
-		return
-	}
-	for i := range t {
-		for r := range rows {
-			out[i*ostride+r] *= f
-		}
-	}
+// codebook+128 table, the results times its factor.
+func xs16Set(t gguf.Type) packedSet {
+	return cbSet([4]cbKernel{gemmIQ4_XSx16x1VNNI, gemmIQ4_XSx16x2VNNI, gemmIQ4_XSx16x4VNNI, gemmIQ4_XSx16x8VNNI},
+		biasedTable(xsCodebook(t)[:], 128), xsFactor(t), 16, 2*iq4xsPackedBlock8, 4)
 }

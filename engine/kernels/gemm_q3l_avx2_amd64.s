@@ -1,4 +1,5 @@
 #include "textflag.h"
+#include "cbk8_amd64.h"
 
 // Packed Q3_K layout, eight rows (LayoutRows8, pack_q3k.go), on AVX2
 // alone, for the types re-encoded into it (pack_grid3.go) and for Q3_K
@@ -127,33 +128,8 @@ GLOBL q3a4<>(SB), RODATA|NOPTR, $32
 #define QA_FIN_2 QA_FIN_1; QA_FINISH(R10*1, Y5, Y1)
 #define QA_FIN_4 QA_FIN_2; QA_FINISH(R10*2, Y6, Y2); QA_FINISH(R11*1, Y7, Y3)
 
-#define QA_ZERO_1 VXORPS Y0, Y0, Y0
-#define QA_ZERO_2 QA_ZERO_1; VXORPS Y1, Y1, Y1
-#define QA_ZERO_4 QA_ZERO_2; VXORPS Y2, Y2, Y2; VXORPS Y3, Y3, Y3
-
-#define QA_TOT_1 VPXOR Y4, Y4, Y4
-#define QA_TOT_2 QA_TOT_1; VPXOR Y5, Y5, Y5
-#define QA_TOT_4 QA_TOT_2; VPXOR Y6, Y6, Y6; VPXOR Y7, Y7, Y7
-
-#define QA_STORE_1 VMOVUPS Y0, (AX)
-#define QA_STORE_2 QA_STORE_1; VMOVUPS Y1, (AX)(R13*1)
-#define QA_STORE_4 QA_STORE_2; VMOVUPS Y2, (AX)(R13*2); LEAQ (R13)(R13*2), R13; VMOVUPS Y3, (AX)(R13*1)
-
 #define QA_KERNEL(ZERO, TOT, TOKS, FIN, STORE, loop) \
-	MOVQ w+0(FP), SI; \
-	MOVQ qs+8(FP), DI; \
-	MOVQ d+16(FP), DX; \
-	MOVQ off+24(FP), BX; \
-	MOVQ nb+32(FP), CX; \
-	MOVQ qstride+40(FP), R8; \
-	MOVQ dstride+48(FP), R10; \
-	MOVQ offstride+56(FP), R13; \
-	MOVQ cb+80(FP), AX; \
-	VBROADCASTI128 (AX), Y13; \
-	LEAQ (R8)(R8*2), R9; \
-	LEAQ (R10)(R10*2), R11; \
-	LEAQ (R13)(R13*2), R15; \
-	XORQ R12, R12; \
+	CBK_ARGS; \
 	ZERO; \
 loop: \
 	TOT; \
@@ -167,26 +143,18 @@ loop: \
 	QA_PAIR(TOKS, 7); \
 	VCVTPH2PS (SI), Y12; \
 	FIN; \
-	ADDQ $912, SI; \
-	ADDQ $256, DI; \
-	ADDQ $4, DX; \
-	ADDQ $64, BX; \
-	DECQ CX; \
+	CBK_NEXT(912, 64); \
 	JNZ loop; \
-	MOVQ out+64(FP), AX; \
-	MOVQ ostride+72(FP), R13; \
-	STORE; \
-	VZEROUPPER; \
-	RET
+	CBK_END(STORE)
 
 // func gemmQ3Lx8x1AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte)
 TEXT ·gemmQ3Lx8x1AVX2(SB), NOSPLIT, $0-88
-	QA_KERNEL(QA_ZERO_1, QA_TOT_1, QA_TOKS_1, QA_FIN_1, QA_STORE_1, qa1loop)
+	QA_KERNEL(CBK_ZERO_1, CBK_TOT_1, QA_TOKS_1, QA_FIN_1, CBK_STORE_1, qa1loop)
 
 // func gemmQ3Lx8x2AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte)
 TEXT ·gemmQ3Lx8x2AVX2(SB), NOSPLIT, $0-88
-	QA_KERNEL(QA_ZERO_2, QA_TOT_2, QA_TOKS_2, QA_FIN_2, QA_STORE_2, qa2loop)
+	QA_KERNEL(CBK_ZERO_2, CBK_TOT_2, QA_TOKS_2, QA_FIN_2, CBK_STORE_2, qa2loop)
 
 // func gemmQ3Lx8x4AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte)
 TEXT ·gemmQ3Lx8x4AVX2(SB), NOSPLIT, $0-88
-	QA_KERNEL(QA_ZERO_4, QA_TOT_4, QA_TOKS_4, QA_FIN_4, QA_STORE_4, qa4loop)
+	QA_KERNEL(CBK_ZERO_4, CBK_TOT_4, QA_TOKS_4, QA_FIN_4, CBK_STORE_4, qa4loop)

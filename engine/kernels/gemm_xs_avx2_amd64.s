@@ -1,4 +1,5 @@
 #include "textflag.h"
+#include "cbk8_amd64.h"
 
 // Re-encoded IQ3_S and IQ3_XXS in packed IQ4_XS layout, eight rows
 // (LayoutRows8, pack_iq4xs.go and pack_iq3.go), on AVX2 alone: one row
@@ -133,34 +134,9 @@ GLOBL xsnib<>(SB), RODATA|NOPTR, $32
 #define XA_FIN_2 XA_FIN_1; XA_FINISH(R13*1, R10*1, Y5, Y1)
 #define XA_FIN_4 XA_FIN_2; XA_FINISH(R13*2, R10*2, Y6, Y2); XA_FINISH(R15*1, R11*1, Y7, Y3)
 
-#define XA_ZERO_1 VXORPS Y0, Y0, Y0
-#define XA_ZERO_2 XA_ZERO_1; VXORPS Y1, Y1, Y1
-#define XA_ZERO_4 XA_ZERO_2; VXORPS Y2, Y2, Y2; VXORPS Y3, Y3, Y3
-
-#define XA_TOT_1 VPXOR Y4, Y4, Y4
-#define XA_TOT_2 XA_TOT_1; VPXOR Y5, Y5, Y5
-#define XA_TOT_4 XA_TOT_2; VPXOR Y6, Y6, Y6; VPXOR Y7, Y7, Y7
-
-#define XA_STORE_1 VMOVUPS Y0, (AX)
-#define XA_STORE_2 XA_STORE_1; VMOVUPS Y1, (AX)(R13*1)
-#define XA_STORE_4 XA_STORE_2; VMOVUPS Y2, (AX)(R13*2); LEAQ (R13)(R13*2), R13; VMOVUPS Y3, (AX)(R13*1)
-
 #define XA_KERNEL(ZERO, TOT, TOKS, FIN, STORE, loop) \
-	MOVQ w+0(FP), SI; \
-	MOVQ qs+8(FP), DI; \
-	MOVQ d+16(FP), DX; \
-	MOVQ off+24(FP), BX; \
-	MOVQ nb+32(FP), CX; \
-	MOVQ qstride+40(FP), R8; \
-	MOVQ dstride+48(FP), R10; \
-	MOVQ offstride+56(FP), R13; \
-	MOVQ cb+80(FP), AX; \
+	CBK_ARGS; \
 	MOVQ bshift+88(FP), R14; \
-	VBROADCASTI128 (AX), Y13; \
-	LEAQ (R8)(R8*2), R9; \
-	LEAQ (R10)(R10*2), R11; \
-	LEAQ (R13)(R13*2), R15; \
-	XORQ R12, R12; \
 	ZERO; \
 loop: \
 	TOT; \
@@ -179,26 +155,18 @@ loop: \
 	XA_PAIR(3, Y11); \
 	VCVTPH2PS (SI), Y12; \
 	FIN; \
-	ADDQ $1104, SI; \
-	ADDQ $256, DI; \
-	ADDQ $4, DX; \
-	ADDQ $16, BX; \
-	DECQ CX; \
+	CBK_NEXT(1104, 16); \
 	JNZ loop; \
-	MOVQ out+64(FP), AX; \
-	MOVQ ostride+72(FP), R13; \
-	STORE; \
-	VZEROUPPER; \
-	RET
+	CBK_END(STORE)
 
 // func gemmXSx8x1AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte, bshift int)
 TEXT ·gemmXSx8x1AVX2(SB), NOSPLIT, $0-96
-	XA_KERNEL(XA_ZERO_1, XA_TOT_1, XA_TOKS_1, XA_FIN_1, XA_STORE_1, xa1loop)
+	XA_KERNEL(CBK_ZERO_1, CBK_TOT_1, XA_TOKS_1, XA_FIN_1, CBK_STORE_1, xa1loop)
 
 // func gemmXSx8x2AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte, bshift int)
 TEXT ·gemmXSx8x2AVX2(SB), NOSPLIT, $0-96
-	XA_KERNEL(XA_ZERO_2, XA_TOT_2, XA_TOKS_2, XA_FIN_2, XA_STORE_2, xa2loop)
+	XA_KERNEL(CBK_ZERO_2, CBK_TOT_2, XA_TOKS_2, XA_FIN_2, CBK_STORE_2, xa2loop)
 
 // func gemmXSx8x4AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte, bshift int)
 TEXT ·gemmXSx8x4AVX2(SB), NOSPLIT, $0-96
-	XA_KERNEL(XA_ZERO_4, XA_TOT_4, XA_TOKS_4, XA_FIN_4, XA_STORE_4, xa4loop)
+	XA_KERNEL(CBK_ZERO_4, CBK_TOT_4, XA_TOKS_4, XA_FIN_4, CBK_STORE_4, xa4loop)

@@ -1,10 +1,6 @@
 package kernels
 
-import (
-	"slices"
-
-	"github.com/orcd/orcd/gguf"
-)
+import "github.com/orcd/orcd/gguf"
 
 // IQ2_XXS, IQ2_XS, IQ2_S, IQ1_S and IQ1_M re-encoded at load into packed
 // Q3_K's layout (pack_q3k.go), exactly, as pack_iq3.go does IQ3 into
@@ -69,37 +65,17 @@ var (
 	q3kCodebook = [8]int8{-4, -3, -2, -1, 0, 1, 2, 3}
 	iq2Codebook = signedLevels(gguf.TypeIQ2_XXS)
 	iq1Codebook = [8]int8{1, 7, 9, 0, -1, -7, -9, 0}
-	iq2Index    = codebookIndex(&iq2Codebook)
-	iq1Index    = codebookIndex(&iq1Codebook)
+	iq2Index    = codebookIndex(iq2Codebook[:])
+	iq1Index    = codebookIndex(iq1Codebook[:])
 )
 
 // signedLevels is the three levels of an IQ2 grid, ascending, then their
-// negatives.
+// negatives (indices 3 and 7 unused).
 func signedLevels(t gguf.Type) (cb [8]int8) {
-	grid, _ := gguf.IQGridBytes(t)
-	var levels []int8
-	for _, b := range grid {
-		if !slices.Contains(levels, int8(b)) {
-			levels = append(levels, int8(b))
-		}
-	}
-	if len(levels) != 3 {
-		panic("kernels: an IQ2 grid without 3 levels") // a bad table in gguf, caught by any test
-	}
-	slices.Sort(levels)
-	for i, v := range levels {
+	for i, v := range gridLevels(t, 3) {
 		cb[i], cb[4+i] = v, -v
 	}
 	return cb
-}
-
-func codebookIndex(cb *[8]int8) (n [256]byte) {
-	for i, v := range cb {
-		if v != 0 {
-			n[uint8(v)] = byte(i)
-		}
-	}
-	return n
 }
 
 // grid3Source is t's source block bytes and group decoder (dot_iqgrid.go),

@@ -52,13 +52,22 @@ var (
 	iq3sCodebook   = gridCodebook(gguf.TypeIQ3_S)
 	iq3xxsCodebook = gridCodebook(gguf.TypeIQ3_XXS)
 	// xsNibble[t][uint8(v)] is the nibble of value v in t's codebook.
-	iq3sNibble   = codebookNibbles(&iq3sCodebook)
-	iq3xxsNibble = codebookNibbles(&iq3xxsCodebook)
+	iq3sNibble   = codebookIndex(iq3sCodebook[:])
+	iq3xxsNibble = codebookIndex(iq3xxsCodebook[:])
 )
 
 // gridCodebook is the 8 levels of t's grid, ascending, then their
 // negatives.
 func gridCodebook(t gguf.Type) (cb [16]int8) {
+	for i, v := range gridLevels(t, 8) {
+		cb[i], cb[8+i] = v, -v
+	}
+	return cb
+}
+
+// gridLevels is the distinct values of t's grid, ascending; there must be
+// n of them.
+func gridLevels(t gguf.Type, n int) []int8 {
 	grid, _ := gguf.IQGridBytes(t)
 	var levels []int8
 	for _, b := range grid {
@@ -66,19 +75,19 @@ func gridCodebook(t gguf.Type) (cb [16]int8) {
 			levels = append(levels, int8(b))
 		}
 	}
-	if len(levels) != 8 {
-		panic("kernels: an IQ3 grid without 8 levels") // a bad table in gguf, caught by any test
+	if len(levels) != n {
+		panic("kernels: an IQ grid with other levels than expected") // a bad table in gguf, caught by any test
 	}
 	slices.Sort(levels)
-	for i, v := range levels {
-		cb[i], cb[8+i] = v, -v
-	}
-	return cb
+	return levels
 }
 
-func codebookNibbles(cb *[16]int8) (n [256]byte) {
+// codebookIndex maps each nonzero value of cb (as a byte) to its index.
+func codebookIndex(cb []int8) (n [256]byte) {
 	for i, v := range cb {
-		n[uint8(v)] = byte(i)
+		if v != 0 {
+			n[uint8(v)] = byte(i)
+		}
 	}
 	return n
 }

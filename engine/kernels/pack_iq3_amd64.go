@@ -34,9 +34,7 @@ func addXSAVX2(s *dotSet) {
 		m[t] = k
 	}
 	for _, t := range []gguf.Type{gguf.TypeIQ3_S, gguf.TypeIQ3_XXS} {
-		var k packedSet
-		k.x1, k.x2, k.x4 = xs8AVX2Set(t)
-		m[t] = k
+		m[t] = xs8AVX2Set(t)
 	}
 	for _, t := range append([]gguf.Type{gguf.TypeQ3_K}, grid3Types...) {
 		m[t] = grid3x8AVX2Set(t)
@@ -44,29 +42,13 @@ func addXSAVX2(s *dotSet) {
 	s.typed8 = m
 }
 
-func xs8AVX2Set(t gguf.Type) (x1 func(w []byte, a *Q8, blk0, nb int, out []float32), x2, x4 func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int)) {
+func xs8AVX2Set(t gguf.Type) packedSet {
 	shift := xsBiasShift(t)
-	tab := new([16]byte)
-	for i, v := range xsCodebook(t) {
-		tab[i] = byte(int(v) + 1<<shift)
-	}
-	factor := xsFactor(t)
-	const bb, offs = iq4xsPackedBlock8, 4
-	x1 = func(w []byte, a *Q8, blk0, nb int, out []float32) {
-		_ = out[7]
-		_ = w[nb*bb-1]
-		_ = a.Off[(blk0+nb)*offs-1]
-		gemmXSx8x1AVX2(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*offs], nb, 0, 0, 0, &out[0], 0, &tab[0], shift)
-		scaleOut(out, 8, 1, 0, factor)
-	}
-	tokens := func(k func(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte, bshift int), t int) func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
-		return func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
-			_ = out[(t-1)*ostride+7]
-			_ = w[nb*bb-1]
-			_ = a.Off[(blk0+t*nb)*offs-1]
-			k(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*offs], nb, nb*QK_K, nb*4, nb*offs*4, &out[0], 4*ostride, &tab[0], shift)
-			scaleOut(out, 8, t, ostride, factor)
+	with := func(k func(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte, bshift int)) cbKernel {
+		return func(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte) {
+			k(w, qs, d, off, nb, qstride, dstride, offstride, out, ostride, cb, shift)
 		}
 	}
-	return x1, tokens(gemmXSx8x2AVX2, 2), tokens(gemmXSx8x4AVX2, 4)
+	return cbSet([4]cbKernel{with(gemmXSx8x1AVX2), with(gemmXSx8x2AVX2), with(gemmXSx8x4AVX2), nil},
+		biasedTable(xsCodebook(t)[:], 1<<shift), xsFactor(t), 8, iq4xsPackedBlock8, 4)
 }
