@@ -101,7 +101,6 @@ func testPackedBackend(t *testing.T) {
 				}
 				t.Logf("%v is not repacked on this CPU; comparing the row-layout path", typ)
 			}
-			nv := m.Config.NVocab
 			alone := make([][]float32, len(prompts))
 			worst := 0.0
 			for s, p := range prompts {
@@ -120,21 +119,65 @@ func testPackedBackend(t *testing.T) {
 			if worst > 0.1 {
 				t.Errorf("%v: packed logits differ from the float reference by %.3g (activation quantization noise is under 0.1)", typ, worst)
 			}
-			// All three prompts in one batch.
-			batch := promptsBatch(packed, prompts)
-			logits := make([]float32, len(prompts)*nv)
-			if err := packed.Forward(context.Background(), batch, logits); err != nil {
-				t.Fatal(err)
-			}
-			for s := range prompts {
-				for i, v := range alone[s] {
-					if math.Float32bits(v) != math.Float32bits(logits[s*nv+i]) {
-						t.Fatalf("%v: sequence %d logit %d is %v alone, %v in the batch", typ, s, i, v, logits[s*nv+i])
-					}
-				}
-			}
+			checkBatched(t, packed, typ, prompts, alone)
 			checkFused(t, packed, typ)
 		})
+	}
+}
+
+// checkBatched: all prompts in one batch end on the logits each had
+// alone, bit for bit.
+func checkBatched(t *testing.T, b *Backend, typ gguf.Type, prompts [][]int32, alone [][]float32) {
+	t.Helper()
+	nv := b.m.Config.NVocab
+	logits := make([]float32, len(prompts)*nv)
+	if err := b.Forward(context.Background(), promptsBatch(b, prompts), logits); err != nil {
+		t.Fatal(err)
+	}
+	for s := range prompts {
+		for i, v := range alone[s] {
+			if math.Float32bits(v) != math.Float32bits(logits[s*nv+i]) {
+				t.Fatalf("%v: sequence %d logit %d is %v alone, %v in the batch", typ, s, i, v, logits[s*nv+i])
+			}
+		}
+	}
+}
+
+// TestReencodedBatched runs llama.cpp's files of the grid types, which
+// the CPU re-encodes (kernels/pack_iq3.go, pack_grid3.go), as
+// TestPackedBackend runs the requantized ones: three prompts in one batch
+// give each prompt's logits alone bit for bit, and the fused views give
+// the separate matrices' logits; with this CPU's kernels and the AVX2
+// ones.
+func TestReencodedBatched(t *testing.T) {
+	saved := activationsQuantized
+	defer func() { activationsQuantized = saved }()
+	activationsQuantized = true
+	defer kernels.UseReference(false)
+	files, _ := filepath.Glob(filepath.Join("testdata", "iq", "*.gguf"))
+	files = append(files, filepath.Join("testdata", "quant", "tiny-llama-gqa-iq3_xxs-pure.gguf"))
+	if len(files) != 7 {
+		t.Fatalf("want the 7 grid-type files of testdata/iq and testdata/quant, found %d", len(files))
+	}
+	prompts := [][]int32{{1, 50, 100, 7, 300}, {2, 9}, {400, 3, 3, 60}}
+	for _, isa := range []string{"native", "avx2"} {
+		if isa == "avx2" && !kernels.UseAVX2Only() {
+			t.Log("no AVX2 on this CPU: the AVX2 kernels are not run")
+			continue
+		}
+		for _, path := range files {
+			b := openBackendPath(t, path, Options{Threads: 2, MaxSeqs: 3, Context: fuseTokens + 8})
+			typ := b.m.Weights.Layers[0].Wq.Type
+			if !packsType(b, typ) && kernels.CanPack(kernels.Matrix{Type: typ, Rows: 16, Cols: 256}) {
+				t.Fatalf("%s %v: not re-encoded", isa, typ)
+			}
+			alone := make([][]float32, len(prompts))
+			for s, p := range prompts {
+				alone[s] = lastLogits(t, b, int32(s), p)
+			}
+			checkBatched(t, b, typ, prompts, alone)
+			checkFused(t, b, typ)
+		}
 	}
 }
 
