@@ -24,12 +24,13 @@ type Options struct {
 	MaxBatch int // tokens per internal forward chunk; 0 = 512
 	// KeepLayout skips repacking weights into the layouts the CPU's
 	// kernels read fastest: slower, but the weights stay in the mapped
-	// file, which matters where repacking grows them (IQ3_S and IQ3_XXS,
-	// kernels/pack_iq3.go). Outputs are the same to float rounding.
+	// file, which matters where repacking grows them (the grid types,
+	// re-encoded: kernels/pack_iq3.go, pack_grid3.go). Outputs are the
+	// same to float rounding.
 	KeepLayout bool
-	// MemoryLimit bounds repacking that grows weights (IQ3_S and IQ3_XXS
-	// re-encoded, kernels/pack_iq3.go): when the model plus the growth
-	// would pass 90% of it, those matrices keep the file's layout.
+	// MemoryLimit bounds repacking that grows weights (the grid types
+	// re-encoded): when the model plus the growth would pass 90% of it,
+	// those matrices keep the file's layout.
 	// 0 means the machine's memory or the cgroup's limit, if lower.
 	MemoryLimit uint64
 	// KVType is the KV cache's element type: gguf.TypeF32 (the zero

@@ -56,10 +56,10 @@ type packGroup struct {
 // twice. llama.cpp repacks at load time too. The map is empty where no
 // matrix is packed or copied.
 //
-// Where a type's packed form is larger than the file's (IQ3_S, IQ3_XXS),
-// it is repacked only if the model plus that growth stays under 90% of
-// limit (0: no limit): a model that fits in memory as the file is must
-// not stop fitting because it was made faster.
+// Where a type's packed form is larger than the file's (the grid types,
+// 25% to 128%), it is repacked only if the model plus the growth stays
+// under 90% of limit (0: no limit): a model that fits in memory as the
+// file is must not stop fitting because it was made faster.
 func packWeights(m *engine.Model, threads int, mem *weightMem, limit uint64) (packedWeights, error) {
 	var todo []packGroup
 	seen := map[*gguf.TensorInfo]bool{}
