@@ -62,6 +62,12 @@ func gemmQ4_Kx8x1AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, ds
 func gemmQ4_Kx8x2AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 
 //go:noescape
+func gemmQ5_Kx8x1AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ5_Kx8x2AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
+
+//go:noescape
 func gemmQ4_0x8x2VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 
 //go:noescape
@@ -234,6 +240,25 @@ var packedQ4_KAVX2 = struct {
 	},
 }
 
+// packedQ5_KAVX2 are the packed Q5_K kernels for CPUs with AVX2 but not
+// AVX-512 VNNI (one and two tokens; bit for bit the VNNI ones).
+var packedQ5_KAVX2 = struct {
+	x1 func(w []byte, a *Q8, blk0, nb int, out []float32)
+	x2 func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int)
+}{
+	x1: func(w []byte, a *Q8, blk0, nb int, out []float32) {
+		_ = out[7]
+		_ = w[nb*q5KPackedBlock-1]
+		gemmQ5_Kx8x1AVX2(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*4], nb, nb*QK_K, nb*4, nb*16, &out[0], 0)
+	},
+	x2: func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
+		_ = out[ostride+7]
+		_ = w[nb*q5KPackedBlock-1]
+		_ = a.Off[(blk0+2*nb)*4-1]
+		gemmQ5_Kx8x2AVX2(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*4], nb, nb*QK_K, nb*4, nb*16, &out[0], 4*ostride)
+	},
+}
+
 // packedQ6_KAVX2 are the packed Q6_K kernels for CPUs with AVX2 but not
 // AVX-512 VNNI (one and two tokens; bit for bit the VNNI ones).
 var packedQ6_KAVX2 = struct {
@@ -262,6 +287,7 @@ func init() {
 	avx2Dots = fastDots
 	avx2Dots.q4_0x8x1, avx2Dots.q4_0x8x2, avx2Dots.q4_0x8x4 = packedQ4_0AVX2.x1, packedQ4_0AVX2.x2, packedQ4_0AVX2.x4
 	avx2Dots.q4_Kx8x1, avx2Dots.q4_Kx8x2 = packedQ4_KAVX2.x1, packedQ4_KAVX2.x2
+	avx2Dots.q5_Kx8x1, avx2Dots.q5_Kx8x2 = packedQ5_KAVX2.x1, packedQ5_KAVX2.x2
 	avx2Dots.q6_Kx8x1, avx2Dots.q6_Kx8x2 = packedQ6_KAVX2.x1, packedQ6_KAVX2.x2
 	addLegacyPackedAVX2(&avx2Dots)
 	addXSAVX2(&avx2Dots)
