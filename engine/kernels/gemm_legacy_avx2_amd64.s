@@ -31,57 +31,13 @@ DATA lones<>+0x10(SB)/8, $0x0001000100010001
 DATA lones<>+0x18(SB)/8, $0x0001000100010001
 GLOBL lones<>(SB), RODATA|NOPTR, $32
 
-// UNPACK_AVX2_T: block (SI)'s scales in Y12 and quants in Y4..Y11, the
-// fifth bits (F, see pack_legacy.go) or-ed in where the type has them.
-#define UNPACK_AVX2_Q5_0 \
-	VCVTPH2PS (SI), Y12; \
-	VMOVDQU 48(SI), Y4; \
-	VMOVDQU 80(SI), Y5; \
-	VMOVDQU 112(SI), Y6; \
-	VMOVDQU 144(SI), Y7; \
-	VPSRLW $4, Y4, Y8; \
-	VPSRLW $4, Y5, Y9; \
-	VPSRLW $4, Y6, Y10; \
-	VPSRLW $4, Y7, Y11; \
-	VPAND lnib<>(SB), Y4, Y4; \
-	VPAND lnib<>(SB), Y5, Y5; \
-	VPAND lnib<>(SB), Y6, Y6; \
-	VPAND lnib<>(SB), Y7, Y7; \
-	VPAND lnib<>(SB), Y8, Y8; \
-	VPAND lnib<>(SB), Y9, Y9; \
-	VPAND lnib<>(SB), Y10, Y10; \
-	VPAND lnib<>(SB), Y11, Y11; \
-	VMOVDQU 16(SI), Y14; \
-	VPSLLD $4, Y14, Y15; \
-	VPAND lfifth<>(SB), Y15, Y15; \
-	VPOR Y15, Y4, Y4; \
-	VPSLLD $3, Y14, Y15; \
-	VPAND lfifth<>(SB), Y15, Y15; \
-	VPOR Y15, Y5, Y5; \
-	VPSLLD $2, Y14, Y15; \
-	VPAND lfifth<>(SB), Y15, Y15; \
-	VPOR Y15, Y6, Y6; \
-	VPSLLD $1, Y14, Y15; \
-	VPAND lfifth<>(SB), Y15, Y15; \
-	VPOR Y15, Y7, Y7; \
-	VPAND lfifth<>(SB), Y14, Y15; \
-	VPOR Y15, Y8, Y8; \
-	VPSRLD $1, Y14, Y15; \
-	VPAND lfifth<>(SB), Y15, Y15; \
-	VPOR Y15, Y9, Y9; \
-	VPSRLD $2, Y14, Y15; \
-	VPAND lfifth<>(SB), Y15, Y15; \
-	VPOR Y15, Y10, Y10; \
-	VPSRLD $3, Y14, Y15; \
-	VPAND lfifth<>(SB), Y15, Y15; \
-	VPOR Y15, Y11, Y11
-
-#define UNPACK_AVX2_Q4_1 \
-	VCVTPH2PS (SI), Y12; \
-	VMOVDQU 32(SI), Y4; \
-	VMOVDQU 64(SI), Y5; \
-	VMOVDQU 96(SI), Y6; \
-	VMOVDQU 128(SI), Y7; \
+// NIBBLES_AVX2(o): the 128 quant bytes at o(SI) as low nibbles in Y4..Y7
+// and high ones in Y8..Y11.
+#define NIBBLES_AVX2(o) \
+	VMOVDQU o(SI), Y4; \
+	VMOVDQU (o+32)(SI), Y5; \
+	VMOVDQU (o+64)(SI), Y6; \
+	VMOVDQU (o+96)(SI), Y7; \
 	VPSRLW $4, Y4, Y8; \
 	VPSRLW $4, Y5, Y9; \
 	VPSRLW $4, Y6, Y10; \
@@ -95,25 +51,10 @@ GLOBL lones<>(SB), RODATA|NOPTR, $32
 	VPAND lnib<>(SB), Y10, Y10; \
 	VPAND lnib<>(SB), Y11, Y11
 
-#define UNPACK_AVX2_Q5_1 \
-	VCVTPH2PS (SI), Y12; \
-	VMOVDQU 64(SI), Y4; \
-	VMOVDQU 96(SI), Y5; \
-	VMOVDQU 128(SI), Y6; \
-	VMOVDQU 160(SI), Y7; \
-	VPSRLW $4, Y4, Y8; \
-	VPSRLW $4, Y5, Y9; \
-	VPSRLW $4, Y6, Y10; \
-	VPSRLW $4, Y7, Y11; \
-	VPAND lnib<>(SB), Y4, Y4; \
-	VPAND lnib<>(SB), Y5, Y5; \
-	VPAND lnib<>(SB), Y6, Y6; \
-	VPAND lnib<>(SB), Y7, Y7; \
-	VPAND lnib<>(SB), Y8, Y8; \
-	VPAND lnib<>(SB), Y9, Y9; \
-	VPAND lnib<>(SB), Y10, Y10; \
-	VPAND lnib<>(SB), Y11, Y11; \
-	VMOVDQU 32(SI), Y14; \
+// FIFTH_AVX2(o): the fifth bits at o(SI) (F, see pack_legacy.go) or-ed
+// into Y4..Y11, through Y14 and Y15.
+#define FIFTH_AVX2(o) \
+	VMOVDQU o(SI), Y14; \
 	VPSLLD $4, Y14, Y15; \
 	VPAND lfifth<>(SB), Y15, Y15; \
 	VPOR Y15, Y4, Y4; \
@@ -137,6 +78,22 @@ GLOBL lones<>(SB), RODATA|NOPTR, $32
 	VPSRLD $3, Y14, Y15; \
 	VPAND lfifth<>(SB), Y15, Y15; \
 	VPOR Y15, Y11, Y11
+
+// UNPACK_AVX2_T: block (SI)'s scales in Y12 and quants in Y4..Y11, the
+// fifth bits (F, see pack_legacy.go) or-ed in where the type has them.
+#define UNPACK_AVX2_Q5_0 \
+	VCVTPH2PS (SI), Y12; \
+	NIBBLES_AVX2(48); \
+	FIFTH_AVX2(16)
+
+#define UNPACK_AVX2_Q4_1 \
+	VCVTPH2PS (SI), Y12; \
+	NIBBLES_AVX2(32)
+
+#define UNPACK_AVX2_Q5_1 \
+	VCVTPH2PS (SI), Y12; \
+	NIBBLES_AVX2(64); \
+	FIFTH_AVX2(32)
 
 #define LSTEP(o, qi, wt, acc) \
 	VPBROADCASTD o(DI)(qi), Y15; \
