@@ -121,44 +121,49 @@
 	ADDQ $16, BX; \
 	DECQ CX
 
+// KBODY_1 and KBODY_2 are the one- and two-token kernels' bodies, with
+// the blocks' groups (GROUPS: KGROUPS, KGROUPS5) and their sub-blocks
+// (SUBS), the step to the next block (NEXT) and the loop's label.
+#define KBODY_1(GROUPS, SUBS, NEXT, loop) \
+	KARGS; \
+	VXORPS Y0, Y0, Y0; \
+loop: \
+	VPXOR Y2, Y2, Y2; \
+	GROUPS(SUBS); \
+	KFINISH(R12*1, R12*1, Y2, Y0); \
+	NEXT; \
+	JNZ loop; \
+	MOVQ out+64(FP), AX; \
+	VMOVUPS Y0, (AX); \
+	VZEROUPPER; \
+	RET
+
+#define KBODY_2(GROUPS, SUBS, NEXT, loop) \
+	KARGS; \
+	VXORPS Y0, Y0, Y0; \
+	VXORPS Y1, Y1, Y1; \
+loop: \
+	VPXOR Y2, Y2, Y2; \
+	VPXOR Y3, Y3, Y3; \
+	GROUPS(SUBS); \
+	KFINISH(R12*1, R12*1, Y2, Y0); \
+	KFINISH(R10*1, R13*1, Y3, Y1); \
+	NEXT; \
+	JNZ loop; \
+	MOVQ out+64(FP), AX; \
+	MOVQ ostride+72(FP), R13; \
+	VMOVUPS Y0, (AX); \
+	VMOVUPS Y1, (AX)(R13*1); \
+	VZEROUPPER; \
+	RET
+
 // func gemmQ4_Kx8x1AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 TEXT ·gemmQ4_Kx8x1AVX2(SB), NOSPLIT, $0-80
-	KARGS
-	VXORPS Y0, Y0, Y0
-
-k1loop:
-	VPXOR Y2, Y2, Y2
-	KGROUPS(KSUBS_1)
-	KFINISH(R12*1, R12*1, Y2, Y0)
-	KNEXT
-	JNZ k1loop
-
-	MOVQ out+64(FP), AX
-	VMOVUPS Y0, (AX)
-	VZEROUPPER
-	RET
+	KBODY_1(KGROUPS, KSUBS_1, KNEXT, k1loop)
 
 // func gemmQ4_Kx8x2AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 TEXT ·gemmQ4_Kx8x2AVX2(SB), NOSPLIT, $0-80
-	KARGS
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-
-k2loop:
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	KGROUPS(KSUBS_2)
-	KFINISH(R12*1, R12*1, Y2, Y0)
-	KFINISH(R10*1, R13*1, Y3, Y1)
-	KNEXT
-	JNZ k2loop
-
-	MOVQ out+64(FP), AX
-	MOVQ ostride+72(FP), R13
-	VMOVUPS Y0, (AX)
-	VMOVUPS Y1, (AX)(R13*1)
-	VZEROUPPER
-	RET
+	KBODY_2(KGROUPS, KSUBS_2, KNEXT, k2loop)
 
 // Packed Q5_K (LayoutRows8: the Q4_K layout plus, per 64-value group G,
 // two 32-byte vectors of fifth bits at 1184+64G and +32; see
@@ -256,42 +261,11 @@ k2loop:
 
 // func gemmQ5_Kx8x1AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 TEXT ·gemmQ5_Kx8x1AVX2(SB), NOSPLIT, $0-80
-	KARGS
-	VXORPS Y0, Y0, Y0
-
-k51loop:
-	VPXOR Y2, Y2, Y2
-	KGROUPS5(KSUBS5_1)
-	KFINISH(R12*1, R12*1, Y2, Y0)
-	KNEXT5
-	JNZ k51loop
-
-	MOVQ out+64(FP), AX
-	VMOVUPS Y0, (AX)
-	VZEROUPPER
-	RET
+	KBODY_1(KGROUPS5, KSUBS5_1, KNEXT5, k51loop)
 
 // func gemmQ5_Kx8x2AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int)
 TEXT ·gemmQ5_Kx8x2AVX2(SB), NOSPLIT, $0-80
-	KARGS
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-
-k52loop:
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	KGROUPS5(KSUBS5_2)
-	KFINISH(R12*1, R12*1, Y2, Y0)
-	KFINISH(R10*1, R13*1, Y3, Y1)
-	KNEXT5
-	JNZ k52loop
-
-	MOVQ out+64(FP), AX
-	MOVQ ostride+72(FP), R13
-	VMOVUPS Y0, (AX)
-	VMOVUPS Y1, (AX)(R13*1)
-	VZEROUPPER
-	RET
+	KBODY_2(KGROUPS5, KSUBS5_2, KNEXT5, k52loop)
 
 DATA k5bit<>+0x00(SB)/8, $0x1010101010101010
 DATA k5bit<>+0x08(SB)/8, $0x1010101010101010
