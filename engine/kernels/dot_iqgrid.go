@@ -1,6 +1,10 @@
 package kernels
 
-import "github.com/orcd/orcd/gguf"
+import (
+	"encoding/binary"
+
+	"github.com/orcd/orcd/gguf"
+)
 
 // Row dots of the grid types IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_S,
 // IQ3_XXS and IQ3_S against Q8_K activations. Every 32 weights are grid points (8 or 4
@@ -69,11 +73,44 @@ var signBytes, keptSigns = func() (s [256]uint64, k [128]uint64) {
 type iqGroup struct {
 	g        [32]int8
 	ls0, ls1 int32
+	// ix, where set, makes the group's runs write each weight's codebook
+	// index into u instead of its value into g: Pack's re-encoding
+	// (pack_iq3.go, pack_grid3.go), eight weights a word.
+	ix *gridIndices
+	u  [32]byte
 }
+
+// gridIndices is a grid's entries as codebook indices: run[i] holds entry
+// i's weights' indices without sign, one byte each (a 4-wide entry in the
+// low half), and a negative weight's index is that or 0x80>>neg (its sign
+// byte's top bit, shifted). For IQ1, run is the entries with delta +1 and
+// runM with delta -1.
+type gridIndices struct {
+	run, runM []uint64
+	neg       int
+}
+
+// indicesOf is the grid's entries (width bytes each) as indices: index[v]
+// of each weight's value v, as val gives it.
+func indicesOf(grid []byte, width int, val func(b byte) int8, index *[256]byte) []uint64 {
+	run := make([]uint64, len(grid)/width)
+	for i := range run {
+		for j := range width {
+			run[i] |= uint64(index[uint8(val(grid[width*i+j]))]) << (8 * j)
+		}
+	}
+	return run
+}
+
+const signTops = 0x8080808080808080 // the sign bytes' top bits
 
 // put8 writes 8 grid bytes (entry idx of an 8-wide grid) with signs s
 // (a signBytes word) at g[off:].
 func (q *iqGroup) put8(grid []byte, idx int, s uint64, off int) {
+	if q.ix != nil {
+		binary.LittleEndian.PutUint64(q.u[off:], q.ix.run[idx]|s&signTops>>q.ix.neg)
+		return
+	}
 	e := grid[8*idx:][:8]
 	for j := range 8 {
 		q.g[off+j] = int8(e[j]) * int8(s>>(8*j)) // the sign byte is 1 or -1: no branch
@@ -82,6 +119,10 @@ func (q *iqGroup) put8(grid []byte, idx int, s uint64, off int) {
 
 // put4x2 writes two 4-wide grid entries with one sign word at g[off:].
 func (q *iqGroup) put4x2(grid []byte, i0, i1 int, s uint64, off int) {
+	if q.ix != nil {
+		binary.LittleEndian.PutUint64(q.u[off:], q.ix.run[i0]|q.ix.run[i1]<<32|s&signTops>>q.ix.neg)
+		return
+	}
 	e0, e1 := grid[4*i0:][:4], grid[4*i1:][:4]
 	for j := range 4 {
 		q.g[off+j] = int8(e0[j]) * int8(s>>(8*j))
@@ -145,6 +186,14 @@ func iq3sGroup(blk []byte, ib int, q *iqGroup) {
 
 // put8IQ1 writes entry idx of the IQ1 grid as 8g+delta at g[off:].
 func (q *iqGroup) put8IQ1(idx int, delta int8, off int) {
+	if q.ix != nil {
+		run := q.ix.run
+		if delta < 0 {
+			run = q.ix.runM
+		}
+		binary.LittleEndian.PutUint64(q.u[off:], run[idx])
+		return
+	}
 	for j := range 8 {
 		q.g[off+j] = 8*int8(gridIQ1S[8*idx+j]) + delta
 	}

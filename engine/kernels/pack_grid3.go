@@ -79,23 +79,36 @@ func signedLevels(t gguf.Type) (cb [8]int8) {
 }
 
 // grid3Source is t's source block bytes and group decoder (dot_iqgrid.go),
-// the index table of its values, and its d.
-func grid3Source(t gguf.Type) (bs int, group func([]byte, int, *iqGroup), index *[256]byte, d func(blk []byte) uint16) {
+// its grid's entries as codebook indices, and its d.
+func grid3Source(t gguf.Type) (bs int, group func([]byte, int, *iqGroup), ix *gridIndices, d func(blk []byte) uint16) {
 	f16 := func(blk []byte) uint16 { return le16(blk) }
 	switch t {
 	case gguf.TypeIQ2_XXS:
-		return iq2xxsBytes, iq2xxsGroup, &iq2Index, f16
+		return iq2xxsBytes, iq2xxsGroup, &iq2xxsIx, f16
 	case gguf.TypeIQ2_XS:
-		return iq2xsBytes, iq2xsGroup, &iq2Index, f16
+		return iq2xsBytes, iq2xsGroup, &iq2xsIx, f16
 	case gguf.TypeIQ2_S:
-		return iq2sBytes, iq2sGroup, &iq2Index, f16
+		return iq2sBytes, iq2sGroup, &iq2sIx, f16
 	case gguf.TypeIQ1_S:
-		return iq1sBytes, iq1sGroup, &iq1Index, f16
+		return iq1sBytes, iq1sGroup, &iq1Ix, f16
 	case gguf.TypeIQ1_M:
-		return iq1mBytes, iq1mGroup, &iq1Index, iq1mDBits
+		return iq1mBytes, iq1mGroup, &iq1Ix, iq1mDBits
 	}
 	return 0, nil, nil, nil
 }
+
+// The grids as 3-bit indices: a negative weight's index is 4 more
+// (0x80>>5), IQ1's 8g±1 looked up per delta.
+var (
+	iq2Pos   = func(b byte) int8 { return int8(b) }
+	iq2xxsIx = gridIndices{run: indicesOf(gridIQ2XXS, 8, iq2Pos, &iq2Index), neg: 5}
+	iq2xsIx  = gridIndices{run: indicesOf(gridIQ2XS, 8, iq2Pos, &iq2Index), neg: 5}
+	iq2sIx   = gridIndices{run: indicesOf(gridIQ2S, 8, iq2Pos, &iq2Index), neg: 5}
+	iq1Ix    = gridIndices{
+		run:  indicesOf(gridIQ1S, 8, func(b byte) int8 { return 8*int8(b) + 1 }, &iq1Index),
+		runM: indicesOf(gridIQ1S, 8, func(b byte) int8 { return 8*int8(b) - 1 }, &iq1Index),
+	}
+)
 
 // iq1mDBits is IQ1_M's f16 scale, kept in the top nibbles of its four
 // 16-bit block scales.
@@ -110,17 +123,15 @@ func iq1mDBits(blk []byte) uint16 {
 // packGrid3Groups writes eight-row groups [g0, g1) of m, of a type that
 // grid3Reencoded, into dst in packed Q3_K layout, groups of per rows.
 func packGrid3Groups(dst []byte, m Matrix, g0, g1, per int) {
-	bs, group, index, dOf := grid3Source(m.Type)
-	var q iqGroup
+	bs, group, ix, dOf := grid3Source(m.Type)
+	q := iqGroup{ix: ix}
 	packQ3Layout(dst, m, g0, g1, per, bs, func(src []byte, d *[2]byte, sc *[16]int32, u *[QK_K]byte) {
 		h := dOf(src)
 		d[0], d[1] = byte(h), byte(h>>8)
 		for j := range 8 {
 			group(src, j, &q)
 			sc[2*j], sc[2*j+1] = q.ls0, q.ls1
-			for i, v := range q.g {
-				u[32*j+i] = index[uint8(v)]
-			}
+			copy(u[32*j:][:32], q.u[:])
 		}
 	})
 }

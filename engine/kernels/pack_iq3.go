@@ -93,27 +93,34 @@ func codebookIndex(cb []int8) (n [256]byte) {
 }
 
 // xsSource is the source block decoder of a type re-encoded into packed
-// IQ4_XS layout: block bytes, and the group decoder of dot_iqgrid.go.
-func xsSource(t gguf.Type) (bs int, group func([]byte, int, *iqGroup), nibble *[256]byte) {
+// IQ4_XS layout: block bytes, the group decoder of dot_iqgrid.go, and the
+// grid's entries as nibbles.
+func xsSource(t gguf.Type) (bs int, group func([]byte, int, *iqGroup), ix *gridIndices) {
 	switch t {
 	case gguf.TypeIQ3_S:
-		return iq3sBytes, iq3sGroup, &iq3sNibble
+		return iq3sBytes, iq3sGroup, &iq3sIx
 	case gguf.TypeIQ3_XXS:
-		return iq3xxsBytes, iq3xxsGroup, &iq3xxsNibble
+		return iq3xxsBytes, iq3xxsGroup, &iq3xxsIx
 	}
 	return 0, nil, nil
 }
+
+// The IQ3 grids as nibbles: a negative weight's is 8 more (0x80>>4).
+var (
+	iq3sIx   = gridIndices{run: indicesOf(gridIQ3S, 4, func(b byte) int8 { return int8(b) }, &iq3sNibble), neg: 4}
+	iq3xxsIx = gridIndices{run: indicesOf(gridIQ3XXS, 4, func(b byte) int8 { return int8(b) }, &iq3xxsNibble), neg: 4}
+)
 
 // packIQ3Groups writes eight-row groups [g0, g1) of the IQ3_S or IQ3_XXS
 // matrix m into dst in packed IQ4_XS layout, groups of per rows: d as it
 // is, each sub-block's odd scale as the int8, and each weight's nibble in
 // the type's codebook where IQ4_XS has its own.
 func packIQ3Groups(dst []byte, m Matrix, g0, g1, per int) {
-	bs, group, nibble := xsSource(m.Type)
+	bs, group, ix := xsSource(m.Type)
 	nb := m.Cols / QK_K
 	rb := nb * bs
 	pb := 138 * per
-	var q iqGroup
+	q := iqGroup{ix: ix}
 	for g := g0; g < g1; g++ {
 		for b := 0; b < nb; b++ {
 			blk := dst[(g*8/per*nb+b)*pb:][:pb]
@@ -126,8 +133,7 @@ func packIQ3Groups(dst []byte, m Matrix, g0, g1, per int) {
 					blk[2*per+per*j+lane] = byte(q.ls0) // 1..31; IQ3 types have one scale per 32
 					for k := 0; k < 4; k++ {
 						for i := 0; i < 4; i++ {
-							lo, hi := nibble[uint8(q.g[4*k+i])], nibble[uint8(q.g[16+4*k+i])]
-							blk[10*per+16*per*j+4*per*k+4*lane+i] = lo | hi<<4
+							blk[10*per+16*per*j+4*per*k+4*lane+i] = q.u[4*k+i] | q.u[16+4*k+i]<<4
 						}
 					}
 				}
