@@ -25,15 +25,6 @@ const (
 	q3KGroups    = 18 // byte offset of the groups, per row of a group
 )
 
-// q3KValue is value v's 3-bit u (0..7, weight u-4) and v's group scale
-// index of a GGUF Q3_K block (dot_q3k.go's layout).
-func q3KValue(blk []byte, v int) byte {
-	n, t, l := v/128, v%128/32, v%32
-	lo := blk[q3kQsOff+32*n+l] >> (2 * t) & 3
-	hi := blk[q3kHmaskOff+l] >> (4*n + t) & 1
-	return lo | hi<<2
-}
-
 // packQ3KGroups writes eight-row groups [g0, g1) of the Q3_K matrix m into
 // dst in groups of per (8 or 16) rows. Eight-row group g is lanes
 // 8*(g%2).. of group g/2 when per is 16.
@@ -41,8 +32,17 @@ func packQ3KGroups(dst []byte, m Matrix, g0, g1, per int) {
 	packQ3Layout(dst, m, g0, g1, per, q3kBytes, func(src []byte, d *[2]byte, sc *[16]int32, u *[QK_K]byte) {
 		copy(d[:], src[q3kDOff:][:2])
 		q3kUnpackScales(src[q3kScalesOff:q3kScalesOff+12], sc)
-		for v := range u {
-			u[v] = q3KValue(src, v)
+		// Value 128n+32t+l's 3-bit u (weight u-4): its two low bits at
+		// bits 2t of qs byte 32n+l, its high bit at bit 4n+t of hmask
+		// byte l; eight values l0..l0+7 a word.
+		for n := range 2 {
+			for t := range 4 {
+				for l0 := 0; l0 < 32; l0 += 8 {
+					lo := binary.LittleEndian.Uint64(src[q3kQsOff+32*n+l0:]) >> (2 * t) & 0x0303030303030303
+					hi := binary.LittleEndian.Uint64(src[q3kHmaskOff+l0:]) >> (4*n + t) & 0x0101010101010101
+					binary.LittleEndian.PutUint64(u[128*n+32*t+l0:], lo|hi<<2)
+				}
+			}
 		}
 	})
 }
