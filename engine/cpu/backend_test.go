@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -282,4 +283,36 @@ func iq3sModel(t *testing.T) *engine.Model {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// TestMemoryLimitFrom: the cgroup's limit counts where it is lower than
+// the machine's memory; "max", garbage and missing files do not.
+func TestMemoryLimitFrom(t *testing.T) {
+	dir := t.TempDir()
+	file := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	v2, v1 := file("memory.max", "4294967296\n"), file("limit_in_bytes", "9223372036854771712\n")
+	max, junk := file("max", "max\n"), file("junk", "lots\n")
+	const ram = 8 << 30
+	for _, c := range []struct {
+		files []string
+		want  uint64
+	}{
+		{[]string{v2, v1}, 4 << 30},
+		{[]string{max, v1}, ram},
+		{[]string{junk, filepath.Join(dir, "none")}, ram},
+		{nil, ram},
+	} {
+		if got := memoryLimitFrom(ram, c.files...); got != c.want {
+			t.Errorf("%v: limit %d, want %d", c.files, got, c.want)
+		}
+	}
+	if got := memoryLimitFrom(0, v2); got != 4<<30 {
+		t.Errorf("no MemTotal, cgroup 4 GiB: limit %d", got)
+	}
 }

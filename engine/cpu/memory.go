@@ -49,8 +49,15 @@ func totalRAM() uint64 { return procKB("/proc/meminfo", "MemTotal") }
 // cgroup's limit where that is lower (a container's, a Kubernetes pod's);
 // 0 where neither can be read.
 func memoryLimit() uint64 {
-	limit := totalRAM()
-	for _, p := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
+	return memoryLimitFrom(totalRAM(), "/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+}
+
+// memoryLimitFrom is the least of ram and the byte counts in the cgroup
+// files that hold one (cgroup v2's memory.max, v1's limit_in_bytes; "max",
+// a missing file or anything else is no limit).
+func memoryLimitFrom(ram uint64, cgroupFiles ...string) uint64 {
+	limit := ram
+	for _, p := range cgroupFiles {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			continue
