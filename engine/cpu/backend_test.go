@@ -297,14 +297,14 @@ func TestMemoryLimitFrom(t *testing.T) {
 		return p
 	}
 	v2, v1 := file("memory.max", "4294967296\n"), file("limit_in_bytes", "9223372036854771712\n")
-	max, junk := file("max", "max\n"), file("junk", "lots\n")
+	noLimit, junk := file("max", "max\n"), file("junk", "lots\n")
 	const ram = 8 << 30
 	for _, c := range []struct {
 		files []string
 		want  uint64
 	}{
 		{[]string{v2, v1}, 4 << 30},
-		{[]string{max, v1}, ram},
+		{[]string{noLimit, v1}, ram},
 		{[]string{junk, filepath.Join(dir, "none")}, ram},
 		{nil, ram},
 	} {
