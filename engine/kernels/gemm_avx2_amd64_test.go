@@ -10,7 +10,7 @@ import (
 )
 
 // avx2PackedTypes are the types an AVX2-only CPU packs.
-var avx2PackedTypes = []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ4_K, gguf.TypeQ6_K, gguf.TypeQ5_0, gguf.TypeQ4_1, gguf.TypeQ5_1, gguf.TypeQ3_K, gguf.TypeQ5_K}
+var avx2PackedTypes = []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ4_K, gguf.TypeQ6_K, gguf.TypeQ5_0, gguf.TypeQ4_1, gguf.TypeQ5_1, gguf.TypeQ3_K, gguf.TypeQ5_K, gguf.TypeIQ4_NL}
 
 // TestPackedAVX2 runs packed matmuls with the kernels of a CPU that has
 // AVX2 but no AVX-512 (UseAVX2Only) against the naive definition and,

@@ -134,6 +134,18 @@ func gemmQ5_1x8x4AVX2(w *byte, qs *int8, d *float32, off *float32, nb, qstride, 
 
 // legacyGemm is the signature of the packed Q4_0-shaped kernels but the
 // eight-row one-token ones.
+// The packed IQ4_NL kernels for AVX2 alone (gemm_iq4nl_avx2_amd64.s; off
+// is not read).
+//
+//go:noescape
+func gemmIQ4_NLx8x1AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmIQ4_NLx8x2AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
+//go:noescape
+func gemmIQ4_NLx8x4AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
+
 type legacyGemm func(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride int, out *float32, ostride int)
 
 // legacyTokens binds such a kernel of n tokens (or one of one token,
@@ -237,6 +249,9 @@ func addLegacyPacked(s *dotSet) {
 // kernels of CPUs with AVX2 but not AVX-512 (gemm_legacy_avx2_amd64.s;
 // one, two and four tokens, bit for bit the VNNI ones).
 func addLegacyPackedAVX2(s *dotSet) {
+	s.iq4_nlx8x1 = oneTok(legacyTokens(gemmIQ4_NLx8x1AVX2, 1, 8, 18))
+	s.iq4_nlx8x2 = legacyTokens(gemmIQ4_NLx8x2AVX2, 2, 8, 18)
+	s.iq4_nlx8x4 = legacyTokens(gemmIQ4_NLx8x4AVX2, 4, 8, 18)
 	s.q5_0x8x1 = oneTok(legacyTokens(gemmQ5_0x8x1AVX2, 1, 8, 22))
 	s.q5_0x8x2 = legacyTokens(gemmQ5_0x8x2AVX2, 2, 8, 22)
 	s.q5_0x8x4 = legacyTokens(gemmQ5_0x8x4AVX2, 4, 8, 22)
