@@ -141,7 +141,7 @@ func TestXSAVX2(t *testing.T) {
 	p := NewPool(2)
 	defer p.Close()
 	const rows, nTok = 32, 7
-	for _, typ := range []gguf.Type{gguf.TypeQ3_K, gguf.TypeIQ3_S, gguf.TypeIQ3_XXS, gguf.TypeIQ2_XXS, gguf.TypeIQ2_XS, gguf.TypeIQ2_S, gguf.TypeIQ1_S, gguf.TypeIQ1_M} {
+	for _, typ := range []gguf.Type{gguf.TypeQ3_K, gguf.TypeIQ4_XS, gguf.TypeIQ3_S, gguf.TypeIQ3_XXS, gguf.TypeIQ2_XXS, gguf.TypeIQ2_XS, gguf.TypeIQ2_S, gguf.TypeIQ1_S, gguf.TypeIQ1_M} {
 		m := randMatrix(t, r, typ, rows, 3*QK_K)
 		x := randVec(r, nTok*m.Cols)
 		run := func(avx2 bool) ([]float32, Layout) {

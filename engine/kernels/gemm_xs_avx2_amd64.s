@@ -159,6 +159,65 @@ loop: \
 	JNZ loop; \
 	CBK_END(STORE)
 
+// IQ4_XS itself (values -127..113, scales -32..31) cannot take the bias:
+// its kernels below multiply the signed values the way ggml's AVX2 code
+// does, |y| times the value with y's sign (a pair at most 2*128*127),
+// with the scales sign-extended into both int16 halves, and need no
+// offsets. Y15 is the sign trick's scratch.
+#define XI_SCALE(j) \
+	VPMOVSXBD (16+8*j)(SI), Y12; \
+	VPSLLD $16, Y12, Y14; \
+	VPBLENDW $0xaa, Y14, Y12, Y12
+
+#define XI_STEP(o, qi, W, tot) \
+	VPBROADCASTD (o)(DI)(qi), Y14; \
+	VPSIGNB Y14, W, Y15; \
+	VPABSB Y14, Y14; \
+	VPMADDUBSW Y15, Y14, Y14; \
+	VPMADDWD Y12, Y14, Y14; \
+	VPADDD Y14, tot, tot
+
+#define XI_TOKS_1(o, W) XI_STEP(o, R12*1, W, Y4)
+#define XI_TOKS_2(o, W) XI_TOKS_1(o, W); XI_STEP(o, R8*1, W, Y5)
+#define XI_TOKS_4(o, W) XI_TOKS_2(o, W); XI_STEP(o, R8*2, W, Y6); XI_STEP(o, R9*1, W, Y7)
+
+#define XI_SUB(j, TOKS) \
+	XA_PF(j); \
+	XI_SCALE(j); \
+	XA_LO(j); \
+	XA_HALF(j, 0, TOKS); \
+	XA_HI(j); \
+	XA_HALF(j, 1, TOKS)
+
+#define XI_FINISH(di, tot, acc) \
+	VCVTDQ2PS tot, tot; \
+	VBROADCASTSS (DX)(di), Y14; \
+	VMULPS Y14, Y12, Y14; \
+	VFMADD231PS Y14, tot, acc
+
+#define XI_FIN_1 XI_FINISH(R12*1, Y4, Y0)
+#define XI_FIN_2 XI_FIN_1; XI_FINISH(R10*1, Y5, Y1)
+#define XI_FIN_4 XI_FIN_2; XI_FINISH(R10*2, Y6, Y2); XI_FINISH(R11*1, Y7, Y3)
+
+#define XI_KERNEL(ZERO, TOT, TOKS, FIN, STORE, loop) \
+	CBK_ARGS; \
+	ZERO; \
+loop: \
+	TOT; \
+	XI_SUB(0, TOKS); \
+	XI_SUB(1, TOKS); \
+	XI_SUB(2, TOKS); \
+	XI_SUB(3, TOKS); \
+	XI_SUB(4, TOKS); \
+	XI_SUB(5, TOKS); \
+	XI_SUB(6, TOKS); \
+	XI_SUB(7, TOKS); \
+	VCVTPH2PS (SI), Y12; \
+	FIN; \
+	CBK_NEXT(1104, 16); \
+	JNZ loop; \
+	CBK_END(STORE)
+
 // func gemmXSx8x1AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte, bshift int)
 TEXT ·gemmXSx8x1AVX2(SB), NOSPLIT, $0-96
 	XA_KERNEL(CBK_ZERO_1, CBK_TOT_1, XA_TOKS_1, XA_FIN_1, CBK_STORE_1, xa1loop)
@@ -170,3 +229,15 @@ TEXT ·gemmXSx8x2AVX2(SB), NOSPLIT, $0-96
 // func gemmXSx8x4AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte, bshift int)
 TEXT ·gemmXSx8x4AVX2(SB), NOSPLIT, $0-96
 	XA_KERNEL(CBK_ZERO_4, CBK_TOT_4, XA_TOKS_4, XA_FIN_4, CBK_STORE_4, xa4loop)
+
+// func gemmIQ4_XSx8x1AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte)
+TEXT ·gemmIQ4_XSx8x1AVX2(SB), NOSPLIT, $0-88
+	XI_KERNEL(CBK_ZERO_1, CBK_TOT_1, XI_TOKS_1, XI_FIN_1, CBK_STORE_1, xi1loop)
+
+// func gemmIQ4_XSx8x2AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte)
+TEXT ·gemmIQ4_XSx8x2AVX2(SB), NOSPLIT, $0-88
+	XI_KERNEL(CBK_ZERO_2, CBK_TOT_2, XI_TOKS_2, XI_FIN_2, CBK_STORE_2, xi2loop)
+
+// func gemmIQ4_XSx8x4AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte)
+TEXT ·gemmIQ4_XSx8x4AVX2(SB), NOSPLIT, $0-88
+	XI_KERNEL(CBK_ZERO_4, CBK_TOT_4, XI_TOKS_4, XI_FIN_4, CBK_STORE_4, xi4loop)

@@ -6,6 +6,17 @@ import "github.com/orcd/orcd/gguf"
 // AVX2 (gemm_xs_avx2_amd64.s): cb is the type's codebook plus the bias
 // 1<<bshift, each value unsigned and at most 126.
 
+// IQ4_XS's, signed (the same file).
+//
+//go:noescape
+func gemmIQ4_XSx8x1AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte)
+
+//go:noescape
+func gemmIQ4_XSx8x2AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte)
+
+//go:noescape
+func gemmIQ4_XSx8x4AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte)
+
 //go:noescape
 func gemmXSx8x1AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte, bshift int)
 
@@ -36,6 +47,8 @@ func addXSAVX2(s *dotSet) {
 	for _, t := range []gguf.Type{gguf.TypeIQ3_S, gguf.TypeIQ3_XXS} {
 		m[t] = xs8AVX2Set(t)
 	}
+	m[gguf.TypeIQ4_XS] = cbSet([4]cbKernel{gemmIQ4_XSx8x1AVX2, gemmIQ4_XSx8x2AVX2, gemmIQ4_XSx8x4AVX2, nil},
+		biasedTable(iq4xsCodebook[:], 0), 1, 8, iq4xsPackedBlock8, 4)
 	for _, t := range append([]gguf.Type{gguf.TypeQ3_K}, grid3Types...) {
 		m[t] = grid3x8AVX2Set(t)
 	}
