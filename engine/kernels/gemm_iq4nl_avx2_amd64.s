@@ -1,4 +1,5 @@
 #include "textflag.h"
+#include "nib8avx2_amd64.h"
 
 // Packed IQ4_NL (LayoutRows8: Q4_0's bytes, see gemm_x8_avx2_amd64.s) on
 // AVX2 alone. The nibbles are looked up (vpshufb) as the signed codebook
@@ -13,12 +14,6 @@
 // Registers: Y0..Y3 the tokens' float sums, Y4..Y11 the block's values
 // (as UNPACK8_AVX2's nibbles), Y12 the rows' scales, Y13 the codebook,
 // then a token's int32 total, Y14 and Y15 scratch.
-
-DATA nlnib<>+0x00(SB)/8, $0x0f0f0f0f0f0f0f0f
-DATA nlnib<>+0x08(SB)/8, $0x0f0f0f0f0f0f0f0f
-DATA nlnib<>+0x10(SB)/8, $0x0f0f0f0f0f0f0f0f
-DATA nlnib<>+0x18(SB)/8, $0x0f0f0f0f0f0f0f0f
-GLOBL nlnib<>(SB), RODATA|NOPTR, $32
 
 DATA nlones<>+0x00(SB)/8, $0x0001000100010001
 DATA nlones<>+0x08(SB)/8, $0x0001000100010001
@@ -37,22 +32,7 @@ GLOBL nlvals<>(SB), RODATA|NOPTR, $16
 #define NL_UNPACK \
 	VCVTPH2PS (SI), Y12; \
 	VBROADCASTI128 nlvals<>(SB), Y13; \
-	VMOVDQU 16(SI), Y4; \
-	VMOVDQU 48(SI), Y5; \
-	VMOVDQU 80(SI), Y6; \
-	VMOVDQU 112(SI), Y7; \
-	VPSRLW $4, Y4, Y8; \
-	VPSRLW $4, Y5, Y9; \
-	VPSRLW $4, Y6, Y10; \
-	VPSRLW $4, Y7, Y11; \
-	VPAND nlnib<>(SB), Y4, Y4; \
-	VPAND nlnib<>(SB), Y5, Y5; \
-	VPAND nlnib<>(SB), Y6, Y6; \
-	VPAND nlnib<>(SB), Y7, Y7; \
-	VPAND nlnib<>(SB), Y8, Y8; \
-	VPAND nlnib<>(SB), Y9, Y9; \
-	VPAND nlnib<>(SB), Y10, Y10; \
-	VPAND nlnib<>(SB), Y11, Y11; \
+	NIB8_AVX2(16); \
 	NL_LOOK(Y4); NL_LOOK(Y5); NL_LOOK(Y6); NL_LOOK(Y7); \
 	NL_LOOK(Y8); NL_LOOK(Y9); NL_LOOK(Y10); NL_LOOK(Y11)
 

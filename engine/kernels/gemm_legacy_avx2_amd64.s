@@ -1,4 +1,5 @@
 #include "textflag.h"
+#include "nib8avx2_amd64.h"
 
 // Packed Q5_0, Q4_1 and Q5_1 (pack_legacy.go, LayoutRows8) on AVX2 alone,
 // for CPUs without AVX-512: gemm_legacy_amd64.s and gemm_mins_amd64.s with
@@ -13,12 +14,6 @@
 // Registers: Y0..Y3 the tokens' sums, Y4..Y11 the block's quants (as
 // UNPACK8), Y12 the scales, Y13 and Y14 int sums, Y15 scratch.
 
-DATA lnib<>+0x00(SB)/8, $0x0f0f0f0f0f0f0f0f
-DATA lnib<>+0x08(SB)/8, $0x0f0f0f0f0f0f0f0f
-DATA lnib<>+0x10(SB)/8, $0x0f0f0f0f0f0f0f0f
-DATA lnib<>+0x18(SB)/8, $0x0f0f0f0f0f0f0f0f
-GLOBL lnib<>(SB), RODATA|NOPTR, $32
-
 DATA lfifth<>+0x00(SB)/8, $0x1010101010101010
 DATA lfifth<>+0x08(SB)/8, $0x1010101010101010
 DATA lfifth<>+0x10(SB)/8, $0x1010101010101010
@@ -30,26 +25,6 @@ DATA lones<>+0x08(SB)/8, $0x0001000100010001
 DATA lones<>+0x10(SB)/8, $0x0001000100010001
 DATA lones<>+0x18(SB)/8, $0x0001000100010001
 GLOBL lones<>(SB), RODATA|NOPTR, $32
-
-// NIBBLES_AVX2(o): the 128 quant bytes at o(SI) as low nibbles in Y4..Y7
-// and high ones in Y8..Y11.
-#define NIBBLES_AVX2(o) \
-	VMOVDQU o(SI), Y4; \
-	VMOVDQU (o+32)(SI), Y5; \
-	VMOVDQU (o+64)(SI), Y6; \
-	VMOVDQU (o+96)(SI), Y7; \
-	VPSRLW $4, Y4, Y8; \
-	VPSRLW $4, Y5, Y9; \
-	VPSRLW $4, Y6, Y10; \
-	VPSRLW $4, Y7, Y11; \
-	VPAND lnib<>(SB), Y4, Y4; \
-	VPAND lnib<>(SB), Y5, Y5; \
-	VPAND lnib<>(SB), Y6, Y6; \
-	VPAND lnib<>(SB), Y7, Y7; \
-	VPAND lnib<>(SB), Y8, Y8; \
-	VPAND lnib<>(SB), Y9, Y9; \
-	VPAND lnib<>(SB), Y10, Y10; \
-	VPAND lnib<>(SB), Y11, Y11
 
 // FIFTH_AVX2(o): the fifth bits at o(SI) (F, see pack_legacy.go) or-ed
 // into Y4..Y11, through Y14 and Y15.
@@ -83,16 +58,16 @@ GLOBL lones<>(SB), RODATA|NOPTR, $32
 // fifth bits (F, see pack_legacy.go) or-ed in where the type has them.
 #define UNPACK_AVX2_Q5_0 \
 	VCVTPH2PS (SI), Y12; \
-	NIBBLES_AVX2(48); \
+	NIB8_AVX2(48); \
 	FIFTH_AVX2(16)
 
 #define UNPACK_AVX2_Q4_1 \
 	VCVTPH2PS (SI), Y12; \
-	NIBBLES_AVX2(32)
+	NIB8_AVX2(32)
 
 #define UNPACK_AVX2_Q5_1 \
 	VCVTPH2PS (SI), Y12; \
-	NIBBLES_AVX2(64); \
+	NIB8_AVX2(64); \
 	FIFTH_AVX2(32)
 
 #define LSTEP(o, qi, wt, acc) \

@@ -1,4 +1,5 @@
 #include "textflag.h"
+#include "nib8avx2_amd64.h"
 
 // Packed Q4_0 (LayoutRows8) on AVX2 alone, for CPUs without AVX-512 VNNI.
 // vpdpbusd is emulated the way ggml does it: vpmaddubsw multiplies the
@@ -12,22 +13,7 @@
 // UNPACK8_AVX2: Y12 the eight scales, Y4..Y11 the chunks (see UNPACK8).
 #define UNPACK8_AVX2 \
 	VCVTPH2PS (SI), Y12; \
-	VMOVDQU 16(SI), Y4; \
-	VMOVDQU 48(SI), Y5; \
-	VMOVDQU 80(SI), Y6; \
-	VMOVDQU 112(SI), Y7; \
-	VPSRLW $4, Y4, Y8; \
-	VPSRLW $4, Y5, Y9; \
-	VPSRLW $4, Y6, Y10; \
-	VPSRLW $4, Y7, Y11; \
-	VPAND nibmask<>(SB), Y4, Y4; \
-	VPAND nibmask<>(SB), Y5, Y5; \
-	VPAND nibmask<>(SB), Y6, Y6; \
-	VPAND nibmask<>(SB), Y7, Y7; \
-	VPAND nibmask<>(SB), Y8, Y8; \
-	VPAND nibmask<>(SB), Y9, Y9; \
-	VPAND nibmask<>(SB), Y10, Y10; \
-	VPAND nibmask<>(SB), Y11, Y11
+	NIB8_AVX2(16)
 
 // STEP_AVX2 adds chunk wt times activation dword o of the token to Y14.
 #define STEP_AVX2(o, qi, wt) \
@@ -143,12 +129,6 @@ a4loop:
 	VMOVUPS Y3, (AX)(R13*1)
 	VZEROUPPER
 	RET
-
-DATA nibmask<>+0x00(SB)/8, $0x0f0f0f0f0f0f0f0f
-DATA nibmask<>+0x08(SB)/8, $0x0f0f0f0f0f0f0f0f
-DATA nibmask<>+0x10(SB)/8, $0x0f0f0f0f0f0f0f0f
-DATA nibmask<>+0x18(SB)/8, $0x0f0f0f0f0f0f0f0f
-GLOBL nibmask<>(SB), RODATA|NOPTR, $32
 
 DATA ones16<>+0x00(SB)/8, $0x0001000100010001
 DATA ones16<>+0x08(SB)/8, $0x0001000100010001
