@@ -34,6 +34,16 @@
 #define CBK_STORE_2 CBK_STORE_1; VMOVUPS Y1, (AX)(R13*1)
 #define CBK_STORE_4 CBK_STORE_2; VMOVUPS Y2, (AX)(R13*2); LEAQ (R13)(R13*2), R13; VMOVUPS Y3, (AX)(R13*1)
 
+// CBK_FIN_n: each token's acc += float(tot) * (the rows' d * its d).
+#define CBK_FINISH(di, tot, acc) \
+	VCVTDQ2PS tot, tot; \
+	VBROADCASTSS (DX)(di), Y14; \
+	VMULPS Y14, Y12, Y14; \
+	VFMADD231PS Y14, tot, acc
+#define CBK_FIN_1 CBK_FINISH(R12*1, Y4, Y0)
+#define CBK_FIN_2 CBK_FIN_1; CBK_FINISH(R10*1, Y5, Y1)
+#define CBK_FIN_4 CBK_FIN_2; CBK_FINISH(R10*2, Y6, Y2); CBK_FINISH(R11*1, Y7, Y3)
+
 // CBK_NEXT moves to the next block (bb weight bytes, offb offset bytes a
 // token) and counts it down.
 #define CBK_NEXT(bb, offb) \
@@ -50,3 +60,19 @@
 	STORE; \
 	VZEROUPPER; \
 	RET
+
+// CBK_KERNEL is a whole kernel: per block, the token totals zeroed (TOT),
+// the block's work (BLOCK(TOKS)), the rows' d into Y12, the totals into
+// the sums (FIN), then the next block (bb weight bytes, offb offset
+// bytes a token).
+#define CBK_KERNEL(ZERO, TOT, BLOCK, TOKS, FIN, bb, offb, STORE, loop) \
+	CBK_ARGS; \
+	ZERO; \
+loop: \
+	TOT; \
+	BLOCK(TOKS); \
+	VCVTPH2PS (SI), Y12; \
+	FIN; \
+	CBK_NEXT(bb, offb); \
+	JNZ loop; \
+	CBK_END(STORE)

@@ -118,21 +118,7 @@ GLOBL q3a4<>(SB), RODATA|NOPTR, $32
 	QA_VALS_1(p); \
 	TOKS((2*p+1))
 
-#define QA_FINISH(di, tot, acc) \
-	VCVTDQ2PS tot, tot; \
-	VBROADCASTSS (DX)(di), Y14; \
-	VMULPS Y14, Y12, Y14; \
-	VFMADD231PS Y14, tot, acc
-
-#define QA_FIN_1 QA_FINISH(R12*1, Y4, Y0)
-#define QA_FIN_2 QA_FIN_1; QA_FINISH(R10*1, Y5, Y1)
-#define QA_FIN_4 QA_FIN_2; QA_FINISH(R10*2, Y6, Y2); QA_FINISH(R11*1, Y7, Y3)
-
-#define QA_KERNEL(ZERO, TOT, TOKS, FIN, STORE, loop) \
-	CBK_ARGS; \
-	ZERO; \
-loop: \
-	TOT; \
+#define QA_BLOCK(TOKS) \
 	QA_PAIR(TOKS, 0); \
 	QA_PAIR(TOKS, 1); \
 	QA_PAIR(TOKS, 2); \
@@ -140,21 +126,16 @@ loop: \
 	QA_PAIR(TOKS, 4); \
 	QA_PAIR(TOKS, 5); \
 	QA_PAIR(TOKS, 6); \
-	QA_PAIR(TOKS, 7); \
-	VCVTPH2PS (SI), Y12; \
-	FIN; \
-	CBK_NEXT(912, 64); \
-	JNZ loop; \
-	CBK_END(STORE)
+	QA_PAIR(TOKS, 7)
 
 // func gemmQ3Lx8x1AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte)
 TEXT ·gemmQ3Lx8x1AVX2(SB), NOSPLIT, $0-88
-	QA_KERNEL(CBK_ZERO_1, CBK_TOT_1, QA_TOKS_1, QA_FIN_1, CBK_STORE_1, qa1loop)
+	CBK_KERNEL(CBK_ZERO_1, CBK_TOT_1, QA_BLOCK, QA_TOKS_1, CBK_FIN_1, 912, 64, CBK_STORE_1, qa1loop)
 
 // func gemmQ3Lx8x2AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte)
 TEXT ·gemmQ3Lx8x2AVX2(SB), NOSPLIT, $0-88
-	QA_KERNEL(CBK_ZERO_2, CBK_TOT_2, QA_TOKS_2, QA_FIN_2, CBK_STORE_2, qa2loop)
+	CBK_KERNEL(CBK_ZERO_2, CBK_TOT_2, QA_BLOCK, QA_TOKS_2, CBK_FIN_2, 912, 64, CBK_STORE_2, qa2loop)
 
 // func gemmQ3Lx8x4AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte)
 TEXT ·gemmQ3Lx8x4AVX2(SB), NOSPLIT, $0-88
-	QA_KERNEL(CBK_ZERO_4, CBK_TOT_4, QA_TOKS_4, QA_FIN_4, CBK_STORE_4, qa4loop)
+	CBK_KERNEL(CBK_ZERO_4, CBK_TOT_4, QA_BLOCK, QA_TOKS_4, CBK_FIN_4, 912, 64, CBK_STORE_4, qa4loop)

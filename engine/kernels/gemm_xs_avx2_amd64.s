@@ -28,7 +28,7 @@
 // codebook, Y14 scratch, Y15 the bias shift (then scratch). SI the
 // weights, DI, DX, BX token 0's quants, scales and offsets; R8/R9,
 // R10/R11 and R13/R15 one and three tokens' strides of each; R12 zero,
-// R14 the bias shift, CX the blocks left.
+// CX the blocks left.
 
 DATA xsnib<>+0x00(SB)/8, $0x0f0f0f0f0f0f0f0f
 DATA xsnib<>+0x08(SB)/8, $0x0f0f0f0f0f0f0f0f
@@ -134,12 +134,9 @@ GLOBL xsnib<>(SB), RODATA|NOPTR, $32
 #define XA_FIN_2 XA_FIN_1; XA_FINISH(R13*1, R10*1, Y5, Y1)
 #define XA_FIN_4 XA_FIN_2; XA_FINISH(R13*2, R10*2, Y6, Y2); XA_FINISH(R15*1, R11*1, Y7, Y3)
 
-#define XA_KERNEL(ZERO, TOT, TOKS, FIN, STORE, loop) \
-	CBK_ARGS; \
-	MOVQ bshift+88(FP), R14; \
-	ZERO; \
-loop: \
-	TOT; \
+// XA_BLOCK: the eight sub-blocks, then the pairs of B·scale for the
+// offsets (the bias shift from the last argument).
+#define XA_BLOCK(TOKS) \
 	XA_SUB(0, TOKS); \
 	XA_SUB(1, TOKS); \
 	XA_SUB(2, TOKS); \
@@ -148,16 +145,12 @@ loop: \
 	XA_SUB(5, TOKS); \
 	XA_SUB(6, TOKS); \
 	XA_SUB(7, TOKS); \
-	VMOVQ R14, X15; \
+	MOVQ bshift+88(FP), AX; \
+	VMOVQ AX, X15; \
 	XA_PAIR(0, Y8); \
 	XA_PAIR(1, Y9); \
 	XA_PAIR(2, Y10); \
-	XA_PAIR(3, Y11); \
-	VCVTPH2PS (SI), Y12; \
-	FIN; \
-	CBK_NEXT(1104, 16); \
-	JNZ loop; \
-	CBK_END(STORE)
+	XA_PAIR(3, Y11)
 
 // IQ4_XS itself (values -127..113, scales -32..31) cannot take the bias:
 // its kernels below multiply the signed values the way ggml's AVX2 code
@@ -189,21 +182,7 @@ loop: \
 	XA_HI(j); \
 	XA_HALF(j, 1, TOKS)
 
-#define XI_FINISH(di, tot, acc) \
-	VCVTDQ2PS tot, tot; \
-	VBROADCASTSS (DX)(di), Y14; \
-	VMULPS Y14, Y12, Y14; \
-	VFMADD231PS Y14, tot, acc
-
-#define XI_FIN_1 XI_FINISH(R12*1, Y4, Y0)
-#define XI_FIN_2 XI_FIN_1; XI_FINISH(R10*1, Y5, Y1)
-#define XI_FIN_4 XI_FIN_2; XI_FINISH(R10*2, Y6, Y2); XI_FINISH(R11*1, Y7, Y3)
-
-#define XI_KERNEL(ZERO, TOT, TOKS, FIN, STORE, loop) \
-	CBK_ARGS; \
-	ZERO; \
-loop: \
-	TOT; \
+#define XI_BLOCK(TOKS) \
 	XI_SUB(0, TOKS); \
 	XI_SUB(1, TOKS); \
 	XI_SUB(2, TOKS); \
@@ -211,33 +190,28 @@ loop: \
 	XI_SUB(4, TOKS); \
 	XI_SUB(5, TOKS); \
 	XI_SUB(6, TOKS); \
-	XI_SUB(7, TOKS); \
-	VCVTPH2PS (SI), Y12; \
-	FIN; \
-	CBK_NEXT(1104, 16); \
-	JNZ loop; \
-	CBK_END(STORE)
+	XI_SUB(7, TOKS)
 
 // func gemmXSx8x1AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte, bshift int)
 TEXT ·gemmXSx8x1AVX2(SB), NOSPLIT, $0-96
-	XA_KERNEL(CBK_ZERO_1, CBK_TOT_1, XA_TOKS_1, XA_FIN_1, CBK_STORE_1, xa1loop)
+	CBK_KERNEL(CBK_ZERO_1, CBK_TOT_1, XA_BLOCK, XA_TOKS_1, XA_FIN_1, 1104, 16, CBK_STORE_1, xa1loop)
 
 // func gemmXSx8x2AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte, bshift int)
 TEXT ·gemmXSx8x2AVX2(SB), NOSPLIT, $0-96
-	XA_KERNEL(CBK_ZERO_2, CBK_TOT_2, XA_TOKS_2, XA_FIN_2, CBK_STORE_2, xa2loop)
+	CBK_KERNEL(CBK_ZERO_2, CBK_TOT_2, XA_BLOCK, XA_TOKS_2, XA_FIN_2, 1104, 16, CBK_STORE_2, xa2loop)
 
 // func gemmXSx8x4AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte, bshift int)
 TEXT ·gemmXSx8x4AVX2(SB), NOSPLIT, $0-96
-	XA_KERNEL(CBK_ZERO_4, CBK_TOT_4, XA_TOKS_4, XA_FIN_4, CBK_STORE_4, xa4loop)
+	CBK_KERNEL(CBK_ZERO_4, CBK_TOT_4, XA_BLOCK, XA_TOKS_4, XA_FIN_4, 1104, 16, CBK_STORE_4, xa4loop)
 
 // func gemmIQ4_XSx8x1AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte)
 TEXT ·gemmIQ4_XSx8x1AVX2(SB), NOSPLIT, $0-88
-	XI_KERNEL(CBK_ZERO_1, CBK_TOT_1, XI_TOKS_1, XI_FIN_1, CBK_STORE_1, xi1loop)
+	CBK_KERNEL(CBK_ZERO_1, CBK_TOT_1, XI_BLOCK, XI_TOKS_1, CBK_FIN_1, 1104, 16, CBK_STORE_1, xi1loop)
 
 // func gemmIQ4_XSx8x2AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte)
 TEXT ·gemmIQ4_XSx8x2AVX2(SB), NOSPLIT, $0-88
-	XI_KERNEL(CBK_ZERO_2, CBK_TOT_2, XI_TOKS_2, XI_FIN_2, CBK_STORE_2, xi2loop)
+	CBK_KERNEL(CBK_ZERO_2, CBK_TOT_2, XI_BLOCK, XI_TOKS_2, CBK_FIN_2, 1104, 16, CBK_STORE_2, xi2loop)
 
 // func gemmIQ4_XSx8x4AVX2(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte)
 TEXT ·gemmIQ4_XSx8x4AVX2(SB), NOSPLIT, $0-88
-	XI_KERNEL(CBK_ZERO_4, CBK_TOT_4, XI_TOKS_4, XI_FIN_4, CBK_STORE_4, xi4loop)
+	CBK_KERNEL(CBK_ZERO_4, CBK_TOT_4, XI_BLOCK, XI_TOKS_4, CBK_FIN_4, 1104, 16, CBK_STORE_4, xi4loop)
