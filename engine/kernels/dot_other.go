@@ -2,12 +2,11 @@
 
 package kernels
 
-// Other architectures run the pure-Go references.
-var fastDots = refDots
+// Off amd64 there are no AVX kernels: the AVX entry points below are
+// never selected. The dot set is chosen in dot_arm64.go (NEON) or
+// dot_generic.go (the pure-Go references).
 
 var hasAVX2, hasVNNI, hasAVX512BW = false, false, false
-
-func useFast() { active = refDots; activeName = "ref" }
 
 // roundF16Slice sets dst[i] to src[i] rounded to f16 precision.
 func roundF16Slice(dst, src []float32) {

@@ -118,7 +118,7 @@ func TestReferenceMatchesDequantized(t *testing.T) {
 // references on odd block counts and at offsets into the activation.
 func TestFastMatchesReference(t *testing.T) {
 	if !hasAVX2 {
-		t.Logf("no AVX2: fast kernels are the references")
+		t.Logf("no AVX2: the fast kernels are %s", Impl())
 	}
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, typ := range quantTypes {

@@ -1,0 +1,126 @@
+//go:build arm64
+
+package kernels
+
+import (
+	"golang.org/x/sys/cpu"
+
+	"github.com/orcd/orcd/gguf"
+)
+
+// hasSDOT: the CPU has the ARMv8.2 dot product instructions (every Apple
+// M-series, Graviton 2 and later, Cortex-A76 and later). Without them the
+// references run.
+var hasSDOT = cpu.ARM64.HasASIMDDP
+
+// neonDots are the NEON kernels (dot_arm64.s) behind the reference
+// signatures; the k-quants' row dots are in dot_k_arm64.s.
+var neonDots = dotSet{
+	q8_0: neonDotQ8_0, q4_0: neonDotQ4_0, q4_K: neonDotQ4_K, q6_K: neonDotQ6_K,
+	f16: neonDotF16, f32: neonDotF32,
+}
+
+var fastDots = refDots
+
+func init() {
+	if hasSDOT {
+		fastDots = neonDots
+	}
+}
+
+func useFast() {
+	if hasSDOT {
+		active, activeName = fastDots, "neon+dotprod"
+		return
+	}
+	active, activeName = refDots, "ref"
+}
+
+// The wrappers check every bound the assembly relies on, so that a short
+// slice panics here, as the references would, instead of reading past it.
+
+func neonDotQ8_0(w []byte, a *Q8, blk0, nb int) float32 {
+	if nb <= 0 {
+		return 0
+	}
+	_, _, _ = w[nb*34-1], a.Qs[(blk0+nb)*32-1], a.D[blk0+nb-1]
+	return dotQ8_0SDOT(&w[0], &a.Qs[blk0*32], &a.D[blk0], nb)
+}
+
+func neonDotQ4_0(w []byte, a *Q8, blk0, nb int) float32 {
+	if nb <= 0 {
+		return 0
+	}
+	_, _, _ = w[nb*18-1], a.Qs[(blk0+nb)*32-1], a.D[blk0+nb-1]
+	return dotQ4_0SDOT(&w[0], &a.Qs[blk0*32], &a.D[blk0], nb)
+}
+
+func neonDotQ4_K(w []byte, a *Q8, blk0, nb int) float32 {
+	if nb <= 0 {
+		return 0
+	}
+	_, _, _, _ = w[nb*144-1], a.Qs[(blk0+nb)*QK_K-1], a.D[blk0+nb-1], a.BSums[(blk0+nb)*16-1]
+	return dotQ4_KSDOT(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.BSums[blk0*16], nb)
+}
+
+func neonDotQ6_K(w []byte, a *Q8, blk0, nb int) float32 {
+	if nb <= 0 {
+		return 0
+	}
+	_, _, _ = w[nb*210-1], a.Qs[(blk0+nb)*QK_K-1], a.D[blk0+nb-1]
+	return dotQ6_KSDOT(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], nb)
+}
+
+// neonDotF32 runs the multiple-of-16 head in assembly and the rest here.
+func neonDotF32(w []byte, x []float32) float32 {
+	n := len(x) &^ 15
+	var s float32
+	if n > 0 {
+		_ = w[4*n-1]
+		s = dotF32NEON(&w[0], &x[0], n)
+	}
+	return s + refDotF32(w[4*n:], x[n:])
+}
+
+func neonDotF16(w []byte, x []float32) float32 {
+	n := len(x) &^ 15
+	var s float32
+	if n > 0 {
+		_ = w[2*n-1]
+		s = dotF16NEON(&w[0], &x[0], n)
+	}
+	return s + refDotF16(w[2*n:], x[n:])
+}
+
+//go:noescape
+func dotQ8_0SDOT(w *byte, qs *int8, d *float32, nb int) float32
+
+//go:noescape
+func dotQ4_0SDOT(w *byte, qs *int8, d *float32, nb int) float32
+
+//go:noescape
+func dotQ4_KSDOT(w *byte, qs *int8, d *float32, bsums *int16, nb int) float32
+
+//go:noescape
+func dotQ6_KSDOT(w *byte, qs *int8, d *float32, nb int) float32
+
+//go:noescape
+func dotF32NEON(w *byte, x *float32, n int) float32
+
+//go:noescape
+func dotF16NEON(w *byte, x *float32, n int) float32
+
+// Q5_K has only a row dot here, bit for bit refDotQ5_K (as the amd64
+// one is), so Supported says yes where the CPU has SDOT.
+var _ = hasSDOT && registerExtra(gguf.TypeQ5_K, neonDotQ5_K, nil)
+
+func neonDotQ5_K(w []byte, a *Q8, blk0, nb int) float32 {
+	if nb <= 0 {
+		return 0
+	}
+	_, _, _, _ = w[nb*q5kBytes-1], a.Qs[(blk0+nb)*QK_K-1], a.D[blk0+nb-1], a.BSums[(blk0+nb)*16-1]
+	return dotQ5_KSDOT(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.BSums[blk0*16], nb)
+}
+
+//go:noescape
+func dotQ5_KSDOT(w *byte, qs *int8, d *float32, bsums *int16, nb int) float32

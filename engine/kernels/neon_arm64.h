@@ -1,0 +1,62 @@
+// NEON instructions Go's arm64 assembler has no mnemonic for, as WORDs.
+// Arguments are register numbers (0-31; m below 16 where noted). Each
+// encoding is checked by dot_arm64_test.go running the kernels against
+// the Go references (under qemu-aarch64 on x86 machines), and can be read
+// back with aarch64-linux-gnu-objdump -d.
+
+// SDOT Vd.4S, Vn.16B, Vm.16B (ARMv8.2 dotprod): each int32 lane of d
+// gains the dot product of four signed bytes of n and m.
+#define SDOT(m, n, d) WORD $(0x4E809400 | ((m)<<16) | ((n)<<5) | (d))
+
+// SCVTF Vd.4S, Vn.4S: int32 lanes to float32.
+#define SCVTF4(n, d) WORD $(0x4E21D800 | ((n)<<5) | (d))
+
+// FMLA Vd.4S, Vn.4S, Vm.S[0] (m < 16): d += n * lane 0 of m.
+#define FMLAE(m, n, d) WORD $(0x4F801000 | ((m)<<16) | ((n)<<5) | (d))
+
+// FADD Vd.4S, Vn.4S, Vm.4S.
+#define FADD4(m, n, d) WORD $(0x4E20D400 | ((m)<<16) | ((n)<<5) | (d))
+
+// FADDP Vd.4S, Vn.4S, Vm.4S: pairwise sums, n's pairs first.
+#define FADDP4(m, n, d) WORD $(0x6E20D400 | ((m)<<16) | ((n)<<5) | (d))
+
+// FADDP Sd, Vn.2S: lane 0 + lane 1.
+#define FADDPS(n, d) WORD $(0x7E30D800 | ((n)<<5) | (d))
+
+// FCVTL Vd.4S, Vn.4H and FCVTL2 Vd.4S, Vn.8H: f16 lanes (low or high
+// half of n) to float32.
+#define FCVTL(n, d) WORD $(0x0E217800 | ((n)<<5) | (d))
+#define FCVTL2(n, d) WORD $(0x4E217800 | ((n)<<5) | (d))
+
+// ADDP Vd.4S, Vn.4S, Vm.4S: pairwise int32 sums, n's pairs first.
+#define ADDP4(m, n, d) WORD $(0x4EA0BC00 | ((m)<<16) | ((n)<<5) | (d))
+
+// ADDP Vd.8H, Vn.8H, Vm.8H.
+#define ADDP8H(m, n, d) WORD $(0x4E60BC00 | ((m)<<16) | ((n)<<5) | (d))
+
+// MUL and MLA Vd.4S, Vn.4S, Vm.4S (int32 lanes).
+#define MUL4(m, n, d) WORD $(0x4EA09C00 | ((m)<<16) | ((n)<<5) | (d))
+#define MLA4(m, n, d) WORD $(0x4EA09400 | ((m)<<16) | ((n)<<5) | (d))
+
+// SMULL Vd.4S, Vn.4H, Vm.4H and SMLAL2 Vd.4S, Vn.8H, Vm.8H: widening
+// int16 products of the low (high) halves.
+#define SMULL4(m, n, d) WORD $(0x0E60C000 | ((m)<<16) | ((n)<<5) | (d))
+#define SMLAL24(m, n, d) WORD $(0x4E608000 | ((m)<<16) | ((n)<<5) | (d))
+
+// SXTL Vd.8H, Vn.8B; SXTL Vd.4S, Vn.4H; SXTL2 Vd.4S, Vn.8H (sign
+// extension: SSHLL #0). UXTL the same for unsigned.
+#define SXTL8H(n, d) WORD $(0x0F08A400 | ((n)<<5) | (d))
+#define SXTL4S(n, d) WORD $(0x0F10A400 | ((n)<<5) | (d))
+#define SXTL24S(n, d) WORD $(0x4F10A400 | ((n)<<5) | (d))
+#define UXTL8H(n, d) WORD $(0x2F08A400 | ((n)<<5) | (d))
+#define UXTL4S(n, d) WORD $(0x2F10A400 | ((n)<<5) | (d))
+#define UXTL24S(n, d) WORD $(0x6F10A400 | ((n)<<5) | (d))
+
+// ADDV Sd, Vn.4S: the sum of n's int32 lanes.
+#define ADDV4(n, d) WORD $(0x4EB1B800 | ((n)<<5) | (d))
+
+// SCVTF Sd, Sn: lane 0 int32 to float32.
+#define SCVTFS(n, d) WORD $(0x5E21D800 | ((n)<<5) | (d))
+
+// MLA Vd.4S, Vn.4S, Vm.S[idx]: d += n * lane idx of m.
+#define MLAE4(m, idx, n, d) WORD $(0x6F800000 | (((idx)&1)<<21) | (((idx)>>1)<<11) | ((m)<<16) | ((n)<<5) | (d))
