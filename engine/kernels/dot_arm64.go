@@ -26,7 +26,13 @@ func init() {
 	if hasSDOT {
 		fastDots = neonDots
 	}
+	useFast()
+	implAtInit = activeName
 }
+
+// implAtInit is the kernel set chosen at start, what a worker runs
+// (dot_arm64_test.go checks it).
+var implAtInit string
 
 func useFast() {
 	if hasSDOT {
@@ -71,25 +77,32 @@ func neonDotQ6_K(w []byte, a *Q8, blk0, nb int) float32 {
 	return dotQ6_KSDOT(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], nb)
 }
 
-// neonDotF32 runs the multiple-of-16 head in assembly and the rest here.
+// neonDotF32 runs the multiple-of-32 head in assembly and the rest here,
+// as the amd64 kernel does.
 func neonDotF32(w []byte, x []float32) float32 {
-	n := len(x) &^ 15
+	n := len(x) &^ 31
 	var s float32
 	if n > 0 {
 		_ = w[4*n-1]
 		s = dotF32NEON(&w[0], &x[0], n)
 	}
-	return s + refDotF32(w[4*n:], x[n:])
+	if n < len(x) {
+		s += refDotF32(w[4*n:], x[n:])
+	}
+	return s
 }
 
 func neonDotF16(w []byte, x []float32) float32 {
-	n := len(x) &^ 15
+	n := len(x) &^ 31
 	var s float32
 	if n > 0 {
 		_ = w[2*n-1]
 		s = dotF16NEON(&w[0], &x[0], n)
 	}
-	return s + refDotF16(w[2*n:], x[n:])
+	if n < len(x) {
+		s += refDotF16(w[2*n:], x[n:])
+	}
+	return s
 }
 
 //go:noescape

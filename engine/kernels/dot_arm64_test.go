@@ -12,13 +12,18 @@ import (
 // references; one without runs the references. `make test-arm64` runs
 // this package under qemu-aarch64 both ways (-cpu max and cortex-a72).
 func TestARM64KernelChoice(t *testing.T) {
-	UseReference(false)
 	want := "ref"
 	if cpu.ARM64.HasASIMDDP {
 		want = "neon+dotprod"
 	}
+	// What a worker runs from the start, before any UseReference call.
+	if implAtInit != want {
+		t.Fatalf("dotprod %v: kernels %q at start, want %q", cpu.ARM64.HasASIMDDP, implAtInit, want)
+	}
+	UseReference(true)
+	UseReference(false)
 	if Impl() != want {
-		t.Fatalf("dotprod %v: kernels %q, want %q", cpu.ARM64.HasASIMDDP, Impl(), want)
+		t.Fatalf("dotprod %v: kernels %q after UseReference(false), want %q", cpu.ARM64.HasASIMDDP, Impl(), want)
 	}
 	t.Logf("dotprod %v: kernels %s", cpu.ARM64.HasASIMDDP, Impl())
 }

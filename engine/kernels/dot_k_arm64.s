@@ -3,40 +3,22 @@
 #include "textflag.h"
 #include "neon_arm64.h"
 
-// NEON row dots of the k-quants (ggml's Q4_K and Q6_K against Q8_K
-// activations), each block's integer sums exact as in ref.go.
+// NEON row dots of the k-quants (ggml's Q4_K, Q5_K and Q6_K against Q8_K
+// activations), each block's integer sums exact and in the eight lanes of
+// llama.cpp's AVX2 code (V16: values 0-15 of each 32, V17: 16-31), so
+// that the float work is dot_amd64.s's and q5_K's bit for bit (see
+// dot_arm64.s).
 
-// HALF_Q4_K: the dots of four 32-value sub-blocks (128 values, two
-// 32-byte chunks of qs: the first sub-block of a chunk is its low
-// nibbles, the second its high ones) with their activations, left as
-// int32 lanes [s0 s1 s2 s3] in V16 (V31 = 0x0f in every byte).
-#define HALF_Q4_K \
-	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16] \
-	VLD1.P 64(R1), [V8.B16, V9.B16, V10.B16, V11.B16] \
-	VLD1.P 64(R1), [V12.B16, V13.B16, V14.B16, V15.B16] \
-	VAND   V31.B16, V0.B16, V4.B16 \
-	VAND   V31.B16, V1.B16, V5.B16 \
-	VUSHR  $4, V0.B16, V0.B16 \
-	VUSHR  $4, V1.B16, V1.B16 \
-	VAND   V31.B16, V2.B16, V6.B16 \
-	VAND   V31.B16, V3.B16, V7.B16 \
-	VUSHR  $4, V2.B16, V2.B16 \
-	VUSHR  $4, V3.B16, V3.B16 \
-	VEOR   V16.B16, V16.B16, V16.B16 \
-	VEOR   V17.B16, V17.B16, V17.B16 \
-	VEOR   V18.B16, V18.B16, V18.B16 \
-	VEOR   V19.B16, V19.B16, V19.B16 \
-	SDOT(8, 4, 16) \
-	SDOT(9, 5, 16) \
-	SDOT(10, 0, 17) \
-	SDOT(11, 1, 17) \
-	SDOT(12, 6, 18) \
-	SDOT(13, 7, 18) \
-	SDOT(14, 2, 19) \
-	SDOT(15, 3, 19) \
-	ADDP4(17, 16, 16) \
-	ADDP4(19, 18, 18) \
-	ADDP4(18, 16, 16)
+#define HSUM8 \
+	FADD4(29, 28, 28) \
+	VEXT $8, V28.B16, V28.B16, V29.B16 \
+	FADD4(29, 28, 28) \
+	FADDPS(28, 28)
+
+#define HSUM_HADD \
+	FADD4(29, 28, 28) \
+	FADDP4(28, 28, 28) \
+	FADDPS(28, 28)
 
 // SCALES_K reads the 16-byte header of a Q4_K or Q5_K block at R0 (and
 // moves R0 past it): R5 = d and R6 = dmin (f16 bits), V21 and V22 = the
@@ -78,8 +60,39 @@
 	ADDV4(26, 26) \
 	SCVTFS(26, 26)
 
+// DOTS_K: two 32-value sub-blocks, their quants in V4:V5 and V0:V1
+// (values 0-15 : 16-31) and activations in V8:V9 and V10:V11, add their
+// dots times their scales (lane s0i of V(s0), lane s1i of V(s1)) to the
+// lanes V16 (values 0-15) and V17 (16-31).
+#define DOTS_K(s0, s0i, s1, s1i) \
+	VEOR   V12.B16, V12.B16, V12.B16 \
+	VEOR   V13.B16, V13.B16, V13.B16 \
+	VEOR   V14.B16, V14.B16, V14.B16 \
+	VEOR   V15.B16, V15.B16, V15.B16 \
+	SDOT(8, 4, 12) \
+	SDOT(9, 5, 13) \
+	SDOT(10, 0, 14) \
+	SDOT(11, 1, 15) \
+	MLAE4(s0, s0i, 12, 16) \
+	MLAE4(s0, s0i, 13, 17) \
+	MLAE4(s1, s1i, 14, 16) \
+	MLAE4(s1, s1i, 15, 17)
+
+// NIBBLES_K loads one 32-byte chunk of qs (R0) and the 64 activations of
+// its two sub-blocks (R1): low nibbles into V4:V5, high into V0:V1 (V31 =
+// 0x0f in every byte).
+#define NIBBLES_K \
+	VLD1.P 32(R0), [V0.B16, V1.B16] \
+	VLD1.P 64(R1), [V8.B16, V9.B16, V10.B16, V11.B16] \
+	VAND   V31.B16, V0.B16, V4.B16 \
+	VAND   V31.B16, V1.B16, V5.B16 \
+	VUSHR  $4, V0.B16, V0.B16 \
+	VUSHR  $4, V1.B16, V1.B16
+
 // func dotQ4_KSDOT(w *byte, qs *int8, d *float32, bsums *int16, nb int) float32
-// x·y = d·Σ sc_j·(q·y)_j − dmin·Σ m_j·sum(y)_j over the eight sub-blocks.
+// As dotQ4_KAVX2: x·y = Σ_blocks d·Σ_j sc_j·(q·y)_j in eight float lanes,
+// reduced as GGML_F32x8_REDUCE, minus Σ_blocks dmin·Σ_j m_j·sum(y)_j
+// fused into one scalar.
 TEXT ·dotQ4_KSDOT(SB), NOSPLIT, $0-44
 	MOVD  w+0(FP), R0
 	MOVD  qs+8(FP), R1
@@ -87,54 +100,58 @@ TEXT ·dotQ4_KSDOT(SB), NOSPLIT, $0-44
 	MOVD  bsums+24(FP), R3
 	MOVD  nb+32(FP), R4
 	VMOVI $15, V31.B16
+	VEOR  V27.B16, V27.B16, V27.B16
 	VEOR  V28.B16, V28.B16, V28.B16
+	VEOR  V29.B16, V29.B16, V29.B16
 k4loop:
-	// The header: u0 = scales 0-3 and the top bits of scales 4-7, u1 = mins
-	// 0-3 and the top bits of mins 4-7, u2 = the low nibbles of scales 4-7
-	// and mins 4-7. summ = Σ m_j·(bsums[2j] + bsums[2j+1]).
 	SCALES_K
 	MINS_K
+	VEOR  V16.B16, V16.B16, V16.B16
+	VEOR  V17.B16, V17.B16, V17.B16
+	NIBBLES_K
+	DOTS_K(21, 0, 21, 1)
+	NIBBLES_K
+	DOTS_K(21, 2, 21, 3)
+	NIBBLES_K
+	DOTS_K(22, 0, 22, 1)
+	NIBBLES_K
+	DOTS_K(22, 2, 22, 3)
+	SCVTF4(16, 16)
+	SCVTF4(17, 17)
 
-	// sumi = Σ sc_j·(q·y)_j
-	HALF_Q4_K
-	MUL4(21, 16, 27)
-	HALF_Q4_K
-	MLA4(22, 16, 27)
-	ADDV4(27, 27)
-	SCVTFS(27, 27)
-
-	// sum += d·a.D·sumi − dmin·a.D·summ
-	FMOVS.P 4(R2), F29
-	FMOVS   R5, F30
-	FCVTHS  F30, F30
-	FMULS   F29, F30, F30
-	FMOVS   R6, F25
-	FCVTHS  F25, F25
-	FMULS   F29, F25, F25
-	FMULS   F30, F27, F27
-	FMULS   F25, F26, F26
-	FSUBS   F26, F27, F27
-	FADDS   F27, F28, F28
+	// summs = fma(summ, dmin·a.D, summs); lanes = fma(d·a.D, lanes, lanes)
+	FMOVS.P 4(R2), F12
+	FMOVS   R6, F14
+	FCVTHS  F14, F14
+	FMULS   F12, F14, F14
+	FMADDS  F14, F27, F26, F27
+	FMOVS   R5, F13
+	FCVTHS  F13, F13
+	FMULS   F12, F13, F13
+	FMLAE(13, 16, 28)
+	FMLAE(13, 17, 29)
 	SUBS    $1, R4, R4
 	BNE     k4loop
+	HSUM_HADD
+	FSUBS   F27, F28, F28
 	FMOVS   F28, ret+40(FP)
 	RET
 
 // Q6LO(shl, qh, ql, q): q = (ql & 0x0f) | ((qh << shl) & 0x30), minus 32
-// (V31 = 0x0f, V30 = 0x30, V29 = 32 in every byte; V6 is scratch).
+// (V31 = 0x0f, V30 = 0x30, V26 = 32 in every byte; V6 is scratch).
 #define Q6LO(shl, qh, ql, q) \
 	VSHL  $shl, qh, V6.B16 \
 	VAND  V30.B16, V6.B16, V6.B16 \
 	VAND  V31.B16, ql, q \
 	VORR  V6.B16, q, q \
-	VSUB  V29.B16, q, q
+	VSUB  V26.B16, q, q
 
 // Q6HI3: ql = (ql >> 4) | (qh & 0x30), minus 32.
 #define Q6HI3(qh, ql) \
 	VUSHR $4, ql, ql \
 	VAND  V30.B16, qh, V6.B16 \
 	VORR  V6.B16, ql, ql \
-	VSUB  V29.B16, ql, ql
+	VSUB  V26.B16, ql, ql
 
 // Q6HI4: ql = (ql >> 4) | ((qh >> 2) & 0x30), minus 32.
 #define Q6HI4(qh, ql) \
@@ -142,14 +159,21 @@ k4loop:
 	VUSHR $2, qh, V6.B16 \
 	VAND  V30.B16, V6.B16, V6.B16 \
 	VORR  V6.B16, ql, ql \
-	VSUB  V29.B16, ql, ql
+	VSUB  V26.B16, ql, ql
 
-// HALF_Q6_K adds to the int32 lanes of V28 one half block (128 values:
-// 64 bytes of ql at R0, 32 of qh at R5, 8 scales at R6) times its
-// activations (R1). Value l of each 32 is, in y order,
-// ql[l]&15 | qh[l]&3<<4, ql[l+32]&15 | qh[l]>>2&3<<4, ql[l]>>4 |
-// qh[l]>>4&3<<4, ql[l+32]>>4 | qh[l]>>6<<4, each minus 32; every 16
-// values share one int8 scale.
+// Q6G(y, q, t, s, si, lane): lane += (q·y over 16 values, four bytes per
+// int32 lane) times scale si of V(s); t is scratch.
+#define Q6G(y, q, t, s, si, lane) \
+	VZERO(t) \
+	SDOT(y, q, t) \
+	MLAE4(s, si, t, lane)
+
+// HALF_Q6_K adds one half block (128 values: 64 bytes of ql at R0, 32 of
+// qh at R5, 8 scales at R6) times its activations (R1) to the lanes
+// V16:V17. Value l of each 32 is, in y order, ql[l]&15 | qh[l]&3<<4,
+// ql[l+32]&15 | qh[l]>>2&3<<4, ql[l]>>4 | qh[l]>>4&3<<4, ql[l+32]>>4 |
+// qh[l]>>6<<4, each minus 32, and every 16 values share one int8 scale:
+// the first 16 of each 32 go to V16, the others to V17.
 #define HALF_Q6_K \
 	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16] \
 	VLD1.P 32(R5), [V4.B16, V5.B16] \
@@ -166,34 +190,20 @@ k4loop:
 	Q6HI3(V5.B16, V1.B16) \
 	Q6HI4(V4.B16, V2.B16) \
 	Q6HI4(V5.B16, V3.B16) \
-	VEOR   V15.B16, V15.B16, V15.B16 \
-	VEOR   V16.B16, V16.B16, V16.B16 \
-	VEOR   V17.B16, V17.B16, V17.B16 \
-	VEOR   V18.B16, V18.B16, V18.B16 \
-	VEOR   V19.B16, V19.B16, V19.B16 \
-	VEOR   V20.B16, V20.B16, V20.B16 \
-	VEOR   V21.B16, V21.B16, V21.B16 \
-	VEOR   V22.B16, V22.B16, V22.B16 \
 	VLD1.P 64(R1), [V11.B16, V12.B16, V13.B16, V14.B16] \
-	SDOT(11, 7, 15) \
-	SDOT(12, 9, 16) \
-	SDOT(13, 8, 17) \
-	SDOT(14, 10, 18) \
+	Q6G(11, 7, 15, 24, 0, 16) \
+	Q6G(12, 9, 18, 24, 1, 17) \
+	Q6G(13, 8, 19, 24, 2, 16) \
+	Q6G(14, 10, 20, 24, 3, 17) \
 	VLD1.P 64(R1), [V11.B16, V12.B16, V13.B16, V14.B16] \
-	SDOT(11, 0, 19) \
-	SDOT(12, 1, 20) \
-	SDOT(13, 2, 21) \
-	SDOT(14, 3, 22) \
-	ADDP4(16, 15, 15) \
-	ADDP4(18, 17, 17) \
-	ADDP4(20, 19, 19) \
-	ADDP4(22, 21, 21) \
-	ADDP4(17, 15, 15) \
-	ADDP4(21, 19, 19) \
-	MLA4(24, 15, 28) \
-	MLA4(25, 19, 28)
+	Q6G(11, 0, 15, 25, 0, 16) \
+	Q6G(12, 1, 18, 25, 1, 17) \
+	Q6G(13, 2, 19, 25, 2, 16) \
+	Q6G(14, 3, 20, 25, 3, 17)
 
 // func dotQ6_KSDOT(w *byte, qs *int8, d *float32, nb int) float32
+// As dotQ6_KAVX2: per block the lanes times d·a.D, fused into eight
+// float lanes, reduced as hsum_float_8.
 TEXT ·dotQ6_KSDOT(SB), NOSPLIT, $0-36
 	MOVD  w+0(FP), R0
 	MOVD  qs+8(FP), R1
@@ -201,27 +211,30 @@ TEXT ·dotQ6_KSDOT(SB), NOSPLIT, $0-36
 	MOVD  nb+24(FP), R3
 	VMOVI $15, V31.B16
 	VMOVI $48, V30.B16
-	VMOVI $32, V29.B16
-	VEOR  V27.B16, V27.B16, V27.B16
+	VMOVI $32, V26.B16
+	VEOR  V28.B16, V28.B16, V28.B16
+	VEOR  V29.B16, V29.B16, V29.B16
 k6loop:
 	ADD     $128, R0, R5 // qh
 	ADD     $192, R0, R6 // scales, then d
-	VEOR    V28.B16, V28.B16, V28.B16
+	VEOR    V16.B16, V16.B16, V16.B16
+	VEOR    V17.B16, V17.B16, V17.B16
 	HALF_Q6_K
 	HALF_Q6_K
-	ADDV4(28, 28)
-	SCVTFS(28, 28)
+	SCVTF4(16, 16)
+	SCVTF4(17, 17)
 	MOVHU   (R6), R7
 	ADD     $2, R6, R0
-	FMOVS.P 4(R2), F26
-	FMOVS   R7, F25
-	FCVTHS  F25, F25
-	FMULS   F26, F25, F25
-	FMULS   F25, F28, F28
-	FADDS   F28, F27, F27
+	FMOVS.P 4(R2), F12
+	FMOVS   R7, F13
+	FCVTHS  F13, F13
+	FMULS   F12, F13, F13
+	FMLAE(13, 16, 28)
+	FMLAE(13, 17, 29)
 	SUBS    $1, R3, R3
 	BNE     k6loop
-	FMOVS   F27, ret+32(FP)
+	HSUM8
+	FMOVS   F28, ret+32(FP)
 	RET
 
 // FIFTH(q, qh): q |= (qh & 1) << 4, then qh >>= 1 (V30 = 1 in every
@@ -232,35 +245,15 @@ k6loop:
 	VORR  V6.B16, q, q \
 	VUSHR $1, qh, qh
 
-// PAIR_Q5_K adds sub-blocks 2p and 2p+1 (one 32-byte chunk of qs at R0:
-// low nibbles, then high; their fifth bits the next two of qh in V18,
-// V19) times their activations at R1 to the int32 lanes V16 (values 0-15
-// of each sub-block) and V17 (16-31), each sub-block's dots times its
-// scale, lane s0i of V(s0) for the first, lane s1i of V(s1) for the
-// second: as llama.cpp's AVX2 code keeps them in eight lanes.
+// PAIR_Q5_K: NIBBLES_K with the fifth bits (the next two of qh, in V18:
+// V19), then DOTS_K.
 #define PAIR_Q5_K(s0, s0i, s1, s1i) \
-	VLD1.P 32(R0), [V0.B16, V1.B16] \
-	VLD1.P 64(R1), [V8.B16, V9.B16, V10.B16, V11.B16] \
-	VAND   V31.B16, V0.B16, V4.B16 \
-	VAND   V31.B16, V1.B16, V5.B16 \
-	VUSHR  $4, V0.B16, V0.B16 \
-	VUSHR  $4, V1.B16, V1.B16 \
+	NIBBLES_K \
 	FIFTH(V4.B16, V18.B16) \
 	FIFTH(V5.B16, V19.B16) \
 	FIFTH(V0.B16, V18.B16) \
 	FIFTH(V1.B16, V19.B16) \
-	VEOR   V12.B16, V12.B16, V12.B16 \
-	VEOR   V13.B16, V13.B16, V13.B16 \
-	VEOR   V14.B16, V14.B16, V14.B16 \
-	VEOR   V15.B16, V15.B16, V15.B16 \
-	SDOT(8, 4, 12) \
-	SDOT(9, 5, 13) \
-	SDOT(10, 0, 14) \
-	SDOT(11, 1, 15) \
-	MLAE4(s0, s0i, 12, 16) \
-	MLAE4(s0, s0i, 13, 17) \
-	MLAE4(s1, s1i, 14, 16) \
-	MLAE4(s1, s1i, 15, 17)
+	DOTS_K(s0, s0i, s1, s1i)
 
 // func dotQ5_KSDOT(w *byte, qs *int8, d *float32, bsums *int16, nb int) float32
 // Bit for bit refDotQ5_K (dot_q5k.go): the eight int32 lanes of each
@@ -308,10 +301,7 @@ k5loop:
 	BNE     k5loop
 
 	// ((acc0+acc4) + (acc2+acc6)) + ((acc1+acc5) + (acc3+acc7)) + summs
-	FADD4(29, 28, 28)
-	VEXT    $8, V28.B16, V28.B16, V29.B16
-	FADD4(29, 28, 28)
-	FADDPS(28, 28)
+	HSUM8
 	FADDS   F27, F28, F28
 	FMOVS   F28, ret+40(FP)
 	RET

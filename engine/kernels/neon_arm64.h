@@ -60,3 +60,6 @@
 
 // MLA Vd.4S, Vn.4S, Vm.S[idx]: d += n * lane idx of m.
 #define MLAE4(m, idx, n, d) WORD $(0x6F800000 | (((idx)&1)<<21) | (((idx)>>1)<<11) | ((m)<<16) | ((n)<<5) | (d))
+
+// MOVI Vd.2D, #0: d = 0, for macros that take register numbers.
+#define VZERO(d) WORD $(0x6F00E400 | (d))
