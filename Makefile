@@ -13,7 +13,7 @@ FUZZTIME  ?= 3m
 # duration-bounded run with "context deadline exceeded" (golang/go#75804).
 FUZZJOBS  ?= 1000000x
 
-.PHONY: build test cuda-emu-test bench bench-batch lint run cuda fuzz loadtest deploy-test
+.PHONY: build test test-arm64 cuda-emu-test bench bench-batch lint run cuda fuzz loadtest deploy-test
 
 build:
 	$(GO) build -o $(BIN) ./cmd/worker
@@ -23,8 +23,31 @@ test:
 	$(GO) test -count=1 -timeout 20m ./...
 	@if [ -n "$(RACE_PKGS)" ]; then $(GO) test -count=1 -race -timeout 15m $(RACE_PKGS); fi
 	@if [ -n "$(RACE_ENGINE)" ]; then $(GO) test -count=1 -race -timeout 10m -run '$(RACE_ENGINE)' ./engine/; fi
+	$(MAKE) test-arm64
 	$(MAKE) cuda-emu-test
 	$(MAKE) deploy-test
+
+# arm64 under qemu-aarch64 (package qemu-user-static, which .ci/run
+# installs): the NEON kernels against the references and, bit for bit,
+# their lane models on a CPU with dotprod (-cpu max), the references
+# chosen on one without (-cpu cortex-a72), and engine/cpu's llama.cpp
+# goldens on the NEON kernels. Correctness only: qemu says nothing about
+# speed. About two minutes with a cold build cache.
+QEMU_ARM64  ?= qemu-aarch64-static
+ARM64_BUILD := $(CURDIR)/.cache/arm64
+ARM64_KERNEL_TESTS := ^(TestARM64KernelChoice|TestFast.*|TestQuadMatchesSingle|TestExtraRegistered|TestExtraQ5_K.*|FuzzFastDot)$$
+test-arm64:
+	@command -v $(QEMU_ARM64) >/dev/null || { echo "test-arm64: $(QEMU_ARM64) not found: apt-get install qemu-user-static" >&2; exit 1; }
+	@mkdir -p $(ARM64_BUILD)
+	GOARCH=arm64 $(GO) vet ./engine/...
+	GOARCH=arm64 $(GO) test -c -o $(ARM64_BUILD)/kernels.test ./engine/kernels
+	GOARCH=arm64 $(GO) test -c -o $(ARM64_BUILD)/cpu.test ./engine/cpu
+	cd engine/kernels && $(QEMU_ARM64) $(ARM64_BUILD)/kernels.test -test.run '$(ARM64_KERNEL_TESTS)' -test.v > $(ARM64_BUILD)/max.log 2>&1 || { cat $(ARM64_BUILD)/max.log; exit 1; }
+	@grep -E '^(--- |PASS|FAIL)|dotprod' $(ARM64_BUILD)/max.log
+	cd engine/kernels && $(QEMU_ARM64) -cpu cortex-a72 $(ARM64_BUILD)/kernels.test -test.run '$(ARM64_KERNEL_TESTS)' -test.v > $(ARM64_BUILD)/a72.log 2>&1 || { cat $(ARM64_BUILD)/a72.log; exit 1; }
+	@grep -E '^(--- |PASS|FAIL)|dotprod' $(ARM64_BUILD)/a72.log
+	cd engine/cpu && $(QEMU_ARM64) $(ARM64_BUILD)/cpu.test -test.run '^(TestGoldenKernels|TestDeviceNamesKernels)$$' -test.v > $(ARM64_BUILD)/cpu.log 2>&1 || { cat $(ARM64_BUILD)/cpu.log; exit 1; }
+	@grep -E '^(--- |PASS|FAIL)|steps within' $(ARM64_BUILD)/cpu.log
 
 # The CUDA backend's kernels and forward pass on the CPU emulator
 # (cuda/emu: the same .cu sources built by g++, no GPU or CUDA toolkit):
