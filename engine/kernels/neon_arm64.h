@@ -1,8 +1,8 @@
 // NEON instructions Go's arm64 assembler has no mnemonic for, as WORDs.
 // Arguments are register numbers (0-31; m below 16 where noted). Each
-// encoding is checked by dot_arm64_test.go running the kernels against
-// the Go references (under qemu-aarch64 on x86 machines), and can be read
-// back with aarch64-linux-gnu-objdump -d.
+// encoding was compared with GNU as's, and the kernels that use them are
+// held to the Go references and lane models (make test-arm64 runs them
+// under qemu-aarch64); aarch64-linux-gnu-objdump -d reads them back.
 
 // SDOT Vd.4S, Vn.16B, Vm.16B (ARMv8.2 dotprod): each int32 lane of d
 // gains the dot product of four signed bytes of n and m.
@@ -28,15 +28,8 @@
 #define FCVTL(n, d) WORD $(0x0E217800 | ((n)<<5) | (d))
 #define FCVTL2(n, d) WORD $(0x4E217800 | ((n)<<5) | (d))
 
-// ADDP Vd.4S, Vn.4S, Vm.4S: pairwise int32 sums, n's pairs first.
-#define ADDP4(m, n, d) WORD $(0x4EA0BC00 | ((m)<<16) | ((n)<<5) | (d))
-
 // ADDP Vd.8H, Vn.8H, Vm.8H.
 #define ADDP8H(m, n, d) WORD $(0x4E60BC00 | ((m)<<16) | ((n)<<5) | (d))
-
-// MUL and MLA Vd.4S, Vn.4S, Vm.4S (int32 lanes).
-#define MUL4(m, n, d) WORD $(0x4EA09C00 | ((m)<<16) | ((n)<<5) | (d))
-#define MLA4(m, n, d) WORD $(0x4EA09400 | ((m)<<16) | ((n)<<5) | (d))
 
 // SMULL Vd.4S, Vn.4H, Vm.4H and SMLAL2 Vd.4S, Vn.8H, Vm.8H: widening
 // int16 products of the low (high) halves.
