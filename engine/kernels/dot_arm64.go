@@ -77,30 +77,21 @@ func neonDotQ6_K(w []byte, a *Q8, blk0, nb int) float32 {
 	return dotQ6_KSDOT(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], nb)
 }
 
-// neonDotF32 runs the multiple-of-32 head in assembly and the rest here,
-// as the amd64 kernel does.
-func neonDotF32(w []byte, x []float32) float32 {
-	n := len(x) &^ 31
-	var s float32
-	if n > 0 {
-		_ = w[4*n-1]
-		s = dotF32NEON(&w[0], &x[0], n)
-	}
-	if n < len(x) {
-		s += refDotF32(w[4*n:], x[n:])
-	}
-	return s
-}
+// neonDotF32 and neonDotF16 run the multiple-of-32 head in assembly and
+// the rest on the reference, as the amd64 kernels do.
+func neonDotF32(w []byte, x []float32) float32 { return floatDot(w, x, 4, dotF32NEON, refDotF32) }
 
-func neonDotF16(w []byte, x []float32) float32 {
+func neonDotF16(w []byte, x []float32) float32 { return floatDot(w, x, 2, dotF16NEON, refDotF16) }
+
+func floatDot(w []byte, x []float32, size int, head func(*byte, *float32, int) float32, tail func([]byte, []float32) float32) float32 {
 	n := len(x) &^ 31
 	var s float32
 	if n > 0 {
-		_ = w[2*n-1]
-		s = dotF16NEON(&w[0], &x[0], n)
+		_ = w[size*n-1]
+		s = head(&w[0], &x[0], n)
 	}
 	if n < len(x) {
-		s += refDotF16(w[2*n:], x[n:])
+		s += tail(w[size*n:], x[n:])
 	}
 	return s
 }

@@ -14,28 +14,12 @@
 // Go operand order: VAND Vm, Vn, Vd is Vd = Vn & Vm; VSUB Vm, Vn, Vd is
 // Vd = Vn - Vm; FMULS Fm, Fn, Fd is Fd = Fn * Fm.
 
-// HSUM8 leaves in S28 ggml's hsum_float_8 of the lanes V28:V29: (lo+hi),
-// then (0+2)+(1+3). HSUM_HADD is GGML_F32x8_REDUCE's order: (lo+hi),
-// then (0+1)+(2+3).
-#define HSUM8 \
-	FADD4(29, 28, 28) \
-	VEXT $8, V28.B16, V28.B16, V29.B16 \
-	FADD4(29, 28, 28) \
-	FADDPS(28, 28)
-
-#define HSUM_HADD \
-	FADD4(29, 28, 28) \
-	FADDP4(28, 28, 28) \
-	FADDPS(28, 28)
-
-// BLOCK_Q8_0 adds one Q8_0 block times its activations to the float
-// lanes lo:hi (R0: weights, R1: activation quants, R2: activation scales;
-// all three advance). Clobbers V0-V7 and R4.
-#define BLOCK_Q8_0(lo, hi) \
-	MOVHU.P 2(R0), R4 \
-	VLD1.P  32(R0), [V0.B16, V1.B16] \
-	VLD1.P  32(R1), [V2.B16, V3.B16] \
-	FMOVS.P 4(R2), F5 \
+// BLOCK_LANES: the weights of one 32-value block in V0:V1 (values 0-15 :
+// 16-31), its activations in V2:V3, the f16 weight scale in R4 and the
+// activation scale in F5: the block's eight int32 lanes, converted, times
+// the two scales' product, fused into the float lanes lo:hi. Clobbers
+// V4, V6, V7.
+#define BLOCK_LANES(lo, hi) \
 	VEOR    V4.B16, V4.B16, V4.B16 \
 	VEOR    V7.B16, V7.B16, V7.B16 \
 	SDOT(2, 0, 4) \
@@ -48,29 +32,29 @@
 	FMLAE(6, 4, lo) \
 	FMLAE(6, 7, hi)
 
+// BLOCK_Q8_0 adds one Q8_0 block times its activations to the float
+// lanes lo:hi (R0: weights, R1: activation quants, R2: activation scales;
+// all three advance). Clobbers V0-V7 and R4.
+#define BLOCK_Q8_0(lo, hi) \
+	MOVHU.P 2(R0), R4 \
+	VLD1.P  32(R0), [V0.B16, V1.B16] \
+	VLD1.P  32(R1), [V2.B16, V3.B16] \
+	FMOVS.P 4(R2), F5 \
+	BLOCK_LANES(lo, hi)
+
 // BLOCK_Q4_0 is BLOCK_Q8_0 for Q4_0: byte j holds value j in its low
 // nibble and j+16 in its high one, both offset by 8 (V30 = 0x0f, V31 = 8
 // in every byte).
 #define BLOCK_Q4_0(lo, hi) \
 	MOVHU.P 2(R0), R4 \
-	VLD1.P  16(R0), [V0.B16] \
+	VLD1.P  16(R0), [V1.B16] \
 	VLD1.P  32(R1), [V2.B16, V3.B16] \
 	FMOVS.P 4(R2), F5 \
-	VAND    V30.B16, V0.B16, V1.B16 \
-	VUSHR   $4, V0.B16, V0.B16 \
-	VSUB    V31.B16, V1.B16, V1.B16 \
+	VAND    V30.B16, V1.B16, V0.B16 \
+	VUSHR   $4, V1.B16, V1.B16 \
 	VSUB    V31.B16, V0.B16, V0.B16 \
-	VEOR    V4.B16, V4.B16, V4.B16 \
-	VEOR    V7.B16, V7.B16, V7.B16 \
-	SDOT(2, 1, 4) \
-	SDOT(3, 0, 7) \
-	SCVTF4(4, 4) \
-	SCVTF4(7, 7) \
-	FMOVS   R4, F6 \
-	FCVTHS  F6, F6 \
-	FMULS   F5, F6, F6 \
-	FMLAE(6, 4, lo) \
-	FMLAE(6, 7, hi)
+	VSUB    V31.B16, V1.B16, V1.B16 \
+	BLOCK_LANES(lo, hi)
 
 // func dotQ8_0SDOT(w *byte, qs *int8, d *float32, nb int) float32
 // One accumulator, as dotQ8_0AVX2.

@@ -9,17 +9,6 @@
 // that the float work is dot_amd64.s's and q5_K's bit for bit (see
 // dot_arm64.s).
 
-#define HSUM8 \
-	FADD4(29, 28, 28) \
-	VEXT $8, V28.B16, V28.B16, V29.B16 \
-	FADD4(29, 28, 28) \
-	FADDPS(28, 28)
-
-#define HSUM_HADD \
-	FADD4(29, 28, 28) \
-	FADDP4(28, 28, 28) \
-	FADDPS(28, 28)
-
 // SCALES_K reads the 16-byte header of a Q4_K or Q5_K block at R0 (and
 // moves R0 past it): R5 = d and R6 = dmin (f16 bits), V21 and V22 = the
 // scales of sub-blocks 0-3 and 4-7 as int32 lanes, V23 = the eight mins as
@@ -59,6 +48,25 @@
 	SMLAL24(24, 23, 26) \
 	ADDV4(26, 26) \
 	SCVTFS(26, 26)
+
+// K_FLOAT ends a Q4_K or Q5_K block: summs (S27) = fma(summ (S26),
+// f16(dmin)·a.D, summs), and the float lanes V28:V29 = fma(f16(d)·a.D,
+// float(V16:V17), V28:V29), a.D read at R2 (moving on). refDotQ5_K adds
+// the negated products into its summs; subtracting ours at the end is the
+// same in every bit, rounding to nearest being symmetric.
+#define K_FLOAT \
+	SCVTF4(16, 16) \
+	SCVTF4(17, 17) \
+	FMOVS.P 4(R2), F12 \
+	FMOVS   R6, F14 \
+	FCVTHS  F14, F14 \
+	FMULS   F12, F14, F14 \
+	FMADDS  F14, F27, F26, F27 \
+	FMOVS   R5, F13 \
+	FCVTHS  F13, F13 \
+	FMULS   F12, F13, F13 \
+	FMLAE(13, 16, 28) \
+	FMLAE(13, 17, 29)
 
 // DOTS_K: two 32-value sub-blocks, their quants in V4:V5 and V0:V1
 // (values 0-15 : 16-31) and activations in V8:V9 and V10:V11, add their
@@ -116,20 +124,7 @@ k4loop:
 	DOTS_K(22, 0, 22, 1)
 	NIBBLES_K
 	DOTS_K(22, 2, 22, 3)
-	SCVTF4(16, 16)
-	SCVTF4(17, 17)
-
-	// summs = fma(summ, dmin·a.D, summs); lanes = fma(d·a.D, lanes, lanes)
-	FMOVS.P 4(R2), F12
-	FMOVS   R6, F14
-	FCVTHS  F14, F14
-	FMULS   F12, F14, F14
-	FMADDS  F14, F27, F26, F27
-	FMOVS   R5, F13
-	FCVTHS  F13, F13
-	FMULS   F12, F13, F13
-	FMLAE(13, 16, 28)
-	FMLAE(13, 17, 29)
+	K_FLOAT
 	SUBS    $1, R4, R4
 	BNE     k4loop
 	HSUM_HADD
@@ -281,27 +276,12 @@ k5loop:
 	PAIR_Q5_K(21, 2, 21, 3)
 	PAIR_Q5_K(22, 0, 22, 1)
 	PAIR_Q5_K(22, 2, 22, 3)
-	SCVTF4(16, 16)
-	SCVTF4(17, 17)
-
-	// acc = fma(d, lanes, acc) with d = a.D·f16(d); summs = fma(dmin,
-	// summ, summs) with dmin = -a.D·f16(dmin).
-	FMOVS.P 4(R2), F12
-	FMOVS   R5, F13
-	FCVTHS  F13, F13
-	FMULS   F13, F12, F13
-	FMLAE(13, 16, 28)
-	FMLAE(13, 17, 29)
-	FMOVS   R6, F14
-	FCVTHS  F14, F14
-	FMULS   F14, F12, F14
-	FNEGS   F14, F14
-	FMADDS  F26, F27, F14, F27
+	K_FLOAT
 	SUBS    $1, R4, R4
 	BNE     k5loop
 
 	// ((acc0+acc4) + (acc2+acc6)) + ((acc1+acc5) + (acc3+acc7)) + summs
 	HSUM8
-	FADDS   F27, F28, F28
+	FSUBS   F27, F28, F28
 	FMOVS   F28, ret+40(FP)
 	RET

@@ -56,3 +56,17 @@
 
 // MOVI Vd.2D, #0: d = 0, for macros that take register numbers.
 #define VZERO(d) WORD $(0x6F00E400 | (d))
+
+// HSUM8 leaves in S28 ggml's hsum_float_8 of the float lanes V28:V29:
+// (lo+hi), then (0+2)+(1+3). HSUM_HADD is GGML_F32x8_REDUCE's order:
+// (lo+hi), then (0+1)+(2+3). Both clobber V29.
+#define HSUM8 \
+	FADD4(29, 28, 28) \
+	VEXT $8, V28.B16, V28.B16, V29.B16 \
+	FADD4(29, 28, 28) \
+	FADDPS(28, 28)
+
+#define HSUM_HADD \
+	FADD4(29, 28, 28) \
+	FADDP4(28, 28, 28) \
+	FADDPS(28, 28)
