@@ -49,6 +49,19 @@
 	ADDV4(26, 26) \
 	SCVTFS(26, 26)
 
+// K_START takes the five arguments of a Q4_K or Q5_K row dot (R0-R4),
+// sets V31 to 0x0f in every byte and zeroes summs and the float lanes.
+#define K_START \
+	MOVD  w+0(FP), R0 \
+	MOVD  qs+8(FP), R1 \
+	MOVD  d+16(FP), R2 \
+	MOVD  bsums+24(FP), R3 \
+	MOVD  nb+32(FP), R4 \
+	VMOVI $15, V31.B16 \
+	VEOR  V27.B16, V27.B16, V27.B16 \
+	VEOR  V28.B16, V28.B16, V28.B16 \
+	VEOR  V29.B16, V29.B16, V29.B16
+
 // K_FLOAT ends a Q4_K or Q5_K block: summs (S27) = fma(summ (S26),
 // f16(dmin)·a.D, summs), and the float lanes V28:V29 = fma(f16(d)·a.D,
 // float(V16:V17), V28:V29), a.D read at R2 (moving on). refDotQ5_K adds
@@ -102,15 +115,7 @@
 // reduced as GGML_F32x8_REDUCE, minus Σ_blocks dmin·Σ_j m_j·sum(y)_j
 // fused into one scalar.
 TEXT ·dotQ4_KSDOT(SB), NOSPLIT, $0-44
-	MOVD  w+0(FP), R0
-	MOVD  qs+8(FP), R1
-	MOVD  d+16(FP), R2
-	MOVD  bsums+24(FP), R3
-	MOVD  nb+32(FP), R4
-	VMOVI $15, V31.B16
-	VEOR  V27.B16, V27.B16, V27.B16
-	VEOR  V28.B16, V28.B16, V28.B16
-	VEOR  V29.B16, V29.B16, V29.B16
+	K_START
 k4loop:
 	SCALES_K
 	MINS_K
@@ -256,16 +261,8 @@ k6loop:
 // lanes (V28, V29), the mins go into the fused scalar summs (F27), and
 // the lanes are summed as hsum_float_8 does.
 TEXT ·dotQ5_KSDOT(SB), NOSPLIT, $0-44
-	MOVD  w+0(FP), R0
-	MOVD  qs+8(FP), R1
-	MOVD  d+16(FP), R2
-	MOVD  bsums+24(FP), R3
-	MOVD  nb+32(FP), R4
-	VMOVI $15, V31.B16
+	K_START
 	VMOVI $1, V30.B16
-	VEOR  V27.B16, V27.B16, V27.B16
-	VEOR  V28.B16, V28.B16, V28.B16
-	VEOR  V29.B16, V29.B16, V29.B16
 k5loop:
 	SCALES_K
 	MINS_K
