@@ -27,9 +27,13 @@ type Pool struct {
 	closing   atomic.Bool
 	wg        sync.WaitGroup
 	// The caller parks like a helper when a job outlasts its spin (an
-	// overloaded machine descheduled a helper): waiting says so, and the
-	// helper that finishes last sends on done.
-	waiting atomic.Bool
+	// overloaded machine descheduled a helper): waiting holds the
+	// generation it waits for (0: none), and the helper that finishes
+	// that job last sends on done. Without the generation, a helper
+	// descheduled between its last decrement of one job and its check
+	// of waiting woke the caller of the next job before that job was
+	// done (TestPoolStalledFinish).
+	waiting atomic.Uint64
 	done    chan struct{}
 }
 
@@ -123,15 +127,16 @@ func (p *Pool) run() {
 		return
 	}
 	p.pending.Store(int32(p.n - 1))
-	p.gen.Add(1)
+	g := p.gen.Add(1)
 	p.wakeAll()
 	p.job.do(p, 0)
-	p.awaitHelpers()
+	p.awaitHelpers(g)
 }
 
-// awaitHelpers returns when pending reaches zero: spinning, yielding, then
-// parking on done (the same announce-then-recheck protocol as await).
-func (p *Pool) awaitHelpers() {
+// awaitHelpers returns when pending reaches zero for job g: spinning,
+// yielding, then parking on done (the same announce-then-recheck protocol
+// as await).
+func (p *Pool) awaitHelpers(g uint64) {
 	for y := 0; y <= spinYields; y++ {
 		for i := 0; i < spinPolls; i++ {
 			if p.pending.Load() == 0 {
@@ -140,9 +145,9 @@ func (p *Pool) awaitHelpers() {
 		}
 		runtime.Gosched()
 	}
-	p.waiting.Store(true)
+	p.waiting.Store(g)
 	if p.pending.Load() == 0 {
-		if !p.waiting.CompareAndSwap(true, false) {
+		if !p.waiting.CompareAndSwap(g, 0) {
 			<-p.done // the last helper claimed the flag and is sending
 		}
 		return
@@ -150,10 +155,18 @@ func (p *Pool) awaitHelpers() {
 	<-p.done
 }
 
-// finish is a helper's end of a job: the last one out wakes a parked caller.
-func (p *Pool) finish() {
-	if p.pending.Add(-1) == 0 && p.waiting.CompareAndSwap(true, false) {
+// finish is a helper's end of job g: the last one out wakes a caller
+// parked for g, and only for g.
+func (p *Pool) finish(g uint64) {
+	last := p.pending.Add(-1) == 0
+	if poolFinishGap != nil {
+		poolFinishGap(0)
+	}
+	if last && p.waiting.CompareAndSwap(g, 0) {
 		p.done <- struct{}{}
+	}
+	if poolFinishGap != nil {
+		poolFinishGap(1)
 	}
 }
 
@@ -168,7 +181,7 @@ func (p *Pool) helperLoop(i int, seen uint64) {
 			return
 		}
 		p.job.do(p, i)
-		p.finish()
+		p.finish(seen)
 	}
 }
 
@@ -198,3 +211,8 @@ func (p *Pool) await(h *helper, seen uint64) uint64 {
 		}
 	}
 }
+
+// poolFinishGap, nil outside tests, runs in finish between a helper's
+// decrement and its check for a parked caller (stage 0) and after it
+// (stage 1): pool_test.go holds a helper there.
+var poolFinishGap func(stage int)

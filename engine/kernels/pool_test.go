@@ -2,6 +2,8 @@ package kernels
 
 import (
 	"math/rand/v2"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -44,4 +46,61 @@ func TestPoolCloseTwice(t *testing.T) {
 	p := NewPool(3)
 	p.Close()
 	p.Close()
+}
+
+// TestPoolStalledFinish holds a helper between its last decrement of job
+// A and its check for a parked caller until the caller has run job B
+// alone and parked, then lets it go: the caller must not take that
+// helper's wake-up as job B's end. It once did, and went on while the
+// helper had not yet run B (a quantization share left undone, and the
+// pending count wrong from there: a deadlock under qemu-aarch64).
+func TestPoolStalledFinish(t *testing.T) {
+	var calls atomic.Int32
+	release, hold := make(chan struct{}), make(chan struct{})
+	poolFinishGap = func(stage int) {
+		if calls.Add(1) <= 2 { // job A's finish: stage 0, then 1
+			if stage == 0 {
+				<-release
+			} else {
+				<-hold
+			}
+		}
+	}
+	defer func() { poolFinishGap = nil }() // after Close: no helper reads it
+	p := NewPool(2)
+	defer p.Close()
+	var released, freed sync.Once
+	let := func() { released.Do(func() { close(release) }) }
+	free := func() { let(); freed.Do(func() { close(hold) }) }
+	defer free() // before Close, which waits for the helper
+	job := func() { p.Parallel(64, 1, func(_, _, _ int) {}) }
+
+	job() // A: returns once the helper has decremented, held at stage 0
+	bDone := make(chan int32, 1)
+	go func() {
+		job() // B: the caller runs every chunk, then parks for the helper
+		bDone <- p.pending.Load()
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for p.waiting.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the caller never parked for job B")
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+	let() // the helper checks for a parked caller, then waits at stage 1
+	select {
+	case n := <-bDone:
+		t.Fatalf("job B returned while its helper was still held in job A (pending %d)", n)
+	case <-time.After(200 * time.Millisecond):
+	}
+	free()
+	select {
+	case n := <-bDone:
+		if n != 0 {
+			t.Fatalf("job B returned with %d helpers pending", n)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("job B never returned: a lost wake-up")
+	}
 }
