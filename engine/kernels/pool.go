@@ -145,7 +145,7 @@ func (p *Pool) awaitHelpers(g uint64) {
 		}
 		runtime.Gosched()
 	}
-	p.waiting.Store(g)
+	p.waiting.Swap(g) // a read-modify-write: see await
 	if p.pending.Load() == 0 {
 		if !p.waiting.CompareAndSwap(g, 0) {
 			<-p.done // the last helper claimed the flag and is sending
@@ -198,7 +198,13 @@ func (p *Pool) await(h *helper, seen uint64) uint64 {
 		runtime.Gosched()
 	}
 	for {
-		h.parked.Store(true)
+		// Swap rather than Store: this store must be seen before the load
+		// of gen below (and the caller's waiting before its load of
+		// pending), which Go's atomics promise, but qemu-user's arm64 on
+		// x86 let a load-acquire pass an earlier store-release here and
+		// lose a wake-up (a deadlock in make test-arm64, 1 run in 3). A
+		// read-modify-write is a full barrier there too.
+		h.parked.Swap(true)
 		if g := p.gen.Load(); g != seen {
 			if !h.parked.CompareAndSwap(true, false) {
 				<-h.wake // the caller claimed the flag and is sending
