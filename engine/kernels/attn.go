@@ -243,8 +243,3 @@ func AttnMix4Fast16(o, att []float32, astride int, v []uint16, stride, n int) {
 	}
 	mix16(o, 4, att, astride, v, stride, n)
 }
-
-// FMAAttention reports whether AttnScoresFast and AttnMixFast run the
-// AVX2/FMA kernels, whose float order is llama.cpp's on x86; elsewhere
-// (arm64 included) attention runs in Go, in its own order.
-func FMAAttention() bool { return hasAVX2 && activeName != "ref" }
