@@ -128,3 +128,32 @@ func neonDotQ5_K(w []byte, a *Q8, blk0, nb int) float32 {
 
 //go:noescape
 func dotQ5_KSDOT(w *byte, qs *int8, d *float32, bsums *int16, nb int) float32
+
+// IQ4_NL and IQ4_XS have row dots here, bit for bit their references
+// (dot_iq4_arm64.s).
+var (
+	_ = hasSDOT && registerExtra(gguf.TypeIQ4_NL, neonDotIQ4_NL, nil)
+	_ = hasSDOT && registerExtra(gguf.TypeIQ4_XS, neonDotIQ4_XS, nil)
+)
+
+func neonDotIQ4_NL(w []byte, a *Q8, blk0, nb int) float32 {
+	if nb <= 0 {
+		return 0
+	}
+	_, _, _ = w[nb*iq4nlBytes-1], a.Qs[(blk0+nb)*32-1], a.D[blk0+nb-1]
+	return dotIQ4_NLSDOT(&w[0], &a.Qs[blk0*32], &a.D[blk0], nb, &gguf.KValuesIQ4NL[0])
+}
+
+func neonDotIQ4_XS(w []byte, a *Q8, blk0, nb int) float32 {
+	if nb <= 0 {
+		return 0
+	}
+	_, _, _ = w[nb*iq4xsBytes-1], a.Qs[(blk0+nb)*QK_K-1], a.D[blk0+nb-1]
+	return dotIQ4_XSSDOT(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], nb, &gguf.KValuesIQ4NL[0])
+}
+
+//go:noescape
+func dotIQ4_NLSDOT(w *byte, qs *int8, d *float32, nb int, cb *int8) float32
+
+//go:noescape
+func dotIQ4_XSSDOT(w *byte, qs *int8, d *float32, nb int, cb *int8) float32

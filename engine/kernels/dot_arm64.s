@@ -14,24 +14,6 @@
 // Go operand order: VAND Vm, Vn, Vd is Vd = Vn & Vm; VSUB Vm, Vn, Vd is
 // Vd = Vn - Vm; FMULS Fm, Fn, Fd is Fd = Fn * Fm.
 
-// BLOCK_LANES: the weights of one 32-value block in V0:V1 (values 0-15 :
-// 16-31), its activations in V2:V3, the f16 weight scale in R4 and the
-// activation scale in F5: the block's eight int32 lanes, converted, times
-// the two scales' product, fused into the float lanes lo:hi. Clobbers
-// V4, V6, V7.
-#define BLOCK_LANES(lo, hi) \
-	VEOR    V4.B16, V4.B16, V4.B16 \
-	VEOR    V7.B16, V7.B16, V7.B16 \
-	SDOT(2, 0, 4) \
-	SDOT(3, 1, 7) \
-	SCVTF4(4, 4) \
-	SCVTF4(7, 7) \
-	FMOVS   R4, F6 \
-	FCVTHS  F6, F6 \
-	FMULS   F5, F6, F6 \
-	FMLAE(6, 4, lo) \
-	FMLAE(6, 7, hi)
-
 // BLOCK_Q8_0 adds one Q8_0 block times its activations to the float
 // lanes lo:hi (R0: weights, R1: activation quants, R2: activation scales;
 // all three advance). Clobbers V0-V7 and R4.

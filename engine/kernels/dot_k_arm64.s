@@ -81,24 +81,6 @@
 	FMLAE(13, 16, 28) \
 	FMLAE(13, 17, 29)
 
-// DOTS_K: two 32-value sub-blocks, their quants in V4:V5 and V0:V1
-// (values 0-15 : 16-31) and activations in V8:V9 and V10:V11, add their
-// dots times their scales (lane s0i of V(s0), lane s1i of V(s1)) to the
-// lanes V16 (values 0-15) and V17 (16-31).
-#define DOTS_K(s0, s0i, s1, s1i) \
-	VEOR   V12.B16, V12.B16, V12.B16 \
-	VEOR   V13.B16, V13.B16, V13.B16 \
-	VEOR   V14.B16, V14.B16, V14.B16 \
-	VEOR   V15.B16, V15.B16, V15.B16 \
-	SDOT(8, 4, 12) \
-	SDOT(9, 5, 13) \
-	SDOT(10, 0, 14) \
-	SDOT(11, 1, 15) \
-	MLAE4(s0, s0i, 12, 16) \
-	MLAE4(s0, s0i, 13, 17) \
-	MLAE4(s1, s1i, 14, 16) \
-	MLAE4(s1, s1i, 15, 17)
-
 // NIBBLES_K loads one 32-byte chunk of qs (R0) and the 64 activations of
 // its two sub-blocks (R1): low nibbles into V4:V5, high into V0:V1 (V31 =
 // 0x0f in every byte).

@@ -17,11 +17,12 @@ func TestExtraRegistered(t *testing.T) {
 		if refExtra[typ] == nil {
 			t.Errorf("%v has no Go definition", typ)
 		}
-		// AVX2 has every kind; arm64's NEON set a Q5_K row dot only.
+		// AVX2 has every kind; arm64's NEON set row dots for Q5_K,
+		// IQ4_NL and IQ4_XS.
 		wantRow := hasAVX2 && Impl() != "ref"
 		wantQuad := wantRow
 		if !hasAVX2 && Impl() != "ref" {
-			wantRow = typ == gguf.TypeQ5_K
+			wantRow = typ == gguf.TypeQ5_K || typ == gguf.TypeIQ4_NL || typ == gguf.TypeIQ4_XS
 		}
 		if wantRow && extraDot(typ) == nil {
 			t.Errorf("%v has no fast row dot on this CPU (%s)", typ, Impl())

@@ -70,3 +70,39 @@
 	FADD4(29, 28, 28) \
 	FADDP4(28, 28, 28) \
 	FADDPS(28, 28)
+
+// BLOCK_LANES: the weights of one 32-value block in V0:V1 (values 0-15 :
+// 16-31), its activations in V2:V3, the f16 weight scale in R4 and the
+// activation scale in F5: the block's eight int32 lanes, converted, times
+// the two scales' product, fused into the float lanes lo:hi. Clobbers
+// V4, V6, V7.
+#define BLOCK_LANES(lo, hi) \
+	VEOR    V4.B16, V4.B16, V4.B16 \
+	VEOR    V7.B16, V7.B16, V7.B16 \
+	SDOT(2, 0, 4) \
+	SDOT(3, 1, 7) \
+	SCVTF4(4, 4) \
+	SCVTF4(7, 7) \
+	FMOVS   R4, F6 \
+	FCVTHS  F6, F6 \
+	FMULS   F5, F6, F6 \
+	FMLAE(6, 4, lo) \
+	FMLAE(6, 7, hi)
+
+// DOTS_K: two 32-value sub-blocks, their quants in V4:V5 and V0:V1
+// (values 0-15 : 16-31) and activations in V8:V9 and V10:V11, add their
+// dots times their scales (lane s0i of V(s0), lane s1i of V(s1)) to the
+// lanes V16 (values 0-15) and V17 (16-31).
+#define DOTS_K(s0, s0i, s1, s1i) \
+	VEOR   V12.B16, V12.B16, V12.B16 \
+	VEOR   V13.B16, V13.B16, V13.B16 \
+	VEOR   V14.B16, V14.B16, V14.B16 \
+	VEOR   V15.B16, V15.B16, V15.B16 \
+	SDOT(8, 4, 12) \
+	SDOT(9, 5, 13) \
+	SDOT(10, 0, 14) \
+	SDOT(11, 1, 15) \
+	MLAE4(s0, s0i, 12, 16) \
+	MLAE4(s0, s0i, 13, 17) \
+	MLAE4(s1, s1i, 14, 16) \
+	MLAE4(s1, s1i, 15, 17)
