@@ -157,3 +157,32 @@ func dotIQ4_NLSDOT(w *byte, qs *int8, d *float32, nb int, cb *int8) float32
 
 //go:noescape
 func dotIQ4_XSSDOT(w *byte, qs *int8, d *float32, nb int, cb *int8) float32
+
+// Q2_K and Q3_K have row dots here too, bit for bit the amd64 ones
+// (q2kAVX2Model, refDotQ3_K; dot_q2k_arm64.s, dot_q3k_arm64.s).
+var (
+	_ = hasSDOT && registerExtra(gguf.TypeQ2_K, neonDotQ2_K, nil)
+	_ = hasSDOT && registerExtra(gguf.TypeQ3_K, neonDotQ3_K, nil)
+)
+
+func neonDotQ2_K(w []byte, a *Q8, blk0, nb int) float32 {
+	if nb <= 0 {
+		return 0
+	}
+	_, _, _, _ = w[nb*q2KBlockBytes-1], a.Qs[(blk0+nb)*QK_K-1], a.D[blk0+nb-1], a.BSums[(blk0+nb)*16-1]
+	return dotQ2_KSDOT(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.BSums[blk0*16], nb)
+}
+
+func neonDotQ3_K(w []byte, a *Q8, blk0, nb int) float32 {
+	if nb <= 0 {
+		return 0
+	}
+	_, _, _ = w[nb*q3kBytes-1], a.Qs[(blk0+nb)*QK_K-1], a.D[blk0+nb-1]
+	return dotQ3_KSDOT(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], nb)
+}
+
+//go:noescape
+func dotQ3_KSDOT(w *byte, qs *int8, d *float32, nb int) float32
+
+//go:noescape
+func dotQ2_KSDOT(w *byte, qs *int8, d *float32, bsums *int16, nb int) float32

@@ -17,12 +17,17 @@ func TestExtraRegistered(t *testing.T) {
 		if refExtra[typ] == nil {
 			t.Errorf("%v has no Go definition", typ)
 		}
-		// AVX2 has every kind; arm64's NEON set row dots for Q5_K,
-		// IQ4_NL and IQ4_XS.
+		// AVX2 has every kind; arm64's NEON set row dots for Q2_K,
+		// Q3_K, Q5_K, IQ4_NL and IQ4_XS.
 		wantRow := hasAVX2 && Impl() != "ref"
 		wantQuad := wantRow
 		if !hasAVX2 && Impl() != "ref" {
-			wantRow = typ == gguf.TypeQ5_K || typ == gguf.TypeIQ4_NL || typ == gguf.TypeIQ4_XS
+			switch typ {
+			case gguf.TypeQ2_K, gguf.TypeQ3_K, gguf.TypeQ5_K, gguf.TypeIQ4_NL, gguf.TypeIQ4_XS:
+				wantRow = true
+			default:
+				wantRow = false
+			}
 		}
 		if wantRow && extraDot(typ) == nil {
 			t.Errorf("%v has no fast row dot on this CPU (%s)", typ, Impl())

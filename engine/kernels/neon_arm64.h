@@ -31,17 +31,24 @@
 // ADDP Vd.8H, Vn.8H, Vm.8H.
 #define ADDP8H(m, n, d) WORD $(0x4E60BC00 | ((m)<<16) | ((n)<<5) | (d))
 
-// SMULL Vd.4S, Vn.4H, Vm.4H and SMLAL2 Vd.4S, Vn.8H, Vm.8H: widening
-// int16 products of the low (high) halves.
+// SMULL Vd.4S, Vn.4H, Vm.4H, SMLAL2 Vd.4S, Vn.8H, Vm.8H and SMLAL
+// Vd.4S, Vn.4H, Vm.4H: widening int16 products of the low (high) halves.
 #define SMULL4(m, n, d) WORD $(0x0E60C000 | ((m)<<16) | ((n)<<5) | (d))
 #define SMLAL24(m, n, d) WORD $(0x4E608000 | ((m)<<16) | ((n)<<5) | (d))
+#define SMLAL4(m, n, d) WORD $(0x0E608000 | ((m)<<16) | ((n)<<5) | (d))
+#define SMULL24(m, n, d) WORD $(0x4E60C000 | ((m)<<16) | ((n)<<5) | (d))
 
-// SXTL Vd.8H, Vn.8B; SXTL Vd.4S, Vn.4H; SXTL2 Vd.4S, Vn.8H (sign
-// extension: SSHLL #0). UXTL the same for unsigned.
+// ADDP Vd.4S, Vn.4S, Vm.4S: pairwise int32 sums, n's pairs first.
+#define ADDP4(m, n, d) WORD $(0x4EA0BC00 | ((m)<<16) | ((n)<<5) | (d))
+
+// SXTL Vd.8H, Vn.8B; SXTL2 Vd.8H, Vn.16B; SXTL Vd.4S, Vn.4H; SXTL2
+// Vd.4S, Vn.8H (sign extension: SSHLL #0). UXTL the same for unsigned.
 #define SXTL8H(n, d) WORD $(0x0F08A400 | ((n)<<5) | (d))
 #define SXTL4S(n, d) WORD $(0x0F10A400 | ((n)<<5) | (d))
 #define SXTL24S(n, d) WORD $(0x4F10A400 | ((n)<<5) | (d))
+#define SXTL28H(n, d) WORD $(0x4F08A400 | ((n)<<5) | (d))
 #define UXTL8H(n, d) WORD $(0x2F08A400 | ((n)<<5) | (d))
+#define UXTL28H(n, d) WORD $(0x6F08A400 | ((n)<<5) | (d))
 #define UXTL4S(n, d) WORD $(0x2F10A400 | ((n)<<5) | (d))
 #define UXTL24S(n, d) WORD $(0x6F10A400 | ((n)<<5) | (d))
 
