@@ -17,9 +17,10 @@ const hugePage = 2 << 20
 
 // allocWeights maps n bytes of anonymous memory. Mappings of a huge page
 // or more start on a huge page boundary and ask for transparent huge
-// pages (MADV_HUGEPAGE): Debian's default THP mode is "madvise", which
-// gives them only to mappings that ask. Where the kernel refuses the
-// advice the memory is still good, only with small pages.
+// pages (MADV_HUGEPAGE on Linux, weightmem_linux.go): Debian's default
+// THP mode is "madvise", which gives them only to mappings that ask.
+// Where the kernel refuses the advice, or has no such advice (macOS,
+// the BSDs), the memory is still good, only with small pages.
 func allocWeights(n int) ([]byte, func(), error) {
 	if n <= 0 {
 		return nil, func() {}, nil
@@ -38,7 +39,7 @@ func allocWeights(n int) ([]byte, func(), error) {
 	}
 	off := alignOffset(b, hugePage)
 	w := b[off : off+n : off+n]
-	_ = unix.Madvise(w, unix.MADV_HUGEPAGE) // advice only: small pages still work
+	adviseHugePages(w) // advice only: small pages still work
 	return w, free, nil
 }
 
