@@ -7,6 +7,14 @@
 // TBL per 16 nibbles), bit for bit refDotIQ4_NL and refDotIQ4_XS: the
 // AVX2 branch's eight int32 lanes, per-block FMAs and reductions.
 
+// NL_VALUES: the 16 nibble bytes in V1 through the codebook (V31), low
+// nibbles into V0 (values 0-15), high into V1 (16-31); V30 = 0x0f.
+#define NL_VALUES \
+	VAND    V30.B16, V1.B16, V0.B16 \
+	VUSHR   $4, V1.B16, V1.B16 \
+	VTBL    V0.B16, [V31.B16], V0.B16 \
+	VTBL    V1.B16, [V31.B16], V1.B16
+
 // BLOCK_IQ4_NL is dot_arm64.s's BLOCK_Q4_0 with the codebook (V31)
 // instead of the offset 8 (V30 = 0x0f in every byte).
 #define BLOCK_IQ4_NL(lo, hi) \
@@ -14,10 +22,7 @@
 	VLD1.P  16(R0), [V1.B16] \
 	VLD1.P  32(R1), [V2.B16, V3.B16] \
 	FMOVS.P 4(R2), F5 \
-	VAND    V30.B16, V1.B16, V0.B16 \
-	VUSHR   $4, V1.B16, V1.B16 \
-	VTBL    V0.B16, [V31.B16], V0.B16 \
-	VTBL    V1.B16, [V31.B16], V1.B16 \
+	NL_VALUES \
 	BLOCK_LANES(lo, hi)
 
 // func dotIQ4_NLSDOT(w *byte, qs *int8, d *float32, nb int, cb *int8) float32
@@ -54,10 +59,7 @@ nlsum:
 	VLD1   (R6), [V1.B16]
 	VLD1   (R1), [V2.B16, V3.B16]
 	FMOVS  (R2), F5
-	VAND   V30.B16, V1.B16, V0.B16
-	VUSHR  $4, V1.B16, V1.B16
-	VTBL   V0.B16, [V31.B16], V0.B16
-	VTBL   V1.B16, [V31.B16], V1.B16
+	NL_VALUES
 	VEOR   V4.B16, V4.B16, V4.B16
 	SDOT(2, 0, 4)
 	SDOT(3, 1, 4)
@@ -132,14 +134,7 @@ xsloop:
 	IQ4_PAIR(21, 2, 21, 3)
 	IQ4_PAIR(22, 0, 22, 1)
 	IQ4_PAIR(22, 2, 22, 3)
-	SCVTF4(16, 16)
-	SCVTF4(17, 17)
-	FMOVS.P 4(R2), F12
-	FMOVS   R4, F13
-	FCVTHS  F13, F13
-	FMULS   F12, F13, F13
-	FMLAE(13, 16, 28)
-	FMLAE(13, 17, 29)
+	BLOCK_FMA(R4)
 	SUBS    $1, R3, R3
 	BNE     xsloop
 	HSUM8

@@ -68,18 +68,11 @@
 // the negated products into its summs; subtracting ours at the end is the
 // same in every bit, rounding to nearest being symmetric.
 #define K_FLOAT \
-	SCVTF4(16, 16) \
-	SCVTF4(17, 17) \
-	FMOVS.P 4(R2), F12 \
+	BLOCK_FMA(R5) \
 	FMOVS   R6, F14 \
 	FCVTHS  F14, F14 \
 	FMULS   F12, F14, F14 \
-	FMADDS  F14, F27, F26, F27 \
-	FMOVS   R5, F13 \
-	FCVTHS  F13, F13 \
-	FMULS   F12, F13, F13 \
-	FMLAE(13, 16, 28) \
-	FMLAE(13, 17, 29)
+	FMADDS  F14, F27, F26, F27
 
 // NIBBLES_K loads one 32-byte chunk of qs (R0) and the 64 activations of
 // its two sub-blocks (R1): low nibbles into V4:V5, high into V0:V1 (V31 =
@@ -203,16 +196,9 @@ k6loop:
 	VEOR    V17.B16, V17.B16, V17.B16
 	HALF_Q6_K
 	HALF_Q6_K
-	SCVTF4(16, 16)
-	SCVTF4(17, 17)
 	MOVHU   (R6), R7
 	ADD     $2, R6, R0
-	FMOVS.P 4(R2), F12
-	FMOVS   R7, F13
-	FCVTHS  F13, F13
-	FMULS   F12, F13, F13
-	FMLAE(13, 16, 28)
-	FMLAE(13, 17, 29)
+	BLOCK_FMA(R7)
 	SUBS    $1, R3, R3
 	BNE     k6loop
 	HSUM8

@@ -95,16 +95,9 @@ q3loop:
 	Q3_CHUNK(22, 2, 22, 3)
 	Q3_CHUNK(23, 0, 23, 1)
 	Q3_CHUNK(23, 2, 23, 3)
-	SCVTF4(16, 16)
-	SCVTF4(17, 17)
 	MOVHU   12(R0), R4 // d, after the 12 scale bytes
 	ADD     $14, R0
-	FMOVS.P 4(R2), F12
-	FMOVS   R4, F13
-	FCVTHS  F13, F13
-	FMULS   F12, F13, F13
-	FMLAE(13, 16, 28)
-	FMLAE(13, 17, 29)
+	BLOCK_FMA(R4)
 	SUBS    $1, R3, R3
 	BNE     q3loop
 	HSUM8

@@ -113,3 +113,16 @@
 	MLAE4(s0, s0i, 13, 17) \
 	MLAE4(s1, s1i, 14, 16) \
 	MLAE4(s1, s1i, 15, 17)
+
+// BLOCK_FMA ends a 256-value block whose int32 lanes are in V16:V17: the
+// lanes converted, times f16(dreg)·a.D (a.D read at R2, moving on; left
+// in F12), fused into the float lanes V28:V29. Clobbers F13.
+#define BLOCK_FMA(dreg) \
+	SCVTF4(16, 16) \
+	SCVTF4(17, 17) \
+	FMOVS.P 4(R2), F12 \
+	FMOVS   dreg, F13 \
+	FCVTHS  F13, F13 \
+	FMULS   F12, F13, F13 \
+	FMLAE(13, 16, 28) \
+	FMLAE(13, 17, 29)
