@@ -78,7 +78,7 @@ func AttnScoresFast(att, q, k []float32, stride int, scale float32) {
 		return
 	}
 	_ = k[(n-1)*stride+hd-1]
-	if hasAVX2 && activeName != "ref" && hd%8 == 0 {
+	if floatSIMD() && hd%8 == 0 {
 		attnScoresFMA(&att[0], &q[0], &k[0], stride, n, hd, scale)
 		return
 	}
@@ -94,7 +94,7 @@ func AttnMixFast(o, att, v []float32, stride int) {
 		return
 	}
 	_ = v[(n-1)*stride+hd-1]
-	if hasAVX2 && activeName != "ref" && hd%8 == 0 {
+	if floatSIMD() && hd%8 == 0 {
 		attnMixFMA(&o[0], &att[0], &v[0], stride, n, hd)
 		return
 	}
@@ -115,7 +115,7 @@ func AttnScores4Fast(att []float32, astride int, q, k []float32, stride, n int, 
 	_ = att[3*astride+n-1]
 	_ = k[(n-1)*stride+hd-1]
 	even := n &^ 1
-	if hasAVX2 && activeName != "ref" && hd%8 == 0 {
+	if floatSIMD() && hd%8 == 0 {
 		if even > 0 {
 			attnScores4FMA(&att[0], &q[0], &k[0], stride, even, hd, scale, astride)
 		}
@@ -138,7 +138,7 @@ func AttnMix4Fast(o, att []float32, astride int, v []float32, stride, n int) {
 	if hd == 0 {
 		return
 	}
-	if n == 0 || !(hasAVX2 && activeName != "ref" && hd%8 == 0) {
+	if n == 0 || !(floatSIMD() && hd%8 == 0) {
 		for h := 0; h < 4; h++ {
 			AttnMixFast(o[h*hd:(h+1)*hd], att[h*astride:h*astride+n], v, stride)
 		}
@@ -153,7 +153,7 @@ func AttnMix4Fast(o, att []float32, astride int, v []float32, stride, n int) {
 // (AttnScoresFast16, AttnMixFast16 and their four-head forms) run in
 // assembly for heads of hd values. Elsewhere they are plain loops, and a
 // caller does better to widen the rows and use the float32 kernels.
-func F16Attention(hd int) bool { return hasAVX2 && activeName != "ref" && hd%8 == 0 }
+func F16Attention(hd int) bool { return floatSIMD() && hd%8 == 0 }
 
 // AttnScoresFast16 is AttnScoresFast over f16 keys (an F16 KV cache),
 // widened as they are loaded: bit for bit AttnScoresFast over the widened

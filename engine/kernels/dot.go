@@ -58,6 +58,11 @@ var (
 	activeName = "ref"
 )
 
+// refRequested: UseReference(true) is in force. On arm64 the float
+// kernels (NEON, in the base architecture) run unless it is, whatever
+// the dot set.
+var refRequested bool
+
 // Impl names the kernels in use: "avx2" or "ref".
 func Impl() string { return activeName }
 
@@ -65,6 +70,7 @@ func Impl() string { return activeName }
 // back to the fastest the CPU supports. It is meant for tests and
 // benchmarks and must not be called while a MatMul runs.
 func UseReference(on bool) {
+	refRequested = on
 	if on {
 		active, activeName = refDots, "ref"
 		return

@@ -26,38 +26,6 @@ func attnMixAVX2(o, att, v *float32, stride, n, hd int) {
 // UseAVX2Only reports false: there is no AVX2 on this architecture.
 func UseAVX2Only() bool { return false }
 
-func attnScoresFMA(att, q, k *float32, stride, n, hd int, scale float32) {
-	panic("kernels: no AVX2 on this architecture")
-}
-
-func attnMixFMA(o, att, v *float32, stride, n, hd int) {
-	panic("kernels: no AVX2 on this architecture")
-}
-
-func attnScores4FMA(att, q, k *float32, stride, n, hd int, scale float32, astride int) {
-	panic("kernels: no AVX2 on this architecture")
-}
-
-func attnMix4FMA(o, att, v *float32, stride, n, hd, astride int) {
-	panic("kernels: no AVX2 on this architecture")
-}
-
-func attnScores4FMA16(att, q *float32, k *uint16, stride, n, hd int, scale float32, astride int) {
-	panic("kernels: no AVX2 on this architecture")
-}
-
-func attnMix4FMA16(o, att *float32, v *uint16, stride, n, hd, astride int) {
-	panic("kernels: no AVX2 on this architecture")
-}
-
-func attnScoresFMA16(att, q *float32, k *uint16, stride, n, hd int, scale float32) {
-	panic("kernels: no AVX2 on this architecture")
-}
-
-func attnMixFMA16(o, att *float32, v *uint16, stride, n, hd int) {
-	panic("kernels: no AVX2 on this architecture")
-}
-
 // hasAVX512 is false off amd64: no tile kernels.
 var hasAVX512 = false
 

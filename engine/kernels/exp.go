@@ -4,7 +4,7 @@ import "math"
 
 // Softmax and SwiGLU spend their time in exp. math.Exp works in float64 one
 // value at a time; here exp is evaluated in float32, eight lanes at once
-// (exp_amd64.s), the way ggml's soft_max and silu do. expRef is the same
+// (exp_amd64.s; NEON: exp_arm64.s), the way ggml's soft_max and silu do. expRef is the same
 // computation in Go, operation for operation (fused multiply-adds included),
 // so the assembly and the Go fallback give the same bits.
 //
@@ -97,10 +97,10 @@ func Softmax(x []float32) {
 	if len(x) == 0 {
 		return
 	}
-	if hasAVX2 && activeName != "ref" {
-		m := maxAVX2(&x[0], len(x))
-		sum := expSubAVX2(&x[0], len(x), m)
-		scaleAVX2(&x[0], len(x), float32(1/sum))
+	if floatSIMD() {
+		m := vecMax(x)
+		sum := vecExpSub(x, m)
+		vecScale(x, float32(1/sum))
 		return
 	}
 	softmaxGo(x)
@@ -136,8 +136,8 @@ func SwiGLU(h, gate, up []float32) {
 		return
 	}
 	_, _ = gate[n-1], up[n-1]
-	if hasAVX2 && activeName != "ref" {
-		swigluAVX2(&h[0], &gate[0], &up[0], n)
+	if floatSIMD() {
+		vecSwiGLU(h[:n], gate[:n], up[:n])
 		return
 	}
 	swigluGo(h, gate[:n], up[:n])

@@ -25,3 +25,18 @@ func scaleAVX2(x *float32, n int, s float32)
 //
 //go:noescape
 func swigluAVX2(h, gate, up *float32, n int)
+
+// floatSIMD: the vector float kernels (exp_amd64.s, attn_fma_amd64.s)
+// run: the CPU has AVX2 and FMA and the reference set is not active.
+func floatSIMD() bool { return hasAVX2 && activeName != "ref" }
+
+// The arch-neutral entry points exp.go calls (exp_arm64.go has NEON
+// ones); each takes n >= 1.
+
+func vecMax(x []float32) float32 { return maxAVX2(&x[0], len(x)) }
+
+func vecExpSub(x []float32, m float32) float64 { return expSubAVX2(&x[0], len(x), m) }
+
+func vecScale(x []float32, s float32) { scaleAVX2(&x[0], len(x), s) }
+
+func vecSwiGLU(h, gate, up []float32) { swigluAVX2(&h[0], &gate[0], &up[0], len(h)) }

@@ -16,8 +16,8 @@ func expVec(x []float32) {
 	if len(x) == 0 {
 		return
 	}
-	if hasAVX2 {
-		expSubAVX2(&x[0], len(x), 0)
+	if floatSIMD() {
+		vecExpSub(x, 0)
 		return
 	}
 	for i, v := range x {
@@ -261,8 +261,8 @@ func TestSoftmax(t *testing.T) {
 // TestMax checks the vector max on every length to 100 with the largest
 // entry at each position.
 func TestMax(t *testing.T) {
-	if !hasAVX2 {
-		t.Logf("no AVX2: Softmax runs softmaxGo")
+	if !floatSIMD() {
+		t.Logf("no vector kernels: Softmax runs softmaxGo")
 		return
 	}
 	r := rand.New(rand.NewPCG(11, 12))
@@ -274,7 +274,7 @@ func TestMax(t *testing.T) {
 		for at := range x {
 			y := append([]float32(nil), x...)
 			y[at] = 1
-			if got := maxAVX2(&y[0], n); got != 1 {
+			if got := vecMax(y); got != 1 {
 				t.Fatalf("n=%d max at %d: got %v, want 1", n, at, got)
 			}
 		}

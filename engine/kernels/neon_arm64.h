@@ -126,3 +126,38 @@
 	FMULS   F12, F13, F13 \
 	FMLAE(13, 16, 28) \
 	FMLAE(13, 17, 29)
+
+// Float vector arithmetic for the attention and exp kernels (attn_arm64.s,
+// exp_arm64.s), all on 4S lanes unless named: FMLA4 d += n*m and FMLS4
+// d -= n*m (each fused, one rounding, as VFMADD231PS and VFNMADD231PS),
+// FMUL4 d = n*m, FMULE d = n * lane 0 of m (m < 16), FDIV4 d = n/m,
+// FSUB4 d = n-m, FMAX4 and FMIN4 (a NaN operand gives NaN), FNEG4.
+#define FMLA4(m, n, d) WORD $(0x4E20CC00 | ((m)<<16) | ((n)<<5) | (d))
+#define FMLS4(m, n, d) WORD $(0x4EA0CC00 | ((m)<<16) | ((n)<<5) | (d))
+#define FMUL4(m, n, d) WORD $(0x6E20DC00 | ((m)<<16) | ((n)<<5) | (d))
+#define FMULE(m, n, d) WORD $(0x4F809000 | ((m)<<16) | ((n)<<5) | (d))
+#define FDIV4(m, n, d) WORD $(0x6E20FC00 | ((m)<<16) | ((n)<<5) | (d))
+#define FSUB4(m, n, d) WORD $(0x4EA0D400 | ((m)<<16) | ((n)<<5) | (d))
+#define FMAX4(m, n, d) WORD $(0x4E20F400 | ((m)<<16) | ((n)<<5) | (d))
+#define FMIN4(m, n, d) WORD $(0x4EA0F400 | ((m)<<16) | ((n)<<5) | (d))
+#define FNEG4(n, d) WORD $(0x6EA0F800 | ((n)<<5) | (d))
+
+// FMAXV Sd, Vn.4S: the largest lane.
+#define FMAXV4(n, d) WORD $(0x6E30F800 | ((n)<<5) | (d))
+
+// SSHR Vd.4S, Vn.4S, #1: arithmetic shift right of int32 lanes.
+#define SSHR4_1(n, d) WORD $(0x4F3F0400 | ((n)<<5) | (d))
+
+// FCVTL Vd.2D, Vn.2S and FCVTL2 Vd.2D, Vn.4S: float32 lanes 0-1 (2-3)
+// widened to float64; FADD2D d = n+m on 2D lanes; FADDPD Dd = lane 0 +
+// lane 1 of n.
+#define FCVTL2D(n, d) WORD $(0x0E617800 | ((n)<<5) | (d))
+#define FCVTL22D(n, d) WORD $(0x4E617800 | ((n)<<5) | (d))
+#define FADD2D(m, n, d) WORD $(0x4E60D400 | ((m)<<16) | ((n)<<5) | (d))
+#define FADDPD(n, d) WORD $(0x7E70D800 | ((n)<<5) | (d))
+
+// FCVTN Vd.4H, Vn.4S and FCVTN2 Vd.8H, Vn.4S: float32 lanes narrowed to
+// f16 (to nearest, ties to even, as FPCR is left by Go) into the low
+// (high) half of d.
+#define FCVTN4H(n, d) WORD $(0x0E216800 | ((n)<<5) | (d))
+#define FCVTN28H(n, d) WORD $(0x4E216800 | ((n)<<5) | (d))

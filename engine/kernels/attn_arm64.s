@@ -1,0 +1,694 @@
+//go:build arm64
+
+#include "textflag.h"
+#include "neon_arm64.h"
+
+// NEON attention kernels, the arm64 forms of attn_fma_amd64.s with the
+// same results bit for bit (attn_lanes_test.go holds both to one Go
+// model): a score's eight float lanes (two 4S registers here, one YMM
+// there) take the head's values eight at a time by fused multiply-add,
+// then reduce as the AVX2 network does, ((l0+l1)+(l2+l3)) +
+// ((l4+l5)+(l6+l7)) for keys in eight-key groups (and in the four-head
+// kernels' key pairs) and ((l0+l4)+(l1+l5)) + ((l2+l6)+(l3+l7)) for the
+// last n%8 keys of the one-head kernel; an output of a mix is the running
+// fused sum over the rows in order. The f16 forms widen keys and values
+// exactly as they load them (FCVTL), so they give the float32 kernels'
+// results over the widened rows.
+//
+// The macros come before every TEXT block, where vet's argument checks
+// do not take their argument references for another function's.
+
+#define ZERO8 \
+	VZERO(0) \
+	VZERO(1) \
+	VZERO(2) \
+	VZERO(3) \
+	VZERO(4) \
+	VZERO(5) \
+	VZERO(6) \
+	VZERO(7)
+
+#define ZERO16 \
+	ZERO8 \
+	VZERO(8) \
+	VZERO(9) \
+	VZERO(10) \
+	VZERO(11) \
+	VZERO(12) \
+	VZERO(13) \
+	VZERO(14) \
+	VZERO(15)
+
+// S_ARGS loads the one-head scores' arguments: R0 att, R1 q, R2 key j's
+// row, R3 the row stride in bytes (elements << eshift), R4 n, R5 the
+// head's bytes of q, V31 the scale in every lane.
+#define S_ARGS(eshift) \
+	MOVD  att+0(FP), R0 \
+	MOVD  q+8(FP), R1 \
+	MOVD  k+16(FP), R2 \
+	MOVD  stride+24(FP), R3 \
+	LSL   $eshift, R3, R3 \
+	MOVD  n+32(FP), R4 \
+	MOVD  hd+40(FP), R5 \
+	LSL   $2, R5, R5 \
+	FMOVS scale+48(FP), F31 \
+	VDUP  V31.S[0], V31.S4
+
+// KEYS4_F32 and KEYS4_F16 load eight values of four keys (R8-R11, moving
+// on) into V18:V19 ... V24:V25; KEY1_* one key (R8) into V18:V19.
+#define KEYS4_F32 \
+	VLD1.P 32(R8), [V18.S4, V19.S4] \
+	VLD1.P 32(R9), [V20.S4, V21.S4] \
+	VLD1.P 32(R10), [V22.S4, V23.S4] \
+	VLD1.P 32(R11), [V24.S4, V25.S4]
+
+#define KEYS4_F16 \
+	VLD1.P 16(R8), [V26.H8] \
+	VLD1.P 16(R9), [V27.H8] \
+	VLD1.P 16(R10), [V28.H8] \
+	VLD1.P 16(R11), [V29.H8] \
+	FCVTL(26, 18) \
+	FCVTL2(26, 19) \
+	FCVTL(27, 20) \
+	FCVTL2(27, 21) \
+	FCVTL(28, 22) \
+	FCVTL2(28, 23) \
+	FCVTL(29, 24) \
+	FCVTL2(29, 25)
+
+#define KEY1_F32 VLD1.P 32(R8), [V18.S4, V19.S4]
+
+#define KEY1_F16 \
+	VLD1.P 16(R8), [V26.H8] \
+	FCVTL(26, 18) \
+	FCVTL2(26, 19)
+
+// S4_START zeroes four keys' lanes and points R7 at q, R8-R11 at the
+// keys' rows, R12 at the head's bytes to go.
+#define S4_START \
+	ZERO8 \
+	MOVD R1, R7 \
+	MOVD R2, R8 \
+	ADD  R3, R8, R9 \
+	ADD  R3, R9, R10 \
+	ADD  R3, R10, R11 \
+	MOVD R5, R12
+
+// S4_FMA adds eight values of four keys (loaded by KEYS4) times the
+// query's eight (loaded here) to their lanes V0:V1 ... V6:V7.
+#define S4_FMA \
+	VLD1.P 32(R7), [V16.S4, V17.S4] \
+	FMLA4(16, 18, 0) \
+	FMLA4(17, 19, 1) \
+	FMLA4(16, 20, 2) \
+	FMLA4(17, 21, 3) \
+	FMLA4(16, 22, 4) \
+	FMLA4(17, 23, 5) \
+	FMLA4(16, 24, 6) \
+	FMLA4(17, 25, 7)
+
+// S4_STORE reduces the four keys' lanes as the AVX2 group network does
+// and stores the four scores, times the scale; then on to the next four.
+#define S4_STORE \
+	FADDP4(1, 0, 0) \
+	FADDP4(3, 2, 2) \
+	FADDP4(5, 4, 4) \
+	FADDP4(7, 6, 6) \
+	FADDP4(2, 0, 0) \
+	FADDP4(6, 4, 4) \
+	FADDP4(4, 0, 0) \
+	FMUL4(31, 0, 0) \
+	VST1.P [V0.S4], 16(R0) \
+	ADD    R3<<2, R2, R2
+
+#define S1_START \
+	VZERO(0) \
+	VZERO(1) \
+	MOVD R1, R7 \
+	MOVD R2, R8 \
+	MOVD R5, R12
+
+#define S1_FMA \
+	VLD1.P 32(R7), [V16.S4, V17.S4] \
+	FMLA4(16, 18, 0) \
+	FMLA4(17, 19, 1)
+
+// S1_STORE: (lo+hi), then pairs, then the pair sums, as S1_STORE1 in
+// attn_fma_amd64.s; times the scale.
+#define S1_STORE \
+	FADD4(1, 0, 0) \
+	FADDP4(0, 0, 0) \
+	FADDPS(0, 0) \
+	FMULS   F31, F0, F0 \
+	FMOVS.P F0, 4(R0) \
+	ADD     R3, R2, R2
+
+// M_ARGS loads a one-head mix's arguments: R0 o, R1 att, R2 the values'
+// current slice in row 0, R3 the row stride in bytes, R5 hd (outputs to
+// go).
+#define M_ARGS(eshift) \
+	MOVD o+0(FP), R0 \
+	MOVD att+8(FP), R1 \
+	MOVD v+16(FP), R2 \
+	MOVD stride+24(FP), R3 \
+	LSL  $eshift, R3, R3 \
+	MOVD hd+40(FP), R5
+
+// M_START: R6 the weights, R7 row 0's slice, R8 the rows to go.
+#define M_START \
+	MOVD R1, R6 \
+	MOVD R2, R7 \
+	MOVD n+32(FP), R8
+
+// ROW64_F32 and ROW64_F16 add 64 values of the row at R7 times the
+// weight in V16 to V0-V15; ROW8_* eight of them to V0:V1.
+#define ROW64_F32 \
+	MOVD   R7, R9 \
+	VLD1.P 64(R9), [V20.S4, V21.S4, V22.S4, V23.S4] \
+	VLD1.P 64(R9), [V24.S4, V25.S4, V26.S4, V27.S4] \
+	FMLA4(16, 20, 0) \
+	FMLA4(16, 21, 1) \
+	FMLA4(16, 22, 2) \
+	FMLA4(16, 23, 3) \
+	FMLA4(16, 24, 4) \
+	FMLA4(16, 25, 5) \
+	FMLA4(16, 26, 6) \
+	FMLA4(16, 27, 7) \
+	VLD1.P 64(R9), [V20.S4, V21.S4, V22.S4, V23.S4] \
+	VLD1   (R9), [V24.S4, V25.S4, V26.S4, V27.S4] \
+	FMLA4(16, 20, 8) \
+	FMLA4(16, 21, 9) \
+	FMLA4(16, 22, 10) \
+	FMLA4(16, 23, 11) \
+	FMLA4(16, 24, 12) \
+	FMLA4(16, 25, 13) \
+	FMLA4(16, 26, 14) \
+	FMLA4(16, 27, 15)
+
+#define WIDEN32 \
+	FCVTL(20, 24) \
+	FCVTL2(20, 25) \
+	FCVTL(21, 26) \
+	FCVTL2(21, 27) \
+	FCVTL(22, 28) \
+	FCVTL2(22, 29) \
+	FCVTL(23, 30) \
+	FCVTL2(23, 31)
+
+#define ROW64_F16 \
+	MOVD   R7, R9 \
+	VLD1.P 64(R9), [V20.H8, V21.H8, V22.H8, V23.H8] \
+	WIDEN32 \
+	FMLA4(16, 24, 0) \
+	FMLA4(16, 25, 1) \
+	FMLA4(16, 26, 2) \
+	FMLA4(16, 27, 3) \
+	FMLA4(16, 28, 4) \
+	FMLA4(16, 29, 5) \
+	FMLA4(16, 30, 6) \
+	FMLA4(16, 31, 7) \
+	VLD1   (R9), [V20.H8, V21.H8, V22.H8, V23.H8] \
+	WIDEN32 \
+	FMLA4(16, 24, 8) \
+	FMLA4(16, 25, 9) \
+	FMLA4(16, 26, 10) \
+	FMLA4(16, 27, 11) \
+	FMLA4(16, 28, 12) \
+	FMLA4(16, 29, 13) \
+	FMLA4(16, 30, 14) \
+	FMLA4(16, 31, 15)
+
+#define ROW8_F32 \
+	VLD1 (R7), [V20.S4, V21.S4] \
+	FMLA4(16, 20, 0) \
+	FMLA4(16, 21, 1)
+
+#define ROW8_F16 \
+	VLD1 (R7), [V20.H8] \
+	FCVTL(20, 24) \
+	FCVTL2(20, 25) \
+	FMLA4(16, 24, 0) \
+	FMLA4(16, 25, 1)
+
+#define STORE64 \
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R0) \
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R0) \
+	VST1.P [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0) \
+	VST1.P [V12.S4, V13.S4, V14.S4, V15.S4], 64(R0)
+
+// G4_ARGS loads the four-head scores' arguments: as S_ARGS, and R6 the
+// distance between heads' scores in bytes.
+#define G4_ARGS(eshift) \
+	S_ARGS(eshift) \
+	MOVD astride+56(FP), R6 \
+	LSL  $2, R6, R6
+
+// G4_START zeroes the lanes of two keys times four heads (head h, key c
+// in V(4h+2c):V(4h+2c+1)) and points R8, R9 at the keys' rows, R10-R13 at
+// the heads' queries, R14 at the head's bytes to go.
+#define G4_START \
+	ZERO16 \
+	MOVD R2, R8 \
+	ADD  R3, R2, R9 \
+	MOVD R1, R10 \
+	ADD  R5, R10, R11 \
+	ADD  R5, R11, R12 \
+	ADD  R5, R12, R13 \
+	MOVD R5, R14
+
+// KEYS2_F32 and KEYS2_F16 load eight values of the two keys into
+// V16:V17 and V18:V19.
+#define KEYS2_F32 \
+	VLD1.P 32(R8), [V16.S4, V17.S4] \
+	VLD1.P 32(R9), [V18.S4, V19.S4]
+
+#define KEYS2_F16 \
+	VLD1.P 16(R8), [V28.H8] \
+	VLD1.P 16(R9), [V29.H8] \
+	FCVTL(28, 16) \
+	FCVTL2(28, 17) \
+	FCVTL(29, 18) \
+	FCVTL2(29, 19)
+
+#define G4_FMA \
+	VLD1.P 32(R10), [V20.S4, V21.S4] \
+	VLD1.P 32(R11), [V22.S4, V23.S4] \
+	VLD1.P 32(R12), [V24.S4, V25.S4] \
+	VLD1.P 32(R13), [V26.S4, V27.S4] \
+	FMLA4(20, 16, 0) \
+	FMLA4(21, 17, 1) \
+	FMLA4(20, 18, 2) \
+	FMLA4(21, 19, 3) \
+	FMLA4(22, 16, 4) \
+	FMLA4(23, 17, 5) \
+	FMLA4(22, 18, 6) \
+	FMLA4(23, 19, 7) \
+	FMLA4(24, 16, 8) \
+	FMLA4(25, 17, 9) \
+	FMLA4(24, 18, 10) \
+	FMLA4(25, 19, 11) \
+	FMLA4(26, 16, 12) \
+	FMLA4(27, 17, 13) \
+	FMLA4(26, 18, 14) \
+	FMLA4(27, 19, 15)
+
+// G4_STORE reduces the eight scores as S4_STORE in attn_fma_amd64.s
+// (h0k0 h0k1 h1k0 h1k1 in V0, h2k0 h2k1 h3k0 h3k1 in V8), scales them,
+// writes each head's pair and moves on two keys.
+#define G4_STORE \
+	FADDP4(1, 0, 0) \
+	FADDP4(3, 2, 2) \
+	FADDP4(5, 4, 4) \
+	FADDP4(7, 6, 6) \
+	FADDP4(9, 8, 8) \
+	FADDP4(11, 10, 10) \
+	FADDP4(13, 12, 12) \
+	FADDP4(15, 14, 14) \
+	FADDP4(2, 0, 0) \
+	FADDP4(6, 4, 4) \
+	FADDP4(10, 8, 8) \
+	FADDP4(14, 12, 12) \
+	FADDP4(4, 0, 0) \
+	FADDP4(12, 8, 8) \
+	FMUL4(31, 0, 0) \
+	FMUL4(31, 8, 8) \
+	FMOVD  F0, (R0) \
+	VMOV   V0.D[1], R15 \
+	ADD    R6, R0, R16 \
+	MOVD   R15, (R16) \
+	ADD    R6, R16, R16 \
+	FMOVD  F8, (R16) \
+	VMOV   V8.D[1], R15 \
+	ADD    R6, R16, R16 \
+	MOVD   R15, (R16) \
+	ADD    $8, R0 \
+	ADD    R3<<1, R2, R2
+
+// GM_ARGS loads the four-head mix's arguments: R0 head 0's outputs, R1
+// head 0's weights, R2 the values' slice in row 0, R3 the row stride in
+// bytes, R5 hd (outputs to go per head), R6 the distance between heads'
+// weights and R7 between their outputs, in bytes.
+#define GM_ARGS(eshift) \
+	M_ARGS(eshift) \
+	MOVD astride+48(FP), R6 \
+	LSL  $2, R6, R6 \
+	LSL  $2, R5, R7
+
+// GM_START: R8-R11 the heads' weights, R12 row 0's slice, R13 the rows.
+#define GM_START \
+	MOVD R1, R8 \
+	ADD  R6, R8, R9 \
+	ADD  R6, R9, R10 \
+	ADD  R6, R10, R11 \
+	MOVD R2, R12 \
+	MOVD n+32(FP), R13
+
+// GM_WEIGHTS broadcasts the row's weight of each head into V20-V23.
+#define GM_WEIGHTS \
+	VLD1R.P 4(R8), [V20.S4] \
+	VLD1R.P 4(R9), [V21.S4] \
+	VLD1R.P 4(R10), [V22.S4] \
+	VLD1R.P 4(R11), [V23.S4]
+
+// VALS16_* load sixteen values of the row at R12 into V16-V19, VALS8_*
+// eight into V16:V17.
+#define VALS16_F32 VLD1 (R12), [V16.S4, V17.S4, V18.S4, V19.S4]
+
+#define VALS16_F16 \
+	VLD1 (R12), [V24.H8, V25.H8] \
+	FCVTL(24, 16) \
+	FCVTL2(24, 17) \
+	FCVTL(25, 18) \
+	FCVTL2(25, 19)
+
+#define VALS8_F32 VLD1 (R12), [V16.S4, V17.S4]
+
+#define VALS8_F16 \
+	VLD1 (R12), [V24.H8] \
+	FCVTL(24, 16) \
+	FCVTL2(24, 17)
+
+// GM_FMA16: head h's sixteen outputs in V(4h)..V(4h+3).
+#define GM_FMA16 \
+	FMLA4(20, 16, 0) \
+	FMLA4(20, 17, 1) \
+	FMLA4(20, 18, 2) \
+	FMLA4(20, 19, 3) \
+	FMLA4(21, 16, 4) \
+	FMLA4(21, 17, 5) \
+	FMLA4(21, 18, 6) \
+	FMLA4(21, 19, 7) \
+	FMLA4(22, 16, 8) \
+	FMLA4(22, 17, 9) \
+	FMLA4(22, 18, 10) \
+	FMLA4(22, 19, 11) \
+	FMLA4(23, 16, 12) \
+	FMLA4(23, 17, 13) \
+	FMLA4(23, 18, 14) \
+	FMLA4(23, 19, 15)
+
+// GM_FMA8: head h's eight outputs in V(2h):V(2h+1).
+#define GM_FMA8 \
+	FMLA4(20, 16, 0) \
+	FMLA4(20, 17, 1) \
+	FMLA4(21, 16, 2) \
+	FMLA4(21, 17, 3) \
+	FMLA4(22, 16, 4) \
+	FMLA4(22, 17, 5) \
+	FMLA4(23, 16, 6) \
+	FMLA4(23, 17, 7)
+
+#define GM_STORE16 \
+	VST1 [V0.S4, V1.S4, V2.S4, V3.S4], (R0) \
+	ADD  R7, R0, R14 \
+	VST1 [V4.S4, V5.S4, V6.S4, V7.S4], (R14) \
+	ADD  R7, R14, R14 \
+	VST1 [V8.S4, V9.S4, V10.S4, V11.S4], (R14) \
+	ADD  R7, R14, R14 \
+	VST1 [V12.S4, V13.S4, V14.S4, V15.S4], (R14) \
+	ADD  $64, R0
+
+#define GM_STORE8 \
+	VST1 [V0.S4, V1.S4], (R0) \
+	ADD  R7, R0, R14 \
+	VST1 [V2.S4, V3.S4], (R14) \
+	ADD  R7, R14, R14 \
+	VST1 [V4.S4, V5.S4], (R14) \
+	ADD  R7, R14, R14 \
+	VST1 [V6.S4, V7.S4], (R14) \
+	ADD  $32, R0
+
+// func attnScoresFMA(att, q, k *float32, stride, n, hd int, scale float32)
+// att[j] = (q · k[j*stride : j*stride+hd]) * scale for j < n; hd is a
+// multiple of 8.
+TEXT ·attnScoresFMA(SB), NOSPLIT, $0-52
+	S_ARGS(2)
+	AND $-8, R4, R6 // keys in eight-key groups
+	SUB R6, R4, R4  // the rest
+	CBZ R6, one
+
+four:
+	S4_START
+four8:
+	KEYS4_F32
+	S4_FMA
+	SUBS $32, R12, R12
+	BNE  four8
+	S4_STORE
+	SUBS $4, R6, R6
+	BNE  four
+
+one:
+	CBZ R4, done
+	S1_START
+one8:
+	KEY1_F32
+	S1_FMA
+	SUBS $32, R12, R12
+	BNE  one8
+	S1_STORE
+	SUB  $1, R4
+	B    one
+
+done:
+	RET
+
+// func attnScoresFMA16(att, q *float32, k *uint16, stride, n, hd int, scale float32)
+// attnScoresFMA over f16 keys.
+TEXT ·attnScoresFMA16(SB), NOSPLIT, $0-52
+	S_ARGS(1)
+	AND $-8, R4, R6
+	SUB R6, R4, R4
+	CBZ R6, one
+
+four:
+	S4_START
+four8:
+	KEYS4_F16
+	S4_FMA
+	SUBS $32, R12, R12
+	BNE  four8
+	S4_STORE
+	SUBS $4, R6, R6
+	BNE  four
+
+one:
+	CBZ R4, done
+	S1_START
+one8:
+	KEY1_F16
+	S1_FMA
+	SUBS $32, R12, R12
+	BNE  one8
+	S1_STORE
+	SUB  $1, R4
+	B    one
+
+done:
+	RET
+
+// func attnMixFMA(o, att, v *float32, stride, n, hd int)
+// o[i] = the running fused sum over j < n of att[j] * v[j*stride+i]; n
+// is at least 1 and hd a multiple of 8. 64 outputs at a time stay in
+// registers while every row goes past them, then eight at a time.
+TEXT ·attnMixFMA(SB), NOSPLIT, $0-48
+	M_ARGS(2)
+
+block:
+	CMP $64, R5
+	BLT chunk
+	ZERO16
+	M_START
+row64:
+	VLD1R.P 4(R6), [V16.S4]
+	ROW64_F32
+	ADD     R3, R7, R7
+	SUBS    $1, R8, R8
+	BNE     row64
+	STORE64
+	ADD     $256, R2
+	SUB     $64, R5
+	B       block
+
+chunk:
+	CBZ   R5, done
+	VZERO(0)
+	VZERO(1)
+	M_START
+row8:
+	VLD1R.P 4(R6), [V16.S4]
+	ROW8_F32
+	ADD     R3, R7, R7
+	SUBS    $1, R8, R8
+	BNE     row8
+	VST1.P  [V0.S4, V1.S4], 32(R0)
+	ADD     $32, R2
+	SUB     $8, R5
+	B       chunk
+
+done:
+	RET
+
+// func attnMixFMA16(o, att *float32, v *uint16, stride, n, hd int)
+// attnMixFMA over f16 values.
+TEXT ·attnMixFMA16(SB), NOSPLIT, $0-48
+	M_ARGS(1)
+
+block:
+	CMP $64, R5
+	BLT chunk
+	ZERO16
+	M_START
+row64:
+	VLD1R.P 4(R6), [V16.S4]
+	ROW64_F16
+	ADD     R3, R7, R7
+	SUBS    $1, R8, R8
+	BNE     row64
+	STORE64
+	ADD     $128, R2
+	SUB     $64, R5
+	B       block
+
+chunk:
+	CBZ   R5, done
+	VZERO(0)
+	VZERO(1)
+	M_START
+row8:
+	VLD1R.P 4(R6), [V16.S4]
+	ROW8_F16
+	ADD     R3, R7, R7
+	SUBS    $1, R8, R8
+	BNE     row8
+	VST1.P  [V0.S4, V1.S4], 32(R0)
+	ADD     $16, R2
+	SUB     $8, R5
+	B       chunk
+
+done:
+	RET
+
+// func attnScores4FMA(att, q, k *float32, stride, n, hd int, scale float32, astride int)
+// The scores of four query heads that share a KV head: head h's query at
+// q + h*hd, its scores at att + h*astride. Two keys at a time, each key's
+// values loaded once for the four heads. n is even, hd a multiple of 8.
+TEXT ·attnScores4FMA(SB), NOSPLIT, $0-64
+	G4_ARGS(2)
+
+pair:
+	CBZ R4, done
+	G4_START
+pair8:
+	KEYS2_F32
+	G4_FMA
+	SUBS $32, R14, R14
+	BNE  pair8
+	G4_STORE
+	SUB  $2, R4
+	B    pair
+
+done:
+	RET
+
+// func attnScores4FMA16(att, q *float32, k *uint16, stride, n, hd int, scale float32, astride int)
+TEXT ·attnScores4FMA16(SB), NOSPLIT, $0-64
+	G4_ARGS(1)
+
+pair:
+	CBZ R4, done
+	G4_START
+pair8:
+	KEYS2_F16
+	G4_FMA
+	SUBS $32, R14, R14
+	BNE  pair8
+	G4_STORE
+	SUB  $2, R4
+	B    pair
+
+done:
+	RET
+
+// func attnMix4FMA(o, att, v *float32, stride, n, hd, astride int)
+// attnMixFMA for the four query heads sharing a KV head: head h's outputs
+// at o + h*hd, its weights at att + h*astride; each row's values are
+// loaded once for the four heads, sixteen outputs at a time, then eight.
+TEXT ·attnMix4FMA(SB), NOSPLIT, $0-56
+	GM_ARGS(2)
+
+slice:
+	CMP $16, R5
+	BLT half
+	ZERO16
+	GM_START
+row16:
+	GM_WEIGHTS
+	VALS16_F32
+	GM_FMA16
+	ADD  R3, R12, R12
+	SUBS $1, R13, R13
+	BNE  row16
+	GM_STORE16
+	ADD  $64, R2
+	SUB  $16, R5
+	B    slice
+
+half:
+	CBZ R5, done
+	ZERO8
+	GM_START
+row8:
+	GM_WEIGHTS
+	VALS8_F32
+	GM_FMA8
+	ADD  R3, R12, R12
+	SUBS $1, R13, R13
+	BNE  row8
+	GM_STORE8
+	ADD  $32, R2
+	SUB  $8, R5
+	B    slice
+
+done:
+	RET
+
+// func attnMix4FMA16(o, att *float32, v *uint16, stride, n, hd, astride int)
+TEXT ·attnMix4FMA16(SB), NOSPLIT, $0-56
+	GM_ARGS(1)
+
+slice:
+	CMP $16, R5
+	BLT half
+	ZERO16
+	GM_START
+row16:
+	GM_WEIGHTS
+	VALS16_F16
+	GM_FMA16
+	ADD  R3, R12, R12
+	SUBS $1, R13, R13
+	BNE  row16
+	GM_STORE16
+	ADD  $32, R2
+	SUB  $16, R5
+	B    slice
+
+half:
+	CBZ R5, done
+	ZERO8
+	GM_START
+row8:
+	GM_WEIGHTS
+	VALS8_F16
+	GM_FMA8
+	ADD  R3, R12, R12
+	SUBS $1, R13, R13
+	BNE  row8
+	GM_STORE8
+	ADD  $16, R2
+	SUB  $8, R5
+	B    slice
+
+done:
+	RET
