@@ -44,7 +44,8 @@ test-cross:
 # installs): the NEON kernels against the references and, bit for bit,
 # their lane models on a CPU with dotprod (-cpu max), the references
 # chosen on one without (-cpu cortex-a72), and engine/cpu's llama.cpp
-# goldens on the NEON kernels. Correctness only: qemu says nothing about
+# goldens on the NEON kernels, and a batch bit for bit each sequence alone
+# (TestPackedBackend). Correctness only: qemu says nothing about
 # speed. About two minutes with a cold build cache.
 QEMU_ARM64  ?= qemu-aarch64-static
 ARM64_BUILD := $(CURDIR)/.cache/arm64
@@ -59,7 +60,7 @@ test-arm64:
 	@grep -E '^(--- |PASS|FAIL)|dotprod' $(ARM64_BUILD)/max.log
 	cd engine/kernels && $(QEMU_ARM64) -cpu cortex-a72 $(ARM64_BUILD)/kernels.test -test.run '$(ARM64_KERNEL_TESTS)' -test.v > $(ARM64_BUILD)/a72.log 2>&1 || { cat $(ARM64_BUILD)/a72.log; exit 1; }
 	@grep -E '^(--- |PASS|FAIL)|dotprod' $(ARM64_BUILD)/a72.log
-	cd engine/cpu && $(QEMU_ARM64) $(ARM64_BUILD)/cpu.test -test.run '^(TestGoldenKernels|TestDeviceNamesKernels)$$' -test.v > $(ARM64_BUILD)/cpu.log 2>&1 || { cat $(ARM64_BUILD)/cpu.log; exit 1; }
+	cd engine/cpu && $(QEMU_ARM64) $(ARM64_BUILD)/cpu.test -test.run '^(TestGoldenKernels|TestDeviceNamesKernels|TestPackedBackend|TestBatchMixesSequences)$$' -test.v > $(ARM64_BUILD)/cpu.log 2>&1 || { cat $(ARM64_BUILD)/cpu.log; exit 1; }
 	@grep -E '^(--- |PASS|FAIL)|steps within' $(ARM64_BUILD)/cpu.log
 
 # The CUDA backend's kernels and forward pass on the CPU emulator

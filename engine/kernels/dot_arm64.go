@@ -18,6 +18,7 @@ var hasSDOT = cpu.ARM64.HasASIMDDP
 var neonDots = dotSet{
 	q8_0: neonDotQ8_0, q4_0: neonDotQ4_0, q4_K: neonDotQ4_K, q6_K: neonDotQ6_K,
 	f16: neonDotF16, f32: neonDotF32,
+	q8_0x4: neonQ8_0x4, q4_0x4: neonQ4_0x4, q4_Kx4: neonQ4_Kx4, q6_Kx4: neonQ6_Kx4,
 }
 
 var fastDots = refDots
@@ -76,6 +77,61 @@ func neonDotQ6_K(w []byte, a *Q8, blk0, nb int) float32 {
 	_, _, _ = w[nb*210-1], a.Qs[(blk0+nb)*QK_K-1], a.D[blk0+nb-1]
 	return dotQ6_KSDOT(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], nb)
 }
+
+// The four-token kernels (dot4_arm64.s) give each token its row dot's
+// bits; token t's blocks start tokBlocks*t blocks after blk0.
+
+func neonQ8_0x4(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32) {
+	if nb <= 0 {
+		*out = [4]float32{}
+		return
+	}
+	last := blk0 + 3*tokBlocks + nb
+	_, _, _ = w[nb*34-1], a.Qs[last*32-1], a.D[last-1]
+	dotQ8_0x4SDOT(&w[0], &a.Qs[blk0*32], &a.D[blk0], nb, tokBlocks, out)
+}
+
+func neonQ4_0x4(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32) {
+	if nb <= 0 {
+		*out = [4]float32{}
+		return
+	}
+	last := blk0 + 3*tokBlocks + nb
+	_, _, _ = w[nb*18-1], a.Qs[last*32-1], a.D[last-1]
+	dotQ4_0x4SDOT(&w[0], &a.Qs[blk0*32], &a.D[blk0], nb, tokBlocks, out)
+}
+
+func neonQ4_Kx4(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32) {
+	if nb <= 0 {
+		*out = [4]float32{}
+		return
+	}
+	last := blk0 + 3*tokBlocks + nb
+	_, _, _, _ = w[nb*144-1], a.Qs[last*QK_K-1], a.D[last-1], a.BSums[last*16-1]
+	dotQ4_Kx4SDOT(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.BSums[blk0*16], nb, tokBlocks, out)
+}
+
+func neonQ6_Kx4(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32) {
+	if nb <= 0 {
+		*out = [4]float32{}
+		return
+	}
+	last := blk0 + 3*tokBlocks + nb
+	_, _, _ = w[nb*210-1], a.Qs[last*QK_K-1], a.D[last-1]
+	dotQ6_Kx4SDOT(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], nb, tokBlocks, out)
+}
+
+//go:noescape
+func dotQ6_Kx4SDOT(w *byte, qs *int8, d *float32, nb, tokBlocks int, out *[4]float32)
+
+//go:noescape
+func dotQ4_Kx4SDOT(w *byte, qs *int8, d *float32, bsums *int16, nb, tokBlocks int, out *[4]float32)
+
+//go:noescape
+func dotQ8_0x4SDOT(w *byte, qs *int8, d *float32, nb, tokBlocks int, out *[4]float32)
+
+//go:noescape
+func dotQ4_0x4SDOT(w *byte, qs *int8, d *float32, nb, tokBlocks int, out *[4]float32)
 
 // neonDotF32 and neonDotF16 run the multiple-of-32 head in assembly and
 // the rest on the reference, as the amd64 kernels do.

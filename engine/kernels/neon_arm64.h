@@ -161,3 +161,6 @@
 // (high) half of d.
 #define FCVTN4H(n, d) WORD $(0x0E216800 | ((n)<<5) | (d))
 #define FCVTN28H(n, d) WORD $(0x4E216800 | ((n)<<5) | (d))
+
+// FMLA Vd.4S, Vn.4S, Vm.S[idx] (m < 16): d += n * lane idx of m.
+#define FMLAEI(m, idx, n, d) WORD $(0x4F801000 | (((idx)&1)<<21) | (((idx)>>1)<<11) | ((m)<<16) | ((n)<<5) | (d))
