@@ -49,7 +49,7 @@ test-cross:
 # speed. About two minutes with a cold build cache.
 QEMU_ARM64  ?= qemu-aarch64-static
 ARM64_BUILD := $(CURDIR)/.cache/arm64
-ARM64_KERNEL_TESTS := ^(TestARM64KernelChoice|TestNEONQuadSweep|TestAttn.*|TestExp|TestExpSpecial|TestSoftmax.*|TestSwiGLU|TestMax|TestHalfSlices|TestFast.*|TestQuadMatchesSingle|TestExtraRegistered|TestExtraQ5_K.*|TestExtraIQ4.*|TestExtraQ3_K.*|TestQ2_K.*|FuzzFastDot)$$
+ARM64_KERNEL_TESTS := ^(TestARM64KernelChoice|TestNEONQuadSweep|TestAttn.*|TestExp|TestExpSpecial|TestSoftmax.*|TestSwiGLU|TestMax|TestHalfSlices|TestFast.*|TestQuadMatchesSingle|TestExtraRegistered|TestExtraQ5_K.*|TestExtraQuadQ5_K.*|TestExtraIQ4.*|TestExtraQ3_K.*|TestQ2_K.*|FuzzFastDot)$$
 test-arm64:
 	@command -v $(QEMU_ARM64) >/dev/null || { echo "test-arm64: $(QEMU_ARM64) not found: apt-get install qemu-user-static" >&2; exit 1; }
 	@mkdir -p $(ARM64_BUILD)

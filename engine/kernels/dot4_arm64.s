@@ -95,6 +95,31 @@
 	HSUM8_TO(20, 21, V20, V21, F20, 8) \
 	HSUM8_TO(22, 23, V22, V23, F22, 12)
 
+// K4_ARGS reads a k-quant four-token kernel's arguments: X4_PTRS with
+// quants 256 bytes a block, and R19-R22 the tokens' bsums.
+#define K4_ARGS \
+	MOVD w+0(FP), R0 \
+	MOVD qs+8(FP), R1 \
+	MOVD d+16(FP), R2 \
+	MOVD bsums+24(FP), R19 \
+	MOVD nb+32(FP), R3 \
+	MOVD tokBlocks+40(FP), R4 \
+	LSL  $8, R4, R5 \
+	LSL  $2, R4, R6 \
+	LSL  $5, R4, R13 \
+	ADD  R5, R1, R7 \
+	ADD  R5, R7, R8 \
+	ADD  R5, R8, R9 \
+	ADD  R6, R2, R10 \
+	ADD  R6, R10, R11 \
+	ADD  R6, R11, R12 \
+	ADD  R13, R19, R20 \
+	ADD  R13, R20, R21 \
+	ADD  R13, R21, R22 \
+	VMOVI $15, V14.B16 \
+	VZERO(15) \
+	ZERO_ACC(16, 17, 18, 19, 20, 21, 22, 23)
+
 // func dotQ8_0x4SDOT(w *byte, qs *int8, d *float32, nb, tokBlocks int, out *[4]float32)
 TEXT ·dotQ8_0x4SDOT(SB), NOSPLIT, $0-48
 	X4_PTRS(32)
@@ -285,29 +310,18 @@ sum:
 	FSUBS F10, Flo, Flo \
 	FMOVS Flo, off(R15)
 
+// K4_END: every token's int32 lanes times f16(d)·a.D (d's bits in R4)
+// into its float lanes.
+#define K4_END \
+	AD4_NEXT \
+	FMOVS  R4, F13 \
+	FCVTHS F13, F13 \
+	FMULE(13, 10, 13) \
+	FLOAT_K4(13)
+
 // func dotQ4_Kx4SDOT(w *byte, qs *int8, d *float32, bsums *int16, nb, tokBlocks int, out *[4]float32)
 TEXT ·dotQ4_Kx4SDOT(SB), NOSPLIT, $0-56
-	MOVD w+0(FP), R0
-	MOVD qs+8(FP), R1
-	MOVD d+16(FP), R2
-	MOVD bsums+24(FP), R19
-	MOVD nb+32(FP), R3
-	MOVD tokBlocks+40(FP), R4
-	LSL  $8, R4, R5
-	LSL  $2, R4, R6
-	LSL  $5, R4, R13
-	ADD  R5, R1, R7
-	ADD  R5, R7, R8
-	ADD  R5, R8, R9
-	ADD  R6, R2, R10
-	ADD  R6, R10, R11
-	ADD  R6, R11, R12
-	ADD  R13, R19, R20
-	ADD  R13, R20, R21
-	ADD  R13, R21, R22
-	VMOVI $15, V14.B16
-	VZERO(15)
-	ZERO_ACC(16, 17, 18, 19, 20, 21, 22, 23)
+	K4_ARGS
 
 block:
 	SCALES_K4
@@ -317,11 +331,7 @@ block:
 	CHUNK4_K4(8, 2)
 	CHUNK4_K4(9, 0)
 	CHUNK4_K4(9, 2)
-	AD4_NEXT
-	FMOVS  R4, F13
-	FCVTHS F13, F13
-	FMULE(13, 10, 13)
-	FLOAT_K4(13)
+	K4_END
 	SUBS   $1, R3, R3
 	BNE    block
 
@@ -447,4 +457,81 @@ block:
 	BNE    block
 
 	HSUM8_4
+	RET
+
+// The Q5_K kernel is the Q4_K one with each chunk's fifth bits or-ed in
+// (FIFTH): V6:V7 hold the block's qh, shifted on as the chunks use their
+// bits, and one token's activations come 32 at a time (V4:V5); V12 = 1
+// in every byte and V13 scratch while a chunk is unpacked.
+
+#define FIFTHX(q, qh) \
+	VAND  V12.B16, qh, V13.B16 \
+	VSHL  $4, V13.B16, V13.B16 \
+	VORR  V13.B16, q, q \
+	VUSHR $1, qh, qh
+
+#define CHUNK_Q5K4 \
+	CHUNK_K4 \
+	VMOVI $1, V12.B16 \
+	FIFTHX(V0.B16, V6.B16) \
+	FIFTHX(V1.B16, V7.B16) \
+	FIFTHX(V2.B16, V6.B16) \
+	FIFTHX(V3.B16, V7.B16)
+
+#define TOK_Q5K4(q, s, i0, lo, hi) \
+	VLD1.P 32(q), [V4.B16, V5.B16] \
+	VZERO(10) \
+	VZERO(11) \
+	SDOT(4, 0, 10) \
+	SDOT(5, 1, 11) \
+	VLD1.P 32(q), [V4.B16, V5.B16] \
+	VZERO(12) \
+	VZERO(13) \
+	SDOT(4, 2, 12) \
+	SDOT(5, 3, 13) \
+	MLAE4(s, i0, 10, lo) \
+	MLAE4(s, i0, 11, hi) \
+	MLAE4(s, i0+1, 12, lo) \
+	MLAE4(s, i0+1, 13, hi)
+
+#define CHUNK4_Q5K4(s, i0) \
+	CHUNK_Q5K4 \
+	TOK_Q5K4(R1, s, i0, 24, 25) \
+	TOK_Q5K4(R7, s, i0, 26, 27) \
+	TOK_Q5K4(R8, s, i0, 28, 29) \
+	TOK_Q5K4(R9, s, i0, 30, 31)
+
+// HSUM8_SUB: HSUM8 on lanes lo:hi minus lane t of V15, stored at off(R15)
+// (dotQ5_KSDOT's end).
+#define HSUM8_SUB(lo, hi, Vlo, Vhi, Flo, t, off) \
+	FADD4(hi, lo, lo) \
+	VEXT  $8, Vlo.B16, Vlo.B16, Vhi.B16 \
+	FADD4(hi, lo, lo) \
+	FADDPS(lo, lo) \
+	VMOV  V15.S[t], V10.S[0] \
+	FSUBS F10, Flo, Flo \
+	FMOVS Flo, off(R15)
+
+// func dotQ5_Kx4SDOT(w *byte, qs *int8, d *float32, bsums *int16, nb, tokBlocks int, out *[4]float32)
+TEXT ·dotQ5_Kx4SDOT(SB), NOSPLIT, $0-56
+	K4_ARGS
+
+block:
+	SCALES_K4
+	SUMMS_K4
+	VLD1.P 32(R0), [V6.B16, V7.B16]
+	ZERO_ACC(24, 25, 26, 27, 28, 29, 30, 31)
+	CHUNK4_Q5K4(8, 0)
+	CHUNK4_Q5K4(8, 2)
+	CHUNK4_Q5K4(9, 0)
+	CHUNK4_Q5K4(9, 2)
+	K4_END
+	SUBS   $1, R3, R3
+	BNE    block
+
+	MOVD out+48(FP), R15
+	HSUM8_SUB(16, 17, V16, V17, F16, 0, 0)
+	HSUM8_SUB(18, 19, V18, V19, F18, 1, 4)
+	HSUM8_SUB(20, 21, V20, V21, F20, 2, 8)
+	HSUM8_SUB(22, 23, V22, V23, F22, 3, 12)
 	RET

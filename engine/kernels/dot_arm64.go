@@ -170,9 +170,23 @@ func dotF32NEON(w *byte, x *float32, n int) float32
 //go:noescape
 func dotF16NEON(w *byte, x *float32, n int) float32
 
-// Q5_K has only a row dot here, bit for bit refDotQ5_K (as the amd64
-// one is), so Supported says yes where the CPU has SDOT.
-var _ = hasSDOT && registerExtra(gguf.TypeQ5_K, neonDotQ5_K, nil)
+// Q5_K has a row dot here, bit for bit refDotQ5_K (as the amd64 one is),
+// so Supported says yes where the CPU has SDOT, and a four-token kernel,
+// bit for bit the row dot per token (dot4_arm64.s).
+var _ = hasSDOT && registerExtra(gguf.TypeQ5_K, neonDotQ5_K, nil) && registerExtraQuad(gguf.TypeQ5_K, neonQ5_Kx4)
+
+func neonQ5_Kx4(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32) {
+	if nb <= 0 {
+		*out = [4]float32{}
+		return
+	}
+	last := blk0 + 3*tokBlocks + nb
+	_, _, _, _ = w[nb*q5kBytes-1], a.Qs[last*QK_K-1], a.D[last-1], a.BSums[last*16-1]
+	dotQ5_Kx4SDOT(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.BSums[blk0*16], nb, tokBlocks, out)
+}
+
+//go:noescape
+func dotQ5_Kx4SDOT(w *byte, qs *int8, d *float32, bsums *int16, nb, tokBlocks int, out *[4]float32)
 
 func neonDotQ5_K(w []byte, a *Q8, blk0, nb int) float32 {
 	if nb <= 0 {
