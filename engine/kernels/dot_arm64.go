@@ -19,6 +19,7 @@ var neonDots = dotSet{
 	q8_0: neonDotQ8_0, q4_0: neonDotQ4_0, q4_K: neonDotQ4_K, q6_K: neonDotQ6_K,
 	f16: neonDotF16, f32: neonDotF32,
 	q8_0x4: neonQ8_0x4, q4_0x4: neonQ4_0x4, q4_Kx4: neonQ4_Kx4, q6_Kx4: neonQ6_Kx4,
+	q4_0x8x1: neonQ4_0x8x1, q4_0x8x4: neonQ4_0x8x4, q8_0x8x1: neonQ8_0x8x1, q8_0x8x4: neonQ8_0x8x4,
 }
 
 var fastDots = refDots
@@ -77,6 +78,53 @@ func neonDotQ6_K(w []byte, a *Q8, blk0, nb int) float32 {
 	_, _, _ = w[nb*210-1], a.Qs[(blk0+nb)*QK_K-1], a.D[blk0+nb-1]
 	return dotQ6_KSDOT(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], nb)
 }
+
+// The packed (LayoutRows8) kernels (gemm_arm64.s): eight rows of one
+// group against one token, or four tokens nb blocks apart (token t's
+// results at out[t*ostride:]).
+
+func neonQ4_0x8x1(w []byte, a *Q8, blk0, nb int, out []float32) {
+	packedArgs(w, 8*18, a, blk0, nb, 1, out, 0)
+	gemmQ4_0x8x1NEON(&w[0], &a.Qs[blk0*32], &a.D[blk0], nb, &out[0])
+}
+
+func neonQ4_0x8x4(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
+	packedArgs(w, 8*18, a, blk0, nb, 4, out, ostride)
+	gemmQ4_0x8x4NEON(&w[0], &a.Qs[blk0*32], &a.D[blk0], nb, &out[0], ostride)
+}
+
+func neonQ8_0x8x1(w []byte, a *Q8, blk0, nb int, out []float32) {
+	packedArgs(w, 8*34, a, blk0, nb, 1, out, 0)
+	gemmQ8_0x8x1NEON(&w[0], &a.Qs[blk0*32], &a.D[blk0], nb, &out[0])
+}
+
+func neonQ8_0x8x4(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
+	packedArgs(w, 8*34, a, blk0, nb, 4, out, ostride)
+	gemmQ8_0x8x4NEON(&w[0], &a.Qs[blk0*32], &a.D[blk0], nb, &out[0], ostride)
+}
+
+// packedArgs checks every bound the packed kernels rely on (nb > 0, the
+// group's bytes, the tokens' blocks, the results), so that a short slice
+// panics here rather than in the assembly.
+func packedArgs(w []byte, blockBytes int, a *Q8, blk0, nb, tokens int, out []float32, ostride int) {
+	if nb <= 0 {
+		panic("kernels: packed kernel with no blocks")
+	}
+	last := blk0 + tokens*nb
+	_, _, _, _ = w[nb*blockBytes-1], a.Qs[last*32-1], a.D[last-1], out[(tokens-1)*ostride+7]
+}
+
+//go:noescape
+func gemmQ4_0x8x1NEON(w *byte, qs *int8, d *float32, nb int, out *float32)
+
+//go:noescape
+func gemmQ4_0x8x4NEON(w *byte, qs *int8, d *float32, nb int, out *float32, ostride int)
+
+//go:noescape
+func gemmQ8_0x8x1NEON(w *byte, qs *int8, d *float32, nb int, out *float32)
+
+//go:noescape
+func gemmQ8_0x8x4NEON(w *byte, qs *int8, d *float32, nb int, out *float32, ostride int)
 
 // The four-token kernels (dot4_arm64.s) give each token its row dot's
 // bits; token t's blocks start tokBlocks*t blocks after blk0.

@@ -164,3 +164,7 @@
 
 // FMLA Vd.4S, Vn.4S, Vm.S[idx] (m < 16): d += n * lane idx of m.
 #define FMLAEI(m, idx, n, d) WORD $(0x4F801000 | (((idx)&1)<<21) | (((idx)>>1)<<11) | ((m)<<16) | ((n)<<5) | (d))
+
+// SDOT Vd.4S, Vn.16B, Vm.4B[idx]: each int32 lane j of d gains the dot
+// product of bytes 4j..4j+3 of n with bytes 4idx..4idx+3 of m (any m).
+#define SDOTE(m, idx, n, d) WORD $(0x4F80E000 | (((idx)&1)<<21) | (((idx)>>1)<<11) | ((m)<<16) | ((n)<<5) | (d))
