@@ -52,14 +52,16 @@ func TestPackedChunkLanes(t *testing.T) {
 		if isa == "avx2" && !UseAVX2Only() {
 			continue
 		}
-		t.Run(isa, testPackedChunkLanes)
+		t.Run(isa, func(t *testing.T) { testPackedLanes(t, []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ8_0}, chunkLanes) })
 	}
 }
 
-func testPackedChunkLanes(t *testing.T) {
+// testPackedLanes runs every packed kernel of the types against model,
+// token by token.
+func testPackedLanes(t *testing.T, types []gguf.Type, model func(w []byte, t gguf.Type, per, g, nb int, a *Q8, blk0 int, out []float32)) {
 	r := rand.New(rand.NewPCG(81, 82))
-	for _, typ := range []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ8_0} {
-		m := randMatrix(t, r, typ, 32, 7*QK8_0)
+	for _, typ := range types {
+		m := randMatrix(t, r, typ, 32, 2*QK_K)
 		if !CanPack(m) {
 			t.Logf("%v: not packed on this CPU (kernels %q)", typ, Impl())
 			continue
@@ -68,17 +70,16 @@ func testPackedChunkLanes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		per, nb := groupRows(pw.Layout), m.Cols/QK8_0
+		per, nb := groupRows(pw.Layout), m.Cols/rows8Cols(typ)
+		gb := nb * rows8Packed(typ) * per / 8
 		k := packedKernels(typ, pw.Layout)
 		const nTok = 8
 		var a Q8
-		if err := QuantizeQ8_0(&a, randVec(r, nTok*m.Cols)); err != nil {
-			t.Fatal(err)
-		}
+		quantizeForPacked(t, &a, pw, randVec(r, nTok*m.Cols), nTok)
 		want := make([]float32, per)
 		got := make([]float32, nTok*m.Rows)
 		for g := 0; g < m.Rows/per; g++ {
-			wg := pw.Data[g*nb*per*rows8Block(typ):][:nb*per*rows8Block(typ)]
+			wg := pw.Data[g*gb:][:gb]
 			for _, x := range []struct {
 				n int
 				f func([]byte, *Q8, int, int, []float32, int)
@@ -88,10 +89,64 @@ func testPackedChunkLanes(t *testing.T) {
 				}
 				x.f(wg, &a, 0, nb, got, m.Rows)
 				for tok := 0; tok < x.n; tok++ {
-					chunkLanes(wg, typ, per, 0, nb, &a, tok*nb, want)
+					model(wg, typ, per, 0, nb, &a, tok*nb, want)
 					bitsEqual(t, fmt.Sprintf("%v %d-token kernel, group %d token %d", typ, x.n, g, tok), got[tok*m.Rows:][:per], want)
 				}
 			}
 		}
 	}
+}
+
+// kLanes is the packed Q4_K, Q5_K and Q6_K kernels' arithmetic for one
+// row: per block the exact integer totals of refGemmQ4K and refGemmQ6K,
+// then acc = fma(sumi, f16(d)·d_a, acc) and, for the mins of Q4_K and
+// Q5_K, acc = fma(-summ, f16(dmin)·d_a, acc), one rounding each.
+func kLanes(w []byte, t gguf.Type, per, g, nb int, a *Q8, blk0 int, out []float32) {
+	for r := 0; r < per; r++ {
+		var acc float32
+		for b := 0; b < nb; b++ {
+			da := a.D[blk0+b]
+			switch t {
+			case gguf.TypeQ6_K:
+				blk := w[(g*nb+b)*per*q6KBlock:][:per*q6KBlock]
+				total := q6KPackedTotal(blk, per, r, a.Qs[(blk0+b)*QK_K:][:QK_K])
+				acc = fma32(float32(total), f16ToF32(le16(blk[2*r:]))*da, acc)
+			default:
+				pb := q4KPackedBlock * per / 8
+				if t == gguf.TypeQ5_K {
+					pb = q5KPackedBlock * per / 8
+				}
+				blk := w[(g*nb+b)*pb:][:pb]
+				sumi, summ := q4KPackedTotals(blk, t == gguf.TypeQ5_K, per, r, a.Qs[(blk0+b)*QK_K:][:QK_K], a.BSums[(blk0+b)*16:][:16])
+				acc = fma32(float32(sumi), f16ToF32(le16(blk[2*r:]))*da, acc)
+				acc = fma32(-float32(summ), f16ToF32(le16(blk[2*per+2*r:]))*da, acc)
+			}
+		}
+		out[r] = acc
+	}
+}
+
+// TestPackedKLanes holds the packed Q4_K, Q5_K and Q6_K kernels (one, two,
+// four and eight tokens) to kLanes bit for bit, on this CPU's kernels and
+// on the AVX2 ones.
+func TestPackedKLanes(t *testing.T) {
+	defer UseReference(false)
+	for _, isa := range []string{"native", "avx2"} {
+		if isa == "avx2" && !UseAVX2Only() {
+			continue
+		}
+		t.Run(isa, func(t *testing.T) { testPackedLanes(t, []gguf.Type{gguf.TypeQ4_K, gguf.TypeQ5_K, gguf.TypeQ6_K}, kLanes) })
+	}
+}
+
+// quantizeForPacked quantizes nTok tokens of x as MatMul does for the
+// packed matrix w: the blocks, and the Corr, Off and S1 its kernels read.
+func quantizeForPacked(t *testing.T, a *Q8, w Matrix, x []float32, nTok int) {
+	t.Helper()
+	a.resize(nTok*w.Cols, actBlock(w.Type))
+	a.Corr = grow(a.Corr, nTok*w.Cols/4)
+	a.Off = grow(a.Off, nTok*w.Cols/valuesPerOff(w))
+	a.S1 = grow(a.S1, nTok*w.Cols/QK8_0)
+	j := job{w: w, x: x, nTok: nTok}
+	j.quantizeBlocks(a, 0, nTok*w.Cols/a.Block)
 }

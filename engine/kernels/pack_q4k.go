@@ -88,34 +88,39 @@ func refGemmQ4K(w []byte, q5 bool, per, g, nb int, a *Q8, blk0 int, out []float3
 	if q5 {
 		pb = q5KPackedBlock * per / 8
 	}
-	sc0, mn0, qs0 := 4*per, 12*per, 20*per
 	for r := 0; r < per; r++ {
 		var acc float32
 		for b := 0; b < nb; b++ {
 			blk := w[(g*nb+b)*pb:][:pb]
-			ys := a.Qs[(blk0+b)*QK_K:][:QK_K]
-			bsums := a.BSums[(blk0+b)*16:][:16]
-			var sumi, summ int32
-			for j := 0; j < 8; j++ {
-				G, shift := j/2, uint(4*(j%2))
-				var s int32
-				for k := 0; k < 8; k++ {
-					for i := 0; i < 4; i++ {
-						q := blk[qs0+32*per*G+4*per*k+4*r+i] >> shift & 0x0f
-						if q5 {
-							q |= (blk[148*per+8*per*G+4*per*(k/4)+4*r+i] >> (2*(k%4) + j%2) & 1) << 4
-						}
-						s += int32(q) * int32(ys[32*j+4*k+i])
-					}
-				}
-				sumi += int32(blk[sc0+per*j+r]) * s
-				summ += int32(blk[mn0+2*per*(j/2)+2*r+j%2]) * (int32(bsums[2*j]) + int32(bsums[2*j+1]))
-			}
+			sumi, summ := q4KPackedTotals(blk, q5, per, r, a.Qs[(blk0+b)*QK_K:][:QK_K], a.BSums[(blk0+b)*16:][:16])
 			da := a.D[blk0+b]
 			acc += float32(sumi)*(f16ToF32(le16(blk[2*r:]))*da) - float32(summ)*(f16ToF32(le16(blk[2*per+2*r:]))*da)
 		}
 		out[r] = acc
 	}
+}
+
+// q4KPackedTotals is row r's exact integer totals in one packed Q4_K (q5:
+// Q5_K) block of per rows against a Q8_K block (ys, bsums): Σ_j sc_j·(q·y)_j
+// and the mins' Σ_j m_j·(sum of y over sub-block j).
+func q4KPackedTotals(blk []byte, q5 bool, per, r int, ys []int8, bsums []int16) (sumi, summ int32) {
+	sc0, mn0, qs0 := 4*per, 12*per, 20*per
+	for j := 0; j < 8; j++ {
+		G, shift := j/2, uint(4*(j%2))
+		var s int32
+		for k := 0; k < 8; k++ {
+			for i := 0; i < 4; i++ {
+				q := blk[qs0+32*per*G+4*per*k+4*r+i] >> shift & 0x0f
+				if q5 {
+					q |= (blk[148*per+8*per*G+4*per*(k/4)+4*r+i] >> (2*(k%4) + j%2) & 1) << 4
+				}
+				s += int32(q) * int32(ys[32*j+4*k+i])
+			}
+		}
+		sumi += int32(blk[sc0+per*j+r]) * s
+		summ += int32(blk[mn0+2*per*(j/2)+2*r+j%2]) * (int32(bsums[2*j]) + int32(bsums[2*j+1]))
+	}
+	return sumi, summ
 }
 
 // makeOffQ4K fills a.Off for Q8_K blocks [lo, hi): per block four int32,

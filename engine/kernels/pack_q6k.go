@@ -64,32 +64,38 @@ func packQ6KGroupsAs(dst []byte, m Matrix, g0, g1, per int) {
 // into out[0:per]. The integer total per block is exact; the assembly's
 // last step is a fused multiply-add, so the two agree to float rounding.
 func refGemmQ6K(w []byte, per, g, nb int, a *Q8, blk0 int, out []float32) {
-	sc0, grp0 := 2*per, 18*per
 	for r := 0; r < per; r++ {
 		var acc float32
 		for b := 0; b < nb; b++ {
 			blk := w[(g*nb+b)*per*q6KBlock:][:per*q6KBlock]
-			ys := a.Qs[(blk0+b)*QK_K:][:QK_K]
-			var total int32
-			for j := 0; j < 16; j++ {
-				grp := blk[grp0+12*per*j:]
-				var s int32
-				for i := 0; i < 4; i++ {
-					n0, n1, h := grp[4*r+i], grp[4*per+4*r+i], grp[8*per+4*r+i]
-					c := [4]int32{
-						int32(n0&0xf | (h&3)<<4), int32(n1&0xf | (h>>2&3)<<4),
-						int32(n0>>4 | (h>>4&3)<<4), int32(n1>>4 | (h>>6&3)<<4),
-					}
-					for k, v := range c {
-						s += (v - 32) * int32(ys[16*j+4*k+i])
-					}
-				}
-				total += int32(int8(blk[sc0+per*j+r])) * s
-			}
+			total := q6KPackedTotal(blk, per, r, a.Qs[(blk0+b)*QK_K:][:QK_K])
 			acc += float32(total) * (f16ToF32(le16(blk[2*r:])) * a.D[blk0+b])
 		}
 		out[r] = acc
 	}
+}
+
+// q6KPackedTotal is row r's exact integer total in one packed Q6_K block
+// of per rows against a Q8_K block's quants ys: Σ_j sc_j·((q-32)·y)_j.
+func q6KPackedTotal(blk []byte, per, r int, ys []int8) int32 {
+	sc0, grp0 := 2*per, 18*per
+	var total int32
+	for j := 0; j < 16; j++ {
+		grp := blk[grp0+12*per*j:]
+		var s int32
+		for i := 0; i < 4; i++ {
+			n0, n1, h := grp[4*r+i], grp[4*per+4*r+i], grp[8*per+4*r+i]
+			c := [4]int32{
+				int32(n0&0xf | (h&3)<<4), int32(n1&0xf | (h>>2&3)<<4),
+				int32(n0>>4 | (h>>4&3)<<4), int32(n1>>4 | (h>>6&3)<<4),
+			}
+			for k, v := range c {
+				s += (v - 32) * int32(ys[16*j+4*k+i])
+			}
+		}
+		total += int32(int8(blk[sc0+per*j+r])) * s
+	}
+	return total
 }
 
 // makeOff6 fills a.Off for Q8_K blocks [lo, hi): -32 times each 16-value
