@@ -168,3 +168,6 @@
 // SDOT Vd.4S, Vn.16B, Vm.4B[idx]: each int32 lane j of d gains the dot
 // product of bytes 4j..4j+3 of n with bytes 4idx..4idx+3 of m (any m).
 #define SDOTE(m, idx, n, d) WORD $(0x4F80E000 | (((idx)&1)<<21) | (((idx)>>1)<<11) | ((m)<<16) | ((n)<<5) | (d))
+
+// MLA Vd.4S, Vn.4S, Vm.4S: d += n*m on int32 lanes.
+#define MLA4S(m, n, d) WORD $(0x4EA09400 | ((m)<<16) | ((n)<<5) | (d))
