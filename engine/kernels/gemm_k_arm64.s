@@ -135,3 +135,125 @@ block:
 	MOVD out+40(FP), R8
 	VST1 [V30.S4, V31.S4], (R8)
 	RET
+
+// Packed (LayoutRows8, pack_q6k.go) Q6_K kernel, one token. Per group j
+// of 16 values the rows' lanes start at the token's Q8.Off (-32 times the
+// group's activation sum: the values' offset), gain four SDOT by element
+// of the unsigned 6-bit values (chunk c: values 4c..4c+3), are multiplied
+// by the rows' int8 scales and added to the block total; per block the
+// total goes into the float lane with one fused step (kLanes).
+//
+// Block layout (1680 bytes): d (8 f16) at 0, group j's scales at 16+8j,
+// then per group j at 144+96j the vectors N0 (low nibbles: chunk 0, high:
+// chunk 2), N1 (chunks 1, 3) and H (two high bits of chunks 0-3 at bits
+// 0, 2, 4, 6), 32 bytes each (rows 0-3, then 4-7).
+//
+// Registers: V0-V3 the activations of groups 4i..4i+3, V4-V9 the group's
+// N0, N1 and H (rows 0-3, 4-7 each), V10-V17 its chunks 0-3 (rows 0-3,
+// 4-7), V18:V19 scratch, V20 = 0x0f, V21 = 0x30, V22:V23 the group's
+// dots, V24-V26 its scales, V27:V28 the block total, V30:V31 the float
+// lanes.
+
+// Q6P_CHUNKS unpacks group j's (R0, moving on) chunks into V10-V17.
+#define Q6P_CHUNKS \
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16] \
+	VLD1.P 32(R0), [V8.B16, V9.B16] \
+	VSHL   $4, V8.B16, V18.B16 \
+	VSHL   $4, V9.B16, V19.B16 \
+	VAND   V21.B16, V18.B16, V18.B16 \
+	VAND   V21.B16, V19.B16, V19.B16 \
+	VAND   V20.B16, V4.B16, V10.B16 \
+	VAND   V20.B16, V5.B16, V11.B16 \
+	VORR   V18.B16, V10.B16, V10.B16 \
+	VORR   V19.B16, V11.B16, V11.B16 \
+	VSHL   $2, V8.B16, V18.B16 \
+	VSHL   $2, V9.B16, V19.B16 \
+	VAND   V21.B16, V18.B16, V18.B16 \
+	VAND   V21.B16, V19.B16, V19.B16 \
+	VAND   V20.B16, V6.B16, V12.B16 \
+	VAND   V20.B16, V7.B16, V13.B16 \
+	VORR   V18.B16, V12.B16, V12.B16 \
+	VORR   V19.B16, V13.B16, V13.B16 \
+	VAND   V21.B16, V8.B16, V18.B16 \
+	VAND   V21.B16, V9.B16, V19.B16 \
+	VUSHR  $4, V4.B16, V14.B16 \
+	VUSHR  $4, V5.B16, V15.B16 \
+	VORR   V18.B16, V14.B16, V14.B16 \
+	VORR   V19.B16, V15.B16, V15.B16 \
+	VUSHR  $2, V8.B16, V18.B16 \
+	VUSHR  $2, V9.B16, V19.B16 \
+	VAND   V21.B16, V18.B16, V18.B16 \
+	VAND   V21.B16, V19.B16, V19.B16 \
+	VUSHR  $4, V6.B16, V16.B16 \
+	VUSHR  $4, V7.B16, V17.B16 \
+	VORR   V18.B16, V16.B16, V16.B16 \
+	VORR   V19.B16, V17.B16, V17.B16
+
+// Q6P_GROUP(a, j): group j (its activations in lanes of V(a)) into the
+// block total: the Q8.Off start (R3, moving on), the dots of chunks
+// 0-3, times the scales (8 bytes at R6, moving on).
+#define Q6P_GROUP(a, j) \
+	Q6P_CHUNKS \
+	VLD1R.P 4(R3), [V22.S4] \
+	VORR   V22.B16, V22.B16, V23.B16 \
+	SDOTE(a, 0, 10, 22) \
+	SDOTE(a, 0, 11, 23) \
+	SDOTE(a, 1, 12, 22) \
+	SDOTE(a, 1, 13, 23) \
+	SDOTE(a, 2, 14, 22) \
+	SDOTE(a, 2, 15, 23) \
+	SDOTE(a, 3, 16, 22) \
+	SDOTE(a, 3, 17, 23) \
+	MOVD.P 8(R6), R9 \
+	FMOVD  R9, F26 \
+	SXTL8H(26, 26) \
+	SXTL4S(26, 24) \
+	SXTL24S(26, 25) \
+	MLA4S(24, 22, 27) \
+	MLA4S(25, 23, 28)
+
+#define Q6P_GROUPS4 \
+	VLD1.P 64(R1), [V0.B16, V1.B16, V2.B16, V3.B16] \
+	Q6P_GROUP(0, 0) \
+	Q6P_GROUP(1, 1) \
+	Q6P_GROUP(2, 2) \
+	Q6P_GROUP(3, 3)
+
+// func gemmQ6_Kx8x1NEON(w *byte, qs *int8, d *float32, off *int32, nb int, out *float32)
+TEXT ·gemmQ6_Kx8x1NEON(SB), NOSPLIT, $0-48
+	MOVD  w+0(FP), R0
+	MOVD  qs+8(FP), R1
+	MOVD  d+16(FP), R2
+	MOVD  off+24(FP), R3
+	MOVD  nb+32(FP), R4
+	VMOVI $15, V20.B16
+	VMOVI $48, V21.B16
+	VZERO(30)
+	VZERO(31)
+
+block:
+	MOVD R0, R5          // d
+	ADD  $16, R0, R6     // scales
+	ADD  $144, R0        // groups
+	VZERO(27)
+	VZERO(28)
+	Q6P_GROUPS4
+	Q6P_GROUPS4
+	Q6P_GROUPS4
+	Q6P_GROUPS4
+	VLD1    (R5), [V0.H8]
+	FCVTL(0, 2)
+	FCVTL2(0, 3)
+	FMOVS.P 4(R2), F6
+	FMULE(6, 2, 2)
+	FMULE(6, 3, 3)
+	SCVTF4(27, 27)
+	SCVTF4(28, 28)
+	FMLA4(2, 27, 30)
+	FMLA4(3, 28, 31)
+	SUBS $1, R4, R4
+	BNE  block
+
+	MOVD out+40(FP), R8
+	VST1 [V30.S4, V31.S4], (R8)
+	RET
