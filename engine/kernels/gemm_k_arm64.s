@@ -34,10 +34,10 @@
 	SDOTE(2+(k)/4, (k)%4, 4, 12) \
 	SDOTE(2+(k)/4, (k)%4, 5, 13)
 
-// K8_GROUP(G): group G's activations (R1, moving on), its eight chunks,
-// then its two sub-blocks' dots times their scales into the total (the
-// scales of sub-blocks 2G and 2G+1: 16 bytes at R6+16G).
-#define K8_GROUP(G) \
+// K8_GROUP: the next group's activations (R1, moving on), its eight
+// chunks, then its two sub-blocks' dots times their scales into the
+// total.
+#define K8_GROUP \
 	VLD1.P 64(R1), [V0.B16, V1.B16, V2.B16, V3.B16] \
 	VZERO(10) \
 	VZERO(11) \
@@ -51,8 +51,12 @@
 	K8_CHUNK(5) \
 	K8_CHUNK(6) \
 	K8_CHUNK(7) \
-	VLD1   (R6), [V20.B16] \
-	ADD    $16, R6 \
+	K8_SCALES
+
+// K8_SCALES: the group's two sub-blocks' dots times their scales (16
+// bytes at R6, moving on) into the block total.
+#define K8_SCALES \
+	VLD1.P 16(R6), [V20.B16] \
 	UXTL8H(20, 21) \
 	UXTL28H(20, 20) \
 	UXTL4S(21, 16) \
@@ -60,9 +64,9 @@
 	UXTL4S(20, 18) \
 	UXTL24S(20, 19) \
 	MLA4S(16, 10, 24) \
-	MLA4S(17, 11, 24+1) \
+	MLA4S(17, 11, 25) \
 	MLA4S(18, 12, 24) \
-	MLA4S(19, 13, 24+1)
+	MLA4S(19, 13, 25)
 
 // K8_MINS(p): mins pair p (16 bytes at R7, moving on: rows' m_2p, m_2p+1)
 // times the token's sums of sub-blocks 2p, 2p+1 (the Q8.Off word at R3,
@@ -78,62 +82,147 @@
 	SMLAL4(21, 5, 28) \
 	SMLAL24(21, 5, 29)
 
-// func gemmQ4_Kx8x1NEON(w *byte, qs *int8, d *float32, off *int32, nb int, out *float32)
-TEXT ·gemmQ4_Kx8x1NEON(SB), NOSPLIT, $0-48
-	MOVD  w+0(FP), R0
-	MOVD  qs+8(FP), R1
-	MOVD  d+16(FP), R2
-	MOVD  off+24(FP), R3
-	MOVD  nb+32(FP), R4
-	VMOVI $15, V8.B16
-	VZERO(30)
+// K8_ARGS reads the arguments: R0 the group's blocks, R1 the token's
+// quants, R2 its scales, R3 its Q8.Off words, R4 nb.
+#define K8_ARGS \
+	MOVD  w+0(FP), R0 \
+	MOVD  qs+8(FP), R1 \
+	MOVD  d+16(FP), R2 \
+	MOVD  off+24(FP), R3 \
+	MOVD  nb+32(FP), R4 \
+	VMOVI $15, V8.B16 \
+	VZERO(30) \
 	VZERO(31)
 
-block:
-	MOVD R0, R5          // d, dmin
-	ADD  $32, R0, R6     // scales
-	ADD  $96, R0, R7     // mins pairs
-	ADD  $160, R0        // quants
-	VZERO(24)
+// K8_START points R5 at the block's d and dmin, R6 at its scales, R7 at
+// its mins pairs and R0 at its quants, and zeroes the block total.
+#define K8_START \
+	MOVD R0, R5 \
+	ADD  $32, R0, R6 \
+	ADD  $96, R0, R7 \
+	ADD  $160, R0 \
+	VZERO(24) \
 	VZERO(25)
-	K8_GROUP(0)
-	K8_GROUP(1)
-	K8_GROUP(2)
-	K8_GROUP(3)
-	VZERO(26)
-	VZERO(27)
-	VZERO(28)
-	VZERO(29)
-	K8_MINS
-	K8_MINS
-	K8_MINS
-	K8_MINS
-	ADDP4(27, 26, 26)    // rows 0-3' mins totals
-	ADDP4(29, 28, 27)    // rows 4-7'
-	// acc = fma(total, f16(d)·d_a, acc), then fma(-mins, f16(dmin)·d_a, acc)
-	VLD1    (R5), [V0.H8, V1.H8]
-	FCVTL(0, 2)
-	FCVTL2(0, 3)
-	FCVTL(1, 4)
-	FCVTL2(1, 5)
-	FMOVS.P 4(R2), F6
-	FMULE(6, 2, 2)
-	FMULE(6, 3, 3)
-	FMULE(6, 4, 4)
-	FMULE(6, 5, 5)
-	SCVTF4(24, 24)
-	SCVTF4(25, 25)
-	SCVTF4(26, 26)
-	SCVTF4(27, 27)
-	FMLA4(2, 24, 30)
-	FMLA4(3, 25, 31)
-	FMLS4(4, 26, 30)
+
+// K8_END makes the mins totals and adds the block to the float lanes:
+// acc = fma(total, f16(d)·d_a, acc), then fma(-mins, f16(dmin)·d_a, acc).
+#define K8_END \
+	VZERO(26) \
+	VZERO(27) \
+	VZERO(28) \
+	VZERO(29) \
+	K8_MINS \
+	K8_MINS \
+	K8_MINS \
+	K8_MINS \
+	ADDP4(27, 26, 26) \
+	ADDP4(29, 28, 27) \
+	VLD1    (R5), [V0.H8, V1.H8] \
+	FCVTL(0, 2) \
+	FCVTL2(0, 3) \
+	FCVTL(1, 4) \
+	FCVTL2(1, 5) \
+	FMOVS.P 4(R2), F6 \
+	FMULE(6, 2, 2) \
+	FMULE(6, 3, 3) \
+	FMULE(6, 4, 4) \
+	FMULE(6, 5, 5) \
+	SCVTF4(24, 24) \
+	SCVTF4(25, 25) \
+	SCVTF4(26, 26) \
+	SCVTF4(27, 27) \
+	FMLA4(2, 24, 30) \
+	FMLA4(3, 25, 31) \
+	FMLS4(4, 26, 30) \
 	FMLS4(5, 27, 31)
+
+#define K8_STORE \
+	MOVD out+40(FP), R8 \
+	VST1 [V30.S4, V31.S4], (R8)
+
+// func gemmQ4_Kx8x1NEON(w *byte, qs *int8, d *float32, off *int32, nb int, out *float32)
+TEXT ·gemmQ4_Kx8x1NEON(SB), NOSPLIT, $0-48
+	K8_ARGS
+
+block:
+	K8_START
+	K8_GROUP
+	K8_GROUP
+	K8_GROUP
+	K8_GROUP
+	K8_END
 	SUBS $1, R4, R4
 	BNE  block
 
-	MOVD out+40(FP), R8
-	VST1 [V30.S4, V31.S4], (R8)
+	K8_STORE
+	RET
+
+// The packed Q5_K kernel is the Q4_K one with each chunk's fifth bits
+// merged under its nibbles: after the Q4_K part of a block (0..1183), per
+// group G two 32-byte vectors at 1184+64G (chunks 0-3) and +32 (chunks
+// 4-7) hold, in row r's byte i, the fifth bit of chunk k' of sub-block 2G
+// at bit 2k' and of sub-block 2G+1 at bit 2k'+1. Each is shifted to bit
+// 4, masked (V9 = 0x10) and or-ed in. V22:V23 hold the vector in use
+// (rows 0-3, 4-7; R8 moving on), V14:V15 are scratch.
+
+// BIT5(op, n, h, t, q): q |= (h op n) & 0x10.
+#define BIT5(op, n, h, t, q) \
+	op    $n, h, t \
+	VAND  V9.B16, t, t \
+	VORR  t, q, q
+
+// K5_CHUNK(k, lop, ln, hop, hn): K8_CHUNK with the fifth bits, chunk k
+// taking its low nibbles' bits by (lop ln) and its high ones' by (hop hn).
+#define K5_CHUNK(k, lop, ln, hop, hn) \
+	VLD1.P 32(R0), [V4.B16, V5.B16] \
+	VAND   V8.B16, V4.B16, V6.B16 \
+	VAND   V8.B16, V5.B16, V7.B16 \
+	VUSHR  $4, V4.B16, V4.B16 \
+	VUSHR  $4, V5.B16, V5.B16 \
+	BIT5(lop, ln, V22.B16, V14.B16, V6.B16) \
+	BIT5(lop, ln, V23.B16, V15.B16, V7.B16) \
+	BIT5(hop, hn, V22.B16, V14.B16, V4.B16) \
+	BIT5(hop, hn, V23.B16, V15.B16, V5.B16) \
+	SDOTE((k)/4, (k)%4, 6, 10) \
+	SDOTE((k)/4, (k)%4, 7, 11) \
+	SDOTE(2+(k)/4, (k)%4, 4, 12) \
+	SDOTE(2+(k)/4, (k)%4, 5, 13)
+
+#define K5_CHUNKS4(k0) \
+	VLD1.P 32(R8), [V22.B16, V23.B16] \
+	K5_CHUNK(k0, VSHL, 4, VSHL, 3) \
+	K5_CHUNK(k0+1, VSHL, 2, VSHL, 1) \
+	K5_CHUNK(k0+2, VSHL, 0, VUSHR, 1) \
+	K5_CHUNK(k0+3, VUSHR, 2, VUSHR, 3)
+
+#define K5_GROUP \
+	VLD1.P 64(R1), [V0.B16, V1.B16, V2.B16, V3.B16] \
+	VZERO(10) \
+	VZERO(11) \
+	VZERO(12) \
+	VZERO(13) \
+	K5_CHUNKS4(0) \
+	K5_CHUNKS4(4) \
+	K8_SCALES
+
+// func gemmQ5_Kx8x1NEON(w *byte, qs *int8, d *float32, off *int32, nb int, out *float32)
+TEXT ·gemmQ5_Kx8x1NEON(SB), NOSPLIT, $0-48
+	K8_ARGS
+	VMOVI $16, V9.B16
+
+block:
+	ADD  $1184, R0, R8   // fifth bits
+	K8_START
+	K5_GROUP
+	K5_GROUP
+	K5_GROUP
+	K5_GROUP
+	K8_END
+	ADD  $256, R0        // past the fifth bits
+	SUBS $1, R4, R4
+	BNE  block
+
+	K8_STORE
 	RET
 
 // Packed (LayoutRows8, pack_q6k.go) Q6_K kernel, one token. Per group j
