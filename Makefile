@@ -41,19 +41,24 @@ test-cross:
 		GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) vet $(CROSS_PKGS) || exit 1; done
 
 # arm64 under qemu-aarch64 (package qemu-user-static, which .ci/run
-# installs): the NEON kernels against the references and, bit for bit,
-# their lane models on a CPU with dotprod (-cpu max), the references
+# installs): no Go code of orcd's with a fused multiply-add (Go contracts
+# a*b+c on arm64, not on amd64, so such code gives other bits), the NEON
+# kernels against the references and, bit for bit, their lane models
+# (the amd64 kernels' too) on a CPU with dotprod (-cpu max), the references
 # chosen on one without (-cpu cortex-a72), and engine/cpu's llama.cpp
 # goldens on the NEON kernels, and a batch bit for bit each sequence alone
 # (TestPackedBackend). Correctness only: qemu says nothing about
 # speed. About two minutes with a cold build cache.
 QEMU_ARM64  ?= qemu-aarch64-static
 ARM64_BUILD := $(CURDIR)/.cache/arm64
-ARM64_KERNEL_TESTS := ^(TestARM64KernelChoice|TestNEONQuadSweep|TestAttn.*|TestExp|TestExpSpecial|TestSoftmax.*|TestSwiGLU|TestMax|TestHalfSlices|TestFast.*|TestQuadMatchesSingle|TestExtraRegistered|TestExtraQ5_K.*|TestExtraQuadQ5_K.*|TestExtraIQ4.*|TestExtraQ3_K.*|TestQ2_K.*|FuzzFastDot)$$
+ARM64_KERNEL_TESTS := ^(TestARM64KernelChoice|TestPackedChunkLanes|TestPackedKLanes|TestPackedBatchInvariant|TestNEONQuadSweep|TestAttn.*|TestExp|TestExpSpecial|TestSoftmax.*|TestSwiGLU|TestMax|TestHalfSlices|TestFast.*|TestQuadMatchesSingle|TestExtraRegistered|TestExtraQ5_K.*|TestExtraQuadQ5_K.*|TestExtraIQ4.*|TestExtraQ3_K.*|TestQ2_K.*|FuzzFastDot)$$
 test-arm64:
 	@command -v $(QEMU_ARM64) >/dev/null || { echo "test-arm64: $(QEMU_ARM64) not found: apt-get install qemu-user-static" >&2; exit 1; }
 	@mkdir -p $(ARM64_BUILD)
 	GOARCH=arm64 $(GO) vet ./engine/...
+	GOARCH=arm64 $(GO) build -o $(ARM64_BUILD)/worker ./cmd/worker
+	@$(GO) tool objdump $(ARM64_BUILD)/worker | awk '/^TEXT/ {fn = $$2} /(FMADD|FMSUB|FNMADD|FNMSUB)[SD] / && fn ~ /orcd\/orcd/ && fn !~ /abi0|fma32/ {print "contracted a*b+c in " fn; bad = 1} END {exit bad}' || \
+		{ echo "test-arm64: Go contracts a*b+c on arm64 (one rounding) and not on amd64: round the product with float32()" >&2; exit 1; }
 	GOARCH=arm64 $(GO) test -c -o $(ARM64_BUILD)/kernels.test ./engine/kernels
 	GOARCH=arm64 $(GO) test -c -o $(ARM64_BUILD)/cpu.test ./engine/cpu
 	cd engine/kernels && $(QEMU_ARM64) $(ARM64_BUILD)/kernels.test -test.run '$(ARM64_KERNEL_TESTS)' -test.v > $(ARM64_BUILD)/max.log 2>&1 || { cat $(ARM64_BUILD)/max.log; exit 1; }

@@ -122,7 +122,7 @@ func (s *Sampler) penalize(logits []float32) {
 				l *= rep
 			}
 		}
-		logits[tok] = l - float32(n)*s.p.FrequencyPenalty - s.p.PresencePenalty
+		logits[tok] = l - float32(float32(n)*s.p.FrequencyPenalty) - s.p.PresencePenalty
 	}
 }
 

@@ -43,7 +43,7 @@ func DequantizeRowQ2_K(src []byte, dst []float32) {
 				for half := 0; half < 2; half++ {
 					sc := scales[is]
 					is++
-					dl, ml := d*float32(sc&0xf), min*float32(sc>>4)
+					dl, ml := d*float32(sc&0xf), float32(min*float32(sc>>4))
 					for l := 0; l < 16; l++ {
 						y[yi] = float32(dl*float32((q[l+16*half]>>shift)&3)) - ml
 						yi++
@@ -121,9 +121,9 @@ func DequantizeRowQ4_K(src []byte, dst []float32) {
 		for g := 0; g < 4; g++ {
 			q := blk[q4kQs+32*g : q4kQs+32*g+32]
 			sc, m := scaleMinK4(2*g, scales)
-			d1, m1 := d*float32(sc), min*float32(m)
+			d1, m1 := d*float32(sc), float32(min*float32(m))
 			sc, m = scaleMinK4(2*g+1, scales)
-			d2, m2 := d*float32(sc), min*float32(m)
+			d2, m2 := d*float32(sc), float32(min*float32(m))
 			lo := y[64*g : 64*g+32]
 			hi := y[64*g+32 : 64*g+64]
 			for l := range 32 {
@@ -150,9 +150,9 @@ func DequantizeRowQ5_K(src []byte, dst []float32) {
 			s1, s2 := uint(2*g), uint(2*g+1)
 			ql := blk[q5kQs+32*g : q5kQs+32*g+32]
 			sc, m := scaleMinK4(2*g, scales)
-			d1, m1 := d*float32(sc), min*float32(m)
+			d1, m1 := d*float32(sc), float32(min*float32(m))
 			sc, m = scaleMinK4(2*g+1, scales)
-			d2, m2 := d*float32(sc), min*float32(m)
+			d2, m2 := d*float32(sc), float32(min*float32(m))
 			lo := y[64*g : 64*g+32]
 			hi := y[64*g+32 : 64*g+64]
 			for l := range 32 {

@@ -45,7 +45,7 @@ func AttnMix(o, att, v []float32, stride int) {
 	for j, a := range att {
 		vj := v[j*stride : j*stride+hd]
 		for i := range o {
-			o[i] += a * vj[i]
+			o[i] += float32(a * vj[i])
 		}
 	}
 }
@@ -57,13 +57,13 @@ func dot4(a, b []float32) float32 {
 	var s0, s1, s2, s3 float32
 	i := 0
 	for ; i+4 <= len(a); i += 4 {
-		s0 += a[i] * b[i]
-		s1 += a[i+1] * b[i+1]
-		s2 += a[i+2] * b[i+2]
-		s3 += a[i+3] * b[i+3]
+		s0 += float32(a[i] * b[i])
+		s1 += float32(a[i+1] * b[i+1])
+		s2 += float32(a[i+2] * b[i+2])
+		s3 += float32(a[i+3] * b[i+3])
 	}
 	for ; i < len(a); i++ {
-		s0 += a[i] * b[i]
+		s0 += float32(a[i] * b[i])
 	}
 	return (s0 + s1) + (s2 + s3)
 }
@@ -199,7 +199,7 @@ func mix16(o []float32, heads int, att []float32, astride int, v []uint16, strid
 		for h := 0; h < heads; h++ {
 			a, oh := att[h*astride+j], o[h*hd:(h+1)*hd]
 			for d, x := range row {
-				oh[d] += a * x
+				oh[d] += float32(a * x)
 			}
 		}
 	}

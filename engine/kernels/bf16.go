@@ -33,7 +33,7 @@ func roundBF16Slice(dst, src []float32) {
 func refDotBF16(w []byte, x []float32) float32 {
 	var s float32
 	for i, v := range x {
-		s += math.Float32frombits(uint32(le16(w[2*i:]))<<16) * v
+		s += float32(math.Float32frombits(uint32(le16(w[2*i:]))<<16) * v)
 	}
 	return s
 }

@@ -290,7 +290,7 @@ func refGemmChunks(w []byte, t gguf.Type, per, g, nb int, a *Q8, blk0 int, out [
 					s += (int32(q&0x0f)-8)*int32(qs[4*k+i]) + (int32(q>>4)-8)*int32(qs[16+4*k+i])
 				}
 			}
-			acc += float32(s) * (f16ToF32(le16(blk[2*r:])) * a.D[blk0+b])
+			acc += float32(float32(s) * (f16ToF32(le16(blk[2*r:])) * a.D[blk0+b]))
 		}
 		out[r] = acc
 	}

@@ -135,7 +135,9 @@ func TestPackedKLanes(t *testing.T) {
 		if isa == "avx2" && !UseAVX2Only() {
 			continue
 		}
-		t.Run(isa, func(t *testing.T) { testPackedLanes(t, []gguf.Type{gguf.TypeQ4_K, gguf.TypeQ5_K, gguf.TypeQ6_K}, kLanes) })
+		t.Run(isa, func(t *testing.T) {
+			testPackedLanes(t, []gguf.Type{gguf.TypeQ4_K, gguf.TypeQ5_K, gguf.TypeQ6_K}, kLanes)
+		})
 	}
 }
 

@@ -132,9 +132,9 @@ func refGemmLegacy(w []byte, t gguf.Type, per, g, nb int, a *Q8, blk0 int, out [
 			if t == gguf.TypeQ5_0 {
 				dot -= 16 * sum
 			}
-			acc += float32(dot) * (f16ToF32(le16(blk[2*r:])) * a.D[blk0+b])
+			acc += float32(float32(dot) * (f16ToF32(le16(blk[2*r:])) * a.D[blk0+b]))
 			if s.min {
-				acc += f16ToF32(le16(blk[mins+2*r:])) * q8_1SumOf(sum, a.D[blk0+b])
+				acc += float32(f16ToF32(le16(blk[mins+2*r:])) * q8_1SumOf(sum, a.D[blk0+b]))
 			}
 		}
 		out[r] = acc

@@ -83,7 +83,7 @@ func refGemmQ2K(w []byte, per, g, nb int, a *Q8, blk0 int, out []float32) {
 				summ += int32(sc>>4) * int32(bsums[j])
 			}
 			da := a.D[blk0+b]
-			acc += float32(sumi)*(f16ToF32(le16(blk[2*r:]))*da) - float32(summ)*(f16ToF32(le16(blk[2*per+2*r:]))*da)
+			acc += float32(float32(sumi)*(f16ToF32(le16(blk[2*r:]))*da)) - float32(float32(summ)*(f16ToF32(le16(blk[2*per+2*r:]))*da))
 		}
 		out[r] = acc
 	}

@@ -124,7 +124,7 @@ func refGemmQ3K(w []byte, t gguf.Type, per, g, nb int, a *Q8, blk0 int, out []fl
 				}
 				sumi += int32(int8(blk[2*per+per*j+r])) * s
 			}
-			acc += float32(sumi) * (f16ToF32(le16(blk[2*r:])) * a.D[blk0+b])
+			acc += float32(float32(sumi) * (f16ToF32(le16(blk[2*r:])) * a.D[blk0+b]))
 		}
 		out[r] = acc * factor
 	}

@@ -94,7 +94,7 @@ func refGemmQ4K(w []byte, q5 bool, per, g, nb int, a *Q8, blk0 int, out []float3
 			blk := w[(g*nb+b)*pb:][:pb]
 			sumi, summ := q4KPackedTotals(blk, q5, per, r, a.Qs[(blk0+b)*QK_K:][:QK_K], a.BSums[(blk0+b)*16:][:16])
 			da := a.D[blk0+b]
-			acc += float32(sumi)*(f16ToF32(le16(blk[2*r:]))*da) - float32(summ)*(f16ToF32(le16(blk[2*per+2*r:]))*da)
+			acc += float32(float32(sumi)*(f16ToF32(le16(blk[2*r:]))*da)) - float32(float32(summ)*(f16ToF32(le16(blk[2*per+2*r:]))*da))
 		}
 		out[r] = acc
 	}

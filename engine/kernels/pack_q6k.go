@@ -69,7 +69,7 @@ func refGemmQ6K(w []byte, per, g, nb int, a *Q8, blk0 int, out []float32) {
 		for b := 0; b < nb; b++ {
 			blk := w[(g*nb+b)*per*q6KBlock:][:per*q6KBlock]
 			total := q6KPackedTotal(blk, per, r, a.Qs[(blk0+b)*QK_K:][:QK_K])
-			acc += float32(total) * (f16ToF32(le16(blk[2*r:])) * a.D[blk0+b])
+			acc += float32(float32(total) * (f16ToF32(le16(blk[2*r:])) * a.D[blk0+b]))
 		}
 		out[r] = acc
 	}

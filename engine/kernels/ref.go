@@ -18,7 +18,7 @@ func refDotQ8_0(w []byte, a *Q8, blk0, nb int) float32 {
 		for i := 0; i < 32; i++ {
 			s += int32(int8(wb[2+i])) * int32(qs[i])
 		}
-		sum += float32(s) * (f16ToF32(le16(wb)) * a.D[blk0+b])
+		sum += float32(float32(s) * (f16ToF32(le16(wb)) * a.D[blk0+b]))
 	}
 	return sum
 }
@@ -36,7 +36,7 @@ func refDotQ4_0(w []byte, a *Q8, blk0, nb int) float32 {
 			hi := int32(wb[2+j]>>4) - 8
 			s += lo*int32(qs[j]) + hi*int32(qs[j+16])
 		}
-		sum += float32(s) * (f16ToF32(le16(wb)) * a.D[blk0+b])
+		sum += float32(float32(s) * (f16ToF32(le16(wb)) * a.D[blk0+b]))
 	}
 	return sum
 }
@@ -75,7 +75,7 @@ func refDotQ4_K(w []byte, a *Q8, blk0, nb int) float32 {
 			}
 			sumi += int32(sc) * s
 		}
-		sum += d*float32(sumi) - dmin*float32(summ)
+		sum += float32(d*float32(sumi)) - float32(dmin*float32(summ))
 	}
 	return sum
 }
@@ -104,7 +104,7 @@ func refDotQ6_K(w []byte, a *Q8, blk0, nb int) float32 {
 				sumi += int32(int8(s8[is+6])) * q4 * int32(y[l+96])
 			}
 		}
-		sum += d * float32(sumi)
+		sum += float32(d * float32(sumi))
 	}
 	return sum
 }
@@ -113,7 +113,7 @@ func refDotQ6_K(w []byte, a *Q8, blk0, nb int) float32 {
 func refDotF16(w []byte, x []float32) float32 {
 	var sum float32
 	for i, v := range x {
-		sum += f16ToF32(le16(w[2*i:])) * v
+		sum += float32(f16ToF32(le16(w[2*i:])) * v)
 	}
 	return sum
 }
@@ -123,7 +123,7 @@ func refDotF32(w []byte, x []float32) float32 {
 	var sum float32
 	for i, v := range x {
 		b := w[4*i:]
-		sum += math.Float32frombits(uint32(b[0])|uint32(b[1])<<8|uint32(b[2])<<16|uint32(b[3])<<24) * v
+		sum += float32(math.Float32frombits(uint32(b[0])|uint32(b[1])<<8|uint32(b[2])<<16|uint32(b[3])<<24) * v)
 	}
 	return sum
 }
