@@ -157,6 +157,193 @@ block:
 	K8_STORE
 	RET
 
+// gemmQ4_Kx8x4NEON is the Q4_K kernel for four tokens (nb blocks apart).
+// Each group's chunks are unpacked once per sub-block for the four
+// tokens (two passes over the group: low nibbles, then high), and the
+// float lanes live in the results (out + t*ostride), updated once a block.
+// Registers: V0:V1 a chunk, V2:V3 its nibbles, V4 = 0x0f, V5-V12 the
+// tokens' 32 activations of the sub-block (token t: V(5+2t):V(6+2t)),
+// V13-V20 their dots, V21-V28 their block totals, V29-V31 scratch; at
+// the block's end V5-V12 hold the widened mins pairs and V13-V16 the rows'
+// d and dmin.
+
+// K4P_PASS(dec, j): sub-block j of the group at R0 for the four tokens:
+// dec unpacks a chunk's nibbles (low: VAND, high: VUSHR), and the dots
+// times the rows' scales of j (8 bytes at R21+8j) go into the totals.
+#define K4P_PASS(DEC, j) \
+	VLD1.P 32(R1), [V5.B16, V6.B16] \
+	VLD1.P 32(R2), [V7.B16, V8.B16] \
+	VLD1.P 32(R3), [V9.B16, V10.B16] \
+	VLD1.P 32(R6), [V11.B16, V12.B16] \
+	VZERO(13) \
+	VZERO(14) \
+	VZERO(15) \
+	VZERO(16) \
+	VZERO(17) \
+	VZERO(18) \
+	VZERO(19) \
+	VZERO(20) \
+	K4P_CHUNK(DEC, 0) \
+	K4P_CHUNK(DEC, 1) \
+	K4P_CHUNK(DEC, 2) \
+	K4P_CHUNK(DEC, 3) \
+	K4P_CHUNK(DEC, 4) \
+	K4P_CHUNK(DEC, 5) \
+	K4P_CHUNK(DEC, 6) \
+	K4P_CHUNK(DEC, 7) \
+	ADD    $(8*(j)), R21, R23 \
+	VLD1   (R23), [V31.B8] \
+	UXTL8H(31, 31) \
+	UXTL4S(31, 29) \
+	UXTL24S(31, 30) \
+	MLA4S(29, 13, 21) \
+	MLA4S(30, 14, 22) \
+	MLA4S(29, 15, 23) \
+	MLA4S(30, 16, 24) \
+	MLA4S(29, 17, 25) \
+	MLA4S(30, 18, 26) \
+	MLA4S(29, 19, 27) \
+	MLA4S(30, 20, 28)
+
+#define K4P_LO \
+	VAND V4.B16, V0.B16, V2.B16 \
+	VAND V4.B16, V1.B16, V3.B16
+
+#define K4P_HI \
+	VUSHR $4, V0.B16, V2.B16 \
+	VUSHR $4, V1.B16, V3.B16
+
+#define K4P_CHUNK(DEC, k) \
+	ADD  $(32*(k)), R0, R23 \
+	VLD1 (R23), [V0.B16, V1.B16] \
+	DEC \
+	SDOTE(5+(k)/4, (k)%4, 2, 13) \
+	SDOTE(5+(k)/4, (k)%4, 3, 14) \
+	SDOTE(7+(k)/4, (k)%4, 2, 15) \
+	SDOTE(7+(k)/4, (k)%4, 3, 16) \
+	SDOTE(9+(k)/4, (k)%4, 2, 17) \
+	SDOTE(9+(k)/4, (k)%4, 3, 18) \
+	SDOTE(11+(k)/4, (k)%4, 2, 19) \
+	SDOTE(11+(k)/4, (k)%4, 3, 20)
+
+#define K4P_GROUP(G) \
+	K4P_PASS(K4P_LO, 2*(G)) \
+	K4P_PASS(K4P_HI, 2*(G)+1) \
+	ADD $256, R0
+
+// K4P_MINS_PAIRS widens the block's four mins pairs (R22) into V5-V12
+// (pair p: rows 0-3 in V(5+2p), rows 4-7 in V(6+2p)).
+#define K4P_MINS_PAIRS \
+	VLD1 (R22), [V29.B16, V30.B16, V31.B16, V0.B16] \
+	UXTL8H(29, 5) \
+	UXTL28H(29, 6) \
+	UXTL8H(30, 7) \
+	UXTL28H(30, 8) \
+	UXTL8H(31, 9) \
+	UXTL28H(31, 10) \
+	UXTL8H(0, 11) \
+	UXTL28H(0, 12)
+
+#define K4P_MINP(off, p) \
+	VLD1R.P 4(off), [V29.S4] \
+	SMLAL4(29, 5+2*(p), 17) \
+	SMLAL24(29, 5+2*(p), 18) \
+	SMLAL4(29, 6+2*(p), 19) \
+	SMLAL24(29, 6+2*(p), 20)
+
+// K4P_FLOAT(t, d, off, out): token t's mins total, then its float lanes
+// (at out) = fma(total, f16(d)·d_a, lanes), then fma(-mins, f16(dmin)·d_a).
+#define K4P_FLOAT(t, d, off, out) \
+	VZERO(17) \
+	VZERO(18) \
+	VZERO(19) \
+	VZERO(20) \
+	K4P_MINP(off, 0) \
+	K4P_MINP(off, 1) \
+	K4P_MINP(off, 2) \
+	K4P_MINP(off, 3) \
+	ADDP4(18, 17, 17) \
+	ADDP4(20, 19, 18) \
+	SCVTF4(21+2*(t), 21+2*(t)) \
+	SCVTF4(22+2*(t), 22+2*(t)) \
+	SCVTF4(17, 17) \
+	SCVTF4(18, 18) \
+	FMOVS.P 4(d), F0 \
+	FMULE(0, 13, 1) \
+	FMULE(0, 14, 2) \
+	FMULE(0, 15, 3) \
+	FMULE(0, 16, 29) \
+	VLD1  (out), [V30.S4, V31.S4] \
+	FMLA4(1, 21+2*(t), 30) \
+	FMLA4(2, 22+2*(t), 31) \
+	FMLS4(3, 17, 30) \
+	FMLS4(29, 18, 31) \
+	VST1  [V30.S4, V31.S4], (out)
+
+// func gemmQ4_Kx8x4NEON(w *byte, qs *int8, d *float32, off *int32, nb int, out *float32, ostride int)
+TEXT ·gemmQ4_Kx8x4NEON(SB), NOSPLIT, $0-56
+	MOVD w+0(FP), R0
+	MOVD qs+8(FP), R1
+	MOVD d+16(FP), R7
+	MOVD off+24(FP), R11
+	MOVD nb+32(FP), R20
+	MOVD out+40(FP), R15
+	MOVD ostride+48(FP), R23
+	LSL  $2, R23, R23
+	LSL  $8, R20, R24    // a token's quants
+	LSL  $2, R20, R25    // its scales
+	LSL  $4, R20, R26    // its Q8.Off words
+	ADD  R24, R1, R2
+	ADD  R24, R2, R3
+	ADD  R24, R3, R6
+	ADD  R25, R7, R8
+	ADD  R25, R8, R9
+	ADD  R25, R9, R10
+	ADD  R26, R11, R12
+	ADD  R26, R12, R13
+	ADD  R26, R13, R14
+	ADD  R23, R15, R16
+	ADD  R23, R16, R17
+	ADD  R23, R17, R19
+	VZERO(30)
+	VZERO(31)
+	VST1 [V30.S4, V31.S4], (R15)
+	VST1 [V30.S4, V31.S4], (R16)
+	VST1 [V30.S4, V31.S4], (R17)
+	VST1 [V30.S4, V31.S4], (R19)
+
+block:
+	VMOVI $15, V4.B16
+	MOVD R0, R5          // d, dmin
+	ADD  $32, R0, R21    // scales
+	ADD  $96, R0, R22    // mins pairs
+	ADD  $160, R0        // quants
+	VZERO(21)
+	VZERO(22)
+	VZERO(23)
+	VZERO(24)
+	VZERO(25)
+	VZERO(26)
+	VZERO(27)
+	VZERO(28)
+	K4P_GROUP(0)
+	K4P_GROUP(1)
+	K4P_GROUP(2)
+	K4P_GROUP(3)
+	K4P_MINS_PAIRS
+	VLD1 (R5), [V0.H8, V1.H8]
+	FCVTL(0, 13)
+	FCVTL2(0, 14)
+	FCVTL(1, 15)
+	FCVTL2(1, 16)
+	K4P_FLOAT(0, R7, R11, R15)
+	K4P_FLOAT(1, R8, R12, R16)
+	K4P_FLOAT(2, R9, R13, R17)
+	K4P_FLOAT(3, R10, R14, R19)
+	SUBS $1, R20, R20
+	BNE  block
+	RET
+
 // The packed Q5_K kernel is the Q4_K one with each chunk's fifth bits
 // merged under its nibbles: after the Q4_K part of a block (0..1183), per
 // group G two 32-byte vectors at 1184+64G (chunks 0-3) and +32 (chunks
