@@ -20,7 +20,7 @@ var neonDots = dotSet{
 	f16: neonDotF16, f32: neonDotF32,
 	q8_0x4: neonQ8_0x4, q4_0x4: neonQ4_0x4, q4_Kx4: neonQ4_Kx4, q6_Kx4: neonQ6_Kx4,
 	q4_0x8x1: neonQ4_0x8x1, q4_0x8x4: neonQ4_0x8x4, q8_0x8x1: neonQ8_0x8x1, q8_0x8x4: neonQ8_0x8x4,
-	q4_Kx8x1: neonQ4_Kx8x1, q4_Kx8x4: neonQ4_Kx8x4, q6_Kx8x1: neonQ6_Kx8x1, q6_Kx8x4: neonQ6_Kx8x4, q5_Kx8x1: neonQ5_Kx8x1,
+	q4_Kx8x1: neonQ4_Kx8x1, q4_Kx8x4: neonQ4_Kx8x4, q6_Kx8x1: neonQ6_Kx8x1, q6_Kx8x4: neonQ6_Kx8x4, q5_Kx8x1: neonQ5_Kx8x1, q5_Kx8x4: neonQ5_Kx8x4,
 }
 
 var fastDots = refDots
@@ -142,6 +142,18 @@ func neonQ5_Kx8x1(w []byte, a *Q8, blk0, nb int, out []float32) {
 	_, _, _, _, _ = w[nb*q5KPackedBlock-1], a.Qs[(blk0+nb)*QK_K-1], a.D[blk0+nb-1], a.Off[(blk0+nb)*4-1], out[7]
 	gemmQ5_Kx8x1NEON(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*4], nb, &out[0])
 }
+
+func neonQ5_Kx8x4(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
+	if nb <= 0 {
+		panic("kernels: packed kernel with no blocks")
+	}
+	last := blk0 + 4*nb
+	_, _, _, _, _ = w[nb*q5KPackedBlock-1], a.Qs[last*QK_K-1], a.D[last-1], a.Off[last*4-1], out[3*ostride+7]
+	gemmQ5_Kx8x4NEON(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.Off[blk0*4], nb, &out[0], ostride)
+}
+
+//go:noescape
+func gemmQ5_Kx8x4NEON(w *byte, qs *int8, d *float32, off *int32, nb int, out *float32, ostride int)
 
 //go:noescape
 func gemmQ5_Kx8x1NEON(w *byte, qs *int8, d *float32, off *int32, nb int, out *float32)

@@ -140,6 +140,41 @@
 	MOVD out+40(FP), R8 \
 	VST1 [V30.S4, V31.S4], (R8)
 
+// K4P_ARGS reads the four-token k-quant kernels' arguments: R0 the
+// group's blocks, R1-R3, R6 the tokens' quants, R7-R10 their scales,
+// R11-R14 their Q8.Off words, R15-R17, R19 their results (zeroed: the
+// float lanes live there), R20 nb.
+#define K4P_ARGS \
+	MOVD w+0(FP), R0 \
+	MOVD qs+8(FP), R1 \
+	MOVD d+16(FP), R7 \
+	MOVD off+24(FP), R11 \
+	MOVD nb+32(FP), R20 \
+	MOVD out+40(FP), R15 \
+	MOVD ostride+48(FP), R23 \
+	LSL  $2, R23, R23 \
+	LSL  $8, R20, R24 \
+	LSL  $2, R20, R25 \
+	LSL  $4, R20, R26 \
+	ADD  R24, R1, R2 \
+	ADD  R24, R2, R3 \
+	ADD  R24, R3, R6 \
+	ADD  R25, R7, R8 \
+	ADD  R25, R8, R9 \
+	ADD  R25, R9, R10 \
+	ADD  R26, R11, R12 \
+	ADD  R26, R12, R13 \
+	ADD  R26, R13, R14 \
+	ADD  R23, R15, R16 \
+	ADD  R23, R16, R17 \
+	ADD  R23, R17, R19 \
+	VZERO(30) \
+	VZERO(31) \
+	VST1 [V30.S4, V31.S4], (R15) \
+	VST1 [V30.S4, V31.S4], (R16) \
+	VST1 [V30.S4, V31.S4], (R17) \
+	VST1 [V30.S4, V31.S4], (R19)
+
 // func gemmQ4_Kx8x1NEON(w *byte, qs *int8, d *float32, off *int32, nb int, out *float32)
 TEXT ·gemmQ4_Kx8x1NEON(SB), NOSPLIT, $0-48
 	K8_ARGS
@@ -167,10 +202,12 @@ block:
 // the block's end V5-V12 hold the widened mins pairs and V13-V16 the rows'
 // d and dmin.
 
-// K4P_PASS(dec, j): sub-block j of the group at R0 for the four tokens:
-// dec unpacks a chunk's nibbles (low: VAND, high: VUSHR), and the dots
-// times the rows' scales of j (8 bytes at R21+8j) go into the totals.
-#define K4P_PASS(DEC, j) \
+// K4P_PASS(DEC, j, CH, sh, QH): sub-block j of the group at R0 for the
+// four tokens: CH(DEC, k, sh) runs chunk k (DEC unpacks its nibbles: low,
+// VAND, or high, VUSHR; Q5_K's chunks then merge their fifth bits, sh and
+// QH(h) serving those), and the dots times the rows' scales of j (8
+// bytes at R21+8j) go into the totals.
+#define K4P_PASS(DEC, j, CH, sh, QH) \
 	VLD1.P 32(R1), [V5.B16, V6.B16] \
 	VLD1.P 32(R2), [V7.B16, V8.B16] \
 	VLD1.P 32(R3), [V9.B16, V10.B16] \
@@ -183,14 +220,16 @@ block:
 	VZERO(18) \
 	VZERO(19) \
 	VZERO(20) \
-	K4P_CHUNK(DEC, 0) \
-	K4P_CHUNK(DEC, 1) \
-	K4P_CHUNK(DEC, 2) \
-	K4P_CHUNK(DEC, 3) \
-	K4P_CHUNK(DEC, 4) \
-	K4P_CHUNK(DEC, 5) \
-	K4P_CHUNK(DEC, 6) \
-	K4P_CHUNK(DEC, 7) \
+	QH(0) \
+	CH(DEC, 0, sh) \
+	CH(DEC, 1, sh) \
+	CH(DEC, 2, sh) \
+	CH(DEC, 3, sh) \
+	QH(1) \
+	CH(DEC, 4, sh) \
+	CH(DEC, 5, sh) \
+	CH(DEC, 6, sh) \
+	CH(DEC, 7, sh) \
 	ADD    $(8*(j)), R21, R23 \
 	VLD1   (R23), [V31.B8] \
 	UXTL8H(31, 31) \
@@ -213,10 +252,14 @@ block:
 	VUSHR $4, V0.B16, V2.B16 \
 	VUSHR $4, V1.B16, V3.B16
 
-#define K4P_CHUNK(DEC, k) \
+#define K4P_CHUNK(DEC, k, sh) \
 	ADD  $(32*(k)), R0, R23 \
 	VLD1 (R23), [V0.B16, V1.B16] \
 	DEC \
+	K4P_DOTS(k)
+
+// K4P_DOTS(k): the four tokens' dots of chunk k's unpacked quants.
+#define K4P_DOTS(k) \
 	SDOTE(5+(k)/4, (k)%4, 2, 13) \
 	SDOTE(5+(k)/4, (k)%4, 3, 14) \
 	SDOTE(7+(k)/4, (k)%4, 2, 15) \
@@ -226,9 +269,11 @@ block:
 	SDOTE(11+(k)/4, (k)%4, 2, 19) \
 	SDOTE(11+(k)/4, (k)%4, 3, 20)
 
+#define NO_QH(h)
+
 #define K4P_GROUP(G) \
-	K4P_PASS(K4P_LO, 2*(G)) \
-	K4P_PASS(K4P_HI, 2*(G)+1) \
+	K4P_PASS(K4P_LO, 2*(G), K4P_CHUNK, 0, NO_QH) \
+	K4P_PASS(K4P_HI, 2*(G)+1, K4P_CHUNK, 0, NO_QH) \
 	ADD $256, R0
 
 // K4P_MINS_PAIRS widens the block's four mins pairs (R22) into V5-V12
@@ -280,66 +325,95 @@ block:
 	FMLS4(29, 18, 31) \
 	VST1  [V30.S4, V31.S4], (out)
 
+// K4P_START points R5 at the block's d and dmin, R21 at its scales, R22
+// at its mins pairs and R0 at its quants, and zeroes the totals.
+#define K4P_START \
+	VMOVI $15, V4.B16 \
+	MOVD R0, R5 \
+	ADD  $32, R0, R21 \
+	ADD  $96, R0, R22 \
+	ADD  $160, R0 \
+	VZERO(21) \
+	VZERO(22) \
+	VZERO(23) \
+	VZERO(24) \
+	VZERO(25) \
+	VZERO(26) \
+	VZERO(27) \
+	VZERO(28)
+
+// K4P_END makes every token's mins total and adds the block to its float
+// lanes.
+#define K4P_END \
+	K4P_MINS_PAIRS \
+	VLD1 (R5), [V0.H8, V1.H8] \
+	FCVTL(0, 13) \
+	FCVTL2(0, 14) \
+	FCVTL(1, 15) \
+	FCVTL2(1, 16) \
+	K4P_FLOAT(0, R7, R11, R15) \
+	K4P_FLOAT(1, R8, R12, R16) \
+	K4P_FLOAT(2, R9, R13, R17) \
+	K4P_FLOAT(3, R10, R14, R19)
+
 // func gemmQ4_Kx8x4NEON(w *byte, qs *int8, d *float32, off *int32, nb int, out *float32, ostride int)
 TEXT ·gemmQ4_Kx8x4NEON(SB), NOSPLIT, $0-56
-	MOVD w+0(FP), R0
-	MOVD qs+8(FP), R1
-	MOVD d+16(FP), R7
-	MOVD off+24(FP), R11
-	MOVD nb+32(FP), R20
-	MOVD out+40(FP), R15
-	MOVD ostride+48(FP), R23
-	LSL  $2, R23, R23
-	LSL  $8, R20, R24    // a token's quants
-	LSL  $2, R20, R25    // its scales
-	LSL  $4, R20, R26    // its Q8.Off words
-	ADD  R24, R1, R2
-	ADD  R24, R2, R3
-	ADD  R24, R3, R6
-	ADD  R25, R7, R8
-	ADD  R25, R8, R9
-	ADD  R25, R9, R10
-	ADD  R26, R11, R12
-	ADD  R26, R12, R13
-	ADD  R26, R13, R14
-	ADD  R23, R15, R16
-	ADD  R23, R16, R17
-	ADD  R23, R17, R19
-	VZERO(30)
-	VZERO(31)
-	VST1 [V30.S4, V31.S4], (R15)
-	VST1 [V30.S4, V31.S4], (R16)
-	VST1 [V30.S4, V31.S4], (R17)
-	VST1 [V30.S4, V31.S4], (R19)
+	K4P_ARGS
 
 block:
-	VMOVI $15, V4.B16
-	MOVD R0, R5          // d, dmin
-	ADD  $32, R0, R21    // scales
-	ADD  $96, R0, R22    // mins pairs
-	ADD  $160, R0        // quants
-	VZERO(21)
-	VZERO(22)
-	VZERO(23)
-	VZERO(24)
-	VZERO(25)
-	VZERO(26)
-	VZERO(27)
-	VZERO(28)
+	K4P_START
 	K4P_GROUP(0)
 	K4P_GROUP(1)
 	K4P_GROUP(2)
 	K4P_GROUP(3)
-	K4P_MINS_PAIRS
-	VLD1 (R5), [V0.H8, V1.H8]
-	FCVTL(0, 13)
-	FCVTL2(0, 14)
-	FCVTL(1, 15)
-	FCVTL2(1, 16)
-	K4P_FLOAT(0, R7, R11, R15)
-	K4P_FLOAT(1, R8, R12, R16)
-	K4P_FLOAT(2, R9, R13, R17)
-	K4P_FLOAT(3, R10, R14, R19)
+	K4P_END
+	SUBS $1, R20, R20
+	BNE  block
+	RET
+
+// gemmQ5_Kx8x4NEON is gemmQ4_Kx8x4NEON with each chunk's fifth bits
+// merged: during a pass V29:V30 hold the group's fifth-bit vector in use
+// (R24 at the group's two vectors), shifted right two bits a chunk so
+// that the chunk's bit (2k' in the low pass, 2k'+1 in the high) moves to
+// bit 4 by one fixed shift, sh, and V31 = 0x10.
+#define K5P_QH(h) \
+	ADD   $(32*(h)), R24, R23 \
+	VLD1  (R23), [V29.B16, V30.B16] \
+	VMOVI $16, V31.B16
+
+#define K5P_CHUNK(DEC, k, sh) \
+	ADD   $(32*(k)), R0, R23 \
+	VLD1  (R23), [V0.B16, V1.B16] \
+	DEC \
+	VSHL  $sh, V29.B16, V0.B16 \
+	VSHL  $sh, V30.B16, V1.B16 \
+	VAND  V31.B16, V0.B16, V0.B16 \
+	VAND  V31.B16, V1.B16, V1.B16 \
+	VORR  V0.B16, V2.B16, V2.B16 \
+	VORR  V1.B16, V3.B16, V3.B16 \
+	VUSHR $2, V29.B16, V29.B16 \
+	VUSHR $2, V30.B16, V30.B16 \
+	K4P_DOTS(k)
+
+#define K5P_GROUP(G) \
+	K4P_PASS(K4P_LO, 2*(G), K5P_CHUNK, 4, K5P_QH) \
+	K4P_PASS(K4P_HI, 2*(G)+1, K5P_CHUNK, 3, K5P_QH) \
+	ADD $256, R0 \
+	ADD $64, R24
+
+// func gemmQ5_Kx8x4NEON(w *byte, qs *int8, d *float32, off *int32, nb int, out *float32, ostride int)
+TEXT ·gemmQ5_Kx8x4NEON(SB), NOSPLIT, $0-56
+	K4P_ARGS
+
+block:
+	K4P_START
+	ADD  $1024, R0, R24  // the fifth bits, after the quants
+	K5P_GROUP(0)
+	K5P_GROUP(1)
+	K5P_GROUP(2)
+	K5P_GROUP(3)
+	ADD  $256, R0        // past them
+	K4P_END
 	SUBS $1, R20, R20
 	BNE  block
 	RET
