@@ -20,6 +20,7 @@ var neonDots = dotSet{
 	f16: neonDotF16, f32: neonDotF32,
 	q8_0x4: neonQ8_0x4, q4_0x4: neonQ4_0x4, q4_Kx4: neonQ4_Kx4, q6_Kx4: neonQ6_Kx4,
 	q4_0x8x1: neonQ4_0x8x1, q4_0x8x4: neonQ4_0x8x4, q8_0x8x1: neonQ8_0x8x1, q8_0x8x4: neonQ8_0x8x4,
+	iq4_nlx8x1: neonIQ4_NLx8x1, iq4_nlx8x4: neonIQ4_NLx8x4,
 	q4_Kx8x1: neonQ4_Kx8x1, q4_Kx8x4: neonQ4_Kx8x4, q6_Kx8x1: neonQ6_Kx8x1, q6_Kx8x4: neonQ6_Kx8x4, q5_Kx8x1: neonQ5_Kx8x1, q5_Kx8x4: neonQ5_Kx8x4,
 }
 
@@ -172,6 +173,22 @@ func gemmQ4_Kx8x4NEON(w *byte, qs *int8, d *float32, off *int32, nb int, out *fl
 
 //go:noescape
 func gemmQ4_Kx8x1NEON(w *byte, qs *int8, d *float32, off *int32, nb int, out *float32)
+
+func neonIQ4_NLx8x1(w []byte, a *Q8, blk0, nb int, out []float32) {
+	packedArgs(w, 8*18, a, blk0, nb, 1, out, 0)
+	gemmIQ4_NLx8x1NEON(&w[0], &a.Qs[blk0*32], &a.D[blk0], nb, &out[0], &gguf.KValuesIQ4NL[0])
+}
+
+func neonIQ4_NLx8x4(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
+	packedArgs(w, 8*18, a, blk0, nb, 4, out, ostride)
+	gemmIQ4_NLx8x4NEON(&w[0], &a.Qs[blk0*32], &a.D[blk0], nb, &out[0], ostride, &gguf.KValuesIQ4NL[0])
+}
+
+//go:noescape
+func gemmIQ4_NLx8x1NEON(w *byte, qs *int8, d *float32, nb int, out *float32, cb *int8)
+
+//go:noescape
+func gemmIQ4_NLx8x4NEON(w *byte, qs *int8, d *float32, nb int, out *float32, ostride int, cb *int8)
 
 // packedArgs checks every bound the packed kernels rely on (nb > 0, the
 // group's bytes, the tokens' blocks, the results), so that a short slice

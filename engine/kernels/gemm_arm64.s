@@ -58,6 +58,19 @@
 	VSUB   V5.B16, V2.B16, V2.B16 \
 	VSUB   V5.B16, V3.B16, V3.B16
 
+// NL_CHUNK is Q40_CHUNK for IQ4_NL: each nibble looked up in the codebook
+// (V5 here, instead of 8).
+#define NL_CHUNK \
+	VLD1.P 32(R0), [V0.B16, V1.B16] \
+	VUSHR  $4, V0.B16, V2.B16 \
+	VUSHR  $4, V1.B16, V3.B16 \
+	VAND   V4.B16, V0.B16, V0.B16 \
+	VAND   V4.B16, V1.B16, V1.B16 \
+	VTBL   V0.B16, [V5.B16], V0.B16 \
+	VTBL   V1.B16, [V5.B16], V1.B16 \
+	VTBL   V2.B16, [V5.B16], V2.B16 \
+	VTBL   V3.B16, [V5.B16], V3.B16
+
 // Q40_DOT(t, k): token t's chunk-k dots: low nibbles with activations
 // 4k..4k+3, high ones with 16+4k..16+4k+3.
 #define Q40_DOT(t, k) \
@@ -104,6 +117,13 @@
 
 #define Q40_DOT4(k) \
 	Q40_CHUNK \
+	Q40_DOT(0, k) \
+	Q40_DOT(1, k) \
+	Q40_DOT(2, k) \
+	Q40_DOT(3, k)
+
+#define NL_DOT4(k) \
+	NL_CHUNK \
 	Q40_DOT(0, k) \
 	Q40_DOT(1, k) \
 	Q40_DOT(2, k) \
@@ -229,6 +249,57 @@ loop:
 	Q80_DOT4(2)
 	Q80_DOT4(4)
 	Q80_DOT4(6)
+	G_FLOAT4
+	SUBS $1, R3, R3
+	BNE  loop
+
+	G_STORE4
+	RET
+
+// func gemmIQ4_NLx8x1NEON(w *byte, qs *int8, d *float32, nb int, out *float32, cb *int8)
+// The Q4_0 kernel with IQ4_NL's codebook (packed the same way).
+TEXT ·gemmIQ4_NLx8x1NEON(SB), NOSPLIT, $0-48
+	G_ARGS
+	MOVD cb+40(FP), R11
+	VLD1 (R11), [V5.B16]
+	VZERO(24)
+	VZERO(25)
+
+loop:
+	G_SCALES
+	VLD1.P 32(R1), [V8.B16, V9.B16]
+	VZERO(16)
+	VZERO(17)
+	NL_CHUNK
+	Q40_DOT(0, 0)
+	NL_CHUNK
+	Q40_DOT(0, 1)
+	NL_CHUNK
+	Q40_DOT(0, 2)
+	NL_CHUNK
+	Q40_DOT(0, 3)
+	G_FLOAT(0, R2)
+	SUBS $1, R3, R3
+	BNE  loop
+
+	VST1 [V24.S4, V25.S4], (R4)
+	RET
+
+// func gemmIQ4_NLx8x4NEON(w *byte, qs *int8, d *float32, nb int, out *float32, ostride int, cb *int8)
+TEXT ·gemmIQ4_NLx8x4NEON(SB), NOSPLIT, $0-56
+	G_ARGS
+	MOVD cb+48(FP), R11
+	VLD1 (R11), [V5.B16]
+	G_ZEROF
+
+loop:
+	G_SCALES
+	G_ACTS4
+	G_ZERO4
+	NL_DOT4(0)
+	NL_DOT4(1)
+	NL_DOT4(2)
+	NL_DOT4(3)
 	G_FLOAT4
 	SUBS $1, R3, R3
 	BNE  loop

@@ -8,7 +8,7 @@ import (
 	"github.com/orcd/orcd/gguf"
 )
 
-// chunkLanes is the packed Q4_0 and Q8_0 kernels' arithmetic for one
+// chunkLanes is the packed Q4_0, Q8_0 and IQ4_NL kernels' arithmetic for one
 // row (each row one int32 lane): per block the exact integer dot s, then
 // acc = fma(s, f16(d_w)·d_a, acc) with one rounding. refGemmChunks adds
 // unfused; this is what the assembly does on both architectures.
@@ -52,7 +52,7 @@ func TestPackedChunkLanes(t *testing.T) {
 		if isa == "avx2" && !UseAVX2Only() {
 			continue
 		}
-		t.Run(isa, func(t *testing.T) { testPackedLanes(t, []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ8_0}, chunkLanes) })
+		t.Run(isa, func(t *testing.T) { testPackedLanes(t, []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ8_0, gguf.TypeIQ4_NL}, chunkLanes) })
 	}
 }
 
