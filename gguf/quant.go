@@ -70,7 +70,7 @@ func putF16(b []byte, f float32) { binary.LittleEndian.PutUint16(b, F32ToF16(f))
 // does it: adding 1.5*2^23 leaves the rounded integer in the low mantissa
 // bits. Valid for |f| < 2^22, like the original.
 func nearestInt(f float32) int32 {
-	v := f + 12582912
+	v := float32(f) + 12582912 // f rounded first: no fused multiply-add on arm64
 	return int32(math.Float32bits(v)&0x7fffff) - 0x400000
 }
 

@@ -17,6 +17,7 @@ const iq4Tries = 7
 // iq4Nearest is ggml's best_index_int8 over the codebook: the nearest
 // entry, ties to the larger.
 func iq4Nearest(v float32) byte {
+	v = float32(v) // rounded here: inlined, v*x-k would fuse on arm64
 	if v <= float32(KValuesIQ4NL[0]) {
 		return 0
 	}

@@ -71,7 +71,7 @@ func quantizeKX(x []float32, y []byte, L *[QK_K]uint8, nmax int32, rmin, rdelta 
 		if dj == 0 {
 			continue
 		}
-		dm := dmin * float32(m)
+		dm := float32(dmin * float32(m))
 		for ii := 0; ii < 32; ii++ {
 			l := nearestInt((x[32*j+ii] + dm) / dj)
 			L[32*j+ii] = uint8(max32(0, min32(nmax, l)))
@@ -175,7 +175,7 @@ func quantizeRowQ2_K(src []float32, dst []byte) {
 			if dj == 0 {
 				continue
 			}
-			dm := dmin * float32(sc[j]>>4)
+			dm := float32(dmin * float32(sc[j]>>4))
 			for ii := 0; ii < 16; ii++ {
 				l := nearestInt((x[16*j+ii] + dm) / dj)
 				L[16*j+ii] = uint8(max32(0, min32(3, l)))

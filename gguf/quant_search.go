@@ -31,7 +31,7 @@ func makeQXQuants(nmax int32, x []float32, L []int8) float32 {
 		if is == 0 {
 			continue
 		}
-		iscale = -(fn + float32(0.1)*float32(is)) / max
+		iscale = -(fn + float32(float32(0.1)*float32(is))) / max
 		sumlx, suml2 = 0, 0
 		for _, v := range x {
 			l := max32(-nmax, min(nmax-1, nearestInt(float32(iscale*v))))

@@ -15,7 +15,7 @@ func rmsnorm(o, x, w []float32, eps float32) {
 	for _, v := range x {
 		ss += float64(v * v)
 	}
-	scale := float32(1 / math.Sqrt(ss/float64(len(x))+float64(eps)))
+	scale := float32(1 / math.Sqrt(float64(ss/float64(len(x)))+float64(eps)))
 	for i, v := range x {
 		o[i] = v * scale * w[i]
 	}
@@ -129,7 +129,7 @@ func attendRef(o, q []float32, k, v []float32, stride, n int, att []float32) {
 	for j, a := range att {
 		vj := v[j*stride : j*stride+hd]
 		for i := range o {
-			o[i] += a * vj[i]
+			o[i] += float32(a * vj[i])
 		}
 	}
 }

@@ -21,6 +21,7 @@ var neonDots = dotSet{
 	q8_0x4: neonQ8_0x4, q4_0x4: neonQ4_0x4, q4_Kx4: neonQ4_Kx4, q6_Kx4: neonQ6_Kx4,
 	q4_0x8x1: neonQ4_0x8x1, q4_0x8x4: neonQ4_0x8x4, q8_0x8x1: neonQ8_0x8x1, q8_0x8x4: neonQ8_0x8x4,
 	iq4_nlx8x1: neonIQ4_NLx8x1, iq4_nlx8x4: neonIQ4_NLx8x4,
+	typed8:   neonTyped8(),
 	q4_Kx8x1: neonQ4_Kx8x1, q4_Kx8x4: neonQ4_Kx8x4, q6_Kx8x1: neonQ6_Kx8x1, q6_Kx8x4: neonQ6_Kx8x4, q5_Kx8x1: neonQ5_Kx8x1, q5_Kx8x4: neonQ5_Kx8x4,
 }
 
@@ -189,6 +190,32 @@ func gemmIQ4_NLx8x1NEON(w *byte, qs *int8, d *float32, nb int, out *float32, cb 
 
 //go:noescape
 func gemmIQ4_NLx8x4NEON(w *byte, qs *int8, d *float32, nb int, out *float32, ostride int, cb *int8)
+
+// The packed IQ4_XS layout's kernels (gemm_xs_arm64.s) take the type's
+// codebook and factor: IQ4_XS, and IQ3_S and IQ3_XXS re-encoded into it.
+func neonXSx8x1(t gguf.Type) func(w []byte, a *Q8, blk0, nb int, out []float32) {
+	cb, factor := xsCodebook(t), xsFactor(t)
+	return func(w []byte, a *Q8, blk0, nb int, out []float32) {
+		if nb <= 0 {
+			panic("kernels: packed kernel with no blocks")
+		}
+		_, _, _, _ = w[nb*iq4xsPackedBlock8-1], a.Qs[(blk0+nb)*QK_K-1], a.D[blk0+nb-1], out[7]
+		gemmXSx8x1NEON(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], nb, &out[0], &cb[0], factor)
+	}
+}
+
+//go:noescape
+func gemmXSx8x1NEON(w *byte, qs *int8, d *float32, nb int, out *float32, cb *int8, factor float32)
+
+// neonTyped8 is the NEON set's typed8: the packed kernels by type of the
+// layouts other types are re-encoded into.
+func neonTyped8() map[gguf.Type]packedSet {
+	m := map[gguf.Type]packedSet{}
+	for _, t := range []gguf.Type{gguf.TypeIQ4_XS, gguf.TypeIQ3_S, gguf.TypeIQ3_XXS} {
+		m[t] = packedSet{x1: neonXSx8x1(t)}
+	}
+	return m
+}
 
 // packedArgs checks every bound the packed kernels rely on (nb > 0, the
 // group's bytes, the tokens' blocks, the results), so that a short slice

@@ -49,7 +49,15 @@ func TestRows16(t *testing.T) {
 					}
 					p.Close()
 					q.Close()
+					// Either layout runs its kernels or, where there are
+					// none (arm64 has no sixteen-row ones), the Go
+					// reference of the layout: bit for bit the same only
+					// when both sides run the same kind.
+					exact := ref || (packedKernels(c.typ, LayoutRows8).x1 != nil) == (packedKernels(c.typ, LayoutRows16).x1 != nil)
 					for j := range got8 {
+						if !exact && math.Abs(float64(got8[j]-got16[j])) <= 1e-5*math.Abs(float64(got8[j]))+1e-4 {
+							continue
+						}
 						if math.Float32bits(got8[j]) != math.Float32bits(got16[j]) {
 							t.Fatalf("%v rows=%d nTok=%d ref=%v threads=%d: out[%d] = %v in LayoutRows16, %v in LayoutRows8", c.typ, rows, nTok, ref, threads, j, got16[j], got8[j])
 						}

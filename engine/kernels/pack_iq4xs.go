@@ -62,20 +62,27 @@ func refGemmIQ4XS(w []byte, t gguf.Type, per, g, nb int, a *Q8, blk0 int, out []
 		var acc float32
 		for b := 0; b < nb; b++ {
 			blk := w[(g*nb+b)*pb:][:pb]
-			ys := a.Qs[(blk0+b)*QK_K:][:QK_K]
-			var sumi int32
-			for j := 0; j < 8; j++ {
-				var s int32
-				for k := 0; k < 4; k++ {
-					for i := 0; i < 4; i++ {
-						q := blk[10*per+16*per*j+4*per*k+4*r+i]
-						s += int32(cb[q&0x0f])*int32(ys[32*j+4*k+i]) + int32(cb[q>>4])*int32(ys[32*j+16+4*k+i])
-					}
-				}
-				sumi += int32(int8(blk[2*per+per*j+r])) * s
-			}
+			sumi := xsPackedTotal(blk, cb, per, r, a.Qs[(blk0+b)*QK_K:][:QK_K])
 			acc += float32(float32(sumi) * (f16ToF32(le16(blk[2*r:])) * a.D[blk0+b]))
 		}
 		out[r] = acc * factor
 	}
+}
+
+// xsPackedTotal is row r's exact int32 total in one packed IQ4_XS-layout
+// block of per rows (codebook cb) against a Q8_K block's quants ys: the
+// sum over sub-blocks of scale times the dot of codebook values with ys.
+func xsPackedTotal(blk []byte, cb *[16]int8, per, r int, ys []int8) int32 {
+	var sumi int32
+	for j := 0; j < 8; j++ {
+		var s int32
+		for k := 0; k < 4; k++ {
+			for i := 0; i < 4; i++ {
+				q := blk[10*per+16*per*j+4*per*k+4*r+i]
+				s += int32(cb[q&0x0f])*int32(ys[32*j+4*k+i]) + int32(cb[q>>4])*int32(ys[32*j+16+4*k+i])
+			}
+		}
+		sumi += int32(int8(blk[2*per+per*j+r])) * s
+	}
+	return sumi
 }

@@ -52,7 +52,9 @@ func TestPackedChunkLanes(t *testing.T) {
 		if isa == "avx2" && !UseAVX2Only() {
 			continue
 		}
-		t.Run(isa, func(t *testing.T) { testPackedLanes(t, []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ8_0, gguf.TypeIQ4_NL}, chunkLanes) })
+		t.Run(isa, func(t *testing.T) {
+			testPackedLanes(t, []gguf.Type{gguf.TypeQ4_0, gguf.TypeQ8_0, gguf.TypeIQ4_NL}, chunkLanes)
+		})
 	}
 }
 
@@ -123,6 +125,36 @@ func kLanes(w []byte, t gguf.Type, per, g, nb int, a *Q8, blk0 int, out []float3
 			}
 		}
 		out[r] = acc
+	}
+}
+
+// xsLanes is the packed IQ4_XS layout's kernels' arithmetic (IQ4_XS, and
+// IQ3_S and IQ3_XXS re-encoded into it): per block acc = fma(total,
+// f16(d)·d_a, acc), then the row's result acc times the type's factor.
+func xsLanes(w []byte, t gguf.Type, per, g, nb int, a *Q8, blk0 int, out []float32) {
+	pb := 138 * per
+	for r := 0; r < per; r++ {
+		var acc float32
+		for b := 0; b < nb; b++ {
+			blk := w[(g*nb+b)*pb:][:pb]
+			sumi := xsPackedTotal(blk, xsCodebook(t), per, r, a.Qs[(blk0+b)*QK_K:][:QK_K])
+			acc = fma32(float32(sumi), f16ToF32(le16(blk[2*r:]))*a.D[blk0+b], acc)
+		}
+		out[r] = acc * xsFactor(t)
+	}
+}
+
+// TestPackedXSLanes holds the packed IQ4_XS, IQ3_S and IQ3_XXS kernels to
+// xsLanes bit for bit, on this CPU's kernels and on the AVX2 ones.
+func TestPackedXSLanes(t *testing.T) {
+	defer UseReference(false)
+	for _, isa := range []string{"native", "avx2"} {
+		if isa == "avx2" && !UseAVX2Only() {
+			continue
+		}
+		t.Run(isa, func(t *testing.T) {
+			testPackedLanes(t, []gguf.Type{gguf.TypeIQ4_XS, gguf.TypeIQ3_S, gguf.TypeIQ3_XXS}, xsLanes)
+		})
 	}
 }
 

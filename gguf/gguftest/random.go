@@ -46,7 +46,7 @@ func RandomTensor(t gguf.Type, n int, seed uint64, rms float32) ([]byte, error) 
 	}
 	var ss float64
 	for _, v := range x {
-		ss += float64(v) * float64(v)
+		ss += float64(float64(v) * float64(v))
 	}
 	got := math.Sqrt(ss / float64(n))
 	if got == 0 {
