@@ -204,6 +204,22 @@ func neonXSx8x1(t gguf.Type) func(w []byte, a *Q8, blk0, nb int, out []float32) 
 	}
 }
 
+// The packed Q3_K layout's kernel (gemm_q3_arm64.s), with the type's
+// codebook and factor: Q3_K, and the IQ2 and IQ1 types re-encoded into it.
+func neonQ3x8x1(t gguf.Type) func(w []byte, a *Q8, blk0, nb int, out []float32) {
+	cb, factor := grid3Codebook(t), grid3Factor(t)
+	return func(w []byte, a *Q8, blk0, nb int, out []float32) {
+		if nb <= 0 {
+			panic("kernels: packed kernel with no blocks")
+		}
+		_, _, _, _ = w[nb*8*q3KPackedRow-1], a.Qs[(blk0+nb)*QK_K-1], a.D[blk0+nb-1], out[7]
+		gemmQ3x8x1NEON(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], nb, &out[0], &cb[0], factor)
+	}
+}
+
+//go:noescape
+func gemmQ3x8x1NEON(w *byte, qs *int8, d *float32, nb int, out *float32, cb *int8, factor float32)
+
 //go:noescape
 func gemmXSx8x1NEON(w *byte, qs *int8, d *float32, nb int, out *float32, cb *int8, factor float32)
 
@@ -213,6 +229,9 @@ func neonTyped8() map[gguf.Type]packedSet {
 	m := map[gguf.Type]packedSet{}
 	for _, t := range []gguf.Type{gguf.TypeIQ4_XS, gguf.TypeIQ3_S, gguf.TypeIQ3_XXS} {
 		m[t] = packedSet{x1: neonXSx8x1(t)}
+	}
+	for _, t := range append([]gguf.Type{gguf.TypeQ3_K}, grid3Types...) {
+		m[t] = packedSet{x1: neonQ3x8x1(t)}
 	}
 	return m
 }

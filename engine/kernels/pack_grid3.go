@@ -58,6 +58,9 @@ func grid3Factor(t gguf.Type) float32 {
 	return 0.125
 }
 
+// grid3Types are the types Pack re-encodes into packed Q3_K layout.
+var grid3Types = []gguf.Type{gguf.TypeIQ2_XXS, gguf.TypeIQ2_XS, gguf.TypeIQ2_S, gguf.TypeIQ1_S, gguf.TypeIQ1_M}
+
 // grid3Reencoded reports whether Pack re-encodes t into packed Q3_K layout.
 func grid3Reencoded(t gguf.Type) bool { return t != gguf.TypeQ3_K && grid3Codebook(t) != nil }
 

@@ -144,6 +144,36 @@ func xsLanes(w []byte, t gguf.Type, per, g, nb int, a *Q8, blk0 int, out []float
 	}
 }
 
+// q3Lanes is the packed Q3_K layout's kernels' arithmetic (Q3_K, and the
+// IQ2 and IQ1 types re-encoded into it), as xsLanes.
+func q3Lanes(w []byte, t gguf.Type, per, g, nb int, a *Q8, blk0 int, out []float32) {
+	pb := q3KPackedRow * per
+	for r := 0; r < per; r++ {
+		var acc float32
+		for b := 0; b < nb; b++ {
+			blk := w[(g*nb+b)*pb:][:pb]
+			sumi := q3PackedTotal(blk, grid3Codebook(t), per, r, a.Qs[(blk0+b)*QK_K:][:QK_K])
+			acc = fma32(float32(sumi), f16ToF32(le16(blk[2*r:]))*a.D[blk0+b], acc)
+		}
+		out[r] = acc * grid3Factor(t)
+	}
+}
+
+// TestPackedQ3Lanes holds the packed Q3_K, IQ2_XXS, IQ2_XS, IQ2_S, IQ1_S
+// and IQ1_M kernels to q3Lanes bit for bit, on this CPU's kernels and on
+// the AVX2 ones.
+func TestPackedQ3Lanes(t *testing.T) {
+	defer UseReference(false)
+	for _, isa := range []string{"native", "avx2"} {
+		if isa == "avx2" && !UseAVX2Only() {
+			continue
+		}
+		t.Run(isa, func(t *testing.T) {
+			testPackedLanes(t, []gguf.Type{gguf.TypeQ3_K, gguf.TypeIQ2_XXS, gguf.TypeIQ2_XS, gguf.TypeIQ2_S, gguf.TypeIQ1_S, gguf.TypeIQ1_M}, q3Lanes)
+		})
+	}
+}
+
 // TestPackedXSLanes holds the packed IQ4_XS, IQ3_S and IQ3_XXS kernels to
 // xsLanes bit for bit, on this CPU's kernels and on the AVX2 ones.
 func TestPackedXSLanes(t *testing.T) {

@@ -110,24 +110,31 @@ func refGemmQ3K(w []byte, t gguf.Type, per, g, nb int, a *Q8, blk0 int, out []fl
 		var acc float32
 		for b := 0; b < nb; b++ {
 			blk := w[(g*nb+b)*pb:][:pb]
-			ys := a.Qs[(blk0+b)*QK_K:][:QK_K]
-			var sumi int32
-			for j := 0; j < 16; j++ {
-				pair := blk[q3KGroups*per+12*per*(j/2):]
-				var s int32
-				for mm := 0; mm < 4; mm++ {
-					for i := 0; i < 4; i++ {
-						lo := pair[4*per*(j%2)+4*r+i] >> (2 * mm) & 3
-						hi := pair[8*per+4*r+i] >> (4*(j%2) + mm) & 1
-						s += int32(cb[lo|hi<<2]) * int32(ys[16*j+4*mm+i])
-					}
-				}
-				sumi += int32(int8(blk[2*per+per*j+r])) * s
-			}
+			sumi := q3PackedTotal(blk, cb, per, r, a.Qs[(blk0+b)*QK_K:][:QK_K])
 			acc += float32(float32(sumi) * (f16ToF32(le16(blk[2*r:])) * a.D[blk0+b]))
 		}
 		out[r] = acc * factor
 	}
+}
+
+// q3PackedTotal is row r's exact int32 total in one packed Q3_K-layout
+// block of per rows (codebook cb) against a Q8_K block's quants ys:
+// Σ_j scale_j·Σ cb[u]·y over the sixteen groups.
+func q3PackedTotal(blk []byte, cb *[8]int8, per, r int, ys []int8) int32 {
+	var sumi int32
+	for j := 0; j < 16; j++ {
+		pair := blk[q3KGroups*per+12*per*(j/2):]
+		var s int32
+		for mm := 0; mm < 4; mm++ {
+			for i := 0; i < 4; i++ {
+				lo := pair[4*per*(j%2)+4*r+i] >> (2 * mm) & 3
+				hi := pair[8*per+4*r+i] >> (4*(j%2) + mm) & 1
+				s += int32(cb[lo|hi<<2]) * int32(ys[16*j+4*mm+i])
+			}
+		}
+		sumi += int32(int8(blk[2*per+per*j+r])) * s
+	}
+	return sumi
 }
 
 // makeOff3 fills a.Off for Q8_K blocks [lo, hi): -bias times each

@@ -1,0 +1,124 @@
+//go:build arm64
+
+#include "textflag.h"
+#include "neon_arm64.h"
+
+// Packed (LayoutRows8, pack_q3k.go) Q3_K-layout kernel for arm64 with
+// dotprod, one token: Q3_K, and the IQ2 and IQ1 types re-encoded into it
+// (pack_grid3.go), each with its eight-value codebook (cb) and factor.
+// A value's 3-bit index is its two low bits (L) and high bit (H), looked
+// up by TBL; SDOT by element then dots four values of four rows with the
+// token's. Per 16-value group the exact dot times the rows' int8 scale
+// goes into the block total, per block the total into the row's float
+// lane with one fused step, times the factor at the end: q3Lanes
+// (pack_lanes_test.go), which the amd64 kernels meet too.
+//
+// Block layout (912 bytes): d (8 f16) at 0, group j's scales at 16+8j,
+// then per pair p of groups at 144+96p: L of group 2p, L of 2p+1, H (32
+// bytes each, rows 0-3 then 4-7). In L, value 4m+i's bits are at 2m of
+// byte i; in H, at bit m (group 2p) or 4+m (2p+1).
+//
+// Registers: V0-V3 the activations of groups 4q..4q+3, V4-V7 the pair's
+// L (group 2p: V4:V5, 2p+1: V6:V7), V24:V25 its H, V8:V9 one chunk's
+// indices, then values, V10:V11 scratch, V12 = 3, V13 = 4, V14 the
+// codebook, V16:V17 the group's dots, V18:V19 the block total, V20:V21
+// the group's scales, V22:V23 the rows' d, V30:V31 the float lanes.
+
+// Q3_CHUNK(a, m, Llo, Lhi, lop, ln, hop, hn): values 4m..4m+3 of the
+// group whose L is Llo:Lhi (rows 0-3, 4-7), their low bits by (lop ln)
+// and high bit by (hop hn) from H, looked up, dotted with lanes m of V(a).
+#define Q3_CHUNK(a, m, Llo, Lhi, lop, ln, hop, hn) \
+	lop   $ln, Llo, V8.B16 \
+	lop   $ln, Lhi, V9.B16 \
+	VAND  V12.B16, V8.B16, V8.B16 \
+	VAND  V12.B16, V9.B16, V9.B16 \
+	hop   $hn, V24.B16, V10.B16 \
+	hop   $hn, V25.B16, V11.B16 \
+	VAND  V13.B16, V10.B16, V10.B16 \
+	VAND  V13.B16, V11.B16, V11.B16 \
+	VORR  V10.B16, V8.B16, V8.B16 \
+	VORR  V11.B16, V9.B16, V9.B16 \
+	VTBL  V8.B16, [V14.B16], V8.B16 \
+	VTBL  V9.B16, [V14.B16], V9.B16 \
+	SDOTE(a, m, 8, 16) \
+	SDOTE(a, m, 9, 17)
+
+// Q3_SCALES: the next group's eight int8 scales (R6, moving on) times
+// its dots into the block total.
+#define Q3_SCALES \
+	MOVD.P 8(R6), R9 \
+	FMOVD  R9, F20 \
+	SXTL8H(20, 20) \
+	SXTL24S(20, 21) \
+	SXTL4S(20, 20) \
+	MLA4S(20, 16, 18) \
+	MLA4S(21, 17, 19)
+
+// Q3_PAIR(a0): pair p's two groups (activations in V(a0), V(a0+1)): the
+// even group's high bits are H's bits 0-3, the odd one's 4-7.
+#define Q3_PAIR(a0) \
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16] \
+	VLD1.P 32(R0), [V24.B16, V25.B16] \
+	VZERO(16) \
+	VZERO(17) \
+	Q3_CHUNK(a0, 0, V4.B16, V5.B16, VSHL, 0, VSHL, 2) \
+	Q3_CHUNK(a0, 1, V4.B16, V5.B16, VUSHR, 2, VSHL, 1) \
+	Q3_CHUNK(a0, 2, V4.B16, V5.B16, VUSHR, 4, VSHL, 0) \
+	Q3_CHUNK(a0, 3, V4.B16, V5.B16, VUSHR, 6, VUSHR, 1) \
+	Q3_SCALES \
+	VZERO(16) \
+	VZERO(17) \
+	Q3_CHUNK(a0+1, 0, V6.B16, V7.B16, VSHL, 0, VUSHR, 2) \
+	Q3_CHUNK(a0+1, 1, V6.B16, V7.B16, VUSHR, 2, VUSHR, 3) \
+	Q3_CHUNK(a0+1, 2, V6.B16, V7.B16, VUSHR, 4, VUSHR, 4) \
+	Q3_CHUNK(a0+1, 3, V6.B16, V7.B16, VUSHR, 6, VUSHR, 5) \
+	Q3_SCALES
+
+#define Q3_PAIRS2 \
+	VLD1.P 64(R1), [V0.B16, V1.B16, V2.B16, V3.B16] \
+	Q3_PAIR(0) \
+	Q3_PAIR(2)
+
+// func gemmQ3x8x1NEON(w *byte, qs *int8, d *float32, nb int, out *float32, cb *int8, factor float32)
+TEXT ·gemmQ3x8x1NEON(SB), NOSPLIT, $0-52
+	MOVD  w+0(FP), R0
+	MOVD  qs+8(FP), R1
+	MOVD  d+16(FP), R2
+	MOVD  nb+24(FP), R3
+	MOVD  cb+40(FP), R4
+	VEOR  V14.B16, V14.B16, V14.B16
+	VLD1  (R4), [V14.D1]
+	VMOVI $3, V12.B16
+	VMOVI $4, V13.B16
+	VZERO(30)
+	VZERO(31)
+
+block:
+	MOVD R0, R5          // d
+	ADD  $16, R0, R6     // scales
+	ADD  $144, R0        // pairs
+	VZERO(18)
+	VZERO(19)
+	Q3_PAIRS2
+	Q3_PAIRS2
+	Q3_PAIRS2
+	Q3_PAIRS2
+	VLD1    (R5), [V26.H8]
+	FCVTL(26, 22)
+	FCVTL2(26, 23)
+	FMOVS.P 4(R2), F7
+	FMULE(7, 22, 22)
+	FMULE(7, 23, 23)
+	SCVTF4(18, 18)
+	SCVTF4(19, 19)
+	FMLA4(22, 18, 30)
+	FMLA4(23, 19, 31)
+	SUBS $1, R3, R3
+	BNE  block
+
+	FMOVS factor+48(FP), F6
+	FMULE(6, 30, 30)
+	FMULE(6, 31, 31)
+	MOVD  out+32(FP), R8
+	VST1  [V30.S4, V31.S4], (R8)
+	RET
