@@ -22,6 +22,7 @@ var neonDots = dotSet{
 	q4_0x8x1: neonQ4_0x8x1, q4_0x8x4: neonQ4_0x8x4, q8_0x8x1: neonQ8_0x8x1, q8_0x8x4: neonQ8_0x8x4,
 	iq4_nlx8x1: neonIQ4_NLx8x1, iq4_nlx8x4: neonIQ4_NLx8x4,
 	typed8:   neonTyped8(),
+	q5_0x8x1: neonLegacyx8x1(gguf.TypeQ5_0), q4_1x8x1: neonLegacyx8x1(gguf.TypeQ4_1), q5_1x8x1: neonLegacyx8x1(gguf.TypeQ5_1),
 	q4_Kx8x1: neonQ4_Kx8x1, q4_Kx8x4: neonQ4_Kx8x4, q6_Kx8x1: neonQ6_Kx8x1, q6_Kx8x4: neonQ6_Kx8x4, q5_Kx8x1: neonQ5_Kx8x1, q5_Kx8x4: neonQ5_Kx8x4,
 }
 
@@ -235,6 +236,33 @@ func neonTyped8() map[gguf.Type]packedSet {
 	}
 	return m
 }
+
+// neonLegacyx8x1 is the packed Q5_0, Q4_1 or Q5_1 kernel
+// (gemm_legacy_arm64.s); Q4_1 and Q5_1 read Q8.S1 (s_y).
+func neonLegacyx8x1(t gguf.Type) func(w []byte, a *Q8, blk0, nb int, out []float32) {
+	s, _ := legacyShapeOf(t)
+	k := map[gguf.Type]func(w *byte, qs *int8, d, s1 *float32, nb int, out *float32){
+		gguf.TypeQ5_0: gemmQ5_0x8x1NEON, gguf.TypeQ4_1: gemmQ4_1x8x1NEON, gguf.TypeQ5_1: gemmQ5_1x8x1NEON,
+	}[t]
+	return func(w []byte, a *Q8, blk0, nb int, out []float32) {
+		packedArgs(w, 8*s.bb, a, blk0, nb, 1, out, 0)
+		s1 := &a.D[blk0] // not read by Q5_0
+		if s.min {
+			_ = a.S1[blk0+nb-1]
+			s1 = &a.S1[blk0]
+		}
+		k(&w[0], &a.Qs[blk0*32], &a.D[blk0], s1, nb, &out[0])
+	}
+}
+
+//go:noescape
+func gemmQ5_0x8x1NEON(w *byte, qs *int8, d, s1 *float32, nb int, out *float32)
+
+//go:noescape
+func gemmQ4_1x8x1NEON(w *byte, qs *int8, d, s1 *float32, nb int, out *float32)
+
+//go:noescape
+func gemmQ5_1x8x1NEON(w *byte, qs *int8, d, s1 *float32, nb int, out *float32)
 
 // packedArgs checks every bound the packed kernels rely on (nb > 0, the
 // group's bytes, the tokens' blocks, the results), so that a short slice

@@ -174,6 +174,40 @@ func TestPackedQ3Lanes(t *testing.T) {
 	}
 }
 
+// legacyLanes is the packed Q5_0, Q4_1 and Q5_1 kernels' arithmetic: per
+// block acc = fma(dot, f16(d)·d_a, acc), then for Q4_1 and Q5_1 acc =
+// fma(f16(m), s_y, acc), one rounding each.
+func legacyLanes(w []byte, t gguf.Type, per, g, nb int, a *Q8, blk0 int, out []float32) {
+	s, _ := legacyShapeOf(t)
+	mins, _, _ := s.offsets(per)
+	for r := 0; r < per; r++ {
+		var acc float32
+		for b := 0; b < nb; b++ {
+			blk := w[(g*nb+b)*per*s.bb:][:per*s.bb]
+			dot, sum := legacyPackedDot(blk, t, per, r, a, blk0+b)
+			acc = fma32(float32(dot), f16ToF32(le16(blk[2*r:]))*a.D[blk0+b], acc)
+			if s.min {
+				acc = fma32(f16ToF32(le16(blk[mins+2*r:])), q8_1SumOf(sum, a.D[blk0+b]), acc)
+			}
+		}
+		out[r] = acc
+	}
+}
+
+// TestPackedLegacyLanes holds the packed Q5_0, Q4_1 and Q5_1 kernels to
+// legacyLanes bit for bit, on this CPU's kernels and on the AVX2 ones.
+func TestPackedLegacyLanes(t *testing.T) {
+	defer UseReference(false)
+	for _, isa := range []string{"native", "avx2"} {
+		if isa == "avx2" && !UseAVX2Only() {
+			continue
+		}
+		t.Run(isa, func(t *testing.T) {
+			testPackedLanes(t, []gguf.Type{gguf.TypeQ5_0, gguf.TypeQ4_1, gguf.TypeQ5_1}, legacyLanes)
+		})
+	}
+}
+
 // TestPackedXSLanes holds the packed IQ4_XS, IQ3_S and IQ3_XXS kernels to
 // xsLanes bit for bit, on this CPU's kernels and on the AVX2 ones.
 func TestPackedXSLanes(t *testing.T) {

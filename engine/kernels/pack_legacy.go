@@ -109,29 +109,12 @@ func packLegacyGroups(dst []byte, m Matrix, g0, g1, per int) {
 // rounding).
 func refGemmLegacy(w []byte, t gguf.Type, per, g, nb int, a *Q8, blk0 int, out []float32) {
 	s, _ := legacyShapeOf(t)
-	mins, fifth, chunks := s.offsets(per)
+	mins, _, _ := s.offsets(per)
 	for r := 0; r < per; r++ {
 		var acc float32
 		for b := 0; b < nb; b++ {
 			blk := w[(g*nb+b)*per*s.bb:][:per*s.bb]
-			var f uint32
-			if s.fifth {
-				f = binary.LittleEndian.Uint32(blk[fifth+4*r:])
-			}
-			qs := a.Qs[(blk0+b)*QK8_0:][:QK8_0]
-			var dot int32
-			for k := 0; k < 4; k++ {
-				for i := 0; i < 4; i++ {
-					q := blk[chunks+4*per*k+4*r+i]
-					lo := int32(q&0x0f) | int32(f>>(8*i+k)&1)<<4
-					hi := int32(q>>4) | int32(f>>(8*i+4+k)&1)<<4
-					dot += lo*int32(qs[4*k+i]) + hi*int32(qs[16+4*k+i])
-				}
-			}
-			sum := q8BlockSum(a, blk0+b)
-			if t == gguf.TypeQ5_0 {
-				dot -= 16 * sum
-			}
+			dot, sum := legacyPackedDot(blk, t, per, r, a, blk0+b)
 			acc += float32(float32(dot) * (f16ToF32(le16(blk[2*r:])) * a.D[blk0+b]))
 			if s.min {
 				acc += float32(f16ToF32(le16(blk[mins+2*r:])) * q8_1SumOf(sum, a.D[blk0+b]))
@@ -139,4 +122,30 @@ func refGemmLegacy(w []byte, t gguf.Type, per, g, nb int, a *Q8, blk0 int, out [
 		}
 		out[r] = acc
 	}
+}
+
+// legacyPackedDot is row r's exact integer dot in one packed Q5_0, Q4_1
+// or Q5_1 block of per rows against Q8_0 block b of a (Q5_0's values
+// offset by -16), and the block's quant sum.
+func legacyPackedDot(blk []byte, t gguf.Type, per, r int, a *Q8, b int) (dot, sum int32) {
+	s, _ := legacyShapeOf(t)
+	_, fifth, chunks := s.offsets(per)
+	var f uint32
+	if s.fifth {
+		f = binary.LittleEndian.Uint32(blk[fifth+4*r:])
+	}
+	qs := a.Qs[b*QK8_0:][:QK8_0]
+	for k := 0; k < 4; k++ {
+		for i := 0; i < 4; i++ {
+			q := blk[chunks+4*per*k+4*r+i]
+			lo := int32(q&0x0f) | int32(f>>(8*i+k)&1)<<4
+			hi := int32(q>>4) | int32(f>>(8*i+4+k)&1)<<4
+			dot += lo*int32(qs[4*k+i]) + hi*int32(qs[16+4*k+i])
+		}
+	}
+	sum = q8BlockSum(a, b)
+	if t == gguf.TypeQ5_0 {
+		dot -= 16 * sum
+	}
+	return dot, sum
 }
