@@ -188,45 +188,71 @@
 	VST1 [V6.S4, V7.S4], (R14) \
 	ADD  $32, R0
 
+// SCORES4_KERNEL is a four-head scores kernel's body (keys 1<<eshift
+// bytes an element, two at a time by KEYS2).
+#define SCORES4_KERNEL(eshift, KEYS2) \
+	G4_ARGS(eshift) \
+pair: \
+	CBZ R4, done \
+	G4_START \
+pair8: \
+	KEYS2 \
+	G4_FMA \
+	SUBS $32, R14, R14 \
+	BNE  pair8 \
+	G4_STORE \
+	SUB  $2, R4 \
+	B    pair \
+done:
+
+// MIX4_KERNEL is a four-head mix kernel's body (values 1<<eshift bytes an
+// element, sixteen or eight loaded by VALS16 and VALS8).
+#define MIX4_KERNEL(eshift, VALS16, VALS8) \
+	GM_ARGS(eshift) \
+slice: \
+	CMP $16, R5 \
+	BLT half \
+	ZERO16 \
+	GM_START \
+row16: \
+	GM_WEIGHTS \
+	VALS16 \
+	GM_FMA16 \
+	ADD  R3, R12, R12 \
+	SUBS $1, R13, R13 \
+	BNE  row16 \
+	GM_STORE16 \
+	ADD  $(16<<eshift), R2 \
+	SUB  $16, R5 \
+	B    slice \
+half: \
+	CBZ R5, done \
+	ZERO8 \
+	GM_START \
+row8: \
+	GM_WEIGHTS \
+	VALS8 \
+	GM_FMA8 \
+	ADD  R3, R12, R12 \
+	SUBS $1, R13, R13 \
+	BNE  row8 \
+	GM_STORE8 \
+	ADD  $(8<<eshift), R2 \
+	SUB  $8, R5 \
+	B    slice \
+done:
+
 // func attnScores4FMA(att, q, k *float32, stride, n, hd int, scale float32, astride int)
 // The scores of four query heads that share a KV head: head h's query at
 // q + h*hd, its scores at att + h*astride. Two keys at a time, each key's
 // values loaded once for the four heads. n is even, hd a multiple of 8.
 TEXT ·attnScores4FMA(SB), NOSPLIT, $0-64
-	G4_ARGS(2)
-
-pair:
-	CBZ R4, done
-	G4_START
-pair8:
-	KEYS2_F32
-	G4_FMA
-	SUBS $32, R14, R14
-	BNE  pair8
-	G4_STORE
-	SUB  $2, R4
-	B    pair
-
-done:
+	SCORES4_KERNEL(2, KEYS2_F32)
 	RET
 
 // func attnScores4FMA16(att, q *float32, k *uint16, stride, n, hd int, scale float32, astride int)
 TEXT ·attnScores4FMA16(SB), NOSPLIT, $0-64
-	G4_ARGS(1)
-
-pair:
-	CBZ R4, done
-	G4_START
-pair8:
-	KEYS2_F16
-	G4_FMA
-	SUBS $32, R14, R14
-	BNE  pair8
-	G4_STORE
-	SUB  $2, R4
-	B    pair
-
-done:
+	SCORES4_KERNEL(1, KEYS2_F16)
 	RET
 
 // func attnMix4FMA(o, att, v *float32, stride, n, hd, astride int)
@@ -234,80 +260,10 @@ done:
 // at o + h*hd, its weights at att + h*astride; each row's values are
 // loaded once for the four heads, sixteen outputs at a time, then eight.
 TEXT ·attnMix4FMA(SB), NOSPLIT, $0-56
-	GM_ARGS(2)
-
-slice:
-	CMP $16, R5
-	BLT half
-	ZERO16
-	GM_START
-row16:
-	GM_WEIGHTS
-	VALS16_F32
-	GM_FMA16
-	ADD  R3, R12, R12
-	SUBS $1, R13, R13
-	BNE  row16
-	GM_STORE16
-	ADD  $64, R2
-	SUB  $16, R5
-	B    slice
-
-half:
-	CBZ R5, done
-	ZERO8
-	GM_START
-row8:
-	GM_WEIGHTS
-	VALS8_F32
-	GM_FMA8
-	ADD  R3, R12, R12
-	SUBS $1, R13, R13
-	BNE  row8
-	GM_STORE8
-	ADD  $32, R2
-	SUB  $8, R5
-	B    slice
-
-done:
+	MIX4_KERNEL(2, VALS16_F32, VALS8_F32)
 	RET
 
 // func attnMix4FMA16(o, att *float32, v *uint16, stride, n, hd, astride int)
 TEXT ·attnMix4FMA16(SB), NOSPLIT, $0-56
-	GM_ARGS(1)
-
-slice:
-	CMP $16, R5
-	BLT half
-	ZERO16
-	GM_START
-row16:
-	GM_WEIGHTS
-	VALS16_F16
-	GM_FMA16
-	ADD  R3, R12, R12
-	SUBS $1, R13, R13
-	BNE  row16
-	GM_STORE16
-	ADD  $32, R2
-	SUB  $16, R5
-	B    slice
-
-half:
-	CBZ R5, done
-	ZERO8
-	GM_START
-row8:
-	GM_WEIGHTS
-	VALS8_F16
-	GM_FMA8
-	ADD  R3, R12, R12
-	SUBS $1, R13, R13
-	BNE  row8
-	GM_STORE8
-	ADD  $16, R2
-	SUB  $8, R5
-	B    slice
-
-done:
+	MIX4_KERNEL(1, VALS16_F16, VALS8_F16)
 	RET

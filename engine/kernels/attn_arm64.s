@@ -190,153 +190,97 @@
 	VST1.P [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0) \
 	VST1.P [V12.S4, V13.S4, V14.S4, V15.S4], 64(R0)
 
+// SCORES_KERNEL is a one-head scores kernel's body (keys 1<<eshift bytes
+// an element, loaded by KEYS4 and KEY1): keys in whole eight-key groups
+// four at a time with the group reduction, the rest one at a time with
+// the single key's.
+#define SCORES_KERNEL(eshift, KEYS4, KEY1) \
+	S_ARGS(eshift) \
+	AND $-8, R4, R6 \
+	SUB R6, R4, R4 \
+	CBZ R6, one \
+four: \
+	S4_START \
+four8: \
+	KEYS4 \
+	S4_FMA \
+	SUBS $32, R12, R12 \
+	BNE  four8 \
+	S4_STORE \
+	SUBS $4, R6, R6 \
+	BNE  four \
+one: \
+	CBZ R4, done \
+	S1_START \
+one8: \
+	KEY1 \
+	S1_FMA \
+	SUBS $32, R12, R12 \
+	BNE  one8 \
+	S1_STORE \
+	SUB  $1, R4 \
+	B    one \
+done:
+
+// MIX_KERNEL is a one-head mix kernel's body (values 1<<eshift bytes an
+// element, ROW64 and ROW8 adding 64 or 8 of a row): 64 outputs at a time
+// stay in registers while every row goes past them, then eight at a time.
+#define MIX_KERNEL(eshift, ROW64, ROW8) \
+	M_ARGS(eshift) \
+block: \
+	CMP $64, R5 \
+	BLT chunk \
+	ZERO16 \
+	M_START \
+row64: \
+	VLD1R.P 4(R6), [V16.S4] \
+	ROW64 \
+	ADD     R3, R7, R7 \
+	SUBS    $1, R8, R8 \
+	BNE     row64 \
+	STORE64 \
+	ADD     $(64<<eshift), R2 \
+	SUB     $64, R5 \
+	B       block \
+chunk: \
+	CBZ   R5, done \
+	VZERO(0) \
+	VZERO(1) \
+	M_START \
+row8: \
+	VLD1R.P 4(R6), [V16.S4] \
+	ROW8 \
+	ADD     R3, R7, R7 \
+	SUBS    $1, R8, R8 \
+	BNE     row8 \
+	VST1.P  [V0.S4, V1.S4], 32(R0) \
+	ADD     $(8<<eshift), R2 \
+	SUB     $8, R5 \
+	B       chunk \
+done:
+
 // func attnScoresFMA(att, q, k *float32, stride, n, hd int, scale float32)
 // att[j] = (q · k[j*stride : j*stride+hd]) * scale for j < n; hd is a
 // multiple of 8.
 TEXT ·attnScoresFMA(SB), NOSPLIT, $0-52
-	S_ARGS(2)
-	AND $-8, R4, R6 // keys in eight-key groups
-	SUB R6, R4, R4  // the rest
-	CBZ R6, one
-
-four:
-	S4_START
-four8:
-	KEYS4_F32
-	S4_FMA
-	SUBS $32, R12, R12
-	BNE  four8
-	S4_STORE
-	SUBS $4, R6, R6
-	BNE  four
-
-one:
-	CBZ R4, done
-	S1_START
-one8:
-	KEY1_F32
-	S1_FMA
-	SUBS $32, R12, R12
-	BNE  one8
-	S1_STORE
-	SUB  $1, R4
-	B    one
-
-done:
+	SCORES_KERNEL(2, KEYS4_F32, KEY1_F32)
 	RET
 
 // func attnScoresFMA16(att, q *float32, k *uint16, stride, n, hd int, scale float32)
 // attnScoresFMA over f16 keys.
 TEXT ·attnScoresFMA16(SB), NOSPLIT, $0-52
-	S_ARGS(1)
-	AND $-8, R4, R6
-	SUB R6, R4, R4
-	CBZ R6, one
-
-four:
-	S4_START
-four8:
-	KEYS4_F16
-	S4_FMA
-	SUBS $32, R12, R12
-	BNE  four8
-	S4_STORE
-	SUBS $4, R6, R6
-	BNE  four
-
-one:
-	CBZ R4, done
-	S1_START
-one8:
-	KEY1_F16
-	S1_FMA
-	SUBS $32, R12, R12
-	BNE  one8
-	S1_STORE
-	SUB  $1, R4
-	B    one
-
-done:
+	SCORES_KERNEL(1, KEYS4_F16, KEY1_F16)
 	RET
 
 // func attnMixFMA(o, att, v *float32, stride, n, hd int)
 // o[i] = the running fused sum over j < n of att[j] * v[j*stride+i]; n
-// is at least 1 and hd a multiple of 8. 64 outputs at a time stay in
-// registers while every row goes past them, then eight at a time.
+// is at least 1 and hd a multiple of 8.
 TEXT ·attnMixFMA(SB), NOSPLIT, $0-48
-	M_ARGS(2)
-
-block:
-	CMP $64, R5
-	BLT chunk
-	ZERO16
-	M_START
-row64:
-	VLD1R.P 4(R6), [V16.S4]
-	ROW64_F32
-	ADD     R3, R7, R7
-	SUBS    $1, R8, R8
-	BNE     row64
-	STORE64
-	ADD     $256, R2
-	SUB     $64, R5
-	B       block
-
-chunk:
-	CBZ   R5, done
-	VZERO(0)
-	VZERO(1)
-	M_START
-row8:
-	VLD1R.P 4(R6), [V16.S4]
-	ROW8_F32
-	ADD     R3, R7, R7
-	SUBS    $1, R8, R8
-	BNE     row8
-	VST1.P  [V0.S4, V1.S4], 32(R0)
-	ADD     $32, R2
-	SUB     $8, R5
-	B       chunk
-
-done:
+	MIX_KERNEL(2, ROW64_F32, ROW8_F32)
 	RET
 
 // func attnMixFMA16(o, att *float32, v *uint16, stride, n, hd int)
 // attnMixFMA over f16 values.
 TEXT ·attnMixFMA16(SB), NOSPLIT, $0-48
-	M_ARGS(1)
-
-block:
-	CMP $64, R5
-	BLT chunk
-	ZERO16
-	M_START
-row64:
-	VLD1R.P 4(R6), [V16.S4]
-	ROW64_F16
-	ADD     R3, R7, R7
-	SUBS    $1, R8, R8
-	BNE     row64
-	STORE64
-	ADD     $128, R2
-	SUB     $64, R5
-	B       block
-
-chunk:
-	CBZ   R5, done
-	VZERO(0)
-	VZERO(1)
-	M_START
-row8:
-	VLD1R.P 4(R6), [V16.S4]
-	ROW8_F16
-	ADD     R3, R7, R7
-	SUBS    $1, R8, R8
-	BNE     row8
-	VST1.P  [V0.S4, V1.S4], 32(R0)
-	ADD     $16, R2
-	SUB     $8, R5
-	B       chunk
-
-done:
+	MIX_KERNEL(1, ROW64_F16, ROW8_F16)
 	RET

@@ -164,145 +164,91 @@
 	VZERO(30) \
 	VZERO(31)
 
+// G1_KERNEL is a one-token kernel's body: SETUP after the arguments,
+// then per block the scales, the token's activations, four chunk steps
+// (CH unpacks, DOT(0, k) dots chunk k) and the float step.
+#define G1_KERNEL(SETUP, CH, DOT, k0, k1, k2, k3) \
+	G_ARGS \
+	SETUP \
+	VZERO(24) \
+	VZERO(25) \
+loop: \
+	G_SCALES \
+	VLD1.P 32(R1), [V8.B16, V9.B16] \
+	VZERO(16) \
+	VZERO(17) \
+	CH \
+	DOT(0, k0) \
+	CH \
+	DOT(0, k1) \
+	CH \
+	DOT(0, k2) \
+	CH \
+	DOT(0, k3) \
+	G_FLOAT(0, R2) \
+	SUBS $1, R3, R3 \
+	BNE  loop \
+	VST1 [V24.S4, V25.S4], (R4)
+
+// G4_KERNEL is a four-token kernel's body: DOT4(k) unpacks and dots the
+// next chunk step k for the four tokens.
+#define G4_KERNEL(SETUP, DOT4, k0, k1, k2, k3) \
+	G_ARGS \
+	SETUP \
+	G_ZEROF \
+loop: \
+	G_SCALES \
+	G_ACTS4 \
+	G_ZERO4 \
+	DOT4(k0) \
+	DOT4(k1) \
+	DOT4(k2) \
+	DOT4(k3) \
+	G_FLOAT4 \
+	SUBS $1, R3, R3 \
+	BNE  loop \
+	G_STORE4
+
+#define NO_SETUP
+
+// NL_CB1 and NL_CB4: IQ4_NL's codebook (the one- and four-token
+// kernels' last argument) into V5.
+#define NL_CB1 \
+	MOVD cb+40(FP), R11 \
+	VLD1 (R11), [V5.B16]
+
+#define NL_CB4 \
+	MOVD cb+48(FP), R11 \
+	VLD1 (R11), [V5.B16]
+
 // func gemmQ4_0x8x1NEON(w *byte, qs *int8, d *float32, nb int, out *float32)
 TEXT ·gemmQ4_0x8x1NEON(SB), NOSPLIT, $0-40
-	G_ARGS
-	VZERO(24)
-	VZERO(25)
-
-loop:
-	G_SCALES
-	VLD1.P 32(R1), [V8.B16, V9.B16]
-	VZERO(16)
-	VZERO(17)
-	Q40_CHUNK
-	Q40_DOT(0, 0)
-	Q40_CHUNK
-	Q40_DOT(0, 1)
-	Q40_CHUNK
-	Q40_DOT(0, 2)
-	Q40_CHUNK
-	Q40_DOT(0, 3)
-	G_FLOAT(0, R2)
-	SUBS $1, R3, R3
-	BNE  loop
-
-	VST1 [V24.S4, V25.S4], (R4)
+	G1_KERNEL(NO_SETUP, Q40_CHUNK, Q40_DOT, 0, 1, 2, 3)
 	RET
 
 // func gemmQ4_0x8x4NEON(w *byte, qs *int8, d *float32, nb int, out *float32, ostride int)
 TEXT ·gemmQ4_0x8x4NEON(SB), NOSPLIT, $0-48
-	G_ARGS
-	G_ZEROF
-
-loop:
-	G_SCALES
-	G_ACTS4
-	G_ZERO4
-	Q40_DOT4(0)
-	Q40_DOT4(1)
-	Q40_DOT4(2)
-	Q40_DOT4(3)
-	G_FLOAT4
-	SUBS $1, R3, R3
-	BNE  loop
-
-	G_STORE4
+	G4_KERNEL(NO_SETUP, Q40_DOT4, 0, 1, 2, 3)
 	RET
 
 // func gemmQ8_0x8x1NEON(w *byte, qs *int8, d *float32, nb int, out *float32)
+// Two chunks a step: chunk k's quants in V0:V1, k+1's in V2:V3.
 TEXT ·gemmQ8_0x8x1NEON(SB), NOSPLIT, $0-40
-	G_ARGS
-	VZERO(24)
-	VZERO(25)
-
-loop:
-	G_SCALES
-	VLD1.P 32(R1), [V8.B16, V9.B16]
-	VZERO(16)
-	VZERO(17)
-	Q80_CHUNKS
-	Q80_DOT(0, 0)
-	Q80_CHUNKS
-	Q80_DOT(0, 2)
-	Q80_CHUNKS
-	Q80_DOT(0, 4)
-	Q80_CHUNKS
-	Q80_DOT(0, 6)
-	G_FLOAT(0, R2)
-	SUBS $1, R3, R3
-	BNE  loop
-
-	VST1 [V24.S4, V25.S4], (R4)
+	G1_KERNEL(NO_SETUP, Q80_CHUNKS, Q80_DOT, 0, 2, 4, 6)
 	RET
 
 // func gemmQ8_0x8x4NEON(w *byte, qs *int8, d *float32, nb int, out *float32, ostride int)
 TEXT ·gemmQ8_0x8x4NEON(SB), NOSPLIT, $0-48
-	G_ARGS
-	G_ZEROF
-
-loop:
-	G_SCALES
-	G_ACTS4
-	G_ZERO4
-	Q80_DOT4(0)
-	Q80_DOT4(2)
-	Q80_DOT4(4)
-	Q80_DOT4(6)
-	G_FLOAT4
-	SUBS $1, R3, R3
-	BNE  loop
-
-	G_STORE4
+	G4_KERNEL(NO_SETUP, Q80_DOT4, 0, 2, 4, 6)
 	RET
 
 // func gemmIQ4_NLx8x1NEON(w *byte, qs *int8, d *float32, nb int, out *float32, cb *int8)
 // The Q4_0 kernel with IQ4_NL's codebook (packed the same way).
 TEXT ·gemmIQ4_NLx8x1NEON(SB), NOSPLIT, $0-48
-	G_ARGS
-	MOVD cb+40(FP), R11
-	VLD1 (R11), [V5.B16]
-	VZERO(24)
-	VZERO(25)
-
-loop:
-	G_SCALES
-	VLD1.P 32(R1), [V8.B16, V9.B16]
-	VZERO(16)
-	VZERO(17)
-	NL_CHUNK
-	Q40_DOT(0, 0)
-	NL_CHUNK
-	Q40_DOT(0, 1)
-	NL_CHUNK
-	Q40_DOT(0, 2)
-	NL_CHUNK
-	Q40_DOT(0, 3)
-	G_FLOAT(0, R2)
-	SUBS $1, R3, R3
-	BNE  loop
-
-	VST1 [V24.S4, V25.S4], (R4)
+	G1_KERNEL(NL_CB1, NL_CHUNK, Q40_DOT, 0, 1, 2, 3)
 	RET
 
 // func gemmIQ4_NLx8x4NEON(w *byte, qs *int8, d *float32, nb int, out *float32, ostride int, cb *int8)
 TEXT ·gemmIQ4_NLx8x4NEON(SB), NOSPLIT, $0-56
-	G_ARGS
-	MOVD cb+48(FP), R11
-	VLD1 (R11), [V5.B16]
-	G_ZEROF
-
-loop:
-	G_SCALES
-	G_ACTS4
-	G_ZERO4
-	NL_DOT4(0)
-	NL_DOT4(1)
-	NL_DOT4(2)
-	NL_DOT4(3)
-	G_FLOAT4
-	SUBS $1, R3, R3
-	BNE  loop
-
-	G_STORE4
+	G4_KERNEL(NL_CB4, NL_DOT4, 0, 1, 2, 3)
 	RET

@@ -104,83 +104,72 @@
 	MOVD out+40(FP), R8 \
 	VST1 [V30.S4, V31.S4], (R8)
 
+// LG_FIVE4(SUB): the block's four chunks with their fifth bits (then
+// SUB: Q5_0's offset, or nothing) and dots.
+#define LG_FIVE4(SUB) \
+	LG_NIBBLES \
+	LG_FIVE(VSHL, 4, VSHL, 0) \
+	SUB \
+	LG_DOT(0) \
+	LG_NIBBLES \
+	LG_FIVE(VSHL, 3, VUSHR, 1) \
+	SUB \
+	LG_DOT(1) \
+	LG_NIBBLES \
+	LG_FIVE(VSHL, 2, VUSHR, 2) \
+	SUB \
+	LG_DOT(2) \
+	LG_NIBBLES \
+	LG_FIVE(VSHL, 1, VUSHR, 3) \
+	SUB \
+	LG_DOT(3)
+
+#define NOTHING
+
+#define Q50_CHUNKS LG_FIVE4(LG_SUB16)
+
+#define Q51_CHUNKS LG_FIVE4(NOTHING)
+
+#define Q41_CHUNKS \
+	LG_NIBBLES \
+	LG_DOT(0) \
+	LG_NIBBLES \
+	LG_DOT(1) \
+	LG_NIBBLES \
+	LG_DOT(2) \
+	LG_NIBBLES \
+	LG_DOT(3)
+
+#define Q51_HEAD \
+	LG_MINS \
+	LG_F
+
+// LG_KERNEL is a kernel's body: per block its d, HEAD (the mins and
+// fifth bits its type has), CHUNKS, the scales' fused step, then MIN (the
+// mins' step, or nothing).
+#define LG_KERNEL(HEAD, CHUNKS, MIN) \
+	LG_ARGS \
+block: \
+	LG_START \
+	HEAD \
+	CHUNKS \
+	LG_DFMA \
+	MIN \
+	SUBS $1, R4, R4 \
+	BNE  block \
+	LG_END
+
 // func gemmQ5_0x8x1NEON(w *byte, qs *int8, d, s1 *float32, nb int, out *float32)
 TEXT ·gemmQ5_0x8x1NEON(SB), NOSPLIT, $0-48
-	LG_ARGS
-
-block:
-	LG_START
-	LG_F
-	LG_NIBBLES
-	LG_FIVE(VSHL, 4, VSHL, 0)
-	LG_SUB16
-	LG_DOT(0)
-	LG_NIBBLES
-	LG_FIVE(VSHL, 3, VUSHR, 1)
-	LG_SUB16
-	LG_DOT(1)
-	LG_NIBBLES
-	LG_FIVE(VSHL, 2, VUSHR, 2)
-	LG_SUB16
-	LG_DOT(2)
-	LG_NIBBLES
-	LG_FIVE(VSHL, 1, VUSHR, 3)
-	LG_SUB16
-	LG_DOT(3)
-	LG_DFMA
-	SUBS $1, R4, R4
-	BNE  block
-
-	LG_END
+	LG_KERNEL(LG_F, Q50_CHUNKS, NOTHING)
 	RET
 
 // func gemmQ4_1x8x1NEON(w *byte, qs *int8, d, s1 *float32, nb int, out *float32)
 TEXT ·gemmQ4_1x8x1NEON(SB), NOSPLIT, $0-48
-	LG_ARGS
-
-block:
-	LG_START
-	LG_MINS
-	LG_NIBBLES
-	LG_DOT(0)
-	LG_NIBBLES
-	LG_DOT(1)
-	LG_NIBBLES
-	LG_DOT(2)
-	LG_NIBBLES
-	LG_DOT(3)
-	LG_DFMA
-	LG_MFMA
-	SUBS $1, R4, R4
-	BNE  block
-
-	LG_END
+	LG_KERNEL(LG_MINS, Q41_CHUNKS, LG_MFMA)
 	RET
 
 // func gemmQ5_1x8x1NEON(w *byte, qs *int8, d, s1 *float32, nb int, out *float32)
 TEXT ·gemmQ5_1x8x1NEON(SB), NOSPLIT, $0-48
-	LG_ARGS
-
-block:
-	LG_START
-	LG_MINS
-	LG_F
-	LG_NIBBLES
-	LG_FIVE(VSHL, 4, VSHL, 0)
-	LG_DOT(0)
-	LG_NIBBLES
-	LG_FIVE(VSHL, 3, VUSHR, 1)
-	LG_DOT(1)
-	LG_NIBBLES
-	LG_FIVE(VSHL, 2, VUSHR, 2)
-	LG_DOT(2)
-	LG_NIBBLES
-	LG_FIVE(VSHL, 1, VUSHR, 3)
-	LG_DOT(3)
-	LG_DFMA
-	LG_MFMA
-	SUBS $1, R4, R4
-	BNE  block
-
-	LG_END
+	LG_KERNEL(Q51_HEAD, Q51_CHUNKS, LG_MFMA)
 	RET
