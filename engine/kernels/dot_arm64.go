@@ -290,44 +290,45 @@ func gemmQ8_0x8x4NEON(w *byte, qs *int8, d *float32, nb int, out *float32, ostri
 // The four-token kernels (dot4_arm64.s) give each token its row dot's
 // bits; token t's blocks start tokBlocks*t blocks after blk0.
 
-func neonQ8_0x4(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32) {
+// quadArgs checks every bound a four-token kernel relies on (weights of
+// blockBytes a block, the four tokens' blocks, their BSums if bsums), so
+// that a short slice panics here rather than in the assembly, and reports
+// whether there is a block to multiply (out is zero if not).
+func quadArgs(w []byte, blockBytes int, a *Q8, blk0, nb, tokBlocks int, bsums bool, out *[4]float32) bool {
 	if nb <= 0 {
 		*out = [4]float32{}
-		return
+		return false
 	}
 	last := blk0 + 3*tokBlocks + nb
-	_, _, _ = w[nb*34-1], a.Qs[last*32-1], a.D[last-1]
-	dotQ8_0x4SDOT(&w[0], &a.Qs[blk0*32], &a.D[blk0], nb, tokBlocks, out)
+	_, _, _ = w[nb*blockBytes-1], a.Qs[last*a.Block-1], a.D[last-1]
+	if bsums {
+		_ = a.BSums[last*16-1]
+	}
+	return true
+}
+
+func neonQ8_0x4(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32) {
+	if quadArgs(w, 34, a, blk0, nb, tokBlocks, false, out) {
+		dotQ8_0x4SDOT(&w[0], &a.Qs[blk0*32], &a.D[blk0], nb, tokBlocks, out)
+	}
 }
 
 func neonQ4_0x4(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32) {
-	if nb <= 0 {
-		*out = [4]float32{}
-		return
+	if quadArgs(w, 18, a, blk0, nb, tokBlocks, false, out) {
+		dotQ4_0x4SDOT(&w[0], &a.Qs[blk0*32], &a.D[blk0], nb, tokBlocks, out)
 	}
-	last := blk0 + 3*tokBlocks + nb
-	_, _, _ = w[nb*18-1], a.Qs[last*32-1], a.D[last-1]
-	dotQ4_0x4SDOT(&w[0], &a.Qs[blk0*32], &a.D[blk0], nb, tokBlocks, out)
 }
 
 func neonQ4_Kx4(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32) {
-	if nb <= 0 {
-		*out = [4]float32{}
-		return
+	if quadArgs(w, 144, a, blk0, nb, tokBlocks, true, out) {
+		dotQ4_Kx4SDOT(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.BSums[blk0*16], nb, tokBlocks, out)
 	}
-	last := blk0 + 3*tokBlocks + nb
-	_, _, _, _ = w[nb*144-1], a.Qs[last*QK_K-1], a.D[last-1], a.BSums[last*16-1]
-	dotQ4_Kx4SDOT(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.BSums[blk0*16], nb, tokBlocks, out)
 }
 
 func neonQ6_Kx4(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32) {
-	if nb <= 0 {
-		*out = [4]float32{}
-		return
+	if quadArgs(w, 210, a, blk0, nb, tokBlocks, false, out) {
+		dotQ6_Kx4SDOT(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], nb, tokBlocks, out)
 	}
-	last := blk0 + 3*tokBlocks + nb
-	_, _, _ = w[nb*210-1], a.Qs[last*QK_K-1], a.D[last-1]
-	dotQ6_Kx4SDOT(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], nb, tokBlocks, out)
 }
 
 //go:noescape
@@ -385,13 +386,9 @@ func dotF16NEON(w *byte, x *float32, n int) float32
 var _ = hasSDOT && registerExtra(gguf.TypeQ5_K, neonDotQ5_K, nil) && registerExtraQuad(gguf.TypeQ5_K, neonQ5_Kx4)
 
 func neonQ5_Kx4(w []byte, a *Q8, blk0, nb, tokBlocks int, out *[4]float32) {
-	if nb <= 0 {
-		*out = [4]float32{}
-		return
+	if quadArgs(w, q5kBytes, a, blk0, nb, tokBlocks, true, out) {
+		dotQ5_Kx4SDOT(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.BSums[blk0*16], nb, tokBlocks, out)
 	}
-	last := blk0 + 3*tokBlocks + nb
-	_, _, _, _ = w[nb*q5kBytes-1], a.Qs[last*QK_K-1], a.D[last-1], a.BSums[last*16-1]
-	dotQ5_Kx4SDOT(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], &a.BSums[blk0*16], nb, tokBlocks, out)
 }
 
 //go:noescape

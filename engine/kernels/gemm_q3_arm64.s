@@ -2,6 +2,7 @@
 
 #include "textflag.h"
 #include "neon_arm64.h"
+#include "packed_arm64.h"
 
 // Packed (LayoutRows8, pack_q3k.go) Q3_K-layout kernel for arm64 with
 // dotprod, one token: Q3_K, and the IQ2 and IQ1 types re-encoded into it
@@ -103,22 +104,9 @@ block:
 	Q3_PAIRS2
 	Q3_PAIRS2
 	Q3_PAIRS2
-	VLD1    (R5), [V26.H8]
-	FCVTL(26, 22)
-	FCVTL2(26, 23)
-	FMOVS.P 4(R2), F7
-	FMULE(7, 22, 22)
-	FMULE(7, 23, 23)
-	SCVTF4(18, 18)
-	SCVTF4(19, 19)
-	FMLA4(22, 18, 30)
-	FMLA4(23, 19, 31)
+	PK_BLOCK_END(18, 19)
 	SUBS $1, R3, R3
 	BNE  block
 
-	FMOVS factor+48(FP), F6
-	FMULE(6, 30, 30)
-	FMULE(6, 31, 31)
-	MOVD  out+32(FP), R8
-	VST1  [V30.S4, V31.S4], (R8)
+	PK_FACTOR_STORE
 	RET

@@ -2,6 +2,7 @@
 
 #include "textflag.h"
 #include "neon_arm64.h"
+#include "packed_arm64.h"
 
 // Packed (LayoutRows8, pack_iq4xs.go) IQ4_XS-layout kernels for arm64
 // with dotprod: IQ4_XS, and IQ3_S and IQ3_XXS re-encoded into it
@@ -88,22 +89,9 @@ block:
 	XS_SUB1
 	XS_SUB1
 	XS_SUB1
-	VLD1    (R5), [V16.H8]
-	FCVTL(16, 20)
-	FCVTL2(16, 21)
-	FMOVS.P 4(R2), F7
-	FMULE(7, 20, 22)
-	FMULE(7, 21, 23)
-	SCVTF4(12, 12)
-	SCVTF4(13, 13)
-	FMLA4(22, 12, 30)
-	FMLA4(23, 13, 31)
+	PK_BLOCK_END(12, 13)
 	SUBS $1, R3, R3
 	BNE  block
 
-	FMOVS factor+48(FP), F6
-	FMULE(6, 30, 30)
-	FMULE(6, 31, 31)
-	MOVD  out+32(FP), R8
-	VST1  [V30.S4, V31.S4], (R8)
+	PK_FACTOR_STORE
 	RET

@@ -18,7 +18,6 @@ func gemmQ3Lx16x4VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, ds
 //go:noescape
 func gemmQ3Lx16x8VNNI(w *byte, qs *int8, d *float32, off *int32, nb, qstride, dstride, offstride int, out *float32, ostride int, cb *byte)
 
-
 // grid3x16Set is the sixteen-row kernels of t, with its codebook plus
 // its bias (grid3Bias) and the results times its factor.
 func grid3x16Set(t gguf.Type) packedSet {
