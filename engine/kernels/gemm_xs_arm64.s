@@ -95,3 +95,134 @@ block:
 
 	PK_FACTOR_STORE
 	RET
+
+// gemmXSx8x4NEON is the kernel for four tokens (nb blocks apart; R9 is
+// XS_SCALES' scratch, so token 2's d_a pointer is R21): each
+// chunk is unpacked once for the four, and the float lanes live in the
+// results (out + t*ostride), updated once a block. Registers: V0-V5 as
+// above, V6-V13 the tokens' 32 activations of the sub-block (token t:
+// V(6+2t):V(7+2t)), V14-V21 their dots, V22-V29 their block totals,
+// V30:V31 the sub-block's scales; at a block's end V0-V3 and V6-V21 are
+// scratch.
+
+// XS4_DOT(k): chunk k's dots for the four tokens.
+#define XS4_DOT(k) \
+	XS_CHUNK \
+	XS_DOT(6, k, 14, 15) \
+	XS_DOT(8, k, 16, 17) \
+	XS_DOT(10, k, 18, 19) \
+	XS_DOT(12, k, 20, 21)
+
+#define XS4_SUB \
+	VLD1.P 32(R1), [V6.B16, V7.B16] \
+	VLD1.P 32(R2), [V8.B16, V9.B16] \
+	VLD1.P 32(R3), [V10.B16, V11.B16] \
+	VLD1.P 32(R11), [V12.B16, V13.B16] \
+	VZERO(14) \
+	VZERO(15) \
+	VZERO(16) \
+	VZERO(17) \
+	VZERO(18) \
+	VZERO(19) \
+	VZERO(20) \
+	VZERO(21) \
+	XS4_DOT(0) \
+	XS4_DOT(1) \
+	XS4_DOT(2) \
+	XS4_DOT(3) \
+	XS_SCALES(30) \
+	MLA4S(30, 14, 22) \
+	MLA4S(31, 15, 23) \
+	MLA4S(30, 16, 24) \
+	MLA4S(31, 17, 25) \
+	MLA4S(30, 18, 26) \
+	MLA4S(31, 19, 27) \
+	MLA4S(30, 20, 28) \
+	MLA4S(31, 21, 29)
+
+// XS4_FLOAT(t, d, out): token t's block total into its float lanes at
+// out: fma(total, f16(d)·d_a (d moving on), lanes). The rows' d in V6:V7.
+#define XS4_FLOAT(t, d, out) \
+	FMOVS.P 4(d), F0 \
+	FMULE(0, 6, 1) \
+	FMULE(0, 7, 2) \
+	SCVTF4(22+2*(t), 22+2*(t)) \
+	SCVTF4(23+2*(t), 23+2*(t)) \
+	VLD1  (out), [V8.S4, V9.S4] \
+	FMLA4(1, 22+2*(t), 8) \
+	FMLA4(2, 23+2*(t), 9) \
+	VST1  [V8.S4, V9.S4], (out)
+
+// XS4_SCALE(out): a token's results times the factor (lane 0 of V10).
+#define XS4_SCALE(out) \
+	VLD1 (out), [V8.S4, V9.S4] \
+	FMULE(10, 8, 8) \
+	FMULE(10, 9, 9) \
+	VST1 [V8.S4, V9.S4], (out)
+
+// func gemmXSx8x4NEON(w *byte, qs *int8, d *float32, nb int, out *float32, ostride int, cb *int8, factor float32)
+TEXT ·gemmXSx8x4NEON(SB), NOSPLIT, $0-60
+	MOVD  w+0(FP), R0
+	MOVD  qs+8(FP), R1
+	MOVD  d+16(FP), R7
+	MOVD  nb+24(FP), R20
+	MOVD  out+32(FP), R15
+	MOVD  ostride+40(FP), R12
+	MOVD  cb+48(FP), R4
+	VLD1  (R4), [V5.B16]
+	VMOVI $15, V4.B16
+	LSL   $2, R12, R12
+	LSL   $8, R20, R13   // a token's quants
+	LSL   $2, R20, R14   // its scales
+	ADD   R13, R1, R2
+	ADD   R13, R2, R3
+	ADD   R13, R3, R11
+	ADD   R14, R7, R8
+	ADD   R14, R8, R21
+	ADD   R14, R21, R10
+	ADD   R12, R15, R16
+	ADD   R12, R16, R17
+	ADD   R12, R17, R19
+	VZERO(8)
+	VZERO(9)
+	VST1  [V8.S4, V9.S4], (R15)
+	VST1  [V8.S4, V9.S4], (R16)
+	VST1  [V8.S4, V9.S4], (R17)
+	VST1  [V8.S4, V9.S4], (R19)
+
+block:
+	MOVD R0, R5          // d
+	ADD  $16, R0, R6     // scales
+	ADD  $80, R0         // chunks
+	VZERO(22)
+	VZERO(23)
+	VZERO(24)
+	VZERO(25)
+	VZERO(26)
+	VZERO(27)
+	VZERO(28)
+	VZERO(29)
+	XS4_SUB
+	XS4_SUB
+	XS4_SUB
+	XS4_SUB
+	XS4_SUB
+	XS4_SUB
+	XS4_SUB
+	XS4_SUB
+	VLD1 (R5), [V10.H8]
+	FCVTL(10, 6)
+	FCVTL2(10, 7)
+	XS4_FLOAT(0, R7, R15)
+	XS4_FLOAT(1, R8, R16)
+	XS4_FLOAT(2, R21, R17)
+	XS4_FLOAT(3, R10, R19)
+	SUBS $1, R20, R20
+	BNE  block
+
+	FMOVS factor+56(FP), F10
+	XS4_SCALE(R15)
+	XS4_SCALE(R16)
+	XS4_SCALE(R17)
+	XS4_SCALE(R19)
+	RET
