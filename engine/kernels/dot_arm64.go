@@ -218,6 +218,21 @@ func neonQ3x8x1(t gguf.Type) func(w []byte, a *Q8, blk0, nb int, out []float32) 
 	}
 }
 
+func neonQ3x8x4(t gguf.Type) func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
+	cb, factor := grid3Codebook(t), grid3Factor(t)
+	return func(w []byte, a *Q8, blk0, nb int, out []float32, ostride int) {
+		if nb <= 0 {
+			panic("kernels: packed kernel with no blocks")
+		}
+		last := blk0 + 4*nb
+		_, _, _, _ = w[nb*8*q3KPackedRow-1], a.Qs[last*QK_K-1], a.D[last-1], out[3*ostride+7]
+		gemmQ3x8x4NEON(&w[0], &a.Qs[blk0*QK_K], &a.D[blk0], nb, &out[0], ostride, &cb[0], factor)
+	}
+}
+
+//go:noescape
+func gemmQ3x8x4NEON(w *byte, qs *int8, d *float32, nb int, out *float32, ostride int, cb *int8, factor float32)
+
 //go:noescape
 func gemmQ3x8x1NEON(w *byte, qs *int8, d *float32, nb int, out *float32, cb *int8, factor float32)
 
@@ -247,7 +262,7 @@ func neonTyped8() map[gguf.Type]packedSet {
 		m[t] = packedSet{x1: neonXSx8x1(t), x4: neonXSx8x4(t)}
 	}
 	for _, t := range append([]gguf.Type{gguf.TypeQ3_K}, grid3Types...) {
-		m[t] = packedSet{x1: neonQ3x8x1(t)}
+		m[t] = packedSet{x1: neonQ3x8x1(t), x4: neonQ3x8x4(t)}
 	}
 	return m
 }

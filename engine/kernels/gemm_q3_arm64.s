@@ -110,3 +110,157 @@ block:
 
 	PK_FACTOR_STORE
 	RET
+
+// gemmQ3x8x4NEON is the kernel for four tokens (nb blocks apart): each
+// chunk is unpacked once for the four, a group at a time, and the float
+// lanes live in the results (out + t*ostride), updated once a block.
+// Registers: V0:V1 a chunk's values (rows 0-3, 4-7), V2:V3 scratch, then
+// the group's scales, V4:V5 the group's L, V6:V7 its pair's H, V8-V11 the
+// tokens' 16 activations of the group (token t: V(8+t)), V12 = 3, V13 =
+// 4, V14-V21 the tokens' dots, V22-V29 their block totals, V30 the
+// codebook. R9 is scratch (XS_SCALES-like), so token 2's d_a is R21.
+
+// Q34_CHUNK(m, lop, ln, hop, hn): values 4m..4m+3 of the group (as
+// Q3_CHUNK), dotted with lanes m of the four tokens' activations.
+#define Q34_CHUNK(m, lop, ln, hop, hn) \
+	lop   $ln, V4.B16, V0.B16 \
+	lop   $ln, V5.B16, V1.B16 \
+	VAND  V12.B16, V0.B16, V0.B16 \
+	VAND  V12.B16, V1.B16, V1.B16 \
+	hop   $hn, V6.B16, V2.B16 \
+	hop   $hn, V7.B16, V3.B16 \
+	VAND  V13.B16, V2.B16, V2.B16 \
+	VAND  V13.B16, V3.B16, V3.B16 \
+	VORR  V2.B16, V0.B16, V0.B16 \
+	VORR  V3.B16, V1.B16, V1.B16 \
+	VTBL  V0.B16, [V30.B16], V0.B16 \
+	VTBL  V1.B16, [V30.B16], V1.B16 \
+	SDOTE(8, m, 0, 14) \
+	SDOTE(8, m, 1, 15) \
+	SDOTE(9, m, 0, 16) \
+	SDOTE(9, m, 1, 17) \
+	SDOTE(10, m, 0, 18) \
+	SDOTE(10, m, 1, 19) \
+	SDOTE(11, m, 0, 20) \
+	SDOTE(11, m, 1, 21)
+
+// Q34_GROUP(loff, c0, c1, c2, c3): one group of the pair at R0 (its L at
+// R0+loff): the tokens' activations, its four chunks (each c the shift
+// pair of Q3_PAIR's calls), then its scales times the dots into the
+// totals.
+#define Q34_START(loff) \
+	VLD1.P 16(R1), [V8.B16] \
+	VLD1.P 16(R2), [V9.B16] \
+	VLD1.P 16(R3), [V10.B16] \
+	VLD1.P 16(R11), [V11.B16] \
+	ADD    $(loff), R0, R9 \
+	VLD1   (R9), [V4.B16, V5.B16] \
+	ADD    $64, R0, R9 \
+	VLD1   (R9), [V6.B16, V7.B16] \
+	VZERO(14) \
+	VZERO(15) \
+	VZERO(16) \
+	VZERO(17) \
+	VZERO(18) \
+	VZERO(19) \
+	VZERO(20) \
+	VZERO(21)
+
+#define Q34_SCALES \
+	MOVD.P 8(R6), R9 \
+	FMOVD  R9, F2 \
+	SXTL8H(2, 2) \
+	SXTL24S(2, 3) \
+	SXTL4S(2, 2) \
+	MLA4S(2, 14, 22) \
+	MLA4S(3, 15, 23) \
+	MLA4S(2, 16, 24) \
+	MLA4S(3, 17, 25) \
+	MLA4S(2, 18, 26) \
+	MLA4S(3, 19, 27) \
+	MLA4S(2, 20, 28) \
+	MLA4S(3, 21, 29)
+
+#define Q34_PAIR \
+	Q34_START(0) \
+	Q34_CHUNK(0, VSHL, 0, VSHL, 2) \
+	Q34_CHUNK(1, VUSHR, 2, VSHL, 1) \
+	Q34_CHUNK(2, VUSHR, 4, VSHL, 0) \
+	Q34_CHUNK(3, VUSHR, 6, VUSHR, 1) \
+	Q34_SCALES \
+	Q34_START(32) \
+	Q34_CHUNK(0, VSHL, 0, VUSHR, 2) \
+	Q34_CHUNK(1, VUSHR, 2, VUSHR, 3) \
+	Q34_CHUNK(2, VUSHR, 4, VUSHR, 4) \
+	Q34_CHUNK(3, VUSHR, 6, VUSHR, 5) \
+	Q34_SCALES \
+	ADD    $96, R0
+
+// func gemmQ3x8x4NEON(w *byte, qs *int8, d *float32, nb int, out *float32, ostride int, cb *int8, factor float32)
+TEXT ·gemmQ3x8x4NEON(SB), NOSPLIT, $0-60
+	MOVD  w+0(FP), R0
+	MOVD  qs+8(FP), R1
+	MOVD  d+16(FP), R7
+	MOVD  nb+24(FP), R20
+	MOVD  out+32(FP), R15
+	MOVD  ostride+40(FP), R12
+	MOVD  cb+48(FP), R4
+	VEOR  V30.B16, V30.B16, V30.B16
+	VLD1  (R4), [V30.D1]
+	VMOVI $3, V12.B16
+	VMOVI $4, V13.B16
+	LSL   $2, R12, R12
+	LSL   $8, R20, R13   // a token's quants
+	LSL   $2, R20, R14   // its scales
+	ADD   R13, R1, R2
+	ADD   R13, R2, R3
+	ADD   R13, R3, R11
+	ADD   R14, R7, R8
+	ADD   R14, R8, R21
+	ADD   R14, R21, R10
+	ADD   R12, R15, R16
+	ADD   R12, R16, R17
+	ADD   R12, R17, R19
+	VZERO(8)
+	VZERO(9)
+	VST1  [V8.S4, V9.S4], (R15)
+	VST1  [V8.S4, V9.S4], (R16)
+	VST1  [V8.S4, V9.S4], (R17)
+	VST1  [V8.S4, V9.S4], (R19)
+
+block:
+	MOVD R0, R5          // d
+	ADD  $16, R0, R6     // scales
+	ADD  $144, R0        // pairs
+	VZERO(22)
+	VZERO(23)
+	VZERO(24)
+	VZERO(25)
+	VZERO(26)
+	VZERO(27)
+	VZERO(28)
+	VZERO(29)
+	Q34_PAIR
+	Q34_PAIR
+	Q34_PAIR
+	Q34_PAIR
+	Q34_PAIR
+	Q34_PAIR
+	Q34_PAIR
+	Q34_PAIR
+	VLD1 (R5), [V10.H8]
+	FCVTL(10, 6)
+	FCVTL2(10, 7)
+	PK4_FLOAT(0, R7, R15)
+	PK4_FLOAT(1, R8, R16)
+	PK4_FLOAT(2, R21, R17)
+	PK4_FLOAT(3, R10, R19)
+	SUBS $1, R20, R20
+	BNE  block
+
+	FMOVS factor+56(FP), F10
+	PK4_SCALE(R15)
+	PK4_SCALE(R16)
+	PK4_SCALE(R17)
+	PK4_SCALE(R19)
+	RET

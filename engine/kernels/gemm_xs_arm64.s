@@ -140,25 +140,7 @@ block:
 	MLA4S(30, 20, 28) \
 	MLA4S(31, 21, 29)
 
-// XS4_FLOAT(t, d, out): token t's block total into its float lanes at
-// out: fma(total, f16(d)·d_a (d moving on), lanes). The rows' d in V6:V7.
-#define XS4_FLOAT(t, d, out) \
-	FMOVS.P 4(d), F0 \
-	FMULE(0, 6, 1) \
-	FMULE(0, 7, 2) \
-	SCVTF4(22+2*(t), 22+2*(t)) \
-	SCVTF4(23+2*(t), 23+2*(t)) \
-	VLD1  (out), [V8.S4, V9.S4] \
-	FMLA4(1, 22+2*(t), 8) \
-	FMLA4(2, 23+2*(t), 9) \
-	VST1  [V8.S4, V9.S4], (out)
 
-// XS4_SCALE(out): a token's results times the factor (lane 0 of V10).
-#define XS4_SCALE(out) \
-	VLD1 (out), [V8.S4, V9.S4] \
-	FMULE(10, 8, 8) \
-	FMULE(10, 9, 9) \
-	VST1 [V8.S4, V9.S4], (out)
 
 // func gemmXSx8x4NEON(w *byte, qs *int8, d *float32, nb int, out *float32, ostride int, cb *int8, factor float32)
 TEXT ·gemmXSx8x4NEON(SB), NOSPLIT, $0-60
@@ -213,16 +195,16 @@ block:
 	VLD1 (R5), [V10.H8]
 	FCVTL(10, 6)
 	FCVTL2(10, 7)
-	XS4_FLOAT(0, R7, R15)
-	XS4_FLOAT(1, R8, R16)
-	XS4_FLOAT(2, R21, R17)
-	XS4_FLOAT(3, R10, R19)
+	PK4_FLOAT(0, R7, R15)
+	PK4_FLOAT(1, R8, R16)
+	PK4_FLOAT(2, R21, R17)
+	PK4_FLOAT(3, R10, R19)
 	SUBS $1, R20, R20
 	BNE  block
 
 	FMOVS factor+56(FP), F10
-	XS4_SCALE(R15)
-	XS4_SCALE(R16)
-	XS4_SCALE(R17)
-	XS4_SCALE(R19)
+	PK4_SCALE(R15)
+	PK4_SCALE(R16)
+	PK4_SCALE(R17)
+	PK4_SCALE(R19)
 	RET

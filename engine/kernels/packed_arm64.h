@@ -26,3 +26,24 @@
 	FMULE(6, 31, 31) \
 	MOVD  out+32(FP), R8 \
 	VST1  [V30.S4, V31.S4], (R8)
+
+// PK4_FLOAT(t, d, out), for the four-token kernels: token t's block total
+// (V(22+2t):V(23+2t)) into its float lanes at out: fma(total, f16(d)·d_a
+// (d moving on), lanes). The rows' d in V6:V7; clobbers V0-V2, V8:V9.
+#define PK4_FLOAT(t, d, out) \
+	FMOVS.P 4(d), F0 \
+	FMULE(0, 6, 1) \
+	FMULE(0, 7, 2) \
+	SCVTF4(22+2*(t), 22+2*(t)) \
+	SCVTF4(23+2*(t), 23+2*(t)) \
+	VLD1  (out), [V8.S4, V9.S4] \
+	FMLA4(1, 22+2*(t), 8) \
+	FMLA4(2, 23+2*(t), 9) \
+	VST1  [V8.S4, V9.S4], (out)
+
+// PK4_SCALE(out): a token's results times the factor (lane 0 of V10).
+#define PK4_SCALE(out) \
+	VLD1 (out), [V8.S4, V9.S4] \
+	FMULE(10, 8, 8) \
+	FMULE(10, 9, 9) \
+	VST1 [V8.S4, V9.S4], (out)
