@@ -80,35 +80,23 @@
 	Q3_PAIR(0) \
 	Q3_PAIR(2)
 
+// The codebook (eight bytes at R4) and masks of the one-token kernel
+// (V14, V12 = 3, V13 = 4), and its block.
+#define Q3_SETUP1 \
+	VEOR  V14.B16, V14.B16, V14.B16 \
+	VLD1  (R4), [V14.D1] \
+	VMOVI $3, V12.B16 \
+	VMOVI $4, V13.B16
+
+#define Q31_BODY \
+	Q3_PAIRS2 \
+	Q3_PAIRS2 \
+	Q3_PAIRS2 \
+	Q3_PAIRS2
+
 // func gemmQ3x8x1NEON(w *byte, qs *int8, d *float32, nb int, out *float32, cb *int8, factor float32)
 TEXT ·gemmQ3x8x1NEON(SB), NOSPLIT, $0-52
-	MOVD  w+0(FP), R0
-	MOVD  qs+8(FP), R1
-	MOVD  d+16(FP), R2
-	MOVD  nb+24(FP), R3
-	MOVD  cb+40(FP), R4
-	VEOR  V14.B16, V14.B16, V14.B16
-	VLD1  (R4), [V14.D1]
-	VMOVI $3, V12.B16
-	VMOVI $4, V13.B16
-	VZERO(30)
-	VZERO(31)
-
-block:
-	MOVD R0, R5          // d
-	ADD  $16, R0, R6     // scales
-	ADD  $144, R0        // pairs
-	VZERO(18)
-	VZERO(19)
-	Q3_PAIRS2
-	Q3_PAIRS2
-	Q3_PAIRS2
-	Q3_PAIRS2
-	PK_BLOCK_END(18, 19)
-	SUBS $1, R3, R3
-	BNE  block
-
-	PK_FACTOR_STORE
+	PK1_KERNEL(Q3_SETUP1, 144, 18, 19, Q31_BODY)
 	RET
 
 // gemmQ3x8x4NEON is the kernel for four tokens (nb blocks apart): each
@@ -196,71 +184,23 @@ block:
 	Q34_SCALES \
 	ADD    $96, R0
 
+#define Q3_SETUP4 \
+	VEOR  V30.B16, V30.B16, V30.B16 \
+	VLD1  (R4), [V30.D1] \
+	VMOVI $3, V12.B16 \
+	VMOVI $4, V13.B16
+
+#define Q34_BODY \
+	Q34_PAIR \
+	Q34_PAIR \
+	Q34_PAIR \
+	Q34_PAIR \
+	Q34_PAIR \
+	Q34_PAIR \
+	Q34_PAIR \
+	Q34_PAIR
+
 // func gemmQ3x8x4NEON(w *byte, qs *int8, d *float32, nb int, out *float32, ostride int, cb *int8, factor float32)
 TEXT ·gemmQ3x8x4NEON(SB), NOSPLIT, $0-60
-	MOVD  w+0(FP), R0
-	MOVD  qs+8(FP), R1
-	MOVD  d+16(FP), R7
-	MOVD  nb+24(FP), R20
-	MOVD  out+32(FP), R15
-	MOVD  ostride+40(FP), R12
-	MOVD  cb+48(FP), R4
-	VEOR  V30.B16, V30.B16, V30.B16
-	VLD1  (R4), [V30.D1]
-	VMOVI $3, V12.B16
-	VMOVI $4, V13.B16
-	LSL   $2, R12, R12
-	LSL   $8, R20, R13   // a token's quants
-	LSL   $2, R20, R14   // its scales
-	ADD   R13, R1, R2
-	ADD   R13, R2, R3
-	ADD   R13, R3, R11
-	ADD   R14, R7, R8
-	ADD   R14, R8, R21
-	ADD   R14, R21, R10
-	ADD   R12, R15, R16
-	ADD   R12, R16, R17
-	ADD   R12, R17, R19
-	VZERO(8)
-	VZERO(9)
-	VST1  [V8.S4, V9.S4], (R15)
-	VST1  [V8.S4, V9.S4], (R16)
-	VST1  [V8.S4, V9.S4], (R17)
-	VST1  [V8.S4, V9.S4], (R19)
-
-block:
-	MOVD R0, R5          // d
-	ADD  $16, R0, R6     // scales
-	ADD  $144, R0        // pairs
-	VZERO(22)
-	VZERO(23)
-	VZERO(24)
-	VZERO(25)
-	VZERO(26)
-	VZERO(27)
-	VZERO(28)
-	VZERO(29)
-	Q34_PAIR
-	Q34_PAIR
-	Q34_PAIR
-	Q34_PAIR
-	Q34_PAIR
-	Q34_PAIR
-	Q34_PAIR
-	Q34_PAIR
-	VLD1 (R5), [V10.H8]
-	FCVTL(10, 6)
-	FCVTL2(10, 7)
-	PK4_FLOAT(0, R7, R15)
-	PK4_FLOAT(1, R8, R16)
-	PK4_FLOAT(2, R21, R17)
-	PK4_FLOAT(3, R10, R19)
-	SUBS $1, R20, R20
-	BNE  block
-
-	FMOVS factor+56(FP), F10
-	PK4_SCALE(R15)
-	PK4_SCALE(R16)
-	PK4_SCALE(R17)
-	PK4_SCALE(R19)
+	PK4_KERNEL(Q3_SETUP4, 144, Q34_BODY)
 	RET

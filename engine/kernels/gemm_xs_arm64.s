@@ -63,37 +63,25 @@
 	MLA4S(14, 10, 12) \
 	MLA4S(15, 11, 13)
 
+// The codebook (V5) and mask (V4 = 0x0f) of both kernels, and the
+// one-token kernel's block.
+#define XS_SETUP \
+	VLD1  (R4), [V5.B16] \
+	VMOVI $15, V4.B16
+
+#define XS1_BODY \
+	XS_SUB1 \
+	XS_SUB1 \
+	XS_SUB1 \
+	XS_SUB1 \
+	XS_SUB1 \
+	XS_SUB1 \
+	XS_SUB1 \
+	XS_SUB1
+
 // func gemmXSx8x1NEON(w *byte, qs *int8, d *float32, nb int, out *float32, cb *int8, factor float32)
 TEXT ·gemmXSx8x1NEON(SB), NOSPLIT, $0-52
-	MOVD  w+0(FP), R0
-	MOVD  qs+8(FP), R1
-	MOVD  d+16(FP), R2
-	MOVD  nb+24(FP), R3
-	MOVD  cb+40(FP), R4
-	VLD1  (R4), [V5.B16]
-	VMOVI $15, V4.B16
-	VZERO(30)
-	VZERO(31)
-
-block:
-	MOVD R0, R5          // d
-	ADD  $16, R0, R6     // scales
-	ADD  $80, R0         // chunks
-	VZERO(12)
-	VZERO(13)
-	XS_SUB1
-	XS_SUB1
-	XS_SUB1
-	XS_SUB1
-	XS_SUB1
-	XS_SUB1
-	XS_SUB1
-	XS_SUB1
-	PK_BLOCK_END(12, 13)
-	SUBS $1, R3, R3
-	BNE  block
-
-	PK_FACTOR_STORE
+	PK1_KERNEL(XS_SETUP, 80, 12, 13, XS1_BODY)
 	RET
 
 // gemmXSx8x4NEON is the kernel for four tokens (nb blocks apart; R9 is
@@ -142,69 +130,17 @@ block:
 
 
 
+#define XS4_BODY \
+	XS4_SUB \
+	XS4_SUB \
+	XS4_SUB \
+	XS4_SUB \
+	XS4_SUB \
+	XS4_SUB \
+	XS4_SUB \
+	XS4_SUB
+
 // func gemmXSx8x4NEON(w *byte, qs *int8, d *float32, nb int, out *float32, ostride int, cb *int8, factor float32)
 TEXT ·gemmXSx8x4NEON(SB), NOSPLIT, $0-60
-	MOVD  w+0(FP), R0
-	MOVD  qs+8(FP), R1
-	MOVD  d+16(FP), R7
-	MOVD  nb+24(FP), R20
-	MOVD  out+32(FP), R15
-	MOVD  ostride+40(FP), R12
-	MOVD  cb+48(FP), R4
-	VLD1  (R4), [V5.B16]
-	VMOVI $15, V4.B16
-	LSL   $2, R12, R12
-	LSL   $8, R20, R13   // a token's quants
-	LSL   $2, R20, R14   // its scales
-	ADD   R13, R1, R2
-	ADD   R13, R2, R3
-	ADD   R13, R3, R11
-	ADD   R14, R7, R8
-	ADD   R14, R8, R21
-	ADD   R14, R21, R10
-	ADD   R12, R15, R16
-	ADD   R12, R16, R17
-	ADD   R12, R17, R19
-	VZERO(8)
-	VZERO(9)
-	VST1  [V8.S4, V9.S4], (R15)
-	VST1  [V8.S4, V9.S4], (R16)
-	VST1  [V8.S4, V9.S4], (R17)
-	VST1  [V8.S4, V9.S4], (R19)
-
-block:
-	MOVD R0, R5          // d
-	ADD  $16, R0, R6     // scales
-	ADD  $80, R0         // chunks
-	VZERO(22)
-	VZERO(23)
-	VZERO(24)
-	VZERO(25)
-	VZERO(26)
-	VZERO(27)
-	VZERO(28)
-	VZERO(29)
-	XS4_SUB
-	XS4_SUB
-	XS4_SUB
-	XS4_SUB
-	XS4_SUB
-	XS4_SUB
-	XS4_SUB
-	XS4_SUB
-	VLD1 (R5), [V10.H8]
-	FCVTL(10, 6)
-	FCVTL2(10, 7)
-	PK4_FLOAT(0, R7, R15)
-	PK4_FLOAT(1, R8, R16)
-	PK4_FLOAT(2, R21, R17)
-	PK4_FLOAT(3, R10, R19)
-	SUBS $1, R20, R20
-	BNE  block
-
-	FMOVS factor+56(FP), F10
-	PK4_SCALE(R15)
-	PK4_SCALE(R16)
-	PK4_SCALE(R17)
-	PK4_SCALE(R19)
+	PK4_KERNEL(XS_SETUP, 80, XS4_BODY)
 	RET

@@ -47,3 +47,89 @@
 	FMULE(10, 8, 8) \
 	FMULE(10, 9, 9) \
 	VST1 [V8.S4, V9.S4], (out)
+
+// PK1_KERNEL and PK4_KERNEL are the bodies of the one- and four-token
+// kernels of these layouts (arguments w, qs, d, nb, out, [ostride,] cb,
+// factor): SETUP (R4 = cb) loads the codebook and constants; per block
+// R5 points at the rows' d, R6 at their scales and R0 at the quants
+// (qoff bytes in), and BODY adds the block into the totals (one token:
+// V(tlo):V(thi); four: V22-V29), which then go into the float lanes.
+#define PK1_KERNEL(SETUP, qoff, tlo, thi, BODY) \
+	MOVD  w+0(FP), R0 \
+	MOVD  qs+8(FP), R1 \
+	MOVD  d+16(FP), R2 \
+	MOVD  nb+24(FP), R3 \
+	MOVD  cb+40(FP), R4 \
+	SETUP \
+	VZERO(30) \
+	VZERO(31) \
+block: \
+	MOVD R0, R5 \
+	ADD  $16, R0, R6 \
+	ADD  $(qoff), R0 \
+	VZERO(tlo) \
+	VZERO(thi) \
+	BODY \
+	PK_BLOCK_END(tlo, thi) \
+	SUBS $1, R3, R3 \
+	BNE  block \
+	PK_FACTOR_STORE
+
+// The four-token kernels keep R9 free (the scales' scratch), so token
+// 2's d_a pointer is R21: tokens' quants R1-R3, R11; their d_a R7, R8,
+// R21, R10; their results R15-R17, R19 (zeroed first: the float lanes
+// live there).
+#define PK4_KERNEL(SETUP, qoff, BODY) \
+	MOVD  w+0(FP), R0 \
+	MOVD  qs+8(FP), R1 \
+	MOVD  d+16(FP), R7 \
+	MOVD  nb+24(FP), R20 \
+	MOVD  out+32(FP), R15 \
+	MOVD  ostride+40(FP), R12 \
+	MOVD  cb+48(FP), R4 \
+	SETUP \
+	LSL   $2, R12, R12 \
+	LSL   $8, R20, R13 \
+	LSL   $2, R20, R14 \
+	ADD   R13, R1, R2 \
+	ADD   R13, R2, R3 \
+	ADD   R13, R3, R11 \
+	ADD   R14, R7, R8 \
+	ADD   R14, R8, R21 \
+	ADD   R14, R21, R10 \
+	ADD   R12, R15, R16 \
+	ADD   R12, R16, R17 \
+	ADD   R12, R17, R19 \
+	VZERO(8) \
+	VZERO(9) \
+	VST1  [V8.S4, V9.S4], (R15) \
+	VST1  [V8.S4, V9.S4], (R16) \
+	VST1  [V8.S4, V9.S4], (R17) \
+	VST1  [V8.S4, V9.S4], (R19) \
+block: \
+	MOVD R0, R5 \
+	ADD  $16, R0, R6 \
+	ADD  $(qoff), R0 \
+	VZERO(22) \
+	VZERO(23) \
+	VZERO(24) \
+	VZERO(25) \
+	VZERO(26) \
+	VZERO(27) \
+	VZERO(28) \
+	VZERO(29) \
+	BODY \
+	VLD1 (R5), [V10.H8] \
+	FCVTL(10, 6) \
+	FCVTL2(10, 7) \
+	PK4_FLOAT(0, R7, R15) \
+	PK4_FLOAT(1, R8, R16) \
+	PK4_FLOAT(2, R21, R17) \
+	PK4_FLOAT(3, R10, R19) \
+	SUBS $1, R20, R20 \
+	BNE  block \
+	FMOVS factor+56(FP), F10 \
+	PK4_SCALE(R15) \
+	PK4_SCALE(R16) \
+	PK4_SCALE(R17) \
+	PK4_SCALE(R19)
