@@ -13,7 +13,7 @@ FUZZTIME  ?= 3m
 # duration-bounded run with "context deadline exceeded" (golang/go#75804).
 FUZZJOBS  ?= 1000000x
 
-.PHONY: build test test-arm64 test-cross cuda-emu-test bench bench-batch lint run cuda fuzz loadtest deploy-test
+.PHONY: build test test-arm64 arm64-fma arm64-max arm64-a72 arm64-cpu test-cross cuda-emu-test emu-checks emu-checks-shuffled emu-smoke bench bench-batch lint run cuda fuzz loadtest deploy-test
 
 build:
 	$(GO) build -o $(BIN) ./cmd/worker
@@ -60,20 +60,31 @@ test-arm64:
 	GOARCH=arm64 $(GO) build -o $(ARM64_BUILD)/worker ./cmd/worker
 	GOARCH=arm64 $(GO) test -c -o $(ARM64_BUILD)/kernels.test ./engine/kernels
 	GOARCH=arm64 $(GO) test -c -o $(ARM64_BUILD)/cpu.test ./engine/cpu
+	@$(MAKE) --no-print-directory -j2 --output-sync=target arm64-fma arm64-max arm64-a72 arm64-cpu
+
+# test-arm64's checks, two at a time: qemu runs a test binary on little
+# more than one core.
+ARM64_CPU_TESTS := ^(TestGoldenKernels|TestDeviceNamesKernels|TestPackedBackend|TestBatchMixesSequences|TestKeepLayout|TestReencodedBatched|TestAttendMatchesReference)$$
+arm64-fma:
 	@for b in worker kernels.test cpu.test; do $(GO) tool objdump $(ARM64_BUILD)/$$b | \
 		awk '/^TEXT/ {fn = $$2} /(FMADD|FMSUB|FNMADD|FNMSUB)[SD] / && fn ~ /orcd\/orcd/ && fn !~ /abi0|fma32/ && $$1 !~ /_test\.go:/ {print "contracted a*b+c in " fn " at " $$1; bad = 1} END {exit bad}' || \
 		{ echo "test-arm64: Go contracts a*b+c on arm64 (one rounding) and not on amd64: round the product with float32()" >&2; exit 1; }; done
+	@echo "arm64: no contracted a*b+c in orcd's Go code"
+arm64-max:
 	cd engine/kernels && $(QEMU_ARM64) $(ARM64_BUILD)/kernels.test -test.v > $(ARM64_BUILD)/max.log 2>&1 || { cat $(ARM64_BUILD)/max.log; exit 1; }
 	@grep -E '^(--- |PASS|FAIL)|dotprod' $(ARM64_BUILD)/max.log
+arm64-a72:
 	cd engine/kernels && $(QEMU_ARM64) -cpu cortex-a72 $(ARM64_BUILD)/kernels.test -test.run '$(ARM64_KERNEL_TESTS)' -test.v > $(ARM64_BUILD)/a72.log 2>&1 || { cat $(ARM64_BUILD)/a72.log; exit 1; }
 	@grep -E '^(--- |PASS|FAIL)|dotprod' $(ARM64_BUILD)/a72.log
-	cd engine/cpu && $(QEMU_ARM64) $(ARM64_BUILD)/cpu.test -test.run '^(TestGoldenKernels|TestDeviceNamesKernels|TestPackedBackend|TestBatchMixesSequences|TestKeepLayout|TestReencodedBatched|TestAttendMatchesReference)$$' -test.v > $(ARM64_BUILD)/cpu.log 2>&1 || { cat $(ARM64_BUILD)/cpu.log; exit 1; }
+arm64-cpu:
+	cd engine/cpu && $(QEMU_ARM64) $(ARM64_BUILD)/cpu.test -test.run '$(ARM64_CPU_TESTS)' -test.v > $(ARM64_BUILD)/cpu.log 2>&1 || { cat $(ARM64_BUILD)/cpu.log; exit 1; }
 	@grep -E '^(--- |PASS|FAIL)|steps within' $(ARM64_BUILD)/cpu.log
 
 # The CUDA backend's kernels and forward pass on the CPU emulator
 # (cuda/emu: the same .cu sources built by g++, no GPU or CUDA toolkit):
 # the emulator's self-test, every kernel against its CPU reference (with
-# the threads run in order, then shuffled, so that a race shows), each
+# the threads run in order and, at the same time, shuffled, so that a race
+# shows), each
 # benchmark once at a small size (that its code runs; timings mean nothing
 # there), then all of the backend's Go tests (goldens, batched prefill, CPU
 # agreement, sequences, batched = alone) on stories260K (F32: the float
@@ -83,21 +94,17 @@ test-arm64:
 # llama.cpp's greedy tokens on the Q4_0 fixture. Logic only, not speed.
 # The emulator runs a kernel on one thread, so the Go tests run as two
 # processes, EMU_SPLIT's tests and the others (-test.skip: a new test
-# lands in the second), the second with the threads shuffled. About three
-# minutes on two cores.
+# lands in the second), the second with the threads shuffled. About four
+# minutes on two cores with a cold build (the build takes one).
 EMU_BUILD  := $(CURDIR)/.cache/cuda-emu
 EMU_MODELS ?= stories260K.gguf,tiny-llama-gqa-q4_0-pure.gguf,tiny-llama-gqa-q4_k_m.gguf
-EMU_SPLIT  := ^(TestBatchedGreedy|TestRequantizedNative|TestConvertedTypes)$$
+EMU_SPLIT  := ^(TestBatchedGreedy|TestRequantizedNative|TestConvertedTypes|TestGoldenTeacherForced)$$
 EMU_ENV    := ORCD_CUDA_LIB=$(EMU_BUILD)/emu/liborcd_cuda.so ORCD_CUDA_MODELS=$(EMU_MODELS)
 cuda-emu-test:
 	$(MAKE) -C cuda -j2 emu BUILD=$(EMU_BUILD)
 	$(EMU_BUILD)/emu/selftest
-	$(EMU_BUILD)/emu/kernel_check checks
-	ORCD_EMU_ORDER=shuffle $(EMU_BUILD)/emu/kernel_check checks > $(EMU_BUILD)/checks-shuffle.log 2>&1 || \
-		{ cat $(EMU_BUILD)/checks-shuffle.log; exit 1; }
-	@tail -1 $(EMU_BUILD)/checks-shuffle.log | sed 's/^/shuffled order: /'
-	$(EMU_BUILD)/emu/kernel_check smoke
 	$(GO) test -c -o $(EMU_BUILD)/cuda.test ./cuda
+	@$(MAKE) --no-print-directory -j2 --output-sync=target emu-checks emu-checks-shuffled emu-smoke
 	cd cuda && $(EMU_ENV) sh -c '\
 		$(EMU_BUILD)/cuda.test -test.count=1 -test.timeout=10m -test.v -test.run "$(EMU_SPLIT)" > $(EMU_BUILD)/gotest-1.log 2>&1 & one=$$!; \
 		ORCD_EMU_ORDER=shuffle $(EMU_BUILD)/cuda.test -test.count=1 -test.timeout=10m -test.v -test.skip "$(EMU_SPLIT)" > $(EMU_BUILD)/gotest-2.log 2>&1; two=$$?; \
@@ -105,6 +112,17 @@ cuda-emu-test:
 		grep -h -E "^(--- |ok|PASS|FAIL|panic)" $(EMU_BUILD)/gotest-1.log $(EMU_BUILD)/gotest-2.log; \
 		if [ $$one != 0 ] || [ $$two != 0 ]; then cat $(EMU_BUILD)/gotest-1.log $(EMU_BUILD)/gotest-2.log; exit 1; fi'
 	ORCD_CUDA_LIB=$(EMU_BUILD)/emu/liborcd_cuda.so $(GO) test -count=1 -timeout 5m ./cmd/worker -run 'TestServeCUDAEngine|TestGenerateCUDAExact'
+
+# cuda-emu-test's kernel checks, two at a time: the emulator runs on one
+# thread.
+emu-checks:
+	$(EMU_BUILD)/emu/kernel_check checks
+emu-checks-shuffled:
+	ORCD_EMU_ORDER=shuffle $(EMU_BUILD)/emu/kernel_check checks > $(EMU_BUILD)/checks-shuffle.log 2>&1 || \
+		{ cat $(EMU_BUILD)/checks-shuffle.log; exit 1; }
+	@tail -1 $(EMU_BUILD)/checks-shuffle.log | sed 's/^/shuffled order: /'
+emu-smoke:
+	$(EMU_BUILD)/emu/kernel_check smoke
 
 # deploy/ (its own Go module): NATS cluster configs, permissions, TLS,
 # failover with real nats-server and worker processes, Dockerfile lint,

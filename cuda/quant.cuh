@@ -256,10 +256,10 @@ template <int T> struct DecMin {
 		d = h2f(dm & 0xffff), mn = h2f(dm >> 16);
 		if constexpr (T == GT_Q5_1) {
 			q5_0_words(q, __ldg(reinterpret_cast<const uint32_t *>(m.p1) + blk), lo, hi);
-			return;
-		}
+		} else {
 #pragma unroll
-		for (int i = 0; i < 4; i++) lo[i] = word_at(q, i) & 0x0F0F0F0Fu, hi[i] = (word_at(q, i) >> 4) & 0x0F0F0F0Fu;
+			for (int i = 0; i < 4; i++) lo[i] = word_at(q, i) & 0x0F0F0F0Fu, hi[i] = (word_at(q, i) >> 4) & 0x0F0F0F0Fu;
+		}
 	}
 	__device__ static void load(const QMat &m, long blk, int, float *v) {
 		uint32_t lo[4], hi[4];
