@@ -281,14 +281,20 @@ func TestRepackMemoryLimit(t *testing.T) {
 // iq3sModel is llama.cpp's IQ3_S file (testdata/iq), whose matrices grow
 // when repacked.
 func iq3sModel(t *testing.T) *engine.Model {
-	f, err := gguf.Open(filepath.Join("testdata", "iq", "tiny-llama-gqa-iq3_s-pure.gguf"))
+	return modelAt(t, filepath.Join("testdata", "iq", "tiny-llama-gqa-iq3_s-pure.gguf"))
+}
+
+// modelAt loads the model file at path, open until the test ends.
+func modelAt(tb testing.TB, path string) *engine.Model {
+	tb.Helper()
+	f, err := gguf.Open(path)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { f.Close() })
+	tb.Cleanup(func() { f.Close() })
 	m, err := engine.LoadModel(f)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatalf("load %s: %v", path, err)
 	}
 	return m
 }
