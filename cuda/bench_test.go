@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,11 +17,28 @@ import (
 	"github.com/orcd/orcd/gguf"
 )
 
-// peakGBs is the H100's measured read bandwidth (ANCHORS.md: a read-only
-// kernel reached 3109 GB/s); kernel_check also measures a copy in the same
-// run. Decode reads every weight once per token, so bytes/token over this
-// is the roofline.
-const peakGBs = 3109
+// h100GBs is the H100's measured read bandwidth (ANCHORS.md: a read-only
+// kernel reached 3109 GB/s). Decode reads every weight once per token, so
+// bytes/token over the read bandwidth is the roofline.
+const h100GBs = 3109
+
+// peakGBs is the roofline's bandwidth: $ORCD_PEAK_GBS, which
+// cuda/gpucheck.sh sets from `kernel_check bandwidth` on the machine at
+// hand (an H200 reads faster than the H100 the anchors were measured on),
+// else h100GBs.
+func peakGBs(b *testing.B) float64 {
+	v := os.Getenv("ORCD_PEAK_GBS")
+	if v == "" {
+		b.Logf("roofline: ANCHORS.md's H100 read bandwidth, %d GB/s ($ORCD_PEAK_GBS unset)", h100GBs)
+		return h100GBs
+	}
+	gbs, err := strconv.ParseFloat(v, 64)
+	if err != nil || !(gbs > 0) {
+		b.Fatalf("ORCD_PEAK_GBS=%q: want a read bandwidth in GB/s", v)
+	}
+	b.Logf("roofline: %.0f GB/s measured on this GPU ($ORCD_PEAK_GBS; %.2fx the H100's %d)", gbs, gbs/h100GBs, h100GBs)
+	return gbs
+}
 
 // BenchmarkCUDA runs the models in $ORCD_BENCH_MODELS (comma-separated
 // paths, e.g. made by cuda/benchgen) on the GPU: prefill of 512 tokens,
@@ -178,5 +196,5 @@ func benchDecode(b *testing.B, be *Backend, prompt, n int, bytes float64) {
 	b.ReportMetric(tps, "tok/s")
 	b.ReportMetric(bytes/1e6, "MB/token")
 	b.ReportMetric(tps*bytes/1e9, "GB/s")
-	b.ReportMetric(100*tps*bytes/1e9/peakGBs, "%roofline")
+	b.ReportMetric(100*tps*bytes/1e9/peakGBs(b), "%roofline")
 }

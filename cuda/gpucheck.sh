@@ -3,7 +3,8 @@
 # no Go), sized for a few minutes. Needs cuda/.gpu/carry.tar.xz from
 # cuda/gpuprep.sh. Builds liborcd_cuda.so, runs the kernel checks, the Go
 # tests (goldens, CPU agreement, sequences, VRAM refusal), `worker serve
-# --engine cuda` with one job, the 1B benchmark (Q4_0 and Q8_0, generated
+# --engine cuda` with one job, the GPU's read bandwidth (the roofline), the
+# 1B benchmark (Q4_0 and Q8_0, generated
 # here; IQ2_XXS decode), the A/Bs of the knobs in cuda/README.md (attention split off,
 # 8-bit activations off, PDL on, tensor-core gemm on, activations
 # quantized in every block, 16-token 8-bit matvecs: each checked, then
@@ -96,6 +97,12 @@ for _ in $(seq 20); do kill -0 $srv 2>/dev/null || break; sleep 1; done
 kill -KILL $srv 2>/dev/null
 tail -5 "$out/worker.txt"
 
+step "read bandwidth of this GPU: the roofline of the figures below (ANCHORS.md's 3109 GB/s is the H100's)"
+timeout 30 "$w/build/kernel_check" bandwidth 2>&1 | tee "$out/bandwidth.txt"
+peak=$(sed -n 's/^peak_read_gbs=//p' "$out/bandwidth.txt")
+# The emulator's figure is meaningless: leave the H100's.
+[ -n "$peak" ] && [ -z "$emu" ] && export ORCD_PEAK_GBS=$peak
+
 step benchmark
 wait $gen
 cat "$out/benchgen.txt"
@@ -173,6 +180,7 @@ if [ -z "$emu" ] && command -v compute-sanitizer >/dev/null; then
 fi
 
 step summary
+grep -E 'GB/s' "$out/bandwidth.txt"
 grep -E 'FAIL|failed' "$out/kernel_check.txt" | tail -3
 grep -E '^(--- FAIL|FAIL|ok|PASS)' "$out/gotest.txt" | tail -5
 grep -E 'FAIL|failed' "$out/kernel_check-pdl.txt" "$out/gotest-pdl.txt" "$out/gotest-qgemm.txt" | tail -3

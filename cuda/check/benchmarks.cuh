@@ -41,6 +41,46 @@ template <class F> static double time_ms(orcd_ctx *c, int iters, F f) {
 	return ms / iters;
 }
 
+// k_read_sum: every thread sums its grid-stride share of p's words, then
+// one atomic per warp; the sum makes the loads live, and checkable.
+__global__ void k_read_sum(const uint4 *p, size_t n, unsigned *sum) {
+	unsigned s = 0;
+	for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
+		const uint4 v = __ldg(p + i);
+		s += v.x + v.y + v.z + v.w;
+	}
+	for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
+	if ((threadIdx.x & 31) == 0) atomicAdd(sum, s);
+}
+
+// bench_read: read-only bandwidth over a buffer of the given size, the
+// roofline of this run's decode figures (ANCHORS.md's 3109 GB/s is the
+// H100's; another GPU has its own). Prints a peak_read_gbs= line for
+// cuda/gpucheck.sh, and checks the sum against the host's. Returns GB/s,
+// 0 on a wrong sum.
+static double bench_read(orcd_ctx *c, size_t bytes, int iters) {
+	const size_t n = bytes / 16;
+	void *p;
+	unsigned *d_sum, sum = 0;
+	CK(cudaMalloc(&p, n * 16));
+	CK(cudaMalloc(&d_sum, 4));
+	CK(cudaMemset(p, 1, n * 16)); // every word 0x01010101
+	CK(cudaMemset(d_sum, 0, 4));
+	const int blocks = c->prop.multiProcessorCount * 8;
+	const double ms = time_ms(c, iters, [&] { LAUNCH((blocks, 256, 0, c->st), k_read_sum)((const uint4 *)p, n, d_sum); });
+	CK(cudaMemcpy(&sum, d_sum, 4, cudaMemcpyDeviceToHost));
+	const unsigned want = (unsigned)((uint64_t)(iters + 3) * n * 4 * 0x01010101u); // time_ms warms up 3 times
+	cudaFree(p), cudaFree(d_sum);
+	const double gbs = n * 16 / (ms * 1e6);
+	printf("bench read %.0f MiB: %.1f GB/s (read only)%s\n", n * 16 / 1048576.0, gbs, sum == want ? "" : ": WRONG SUM");
+	if (sum != want) {
+		failures++;
+		return 0;
+	}
+	printf("peak_read_gbs=%.0f\n", gbs);
+	return gbs;
+}
+
 // bench_matvec: a decode matvec of n tokens (weights read once per call),
 // and for the types that have both, the 8-bit activation path (mvq.cuh)
 // against the float one in the same run.

@@ -422,13 +422,19 @@ int main(int argc, char **argv) {
 		return 2;
 	}
 	if (argc > 1 && strcmp(argv[1], "smoke") == 0) { // every benchmark once, at small sizes (the emulator)
+		bench_read(c, 1 << 20, 1);
 		bench_matvec(c, GT_Q4_0, 256, 512);
 		bench_matvec_wide(c, GT_Q4_0, 64, 64, 16);
 		bench_attention(c, 300);
 		bench_qgemm(c, GT_Q4_K, 512, 128, 20);
 		CK(cudaGetLastError());
 		orcd_destroy(c);
-		return 0;
+		return failures ? 1 : 0;
+	}
+	if (argc > 1 && strcmp(argv[1], "bandwidth") == 0) { // the roofline of this machine, for gpucheck.sh
+		const double gbs = bench_read(c, 2ull << 30, 20);
+		orcd_destroy(c);
+		return gbs > 0 ? 0 : 1;
 	}
 	if (argc > 1 && strcmp(argv[1], "profile") == 0) { // one kernel of each kind, for ncu
 		bench_matvec(c, GT_Q4_0, 2048, 8192);
@@ -494,6 +500,7 @@ int main(int argc, char **argv) {
 		return failures ? 1 : 0;
 	}
 	printf("\n");
+	bench_read(c, 2ull << 30, 20);
 	bench_copy();
 	for (int t : {GT_Q4_0, GT_Q8_0, GT_Q6_K, GT_Q4_K, GT_Q5_K, GT_Q5_0, GT_Q3_K, GT_Q2_K, GT_IQ4_XS, GT_Q4_1, GT_F16}) {
 		bench_matvec(c, t, 2048, 8192);
