@@ -13,7 +13,7 @@ FUZZTIME  ?= 3m
 # duration-bounded run with "context deadline exceeded" (golang/go#75804).
 FUZZJOBS  ?= 1000000x
 
-.PHONY: build test test-arm64 arm64-fma arm64-max arm64-a72 arm64-cpu test-cross cuda-emu-test emu-checks emu-checks-shuffled emu-smoke bench bench-batch lint run cuda fuzz loadtest deploy-test
+.PHONY: build test race-pkgs race-engine test-arm64 arm64-fma arm64-max arm64-a72 arm64-cpu test-cross cuda-emu-test emu-checks emu-checks-shuffled emu-smoke bench bench-batch lint run cuda fuzz loadtest deploy-test
 
 build:
 	$(GO) build -o $(BIN) ./cmd/worker
@@ -21,12 +21,18 @@ build:
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
-	@if [ -n "$(RACE_PKGS)" ]; then $(GO) test -count=1 -race -timeout 15m $(RACE_PKGS); fi
-	@if [ -n "$(RACE_ENGINE)" ]; then $(GO) test -count=1 -race -timeout 10m -run '$(RACE_ENGINE)' ./engine/; fi
+	@$(MAKE) --no-print-directory -j2 --output-sync=target race-pkgs race-engine
 	$(MAKE) test-arm64
 	$(MAKE) test-cross
 	$(MAKE) cuda-emu-test
 	$(MAKE) deploy-test
+
+# The race detector's two runs, side by side: the engine's scheduler tests
+# keep about one core busy.
+race-pkgs:
+	@if [ -n "$(RACE_PKGS)" ]; then $(GO) test -count=1 -race -timeout 15m $(RACE_PKGS); fi
+race-engine:
+	@if [ -n "$(RACE_ENGINE)" ]; then $(GO) test -count=1 -race -timeout 10m -run '$(RACE_ENGINE)' ./engine/; fi
 
 # The build on another OS: vet compiles every package and test of
 # CROSS_PKGS (the ones with OS-specific code: mmap, madvise, dlopen) for
