@@ -90,9 +90,8 @@ arm64-cpu:
 # (cuda/emu: the same .cu sources built by g++, no GPU or CUDA toolkit):
 # the emulator's self-test, every kernel against its CPU reference (with
 # the threads run in order and, at the same time, shuffled, so that a race
-# shows), each
-# benchmark once at a small size (that its code runs; timings mean nothing
-# there), then all of the backend's Go tests (goldens, batched prefill, CPU
+# shows), each benchmark once at a small size (that its code runs; timings
+# mean nothing there), then all of the backend's Go tests (goldens, batched prefill, CPU
 # agreement, sequences, batched = alone) on stories260K (F32: the float
 # matvecs) and a Q4_0 and a Q4_K_M fixture (the 8-bit activation matvecs,
 # Q8_0 and Q8_K), `worker serve --engine cuda` serving three jobs at once
