@@ -2,10 +2,10 @@ package consumer
 
 import "time"
 
-// SetLookupAttempt sets retryLookup's per-request bound for a test and
+// SetRequestAttempt sets retryRequest's per-try bound for a test and
 // returns what restores it.
-func SetLookupAttempt(d time.Duration) func() {
-	old := lookupAttempt
-	lookupAttempt = d
-	return func() { lookupAttempt = old }
+func SetRequestAttempt(d time.Duration) func() {
+	old := requestAttempt
+	requestAttempt = d
+	return func() { requestAttempt = old }
 }

@@ -48,7 +48,7 @@ func (l *lossyJS) KeyValue(ctx context.Context, bucket string) (jetstream.KeyVal
 // stream does not exist) returns at once.
 func TestLookupResourcesResendsLostRequests(t *testing.T) {
 	withServer(t, func(e *env) {
-		defer consumer.SetLookupAttempt(50 * time.Millisecond)()
+		defer consumer.SetRequestAttempt(50 * time.Millisecond)()
 		js, err := jetstream.New(e.conn())
 		if err != nil {
 			t.Fatal(err)
@@ -79,6 +79,53 @@ func TestLookupResourcesResendsLostRequests(t *testing.T) {
 		}
 		if ctx.Err() != nil {
 			t.Fatal("the missing stream's lookup retried until the context ended")
+		}
+	})
+}
+
+// CreateStream and CreateKeyValue act on the server but, for the first
+// `lose` calls, lose the reply, as a request does that a cluster's new
+// meta leader carried out while the reply's route was down.
+func (l *lossyJS) CreateStream(ctx context.Context, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
+	s, err := l.JetStream.CreateStream(context.Background(), cfg)
+	if l.lost(ctx) {
+		return nil, ctx.Err()
+	}
+	return s, err
+}
+
+func (l *lossyJS) CreateKeyValue(ctx context.Context, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+	kv, err := l.JetStream.CreateKeyValue(context.Background(), cfg)
+	if l.lost(ctx) {
+		return nil, ctx.Err()
+	}
+	return kv, err
+}
+
+// TestEnsureResourcesResendsLostRequests: a worker creating its streams
+// and buckets sends a request whose reply is lost again instead of
+// waiting out its setup's context; the stream the lost request did create
+// is then updated, not an error.
+func TestEnsureResourcesResendsLostRequests(t *testing.T) {
+	withServer(t, func(e *env) {
+		defer consumer.SetRequestAttempt(50 * time.Millisecond)()
+		js, err := jetstream.New(e.conn())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		l := &lossyJS{JetStream: js}
+		l.lose.Store(4) // the jobs stream's first three tries and the events stream's first
+		res, err := consumer.EnsureResources(ctx, l, consumer.NewSubjects(""), consumer.StreamConfig{}, time.Minute)
+		if err != nil {
+			t.Fatalf("with 4 lost replies: %v", err)
+		}
+		if res.Jobs == nil || res.Events == nil || res.Cancel == nil || res.State == nil || res.Workers == nil {
+			t.Fatalf("resources missing: %+v", res)
+		}
+		if got := l.calls.Load(); got != 9 {
+			t.Errorf("%d creates, want 5 answered and 4 lost", got)
 		}
 	})
 }

@@ -136,32 +136,38 @@ func replicas(js jetstream.JetStream) int {
 // with another configuration. Create comes first because nats.go's
 // CreateOrUpdateStream (update, then create) hangs until its context ends
 // when two workers start at once on a cluster and the stream has replicas.
+// It is sent again (retryRequest) when no reply comes: a stream that the
+// lost request did create is then updated to the same config.
 func createOrUpdateStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
-	s, err := js.CreateStream(ctx, cfg)
-	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-		return js.UpdateStream(ctx, cfg)
-	}
-	return s, err
+	return retryRequest(ctx, func(ctx context.Context) (jetstream.Stream, error) {
+		s, err := js.CreateStream(ctx, cfg)
+		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			return js.UpdateStream(ctx, cfg)
+		}
+		return s, err
+	})
 }
 
 // createOrUpdateKeyValue is createOrUpdateStream for a bucket.
 func createOrUpdateKeyValue(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
-	kv, err := js.CreateKeyValue(ctx, cfg)
-	if errors.Is(err, jetstream.ErrBucketExists) {
-		return js.UpdateKeyValue(ctx, cfg)
-	}
-	return kv, err
+	return retryRequest(ctx, func(ctx context.Context) (jetstream.KeyValue, error) {
+		kv, err := js.CreateKeyValue(ctx, cfg)
+		if errors.Is(err, jetstream.ErrBucketExists) {
+			return js.UpdateKeyValue(ctx, cfg)
+		}
+		return kv, err
+	})
 }
 
 // LookupResources binds to resources that a worker already created. Each
-// lookup is one JetStream API request, sent again (lookupAttempt) when no
+// lookup is one JetStream API request, sent again (retryRequest) when no
 // reply comes or no server answers, until ctx ends; an answer, such as
 // jetstream.ErrStreamNotFound, returns at once.
 func LookupResources(ctx context.Context, js jetstream.JetStream, s Subjects) (*Resources, error) {
 	var r Resources
 	var err error
 	stream := func(name string) (jetstream.Stream, error) {
-		return retryLookup(ctx, func(ctx context.Context) (jetstream.Stream, error) { return js.Stream(ctx, name) })
+		return retryRequest(ctx, func(ctx context.Context) (jetstream.Stream, error) { return js.Stream(ctx, name) })
 	}
 	if r.Jobs, err = stream(s.JobsStream()); err != nil {
 		return nil, fmt.Errorf("jobs stream %s (is a worker running?): %w", s.JobsStream(), err)
@@ -173,7 +179,7 @@ func LookupResources(ctx context.Context, js jetstream.JetStream, s Subjects) (*
 		name string
 		dst  *jetstream.KeyValue
 	}{{s.CancelBucket(), &r.Cancel}, {s.StateBucket(), &r.State}, {s.WorkersBucket(), &r.Workers}} {
-		*b.dst, err = retryLookup(ctx, func(ctx context.Context) (jetstream.KeyValue, error) { return js.KeyValue(ctx, b.name) })
+		*b.dst, err = retryRequest(ctx, func(ctx context.Context) (jetstream.KeyValue, error) { return js.KeyValue(ctx, b.name) })
 		if err != nil {
 			return nil, fmt.Errorf("bucket %s: %w", b.name, err)
 		}
@@ -181,19 +187,21 @@ func LookupResources(ctx context.Context, js jetstream.JetStream, s Subjects) (*
 	return &r, nil
 }
 
-// lookupAttempt bounds one request of retryLookup. A request's reply can
-// be lost while a cluster's routes are re-established (seen in deploy's
-// TestPermissions: a stream lookup waited out its whole minute); sending
-// it again gets an answer.
-var lookupAttempt = 5 * time.Second
+// requestAttempt bounds one try of retryRequest. A JetStream API
+// request's reply can be lost while a cluster's routes are re-established
+// or its meta leader is elected (seen in deploy's tests: a stream lookup
+// waited out its whole minute, and a worker's stream create the 30 s of
+// its setup on a cluster just started); sending it again gets an answer.
+var requestAttempt = 5 * time.Second
 
-// retryLookup runs op with a deadline of lookupAttempt (or ctx's, if
-// sooner) until it returns anything but a timeout or nats.ErrNoResponders,
-// with backoff between tries, or ctx ends.
-func retryLookup[T any](ctx context.Context, op func(context.Context) (T, error)) (T, error) {
+// retryRequest runs op, an idempotent JetStream API request, with a
+// deadline of requestAttempt (or ctx's, if sooner) until it returns
+// anything but a timeout or nats.ErrNoResponders, with backoff between
+// tries, or ctx ends.
+func retryRequest[T any](ctx context.Context, op func(context.Context) (T, error)) (T, error) {
 	var last error
 	try := func() (T, error) {
-		actx, cancel := context.WithTimeout(ctx, lookupAttempt)
+		actx, cancel := context.WithTimeout(ctx, requestAttempt)
 		defer cancel()
 		v, err := op(actx)
 		if err == nil || ctx.Err() != nil {

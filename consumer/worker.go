@@ -219,12 +219,26 @@ func (w *Worker) setup(ctx context.Context) error {
 	if w.cfg.CreateStreams {
 		_, err = EnsureDeadLetterStream(ctx, w.js, w.subj)
 	} else {
-		_, err = w.js.Stream(ctx, w.subj.DeadLetterStream())
+		_, err = retryRequest(ctx, func(ctx context.Context) (jetstream.Stream, error) {
+			return w.js.Stream(ctx, w.subj.DeadLetterStream())
+		})
 	}
 	if err != nil {
 		return fmt.Errorf("dead-letter stream %s: %w", w.subj.DeadLetterStream(), err)
 	}
-	w.cons, err = w.js.CreateOrUpdateConsumer(ctx, w.subj.JobsStream(), jetstream.ConsumerConfig{
+	w.cons, err = retryRequest(ctx, func(ctx context.Context) (jetstream.Consumer, error) {
+		return w.js.CreateOrUpdateConsumer(ctx, w.subj.JobsStream(), w.consumerConfig())
+	})
+	if err != nil {
+		return fmt.Errorf("consumer %s: %w", w.subj.Durable(w.cfg.Model), err)
+	}
+	return nil
+}
+
+// consumerConfig is the durable pull consumer that the model's workers
+// share.
+func (w *Worker) consumerConfig() jetstream.ConsumerConfig {
+	return jetstream.ConsumerConfig{
 		Durable:       w.subj.Durable(w.cfg.Model),
 		Description:   "orcd workers for model " + w.cfg.Model,
 		FilterSubject: w.subj.Jobs(w.cfg.Model),
@@ -232,11 +246,7 @@ func (w *Worker) setup(ctx context.Context) error {
 		AckWait:       w.cfg.AckWait,
 		MaxDeliver:    w.cfg.MaxDeliver,
 		MaxAckPending: -1,
-	})
-	if err != nil {
-		return fmt.Errorf("consumer %s: %w", w.subj.Durable(w.cfg.Model), err)
 	}
-	return nil
 }
 
 // fetchLoop is one slot: it asks for a single job only when the slot is
