@@ -18,6 +18,7 @@ import (
 type lossyJS struct {
 	jetstream.JetStream
 	lose, calls atomic.Int32
+	down        atomic.Int32 // creates answered "temporarily unavailable" first
 }
 
 func (l *lossyJS) lost(ctx context.Context) bool {
@@ -28,6 +29,9 @@ func (l *lossyJS) lost(ctx context.Context) bool {
 	<-ctx.Done()
 	return true
 }
+
+// errUnavailable is what a cluster without a meta leader answers.
+var errUnavailable = &jetstream.APIError{Code: 503, ErrorCode: 10008, Description: "JetStream system temporarily unavailable"}
 
 func (l *lossyJS) Stream(ctx context.Context, name string) (jetstream.Stream, error) {
 	if l.lost(ctx) {
@@ -87,6 +91,10 @@ func TestLookupResourcesResendsLostRequests(t *testing.T) {
 // `lose` calls, lose the reply, as a request does that a cluster's new
 // meta leader carried out while the reply's route was down.
 func (l *lossyJS) CreateStream(ctx context.Context, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
+	if l.down.Add(-1) >= 0 {
+		l.calls.Add(1)
+		return nil, errUnavailable
+	}
 	s, err := l.JetStream.CreateStream(context.Background(), cfg)
 	if l.lost(ctx) {
 		return nil, ctx.Err()
@@ -95,6 +103,10 @@ func (l *lossyJS) CreateStream(ctx context.Context, cfg jetstream.StreamConfig) 
 }
 
 func (l *lossyJS) CreateKeyValue(ctx context.Context, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+	if l.down.Add(-1) >= 0 {
+		l.calls.Add(1)
+		return nil, errUnavailable
+	}
 	kv, err := l.JetStream.CreateKeyValue(context.Background(), cfg)
 	if l.lost(ctx) {
 		return nil, ctx.Err()
@@ -126,6 +138,17 @@ func TestEnsureResourcesResendsLostRequests(t *testing.T) {
 		}
 		if got := l.calls.Load(); got != 9 {
 			t.Errorf("%d creates, want 5 answered and 4 lost", got)
+		}
+
+		// A cluster still electing its meta leader answers "temporarily
+		// unavailable": that is tried again too.
+		l = &lossyJS{JetStream: js}
+		l.down.Store(2)
+		if _, err := consumer.EnsureResources(ctx, l, consumer.NewSubjects("other"), consumer.StreamConfig{}, time.Minute); err != nil {
+			t.Fatalf("after 2 answers of %q: %v", errUnavailable.Description, err)
+		}
+		if got := l.calls.Load(); got != 7 {
+			t.Errorf("%d creates, want 5 answered and 2 refused", got)
 		}
 	})
 }

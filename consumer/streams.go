@@ -196,8 +196,8 @@ var requestAttempt = 5 * time.Second
 
 // retryRequest runs op, an idempotent JetStream API request, with a
 // deadline of requestAttempt (or ctx's, if sooner) until it returns
-// anything but a timeout or nats.ErrNoResponders, with backoff between
-// tries, or ctx ends.
+// anything but a timeout, nats.ErrNoResponders or JetStream's "temporarily
+// unavailable", with backoff between tries, or ctx ends.
 func retryRequest[T any](ctx context.Context, op func(context.Context) (T, error)) (T, error) {
 	var last error
 	try := func() (T, error) {
@@ -207,7 +207,7 @@ func retryRequest[T any](ctx context.Context, op func(context.Context) (T, error
 		if err == nil || ctx.Err() != nil {
 			return v, err
 		}
-		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrNoResponders) || errors.Is(err, nats.ErrTimeout) {
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrNoResponders) || errors.Is(err, nats.ErrTimeout) || unavailable(err) {
 			last = err
 			return v, err
 		}
@@ -218,6 +218,16 @@ func retryRequest[T any](ctx context.Context, op func(context.Context) (T, error
 		err = fmt.Errorf("%w (retried after: %v)", err, last)
 	}
 	return v, err
+}
+
+// jsClusterNotAvail is nats-server's JSClusterNotAvailErr, "JetStream
+// system temporarily unavailable": a cluster without a meta leader yet.
+const jsClusterNotAvail jetstream.ErrorCode = 10008
+
+// unavailable reports whether err says JetStream is temporarily down.
+func unavailable(err error) bool {
+	var api *jetstream.APIError
+	return errors.As(err, &api) && api.ErrorCode == jsClusterNotAvail
 }
 
 // ErrQueueFull is returned when the jobs stream is at its bound and
