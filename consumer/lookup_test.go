@@ -47,18 +47,25 @@ func (l *lossyJS) KeyValue(ctx context.Context, bucket string) (jetstream.KeyVal
 	return l.JetStream.KeyValue(ctx, bucket)
 }
 
+// fastRetries shortens retryRequest's tries to 50 ms for the test and
+// returns a JetStream client of e's server and a 30 s context.
+func fastRetries(t *testing.T, e *env) (jetstream.JetStream, context.Context) {
+	t.Cleanup(consumer.SetRequestAttempt(50 * time.Millisecond))
+	js, err := jetstream.New(e.conn())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return js, ctx
+}
+
 // TestLookupResourcesResendsLostRequests: a lookup whose reply is lost is
 // sent again instead of waiting out the caller's context; an answer (the
 // stream does not exist) returns at once.
 func TestLookupResourcesResendsLostRequests(t *testing.T) {
 	withServer(t, func(e *env) {
-		defer consumer.SetRequestAttempt(50 * time.Millisecond)()
-		js, err := jetstream.New(e.conn())
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
+		js, ctx := fastRetries(t, e)
 		s := consumer.NewSubjects("")
 		if _, err := consumer.EnsureResources(ctx, js, s, consumer.StreamConfig{}, time.Minute); err != nil {
 			t.Fatal(err)
@@ -89,29 +96,27 @@ func TestLookupResourcesResendsLostRequests(t *testing.T) {
 
 // CreateStream and CreateKeyValue act on the server but, for the first
 // `lose` calls, lose the reply, as a request does that a cluster's new
-// meta leader carried out while the reply's route was down.
+// meta leader carried out while the reply's route was down; the first
+// `down` calls are refused as "temporarily unavailable" instead.
 func (l *lossyJS) CreateStream(ctx context.Context, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
-	if l.down.Add(-1) >= 0 {
-		l.calls.Add(1)
-		return nil, errUnavailable
-	}
-	s, err := l.JetStream.CreateStream(context.Background(), cfg)
-	if l.lost(ctx) {
-		return nil, ctx.Err()
-	}
-	return s, err
+	return lossyCreate(l, ctx, func(ctx context.Context) (jetstream.Stream, error) { return l.JetStream.CreateStream(ctx, cfg) })
 }
 
 func (l *lossyJS) CreateKeyValue(ctx context.Context, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+	return lossyCreate(l, ctx, func(ctx context.Context) (jetstream.KeyValue, error) { return l.JetStream.CreateKeyValue(ctx, cfg) })
+}
+
+func lossyCreate[T any](l *lossyJS, ctx context.Context, create func(context.Context) (T, error)) (T, error) {
+	var none T
 	if l.down.Add(-1) >= 0 {
 		l.calls.Add(1)
-		return nil, errUnavailable
+		return none, errUnavailable
 	}
-	kv, err := l.JetStream.CreateKeyValue(context.Background(), cfg)
+	v, err := create(context.Background())
 	if l.lost(ctx) {
-		return nil, ctx.Err()
+		return none, ctx.Err()
 	}
-	return kv, err
+	return v, err
 }
 
 // TestEnsureResourcesResendsLostRequests: a worker creating its streams
@@ -120,13 +125,7 @@ func (l *lossyJS) CreateKeyValue(ctx context.Context, cfg jetstream.KeyValueConf
 // is then updated, not an error.
 func TestEnsureResourcesResendsLostRequests(t *testing.T) {
 	withServer(t, func(e *env) {
-		defer consumer.SetRequestAttempt(50 * time.Millisecond)()
-		js, err := jetstream.New(e.conn())
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
+		js, ctx := fastRetries(t, e)
 		l := &lossyJS{JetStream: js}
 		l.lose.Store(4) // the jobs stream's first three tries and the events stream's first
 		res, err := consumer.EnsureResources(ctx, l, consumer.NewSubjects(""), consumer.StreamConfig{}, time.Minute)
