@@ -50,6 +50,7 @@ func BenchmarkCUDA(b *testing.B) {
 	if lib == "" || models == "" {
 		b.Skipf("needs $%s and $ORCD_BENCH_MODELS (cuda/gpucheck.sh sets both)", EnvLib)
 	}
+	peak := peakGBs(b)
 	for _, path := range strings.Split(models, ",") {
 		f, err := gguf.Open(path)
 		if err != nil {
@@ -66,8 +67,8 @@ func BenchmarkCUDA(b *testing.B) {
 		bytes := decodeBytes(m)
 		name := strings.TrimSuffix(filepath.Base(path), ".gguf")
 		b.Run(name+"/prefill512", func(b *testing.B) { benchPrefill(b, be, 512) })
-		b.Run(name+"/decode128", func(b *testing.B) { benchDecode(b, be, 1, 128, bytes) })
-		b.Run(name+"/decode128@512", func(b *testing.B) { benchDecode(b, be, 512, 128, bytes) })
+		b.Run(name+"/decode128", func(b *testing.B) { benchDecode(b, be, 1, 128, bytes, peak) })
+		b.Run(name+"/decode128@512", func(b *testing.B) { benchDecode(b, be, 512, 128, bytes, peak) })
 		be.Close()
 		f.Close()
 	}
@@ -172,7 +173,7 @@ func benchPrefill(b *testing.B, be *Backend, n int) {
 	b.ReportMetric(float64(n*b.N)/spent.Seconds(), "tok/s")
 }
 
-func benchDecode(b *testing.B, be *Backend, prompt, n int, bytes float64) {
+func benchDecode(b *testing.B, be *Backend, prompt, n int, bytes, peak float64) {
 	ctx := context.Background()
 	id := make([]int32, 1)
 	var spent time.Duration
@@ -196,5 +197,5 @@ func benchDecode(b *testing.B, be *Backend, prompt, n int, bytes float64) {
 	b.ReportMetric(tps, "tok/s")
 	b.ReportMetric(bytes/1e6, "MB/token")
 	b.ReportMetric(tps*bytes/1e9, "GB/s")
-	b.ReportMetric(100*tps*bytes/1e9/peakGBs(b), "%roofline")
+	b.ReportMetric(100*tps*bytes/1e9/peak, "%roofline")
 }
